@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * moverec.h - one JSON line per VM move, appended to moves.jsonl.
+ *
+ * Every move (live, quick, restart) is measured and recorded so the three can
+ * be compared on the same VM.  Downtime figures say which clock they are:
+ * downtime_ms is libvirt's (source CPU stop to target start), guest_gap_ms is
+ * what a client of the guest saw (-1 when not measured).
+ */
+#ifndef FERRY_MOVEREC_H
+#define FERRY_MOVEREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MOVEREC_DEFAULT_PATH FERRY_STATE_DIR "/moves.jsonl"
+#define MOVEREC_PATH_ENV "FERRY_MOVES_LOG" /* overrides the path (tests) */
+#define MOVEREC_MAX_LINE 4096
+
+struct move_record {
+	char vm[128];
+	char uuid[40];
+	char from[128];
+	char to[128];
+	char mode[16];   /* live | quick | restart | live->quick */
+	char result[16]; /* ok | aborted | failed */
+	char error[512]; /* empty when ok */
+	int64_t start_unix_ms;
+	int64_t total_ms;
+	int64_t downtime_ms;  /* libvirt/QEMU downtime, -1 unknown */
+	int64_t guest_gap_ms; /* measured guest-visible gap, -1 unknown */
+	int64_t save_ms;      /* quick: save phase, -1 n/a */
+	int64_t restore_ms;   /* quick: restore phase, -1 n/a */
+	int64_t bytes;        /* bytes transferred or image size, -1 unknown */
+	int64_t iterations;   /* pre-copy passes, -1 n/a */
+	int64_t max_downtime_ms; /* downtime limit in force at the end, -1 n/a */
+};
+
+/* Sets every numeric field to -1 and strings to empty. */
+void moverec_init(struct move_record *r);
+
+/* Formats one JSON object + '\n' into buf.  Returns the length, or -ENOBUFS. */
+int moverec_format(const struct move_record *r, char *buf, size_t len);
+
+/* Parses one line produced by moverec_format (for ferryctl and tests). -EBADMSG on bad input. */
+int moverec_parse(const char *line, struct move_record *ret);
+
+/* Appends to path (NULL = $FERRY_MOVES_LOG or MOVEREC_DEFAULT_PATH), creating
+ * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync. */
+int moverec_append(const char *path, const struct move_record *r);
+
+#endif
