@@ -1,0 +1,52 @@
+/*
+ * hbtrack: bookkeeping of a heartbeat stream "<boot_id> <counter>", shared
+ * by hbwatch (serial log) and hbclient (TCP).  Times are host
+ * CLOCK_MONOTONIC nanoseconds taken when a line arrived.
+ */
+#ifndef FERRY_HBTRACK_H
+#define FERRY_HBTRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HBTRACK_MAX_GAPS 64
+#define HBTRACK_DEFAULT_GAP_MS 100
+
+struct hbtrack_gap {
+	int64_t gap_ns;
+	int64_t end_ns;		/* arrival of the line that ended the gap */
+	uint64_t counter_before;
+	uint64_t counter_after;
+};
+
+struct hbtrack {
+	int64_t start_ns;
+	int64_t gap_threshold_ns;
+	bool have_line;
+	char boot_id[17];
+	uint64_t lines;
+	uint64_t first_counter;
+	uint64_t last_counter;
+	int64_t last_ns;
+	uint64_t resets;	/* boot_id changed or counter went back */
+	uint64_t skipped;	/* counter values missing within one boot */
+	struct hbtrack_gap max_gap;
+	unsigned n_gaps;	/* gaps >= threshold, the first HBTRACK_MAX_GAPS kept */
+	struct hbtrack_gap gaps[HBTRACK_MAX_GAPS];
+};
+
+int64_t hbtrack_now_ns(void);
+void hbtrack_init(struct hbtrack *t, int64_t now_ns, int64_t gap_threshold_ns);
+/* Account one line "<boot_id> <counter>"; -EINVAL if it is not one. */
+int hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line);
+/* Print the common JSON members (no braces), each preceded by a comma. */
+void hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f);
+/* Print s as a JSON string. */
+void hbtrack_json_string(FILE *f, const char *s);
+/* Write text to path atomically (temp file + rename). */
+int hbtrack_write_atomic(const char *path, const char *text, size_t len);
+/* Parse a non-negative number of seconds ("2", "0.5"); -EINVAL on junk. */
+int hbtrack_parse_seconds(const char *s, int64_t *ret_ns);
+
+#endif
