@@ -45,14 +45,17 @@ hb_start() {
 	wait_until 5 test -s "$SHARED/hb-$name.status"
 }
 
-# hb_stop NAME: stops hbwatch and leaves its final JSON in $SHARED/hb-NAME.json.
-hb_stop() {
-	local name=$1 pid
-	pid=$(cat "$SHARED/hb-$name.pid" 2>/dev/null) || return 0
+# stop_bg PIDFILE: SIGTERM the process and wait (up to 5 s) until it has exited.
+stop_bg() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
 	kill -TERM "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$SHARED/hb-$name.pid"
+	wait_until 5 sh -c "! kill -0 $pid"
+	rm -f "$1"
 }
+
+# hb_stop NAME: stops hbwatch and leaves its final JSON in $SHARED/hb-NAME.json.
+hb_stop() { stop_bg "$SHARED/hb-$1.pid"; }
 
 # hb_get NAME KEY: a field of the last hbwatch report (final JSON, else the live status).
 hb_get() {
@@ -77,4 +80,81 @@ hb_advancing() {
 # census_clean: scripts/lab census exits 1 when any VM runs vCPUs on two nodes.
 census_clean() {
 	"$LAB" census >"$SHARED/census.last" 2>&1
+}
+
+# --- driving the lab cluster as a user would (pcs, crm_resource) -----------------------
+OFF=${OFF:-}   # the node currently powered off, if any
+
+live_node() {
+	local n
+	for n in node1 node2 node3; do [ "$n" != "$OFF" ] && { echo $n; return; }; done
+}
+on() { "$LAB" exec "$(live_node)" "$@"; }
+pcs_() { on pcs "$@"; }
+
+# where RSC: the node RSC runs on (empty if stopped or unknown)
+where() {
+	on crm_resource --locate --resource "$1" 2>/dev/null | sed -n 's/.*is running on: \([a-z0-9]*\).*/\1/p' | head -n1
+}
+
+# settle [SECONDS]: wait until the cluster has no pending actions.
+settle() { on crm_resource --wait --timeout="${1:-120}" >/dev/null 2>&1; }
+
+# wait_on RSC NODE SECONDS
+wait_on() {
+	local deadline=$(($(date +%s) + $3))
+	while [ "$(date +%s)" -lt $deadline ]; do
+		[ "$(where "$1")" = "$2" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+ip_of() { awk -v n="$1" '$1 == n { print "10.98.0." $2 }' "$SHARED/vms/ips"; }
+
+# client_start NAME: a client in the client namespace holds a TCP connection to the guest.
+client_start() {
+	local name=$1
+	rm -f "$SHARED/tcp-$name.status" "$SHARED/tcp-$name.json"
+	"$LAB" exec client "$GUEST/hbclient" --status "$SHARED/tcp-$name.status" "$(ip_of "$name")" 7777 \
+		>"$SHARED/tcp-$name.json" 2>"$SHARED/tcp-$name.err" &
+	echo $! >"$SHARED/tcp-$name.pid"
+	wait_until 30 sh -c "jq -e '.connected == true' '$SHARED/tcp-$name.status'"
+}
+
+# client_stop NAME: ends the TCP client; its final JSON is in $SHARED/tcp-NAME.json.
+client_stop() { stop_bg "$SHARED/tcp-$1.pid"; }
+
+tcp_get() {
+	local f=$SHARED/tcp-$1.json
+	[ -s "$f" ] || f=$SHARED/tcp-$1.status
+	jq -r ".$2" "$f" 2>/dev/null
+}
+
+boots() { grep -c '^FERRY-BOOT' "$SHARED/serial/$1.log" 2>/dev/null || echo 0; }
+
+# last_move NODE VM: the last moves.jsonl record for VM on NODE
+last_move() {
+	"$LAB" exec "$1" sh -c "grep '\"vm\":\"$2\"' /var/lib/ferry/moves.jsonl 2>/dev/null | tail -n1"
+}
+
+# begin_move VM: starts the measurements of one move; sets B0 (boot count) and T0 (ns).
+begin_move() {
+	hb_start "$1"
+	client_start "$1" || echo "# client could not connect to $1 before the move"
+	B0=$(boots "$1")
+	T0=$(date +%s%N)
+}
+
+create_vm() {
+	local name=$1 node=$2
+	shift 2
+	"$LAB" vm xml "$name" --mem 128 >/dev/null
+	pcs_ resource create "$name" ocf:ferry:vm config="$SHARED/vms/$name.xml" \
+		remote_uri='qemu+tcp://%n/system' save_dir="$SAVE" shutdown_timeout=10 "$@" \
+		op monitor interval=10s timeout=30s meta allow-migrate=true --disabled >/dev/null &&
+		pcs_ constraint location "$name" prefers "$node=50" >/dev/null &&
+		pcs_ resource enable "$name" >/dev/null &&
+		wait_on "$name" "$node" 120 &&
+		wait_until 90 grep -q '^HB ' "$SHARED/serial/$name.log"
 }
