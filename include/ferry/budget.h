@@ -32,6 +32,31 @@ struct budget {
 /* Default operation timeout when Pacemaker did not say (ms). */
 #define BUDGET_DEFAULT_OP_TIMEOUT_MS 120000u
 
+/*
+ * The split (all in ms; T = op_timeout_ms, or the default when 0):
+ *   abort_reserve    = max(BUDGET_ABORT_MIN_MS, T / BUDGET_ABORT_DIV)
+ *                      = max(5 s, 10 % of T): abort the job, resume the
+ *                      source, verify it runs.
+ *   fallback_reserve = (only with fallback_quick, else 0)
+ *                      xfer * 5/4 + BUDGET_FALLBACK_SLACK_MS, where
+ *                      xfer = save + restore = 2 * ceil(mem_bytes * 1000 / bps),
+ *                      bps = save_bps or BUDGET_DEFAULT_SAVE_BPS (200 MiB/s);
+ *                      the 25 % and the 10 s slack cover define/start of the
+ *                      target domain, fsyncs and a slow shared filesystem.
+ *   live_deadline    = T - abort_reserve - fallback_reserve, which must be at
+ *                      least BUDGET_MIN_LIVE_MS (5 s), else -ETIME;
+ *                      with completion_timeout_s_per_gib != 0 it is capped at
+ *                      max(BUDGET_MIN_CAP_MS, per_gib * 1000 * mem / GiB).
+ * Example: T = 120 s, 4 GiB, fallback: abort 12 s, fallback 2*20.48 s*1.25 +
+ * 10 s = 61.2 s, live deadline 46.8 s.
+ */
+#define BUDGET_ABORT_MIN_MS 5000u
+#define BUDGET_ABORT_DIV 10u
+#define BUDGET_DEFAULT_SAVE_BPS (200ull * 1024 * 1024)
+#define BUDGET_FALLBACK_SLACK_MS 10000u
+#define BUDGET_MIN_LIVE_MS 5000u
+#define BUDGET_MIN_CAP_MS 2000u
+
 /* 0 on success; -ETIME if the timeout cannot hold even the reserves (the
  * message for the user: raise the migrate_to timeout). */
 int budget_compute(const struct budget_input *in, struct budget *ret);

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define IMAGE_UUID_LEN 36 /* canonical text form, without NUL */
@@ -57,7 +58,34 @@ struct image_observed {
 	uint64_t size_bytes;
 	uint32_t head_crc;
 	uint32_t tail_crc;
+	/* additions */
+	bool meta_unreadable; /* sidecar present but not parsable (-> IMAGE_CORRUPT) */
 };
+
+/*
+ * File formats (text, one key=value per line, '\n'-terminated, at most
+ * IMAGESTORE_MAX_FILE bytes; unknown keys are refused, every key required
+ * exactly once; version=1 first):
+ *   NAME.gen:        version=1 / uuid=<36> / generation=<decimal>
+ *   NAME.save.meta:  version=1 / uuid=<36> / generation=<decimal> /
+ *                    size=<decimal> / head_crc=<8 hex> / tail_crc=<8 hex> /
+ *                    consumed=<0|1>
+ * Both are replaced atomically: NAME.x.tmp, write, fsync, rename, fsync(dir).
+ * An unparsable NAME.gen is never rewritten: imagestore_open() -> -EBADMSG.
+ * Moved-aside images keep their sidecar next to them: ASIDE and ASIDE.meta,
+ * ASIDE = NAME.save.<verdict name>.<image generation>.<unix_s>[.<n>]; an
+ * existing name is never overwritten (.<n> is added).
+ * Judgement order (imagerules_judge): no image -> NONE; sidecar unreadable ->
+ * CORRUPT; no sidecar -> TRUNCATED; other UUID -> WRONG_UUID; consumed ->
+ * CONSUMED; generation < current -> STALE; generation > current (the .gen
+ * file was reset) -> CORRUPT; size differs -> TRUNCATED; CRC differs ->
+ * CORRUPT; else VALID.
+ */
+#define IMAGESTORE_MAX_FILE 1024
+#define IMAGESTORE_CRC_SPAN (1024 * 1024)
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32()); start with crc = 0. */
+uint32_t imagestore_crc32(uint32_t crc, const void *buf, size_t len);
 
 const char *image_verdict_name(enum image_verdict v);
 
@@ -70,7 +98,9 @@ struct imagestore;
 
 /* Opens (creating NAME.gen at generation 0 if absent) the store of one VM.
  * -ENOENT save_dir missing, -EACCES not writable, -EUCLEAN NAME.gen names
- * another UUID. */
+ * another UUID, -EBADMSG NAME.gen unparsable, -EINVAL bad name or UUID
+ * (name: 1..200 bytes, no '/', not starting with '.'; UUID: canonical
+ * 8-4-4-4-12 hex, stored lower-case). */
 int imagestore_open(const char *save_dir, const char *vm_name, const char *vm_uuid,
 		    struct imagestore **ret);
 struct imagestore *imagestore_free(struct imagestore *s);

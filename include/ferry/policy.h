@@ -18,6 +18,37 @@
 
 #define POLICY_MAX_STEPS 16
 
+/*
+ * The rules (policy_step), in order, for each sample:
+ *   1. after an ABORT or FALLBACK_QUICK was returned: NONE, always.
+ *   2. deadline_ms != 0 and elapsed_ms >= deadline_ms:
+ *        post-copy started -> NONE (post-copy cannot be undone; let it finish);
+ *        else FALLBACK_QUICK if cfg.fallback is quick, else ABORT (once).
+ *   3. post-copy started -> NONE.
+ *   4. progress: data_remaining_bytes is a new low by at least
+ *      max(best / POLICY_PROGRESS_DIV, POLICY_PROGRESS_MIN_BYTES), or it is
+ *      small enough to go in one pause (remaining <= mem_bps * downtime_ms,
+ *      which includes 0: an idle or finishing guest) -> count reset, NONE.
+ *   5. otherwise one more sample without progress.  A stall is
+ *      stall_samples (default POLICY_DEFAULT_STALL_SAMPLES) such samples in a
+ *      row and, when mem_iteration is known (> 0), at least
+ *      POLICY_STALL_PASSES new pre-copy passes since the last progress (within
+ *      one pass remaining only shrinks; a stall is pass after pass re-dirtying
+ *      as much as it sends).  On a stall:
+ *        next downtime step above the limit in force -> SET_DOWNTIME;
+ *        steps exhausted and postcopy=after-stall    -> START_POSTCOPY (once);
+ *        nothing left to try                          -> NONE until the deadline.
+ *      After any action the count starts again (the new setting gets a fair
+ *      chance); the best value seen is kept.
+ */
+#define POLICY_DEFAULT_MAX_DOWNTIME_MS 100u
+#define POLICY_DEFAULT_STALL_SAMPLES 5u
+#define POLICY_STALL_PASSES 2u
+#define POLICY_PROGRESS_DIV 32u                 /* a new low must beat the best by 1/32 */
+#define POLICY_PROGRESS_MIN_BYTES (256u * 1024u) /* ... and by at least 256 KiB */
+#define POLICY_STEP_MIN_MS 1u
+#define POLICY_STEP_MAX_MS 60000u
+
 enum policy_postcopy {
 	POLICY_POSTCOPY_OFF = 0,
 	POLICY_POSTCOPY_AFTER_STALL,
@@ -73,14 +104,21 @@ struct policy {
 	uint32_t downtime_ms; /* limit currently in force */
 	bool postcopy_started;
 	bool finished; /* an ABORT or FALLBACK was returned */
+	/* additions */
+	uint64_t progress_iteration; /* mem_iteration at the last progress or action */
+	uint32_t stalls;             /* stalls detected so far */
 };
 
-/* Config defaults: max_downtime_ms 100, steps none, postcopy off, fallback none. */
+/* Config defaults: max_downtime_ms 100, steps none, postcopy off, fallback none,
+ * stall_samples 0 (= POLICY_DEFAULT_STALL_SAMPLES). */
 void policy_config_default(struct policy_config *cfg);
 
-/* Parse "50,100,200,400" (ascending, each 1..60000 ms) into cfg. -EINVAL on bad text. */
+/* Parse "50,100,200,400" (strictly ascending, each 1..60000 ms, at most
+ * POLICY_MAX_STEPS, blanks around numbers allowed) into cfg.  "" means no steps.
+ * -EINVAL on bad text; cfg is changed only on success. */
 int policy_parse_steps(const char *text, struct policy_config *cfg);
 
+/* deadline_ms = 0: no deadline (the agent always passes budget's live_deadline_ms). */
 void policy_init(struct policy *p, const struct policy_config *cfg, uint64_t deadline_ms);
 struct policy_action policy_step(struct policy *p, const struct policy_sample *s);
 
@@ -90,5 +128,14 @@ const char *policy_fallback_name(enum policy_fallback v);
 /* Name -> value; -EINVAL if unknown. */
 int policy_postcopy_from_name(const char *name, enum policy_postcopy *ret);
 int policy_fallback_from_name(const char *name, enum policy_fallback *ret);
+
+/* Estimate (pure): the pause, in ms, needed to switch over after one pre-copy
+ * pass over mem_bytes (the guest's written working set, or its RAM as an
+ * upper bound) at bps, while the guest dirties dirty_bytes_s:
+ *   min(mem, dirty * mem / bps) / bps.
+ * A guest dirtying faster than bps never shrinks below its working set, so the
+ * answer is then mem / bps: compare it with the largest step to know in
+ * advance whether live migration can converge.  UINT64_MAX if bps is 0. */
+uint64_t policy_predict_downtime_ms(uint64_t dirty_bytes_s, uint64_t bps, uint64_t mem_bytes);
 
 #endif
