@@ -14,7 +14,8 @@
  * Serial console (/dev/ttyS0) output, one line each:
  *
  *   FERRY-BOOT name=NAME boot_id=<16 hex>
- *   FERRY-READY ip=A.B.C.D/NN port=P
+ *   FERRY-READY ip=A.B.C.D/NN port=P clocksource=NAME
+ *   FERRY-MEM total_mib=T free_mib=F available_mib=A
  *   HB <boot_id> <counter>                  every 10 ms, counter from 1
  *   FERRY-TOUCHED mib=N ms=T                touch_mib filled
  *   FERRY-DIRTY mib=N rate_mib_s=R          re-dirtying started
@@ -42,6 +43,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +53,7 @@
 #define PAGE_BYTES 4096UL
 #define MAX_CLIENTS 64
 #define CLIENT_BUF_BYTES 4096
-#define MEM_RESERVE_MIB 24UL
+#define MEM_RESERVE_MIB 8UL
 
 struct config {
 	char name[64];
@@ -196,6 +198,29 @@ static int read_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* Plain "\n" line ends in the log (no ONLCR); not a tty is fine too. */
+static void console_setup(int fd)
+{
+	struct termios tio;
+
+	if (tcgetattr(fd, &tio) < 0)
+		return;
+	tio.c_oflag &= ~(tcflag_t)ONLCR;
+	tcsetattr(fd, TCSANOW, &tio);
+}
+
+static void clocksource(char *out, size_t size)
+{
+	char buf[64];
+
+	copy_str(out, size, "unknown");
+	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		      buf, sizeof(buf)) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		copy_str(out, size, buf);
+	}
+}
+
 static void make_boot_id(char out[17])
 {
 	uint64_t v = 0;
@@ -206,25 +231,28 @@ static void make_boot_id(char out[17])
 	snprintf(out, 17, "%016" PRIx64, v);
 }
 
-static unsigned long mem_available_mib(void)
+/* A /proc/meminfo value in MiB, 0 if unknown. */
+static unsigned long meminfo_mib(const char *key)
 {
 	char buf[4096];
 	char *p;
 
 	if (read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
 		return 0;
-	p = strstr(buf, "MemAvailable:");
+	p = strstr(buf, key);
 	if (p == NULL)
 		return 0;
-	return strtoul(p + 13, NULL, 10) / 1024;
+	return strtoul(p + strlen(key), NULL, 10) / 1024;
 }
 
 /* Keep touch + dirty below what the guest has, rather than be OOM-killed. */
 static void config_cap_memory(struct config *cfg, int console_fd)
 {
-	unsigned long avail = mem_available_mib();
+	unsigned long avail = meminfo_mib("MemAvailable:");
 	unsigned long room;
 
+	console_printf(console_fd, "FERRY-MEM total_mib=%lu free_mib=%lu available_mib=%lu\n",
+		       meminfo_mib("MemTotal:"), meminfo_mib("MemFree:"), avail);
 	if (avail == 0)
 		return;
 	room = avail > MEM_RESERVE_MIB ? avail - MEM_RESERVE_MIB : 0;
@@ -447,7 +475,7 @@ int main(int argc, char **argv)
 		{ "console", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char cmdline[4096];
+	char cmdline[4096], clock[64];
 	pthread_t mem_thread;
 	int opt, r;
 
@@ -466,6 +494,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "guestd: %s: %s\n", console_path, strerror(errno));
 		g.console_fd = STDOUT_FILENO;
 	}
+	console_setup(g.console_fd);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		g.clients[i].fd = -1;
 	copy_str(g.cfg.name, sizeof(g.cfg.name), "guest");
@@ -484,7 +513,9 @@ int main(int argc, char **argv)
 	if (g.listen_fd < 0)
 		console_printf(g.console_fd, "FERRY-WARN listen on port %u: %s\n",
 			       g.cfg.port, strerror(-g.listen_fd));
-	console_printf(g.console_fd, "FERRY-READY ip=%s port=%u\n", g.cfg.ip, g.cfg.port);
+	clocksource(clock, sizeof(clock));
+	console_printf(g.console_fd, "FERRY-READY ip=%s port=%u clocksource=%s\n",
+		       g.cfg.ip, g.cfg.port, clock);
 
 	config_cap_memory(&g.cfg, g.console_fd);
 	/* The memory thread keeps normal priority; the heartbeat preempts it. */

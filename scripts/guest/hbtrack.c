@@ -60,8 +60,8 @@ static void note_gap(struct hbtrack *t, int64_t gap_ns, int64_t now_ns, uint64_t
 		.counter_after = counter,
 	};
 
-	if (gap_ns > t->max_gap.gap_ns)
-		t->max_gap = gap;
+	if (gap_ns > t->longest_gap.gap_ns)
+		t->longest_gap = gap;
 	if (gap_ns < t->gap_threshold_ns)
 		return;
 	if (t->n_gaps < HBTRACK_MAX_GAPS)
@@ -117,10 +117,11 @@ void hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
 	fprintf(f, ",\"boot_id\":\"%s\"", t->boot_id);
 	fprintf(f, ",\"first_counter\":%" PRIu64 ",\"last_counter\":%" PRIu64,
 		t->first_counter, t->last_counter);
-	fprintf(f, ",\"resets\":%" PRIu64 ",\"skipped\":%" PRIu64, t->resets, t->skipped);
-	fprintf(f, ",\"max_gap_ms\":%.3f", ms(t->max_gap.gap_ns));
-	fprintf(f, ",\"max_gap_counter_before\":%" PRIu64 ",\"max_gap_counter_after\":%" PRIu64,
-		t->max_gap.counter_before, t->max_gap.counter_after);
+	fprintf(f, ",\"counter_resets\":%" PRIu64 ",\"skipped\":%" PRIu64, t->resets, t->skipped);
+	fprintf(f, ",\"longest_gap_ms\":%.3f", ms(t->longest_gap.gap_ns));
+	fprintf(f, ",\"longest_gap_counter_before\":%" PRIu64
+		",\"longest_gap_counter_after\":%" PRIu64,
+		t->longest_gap.counter_before, t->longest_gap.counter_after);
 	fprintf(f, ",\"since_last_ms\":%.3f", t->have_line ? ms(now_ns - t->last_ns) : -1.0);
 	fprintf(f, ",\"gap_threshold_ms\":%.3f,\"n_gaps\":%u,\"gaps\":[",
 		ms(t->gap_threshold_ns), t->n_gaps);

@@ -31,7 +31,7 @@ struct hbtrack {
 	int64_t last_ns;
 	uint64_t resets;	/* boot_id changed or counter went back */
 	uint64_t skipped;	/* counter values missing within one boot */
-	struct hbtrack_gap max_gap;
+	struct hbtrack_gap longest_gap;
 	unsigned n_gaps;	/* gaps >= threshold, the first HBTRACK_MAX_GAPS kept */
 	struct hbtrack_gap gaps[HBTRACK_MAX_GAPS];
 };
