@@ -1,0 +1,1943 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ledger.c - the replicated VM-ownership ledger: a pure state machine.
+ *
+ * Inputs: configuration changes and messages in agreed order.  Outputs:
+ * decisions (callback) and one deterministic log line per applied input
+ * (callback).  See ledger.h for the adapter's side of the contract.
+ *
+ * Replicated state ("rstate": what ledger_serialize() writes and the sync
+ * round transfers): epoch, seq, the members of the ring it was last synced
+ * in, the node table (when each node was last seen leaving and last fenced)
+ * and the VMs.  Everything else (current ring, quorum, sync buffers) is
+ * local to this replica and rebuilt from the inputs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "ledgermsg.h"
+
+/* ---- names ---- */
+
+static const char *const vm_state_names[] = {
+	[LEDGER_VM_STOPPED] = "stopped",
+	[LEDGER_VM_RUNNING] = "running",
+	[LEDGER_VM_MIGRATING] = "migrating",
+	[LEDGER_VM_SAVED] = "saved",
+};
+_Static_assert(sizeof(vm_state_names) / sizeof(vm_state_names[0]) == _LEDGER_VM_STATE_MAX,
+	       "vm state names");
+
+static const char *const mode_names[] = {
+	[LEDGER_MODE_LIVE] = "live",
+	[LEDGER_MODE_QUICK] = "quick",
+	[LEDGER_MODE_RESTART] = "restart",
+};
+_Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == _LEDGER_MODE_MAX, "mode names");
+
+static const char *const op_names[] = {
+	[LEDGER_OP_ACQUIRE] = "acquire",
+	[LEDGER_OP_RESTORE] = "restore",
+	[LEDGER_OP_RELEASE] = "release",
+	[LEDGER_OP_MIGRATE_BEGIN] = "migrate-begin",
+	[LEDGER_OP_MIGRATE_COMMIT] = "migrate-commit",
+	[LEDGER_OP_MIGRATE_ABORT] = "migrate-abort",
+	[LEDGER_OP_SAVE] = "save",
+	[LEDGER_OP_FORCE_RELEASE] = "force-release",
+	[LEDGER_OP_FENCE] = "fence",
+};
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == _LEDGER_OP_MAX, "op names");
+
+static const char *const verdict_names[] = {
+	[LEDGER_GRANTED] = "granted",
+	[LEDGER_REFUSED] = "refused",
+};
+_Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == _LEDGER_VERDICT_MAX,
+	       "verdict names");
+
+static const char *const reason_names[] = {
+	[LEDGER_R_OK] = "ok",
+	[LEDGER_R_ALREADY] = "already",
+	[LEDGER_R_SYNCING] = "syncing",
+	[LEDGER_R_NOT_QUORATE] = "not-quorate",
+	[LEDGER_R_NOT_MEMBER] = "not-member",
+	[LEDGER_R_UNKNOWN_VM] = "unknown-vm",
+	[LEDGER_R_INVALID] = "invalid",
+	[LEDGER_R_NAME_MISMATCH] = "name-mismatch",
+	[LEDGER_R_NAME_IN_USE] = "name-in-use",
+	[LEDGER_R_TOO_MANY_VMS] = "too-many-vms",
+	[LEDGER_R_OWNED_ELSEWHERE] = "owned-elsewhere",
+	[LEDGER_R_ORPHANED] = "orphaned",
+	[LEDGER_R_NOT_OWNER] = "not-owner",
+	[LEDGER_R_BAD_STATE] = "bad-state",
+	[LEDGER_R_TARGET_LOST] = "target-lost",
+	[LEDGER_R_STALE_GENERATION] = "stale-generation",
+	[LEDGER_R_UNKNOWN_GENERATION] = "unknown-generation",
+	[LEDGER_R_STALE_FENCE] = "stale-fence",
+	[LEDGER_R_NEVER_LEFT] = "never-left",
+};
+_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == _LEDGER_REASON_MAX,
+	       "reason names");
+
+static const char *const move_result_names[] = {
+	[LEDGER_MOVE_OK] = "ok",
+	[LEDGER_MOVE_ABORTED] = "aborted",
+	[LEDGER_MOVE_FAILED] = "failed",
+};
+_Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
+	       "move result names");
+
+#define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "invalid")
+
+const char *
+ledger_vm_state_name(enum ledger_vm_state s)
+{
+	return NAME_OF(vm_state_names, s, _LEDGER_VM_STATE_MAX);
+}
+
+const char *
+ledger_mode_name(enum ledger_mode m)
+{
+	return NAME_OF(mode_names, m, _LEDGER_MODE_MAX);
+}
+
+const char *
+ledger_op_name(enum ledger_op op)
+{
+	return NAME_OF(op_names, op, _LEDGER_OP_MAX);
+}
+
+const char *
+ledger_verdict_name(enum ledger_verdict v)
+{
+	return NAME_OF(verdict_names, v, _LEDGER_VERDICT_MAX);
+}
+
+const char *
+ledger_reason_name(enum ledger_reason r)
+{
+	return NAME_OF(reason_names, r, _LEDGER_REASON_MAX);
+}
+
+const char *
+ledger_move_result_name(enum ledger_move_result r)
+{
+	return NAME_OF(move_result_names, r, _LEDGER_MOVE_RESULT_MAX);
+}
+
+static int
+lookup_name(const char *const *table, int n, const char *s)
+{
+	if (s == NULL)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		if (strcmp(table[i], s) == 0)
+			return i;
+	return -EINVAL;
+}
+
+int
+ledger_mode_from_name(const char *s)
+{
+	return lookup_name(mode_names, _LEDGER_MODE_MAX, s);
+}
+
+int
+ledger_move_result_from_name(const char *s)
+{
+	return lookup_name(move_result_names, _LEDGER_MOVE_RESULT_MAX, s);
+}
+
+static int
+state_from_name(const char *s)
+{
+	return lookup_name(vm_state_names, _LEDGER_VM_STATE_MAX, s);
+}
+
+/* ---- data ---- */
+
+struct vm {
+	char uuid[LEDGER_UUID_MAX];
+	char name[LEDGER_NAME_MAX];
+	enum ledger_vm_state state;
+	uint32_t owner;  /* RUNNING, MIGRATING (source) */
+	uint32_t target; /* MIGRATING */
+	enum ledger_mode mode;
+	uint64_t gen;
+	int64_t since_ms;        /* owner holds it since */
+	int64_t target_since_ms; /* target may hold it since */
+	uint64_t change_seq;
+	int64_t change_ms;
+	bool has_move;
+	struct ledger_move move;
+};
+
+struct node {
+	uint32_t id;
+	int64_t left_ms;   /* last seen leaving, -1 never */
+	int64_t fenced_ms; /* last accepted fence confirmation, -1 never */
+};
+
+struct rstate {
+	uint64_t epoch;
+	uint64_t seq;
+	uint32_t members[LEDGER_MAX_NODES]; /* sorted */
+	size_t n_members;
+	struct node nodes[LEDGER_MAX_NODES]; /* sorted by id */
+	size_t n_nodes;
+	struct vm *vms; /* sorted by name, capacity max_vms */
+	size_t n_vms;
+};
+
+struct peer {
+	uint32_t node;
+	bool started;
+	bool done;
+	bool valid;
+	bool was_quorate;
+	uint64_t epoch;
+	uint64_t seq;
+	int64_t time_ms;
+	uint32_t total_len;
+	uint32_t got;
+	char *data;
+};
+
+struct ledger {
+	struct ledger_limits lim;
+	struct rstate st;
+
+	/* local to this replica */
+	bool have_ring;
+	uint64_t ring;
+	uint32_t members[LEDGER_MAX_NODES]; /* sorted */
+	size_t n_members;
+	bool synced;
+	bool quorum_reported;
+	bool quorum_yes;
+	bool quorate;
+	bool snap_was_quorate;
+	char *snap;
+	size_t snap_len;
+	uint64_t snap_epoch;
+	uint64_t snap_seq;
+	struct peer peers[LEDGER_MAX_NODES]; /* one per member, same order */
+
+	ledger_log_fn log_fn;
+	void *log_data;
+	bool deferring; /* while a request is decided: its lines follow the verdict */
+	int n_deferred;
+	char deferred[4][512];
+	ledger_decision_fn decision_fn;
+	void *decision_data;
+};
+
+/* ---- logging (the decision log) ---- */
+
+__attribute__((format(printf, 2, 3))) static void
+note(const struct ledger *l, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (l->log_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (l->deferring && l->n_deferred < 4) {
+		memcpy(((struct ledger *)l)->deferred[l->n_deferred], line, sizeof(line));
+		((struct ledger *)l)->n_deferred++;
+		return;
+	}
+	l->log_fn(line, l->log_data);
+}
+
+static void
+log_flush(struct ledger *l)
+{
+	l->deferring = false;
+	for (int i = 0; i < l->n_deferred; i++)
+		if (l->log_fn != NULL)
+			l->log_fn(l->deferred[i], l->log_data);
+	l->n_deferred = 0;
+}
+
+/* ---- helpers ---- */
+
+static bool
+id_in(const uint32_t *ids, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+bool
+ledger_is_member(const struct ledger *l, uint32_t node)
+{
+	return l != NULL && l->have_ring && node != 0 && id_in(l->members, l->n_members, node);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t n = strnlen(s, LEDGER_NAME_MAX);
+
+	if (n == 0 || n >= LEDGER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '@';
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Canonical libvirt form: 8-4-4-4-12 lower-case hex. */
+static bool
+valid_uuid(const char *s)
+{
+	if (strnlen(s, LEDGER_UUID_MAX) != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char c = s[i];
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return false;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct vm *
+vm_by_uuid(const struct rstate *st, const char *uuid)
+{
+	for (size_t i = 0; i < st->n_vms; i++)
+		if (strcmp(st->vms[i].uuid, uuid) == 0)
+			return &st->vms[i];
+	return NULL;
+}
+
+static struct vm *
+vm_by_name(const struct rstate *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_vms; i++)
+		if (strcmp(st->vms[i].name, name) == 0)
+			return &st->vms[i];
+	return NULL;
+}
+
+static struct node *
+node_get(struct rstate *st, uint32_t id)
+{
+	for (size_t i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].id == id)
+			return &st->nodes[i];
+	return NULL;
+}
+
+/* Adds a node table entry (sorted).  NULL when the table is full. */
+static struct node *
+node_add(struct rstate *st, uint32_t id, size_t max_nodes)
+{
+	struct node *n = node_get(st, id);
+	size_t i;
+
+	if (n != NULL)
+		return n;
+	if (st->n_nodes >= max_nodes)
+		return NULL;
+	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
+		;
+	memmove(&st->nodes[i + 1], &st->nodes[i], (st->n_nodes - i) * sizeof(st->nodes[0]));
+	st->nodes[i] = (struct node){.id = id, .left_ms = -1, .fenced_ms = -1};
+	st->n_nodes++;
+	return &st->nodes[i];
+}
+
+/* Is a holder of this VM outside the membership? */
+static bool
+vm_orphaned(const struct ledger *l, const struct vm *v)
+{
+	if (v->state == LEDGER_VM_RUNNING)
+		return !ledger_is_member(l, v->owner);
+	if (v->state == LEDGER_VM_MIGRATING)
+		return !ledger_is_member(l, v->owner) || !ledger_is_member(l, v->target);
+	return false;
+}
+
+static void
+vm_info(const struct ledger *l, const struct vm *v, struct ledger_vm_info *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->uuid, v->uuid, sizeof(ret->uuid));
+	memcpy(ret->name, v->name, sizeof(ret->name));
+	ret->state = v->state;
+	ret->owner = v->owner;
+	ret->target = v->target;
+	ret->mode = v->mode;
+	ret->gen = v->gen;
+	ret->orphaned = vm_orphaned(l, v);
+	ret->change_seq = v->change_seq;
+	ret->change_ms = v->change_ms;
+	ret->has_move = v->has_move;
+	ret->last_move = v->move;
+}
+
+/* ---- the one transition function ---- */
+
+/*
+ * Every VM state change goes through here and is logged as
+ * "vm NAME: OLD -> NEW (detail)".  owner/target are the new holders.
+ */
+static void
+vm_transition(struct ledger *l, struct vm *v, enum ledger_vm_state to, uint32_t owner,
+	      uint32_t target, int64_t time_ms, const char *why)
+{
+	char detail[160];
+	enum ledger_vm_state from = v->state;
+
+	switch (to) {
+	case LEDGER_VM_RUNNING:
+		snprintf(detail, sizeof(detail), "on node %" PRIu32, owner);
+		break;
+	case LEDGER_VM_MIGRATING:
+		snprintf(detail, sizeof(detail), "%s from node %" PRIu32 " to node %" PRIu32,
+			 ledger_mode_name(v->mode), owner, target);
+		break;
+	case LEDGER_VM_SAVED:
+		snprintf(detail, sizeof(detail), "image gen %" PRIu64, v->gen);
+		break;
+	case LEDGER_VM_STOPPED:
+	default:
+		snprintf(detail, sizeof(detail), "gen %" PRIu64, v->gen);
+		break;
+	}
+	if (to != LEDGER_VM_MIGRATING)
+		target = 0;
+	if (to == LEDGER_VM_STOPPED || to == LEDGER_VM_SAVED)
+		owner = 0;
+	if (to == LEDGER_VM_RUNNING && (from != LEDGER_VM_RUNNING || v->owner != owner))
+		v->since_ms = time_ms;
+	if (to == LEDGER_VM_MIGRATING)
+		v->target_since_ms = time_ms;
+	v->state = to;
+	v->owner = owner;
+	v->target = target;
+	v->change_seq = l->st.seq;
+	v->change_ms = time_ms;
+	note(l, "vm %s: %s -> %s (%s%s%s)", v->name, ledger_vm_state_name(from),
+	     ledger_vm_state_name(to), detail, why != NULL ? "; " : "", why != NULL ? why : "");
+}
+
+/* ---- life cycle ---- */
+
+static void
+peers_reset(struct ledger *l)
+{
+	for (size_t i = 0; i < LEDGER_MAX_NODES; i++) {
+		free(l->peers[i].data);
+		memset(&l->peers[i], 0, sizeof(l->peers[i]));
+	}
+}
+
+struct ledger *
+ledger_new(const struct ledger_limits *limits)
+{
+	struct ledger *l;
+	struct ledger_limits lim = {LEDGER_MAX_VMS, LEDGER_MAX_NODES};
+
+	if (limits != NULL)
+		lim = *limits;
+	if (lim.max_vms == 0 || lim.max_vms > LEDGER_MAX_VMS || lim.max_nodes == 0 ||
+	    lim.max_nodes > LEDGER_MAX_NODES)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->lim = lim;
+	l->st.vms = calloc(lim.max_vms, sizeof(struct vm));
+	if (l->st.vms == NULL)
+		return ledger_free(l);
+	return l;
+}
+
+struct ledger *
+ledger_free(struct ledger *l)
+{
+	if (l == NULL)
+		return NULL;
+	peers_reset(l);
+	free(l->snap);
+	free(l->st.vms);
+	free(l);
+	return NULL;
+}
+
+void
+ledger_set_log(struct ledger *l, ledger_log_fn fn, void *userdata)
+{
+	l->log_fn = fn;
+	l->log_data = userdata;
+}
+
+void
+ledger_set_decision_cb(struct ledger *l, ledger_decision_fn fn, void *userdata)
+{
+	l->decision_fn = fn;
+	l->decision_data = userdata;
+}
+
+bool
+ledger_is_quorate(const struct ledger *l)
+{
+	return l->quorate;
+}
+
+bool
+ledger_is_synced(const struct ledger *l)
+{
+	return l->synced;
+}
+
+uint64_t
+ledger_epoch(const struct ledger *l)
+{
+	return l->st.epoch;
+}
+
+uint64_t
+ledger_seq(const struct ledger *l)
+{
+	return l->st.seq;
+}
+
+uint64_t
+ledger_ring(const struct ledger *l)
+{
+	return l->ring;
+}
+
+size_t
+ledger_vm_count(const struct ledger *l)
+{
+	return l->st.n_vms;
+}
+
+int
+ledger_vm_get(const struct ledger *l, size_t idx, struct ledger_vm_info *ret)
+{
+	if (l == NULL || ret == NULL)
+		return -EINVAL;
+	if (idx >= l->st.n_vms)
+		return -ENOENT;
+	vm_info(l, &l->st.vms[idx], ret);
+	return 0;
+}
+
+int
+ledger_vm_find(const struct ledger *l, const char *uuid, struct ledger_vm_info *ret)
+{
+	const struct vm *v;
+
+	if (l == NULL || uuid == NULL || ret == NULL)
+		return -EINVAL;
+	v = vm_by_uuid(&l->st, uuid);
+	if (v == NULL)
+		return -ENOENT;
+	vm_info(l, v, ret);
+	return 0;
+}
+
+/* ---- serialization ---- */
+
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->err != 0)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->buf + b->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = -EINVAL;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		if (b->cap >= LEDGER_STATE_MAX) {
+			b->err = -E2BIG;
+			return;
+		}
+		size_t ncap = b->cap * 2 > LEDGER_STATE_MAX ? LEDGER_STATE_MAX : b->cap * 2;
+		char *nb = realloc(b->buf, ncap);
+		if (nb == NULL) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->buf = nb;
+		b->cap = ncap;
+	}
+}
+
+static void
+sb_escaped(struct sbuf *b, const char *s)
+{
+	if (s[0] == '\0') {
+		sb_printf(b, "-");
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p > ' ' && *p < 0x7f && *p != '%')
+			sb_printf(b, "%c", *p);
+		else
+			sb_printf(b, "%%%02x", *p);
+	}
+}
+
+static void
+sb_ms(struct sbuf *b, int64_t ms)
+{
+	if (ms < 0)
+		sb_printf(b, "-");
+	else
+		sb_printf(b, "%" PRId64, ms);
+}
+
+static int
+serialize_rstate(const struct rstate *st, char **ret_buf, size_t *ret_len)
+{
+	struct sbuf b = {.cap = 4096};
+
+	b.buf = malloc(b.cap);
+	if (b.buf == NULL)
+		return -ENOMEM;
+	b.buf[0] = '\0';
+	sb_printf(&b, "ferry-ledger 1\nepoch %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
+		  st->seq);
+	for (size_t i = 0; i < st->n_members; i++)
+		sb_printf(&b, " %" PRIu32, st->members[i]);
+	sb_printf(&b, "\n");
+	for (size_t i = 0; i < st->n_nodes; i++) {
+		const struct node *n = &st->nodes[i];
+
+		sb_printf(&b, "node %" PRIu32 " left=", n->id);
+		sb_ms(&b, n->left_ms);
+		sb_printf(&b, " fenced=");
+		sb_ms(&b, n->fenced_ms);
+		sb_printf(&b, "\n");
+	}
+	for (size_t i = 0; i < st->n_vms; i++) {
+		const struct vm *v = &st->vms[i];
+
+		sb_printf(&b,
+			  "vm %s %s state=%s owner=%" PRIu32 " target=%" PRIu32 " mode=%s gen=%" PRIu64
+			  " since=%" PRId64 " tsince=%" PRId64 " cseq=%" PRIu64 " cms=%" PRId64 "\n",
+			  v->uuid, v->name, ledger_vm_state_name(v->state), v->owner, v->target,
+			  ledger_mode_name(v->mode), v->gen, v->since_ms, v->target_since_ms,
+			  v->change_seq, v->change_ms);
+		if (v->has_move) {
+			const struct ledger_move *m = &v->move;
+
+			sb_printf(&b,
+				  "move from=%" PRIu32 " to=%" PRIu32 " mode=%s result=%s start=%" PRId64
+				  " total=%" PRId64 " downtime=%" PRId64 " gap=%" PRId64
+				  " bytes=%" PRId64 " error=",
+				  m->from, m->to, ledger_mode_name(m->mode),
+				  ledger_move_result_name(m->result), m->start_ms, m->total_ms,
+				  m->downtime_ms, m->guest_gap_ms, m->bytes);
+			sb_escaped(&b, m->error);
+			sb_printf(&b, "\n");
+		}
+	}
+	sb_printf(&b, "end\n");
+	if (b.err != 0) {
+		free(b.buf);
+		return b.err;
+	}
+	*ret_buf = b.buf;
+	*ret_len = b.len;
+	return 0;
+}
+
+int
+ledger_serialize(const struct ledger *l, char **ret_buf, size_t *ret_len)
+{
+	if (l == NULL || ret_buf == NULL || ret_len == NULL)
+		return -EINVAL;
+	return serialize_rstate(&l->st, ret_buf, ret_len);
+}
+
+/* -- parsing: strict, canonical (what serialize writes, nothing else) -- */
+
+struct parser {
+	const char *p;
+	const char *end;
+	char line[1024];
+	char *tok[24];
+	int ntok;
+};
+
+/* Next line, split on single spaces.  1 = got one, 0 = end, <0 error. */
+static int
+next_line(struct parser *ps)
+{
+	const char *nl;
+	size_t n;
+	char *s;
+
+	if (ps->p >= ps->end)
+		return 0;
+	nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
+	if (nl == NULL)
+		return -EBADMSG;
+	n = (size_t)(nl - ps->p);
+	if (n == 0 || n >= sizeof(ps->line))
+		return -EBADMSG;
+	if (memchr(ps->p, '\0', n) != NULL)
+		return -EBADMSG;
+	memcpy(ps->line, ps->p, n);
+	ps->line[n] = '\0';
+	ps->p = nl + 1;
+	ps->ntok = 0;
+	s = ps->line;
+	for (;;) {
+		if (ps->ntok >= (int)(sizeof(ps->tok) / sizeof(ps->tok[0])))
+			return -EBADMSG;
+		ps->tok[ps->ntok++] = s;
+		s = strchr(s, ' ');
+		if (s == NULL)
+			break;
+		*s++ = '\0';
+	}
+	for (int i = 0; i < ps->ntok; i++)
+		if (ps->tok[i][0] == '\0')
+			return -EBADMSG;
+	return 1;
+}
+
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -EBADMSG;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -EBADMSG;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -EBADMSG;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+/* int64 >= -1 written as a number, or "-" for -1 when dash_ok. */
+static int
+parse_ms(const char *s, bool dash_ok, int64_t *ret)
+{
+	uint64_t v;
+
+	if (dash_ok && strcmp(s, "-") == 0) {
+		*ret = -1;
+		return 0;
+	}
+	if (!dash_ok && strcmp(s, "-1") == 0) {
+		*ret = -1;
+		return 0;
+	}
+	if (parse_u64(s, INT64_MAX, &v) < 0)
+		return -EBADMSG;
+	*ret = (int64_t)v;
+	return 0;
+}
+
+static const char *
+kv(const char *tok, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(tok, key, n) != 0 || tok[n] != '=')
+		return NULL;
+	return tok + n + 1;
+}
+
+static int
+parse_u32_node(const char *s, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (parse_u64(s, UINT32_MAX, &v) < 0)
+		return -EBADMSG;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_unescape(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (strcmp(s, "-") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	for (; *s != '\0'; s++) {
+		char c = *s;
+
+		if (c == '%') {
+			unsigned hi, lo;
+			const char *hex = "0123456789abcdef";
+			const char *h1 = s[1] != '\0' ? strchr(hex, s[1]) : NULL;
+			const char *h2 = h1 != NULL && s[2] != '\0' ? strchr(hex, s[2]) : NULL;
+
+			if (h1 == NULL || h2 == NULL)
+				return -EBADMSG;
+			hi = (unsigned)(h1 - hex);
+			lo = (unsigned)(h2 - hex);
+			c = (char)(hi * 16 + lo);
+			if (c == '\0')
+				return -EBADMSG;
+			s += 2;
+		}
+		if (o + 1 >= size)
+			return -EBADMSG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+parse_move(struct parser *ps, struct vm *v)
+{
+	static const char *const keys[] = {"from",     "to",  "mode",  "result", "start",
+					   "total",    "downtime", "gap", "bytes", "error"};
+	const char *val[10];
+	struct ledger_move *m = &v->move;
+	int x;
+
+	if (ps->ntok != 11)
+		return -EBADMSG;
+	for (int i = 0; i < 10; i++) {
+		val[i] = kv(ps->tok[i + 1], keys[i]);
+		if (val[i] == NULL)
+			return -EBADMSG;
+	}
+	memset(m, 0, sizeof(*m));
+	memcpy(m->uuid, v->uuid, sizeof(m->uuid));
+	memcpy(m->name, v->name, sizeof(m->name));
+	if (parse_u32_node(val[0], &m->from) < 0 || parse_u32_node(val[1], &m->to) < 0)
+		return -EBADMSG;
+	x = ledger_mode_from_name(val[2]);
+	if (x < 0)
+		return -EBADMSG;
+	m->mode = (enum ledger_mode)x;
+	x = ledger_move_result_from_name(val[3]);
+	if (x < 0)
+		return -EBADMSG;
+	m->result = (enum ledger_move_result)x;
+	if (parse_ms(val[4], false, &m->start_ms) < 0 || parse_ms(val[5], false, &m->total_ms) < 0 ||
+	    parse_ms(val[6], false, &m->downtime_ms) < 0 ||
+	    parse_ms(val[7], false, &m->guest_gap_ms) < 0 || parse_ms(val[8], false, &m->bytes) < 0)
+		return -EBADMSG;
+	if (parse_unescape(val[9], m->error, sizeof(m->error)) < 0)
+		return -EBADMSG;
+	v->has_move = true;
+	return 0;
+}
+
+static int
+parse_vm(struct parser *ps, struct vm *v)
+{
+	static const char *const keys[] = {"state", "owner", "target", "mode", "gen",
+					   "since", "tsince", "cseq",  "cms"};
+	const char *val[9];
+	int x;
+
+	if (ps->ntok != 12)
+		return -EBADMSG;
+	memset(v, 0, sizeof(*v));
+	if (!valid_uuid(ps->tok[1]) || !valid_name(ps->tok[2]))
+		return -EBADMSG;
+	snprintf(v->uuid, sizeof(v->uuid), "%s", ps->tok[1]);
+	snprintf(v->name, sizeof(v->name), "%s", ps->tok[2]);
+	for (int i = 0; i < 9; i++) {
+		val[i] = kv(ps->tok[i + 3], keys[i]);
+		if (val[i] == NULL)
+			return -EBADMSG;
+	}
+	x = state_from_name(val[0]);
+	if (x < 0)
+		return -EBADMSG;
+	v->state = (enum ledger_vm_state)x;
+	x = ledger_mode_from_name(val[3]);
+	if (x < 0)
+		return -EBADMSG;
+	v->mode = (enum ledger_mode)x;
+	if (parse_u32_node(val[1], &v->owner) < 0 || parse_u32_node(val[2], &v->target) < 0 ||
+	    parse_u64(val[4], UINT64_MAX, &v->gen) < 0 ||
+	    parse_ms(val[5], false, &v->since_ms) < 0 ||
+	    parse_ms(val[6], false, &v->target_since_ms) < 0 ||
+	    parse_u64(val[7], UINT64_MAX, &v->change_seq) < 0 ||
+	    parse_ms(val[8], false, &v->change_ms) < 0)
+		return -EBADMSG;
+	/* holders must match the state */
+	switch (v->state) {
+	case LEDGER_VM_RUNNING:
+		if (v->owner == 0 || v->target != 0)
+			return -EBADMSG;
+		break;
+	case LEDGER_VM_MIGRATING:
+		if (v->owner == 0 || v->target == 0 || v->owner == v->target)
+			return -EBADMSG;
+		break;
+	case LEDGER_VM_STOPPED:
+	case LEDGER_VM_SAVED:
+	default:
+		if (v->owner != 0 || v->target != 0)
+			return -EBADMSG;
+		break;
+	}
+	return 0;
+}
+
+/* Parses a blob into st (whose vms array has room for max_vms). */
+static int
+parse_rstate(const char *buf, size_t len, const struct ledger_limits *lim, struct rstate *st)
+{
+	struct parser ps = {.p = buf, .end = buf + len};
+	uint64_t v;
+	int r;
+
+	st->n_members = st->n_nodes = st->n_vms = 0;
+	if (buf == NULL || len > LEDGER_STATE_MAX)
+		return -EBADMSG;
+	r = next_line(&ps);
+	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "ferry-ledger") != 0 ||
+	    strcmp(ps.tok[1], "1") != 0)
+		return -EBADMSG;
+	r = next_line(&ps);
+	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "epoch") != 0 ||
+	    parse_u64(ps.tok[1], UINT64_MAX, &st->epoch) < 0)
+		return -EBADMSG;
+	r = next_line(&ps);
+	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "seq") != 0 ||
+	    parse_u64(ps.tok[1], UINT64_MAX, &st->seq) < 0)
+		return -EBADMSG;
+	r = next_line(&ps);
+	if (r <= 0 || strcmp(ps.tok[0], "members") != 0 || ps.ntok - 1 > (int)lim->max_nodes)
+		return -EBADMSG;
+	for (int i = 1; i < ps.ntok; i++) {
+		uint32_t id;
+
+		if (parse_u32_node(ps.tok[i], &id) < 0 || id == 0)
+			return -EBADMSG;
+		if (st->n_members > 0 && id <= st->members[st->n_members - 1])
+			return -EBADMSG;
+		st->members[st->n_members++] = id;
+	}
+	for (;;) {
+		r = next_line(&ps);
+		if (r <= 0)
+			return -EBADMSG; /* "end" is required */
+		if (strcmp(ps.tok[0], "end") == 0 && ps.ntok == 1)
+			break;
+		if (strcmp(ps.tok[0], "node") == 0) {
+			struct node *n;
+			const char *left, *fenced;
+
+			if (ps.ntok != 4 || st->n_vms > 0 || st->n_nodes >= lim->max_nodes)
+				return -EBADMSG;
+			n = &st->nodes[st->n_nodes];
+			left = kv(ps.tok[2], "left");
+			fenced = kv(ps.tok[3], "fenced");
+			if (parse_u32_node(ps.tok[1], &n->id) < 0 || n->id == 0 || left == NULL ||
+			    fenced == NULL || parse_ms(left, true, &n->left_ms) < 0 ||
+			    parse_ms(fenced, true, &n->fenced_ms) < 0)
+				return -EBADMSG;
+			if (st->n_nodes > 0 && n->id <= st->nodes[st->n_nodes - 1].id)
+				return -EBADMSG;
+			st->n_nodes++;
+		} else if (strcmp(ps.tok[0], "vm") == 0) {
+			struct vm *nv;
+
+			if (st->n_vms >= lim->max_vms)
+				return -EBADMSG;
+			nv = &st->vms[st->n_vms];
+			if (parse_vm(&ps, nv) < 0)
+				return -EBADMSG;
+			if (st->n_vms > 0 && strcmp(nv->name, st->vms[st->n_vms - 1].name) <= 0)
+				return -EBADMSG;
+			for (size_t i = 0; i < st->n_vms; i++)
+				if (strcmp(st->vms[i].uuid, nv->uuid) == 0)
+					return -EBADMSG;
+			st->n_vms++;
+		} else if (strcmp(ps.tok[0], "move") == 0) {
+			if (st->n_vms == 0 || st->vms[st->n_vms - 1].has_move)
+				return -EBADMSG;
+			if (parse_move(&ps, &st->vms[st->n_vms - 1]) < 0)
+				return -EBADMSG;
+		} else {
+			return -EBADMSG;
+		}
+	}
+	if (next_line(&ps) != 0)
+		return -EBADMSG; /* nothing after "end" */
+	(void)v;
+	return 0;
+}
+
+static void
+rstate_copy(struct rstate *dst, const struct rstate *src)
+{
+	struct vm *vms = dst->vms;
+
+	*dst = *src;
+	dst->vms = vms;
+	memcpy(dst->vms, src->vms, src->n_vms * sizeof(struct vm));
+}
+
+int
+ledger_load(struct ledger *l, const char *buf, size_t len)
+{
+	struct rstate tmp;
+	int r;
+
+	if (l == NULL || buf == NULL)
+		return -EINVAL;
+	if (l->have_ring)
+		return -EBUSY;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+	if (tmp.vms == NULL)
+		return -ENOMEM;
+	r = parse_rstate(buf, len, &l->lim, &tmp);
+	if (r == 0)
+		rstate_copy(&l->st, &tmp);
+	free(tmp.vms);
+	return r;
+}
+
+/* ---- configuration change and the sync round ---- */
+
+static void
+format_ids(char *buf, size_t size, const uint32_t *ids, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (n == 0) {
+		snprintf(buf, size, " -");
+		return;
+	}
+	for (size_t i = 0; i < n && o < size; i++) {
+		int w = snprintf(buf + o, size - o, " %" PRIu32, ids[i]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+int
+ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
+	       int64_t time_ms)
+{
+	uint32_t sorted[LEDGER_MAX_NODES];
+	char ids[LEDGER_MAX_NODES * 12];
+	int r;
+
+	(void)time_ms;
+	if (l == NULL || (members == NULL && n_members > 0))
+		return -EINVAL;
+	if (n_members > l->lim.max_nodes) {
+		note(l, "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
+			", ignoring", ring_seq, n_members, l->lim.max_nodes);
+		return -E2BIG;
+	}
+	if (l->have_ring && ring_seq <= l->ring)
+		return -ESTALE;
+	memcpy(sorted, members, n_members * sizeof(uint32_t));
+	qsort(sorted, n_members, sizeof(uint32_t), cmp_u32);
+	for (size_t i = 0; i < n_members; i++)
+		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1]))
+			return -EINVAL;
+
+	/* snapshot what this node sends in the sync round */
+	free(l->snap);
+	l->snap = NULL;
+	r = serialize_rstate(&l->st, &l->snap, &l->snap_len);
+	if (r < 0)
+		return r;
+	l->snap_was_quorate = l->quorate;
+	l->snap_epoch = l->st.epoch;
+	l->snap_seq = l->st.seq;
+
+	l->have_ring = true;
+	l->ring = ring_seq;
+	memcpy(l->members, sorted, n_members * sizeof(uint32_t));
+	l->n_members = n_members;
+	l->synced = false;
+	l->quorate = false;
+	l->quorum_reported = false;
+	l->quorum_yes = false;
+	peers_reset(l);
+	for (size_t i = 0; i < n_members; i++)
+		l->peers[i].node = sorted[i];
+	format_ids(ids, sizeof(ids), sorted, n_members);
+	note(l, "ring %" PRIu64 ": members%s; syncing", ring_seq, ids);
+	return 0;
+}
+
+int
+ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, size_t len,
+		 size_t *ret_len)
+{
+	struct ledgermsg_state s;
+	size_t n_chunks, off;
+	int r;
+
+	if (l == NULL || ret_len == NULL)
+		return -EINVAL;
+	if (!l->have_ring || l->snap == NULL)
+		return -EAGAIN;
+	n_chunks = l->snap_len == 0 ? 1 : (l->snap_len + LEDGERMSG_CHUNK_MAX - 1) / LEDGERMSG_CHUNK_MAX;
+	if (idx >= n_chunks)
+		return -ENOENT;
+	off = (size_t)idx * LEDGERMSG_CHUNK_MAX;
+	memset(&s, 0, sizeof(s));
+	s.ring_seq = l->ring;
+	s.time_ms = time_ms;
+	s.epoch = l->snap_epoch;
+	s.seq = l->snap_seq;
+	s.was_quorate = l->snap_was_quorate;
+	s.total_len = (uint32_t)l->snap_len;
+	s.offset = (uint32_t)off;
+	s.chunk_len = (uint32_t)(l->snap_len - off > LEDGERMSG_CHUNK_MAX ? LEDGERMSG_CHUNK_MAX
+									 : l->snap_len - off);
+	s.data = (const uint8_t *)l->snap + off;
+	r = ledgermsg_encode_state(&s, buf, len, ret_len);
+	if (r < 0)
+		return r;
+	return idx + 1 < n_chunks ? 1 : 0;
+}
+
+/* Does candidate a beat b?  was quorate, then epoch, then seq, then lowest id. */
+static bool
+peer_beats(const struct peer *a, const struct peer *b)
+{
+	if (a->was_quorate != b->was_quorate)
+		return a->was_quorate;
+	if (a->epoch != b->epoch)
+		return a->epoch > b->epoch;
+	if (a->seq != b->seq)
+		return a->seq > b->seq;
+	return a->node < b->node;
+}
+
+static void
+become_quorate(struct ledger *l, uint32_t reporter)
+{
+	l->quorate = true;
+	l->st.epoch++;
+	note(l, "ring %" PRIu64 ": quorate (reported by node %" PRIu32 "), epoch %" PRIu64, l->ring,
+	     reporter, l->st.epoch);
+}
+
+static int
+finish_sync(struct ledger *l)
+{
+	struct rstate tmp;
+	struct peer *best = NULL;
+	int64_t sync_ms = -1;
+	uint32_t prev[LEDGER_MAX_NODES];
+	size_t n_prev;
+	bool was_orphan[LEDGER_MAX_VMS];
+	size_t n_states = 0;
+
+	for (size_t i = 0; i < l->n_members; i++) {
+		struct peer *p = &l->peers[i];
+
+		if (p->time_ms > sync_ms)
+			sync_ms = p->time_ms;
+		if (!p->valid)
+			continue;
+		n_states++;
+		if (best == NULL || peer_beats(p, best))
+			best = p;
+	}
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (best != NULL) {
+		tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+		if (tmp.vms == NULL)
+			return -ENOMEM;
+		if (parse_rstate(best->data, best->total_len, &l->lim, &tmp) == 0) {
+			/* orphan status before, against the winner's own membership */
+			rstate_copy(&l->st, &tmp);
+		} else {
+			best = NULL; /* validated on receipt; cannot happen */
+		}
+		free(tmp.vms);
+	}
+	if (best != NULL)
+		note(l,
+		     "ring %" PRIu64 ": synced from node %" PRIu32 " (%s, epoch %" PRIu64
+		     ", seq %" PRIu64 "), %zu of %zu states valid",
+		     l->ring, best->node, best->was_quorate ? "was quorate" : "was not quorate",
+		     best->epoch, best->seq, n_states, l->n_members);
+	else
+		note(l, "ring %" PRIu64 ": synced, no valid state received, keeping own", l->ring);
+
+	/* orphan status as the winner saw it (its own ring's members) */
+	memcpy(prev, l->st.members, l->st.n_members * sizeof(uint32_t));
+	n_prev = l->st.n_members;
+	for (size_t i = 0; i < l->st.n_vms; i++) {
+		const struct vm *v = &l->st.vms[i];
+
+		was_orphan[i] = false;
+		if (v->state == LEDGER_VM_RUNNING)
+			was_orphan[i] = !id_in(prev, n_prev, v->owner);
+		else if (v->state == LEDGER_VM_MIGRATING)
+			was_orphan[i] = !id_in(prev, n_prev, v->owner) ||
+					!id_in(prev, n_prev, v->target);
+	}
+
+	/* node table: who left, who joined, relative to the winner's ring */
+	for (size_t i = 0; i < n_prev; i++) {
+		if (id_in(l->members, l->n_members, prev[i]))
+			continue;
+		struct node *n = node_add(&l->st, prev[i], l->lim.max_nodes);
+		if (n == NULL) {
+			note(l, "node %" PRIu32 ": left, node table full, ignoring", prev[i]);
+			continue;
+		}
+		n->left_ms = sync_ms;
+		note(l, "node %" PRIu32 ": left at %" PRId64, prev[i], sync_ms);
+	}
+	for (size_t i = 0; i < l->n_members; i++) {
+		if (!id_in(prev, n_prev, l->members[i]))
+			note(l, "node %" PRIu32 ": joined", l->members[i]);
+		if (node_add(&l->st, l->members[i], l->lim.max_nodes) == NULL)
+			note(l, "node %" PRIu32 ": node table full, ignoring", l->members[i]);
+	}
+	memcpy(l->st.members, l->members, l->n_members * sizeof(uint32_t));
+	l->st.n_members = l->n_members;
+
+	l->synced = true;
+	for (size_t i = 0; i < l->st.n_vms; i++) {
+		const struct vm *v = &l->st.vms[i];
+		bool now = vm_orphaned(l, v);
+
+		if (now && !was_orphan[i])
+			note(l, "vm %s: orphaned (%s on node %" PRIu32 "%s)", v->name,
+			     ledger_vm_state_name(v->state), v->owner,
+			     v->state == LEDGER_VM_MIGRATING ? ", migrating" : "");
+		else if (!now && was_orphan[i])
+			note(l, "vm %s: no longer orphaned (node %" PRIu32 " is back)", v->name,
+			     v->owner);
+	}
+	for (size_t i = 0; i < l->st.n_vms; i++) {
+		const struct vm *v = &l->st.vms[i];
+
+		if (vm_orphaned(l, v) && was_orphan[i])
+			note(l, "vm %s: still orphaned", v->name);
+	}
+	peers_reset(l);
+	free(l->snap);
+	l->snap = NULL;
+	l->snap_len = 0;
+	if (l->quorum_reported && l->quorum_yes)
+		become_quorate(l, 0);
+	return 1;
+}
+
+/* Validates a completed state blob (it may become the winner). */
+static bool
+state_blob_valid(const struct ledger *l, const struct peer *p)
+{
+	struct rstate tmp;
+	bool ok;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+	if (tmp.vms == NULL)
+		return false;
+	ok = parse_rstate(p->data, p->total_len, &l->lim, &tmp) == 0 && tmp.epoch == p->epoch &&
+	     tmp.seq == p->seq;
+	free(tmp.vms);
+	return ok;
+}
+
+static int
+apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
+{
+	struct peer *p = NULL;
+
+	if (!l->have_ring || s->ring_seq != l->ring) {
+		note(l, "node %" PRIu32 ": state for ring %" PRIu64 " is stale, ignoring", sender,
+		     s->ring_seq);
+		return 0;
+	}
+	if (l->synced) {
+		note(l, "node %" PRIu32 ": state after the sync round, ignoring", sender);
+		return 0;
+	}
+	for (size_t i = 0; i < l->n_members; i++)
+		if (l->peers[i].node == sender)
+			p = &l->peers[i];
+	if (p == NULL) {
+		note(l, "node %" PRIu32 ": state from a non-member, ignoring", sender);
+		return 0;
+	}
+	if (p->done) {
+		note(l, "node %" PRIu32 ": duplicate state, ignoring", sender);
+		return 0;
+	}
+	if (!p->started) {
+		if (s->offset != 0 || s->total_len == 0) {
+			p->done = true;
+			p->valid = false;
+		} else {
+			p->data = calloc(1, s->total_len);
+			if (p->data == NULL)
+				return -ENOMEM;
+			p->started = true;
+			p->was_quorate = s->was_quorate;
+			p->epoch = s->epoch;
+			p->seq = s->seq;
+			p->time_ms = s->time_ms;
+			p->total_len = s->total_len;
+		}
+	} else if (s->offset != p->got || s->total_len != p->total_len || s->epoch != p->epoch ||
+		   s->seq != p->seq || s->was_quorate != p->was_quorate) {
+		p->done = true;
+		p->valid = false;
+	}
+	if (!p->done) {
+		memcpy(p->data + p->got, s->data, s->chunk_len);
+		p->got += s->chunk_len;
+		if (p->got == p->total_len) {
+			p->done = true;
+			p->valid = state_blob_valid(l, p);
+		}
+	}
+	if (p->done && !p->valid)
+		note(l, "node %" PRIu32 ": malformed state, ignoring", sender);
+	if (p->time_ms < s->time_ms)
+		p->time_ms = s->time_ms;
+
+	for (size_t i = 0; i < l->n_members; i++)
+		if (!l->peers[i].done)
+			return 0;
+	return finish_sync(l);
+}
+
+int
+ledger_apply_quorum(struct ledger *l, uint32_t sender, uint64_t ring_seq, bool quorate,
+		    int64_t time_ms)
+{
+	(void)time_ms;
+	if (l == NULL)
+		return -EINVAL;
+	if (!l->have_ring || ring_seq != l->ring) {
+		note(l, "node %" PRIu32 ": quorum report for ring %" PRIu64 " is stale, ignoring",
+		     sender, ring_seq);
+		return 0;
+	}
+	if (!ledger_is_member(l, sender)) {
+		note(l, "node %" PRIu32 ": quorum report from a non-member, ignoring", sender);
+		return 0;
+	}
+	l->quorum_reported = true;
+	l->quorum_yes = quorate;
+	if (!l->synced) {
+		note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s (applied when synced)",
+		     l->ring, sender, quorate ? "quorate" : "not quorate");
+		return 0;
+	}
+	if (quorate && !l->quorate) {
+		become_quorate(l, sender);
+		return 1;
+	}
+	if (!quorate && l->quorate) {
+		l->quorate = false;
+		note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32 ")", l->ring,
+		     sender);
+		return 0;
+	}
+	note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s, no change", l->ring, sender,
+	     quorate ? "quorate" : "not quorate");
+	return 0;
+}
+
+/* ---- requests ---- */
+
+struct req_ctx {
+	struct ledger *l;
+	uint32_t sender;
+	const struct ledger_request *r;
+	struct vm *v;
+	char why[160]; /* detail of a refusal */
+};
+
+static enum ledger_reason
+refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum ledger_reason
+refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return reason;
+}
+
+/* Why someone other than the sender cannot take the VM over. */
+static enum ledger_reason
+refuse_held(struct req_ctx *c)
+{
+	const struct vm *v = c->v;
+
+	if (vm_orphaned(c->l, v)) {
+		if (v->state == LEDGER_VM_MIGRATING)
+			return refuse(c, LEDGER_R_ORPHANED,
+				      "migrating from node %" PRIu32 " to node %" PRIu32
+				      ", a node left and is not fenced",
+				      v->owner, v->target);
+		return refuse(c, LEDGER_R_ORPHANED,
+			      "running on node %" PRIu32 ", which left and is not fenced", v->owner);
+	}
+	if (v->state == LEDGER_VM_MIGRATING)
+		return refuse(c, LEDGER_R_OWNED_ELSEWHERE,
+			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
+			      v->target);
+	return refuse(c, LEDGER_R_OWNED_ELSEWHERE, "running on node %" PRIu32, v->owner);
+}
+
+static enum ledger_reason
+refuse_not_owner(struct req_ctx *c)
+{
+	const struct vm *v = c->v;
+
+	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
+		return refuse(c, LEDGER_R_BAD_STATE, "%s", ledger_vm_state_name(v->state));
+	return refuse(c, LEDGER_R_NOT_OWNER, "%s on node %" PRIu32, ledger_vm_state_name(v->state),
+		      v->owner);
+}
+
+static enum ledger_reason
+op_acquire(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+	int64_t t = c->r->time_ms;
+
+	switch (v->state) {
+	case LEDGER_VM_STOPPED:
+		vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, t, NULL);
+		return LEDGER_R_OK;
+	case LEDGER_VM_SAVED:
+		v->gen++; /* a fresh start: the saved image must never be restored */
+		vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, t,
+			      "fresh start, saved image discarded");
+		return LEDGER_R_OK;
+	case LEDGER_VM_RUNNING:
+		if (v->owner == c->sender)
+			return LEDGER_R_ALREADY;
+		return refuse_held(c);
+	case LEDGER_VM_MIGRATING:
+	default:
+		if (!vm_orphaned(c->l, v) && (v->owner == c->sender || v->target == c->sender))
+			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
+		return refuse_held(c);
+	}
+}
+
+static enum ledger_reason
+op_restore(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+	uint64_t g = c->r->gen;
+
+	if (g < v->gen)
+		return refuse(c, LEDGER_R_STALE_GENERATION,
+			      "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
+	if (g > v->gen)
+		return refuse(c, LEDGER_R_UNKNOWN_GENERATION,
+			      "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
+	if (v->state != LEDGER_VM_SAVED) {
+		if (v->state == LEDGER_VM_STOPPED)
+			return refuse(c, LEDGER_R_BAD_STATE, "stopped, no saved image");
+		if (v->owner == c->sender && v->state == LEDGER_VM_RUNNING)
+			return refuse(c, LEDGER_R_BAD_STATE, "already running on node %" PRIu32,
+				      v->owner);
+		return refuse_held(c);
+	}
+	v->gen++; /* the image is consumed */
+	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms,
+		      "restored, image consumed");
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_release(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+
+	switch (v->state) {
+	case LEDGER_VM_STOPPED:
+	case LEDGER_VM_SAVED:
+		return LEDGER_R_ALREADY;
+	case LEDGER_VM_RUNNING:
+		if (v->owner != c->sender)
+			return refuse_not_owner(c);
+		vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms, "released");
+		return LEDGER_R_OK;
+	case LEDGER_VM_MIGRATING:
+	default:
+		if (v->owner == c->sender || v->target == c->sender)
+			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
+		return refuse_not_owner(c);
+	}
+}
+
+static enum ledger_reason
+op_migrate_begin(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+	uint32_t to = c->r->target;
+
+	if (v->state == LEDGER_VM_MIGRATING && v->owner == c->sender && v->target == to &&
+	    v->mode == c->r->mode)
+		return LEDGER_R_ALREADY;
+	if (v->state != LEDGER_VM_RUNNING || v->owner != c->sender)
+		return refuse_not_owner(c);
+	if (to == 0 || to == c->sender)
+		return refuse(c, LEDGER_R_INVALID, "target node %" PRIu32, to);
+	if (!ledger_is_member(c->l, to))
+		return refuse(c, LEDGER_R_NOT_MEMBER, "target node %" PRIu32 " is not a member", to);
+	v->mode = c->r->mode;
+	vm_transition(c->l, v, LEDGER_VM_MIGRATING, c->sender, to, c->r->time_ms, NULL);
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_migrate_commit(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+
+	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender) {
+		if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
+			return refuse(c, LEDGER_R_BAD_STATE, "not migrating");
+		return refuse_not_owner(c);
+	}
+	if (!ledger_is_member(c->l, v->target))
+		return refuse(c, LEDGER_R_TARGET_LOST, "target node %" PRIu32 " left", v->target);
+	if (v->mode == LEDGER_MODE_QUICK)
+		v->gen++; /* the image written and restored by the move is consumed */
+	int64_t tsince = v->target_since_ms;
+	vm_transition(c->l, v, LEDGER_VM_RUNNING, v->target, 0, c->r->time_ms, "migrated");
+	v->since_ms = tsince; /* the target may have held it since the begin */
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_migrate_abort(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+
+	if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
+		return LEDGER_R_ALREADY;
+	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender)
+		return refuse_not_owner(c);
+	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms, "migration aborted");
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_save(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+
+	if (v->state != LEDGER_VM_RUNNING || v->owner != c->sender)
+		return refuse_not_owner(c);
+	v->gen++;
+	vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms, "saved");
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_force_release(struct req_ctx *c)
+{
+	struct vm *v = c->v;
+	char why[64];
+
+	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
+		return LEDGER_R_ALREADY;
+	snprintf(why, sizeof(why), "forced by admin on node %" PRIu32, c->sender);
+	vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms, why);
+	return LEDGER_R_OK;
+}
+
+typedef enum ledger_reason (*op_fn)(struct req_ctx *c);
+
+static const op_fn op_handlers[] = {
+	[LEDGER_OP_ACQUIRE] = op_acquire,
+	[LEDGER_OP_RESTORE] = op_restore,
+	[LEDGER_OP_RELEASE] = op_release,
+	[LEDGER_OP_MIGRATE_BEGIN] = op_migrate_begin,
+	[LEDGER_OP_MIGRATE_COMMIT] = op_migrate_commit,
+	[LEDGER_OP_MIGRATE_ABORT] = op_migrate_abort,
+	[LEDGER_OP_SAVE] = op_save,
+	[LEDGER_OP_FORCE_RELEASE] = op_force_release,
+};
+_Static_assert(sizeof(op_handlers) / sizeof(op_handlers[0]) == LEDGER_OP_FENCE,
+	       "a handler per request op");
+
+/* Common checks; may create the VM (ACQUIRE). */
+static enum ledger_reason
+request_prepare(struct req_ctx *c)
+{
+	struct ledger *l = c->l;
+	const struct ledger_request *r = c->r;
+	struct vm *v;
+	size_t i;
+
+	if (!valid_uuid(r->uuid) || !valid_name(r->name))
+		return refuse(c, LEDGER_R_INVALID, "bad vm name or uuid");
+	if (!l->synced)
+		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64, l->ring);
+	if (!l->quorate)
+		return refuse(c, LEDGER_R_NOT_QUORATE, "ring %" PRIu64, l->ring);
+	if (!ledger_is_member(l, c->sender))
+		return refuse(c, LEDGER_R_NOT_MEMBER, "sender");
+	v = vm_by_uuid(&l->st, r->uuid);
+	if (v != NULL) {
+		if (strcmp(v->name, r->name) != 0)
+			return refuse(c, LEDGER_R_NAME_MISMATCH, "uuid known as %s", v->name);
+		c->v = v;
+		return LEDGER_R_OK;
+	}
+	if (r->op != LEDGER_OP_ACQUIRE)
+		return refuse(c, LEDGER_R_UNKNOWN_VM, "uuid %s", r->uuid);
+	v = vm_by_name(&l->st, r->name);
+	if (v != NULL)
+		return refuse(c, LEDGER_R_NAME_IN_USE, "name has uuid %s", v->uuid);
+	if (l->st.n_vms >= l->lim.max_vms)
+		return refuse(c, LEDGER_R_TOO_MANY_VMS, "limit %" PRIu32, l->lim.max_vms);
+	for (i = 0; i < l->st.n_vms && strcmp(l->st.vms[i].name, r->name) < 0; i++)
+		;
+	memmove(&l->st.vms[i + 1], &l->st.vms[i], (l->st.n_vms - i) * sizeof(struct vm));
+	v = &l->st.vms[i];
+	memset(v, 0, sizeof(*v));
+	memcpy(v->uuid, r->uuid, sizeof(v->uuid));
+	memcpy(v->name, r->name, sizeof(v->name));
+	v->state = LEDGER_VM_STOPPED;
+	v->change_seq = l->st.seq;
+	v->change_ms = r->time_ms;
+	l->st.n_vms++;
+	note(l, "vm %s: new, uuid %s", v->name, v->uuid);
+	c->v = v;
+	return LEDGER_R_OK;
+}
+
+static void
+emit(struct ledger *l, struct ledger_decision *d)
+{
+	if (l->decision_fn != NULL)
+		l->decision_fn(d, l->decision_data);
+}
+
+int
+ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_request *r,
+		     struct ledger_decision *ret)
+{
+	struct req_ctx c;
+	struct ledger_decision d;
+	enum ledger_reason reason;
+	char name[LEDGER_NAME_MAX];
+	char args[96] = "";
+
+	if (l == NULL || r == NULL || (unsigned)r->op >= LEDGER_OP_FENCE ||
+	    (unsigned)r->mode >= _LEDGER_MODE_MAX)
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.l = l;
+	c.sender = sender;
+	c.r = r;
+	l->st.seq++;
+	l->deferring = true;
+	l->n_deferred = 0;
+	reason = request_prepare(&c);
+	if (reason == LEDGER_R_OK)
+		reason = op_handlers[r->op](&c);
+
+	memset(&d, 0, sizeof(d));
+	d.op = r->op;
+	d.sender = sender;
+	d.req_id = r->req_id;
+	d.seq = l->st.seq;
+	d.reason = reason;
+	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
+									  : LEDGER_REFUSED;
+	if (c.v != NULL) {
+		d.gen = c.v->gen;
+		d.owner = c.v->owner;
+	}
+	/* a printable name for the log even when the request's is bad */
+	snprintf(name, sizeof(name), "%s", valid_name(r->name) ? r->name : "(invalid)");
+	if (r->op == LEDGER_OP_RESTORE)
+		snprintf(args, sizeof(args), " gen %" PRIu64, r->gen);
+	else if (r->op == LEDGER_OP_MIGRATE_BEGIN)
+		snprintf(args, sizeof(args), " to node %" PRIu32 " %s", r->target,
+			 ledger_mode_name(r->mode));
+	l->deferring = false;
+	if (d.verdict == LEDGER_GRANTED && r->op == LEDGER_OP_SAVE && reason == LEDGER_R_OK)
+		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64, d.seq,
+		     sender, ledger_op_name(r->op), name, d.gen);
+	else if (d.verdict == LEDGER_GRANTED)
+		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: granted%s", d.seq, sender,
+		     ledger_op_name(r->op), name, args, reason == LEDGER_R_ALREADY ? ", already" : "");
+	else
+		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: refused, %s (%s)", d.seq, sender,
+		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
+	log_flush(l);
+	emit(l, &d);
+	if (ret != NULL)
+		*ret = d;
+	return 1; /* seq changed */
+}
+
+/* ---- fence confirmations ---- */
+
+int
+ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fenced_at_ms,
+		   int64_t time_ms, struct ledger_decision *ret)
+{
+	struct ledger_decision d;
+	struct node *n;
+	enum ledger_reason reason = LEDGER_R_OK;
+	char why[128] = "";
+
+	(void)time_ms;
+	if (l == NULL)
+		return -EINVAL;
+	l->st.seq++;
+	note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64, l->st.seq,
+	     sender, node, fenced_at_ms);
+	n = node == 0 ? NULL : node_get(&l->st, node);
+	if (!l->synced) {
+		reason = LEDGER_R_SYNCING;
+	} else if (!l->quorate) {
+		reason = LEDGER_R_NOT_QUORATE;
+	} else if (!ledger_is_member(l, sender)) {
+		reason = LEDGER_R_NOT_MEMBER;
+	} else if (node == 0 || fenced_at_ms < 0) {
+		reason = LEDGER_R_INVALID;
+	} else if (n == NULL || n->left_ms < 0) {
+		reason = LEDGER_R_NEVER_LEFT;
+		snprintf(why, sizeof(why), "node %" PRIu32 " never left", node);
+	} else if (fenced_at_ms <= n->left_ms) {
+		reason = LEDGER_R_STALE_FENCE;
+		snprintf(why, sizeof(why), "node %" PRIu32 " left at %" PRId64, node, n->left_ms);
+	} else {
+		if (fenced_at_ms <= n->fenced_ms)
+			reason = LEDGER_R_ALREADY;
+		else
+			n->fenced_ms = fenced_at_ms;
+		/* everything the node held since before the fence is gone */
+		for (size_t i = 0; i < l->st.n_vms; i++) {
+			struct vm *v = &l->st.vms[i];
+			char w[96];
+
+			if (v->state == LEDGER_VM_RUNNING && v->owner == node &&
+			    v->since_ms < fenced_at_ms) {
+				snprintf(w, sizeof(w), "node %" PRIu32 " fenced", node);
+				vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
+			} else if (v->state == LEDGER_VM_MIGRATING && v->owner == node &&
+				   v->since_ms < fenced_at_ms) {
+				int64_t tsince = v->target_since_ms;
+
+				snprintf(w, sizeof(w),
+					 "source node %" PRIu32 " fenced, the target may hold it",
+					 node);
+				vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, fenced_at_ms,
+					      w);
+				v->since_ms = tsince;
+			} else if (v->state == LEDGER_VM_MIGRATING && v->target == node &&
+				   v->target_since_ms < fenced_at_ms) {
+				snprintf(w, sizeof(w), "target node %" PRIu32 " fenced", node);
+				vm_transition(l, v, LEDGER_VM_RUNNING, v->owner, 0, fenced_at_ms,
+					      w);
+			}
+		}
+	}
+	memset(&d, 0, sizeof(d));
+	d.op = LEDGER_OP_FENCE;
+	d.sender = sender;
+	d.seq = l->st.seq;
+	d.reason = reason;
+	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
+									  : LEDGER_REFUSED;
+	if (d.verdict == LEDGER_GRANTED)
+		note(l, "#%" PRIu64 " accepted%s", d.seq, reason == LEDGER_R_ALREADY ? ", already" : "");
+	else
+		note(l, "#%" PRIu64 " refused, %s%s%s%s", d.seq, ledger_reason_name(reason),
+		     why[0] != '\0' ? " (" : "", why, why[0] != '\0' ? ")" : "");
+	emit(l, &d);
+	if (ret != NULL)
+		*ret = d;
+	return 1;
+}
+
+/* ---- move records ---- */
+
+int
+ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m)
+{
+	struct vm *v;
+
+	if (l == NULL || m == NULL)
+		return -EINVAL;
+	l->st.seq++;
+	v = vm_by_uuid(&l->st, m->uuid);
+	if (v == NULL || strcmp(v->name, m->name) != 0) {
+		note(l, "#%" PRIu64 " node %" PRIu32 " move record for unknown vm, ignoring",
+		     l->st.seq, sender);
+		return 1;
+	}
+	v->has_move = true;
+	v->move = *m;
+	v->move.error[sizeof(v->move.error) - 1] = '\0';
+	note(l,
+	     "#%" PRIu64 " vm %s: move %s node %" PRIu32 " -> node %" PRIu32 ": %s, downtime %" PRId64
+	     " ms, total %" PRId64 " ms",
+	     l->st.seq, v->name, ledger_mode_name(m->mode), m->from, m->to,
+	     ledger_move_result_name(m->result), m->downtime_ms, m->total_ms);
+	return 1;
+}
+
+/* ---- delivery: one handler per message type, then the unknown one ---- */
+
+static int
+deliver_request(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return ledger_apply_request(l, sender, &m->u.req, NULL);
+}
+
+static int
+deliver_quorum(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return ledger_apply_quorum(l, sender, m->u.quorum.ring_seq, m->u.quorum.quorate,
+				   m->u.quorum.time_ms);
+}
+
+static int
+deliver_fence(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return ledger_apply_fence(l, sender, m->u.fence.node, m->u.fence.fenced_at_ms,
+				  m->u.fence.time_ms, NULL);
+}
+
+static int
+deliver_state(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return apply_state(l, sender, &m->u.state);
+}
+
+static int
+deliver_move(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return ledger_apply_move(l, sender, &m->u.move);
+}
+
+static int
+deliver_unknown(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	note(l, "node %" PRIu32 ": message type %u not handled, ignoring", sender,
+	     (unsigned)m->type);
+	return -EOPNOTSUPP;
+}
+
+typedef int (*deliver_fn)(struct ledger *l, uint32_t sender, const struct ledgermsg *m);
+
+static const struct {
+	enum ledgermsg_type type;
+	deliver_fn fn;
+} deliver_table[] = {
+	{LEDGERMSG_ACQUIRE, deliver_request},
+	{LEDGERMSG_RESTORE, deliver_request},
+	{LEDGERMSG_RELEASE, deliver_request},
+	{LEDGERMSG_MIGRATE_BEGIN, deliver_request},
+	{LEDGERMSG_MIGRATE_COMMIT, deliver_request},
+	{LEDGERMSG_MIGRATE_ABORT, deliver_request},
+	{LEDGERMSG_SAVE, deliver_request},
+	{LEDGERMSG_FORCE_RELEASE, deliver_request},
+	{LEDGERMSG_QUORUM, deliver_quorum},
+	{LEDGERMSG_FENCE, deliver_fence},
+	{LEDGERMSG_STATE, deliver_state},
+	{LEDGERMSG_MOVE, deliver_move},
+	{0, deliver_unknown}, /* must stay last */
+};
+
+int
+ledger_deliver(struct ledger *l, uint32_t sender, const void *buf, size_t len)
+{
+	struct ledgermsg m;
+	size_t i, n = sizeof(deliver_table) / sizeof(deliver_table[0]);
+	int r;
+
+	if (l == NULL)
+		return -EINVAL;
+	r = ledgermsg_decode(buf, len, &m);
+	if (r < 0) {
+		note(l, "node %" PRIu32 ": malformed message (%zu bytes, %s), dropped", sender, len,
+		     ledgermsg_strerror(r));
+		return r;
+	}
+	for (i = 0; i + 1 < n; i++)
+		if (deliver_table[i].type == m.type)
+			break;
+	return deliver_table[i].fn(l, sender, &m);
+}

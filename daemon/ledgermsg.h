@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ledgermsg.h - the ledger's CPG messages: fixed layout, little-endian.
+ *
+ * Every message is a header followed by one body:
+ *
+ *   header  magic u32 "FLDG" | version u16 | type u16 | length u32 | reserved u32
+ *
+ * length counts the whole message, header included, and must equal the
+ * number of bytes delivered.  Decoding checks, in this order, and answers:
+ *   shorter than a header                           -EBADMSG  (truncated)
+ *   magic wrong                                     -EPROTO   (garbage)
+ *   version != LEDGERMSG_VERSION                    -EPROTONOSUPPORT
+ *   length or buffer > LEDGERMSG_MAX_LEN            -EMSGSIZE (oversize)
+ *   length != bytes delivered                       -EBADMSG  (truncated)
+ *   reserved header bits set                        -EINVAL
+ *   type unknown                                    -EOPNOTSUPP
+ *   shorter than the type's fixed body, or a fixed-size body of another
+ *   size                                            -EBADMSG
+ *   body invalid (string not NUL-terminated or not zero-padded, enum out of
+ *   range, chunk bounds, reserved bytes not zero)   -EINVAL
+ *
+ * Protocol version history (bump on any layout or meaning change; a ferryd
+ * drops messages of another version and logs them, so a rolling upgrade
+ * needs every node on one version before ledger changes are made):
+ *   1  ferry 0.1: requests, quorum report, fence confirmation, state chunk,
+ *      move record.
+ */
+#ifndef FERRY_LEDGERMSG_H
+#define FERRY_LEDGERMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+#define LEDGERMSG_MAGIC     0x47444c46u /* "FLDG" as little-endian bytes */
+#define LEDGERMSG_VERSION   1
+#define LEDGERMSG_CHUNK_MAX (32 * 1024)
+#define LEDGERMSG_MAX_LEN   (64 * 1024)
+#define LEDGERMSG_ERROR_MAX 128
+
+enum ledgermsg_type {
+	LEDGERMSG_ACQUIRE = 1,
+	LEDGERMSG_RESTORE = 2,
+	LEDGERMSG_RELEASE = 3,
+	LEDGERMSG_MIGRATE_BEGIN = 4,
+	LEDGERMSG_MIGRATE_COMMIT = 5,
+	LEDGERMSG_MIGRATE_ABORT = 6,
+	LEDGERMSG_SAVE = 7,
+	LEDGERMSG_FORCE_RELEASE = 8,
+	LEDGERMSG_QUORUM = 16,
+	LEDGERMSG_FENCE = 17,
+	LEDGERMSG_STATE = 18,
+	LEDGERMSG_MOVE = 19,
+};
+
+/* Wire layouts (all fields little-endian, no implicit padding). */
+struct ledgermsg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t length;
+	uint32_t reserved;
+};
+
+struct ledgermsg_req_wire {
+	uint64_t req_id;
+	int64_t time_ms;
+	uint64_t gen;
+	uint32_t target;
+	uint8_t mode;
+	uint8_t reserved[3];
+	char uuid[LEDGER_UUID_MAX];
+	char name[LEDGER_NAME_MAX];
+};
+
+struct ledgermsg_quorum_wire {
+	uint64_t ring_seq;
+	int64_t time_ms;
+	uint8_t quorate;
+	uint8_t reserved[7];
+};
+
+struct ledgermsg_fence_wire {
+	int64_t fenced_at_ms;
+	int64_t time_ms;
+	uint32_t node;
+	uint32_t reserved;
+};
+
+struct ledgermsg_state_wire {
+	uint64_t ring_seq;
+	int64_t time_ms;
+	uint64_t epoch;
+	uint64_t seq;
+	uint32_t total_len; /* whole blob */
+	uint32_t offset;    /* of this chunk */
+	uint32_t chunk_len; /* bytes following this struct */
+	uint8_t was_quorate;
+	uint8_t reserved[3];
+	/* uint8_t data[chunk_len]; */
+};
+
+struct ledgermsg_move_wire {
+	char uuid[LEDGER_UUID_MAX];
+	char name[LEDGER_NAME_MAX];
+	uint32_t from;
+	uint32_t to;
+	int64_t start_ms;
+	int64_t total_ms;
+	int64_t downtime_ms;
+	int64_t guest_gap_ms;
+	int64_t bytes;
+	uint8_t mode;
+	uint8_t result;
+	uint8_t reserved[6];
+	char error[LEDGERMSG_ERROR_MAX];
+};
+
+/* Decoded, host order.  state.data points into the decoded buffer. */
+struct ledgermsg_state {
+	uint64_t ring_seq;
+	int64_t time_ms;
+	uint64_t epoch;
+	uint64_t seq;
+	uint32_t total_len;
+	uint32_t offset;
+	uint32_t chunk_len;
+	bool was_quorate;
+	const uint8_t *data;
+};
+
+struct ledgermsg {
+	enum ledgermsg_type type;
+	union {
+		struct ledger_request req; /* the request types */
+		struct {
+			uint64_t ring_seq;
+			int64_t time_ms;
+			bool quorate;
+		} quorum;
+		struct {
+			uint32_t node;
+			int64_t fenced_at_ms;
+			int64_t time_ms;
+		} fence;
+		struct ledgermsg_state state;
+		struct ledger_move move;
+	} u;
+};
+
+const char *ledgermsg_type_name(uint16_t type); /* "unknown" for unknown types */
+bool ledgermsg_type_is_request(uint16_t type);
+int ledgermsg_type_from_op(enum ledger_op op); /* type, or -EINVAL for FENCE */
+
+/* A short fixed name for a decode error ("truncated", "wrong-version", ...). */
+const char *ledgermsg_strerror(int err);
+
+/* Decodes and validates buf (see the table above for the errors). */
+int ledgermsg_decode(const void *buf, size_t len, struct ledgermsg *ret);
+
+/* Encoders: write the whole message into buf, *ret_len its length.
+ * -ENOBUFS if buf is too small, -EINVAL / -ENAMETOOLONG on a bad field. */
+int ledgermsg_encode_request(const struct ledger_request *r, void *buf, size_t len,
+			     size_t *ret_len);
+int ledgermsg_encode_quorum(uint64_t ring_seq, bool quorate, int64_t time_ms, void *buf, size_t len,
+			    size_t *ret_len);
+int ledgermsg_encode_fence(uint32_t node, int64_t fenced_at_ms, int64_t time_ms, void *buf,
+			   size_t len, size_t *ret_len);
+int ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t len, size_t *ret_len);
+int ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t *ret_len);
+
+#endif
