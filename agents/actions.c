@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * actions.c - start, stop, monitor, migrate_to, migrate_from, validate-all,
+ * reload-agent.
+ *
+ * The libvirt part of each action runs under bounded_run() (bounded.h) with
+ * a deadline inside the operation timeout.  Monitor falls back to procscan
+ * when libvirtd cannot answer, and never says "not running" when it does
+ * not know.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "agent.h"
+#include "bounded.h"
+#include "ferry/imagestore.h"
+#include "ferry/moverec.h"
+#include "idcache.h"
+#include "live.h"
+#include "procscan.h"
+#include "quick.h"
+#include "virt.h"
+
+/* A bounded body's return value when libvirtd cannot be reached. */
+#define ACTIONS_UNREACHABLE (-1)
+
+/* Kept for the stop/monitor answer after libvirt is given up on. */
+#define ACTIONS_RESERVE_MS 2000
+
+static int64_t actions_unix_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int actions_identify(struct vm_agent *a)
+{
+	char msg[256] = "";
+	char *xml = NULL;
+	int r;
+
+	a->config_rc = OCF_SUCCESS;
+	memset(&a->config_why, 0, sizeof(a->config_why));
+	if (a->p.config[0] == '\0') {
+		a->config_rc = ocf_fail(&a->config_why, OCF_ERR_CONFIGURED,
+					"parameter config is required; set it to the path of the libvirt domain XML");
+	} else {
+		r = domxml_read_file(a->p.config, &xml);
+		if (r != 0) {
+			a->config_rc = ocf_fail(&a->config_why, OCF_ERR_INSTALLED,
+						"cannot read config %s: %s; make the domain XML readable on this node",
+						a->p.config, strerror(-r));
+		} else {
+			r = domxml_parse(xml, &a->info, msg, sizeof(msg));
+			if (r != 0) {
+				a->config_rc = ocf_fail(&a->config_why, OCF_ERR_CONFIGURED,
+							"config %s is not a usable domain XML: %s; fix the file",
+							a->p.config, msg);
+				free(xml);
+				xml = NULL;
+			}
+		}
+	}
+	if (a->config_rc == OCF_SUCCESS) {
+		a->xml = xml;
+		a->id_source = AGENT_ID_CONFIG;
+		snprintf(a->name, sizeof(a->name), "%s", a->info.name);
+		snprintf(a->uuid, sizeof(a->uuid), "%s", a->info.uuid);
+		return OCF_SUCCESS;
+	}
+	if (idcache_read(a->p.rsctmp, a->p.resource, a->name, sizeof(a->name), a->uuid) == 0) {
+		a->id_source = AGENT_ID_CACHE;
+		vm_log(a, LOG_WARNING, "%s; using the identity recorded at start (uuid %s)",
+		       a->config_why.text, a->uuid);
+	} else if (a->p.resource[0] != '\0') {
+		a->id_source = AGENT_ID_RESOURCE;
+		snprintf(a->name, sizeof(a->name), "%s", a->p.resource);
+		vm_log(a, LOG_WARNING, "%s; assuming the domain is named after the resource",
+		       a->config_why.text);
+	} else {
+		a->id_source = AGENT_ID_NONE;
+	}
+	return a->config_rc;
+}
+
+/* Runs body(a) under the deadline; on time-out returns ACTIONS_UNREACHABLE
+ * with why set.  The worker writes only a->bg_*. */
+static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout_ms)
+{
+	int result = OCF_ERR_GENERIC;
+	int r;
+
+	memset(&a->bg_why, 0, sizeof(a->bg_why));
+	r = bounded_run(body, a, timeout_ms, &result);
+	if (r == -ETIMEDOUT) {
+		vm_log(a, LOG_ERR, "libvirt (%s) did not answer within %" PRIu64 " ms", a->p.hypervisor,
+		       timeout_ms);
+		return ACTIONS_UNREACHABLE; /* a->bg_* still belong to the worker */
+	}
+	if (r != 0) {
+		ocf_fail(&a->why, OCF_ERR_GENERIC, "cannot start a thread: %s", strerror(-r));
+		return OCF_ERR_GENERIC;
+	}
+	if (result != ACTIONS_UNREACHABLE && a->bg_why.text[0] != '\0')
+		ocf_fail(&a->why, result, "%s", a->bg_why.text);
+	return result;
+}
+
+static int actions_connect(struct vm_agent *a, struct virt **ret)
+{
+	char err[VIRT_ERR_MAX] = "";
+	int r = virt_open(a->p.hypervisor, ret, err, sizeof(err));
+
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "%s", err);
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s; check that libvirtd runs on this node", err);
+		return ACTIONS_UNREACHABLE;
+	}
+	return 0;
+}
+
+/* ---- monitor ---------------------------------------------------------- */
+
+static int actions_monitor_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	enum virt_state s = VIRT_UNKNOWN;
+	int r;
+
+	r = actions_connect(a, &v);
+	if (r != 0)
+		return r;
+	r = virt_query(v, a->uuid, a->name, &s);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "%s", v->err);
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
+		virt_close(v);
+		return ACTIONS_UNREACHABLE;
+	}
+	a->bg_state = (int)s;
+	virt_close(v);
+	return OCF_SUCCESS;
+}
+
+/* libvirt could not tell: ask /proc. */
+static int actions_monitor_procscan(struct vm_agent *a)
+{
+	pid_t pid = 0;
+	int r;
+
+	if (a->uuid[0] == '\0')
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirtd (%s) does not answer and the VM's UUID is unknown (config unreadable); state unknown, restart libvirtd or fix the config",
+				a->p.hypervisor);
+	r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &pid);
+	if (r == 1) {
+		vm_log(a, LOG_WARNING,
+		       "libvirtd does not answer, but QEMU process %d runs this VM: running", (int)pid);
+		return OCF_SUCCESS;
+	}
+	return ocf_fail(&a->why, OCF_ERR_GENERIC,
+			"libvirtd (%s) does not answer and no QEMU process for uuid %s was found%s; state unknown, restart libvirtd",
+			a->p.hypervisor, a->uuid, r < 0 ? " (cannot read /proc)" : "");
+}
+
+int actions_monitor(struct vm_agent *a)
+{
+	uint64_t budget_ms;
+	int r;
+
+	(void)actions_identify(a);
+	if (a->id_source == AGENT_ID_NONE)
+		return ocf_fail(&a->why, a->config_rc, "%s", a->config_why.text);
+
+	budget_ms = a->op_timeout_ms / 2;
+	if (budget_ms > 20000)
+		budget_ms = 20000;
+	if (budget_ms < 500)
+		budget_ms = 500;
+	r = actions_bounded(a, actions_monitor_body, budget_ms);
+	if (r == ACTIONS_UNREACHABLE)
+		return actions_monitor_procscan(a);
+	if (r != OCF_SUCCESS)
+		return r;
+
+	switch ((enum virt_state)a->bg_state) {
+	case VIRT_RUNNING:
+		if (a->id_source != AGENT_ID_CONFIG)
+			vm_log(a, LOG_WARNING, "running, but %s", a->config_why.text);
+		return OCF_SUCCESS;
+	case VIRT_PAUSED:
+		vm_log(a, LOG_WARNING, "paused (counted as running)");
+		return OCF_SUCCESS;
+	case VIRT_ABSENT:
+	case VIRT_SHUTOFF:
+		if (a->id_source == AGENT_ID_CONFIG || a->id_source == AGENT_ID_CACHE)
+			return OCF_NOT_RUNNING;
+		/* only the resource name was a guess; nothing of that name runs
+		 * and this node never started the VM since boot (no id cache) */
+		vm_log(a, LOG_INFO, "no domain named %s and none started here since boot: not running",
+		       a->name);
+		return OCF_NOT_RUNNING;
+	case VIRT_CRASHED:
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"the VM crashed; Pacemaker will recover it (check the guest's log)");
+	default:
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirt reports an unknown state for the VM; check libvirtd");
+	}
+}
+
+/* ---- stop ------------------------------------------------------------- */
+
+static int actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
+{
+	struct imagestore *s = NULL;
+	int rc = quick_open_store(a, &a->bg_why, &s);
+
+	if (rc != OCF_SUCCESS)
+		return OCF_ERR_GENERIC; /* a failed stop must not say "configured" */
+	if (quick_save(a, v, d, s, &a->bg_why, NULL, NULL) != 0)
+		rc = OCF_ERR_GENERIC;
+	imagestore_free(s);
+	return rc;
+}
+
+static int actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPtr d,
+				 enum virt_state s)
+{
+	uint64_t wait_ms = (uint64_t)a->p.shutdown_timeout_s * 1000u;
+	uint64_t left = agent_left_ms(a, 5000 + ACTIONS_RESERVE_MS);
+
+	if (wait_ms > left)
+		wait_ms = left;
+	if (s == VIRT_PAUSED && virt_resume(v, d) != 0)
+		vm_log(a, LOG_WARNING, "paused and cannot resume for a shutdown (%s), destroying",
+		       v->err);
+	else if (virt_shutdown(v, d) != 0)
+		vm_log(a, LOG_WARNING, "ACPI shutdown refused (%s), destroying", v->err);
+	else if (virt_wait(v, a->uuid, a->name, VIRT_ABSENT, wait_ms) == 0)
+		return OCF_SUCCESS;
+	else
+		vm_log(a, LOG_WARNING, "did not shut down within %" PRIu64 " ms, destroying", wait_ms);
+	if (virt_destroy(v, d) != 0) {
+		enum virt_state now;
+
+		if (virt_query(v, a->uuid, a->name, &now) == 0 &&
+		    (now == VIRT_ABSENT || now == VIRT_SHUTOFF))
+			return OCF_SUCCESS; /* it went down by itself meanwhile */
+		vm_log(a, LOG_ERR, "%s", v->err);
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "cannot stop the VM: %s", v->err);
+	}
+	return OCF_SUCCESS;
+}
+
+static int actions_stop_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	virDomainPtr d = NULL;
+	enum virt_state s = VIRT_UNKNOWN;
+	enum params_on_stop how = a->p.on_stop;
+	int rc;
+	int r;
+
+	r = actions_connect(a, &v);
+	if (r != 0)
+		return r;
+	r = virt_lookup(v, a->uuid, a->name, &d);
+	if (r == -ENOENT) {
+		vm_log(a, LOG_INFO, "not running, nothing to stop");
+		rc = OCF_SUCCESS;
+		goto cleanup;
+	}
+	if (r == 0)
+		r = virt_state(v, d, &s);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "%s", v->err);
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
+		rc = ACTIONS_UNREACHABLE;
+		goto cleanup;
+	}
+	a->bg_state = (int)s;
+	if (s == VIRT_ABSENT || s == VIRT_SHUTOFF) {
+		vm_log(a, LOG_INFO, "not running, nothing to stop");
+		rc = OCF_SUCCESS;
+		goto cleanup;
+	}
+	if (how == PARAMS_ON_STOP_SAVE && (a->p.save_dir[0] == '\0' || a->uuid[0] == '\0')) {
+		vm_log(a, LOG_WARNING, "on_stop=save without save_dir or UUID, shutting down instead");
+		how = PARAMS_ON_STOP_SHUTDOWN;
+	}
+	if (s == VIRT_CRASHED)
+		how = PARAMS_ON_STOP_DESTROY;
+	vm_log(a, LOG_NOTICE, "%s -> stopping (%s)", virt_state_name(s), params_on_stop_name(how));
+	switch (how) {
+	case PARAMS_ON_STOP_SAVE:
+		rc = actions_stop_save(a, v, d);
+		break;
+	case PARAMS_ON_STOP_DESTROY:
+		rc = OCF_SUCCESS;
+		if (virt_destroy(v, d) != 0) {
+			vm_log(a, LOG_ERR, "%s", v->err);
+			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "cannot stop the VM: %s", v->err);
+		}
+		break;
+	case PARAMS_ON_STOP_SHUTDOWN:
+	default:
+		rc = actions_stop_shutdown(a, v, d, s);
+		break;
+	}
+	if (rc == OCF_SUCCESS && virt_wait(v, a->uuid, a->name, VIRT_ABSENT, 5000) != 0)
+		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+			      "the VM is still present after stop; check libvirtd");
+	if (rc == OCF_SUCCESS)
+		vm_log(a, LOG_NOTICE, "%s -> stopped", virt_state_name(s));
+cleanup:
+	if (d != NULL)
+		virDomainFree(d);
+	virt_close(v);
+	return rc;
+}
+
+int actions_stop(struct vm_agent *a)
+{
+	pid_t pid = 0;
+	int r;
+
+	(void)actions_identify(a);
+	if (a->id_source == AGENT_ID_NONE) {
+		vm_log(a, LOG_WARNING, "%s; nothing identifies a VM to stop, so none runs for this resource",
+		       a->config_why.text);
+		return OCF_SUCCESS;
+	}
+	r = actions_bounded(a, actions_stop_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+	if (r == ACTIONS_UNREACHABLE) {
+		if (a->uuid[0] == '\0')
+			return ocf_fail(&a->why, OCF_ERR_GENERIC,
+					"libvirtd (%s) does not answer and the VM's UUID is unknown; restart libvirtd",
+					a->p.hypervisor);
+		r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &pid);
+		if (r == 0) {
+			vm_log(a, LOG_WARNING, "libvirtd does not answer, but no QEMU process runs this VM: stopped");
+			(void)idcache_remove(a->p.rsctmp, a->p.resource);
+			return OCF_SUCCESS;
+		}
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirtd (%s) does not answer and %s; restart libvirtd or let the cluster fence this node",
+				a->p.hypervisor,
+				r == 1 ? "the VM's QEMU process still runs" : "/proc cannot be read");
+	}
+	if (r == OCF_SUCCESS)
+		(void)idcache_remove(a->p.rsctmp, a->p.resource);
+	return r;
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+static int actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagestore *s)
+{
+	virDomainPtr d = NULL;
+	uint64_t gen = 0;
+	int r;
+
+	if (s != NULL) {
+		r = imagestore_cold_boot(s, &gen);
+		if (r != 0) {
+			vm_log(a, LOG_ERR, "cannot bump the image generation: %s", strerror(-r));
+			return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+					"cannot record a cold boot in %s (%s); check save_dir",
+					a->p.save_dir, strerror(-r));
+		}
+		vm_log(a, LOG_INFO, "cold boot, image generation now %" PRIu64, gen);
+	}
+	r = virt_create(v, a->xml, &d);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "%s", v->err);
+		return ocf_fail(&a->bg_why, r == -EBADMSG ? OCF_ERR_CONFIGURED : OCF_ERR_GENERIC,
+				"cannot start the VM: %s", v->err);
+	}
+	virDomainFree(d);
+	vm_log(a, LOG_NOTICE, "stopped -> running (cold boot)");
+	return OCF_SUCCESS;
+}
+
+/* Start on connection v (local or, for restart moves, unchanged): restore
+ * a valid image, else cold boot. */
+static int actions_start_on(struct vm_agent *a, struct virt *v)
+{
+	struct imagestore *s = NULL;
+	virDomainPtr d = NULL;
+	enum virt_state st = VIRT_ABSENT;
+	char other[DOMXML_UUID_LEN + 1];
+	int rc = OCF_SUCCESS;
+	int r;
+
+	r = virt_query(v, a->uuid, NULL, &st);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "%s", v->err);
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
+	}
+	if (st == VIRT_RUNNING) {
+		vm_log(a, LOG_INFO, "already running");
+		return OCF_SUCCESS;
+	}
+	if (st == VIRT_PAUSED) {
+		vm_log(a, LOG_NOTICE, "paused -> running (resume)");
+		if (virt_lookup(v, a->uuid, NULL, &d) == 0) {
+			r = virt_resume(v, d);
+			virDomainFree(d);
+			if (r == 0)
+				return OCF_SUCCESS;
+		}
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "the VM is paused and cannot be resumed: %s",
+				v->err);
+	}
+	if (virt_uuid_of_name(v, a->name, other) == 0 && strcmp(other, a->uuid) != 0)
+		return ocf_fail(&a->bg_why, OCF_ERR_CONFIGURED,
+				"a domain named %s with UUID %s already exists on this node, the config says UUID %s; rename one of them",
+				a->name, other, a->uuid);
+
+	if (a->p.save_dir[0] != '\0') {
+		rc = quick_open_store(a, &a->bg_why, &s);
+		if (rc != OCF_SUCCESS)
+			return rc;
+		if (imagestore_has_image(s)) {
+			r = quick_restore(a, v, s, &a->bg_why, NULL);
+			if (r == 1) {
+				vm_log(a, LOG_NOTICE, "stopped -> running (restored)");
+				goto cleanup;
+			}
+			if (r < 0) {
+				rc = OCF_ERR_GENERIC;
+				goto cleanup;
+			}
+		}
+	}
+	rc = actions_cold_boot(a, v, s);
+cleanup:
+	imagestore_free(s);
+	return rc;
+}
+
+static int actions_start_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	int rc;
+
+	rc = actions_connect(a, &v);
+	if (rc != 0)
+		return OCF_ERR_GENERIC;
+	rc = actions_start_on(a, v);
+	virt_close(v);
+	return rc;
+}
+
+static void actions_remember(struct vm_agent *a)
+{
+	int r = idcache_write(a->p.rsctmp, a->p.resource, a->name, a->uuid);
+
+	if (r != 0 && a->p.resource[0] != '\0')
+		vm_log(a, LOG_WARNING, "cannot record the identity in %s (%s), ignoring", a->p.rsctmp,
+		       strerror(-r));
+	if (a->p.autoset_utilization)
+		vm_log(a, LOG_INFO,
+		       "autoset_utilization is not implemented yet (would set cpu=%u memory=%" PRIu64 " MiB), ignoring",
+		       a->info.vcpus, a->info.memory_kib >> 10);
+}
+
+int actions_start(struct vm_agent *a)
+{
+	int rc;
+
+	rc = actions_identify(a);
+	if (rc != OCF_SUCCESS)
+		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
+	rc = params_check_host(&a->p, &a->why);
+	if (rc != OCF_SUCCESS)
+		return rc;
+	rc = actions_bounded(a, actions_start_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+	if (rc == ACTIONS_UNREACHABLE)
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirtd (%s) did not answer in time; the start may still complete, check libvirtd",
+				a->p.hypervisor);
+	if (rc == OCF_SUCCESS)
+		actions_remember(a);
+	return rc;
+}
+
+/* ---- migrate_to / migrate_from ----------------------------------------- */
+
+static void actions_record(struct vm_agent *a, struct move_record *rec, const char *from,
+			   const char *to, int rc)
+{
+	int r;
+
+	/* the record's fields are shorter than names may be: truncate */
+	snprintf(rec->vm, sizeof(rec->vm), "%.*s", (int)sizeof(rec->vm) - 1, a->name);
+	snprintf(rec->uuid, sizeof(rec->uuid), "%s", a->uuid);
+	snprintf(rec->from, sizeof(rec->from), "%.*s", (int)sizeof(rec->from) - 1, from);
+	snprintf(rec->to, sizeof(rec->to), "%.*s", (int)sizeof(rec->to) - 1, to);
+	if (rec->mode[0] == '\0')
+		snprintf(rec->mode, sizeof(rec->mode), "%s", params_move_name(a->p.move));
+	if (rec->result[0] == '\0')
+		snprintf(rec->result, sizeof(rec->result), "%s", rc == OCF_SUCCESS ? "ok" : "failed");
+	if (rc != OCF_SUCCESS && rec->error[0] == '\0')
+		snprintf(rec->error, sizeof(rec->error), "%.*s", (int)sizeof(rec->error) - 1,
+			 a->bg_why.text);
+	r = moverec_append(NULL, rec);
+	if (r != 0)
+		vm_log(a, LOG_WARNING, "cannot append the move record: %s, ignoring", strerror(-r));
+}
+
+static int actions_migrate_to_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct move_record rec;
+	struct virt *v = NULL;
+	virDomainPtr d = NULL;
+	enum virt_state s = VIRT_UNKNOWN;
+	int rc;
+
+	moverec_init(&rec);
+	rec.start_unix_ms = actions_unix_ms();
+	rc = actions_connect(a, &v);
+	if (rc != 0) {
+		rc = OCF_ERR_GENERIC;
+		goto record;
+	}
+	if (virt_lookup(v, a->uuid, NULL, &d) != 0 || virt_state(v, d, &s) != 0 ||
+	    (s != VIRT_RUNNING && s != VIRT_PAUSED)) {
+		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+			      "the VM does not run on this node (%s); nothing to migrate",
+			      s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
+		goto record;
+	}
+	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(a->p.move),
+	       a->p.migrate_target);
+	switch (a->p.move) {
+	case PARAMS_MOVE_QUICK:
+		rc = quick_move(a, v, d, &rec, &a->bg_why);
+		break;
+	case PARAMS_MOVE_RESTART:
+		rc = actions_stop_shutdown(a, v, d, s);
+		if (rc == OCF_SUCCESS && virt_wait(v, a->uuid, NULL, VIRT_ABSENT, 5000) != 0)
+			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+				      "the VM is still present after shutdown; check libvirtd");
+		break;
+	case PARAMS_MOVE_LIVE:
+	default:
+		rc = live_move(a, v, d, &rec, &a->bg_why);
+		break;
+	}
+	vm_log(a, rc == OCF_SUCCESS ? LOG_NOTICE : LOG_ERR, "migrating -> %s",
+	       rc == OCF_SUCCESS ? "moved" : "move failed");
+record:
+	if (rec.total_ms < 0)
+		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
+	/* a restart move is recorded by migrate_from, once the VM has booted */
+	if (a->p.move != PARAMS_MOVE_RESTART || rc != OCF_SUCCESS)
+		actions_record(a, &rec, a->p.on_node[0] != '\0' ? a->p.on_node : a->node,
+			       a->p.migrate_target, rc);
+	if (d != NULL)
+		virDomainFree(d);
+	virt_close(v);
+	return rc;
+}
+
+static int actions_migrate_common(struct vm_agent *a, const char *peer_var, const char *peer)
+{
+	int rc = actions_identify(a);
+
+	if (rc != OCF_SUCCESS && a->id_source != AGENT_ID_CACHE)
+		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
+	if (peer[0] == '\0')
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"%s is not set; migrations must come from Pacemaker with allow-migrate=true",
+				peer_var);
+	return OCF_SUCCESS;
+}
+
+int actions_migrate_to(struct vm_agent *a)
+{
+	int rc = actions_migrate_common(a, "OCF_RESKEY_CRM_meta_migrate_target",
+					a->p.migrate_target);
+
+	if (rc != OCF_SUCCESS)
+		return rc;
+	if (a->p.move == PARAMS_MOVE_QUICK || a->p.policy.fallback == POLICY_FALLBACK_QUICK) {
+		rc = params_check_host(&a->p, &a->why);
+		if (rc != OCF_SUCCESS)
+			return rc;
+	}
+	rc = actions_bounded(a, actions_migrate_to_body, agent_left_ms(a, 500));
+	if (rc == ACTIONS_UNREACHABLE)
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirtd (%s) did not answer within the migrate_to timeout; check where the VM runs",
+				a->p.hypervisor);
+	if (rc == OCF_SUCCESS)
+		(void)idcache_remove(a->p.rsctmp, a->p.resource);
+	return rc;
+}
+
+static int actions_migrate_from_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	struct move_record rec;
+	uint64_t wait_ms = agent_left_ms(a, 3000);
+	int rc;
+
+	rc = actions_connect(a, &v);
+	if (rc != 0)
+		return OCF_ERR_GENERIC;
+	if (a->p.move == PARAMS_MOVE_RESTART) {
+		moverec_init(&rec);
+		rec.start_unix_ms = actions_unix_ms();
+		if (a->xml == NULL)
+			rc = ocf_fail(&a->bg_why, a->config_rc, "%s", a->config_why.text);
+		else
+			rc = actions_start_on(a, v);
+		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
+		rec.downtime_ms = -1;
+		actions_record(a, &rec, a->p.migrate_source, a->p.on_node[0] != '\0' ? a->p.on_node : a->node, rc);
+		virt_close(v);
+		return rc;
+	}
+	if (wait_ms > 10000)
+		wait_ms = 10000;
+	if (virt_wait(v, a->uuid, NULL, VIRT_RUNNING, wait_ms) != 0) {
+		enum virt_state s = VIRT_UNKNOWN;
+
+		(void)virt_query(v, a->uuid, NULL, &s);
+		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+			      "after the move from %s the VM is %s on this node, not running; check where it runs",
+			      a->p.migrate_source, virt_state_name(s));
+	} else {
+		vm_log(a, LOG_NOTICE, "migrating -> running (arrived from %s)", a->p.migrate_source);
+		rc = OCF_SUCCESS;
+	}
+	virt_close(v);
+	return rc;
+}
+
+int actions_migrate_from(struct vm_agent *a)
+{
+	int rc = actions_migrate_common(a, "OCF_RESKEY_CRM_meta_migrate_source",
+					a->p.migrate_source);
+
+	if (rc != OCF_SUCCESS)
+		return rc;
+	rc = actions_bounded(a, actions_migrate_from_body, agent_left_ms(a, 500));
+	if (rc == ACTIONS_UNREACHABLE)
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+				"libvirtd (%s) did not answer in time; cannot confirm the VM arrived",
+				a->p.hypervisor);
+	if (rc == OCF_SUCCESS)
+		actions_remember(a);
+	return rc;
+}
+
+/* ---- validate-all / reload-agent --------------------------------------- */
+
+int actions_validate(struct vm_agent *a)
+{
+	int rc;
+
+	if (a->params_rc != OCF_SUCCESS)
+		return a->params_rc;
+	rc = actions_identify(a);
+	if (rc != OCF_SUCCESS)
+		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
+	return params_check_host(&a->p, &a->why);
+}
+
+int actions_reload(struct vm_agent *a)
+{
+	int rc = actions_validate(a);
+
+	if (rc == OCF_SUCCESS)
+		vm_log(a, LOG_NOTICE, "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s (apply at the next move)",
+		       params_move_name(a->p.move), a->p.policy.max_downtime_ms,
+		       policy_fallback_name(a->p.policy.fallback));
+	return rc;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* live.c - the live migration loop: sample job stats, apply the policy. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ferry/budget.h"
+#include "ferry/policy.h"
+#include "live.h"
+#include "quick.h"
+
+struct live_worker {
+	/* in */
+	char hypervisor[PARAMS_URI_MAX];
+	char uuid[DOMXML_UUID_LEN + 1];
+	char dconnuri[PARAMS_URI_MAX];
+	char migration_uri[PARAMS_URI_MAX];
+	struct virt_migrate_opts opts;
+	/* out */
+	atomic_bool done;
+	int rc;
+	char err[VIRT_ERR_MAX];
+};
+
+static void *live_worker_main(void *arg)
+{
+	struct live_worker *w = arg;
+	struct virt *v = NULL;
+	virDomainPtr d = NULL;
+	int r;
+
+	r = virt_open(w->hypervisor, &v, w->err, sizeof(w->err));
+	if (r == 0) {
+		r = virt_lookup(v, w->uuid, NULL, &d);
+		if (r == 0) {
+			r = virt_migrate(v, d, &w->opts);
+			virDomainFree(d);
+		}
+		if (r != 0)
+			snprintf(w->err, sizeof(w->err), "%s", v->err);
+		virt_close(v);
+	}
+	w->rc = r;
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void live_sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg,
+		size_t msg_len)
+{
+	enum virt_state src = VIRT_UNKNOWN;
+	enum virt_state dst = VIRT_UNKNOWN;
+	struct virt *t = NULL;
+	char err[VIRT_ERR_MAX] = "";
+	virDomainPtr d = NULL;
+	int r;
+
+	r = virt_query(v, a->uuid, NULL, &src);
+	if (r == 0 && src == VIRT_PAUSED) {
+		vm_log(a, LOG_WARNING, "source left paused after the failed migration, resuming");
+		if (virt_lookup(v, a->uuid, NULL, &d) == 0) {
+			(void)virt_resume(v, d);
+			virDomainFree(d);
+			d = NULL;
+		}
+		(void)virt_query(v, a->uuid, NULL, &src);
+	}
+	r = virt_open(target_uri, &t, err, sizeof(err));
+	if (r == 0) {
+		/* the target's incoming domain may take a moment to vanish */
+		(void)virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000);
+		r = virt_query(t, a->uuid, NULL, &dst);
+	}
+	if (r == 0 && src == VIRT_RUNNING && dst != VIRT_ABSENT && dst != VIRT_SHUTOFF) {
+		vm_log(a, LOG_WARNING, "target copy on %s is %s while the source runs, destroying it",
+		       a->p.migrate_target, virt_state_name(dst));
+		if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
+			(void)virt_destroy(t, d);
+			virDomainFree(d);
+		}
+		(void)virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000);
+		r = virt_query(t, a->uuid, NULL, &dst);
+	}
+	virt_close(t);
+	snprintf(msg, msg_len, "source %s, target %s", virt_state_name(src),
+		 r == 0 ? virt_state_name(dst) : "unreachable");
+	if (src == VIRT_RUNNING && r == 0 && (dst == VIRT_ABSENT || dst == VIRT_SHUTOFF)) {
+		vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s", a->p.migrate_target);
+		return 0;
+	}
+	if ((src == VIRT_ABSENT || src == VIRT_SHUTOFF) && r == 0 && dst == VIRT_RUNNING) {
+		vm_log(a, LOG_NOTICE, "one copy: the migration completed, runs on %s",
+		       a->p.migrate_target);
+		return 1;
+	}
+	if (src == VIRT_RUNNING && r != 0) {
+		vm_log(a, LOG_WARNING, "runs on this node; target %s unreachable (%s)",
+		       a->p.migrate_target, err);
+		return 0;
+	}
+	vm_log(a, LOG_ERR, "cannot confirm a single running copy: %s", msg);
+	return -EIO;
+}
+
+/* Completed-job stats from the target (the source's transient domain is gone). */
+static void live_record_stats(struct vm_agent *a, const char *target_uri,
+			      const struct virt_job *last, struct move_record *rec)
+{
+	struct virt *t = NULL;
+	virDomainPtr d = NULL;
+	struct virt_job j;
+
+	rec->bytes = last->data_processed > 0 ? (int64_t)last->data_processed : -1;
+	rec->iterations = last->mem_iteration > 0 ? (int64_t)last->mem_iteration : -1;
+	if (virt_open(target_uri, &t, NULL, 0) != 0)
+		return;
+	if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
+		if (virt_job_stats(t, d, true, &j) == 0) {
+			rec->downtime_ms = j.downtime_ms;
+			if (j.data_processed > 0)
+				rec->bytes = (int64_t)j.data_processed;
+			if (j.mem_iteration > 0)
+				rec->iterations = (int64_t)j.mem_iteration;
+		} else {
+			vm_log(a, LOG_INFO, "no completed job stats on %s: %s", a->p.migrate_target,
+			       t->err);
+		}
+		virDomainFree(d);
+	}
+	virt_close(t);
+}
+
+int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+	      struct ocf_reason *why)
+{
+	struct budget_input bin;
+	struct budget budget;
+	struct policy pol;
+	struct live_worker *w;
+	struct virt_job last;
+	pthread_t tid;
+	char target_uri[PARAMS_URI_MAX];
+	char settle[256];
+	uint64_t mem = 0;
+	uint64_t t0;
+	uint64_t used;
+	uint64_t deadline;
+	uint64_t hard_ms;
+	bool abort_sent = false;
+	bool fallback = false;
+	bool postcopy = false;
+	const char *why_abort = "";
+	int r;
+
+	memset(&last, 0, sizeof(last));
+	if (params_expand_node(a->p.remote_uri, a->p.migrate_target, target_uri,
+			       sizeof(target_uri)) != 0)
+		return ocf_fail(why, OCF_ERR_CONFIGURED, "remote_uri is too long once %%n is expanded");
+	if (virt_memory_bytes(v, d, &mem) != 0)
+		vm_log(a, LOG_WARNING, "cannot read the memory size (%s), budgeting from the XML", v->err);
+	if (mem == 0)
+		mem = a->info.memory_kib * 1024u;
+
+	memset(&bin, 0, sizeof(bin));
+	bin.op_timeout_ms = a->p.op_timeout_ms;
+	bin.mem_bytes = mem;
+	bin.completion_timeout_s_per_gib = a->p.completion_timeout_s_per_gib;
+	bin.fallback_quick = a->p.policy.fallback == POLICY_FALLBACK_QUICK;
+	r = budget_compute(&bin, &budget);
+	if (r != 0) {
+		snprintf(rec->error, sizeof(rec->error), "migrate_to timeout too short");
+		return ocf_fail(why, OCF_ERR_GENERIC,
+				"the migrate_to timeout (%" PRIu64 " ms) cannot hold a live move of %" PRIu64 " MiB and its abort%s; raise the migrate_to timeout",
+				a->p.op_timeout_ms, mem >> 20,
+				bin.fallback_quick ? " and quick fallback" : "");
+	}
+	used = agent_now_ms() - a->t0_ms;
+	deadline = budget.live_deadline_ms > used ? budget.live_deadline_ms - used : 0;
+	hard_ms = deadline + budget.abort_reserve_ms / 2;
+	vm_log(a, LOG_NOTICE,
+	       "live to %s: timeout %" PRIu64 " ms, live deadline %" PRIu64 " ms, max downtime %u ms, bandwidth %u MiB/s",
+	       a->p.migrate_target, budget.op_timeout_ms, deadline, a->p.policy.max_downtime_ms,
+	       a->p.bandwidth_mib_s);
+
+	/* limits before the copy starts */
+	r = virt_set_max_downtime(v, d, a->p.policy.max_downtime_ms);
+	if (r != 0)
+		vm_log(a, LOG_WARNING, "%s, ignoring", v->err);
+	if (a->p.bandwidth_mib_s > 0) {
+		r = virt_set_max_speed(v, d, a->p.bandwidth_mib_s);
+		if (r != 0)
+			vm_log(a, LOG_WARNING, "%s, ignoring", v->err);
+	}
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return ocf_fail(why, OCF_ERR_GENERIC, "out of memory");
+	snprintf(w->hypervisor, sizeof(w->hypervisor), "%s", a->p.hypervisor);
+	snprintf(w->uuid, sizeof(w->uuid), "%s", a->uuid);
+	snprintf(w->dconnuri, sizeof(w->dconnuri), "%s", target_uri);
+	if (a->p.migration_uri[0] != '\0' &&
+	    params_expand_node(a->p.migration_uri, a->p.migrate_target, w->migration_uri,
+			       sizeof(w->migration_uri)) != 0) {
+		free(w);
+		return ocf_fail(why, OCF_ERR_CONFIGURED, "migration_uri is too long once %%n is expanded");
+	}
+	w->opts.dconnuri = w->dconnuri;
+	w->opts.migration_uri = w->migration_uri;
+	w->opts.parallel_connections = a->p.parallel_connections;
+	w->opts.auto_converge = a->p.auto_converge;
+	w->opts.postcopy = a->p.policy.postcopy == POLICY_POSTCOPY_AFTER_STALL;
+	atomic_init(&w->done, false);
+
+	policy_init(&pol, &a->p.policy, deadline);
+	t0 = agent_now_ms();
+	r = pthread_create(&tid, NULL, live_worker_main, w);
+	if (r != 0) {
+		free(w);
+		return ocf_fail(why, OCF_ERR_GENERIC, "cannot start the migration thread: %s",
+				strerror(r));
+	}
+
+	while (!atomic_load(&w->done)) {
+		struct policy_sample s;
+		struct policy_action act = { .type = POLICY_ACT_NONE };
+		struct virt_job j;
+		uint64_t elapsed;
+
+		live_sleep_ms(LIVE_SAMPLE_MS);
+		if (atomic_load(&w->done))
+			break;
+		elapsed = agent_now_ms() - t0;
+		if (virt_job_stats(v, d, false, &j) == 0 && j.active) {
+			last = j;
+			memset(&s, 0, sizeof(s));
+			s.elapsed_ms = elapsed;
+			s.data_total_bytes = j.data_total;
+			s.data_remaining_bytes = j.data_remaining;
+			s.mem_iteration = j.mem_iteration;
+			s.mem_dirty_rate_pages_s = j.mem_dirty_rate;
+			s.mem_bps = j.mem_bps;
+			if (!abort_sent)
+				act = policy_step(&pol, &s);
+			vm_log(a, LOG_DEBUG,
+			       "job: %" PRIu64 " ms, remaining %" PRIu64 " MiB, pass %" PRIu64 ", %" PRIu64 " MiB/s -> %s",
+			       elapsed, j.data_remaining >> 20, j.mem_iteration, j.mem_bps >> 20,
+			       policy_action_name(act.type));
+		}
+		if (!abort_sent && !postcopy && act.type == POLICY_ACT_NONE && elapsed >= hard_ms) {
+			/* safety net: the policy should have stopped us already */
+			act.type = bin.fallback_quick ? POLICY_ACT_FALLBACK_QUICK : POLICY_ACT_ABORT;
+		}
+		switch (act.type) {
+		case POLICY_ACT_SET_DOWNTIME:
+			vm_log(a, LOG_NOTICE, "migration to %s not converging, downtime limit -> %u ms",
+			       a->p.migrate_target, act.downtime_ms);
+			if (virt_set_max_downtime(v, d, act.downtime_ms) != 0)
+				vm_log(a, LOG_WARNING, "%s, ignoring", v->err);
+			rec->max_downtime_ms = act.downtime_ms;
+			break;
+		case POLICY_ACT_START_POSTCOPY:
+			vm_log(a, LOG_NOTICE, "migration to %s stalled, switching to post-copy",
+			       a->p.migrate_target);
+			if (virt_start_postcopy(v, d) != 0)
+				vm_log(a, LOG_WARNING, "%s, ignoring", v->err);
+			else
+				postcopy = true;
+			break;
+		case POLICY_ACT_FALLBACK_QUICK:
+			fallback = true;
+			/* fall through */
+		case POLICY_ACT_ABORT:
+			why_abort = elapsed >= deadline ? "deadline reached" : "not converging";
+			vm_log(a, LOG_NOTICE, "aborting the migration to %s after %" PRIu64 " ms (%s)%s",
+			       a->p.migrate_target, elapsed, why_abort,
+			       fallback ? ", then moving by save/restore" : "");
+			if (virt_abort_job(v, d) != 0)
+				vm_log(a, LOG_WARNING, "%s", v->err);
+			abort_sent = true;
+			break;
+		case POLICY_ACT_NONE:
+		default:
+			break;
+		}
+		if (abort_sent && agent_left_ms(a, 1000) == 0)
+			break; /* the worker hangs: do not wait past the timeout */
+	}
+	rec->total_ms = (int64_t)(agent_now_ms() - t0);
+	if (rec->max_downtime_ms < 0)
+		rec->max_downtime_ms = pol.downtime_ms;
+
+	if (!atomic_load(&w->done)) {
+		pthread_detach(tid); /* w is leaked on purpose: the worker still uses it */
+		snprintf(rec->error, sizeof(rec->error), "migration job did not end after abort");
+		return ocf_fail(why, OCF_ERR_GENERIC,
+				"the migration to %s did not end after abort; check libvirtd on both nodes",
+				a->p.migrate_target);
+	}
+	pthread_join(tid, NULL);
+
+	if (w->rc == 0) {
+		live_record_stats(a, target_uri, &last, rec);
+		vm_log(a, LOG_NOTICE, "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
+		       a->p.migrate_target, rec->total_ms, rec->downtime_ms);
+		free(w);
+		return OCF_SUCCESS;
+	}
+
+	vm_log(a, abort_sent ? LOG_NOTICE : LOG_ERR, "migration to %s ended: %s", a->p.migrate_target,
+	       w->err);
+	r = live_settle(a, v, target_uri, settle, sizeof(settle));
+	if (r == 1) {
+		live_record_stats(a, target_uri, &last, rec);
+		free(w);
+		return OCF_SUCCESS;
+	}
+	if (r == 0 && fallback) {
+		struct move_record q;
+		int rc;
+
+		free(w);
+		moverec_init(&q);
+		snprintf(rec->mode, sizeof(rec->mode), "live->quick");
+		rc = quick_move(a, v, d, &q, why);
+		rec->save_ms = q.save_ms;
+		rec->restore_ms = q.restore_ms;
+		rec->bytes = q.bytes;
+		rec->downtime_ms = q.downtime_ms;
+		snprintf(rec->error, sizeof(rec->error), "%s", q.error);
+		rec->total_ms = (int64_t)(agent_now_ms() - t0);
+		return rc;
+	}
+	if (abort_sent)
+		snprintf(rec->result, sizeof(rec->result), "aborted");
+	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
+		 settle);
+	if (r == 0)
+		r = ocf_fail(why, OCF_ERR_GENERIC,
+			     "live migration to %s %s after %" PRId64 " ms (%s); the VM keeps running on this node; raise the migrate_to timeout, set fallback=quick or use move=quick",
+			     a->p.migrate_target, abort_sent ? "aborted" : "failed", rec->total_ms,
+			     abort_sent ? why_abort : w->err);
+	else
+		r = ocf_fail(why, OCF_ERR_GENERIC,
+			     "live migration to %s failed (%s) and a single running copy cannot be confirmed (%s); check both nodes",
+			     a->p.migrate_target, abort_sent ? why_abort : w->err, settle);
+	free(w);
+	return r;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* quick.c - save/restore of a VM through the imagestore. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "quick.h"
+
+int quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore **ret)
+{
+	int r = imagestore_open(a->p.save_dir, a->name, a->uuid, ret);
+
+	if (r == 0)
+		return OCF_SUCCESS;
+	vm_log(a, LOG_ERR, "cannot open the image store in %s: %s", a->p.save_dir, strerror(-r));
+	if (r == -EUCLEAN)
+		return ocf_fail(why, OCF_ERR_CONFIGURED,
+				"%s/%s.gen belongs to another UUID than %s (two VMs named %s?); give the VM a unique name or move the stale file away",
+				a->p.save_dir, a->name, a->uuid, a->name);
+	return ocf_fail(why, OCF_ERR_INSTALLED,
+			"cannot use save_dir %s: %s; mount it on this node and make it writable",
+			a->p.save_dir, strerror(-r));
+}
+
+int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore *s,
+	       struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes)
+{
+	const char *part = NULL;
+	uint64_t gen = 0;
+	uint64_t t0 = agent_now_ms();
+	struct stat st;
+	enum virt_state state;
+	int r;
+
+	r = imagestore_save_begin(s, &part, &gen);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "cannot begin a save in %s: %s", a->p.save_dir, strerror(-r));
+		ocf_fail(why, OCF_ERR_GENERIC, "cannot begin a save in %s: %s; check save_dir",
+			 a->p.save_dir, strerror(-r));
+		return r;
+	}
+	vm_log(a, LOG_NOTICE, "saving memory to %s (generation %" PRIu64 ")", part, gen);
+	r = virt_save(v, d, part, a->uuid, gen);
+	if (r == 0 && stat(part, &st) == 0 && ret_bytes != NULL)
+		*ret_bytes = (int64_t)st.st_size;
+	if (r == 0) {
+		r = imagestore_save_commit(s);
+		if (r != 0) {
+			/* libvirt has stopped the domain; the image is complete
+			 * but not committed.  Do not lose it: leave it for the
+			 * operator, it can never be restored by accident. */
+			vm_log(a, LOG_ERR, "saved, but cannot commit the image %s: %s", part,
+			       strerror(-r));
+			ocf_fail(why, OCF_ERR_GENERIC,
+				 "VM was saved to %s but the image could not be committed (%s); the VM is stopped, check save_dir",
+				 part, strerror(-r));
+			return r;
+		}
+		if (ret_ms != NULL)
+			*ret_ms = (int64_t)(agent_now_ms() - t0);
+		vm_log(a, LOG_NOTICE, "saved in %" PRIu64 " ms", agent_now_ms() - t0);
+		return 0;
+	}
+	vm_log(a, LOG_ERR, "save failed: %s", v->err);
+	(void)imagestore_save_abort(s);
+	/* the VM must keep running */
+	if (virt_state(v, d, &state) == 0 && state == VIRT_PAUSED) {
+		vm_log(a, LOG_WARNING, "paused after the failed save, resuming");
+		(void)virt_resume(v, d);
+		(void)virt_state(v, d, &state);
+	}
+	ocf_fail(why, OCF_ERR_GENERIC, "save to %s failed (%s); the VM is %s on this node; %s",
+		 a->p.save_dir, v->err, virt_state_name(state),
+		 r == -ENOSPC ? "free space in save_dir" : "check libvirtd's log");
+	return r;
+}
+
+/* The image's embedded tag must name this VM and the generation judged. */
+static int quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s,
+			   const char *path, uint64_t gen, struct ocf_reason *why)
+{
+	char uuid[DOMXML_UUID_LEN + 1];
+	uint64_t igen = 0;
+	const char *aside = NULL;
+	enum image_verdict verdict;
+	int r = virt_image_tag(v, path, uuid, &igen);
+
+	if (r == -ENOENT || r == -EINVAL || r == -EBADMSG)
+		verdict = IMAGE_CORRUPT;
+	else if (r != 0) {
+		ocf_fail(why, OCF_ERR_GENERIC, "cannot read the image %s: %s", path, v->err);
+		return r;
+	} else if (strcmp(uuid, a->uuid) != 0)
+		verdict = IMAGE_WRONG_UUID;
+	else if (igen != gen)
+		verdict = IMAGE_STALE;
+	else
+		return 0;
+	vm_log(a, LOG_WARNING, "image %s carries uuid %s generation %" PRIu64 ", expected %s generation %" PRIu64 ": %s",
+	       path, r == 0 ? uuid : "?", igen, a->uuid, gen, image_verdict_name(verdict));
+	r = imagestore_reject(s, verdict, &aside);
+	if (r != 0) {
+		ocf_fail(why, OCF_ERR_GENERIC,
+			 "image %s is %s but cannot be moved aside (%s); move it away by hand", path,
+			 image_verdict_name(verdict), strerror(-r));
+		return r;
+	}
+	vm_log(a, LOG_WARNING, "refused save image (%s), moved aside to %s",
+	       image_verdict_name(verdict), aside != NULL ? aside : "?");
+	return 1;
+}
+
+int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
+		  struct ocf_reason *why, int64_t *ret_ms)
+{
+	enum image_verdict verdict = IMAGE_NONE;
+	const char *where = NULL;
+	char path[PATH_MAX];
+	uint64_t gen = 0;
+	uint64_t t0 = agent_now_ms();
+	virDomainPtr d = NULL;
+	int r;
+
+	r = imagestore_restore_check(s, &verdict, &where, &gen);
+	if (r != 0) {
+		ocf_fail(why, OCF_ERR_GENERIC, "cannot judge the save image in %s: %s",
+			 a->p.save_dir, strerror(-r));
+		return r;
+	}
+	if (verdict == IMAGE_NONE)
+		return 0;
+	if (verdict != IMAGE_VALID) {
+		vm_log(a, LOG_WARNING, "refused save image (%s), moved aside to %s",
+		       image_verdict_name(verdict), where != NULL ? where : "?");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s", where);
+	r = quick_check_tag(a, v, s, path, gen, why);
+	if (r == 1)
+		return 0;
+	if (r != 0)
+		return r;
+
+	vm_log(a, LOG_NOTICE, "restoring %s (generation %" PRIu64 ") via %s", path, gen, v->uri);
+	r = virt_restore_paused(v, path, a->uuid, &d);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "restore failed: %s", v->err);
+		ocf_fail(why, OCF_ERR_GENERIC,
+			 "restore of %s via %s failed (%s); the image is kept and still valid",
+			 path, v->uri, v->err);
+		return r;
+	}
+	r = imagestore_restore_consume(s);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "cannot mark %s consumed (%s), destroying the paused copy",
+		       path, strerror(-r));
+		(void)virt_destroy(v, d);
+		virDomainFree(d);
+		ocf_fail(why, OCF_ERR_GENERIC,
+			 "cannot mark %s consumed (%s); the restored copy was destroyed, the image is kept",
+			 path, strerror(-r));
+		return r;
+	}
+	r = virt_resume(v, d);
+	virDomainFree(d);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "restored but cannot resume: %s", v->err);
+		ocf_fail(why, OCF_ERR_GENERIC,
+			 "restored from %s but resume failed (%s); the VM is paused, the image is consumed",
+			 path, v->err);
+		return r;
+	}
+	if (ret_ms != NULL)
+		*ret_ms = (int64_t)(agent_now_ms() - t0);
+	vm_log(a, LOG_NOTICE, "restored and running in %" PRIu64 " ms", agent_now_ms() - t0);
+	return 1;
+}
+
+int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+	       struct ocf_reason *why)
+{
+	struct imagestore *s = NULL;
+	struct virt *target = NULL;
+	struct ocf_reason local_why = { { 0 } };
+	char uri[PARAMS_URI_MAX];
+	char err[VIRT_ERR_MAX] = "";
+	int64_t save_ms = -1;
+	int64_t restore_ms = -1;
+	int64_t bytes = -1;
+	uint64_t t0 = agent_now_ms();
+	int rc;
+	int r;
+
+	rc = quick_open_store(a, why, &s);
+	if (rc != OCF_SUCCESS) {
+		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
+		return rc;
+	}
+	r = quick_save(a, v, d, s, why, &save_ms, &bytes);
+	rec->save_ms = save_ms;
+	rec->bytes = bytes;
+	if (r != 0) {
+		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
+		rc = OCF_ERR_GENERIC;
+		goto cleanup;
+	}
+
+	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
+	if (r == 0)
+		r = virt_open(uri, &target, err, sizeof(err));
+	if (r == 0) {
+		r = quick_restore(a, target, s, &local_why, &restore_ms);
+		if (r == 1) {
+			rec->restore_ms = restore_ms;
+			rec->downtime_ms = (int64_t)(agent_now_ms() - t0);
+			vm_log(a, LOG_NOTICE, "quick move to %s done: save %" PRId64 " ms, restore %" PRId64 " ms",
+			       a->p.migrate_target, save_ms, restore_ms);
+			rc = OCF_SUCCESS;
+			goto cleanup;
+		}
+		snprintf(err, sizeof(err), "%s",
+			 local_why.text[0] != '\0' ? local_why.text : "no restorable image on the target");
+	}
+	vm_log(a, LOG_ERR, "restore on %s failed (%s), restoring on this node instead",
+	       a->p.migrate_target, err);
+
+	memset(&local_why, 0, sizeof(local_why));
+	r = quick_restore(a, v, s, &local_why, &restore_ms);
+	rec->restore_ms = restore_ms;
+	if (r == 1) {
+		rc = ocf_fail(why, OCF_ERR_GENERIC,
+			      "quick move to %s failed (%s); the VM was restored and runs on this node again",
+			      a->p.migrate_target, err);
+	} else {
+		rc = ocf_fail(why, OCF_ERR_GENERIC,
+			      "quick move to %s failed (%s) and restore on this node failed too (%s); the image stays in %s for the next start",
+			      a->p.migrate_target, err,
+			      local_why.text[0] != '\0' ? local_why.text : "no restorable image",
+			      a->p.save_dir);
+	}
+	snprintf(rec->error, sizeof(rec->error), "%s", why->text);
+cleanup:
+	virt_close(target);
+	imagestore_free(s);
+	return rc;
+}

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt.c - libvirt adapter: one place converts virErrorPtr to -errno. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/virterror.h>
+
+#include "domxml.h"
+#include "virt.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const virt_state_names[] = {
+	[VIRT_ABSENT] = "absent",   [VIRT_RUNNING] = "running", [VIRT_PAUSED] = "paused",
+	[VIRT_SHUTOFF] = "shut off", [VIRT_CRASHED] = "crashed", [VIRT_UNKNOWN] = "unknown",
+};
+_Static_assert(ARRAY_SIZE(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
+
+const char *virt_state_name(enum virt_state s)
+{
+	if ((unsigned)s >= ARRAY_SIZE(virt_state_names))
+		return "invalid";
+	return virt_state_names[s];
+}
+
+static void virt_silent(void *ud, virErrorPtr err)
+{
+	(void)ud;
+	(void)err;
+}
+
+static pthread_once_t virt_once = PTHREAD_ONCE_INIT;
+
+static void virt_init_once(void)
+{
+	(void)virInitialize();
+	virSetErrorFunc(NULL, virt_silent);
+}
+
+void virt_init(void)
+{
+	pthread_once(&virt_once, virt_init_once);
+}
+
+/* The one conversion of libvirt errors: text into v->err, code into -errno. */
+static int virt_fail_text(char *buf, size_t len, const char *what)
+{
+	virErrorPtr e = virGetLastError();
+	const char *msg = e != NULL && e->message != NULL ? e->message : "unknown libvirt error";
+	int r = -EIO;
+
+	if (buf != NULL)
+		snprintf(buf, len, "%s: %s", what, msg);
+	if (e == NULL)
+		return r;
+	switch (e->code) {
+	case VIR_ERR_NO_DOMAIN:
+		r = -ENOENT;
+		break;
+	case VIR_ERR_OPERATION_TIMEOUT:
+	case VIR_ERR_AGENT_UNRESPONSIVE:
+		r = -ETIMEDOUT;
+		break;
+	case VIR_ERR_NO_CONNECT:
+	case VIR_ERR_RPC:
+	case VIR_ERR_AUTH_FAILED:
+	case VIR_ERR_AUTH_UNAVAILABLE:
+		r = -ECONNREFUSED;
+		break;
+	case VIR_ERR_NO_SUPPORT:
+	case VIR_ERR_ARGUMENT_UNSUPPORTED:
+		r = -EOPNOTSUPP;
+		break;
+	case VIR_ERR_OPERATION_INVALID:
+		r = -EINVAL;
+		break;
+	case VIR_ERR_OPERATION_ABORTED:
+		r = -ECANCELED;
+		break;
+	case VIR_ERR_SYSTEM_ERROR:
+		if (e->int1 > 0)
+			r = -e->int1;
+		break;
+	case VIR_ERR_XML_ERROR:
+	case VIR_ERR_XML_DETAIL:
+	case VIR_ERR_CONFIG_UNSUPPORTED:
+		r = -EBADMSG;
+		break;
+	default:
+		break;
+	}
+	if (strstr(msg, "No space left on device") != NULL)
+		r = -ENOSPC;
+	virResetLastError();
+	return r;
+}
+
+static int virt_fail(struct virt *v, const char *what)
+{
+	return virt_fail_text(v->err, sizeof(v->err), what);
+}
+
+int virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
+{
+	struct virt *v;
+	char what[600];
+
+	virt_init();
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	snprintf(v->uri, sizeof(v->uri), "%s", uri);
+	v->conn = virConnectOpen(uri);
+	if (v->conn == NULL) {
+		int r;
+
+		snprintf(what, sizeof(what), "cannot connect to %s", uri);
+		r = virt_fail_text(err, err_len, what);
+		free(v);
+		return r == -EIO ? -ECONNREFUSED : r;
+	}
+	*ret = v;
+	return 0;
+}
+
+struct virt *virt_close(struct virt *v)
+{
+	if (v == NULL)
+		return NULL;
+	if (v->conn != NULL)
+		virConnectClose(v->conn);
+	free(v);
+	return NULL;
+}
+
+int virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
+{
+	virDomainPtr d;
+
+	if (uuid != NULL && uuid[0] != '\0')
+		d = virDomainLookupByUUIDString(v->conn, uuid);
+	else
+		d = virDomainLookupByName(v->conn, name);
+	if (d == NULL)
+		return virt_fail(v, "lookup");
+	*ret = d;
+	return 0;
+}
+
+int virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37])
+{
+	virDomainPtr d = virDomainLookupByName(v->conn, name);
+	char buf[VIR_UUID_STRING_BUFLEN];
+	int r = 0;
+
+	if (d == NULL)
+		return virt_fail(v, "lookup by name");
+	if (virDomainGetUUIDString(d, buf) != 0)
+		r = virt_fail(v, "get UUID");
+	else
+		snprintf(ret_uuid, 37, "%s", buf);
+	virDomainFree(d);
+	return r;
+}
+
+int virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
+{
+	int state = 0;
+	int reason = 0;
+
+	if (virDomainGetState(d, &state, &reason, 0) != 0) {
+		int r = virt_fail(v, "get state");
+
+		if (r == -ENOENT) {
+			*ret = VIRT_ABSENT;
+			return 0;
+		}
+		return r;
+	}
+	switch (state) {
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED:
+	case VIR_DOMAIN_SHUTDOWN:
+	case VIR_DOMAIN_PMSUSPENDED:
+		*ret = VIRT_RUNNING;
+		break;
+	case VIR_DOMAIN_PAUSED:
+		*ret = VIRT_PAUSED;
+		break;
+	case VIR_DOMAIN_SHUTOFF:
+		*ret = VIRT_SHUTOFF;
+		break;
+	case VIR_DOMAIN_CRASHED:
+		*ret = VIRT_CRASHED;
+		break;
+	default:
+		*ret = VIRT_UNKNOWN;
+		break;
+	}
+	return 0;
+}
+
+int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+{
+	virDomainPtr d = NULL;
+	int r = virt_lookup(v, uuid, name, &d);
+
+	if (r == -ENOENT) {
+		*ret = VIRT_ABSENT;
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	r = virt_state(v, d, ret);
+	virDomainFree(d);
+	return r;
+}
+
+static void virt_sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t virt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
+	      uint64_t timeout_ms)
+{
+	uint64_t until = virt_now_ms() + timeout_ms;
+
+	for (;;) {
+		enum virt_state s;
+		int r = virt_query(v, uuid, name, &s);
+
+		if (r != 0)
+			return r;
+		if (s == want || (want == VIRT_ABSENT && s == VIRT_SHUTOFF))
+			return 0;
+		if (virt_now_ms() >= until)
+			return -ETIMEDOUT;
+		virt_sleep_ms(100);
+	}
+}
+
+int virt_create(struct virt *v, const char *xml, virDomainPtr *ret)
+{
+	virDomainPtr d = virDomainCreateXML(v->conn, xml, 0);
+
+	if (d == NULL)
+		return virt_fail(v, "create");
+	*ret = d;
+	return 0;
+}
+
+int virt_destroy(struct virt *v, virDomainPtr d)
+{
+	if (virDomainDestroy(d) != 0)
+		return virt_fail(v, "destroy");
+	return 0;
+}
+
+int virt_shutdown(struct virt *v, virDomainPtr d)
+{
+	if (virDomainShutdown(d) != 0)
+		return virt_fail(v, "shutdown");
+	return 0;
+}
+
+int virt_suspend(struct virt *v, virDomainPtr d)
+{
+	if (virDomainSuspend(d) != 0)
+		return virt_fail(v, "suspend");
+	return 0;
+}
+
+int virt_resume(struct virt *v, virDomainPtr d)
+{
+	if (virDomainResume(d) != 0)
+		return virt_fail(v, "resume");
+	return 0;
+}
+
+int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
+{
+	virDomainInfo info;
+
+	if (virDomainGetInfo(d, &info) != 0)
+		return virt_fail(v, "get info");
+	*ret = (uint64_t)info.memory * 1024u;
+	return 0;
+}
+
+int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
+	      uint64_t generation)
+{
+	char tag[256];
+	int r = domxml_format_image_tag(uuid, generation, tag, sizeof(tag));
+
+	if (r != 0)
+		return r;
+	if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, tag, DOMXML_IMAGE_PREFIX,
+				 DOMXML_IMAGE_NS, VIR_DOMAIN_AFFECT_LIVE) != 0)
+		return virt_fail(v, "tag the domain for saving");
+	if (virDomainSaveFlags(d, path, NULL, VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
+		return virt_fail(v, "save");
+	return 0;
+}
+
+int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen)
+{
+	char *xml = virDomainSaveImageGetXMLDesc(v->conn, path, 0);
+	int r;
+
+	if (xml == NULL)
+		return virt_fail(v, "read the image's domain XML");
+	r = domxml_image_tag(xml, ret_uuid, ret_gen);
+	free(xml);
+	if (r != 0)
+		snprintf(v->err, sizeof(v->err), "the image's domain XML %s",
+			 r == -ENOENT ? "has no ferry image tag" : "has a malformed ferry image tag");
+	return r;
+}
+
+int virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret)
+{
+	if (virDomainRestoreFlags(v->conn, path, NULL,
+				  VIR_DOMAIN_SAVE_PAUSED | VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
+		return virt_fail(v, "restore");
+	return virt_lookup(v, uuid, NULL, ret);
+}
+
+int virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
+{
+	if (virDomainMigrateSetMaxDowntime(d, ms, 0) != 0)
+		return virt_fail(v, "set the migration downtime limit");
+	return 0;
+}
+
+int virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
+{
+	if (virDomainMigrateSetMaxSpeed(d, mib_s, 0) != 0)
+		return virt_fail(v, "set the migration bandwidth");
+	return 0;
+}
+
+static uint64_t virt_param_ull(virTypedParameterPtr p, int n, const char *name, bool *found)
+{
+	unsigned long long v = 0;
+
+	if (virTypedParamsGetULLong(p, n, name, &v) == 1) {
+		if (found != NULL)
+			*found = true;
+		return v;
+	}
+	return 0;
+}
+
+int virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
+{
+	virTypedParameterPtr p = NULL;
+	int n = 0;
+	int type = VIR_DOMAIN_JOB_NONE;
+	struct virt_job j;
+	bool have_dt = false;
+	uint64_t dt;
+
+	if (virDomainGetJobStats(d, &type, &p, &n, completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0) != 0)
+		return virt_fail(v, "get job stats");
+	memset(&j, 0, sizeof(j));
+	j.active = type == VIR_DOMAIN_JOB_BOUNDED || type == VIR_DOMAIN_JOB_UNBOUNDED;
+	j.elapsed_ms = virt_param_ull(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, NULL);
+	j.data_total = virt_param_ull(p, n, VIR_DOMAIN_JOB_DATA_TOTAL, NULL);
+	j.data_processed = virt_param_ull(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, NULL);
+	j.data_remaining = virt_param_ull(p, n, VIR_DOMAIN_JOB_DATA_REMAINING, NULL);
+	if (j.data_remaining == 0)
+		j.data_remaining = virt_param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_REMAINING, NULL);
+	j.mem_iteration = virt_param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
+	j.mem_dirty_rate = virt_param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, NULL);
+	j.mem_bps = virt_param_ull(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, NULL);
+	dt = virt_param_ull(p, n, VIR_DOMAIN_JOB_DOWNTIME, &have_dt);
+	j.downtime_ms = have_dt ? (int64_t)dt : -1;
+	virTypedParamsFree(p, n);
+	*ret = j;
+	return 0;
+}
+
+int virt_abort_job(struct virt *v, virDomainPtr d)
+{
+	if (virDomainAbortJob(d) != 0)
+		return virt_fail(v, "abort the job");
+	return 0;
+}
+
+int virt_start_postcopy(struct virt *v, virDomainPtr d)
+{
+	if (virDomainMigrateStartPostCopy(d, 0) != 0)
+		return virt_fail(v, "start post-copy");
+	return 0;
+}
+
+int virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
+{
+	virTypedParameterPtr params = NULL;
+	int n = 0;
+	int max = 0;
+	unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+	int r = 0;
+
+	if (o->auto_converge)
+		flags |= VIR_MIGRATE_AUTO_CONVERGE;
+	if (o->postcopy)
+		flags |= VIR_MIGRATE_POSTCOPY;
+	if (o->migration_uri != NULL && o->migration_uri[0] != '\0' &&
+	    virTypedParamsAddString(&params, &n, &max, VIR_MIGRATE_PARAM_URI, o->migration_uri) != 0)
+		r = virt_fail(v, "migration parameters");
+	if (r == 0 && o->parallel_connections >= 2) {
+		flags |= VIR_MIGRATE_PARALLEL;
+		if (virTypedParamsAddInt(&params, &n, &max, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+					 (int)o->parallel_connections) != 0)
+			r = virt_fail(v, "migration parameters");
+	}
+	if (r == 0 && virDomainMigrateToURI3(d, o->dconnuri, params, (unsigned int)n, flags) != 0)
+		r = virt_fail(v, "migrate");
+	virTypedParamsFree(params, n);
+	return r;
+}
