@@ -207,6 +207,8 @@ is_progress(const struct policy *p, const struct policy_sample *s)
 	margin = best / POLICY_PROGRESS_DIV;
 	if (margin < POLICY_PROGRESS_MIN_BYTES)
 		margin = POLICY_PROGRESS_MIN_BYTES;
+	if (margin > POLICY_PROGRESS_MAX_BYTES)
+		margin = POLICY_PROGRESS_MAX_BYTES;
 	return best >= margin && s->data_remaining_bytes <= best - margin;
 }
 
@@ -289,6 +291,7 @@ policy_step(struct policy *p, const struct policy_sample *s)
 uint64_t
 policy_predict_downtime_ms(uint64_t dirty_bytes_s, uint64_t bps, uint64_t mem_bytes)
 {
+	unsigned __int128 ms;
 	uint64_t dirty_after_pass;
 
 	if (bps == 0)
@@ -298,5 +301,6 @@ policy_predict_downtime_ms(uint64_t dirty_bytes_s, uint64_t bps, uint64_t mem_by
 	if (dirty_after_pass > mem_bytes)
 		dirty_after_pass = mem_bytes;
 	/* rounded up: a pause is never shorter than predicted because of rounding */
-	return (uint64_t)(((unsigned __int128)dirty_after_pass * 1000 + bps - 1) / bps);
+	ms = ((unsigned __int128)dirty_after_pass * 1000 + bps - 1) / bps;
+	return ms > UINT64_MAX ? UINT64_MAX : (uint64_t)ms;
 }

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_moverec - move records: JSON format, parse, append. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ferry/moverec.h"
+
+static void
+sample(struct move_record *r)
+{
+	moverec_init(r);
+	snprintf(r->vm, sizeof(r->vm), "web1");
+	snprintf(r->uuid, sizeof(r->uuid), "4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00");
+	snprintf(r->from, sizeof(r->from), "node1");
+	snprintf(r->to, sizeof(r->to), "node2");
+	snprintf(r->mode, sizeof(r->mode), "live->quick");
+	snprintf(r->result, sizeof(r->result), "ok");
+	r->start_unix_ms = 1795000000123;
+	r->total_ms = 4321;
+	r->downtime_ms = 17;
+	r->guest_gap_ms = 61;
+	r->save_ms = 300;
+	r->restore_ms = 310;
+	r->bytes = 536870912;
+	r->iterations = 4;
+	r->max_downtime_ms = 200;
+}
+
+static void
+assert_records_equal(const struct move_record *a, const struct move_record *b)
+{
+	assert_string_equal(a->vm, b->vm);
+	assert_string_equal(a->uuid, b->uuid);
+	assert_string_equal(a->from, b->from);
+	assert_string_equal(a->to, b->to);
+	assert_string_equal(a->mode, b->mode);
+	assert_string_equal(a->result, b->result);
+	assert_string_equal(a->error, b->error);
+	assert_int_equal(a->start_unix_ms, b->start_unix_ms);
+	assert_int_equal(a->total_ms, b->total_ms);
+	assert_int_equal(a->downtime_ms, b->downtime_ms);
+	assert_int_equal(a->guest_gap_ms, b->guest_gap_ms);
+	assert_int_equal(a->save_ms, b->save_ms);
+	assert_int_equal(a->restore_ms, b->restore_ms);
+	assert_int_equal(a->bytes, b->bytes);
+	assert_int_equal(a->iterations, b->iterations);
+	assert_int_equal(a->max_downtime_ms, b->max_downtime_ms);
+}
+
+static void
+test_init(void **state)
+{
+	struct move_record r;
+
+	(void)state;
+	memset(&r, 0x55, sizeof(r));
+	moverec_init(&r);
+	assert_string_equal(r.vm, "");
+	assert_string_equal(r.error, "");
+	assert_int_equal(r.start_unix_ms, -1);
+	assert_int_equal(r.guest_gap_ms, -1);
+	assert_int_equal(r.max_downtime_ms, -1);
+}
+
+static void
+test_format_exact(void **state)
+{
+	struct move_record r;
+	char buf[MOVEREC_MAX_LINE];
+	int n;
+
+	(void)state;
+	sample(&r);
+	n = moverec_format(&r, buf, sizeof(buf));
+	assert_string_equal(
+		buf, "{\"vm\":\"web1\",\"uuid\":\"4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00\","
+		     "\"from\":\"node1\",\"to\":\"node2\",\"mode\":\"live->quick\","
+		     "\"result\":\"ok\",\"error\":\"\",\"start_unix_ms\":1795000000123,"
+		     "\"total_ms\":4321,\"downtime_ms\":17,\"guest_gap_ms\":61,\"save_ms\":300,"
+		     "\"restore_ms\":310,\"bytes\":536870912,\"iterations\":4,"
+		     "\"max_downtime_ms\":200}\n");
+	assert_int_equal(n, (int)strlen(buf));
+
+	moverec_init(&r);
+	n = moverec_format(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "\"guest_gap_ms\":-1,"));
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct move_record r, back;
+	char buf[MOVEREC_MAX_LINE];
+
+	(void)state;
+	sample(&r);
+	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
+	assert_int_equal(moverec_parse(buf, &back), 0);
+	assert_records_equal(&r, &back);
+
+	/* extremes of int64 */
+	r.bytes = INT64_MAX;
+	r.total_ms = INT64_MIN;
+	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
+	assert_int_equal(moverec_parse(buf, &back), 0);
+	assert_records_equal(&r, &back);
+}
+
+static void
+test_escaping(void **state)
+{
+	struct move_record r, back;
+	char buf[MOVEREC_MAX_LINE];
+	char ctl[40];
+
+	(void)state;
+	sample(&r);
+	snprintf(r.error, sizeof(r.error),
+		 "virDomainMigrateToURI3: \"unable\" to connect\\retry\nline2\ttab\r\b\f");
+	for (int i = 1; i < 32; i++)
+		ctl[i - 1] = (char)i;
+	ctl[31] = 0x7f;
+	ctl[32] = '\0';
+	snprintf(r.vm, sizeof(r.vm), "%s", ctl);
+	snprintf(r.to, sizeof(r.to), "n\xc3\xb6" "de"); /* UTF-8 passes through */
+
+	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
+	/* one line: the only newline is the last byte, no raw control byte */
+	assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1);
+	for (const char *p = buf; *p != '\n'; p++)
+		assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+	assert_non_null(strstr(buf, "\\\"unable\\\" to connect\\\\retry\\nline2\\ttab\\r\\b\\f\""));
+	assert_non_null(strstr(buf, "\"vm\":\"\\u0001\\u0002"));
+	assert_non_null(strstr(buf, "\\u001f\\u007f\""));
+
+	assert_int_equal(moverec_parse(buf, &back), 0);
+	assert_records_equal(&r, &back);
+}
+
+static void
+test_enobufs(void **state)
+{
+	struct move_record r;
+	char buf[MOVEREC_MAX_LINE];
+	int full;
+
+	(void)state;
+	sample(&r);
+	full = moverec_format(&r, buf, sizeof(buf));
+	assert_true(full > 0);
+	/* room for the line but not its NUL, and smaller */
+	assert_int_equal(moverec_format(&r, buf, (size_t)full), -ENOBUFS);
+	assert_int_equal(moverec_format(&r, buf, 10), -ENOBUFS);
+	assert_int_equal(moverec_format(&r, buf, 1), -ENOBUFS);
+	assert_int_equal(moverec_format(&r, buf, 0), -EINVAL);
+	assert_int_equal(moverec_format(&r, buf, (size_t)full + 1), full);
+
+	/* the worst case record: every string full of control bytes (6x longer) */
+	memset(r.vm, 1, sizeof(r.vm) - 1);
+	r.vm[sizeof(r.vm) - 1] = '\0';
+	memset(r.error, 2, sizeof(r.error) - 1);
+	r.error[sizeof(r.error) - 1] = '\0';
+	memset(r.from, 3, sizeof(r.from) - 1);
+	r.from[sizeof(r.from) - 1] = '\0';
+	memset(r.to, 4, sizeof(r.to) - 1);
+	r.to[sizeof(r.to) - 1] = '\0';
+	assert_int_equal(moverec_format(&r, buf, sizeof(buf)), -ENOBUFS);
+}
+
+static void
+test_parse_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"   ",
+		"not json",
+		"[]",
+		"{",
+		"{\"vm\"",
+		"{\"vm\":",
+		"{\"vm\":\"web1\"",
+		"{\"vm\":\"web1\",}",
+		"{\"vm\":\"web1\"}}",
+		"{\"vm\":\"web1\"} x",
+		"{\"vm\":web1}",
+		"{\"vm\":12}",              /* wrong type */
+		"{\"total_ms\":\"12\"}",    /* wrong type */
+		"{\"total_ms\":12.5}",
+		"{\"total_ms\":1e3}",
+		"{\"total_ms\":-}",
+		"{\"total_ms\":007}",
+		"{\"total_ms\":9223372036854775808}",
+		"{\"total_ms\":-9223372036854775809}",
+		"{\"total_ms\":99999999999999999999999}",
+		"{\"vm\":\"a\\qb\"}",       /* bad escape */
+		"{\"vm\":\"a\\u12\"}",      /* short \u */
+		"{\"vm\":\"a\\u0000b\"}",   /* NUL */
+		"{\"vm\":\"a\\ud800\"}",    /* lone surrogate */
+		"{\"vm\":\"a\nb\"}",        /* raw control byte */
+		"{\"vm\":\"unterminated}",
+		"{\"mode\":\"this is far too long for the mode field\"}",
+		"{\"unknown\":[1,2]}",
+		"{\"unknown\":{\"a\":1}}",
+		"{\"unknown\":true}",
+		"{\"unknown\":null}",
+		"{vm:\"web1\"}",
+		"{\"a_key_that_is_much_longer_than_any_field_name\":1}",
+	};
+	struct move_record r, keep;
+
+	(void)state;
+	sample(&keep);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = keep;
+		if (moverec_parse(bad[i], &r) != -EBADMSG)
+			fail_msg("accepted bad line %zu: %s", i, bad[i]);
+		/* nothing written on failure */
+		assert_records_equal(&r, &keep);
+	}
+	assert_int_equal(moverec_parse(NULL, &r), -EINVAL);
+}
+
+static void
+test_parse_lenient_where_harmless(void **state)
+{
+	struct move_record r;
+
+	(void)state;
+	/* blanks, unknown keys of known kinds, missing keys keep their defaults */
+	assert_int_equal(moverec_parse(" { \"vm\" : \"a\\/b\\u00e9\\u20ac\" , \"x\":\"y\", "
+				       "\"n\":-5, \"total_ms\":0 }\n",
+				       &r),
+			 0);
+	assert_string_equal(r.vm, "a/b\xc3\xa9\xe2\x82\xac");
+	assert_int_equal(r.total_ms, 0);
+	assert_int_equal(r.downtime_ms, -1);
+	assert_string_equal(r.mode, "");
+	assert_int_equal(moverec_parse("{}", &r), 0);
+	assert_int_equal(r.bytes, -1);
+}
+
+/* Pseudo-random bytes must never crash the parser (run under ASan in CI). */
+static void
+test_parse_fuzz(void **state)
+{
+	static const char alphabet[] = "{}[]\":,\\u0123456789-abcdefvmtol_ \n\t\x01\xff";
+	char line[256];
+	uint32_t x = 12345;
+	struct move_record r, good;
+	char buf[MOVEREC_MAX_LINE];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len;
+
+		x = x * 1103515245 + 12345;
+		len = (x >> 16) % (sizeof(line) - 1);
+		for (size_t i = 0; i < len; i++) {
+			x = x * 1103515245 + 12345;
+			line[i] = alphabet[(x >> 16) % (sizeof(alphabet) - 1)];
+		}
+		line[len] = '\0';
+		(void)moverec_parse(line, &r);
+	}
+	/* truncations of a good line */
+	sample(&good);
+	assert_true(moverec_format(&good, buf, sizeof(buf)) > 0);
+	for (size_t cut = 0; cut + 2 < strlen(buf); cut++) {
+		char t[MOVEREC_MAX_LINE];
+
+		memcpy(t, buf, cut);
+		t[cut] = '\0';
+		assert_int_equal(moverec_parse(t, &r), -EBADMSG);
+	}
+}
+
+static void
+test_append(void **state)
+{
+	char dir[] = "/tmp/ferry-moverec-XXXXXX";
+	char path[PATH_MAX], line[MOVEREC_MAX_LINE * 2];
+	struct move_record r, back;
+	struct stat st;
+	FILE *f;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/b/moves.jsonl", dir);
+
+	sample(&r);
+	assert_int_equal(moverec_append(path, &r), 0);
+	snprintf(r.result, sizeof(r.result), "failed");
+	snprintf(r.error, sizeof(r.error), "line one\nline \"two\"");
+	assert_int_equal(moverec_append(path, &r), 0);
+
+	/* through the environment */
+	setenv(MOVEREC_PATH_ENV, path, 1);
+	snprintf(r.mode, sizeof(r.mode), "quick");
+	assert_int_equal(moverec_append(NULL, &r), 0);
+	unsetenv(MOVEREC_PATH_ENV);
+
+	/* a record too long for a line is kept, with its error text shortened */
+	for (size_t i = 0; i + 1 < sizeof(r.error); i++)
+		r.error[i] = (char)(1 + i % 31);
+	r.error[sizeof(r.error) - 1] = '\0';
+	memset(r.vm, 1, sizeof(r.vm) - 1);
+	r.vm[sizeof(r.vm) - 1] = '\0';
+	memset(r.from, 2, sizeof(r.from) - 1);
+	r.from[sizeof(r.from) - 1] = '\0';
+	memset(r.to, 3, sizeof(r.to) - 1);
+	r.to[sizeof(r.to) - 1] = '\0';
+	assert_int_equal(moverec_append(path, &r), 0);
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		assert_true(strlen(line) < MOVEREC_MAX_LINE);
+		assert_int_equal(moverec_parse(line, &back), 0);
+		if (n == 0)
+			assert_string_equal(back.result, "ok");
+		if (n == 1)
+			assert_string_equal(back.error, "line one\nline \"two\"");
+		if (n == 2)
+			assert_string_equal(back.mode, "quick");
+		if (n == 3) {
+			assert_true(strlen(back.error) < sizeof(r.error) - 1);
+			assert_int_equal(memcmp(back.error, r.error, strlen(back.error)), 0);
+			assert_int_equal(back.bytes, r.bytes);
+		}
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 4);
+
+	/* a path whose parent is a file */
+	snprintf(path, sizeof(path), "%s/a/b/moves.jsonl/x", dir);
+	assert_int_equal(moverec_append(path, &r), -ENOTDIR);
+
+	snprintf(path, sizeof(path), "%s/a/b/moves.jsonl", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_format_exact),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_enobufs),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_parse_lenient_where_harmless),
+		cmocka_unit_test(test_parse_fuzz),
+		cmocka_unit_test(test_append),
+	};
+
+	return cmocka_run_group_tests_name("moverec", tests, NULL, NULL);
+}
