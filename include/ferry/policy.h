@@ -25,10 +25,16 @@
  *        post-copy started -> NONE (post-copy cannot be undone; let it finish);
  *        else FALLBACK_QUICK if cfg.fallback is quick, else ABORT (once).
  *   3. post-copy started -> NONE.
- *   4. progress: data_remaining_bytes is a new low by at least
- *      max(best / POLICY_PROGRESS_DIV, POLICY_PROGRESS_MIN_BYTES), or it is
- *      small enough to go in one pause (remaining <= mem_bps * downtime_ms,
- *      which includes 0: an idle or finishing guest) -> count reset, NONE.
+ *   4. progress: data_remaining_bytes is a new low, below the best seen by
+ *      at least best / POLICY_PROGRESS_DIV clamped to [POLICY_PROGRESS_MIN_BYTES,
+ *      POLICY_PROGRESS_MAX_BYTES] (3 %, at least 256 KiB, at most 64 MiB:
+ *      noise in one pass is not progress, a steady bulk copy of a big guest
+ *      is), or it is small enough to go in one pause (remaining <=
+ *      mem_bps * downtime_ms / 1000, which includes 0: an idle or finishing
+ *      guest) -> count reset, NONE.  QEMU (7.2) re-syncs the dirty bitmap
+ *      only when remaining falls under bandwidth x downtime-limit, so in a
+ *      stall the samples swing between that floor and the re-dirtied set and
+ *      stop making new lows.
  *   5. otherwise one more sample without progress.  A stall is
  *      stall_samples (default POLICY_DEFAULT_STALL_SAMPLES) such samples in a
  *      row and, when mem_iteration is known (> 0), at least
@@ -46,6 +52,7 @@
 #define POLICY_STALL_PASSES 2u
 #define POLICY_PROGRESS_DIV 32u                 /* a new low must beat the best by 1/32 */
 #define POLICY_PROGRESS_MIN_BYTES (256u * 1024u) /* ... and by at least 256 KiB */
+#define POLICY_PROGRESS_MAX_BYTES (64u * 1024u * 1024u) /* ... but never more than 64 MiB */
 #define POLICY_STEP_MIN_MS 1u
 #define POLICY_STEP_MAX_MS 60000u
 
