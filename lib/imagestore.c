@@ -222,6 +222,8 @@ kv_parse(char *buf, size_t len, const char *const *keys, size_t n_keys, const ch
 		char *eq;
 		size_t i;
 
+		if (nl == NULL)
+			return -EBADMSG; /* cannot happen: buf ends in '\n' */
 		*nl = '\0';
 		eq = strchr(p, '=');
 		if (eq == NULL)
