@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cluster.c - corosync: the CPG group that carries the ledger in agreed
+ * order, the totem ring id, quorum, and node names from the nodelist.
+ *
+ * This is the only file that sees cs_error_t; cluster_cs_to_errno() turns
+ * it into a negative errno.  At start-up CS_ERR_TRY_AGAIN (and a corosync
+ * that is not up yet) is retried from a loop timer, a bounded number of
+ * times; at run time a lost corosync connection stops the daemon (systemd
+ * or the lab restarts it, and it resyncs from its peers).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corosync/cmap.h>
+#include <corosync/corotypes.h>
+#include <corosync/cpg.h>
+#include <corosync/quorum.h>
+#include <qb/qblog.h>
+
+#include "ferryd.h"
+
+
+int cluster_cs_to_errno(int cs_err)
+{
+	switch ((cs_error_t)cs_err) {
+	case CS_OK:
+		return 0;
+	case CS_ERR_TRY_AGAIN:
+		return -EAGAIN;
+	case CS_ERR_NO_MEMORY:
+		return -ENOMEM;
+	case CS_ERR_INVALID_PARAM:
+		return -EINVAL;
+	case CS_ERR_BAD_HANDLE:
+		return -EBADF;
+	case CS_ERR_ACCESS:
+	case CS_ERR_SECURITY:
+		return -EACCES;
+	case CS_ERR_NOT_EXIST:
+		return -ENOENT;
+	case CS_ERR_EXIST:
+		return -EEXIST;
+	case CS_ERR_TIMEOUT:
+		return -ETIMEDOUT;
+	case CS_ERR_TOO_BIG:
+		return -EMSGSIZE;
+	case CS_ERR_LIBRARY:
+		return -ENOTCONN; /* corosync not running */
+	case CS_ERR_NOT_SUPPORTED:
+		return -EOPNOTSUPP;
+	case CS_ERR_NO_SPACE:
+		return -ENOSPC;
+	default:
+		return -EIO;
+	}
+}
+
+static struct ferryd *cpg_ctx(cpg_handle_t h)
+{
+	void *ctx = NULL;
+
+	if (cpg_context_get(h, &ctx) != CS_OK)
+		return NULL;
+	return ctx;
+}
+
+bool cluster_is_member(const struct ferryd *d, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_members; i++)
+		if (d->cluster.members[i].nodeid == nodeid)
+			return true;
+	return false;
+}
+
+const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_names; i++)
+		if (d->cluster.names[i].nodeid == nodeid)
+			return d->cluster.names[i].name;
+	return NULL;
+}
+
+int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret_nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_names; i++) {
+		if (strcmp(d->cluster.names[i].name, name) == 0) {
+			*ret_nodeid = d->cluster.names[i].nodeid;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* corosync's nodelist.node.N.{nodeid,name,ring0_addr}: names for logs, for
+ * ferryctl, and to turn Pacemaker's node names into node ids. */
+static void cluster_read_names(struct ferryd *d)
+{
+	cmap_handle_t cmap;
+	char key[128];
+	char *str;
+	uint32_t nodeid;
+	unsigned i;
+
+	d->cluster.n_names = 0;
+	if (cmap_initialize(&cmap) != CS_OK) {
+		qb_log(LOG_WARNING, "cmap: cannot read the nodelist, node names unknown, ignoring");
+		return;
+	}
+	for (i = 0; i < FERRYD_MAX_MEMBERS; i++) {
+		snprintf(key, sizeof(key), "nodelist.node.%u.nodeid", i);
+		if (cmap_get_uint32(cmap, key, &nodeid) != CS_OK)
+			break;
+		str = NULL;
+		snprintf(key, sizeof(key), "nodelist.node.%u.name", i);
+		if (cmap_get_string(cmap, key, &str) != CS_OK) {
+			snprintf(key, sizeof(key), "nodelist.node.%u.ring0_addr", i);
+			if (cmap_get_string(cmap, key, &str) != CS_OK)
+				str = NULL;
+		}
+		d->cluster.names[d->cluster.n_names].nodeid = nodeid;
+		snprintf(d->cluster.names[d->cluster.n_names].name, FERRY_IPC_NODE_LEN, "%s",
+			 str != NULL ? str : "");
+		free(str);
+		d->cluster.n_names++;
+	}
+	cmap_finalize(cmap);
+	qb_log(LOG_INFO, "cmap: %zu nodes in the nodelist", d->cluster.n_names);
+}
+
+static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
+			    uint32_t pid, void *msg, size_t len)
+{
+	struct ferryd *d = cpg_ctx(h);
+
+	(void)group;
+	if (d == NULL)
+		return;
+	ledgerglue_deliver(d, nodeid, pid, msg, len);
+}
+
+static const char *cluster_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case CPG_REASON_JOIN:
+		return "joined";
+	case CPG_REASON_LEAVE:
+		return "left";
+	case CPG_REASON_NODEDOWN:
+		return "node down";
+	case CPG_REASON_NODEUP:
+		return "node up";
+	case CPG_REASON_PROCDOWN:
+		return "process down";
+	default:
+		return "unknown reason";
+	}
+}
+
+static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
+			    const struct cpg_address *members, size_t n_members,
+			    const struct cpg_address *left, size_t n_left,
+			    const struct cpg_address *joined, size_t n_joined)
+{
+	struct ferryd *d = cpg_ctx(h);
+	size_t i;
+	bool had = false;
+
+	(void)group;
+	if (d == NULL)
+		return;
+	for (i = 0; i < n_left; i++)
+		qb_log(LOG_NOTICE, "node %" PRIu32 ": left group (%s)", left[i].nodeid,
+		       cluster_reason_name(left[i].reason));
+	for (i = 0; i < n_joined; i++)
+		qb_log(LOG_NOTICE, "node %" PRIu32 ": joined group", joined[i].nodeid);
+	if (n_members > FERRYD_MAX_MEMBERS) {
+		qb_log(LOG_ERR, "cpg: %zu members, more than the %u supported; using the first %u",
+		       n_members, FERRYD_MAX_MEMBERS, FERRYD_MAX_MEMBERS);
+		n_members = FERRYD_MAX_MEMBERS;
+	}
+	d->cluster.n_members = 0;
+	for (i = 0; i < n_members; i++) {
+		d->cluster.members[i].nodeid = members[i].nodeid;
+		d->cluster.members[i].pid = members[i].pid;
+		d->cluster.n_members++;
+		if (members[i].nodeid == d->cluster.local_nodeid &&
+		    members[i].pid == (uint32_t)getpid())
+			had = true;
+	}
+	qb_log(LOG_NOTICE, "cpg: membership has %zu members (ring %" PRIu32 "/%" PRIu64 ")",
+	       d->cluster.n_members, d->cluster.ring_nodeid, d->cluster.ring_seq);
+	if (had && !d->cluster.membership_known) {
+		d->cluster.membership_known = true;
+		ferryd_membership_known(d);
+	}
+	ledgerglue_confchg(d);
+}
+
+static void cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n,
+				  const uint32_t *members)
+{
+	struct ferryd *d = cpg_ctx(h);
+
+	(void)members;
+	if (d == NULL)
+		return;
+	d->cluster.ring_nodeid = ring_id.nodeid;
+	d->cluster.ring_seq = ring_id.seq;
+	qb_log(LOG_INFO, "totem: ring %" PRIu32 "/%" PRIu64 " with %" PRIu32 " nodes",
+	       ring_id.nodeid, ring_id.seq, n);
+	ledgerglue_totem_confchg(d);
+}
+
+static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,
+				  uint32_t n, uint32_t *view)
+{
+	struct ferryd *d = NULL;
+	void *ctx = NULL;
+	bool was;
+
+	(void)view;
+	if (quorum_context_get(h, (const void **)&ctx) != CS_OK || ctx == NULL)
+		return;
+	d = ctx;
+	was = d->cluster.quorate;
+	d->cluster.quorate = quorate != 0;
+	if (was != d->cluster.quorate)
+		qb_log(LOG_NOTICE, "quorum: %s (ring seq %" PRIu64 ", %" PRIu32 " nodes in view)",
+		       d->cluster.quorate ? "gained" : "lost", ring_seq, n);
+	ledgerglue_quorum(d);
+}
+
+static int32_t cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
+{
+	struct ferryd *d = data;
+	cs_error_t rc;
+
+	(void)fd;
+	(void)revents;
+	rc = cpg_dispatch((cpg_handle_t)d->cluster.cpg_handle, CS_DISPATCH_ALL);
+	if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
+		qb_log(LOG_ERR, "cpg: lost the connection to corosync (%s), stopping",
+		       strerror(-cluster_cs_to_errno(rc)));
+		d->cluster.cpg_fd = -1;
+		ferryd_fatal(d, 1);
+		return -1; /* removes the fd from the loop */
+	}
+	return 0;
+}
+
+static int32_t cluster_quorum_dispatch(int32_t fd, int32_t revents, void *data)
+{
+	struct ferryd *d = data;
+	cs_error_t rc;
+
+	(void)fd;
+	(void)revents;
+	rc = quorum_dispatch((quorum_handle_t)d->cluster.quorum_handle, CS_DISPATCH_ALL);
+	if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
+		qb_log(LOG_ERR, "quorum: lost the connection to corosync (%s), stopping",
+		       strerror(-cluster_cs_to_errno(rc)));
+		d->cluster.quorum_fd = -1;
+		ferryd_fatal(d, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static cpg_model_v1_data_t cluster_cpg_model = {
+	.model = CPG_MODEL_V1,
+	.cpg_deliver_fn = cluster_deliver,
+	.cpg_confchg_fn = cluster_confchg,
+	.cpg_totem_confchg_fn = cluster_totem_confchg,
+	.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+};
+
+static quorum_callbacks_t cluster_quorum_callbacks = {
+	.quorum_notify_fn = cluster_quorum_notify,
+};
+
+/* One attempt at everything; a partial success is undone so the next try
+ * starts clean.  Returns 0, -EAGAIN (worth retrying) or another -errno. */
+static int cluster_connect(struct ferryd *d)
+{
+	struct cpg_name group;
+	cpg_handle_t cpg = 0;
+	quorum_handle_t q = 0;
+	uint32_t qtype = 0;
+	unsigned int local = 0;
+	int cpg_fd = -1, q_fd = -1, quorate = 0;
+	cs_error_t rc;
+	int r;
+
+	memset(&group, 0, sizeof(group));
+	group.length = (uint32_t)strlen(d->cfg.cpg_group);
+	memcpy(group.value, d->cfg.cpg_group, group.length);
+
+	rc = cpg_model_initialize(&cpg, CPG_MODEL_V1, (cpg_model_data_t *)&cluster_cpg_model, d);
+	if (rc != CS_OK)
+		return cluster_cs_to_errno(rc);
+	rc = cpg_local_get(cpg, &local);
+	if (rc != CS_OK)
+		goto fail;
+	rc = cpg_fd_get(cpg, &cpg_fd);
+	if (rc != CS_OK)
+		goto fail;
+	rc = quorum_initialize(&q, &cluster_quorum_callbacks, &qtype);
+	if (rc != CS_OK)
+		goto fail;
+	rc = quorum_context_set(q, d);
+	if (rc != CS_OK)
+		goto fail;
+	rc = quorum_fd_get(q, &q_fd);
+	if (rc != CS_OK)
+		goto fail;
+	rc = quorum_getquorate(q, &quorate);
+	if (rc != CS_OK)
+		goto fail;
+	rc = quorum_trackstart(q, CS_TRACK_CHANGES);
+	if (rc != CS_OK)
+		goto fail;
+	rc = cpg_join(cpg, &group);
+	if (rc != CS_OK)
+		goto fail;
+
+	d->cluster.cpg_handle = cpg;
+	d->cluster.quorum_handle = q;
+	d->cluster.local_nodeid = local;
+	d->cluster.quorate = quorate != 0;
+	d->cluster.cpg_joined = true;
+	d->cluster.cpg_fd = cpg_fd;
+	d->cluster.quorum_fd = q_fd;
+	qb_log(LOG_NOTICE, "node %u: joined CPG group %s, %s", local, d->cfg.cpg_group,
+	       d->cluster.quorate ? "quorate" : "not quorate");
+	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, cpg_fd, POLLIN | POLLPRI, d,
+			     cluster_cpg_dispatch);
+	if (r < 0)
+		return r;
+	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, q_fd, POLLIN | POLLPRI, d,
+			     cluster_quorum_dispatch);
+	if (r < 0)
+		return r;
+	ledgerglue_quorum(d);
+	return 0;
+fail:
+	r = cluster_cs_to_errno(rc);
+	if (q != 0)
+		quorum_finalize(q);
+	cpg_finalize(cpg);
+	return r;
+}
+
+static void cluster_retry(void *data)
+{
+	struct ferryd *d = data;
+	int r;
+
+	d->cluster.join_attempts++;
+	r = cluster_connect(d);
+	if (r == 0)
+		return;
+	if ((r == -EAGAIN || r == -ENOTCONN) &&
+	    d->cluster.join_attempts <= d->cfg.startup_retries) {
+		qb_log(LOG_INFO, "corosync: not ready (%s), attempt %u of %u", strerror(-r),
+		       d->cluster.join_attempts, d->cfg.startup_retries + 1);
+		qb_loop_timer_add(d->loop, QB_LOOP_MED,
+				  (uint64_t)d->cfg.retry_interval_ms * QB_TIME_NS_IN_MSEC, d,
+				  cluster_retry, &d->cluster.retry_timer);
+		return;
+	}
+	qb_log(LOG_ERR, "corosync: cannot join CPG group %s after %u attempts: %s",
+	       d->cfg.cpg_group, d->cluster.join_attempts, strerror(-r));
+	ferryd_fatal(d, 1);
+}
+
+int cluster_start(struct ferryd *d)
+{
+	d->cluster.cpg_fd = -1;
+	d->cluster.quorum_fd = -1;
+	cluster_read_names(d);
+	/* the first attempt runs from the loop too, so start-up order holds */
+	return qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, cluster_retry,
+				 &d->cluster.retry_timer);
+}
+
+void cluster_stop(struct ferryd *d)
+{
+	struct cpg_name group;
+
+	qb_loop_timer_del(d->loop, d->cluster.retry_timer);
+	qb_loop_timer_del(d->loop, d->cluster.flush_timer);
+	while (d->cluster.n_pending > 0)
+		free(d->cluster.pending[--d->cluster.n_pending]);
+	if (d->cluster.quorum_fd >= 0)
+		qb_loop_poll_del(d->loop, d->cluster.quorum_fd);
+	if (d->cluster.cpg_fd >= 0)
+		qb_loop_poll_del(d->loop, d->cluster.cpg_fd);
+	if (d->cluster.cpg_joined) {
+		memset(&group, 0, sizeof(group));
+		group.length = (uint32_t)strlen(d->cfg.cpg_group);
+		memcpy(group.value, d->cfg.cpg_group, group.length);
+		cpg_leave((cpg_handle_t)d->cluster.cpg_handle, &group);
+		cpg_finalize((cpg_handle_t)d->cluster.cpg_handle);
+		quorum_trackstop((quorum_handle_t)d->cluster.quorum_handle);
+		quorum_finalize((quorum_handle_t)d->cluster.quorum_handle);
+		d->cluster.cpg_joined = false;
+	}
+	d->cluster.cpg_fd = -1;
+	d->cluster.quorum_fd = -1;
+}
+
+/* Agreed (total) order.  CS_ERR_TRY_AGAIN here is corosync's flow control
+ * and lasts milliseconds: the message is queued (bounded) and sent from a
+ * timer, in order; never a sleep, never a nested dispatch. */
+static void cluster_flush(void *data);
+
+static int cluster_mcast(struct ferryd *d, const void *msg, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+
+	return cluster_cs_to_errno(
+		cpg_mcast_joined((cpg_handle_t)d->cluster.cpg_handle, CPG_TYPE_AGREED, &iov, 1));
+}
+
+static void cluster_flush(void *data)
+{
+	struct ferryd *d = data;
+	struct cluster_pending *p;
+	int r;
+
+	while (d->cluster.n_pending > 0) {
+		p = d->cluster.pending[0];
+		r = cluster_mcast(d, p->data, p->len);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			qb_log(LOG_ERR, "cpg: dropped a queued %zu-byte message: %s", p->len,
+			       strerror(-r));
+		free(p);
+		d->cluster.n_pending--;
+		memmove(&d->cluster.pending[0], &d->cluster.pending[1],
+			d->cluster.n_pending * sizeof(d->cluster.pending[0]));
+	}
+	if (d->cluster.n_pending > 0)
+		qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, d, cluster_flush,
+				  &d->cluster.flush_timer);
+}
+
+int cluster_send(struct ferryd *d, const void *msg, size_t len)
+{
+	struct cluster_pending *p;
+	int r;
+
+	if (!d->cluster.cpg_joined)
+		return -ENOTCONN;
+	if (d->cluster.n_pending == 0) {
+		r = cluster_mcast(d, msg, len);
+		if (r != -EAGAIN) {
+			if (r < 0)
+				qb_log(LOG_ERR, "cpg: cannot send a %zu-byte message: %s", len,
+				       strerror(-r));
+			return r;
+		}
+	}
+	if (d->cluster.n_pending >= CLUSTER_MAX_PENDING) {
+		qb_log(LOG_ERR, "cpg: send queue full (%u messages), refusing a %zu-byte message",
+		       CLUSTER_MAX_PENDING, len);
+		return -ENOBUFS;
+	}
+	p = calloc(1, sizeof(*p) + len);
+	if (p == NULL)
+		return -ENOMEM;
+	p->len = len;
+	memcpy(p->data, msg, len);
+	d->cluster.pending[d->cluster.n_pending++] = p;
+	if (d->cluster.n_pending == 1)
+		qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, d, cluster_flush,
+				  &d->cluster.flush_timer);
+	return 0;
+}

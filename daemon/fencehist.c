@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fencehist.c - "was node X fenced after time T?" from Pacemaker's fencing
+ * history (the fencer's own records, replicated by Pacemaker to every node).
+ *
+ * An orphaned VM (owner left the membership) may be acquired elsewhere only
+ * once this says yes.  The fencer connection is made on first use and
+ * re-made after an error; the query is synchronous with a short timeout (the
+ * fencer is local), which is why it is asked from a timer, never per event.
+ * Pacemaker's return codes are converted here and only here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <crm/stonith-ng.h>
+#include <qb/qblog.h>
+
+#include "ferryd.h"
+
+#define FENCEHIST_TIMEOUT_S 5
+
+struct fencehist {
+	stonith_t *st;
+	bool connected;
+};
+
+/* Pacemaker's legacy return codes are negative errnos, or -pcmk_err_* (in
+ * the 200s) for Pacemaker-specific failures: those become -EIO. */
+static int fencehist_rc_to_errno(int rc)
+{
+	if (rc >= 0)
+		return 0;
+	if (rc > -200)
+		return rc;
+	return -EIO;
+}
+
+static int fencehist_connect(struct ferryd *d)
+{
+	struct fencehist *f = d->fence;
+	int rc;
+
+	if (f == NULL) {
+		f = calloc(1, sizeof(*f));
+		if (f == NULL)
+			return -ENOMEM;
+		d->fence = f;
+	}
+	if (f->connected)
+		return 0;
+	if (f->st == NULL) {
+		f->st = stonith_api_new();
+		if (f->st == NULL)
+			return -ENOMEM;
+	}
+	rc = f->st->cmds->connect(f->st, "ferryd", NULL);
+	if (rc < 0) {
+		qb_log(LOG_WARNING, "fencer: cannot connect (%s), will retry",
+		       strerror(-fencehist_rc_to_errno(rc)));
+		return fencehist_rc_to_errno(rc);
+	}
+	f->connected = true;
+	qb_log(LOG_INFO, "fencer: connected");
+	return 0;
+}
+
+int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_s,
+			   int64_t *ret_when_unix_s)
+{
+	stonith_history_t *hist = NULL, *h;
+	int64_t best = -1;
+	int rc, r;
+
+	r = fencehist_connect(d);
+	if (r < 0)
+		return r;
+	rc = d->fence->st->cmds->history(d->fence->st, st_opt_sync_call, node, &hist,
+					 FENCEHIST_TIMEOUT_S);
+	if (rc < 0) {
+		r = fencehist_rc_to_errno(rc);
+		qb_log(LOG_WARNING, "node %s: fencing history query failed (%s), will retry",
+		       node, strerror(-r));
+		d->fence->st->cmds->disconnect(d->fence->st);
+		d->fence->connected = false;
+		return r;
+	}
+	for (h = hist; h != NULL; h = h->next) {
+		if (h->target == NULL || strcmp(h->target, node) != 0 || h->state != st_done)
+			continue;
+		if (h->action != NULL && strcmp(h->action, "on") == 0)
+			continue; /* unfencing proves nothing */
+		if ((int64_t)h->completed >= since_unix_s && (int64_t)h->completed > best)
+			best = (int64_t)h->completed;
+	}
+	stonith_history_free(hist);
+	if (best < 0)
+		return 0;
+	qb_log(LOG_NOTICE, "node %s: fenced at %" PRId64 " (after %" PRId64 ")", node, best,
+	       since_unix_s);
+	if (ret_when_unix_s != NULL)
+		*ret_when_unix_s = best;
+	return 1;
+}
+
+void fencehist_stop(struct ferryd *d)
+{
+	struct fencehist *f = d->fence;
+
+	if (f == NULL)
+		return;
+	if (f->st != NULL) {
+		if (f->connected)
+			f->st->cmds->disconnect(f->st);
+		stonith_api_delete(f->st);
+	}
+	free(f);
+	d->fence = NULL;
+}

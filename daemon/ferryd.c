@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ferryd - keeps every ferry VM running in at most one place.
+ *
+ * main() is the start-up script: log, config, ledger (persisted state),
+ * libvirt, corosync (CPG + quorum), IPC; READY once the first membership is
+ * known; then the loop until SIGTERM; then the same steps in reverse.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+#include <qb/qbloop.h>
+
+#include "ferryd.h"
+
+/* systemd's readiness protocol without libsystemd: one datagram to
+ * $NOTIFY_SOCKET.  A no-op when not started by systemd (the lab). */
+static void ferryd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t sa_len;
+	size_t path_len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+		return;
+	path_len = strlen(path);
+	if (path_len >= sizeof(sa.sun_path))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, path_len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	sa_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_len);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, sa_len) < 0)
+		qb_log(LOG_WARNING, "systemd: cannot notify %s: %s, ignoring", state,
+		       strerror(errno));
+	close(fd);
+}
+
+static void ferryd_blackbox_write(const struct ferryd *d, const char *why)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/ferryd.blackbox-%ld", d->cfg.state_dir,
+			     (long)getpid()) >= sizeof(path))
+		return;
+	if (qb_log_blackbox_write_to_file(path) > 0)
+		qb_log(LOG_NOTICE, "blackbox written to %s (%s); read it with qb-blackbox", path,
+		       why);
+}
+
+void ferryd_fatal(struct ferryd *d, int exit_code)
+{
+	d->exit_code = exit_code;
+	ferryd_blackbox_write(d, "fatal error");
+	qb_loop_stop(d->loop);
+}
+
+void ferryd_membership_known(struct ferryd *d)
+{
+	if (d->ready)
+		return;
+	d->ready = true;
+	qb_log(LOG_NOTICE, "ready: node %u, %zu members, %s", d->cluster.local_nodeid,
+	       d->cluster.n_members, d->cluster.quorate ? "quorate" : "not quorate");
+	ferryd_notify("READY=1\nSTATUS=member of the ferry group");
+}
+
+static int32_t ferryd_on_term(int32_t sig, void *data)
+{
+	struct ferryd *d = data;
+
+	qb_log(LOG_NOTICE, "signal %d: shutting down", sig);
+	ferryd_notify("STOPPING=1");
+	qb_loop_stop(d->loop);
+	return 0;
+}
+
+static int32_t ferryd_on_usr1(int32_t sig, void *data)
+{
+	(void)sig;
+	ferryd_blackbox_write(data, "SIGUSR1");
+	return 0;
+}
+
+static void ferryd_log_setup(bool foreground)
+{
+	qb_log_init("ferryd", LOG_DAEMON, LOG_INFO);
+	qb_log_format_set(QB_LOG_SYSLOG, "%b");
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, foreground ? QB_TRUE : QB_FALSE);
+	qb_log_format_set(QB_LOG_STDERR, "%t %N [%p] %b");
+	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_INFO);
+	/* blackbox: everything up to debug, in memory, written out on demand */
+	qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_SIZE, 1024 * 1024);
+	qb_log_filter_ctl(QB_LOG_BLACKBOX, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_DEBUG);
+	qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_TRUE);
+}
+
+/* Applies the configured targets and level (after config_load). */
+static void ferryd_log_apply(const struct config *c, bool foreground)
+{
+	int32_t fd;
+
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, c->log_syslog ? QB_TRUE : QB_FALSE);
+	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_CLEAR_ALL, QB_LOG_FILTER_FILE, "*", 0);
+	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+			  (uint8_t)c->log_priority);
+	if (foreground) {
+		qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_CLEAR_ALL, QB_LOG_FILTER_FILE, "*",
+				  0);
+		qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+				  (uint8_t)(c->log_priority > LOG_INFO ? c->log_priority : LOG_INFO));
+	}
+	if (c->blackbox_kib == 0)
+		qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
+	else
+		qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_SIZE, (int32_t)c->blackbox_kib * 1024);
+	if (c->log_file[0] != '\0') {
+		fd = qb_log_file_open(c->log_file);
+		if (fd < 0) {
+			qb_log(LOG_WARNING, "log: cannot open %s (%s), ignoring", c->log_file,
+			       strerror(-fd));
+			return;
+		}
+		qb_log_format_set(fd, "%t %N [%p] %b");
+		qb_log_filter_ctl(fd, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+				  (uint8_t)c->log_priority);
+		qb_log_ctl(fd, QB_LOG_CONF_ENABLED, QB_TRUE);
+	}
+}
+
+static void ferryd_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ferryd [-f] [-c FILE] [-t]\n"
+		"  -f, --foreground   also log to stderr (ferryd never forks)\n"
+		"  -c, --config FILE  configuration file (default %s)\n"
+		"  -t, --test-config  check the configuration file and exit\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version\n",
+		FERRYD_CONF_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
+		{"test-config", no_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},   {NULL, 0, NULL, 0},
+	};
+	struct ferryd *d;
+	char err[1024];
+	bool test_only = false, explicit_conf = false;
+	int c, r, ret = 1;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return 1;
+	d->conf_path = FERRYD_CONF_PATH;
+	while ((c = getopt_long(argc, argv, "fc:thV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			d->foreground = true;
+			break;
+		case 'c':
+			d->conf_path = optarg;
+			explicit_conf = true;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'h':
+			ferryd_usage(stdout);
+			free(d);
+			return 0;
+		case 'V':
+			printf("ferryd %s\n", PACKAGE_VERSION);
+			free(d);
+			return 0;
+		default:
+			ferryd_usage(stderr);
+			free(d);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		ferryd_usage(stderr);
+		free(d);
+		return 2;
+	}
+
+	/* 1. log */
+	ferryd_log_setup(d->foreground);
+
+	/* 2. config */
+	config_defaults(&d->cfg);
+	r = config_load(&d->cfg, d->conf_path, !explicit_conf, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		qb_log(LOG_ERR, "config: %s", err);
+		goto out_log;
+	}
+	if (test_only) {
+		printf("%s: OK\n", d->conf_path);
+		ret = 0;
+		goto out_log;
+	}
+	ferryd_log_apply(&d->cfg, d->foreground);
+	qb_log(LOG_NOTICE, "ferryd %s starting (config %s, state %s, foreign_vm = %s)",
+	       PACKAGE_VERSION, d->conf_path, d->cfg.state_dir,
+	       config_foreign_vm_name(d->cfg.foreign_vm));
+	if (gethostname(d->local_name, sizeof(d->local_name) - 1) < 0)
+		snprintf(d->local_name, sizeof(d->local_name), "localhost");
+	if (mkdir(d->cfg.state_dir, 0750) < 0 && errno != EEXIST) {
+		qb_log(LOG_ERR, "state: cannot create %s: %s", d->cfg.state_dir, strerror(errno));
+		goto out_log;
+	}
+	r = persist_history_init(&d->history, d->cfg.history_max);
+	if (r < 0)
+		goto out_log;
+
+	d->loop = qb_loop_create();
+	if (d->loop == NULL) {
+		qb_log(LOG_ERR, "loop: cannot create: %s", strerror(errno));
+		goto out_history;
+	}
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, ferryd_on_term, NULL);
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, ferryd_on_term, NULL);
+	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGUSR1, d, ferryd_on_usr1, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* 3. the ledger and its persisted state */
+	r = ledgerglue_start(d);
+	if (r < 0) {
+		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
+		goto out_loop;
+	}
+
+	/* 4. libvirt (keeps reconnecting by itself if libvirtd is not up yet) */
+	r = virtwatch_start(d);
+	if (r < 0) {
+		qb_log(LOG_ERR, "libvirt: cannot start the event watcher: %s", strerror(-r));
+		goto out_glue;
+	}
+
+	/* 5. corosync: CPG join + quorum (bounded retries from the loop) */
+	r = cluster_start(d);
+	if (r < 0) {
+		qb_log(LOG_ERR, "corosync: cannot start: %s", strerror(-r));
+		goto out_virt;
+	}
+
+	/* 6. IPC for the agent and ferryctl */
+	r = ipcsrv_start(d);
+	if (r < 0) {
+		qb_log(LOG_ERR, "ipc: cannot serve %s: %s", FERRY_IPC_SERVICE, strerror(-r));
+		goto out_cluster;
+	}
+
+	qb_loop_run(d->loop);
+	ret = d->exit_code;
+	qb_log(LOG_NOTICE, "ferryd stopping (exit code %d)", ret);
+
+	ipcsrv_stop(d);
+out_cluster:
+	cluster_stop(d);
+out_virt:
+	virtwatch_stop(d);
+out_glue:
+	fencehist_stop(d);
+	ledgerglue_stop(d);
+out_loop:
+	qb_loop_destroy(d->loop);
+out_history:
+	persist_history_done(&d->history);
+out_log:
+	qb_log_fini();
+	free(d);
+	return ret;
+}

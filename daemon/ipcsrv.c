@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ipcsrv.c - the libqb IPC server "ferryd" for the resource agent and
+ * ferryctl (protocol: include/ferry/ipcproto.h).
+ *
+ * Who may connect: peer credentials from the kernel; uid 0, or primary gid
+ * = cfg.ipc_group (haclient).  FORCE_RELEASE needs uid 0.  Hard limits: at
+ * most cfg.ipc_max_clients connections, FERRY_IPC_MAX_MSG_BYTES buffers,
+ * requests of exactly their type's size, one request in flight per client.
+ *
+ * Ownership requests are answered when the ledger has decided, i.e. when
+ * our own CPG message came back in agreed order: the request is parked with
+ * a token and ipcsrv_reply() sends the answer.  A client that disconnects
+ * meanwhile just loses its answer; the decision stands in the ledger.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <qb/qbipcs.h>
+#include <qb/qblog.h>
+#include <qb/qbloop.h>
+
+#include "ferryd.h"
+
+struct ipcsrv_client {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	uint64_t token; /* the request in flight, 0 = none */
+};
+
+struct ipcsrv_pending {
+	uint64_t token;
+	qb_ipcs_connection_t *c; /* NULL once the client went away */
+	int32_t type;
+	uint32_t seq;
+};
+
+struct ipcsrv {
+	qb_ipcs_service_t *svc;
+	gid_t allowed_gid;
+	bool gid_known;
+	uint32_t n_clients;
+	uint64_t next_token;
+	struct ipcsrv_pending *pending;
+	size_t max_pending;
+};
+
+typedef void (*ipcsrv_handler_fn)(struct ferryd *d, qb_ipcs_connection_t *c,
+				  struct ipcsrv_client *cl, const void *req);
+
+static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+			     const void *req);
+static void ipcsrv_handle_move(struct ferryd *d, qb_ipcs_connection_t *c,
+			       struct ipcsrv_client *cl, const void *req);
+static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
+				 struct ipcsrv_client *cl, const void *req);
+static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
+			       struct ipcsrv_client *cl, const void *req);
+
+static const struct {
+	int32_t type;
+	size_t size; /* exact */
+	bool root_only;
+	ipcsrv_handler_fn handler;
+} ipcsrv_table[] = {
+	{FERRY_IPC_ACQUIRE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_RELEASE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_BEGIN, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_COMMIT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_ABORT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_SAVE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_RECORD_MOVE, sizeof(struct ferry_ipc_move_req), false, ipcsrv_handle_move},
+	{FERRY_IPC_EXPECT_STOP, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_expect},
+	{FERRY_IPC_STATUS, sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
+	{FERRY_IPC_LEDGER_DUMP, sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
+	{FERRY_IPC_HISTORY, sizeof(struct ferry_ipc_history_req), false, ipcsrv_handle_view},
+	{FERRY_IPC_FORCE_RELEASE, sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+};
+
+#define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
+
+int ipcsrv_check_peer(uid_t uid, gid_t gid, gid_t allowed_gid)
+{
+	if (uid == 0)
+		return 0;
+	if (allowed_gid != (gid_t)-1 && gid == allowed_gid)
+		return 0;
+	return -EACCES;
+}
+
+/* Returns the table index for a well-formed request, or -EBADMSG (shorter
+ * than a header, or size field and length disagree, or not the exact size
+ * of its type), -EMSGSIZE (above the hard limit), -EPROTO (other version),
+ * -EOPNOTSUPP (unknown type). */
+int ipcsrv_check_request(const void *buf, size_t len)
+{
+	struct ferry_ipc_req_hdr h;
+	size_t i;
+
+	if (len > FERRY_IPC_MAX_REQ_BYTES)
+		return -EMSGSIZE;
+	if (buf == NULL || len < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, buf, sizeof(h));
+	if (h.qb.size < 0 || (size_t)h.qb.size != len)
+		return -EBADMSG;
+	if (h.version != FERRY_IPC_VERSION)
+		return -EPROTO;
+	for (i = 0; i < IPCSRV_N_TYPES; i++) {
+		if (ipcsrv_table[i].type != h.qb.id)
+			continue;
+		if (len != ipcsrv_table[i].size)
+			return -EBADMSG;
+		return (int)i;
+	}
+	return -EOPNOTSUPP;
+}
+
+static void ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error,
+			void *rsp, size_t len)
+{
+	struct ferry_ipc_rsp_hdr *h = rsp;
+	ssize_t n;
+
+	h->qb.id = type;
+	h->qb.size = (int32_t)len;
+	h->qb.error = error;
+	h->version = FERRY_IPC_VERSION;
+	h->seq = seq;
+	n = qb_ipcs_response_send(c, rsp, len);
+	if (n < 0)
+		qb_log(LOG_WARNING, "ipc: cannot send a %zu-byte response: %s, ignoring", len,
+		       strerror((int)-n));
+}
+
+static void ipcsrv_send_error(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error)
+{
+	struct ferry_ipc_rsp_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	ipcsrv_send(c, type, seq, error, &h, sizeof(h));
+}
+
+static struct ipcsrv_pending *ipcsrv_pending_find(struct ipcsrv *s, uint64_t token)
+{
+	size_t i;
+
+	for (i = 0; i < s->max_pending; i++)
+		if (s->pending[i].token == token && token != 0)
+			return &s->pending[i];
+	return NULL;
+}
+
+static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+			     const void *req)
+{
+	const struct ferry_ipc_vm_req *r = req;
+	struct ipcsrv_pending *p = NULL;
+	struct ipcsrv *s = d->ipc;
+
+	for (size_t i = 0; p == NULL && i < s->max_pending; i++)
+		if (s->pending[i].token == 0)
+			p = &s->pending[i];
+	if (p == NULL) {
+		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EBUSY);
+		return;
+	}
+	p->token = ++s->next_token;
+	p->c = c;
+	p->type = r->hdr.qb.id;
+	p->seq = r->hdr.seq;
+	cl->token = p->token;
+	qb_ipcs_connection_ref(c);
+	ledgerglue_request(d, p->token, r);
+}
+
+static void ipcsrv_handle_move(struct ferryd *d, qb_ipcs_connection_t *c,
+			       struct ipcsrv_client *cl, const void *req)
+{
+	const struct ferry_ipc_move_req *r = req;
+	struct ipcsrv_pending *p = NULL;
+	struct ipcsrv *s = d->ipc;
+
+	for (size_t i = 0; p == NULL && i < s->max_pending; i++)
+		if (s->pending[i].token == 0)
+			p = &s->pending[i];
+	if (p == NULL) {
+		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EBUSY);
+		return;
+	}
+	p->token = ++s->next_token;
+	p->c = c;
+	p->type = r->hdr.qb.id;
+	p->seq = r->hdr.seq;
+	cl->token = p->token;
+	qb_ipcs_connection_ref(c);
+	ledgerglue_record_move(d, p->token, &r->move);
+}
+
+static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
+				 struct ipcsrv_client *cl, const void *req)
+{
+	const struct ferry_ipc_vm_req *r = req;
+	struct ferry_ipc_vm_rsp rsp;
+	uint32_t t = r->timeout_ms;
+
+	(void)cl;
+	memset(&rsp, 0, sizeof(rsp));
+	if (t == 0 || t > d->cfg.expect_stop_max_ms)
+		t = d->cfg.expect_stop_max_ms;
+	virtwatch_expect_stop(d, r->uuid, t);
+	rsp.verdict = FERRY_VERDICT_GRANTED;
+	ipcsrv_send(c, r->hdr.qb.id, r->hdr.seq, 0, &rsp, sizeof(rsp));
+}
+
+static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
+			       struct ipcsrv_client *cl, const void *req)
+{
+	const struct ferry_ipc_req_hdr *h = req;
+	void *buf;
+	ssize_t n;
+
+	(void)cl;
+	buf = calloc(1, FERRY_IPC_MAX_MSG_BYTES);
+	if (buf == NULL) {
+		ipcsrv_send_error(c, h->qb.id, h->seq, -ENOMEM);
+		return;
+	}
+	switch (h->qb.id) {
+	case FERRY_IPC_STATUS:
+		n = ledgerglue_status(d, buf, FERRY_IPC_MAX_MSG_BYTES);
+		break;
+	case FERRY_IPC_LEDGER_DUMP:
+		n = ledgerglue_dump(d, buf, FERRY_IPC_MAX_MSG_BYTES);
+		break;
+	default:
+		n = ledgerglue_history(d, req, buf, FERRY_IPC_MAX_MSG_BYTES);
+		break;
+	}
+	if (n < 0)
+		ipcsrv_send_error(c, h->qb.id, h->seq, (int)n);
+	else
+		ipcsrv_send(c, h->qb.id, h->seq, 0, buf, (size_t)n);
+	free(buf);
+}
+
+int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
+{
+	struct ipcsrv_pending *p;
+	struct ipcsrv_client *cl;
+	void *copy;
+
+	if (d->ipc == NULL)
+		return -ENOTCONN;
+	p = ipcsrv_pending_find(d->ipc, token);
+	if (p == NULL)
+		return -ENOENT;
+	if (p->c != NULL) {
+		copy = calloc(1, len);
+		if (copy != NULL) {
+			memcpy(copy, rsp, len);
+			ipcsrv_send(p->c, p->type, p->seq, 0, copy, len);
+			free(copy);
+		}
+		cl = qb_ipcs_context_get(p->c);
+		if (cl != NULL && cl->token == token)
+			cl->token = 0;
+		qb_ipcs_connection_unref(p->c);
+	} else {
+		qb_log(LOG_INFO, "ipc: client of request %" PRIu64 " went away, answer dropped",
+		       token);
+	}
+	memset(p, 0, sizeof(*p));
+	return 0;
+}
+
+static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
+{
+	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv_client *cl;
+	int r;
+
+	if (d == NULL || d->ipc == NULL)
+		return -ENOTCONN;
+	r = ipcsrv_check_peer(uid, gid, d->ipc->gid_known ? d->ipc->allowed_gid : (gid_t)-1);
+	if (r < 0) {
+		qb_log(LOG_WARNING, "ipc: refused a client with uid %u gid %u (need root or group %s)",
+		       (unsigned)uid, (unsigned)gid, d->cfg.ipc_group);
+		return r;
+	}
+	if (d->ipc->n_clients >= d->cfg.ipc_max_clients) {
+		qb_log(LOG_WARNING, "ipc: refused a client: %u clients already (ipc_max_clients)",
+		       d->ipc->n_clients);
+		return -EMFILE;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (cl == NULL)
+		return -ENOMEM;
+	cl->uid = uid;
+	cl->gid = gid;
+	qb_ipcs_context_set(c, cl);
+	if (uid != 0 && d->ipc->gid_known)
+		qb_ipcs_connection_auth_set(c, -1, d->ipc->allowed_gid,
+					    S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP);
+	d->ipc->n_clients++;
+	return 0;
+}
+
+static void ipcsrv_created(qb_ipcs_connection_t *c)
+{
+	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
+	struct qb_ipcs_connection_stats st;
+
+	if (cl != NULL && qb_ipcs_connection_stats_get(c, &st, 0) == 0)
+		cl->pid = st.client_pid;
+	qb_log(LOG_DEBUG, "ipc: client pid %d connected", cl != NULL ? (int)cl->pid : -1);
+}
+
+static int32_t ipcsrv_closed(qb_ipcs_connection_t *c)
+{
+	(void)c;
+	return 0;
+}
+
+static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
+{
+	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
+
+	if (d != NULL && d->ipc != NULL && d->ipc->n_clients > 0)
+		d->ipc->n_clients--;
+	free(cl);
+	qb_ipcs_context_set(c, NULL);
+}
+
+static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
+{
+	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
+	struct ferry_ipc_req_hdr h;
+	int idx;
+
+	memset(&h, 0, sizeof(h));
+	if (size >= sizeof(h))
+		memcpy(&h, data, sizeof(h));
+	if (d == NULL || cl == NULL) {
+		ipcsrv_send_error(c, h.qb.id, h.seq, -ENOTCONN);
+		return 0;
+	}
+	idx = ipcsrv_check_request(data, size);
+	if (idx < 0) {
+		qb_log(LOG_WARNING,
+		       "ipc: malformed request from pid %d (type %d, %zu bytes): %s, ignoring",
+		       (int)cl->pid, h.qb.id, size, strerror(-idx));
+		ipcsrv_send_error(c, h.qb.id, h.seq, idx);
+		return 0;
+	}
+	if (ipcsrv_table[idx].root_only && cl->uid != 0) {
+		qb_log(LOG_WARNING, "ipc: pid %d uid %u: request %d needs root, refused",
+		       (int)cl->pid, (unsigned)cl->uid, h.qb.id);
+		ipcsrv_send_error(c, h.qb.id, h.seq, -EPERM);
+		return 0;
+	}
+	if (cl->token != 0) {
+		ipcsrv_send_error(c, h.qb.id, h.seq, -EBUSY);
+		return 0;
+	}
+	ipcsrv_table[idx].handler(d, c, cl, data);
+	return 0;
+}
+
+/* libqb's poll hooks, onto our qb loop (NULL = the default loop, which is
+ * the one ferryd created; the hooks have no context argument). */
+static int32_t ipcsrv_job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
+{
+	return qb_loop_job_add(NULL, p, data, fn);
+}
+
+static int32_t ipcsrv_dispatch_add(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
+				   qb_ipcs_dispatch_fn_t fn)
+{
+	return qb_loop_poll_add(NULL, p, fd, evts, data, fn);
+}
+
+static int32_t ipcsrv_dispatch_mod(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
+				   qb_ipcs_dispatch_fn_t fn)
+{
+	return qb_loop_poll_mod(NULL, p, fd, evts, data, fn);
+}
+
+static int32_t ipcsrv_dispatch_del(int32_t fd)
+{
+	return qb_loop_poll_del(NULL, fd);
+}
+
+static struct qb_ipcs_poll_handlers ipcsrv_poll = {
+	.job_add = ipcsrv_job_add,
+	.dispatch_add = ipcsrv_dispatch_add,
+	.dispatch_mod = ipcsrv_dispatch_mod,
+	.dispatch_del = ipcsrv_dispatch_del,
+};
+
+static struct qb_ipcs_service_handlers ipcsrv_handlers = {
+	.connection_accept = ipcsrv_accept,
+	.connection_created = ipcsrv_created,
+	.msg_process = ipcsrv_process,
+	.connection_closed = ipcsrv_closed,
+	.connection_destroyed = ipcsrv_destroyed,
+};
+
+int ipcsrv_start(struct ferryd *d)
+{
+	struct ipcsrv *s;
+	struct group *g;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->max_pending = d->cfg.ipc_max_clients;
+	s->pending = calloc(s->max_pending, sizeof(*s->pending));
+	if (s->pending == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	g = getgrnam(d->cfg.ipc_group);
+	if (g != NULL) {
+		s->allowed_gid = g->gr_gid;
+		s->gid_known = true;
+	} else {
+		qb_log(LOG_WARNING, "ipc: group %s does not exist, only root may connect",
+		       d->cfg.ipc_group);
+	}
+	d->ipc = s;
+	s->svc = qb_ipcs_create(FERRY_IPC_SERVICE, 0, QB_IPC_NATIVE, &ipcsrv_handlers);
+	if (s->svc == NULL) {
+		r = -errno != 0 ? -errno : -ENOMEM;
+		goto fail;
+	}
+	qb_ipcs_service_context_set(s->svc, d);
+	qb_ipcs_poll_handlers_set(s->svc, &ipcsrv_poll);
+	qb_ipcs_enforce_buffer_size(s->svc, FERRY_IPC_MAX_MSG_BYTES);
+	r = qb_ipcs_run(s->svc);
+	if (r < 0)
+		goto fail;
+	qb_log(LOG_INFO, "ipc: serving %s (at most %u clients, %u-byte messages)",
+	       FERRY_IPC_SERVICE, d->cfg.ipc_max_clients, FERRY_IPC_MAX_MSG_BYTES);
+	return 0;
+fail:
+	ipcsrv_stop(d);
+	return r;
+}
+
+void ipcsrv_stop(struct ferryd *d)
+{
+	struct ipcsrv *s = d->ipc;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->max_pending; i++)
+		if (s->pending[i].token != 0 && s->pending[i].c != NULL)
+			qb_ipcs_connection_unref(s->pending[i].c);
+	if (s->svc != NULL)
+		qb_ipcs_destroy(s->svc);
+	free(s->pending);
+	free(s);
+	d->ipc = NULL;
+}

@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ledgerglue.c - the seam between ferryd's adapters and the pure ledger
+ * (ledger.h / ledgermsg.h, owned by the ledger's authors).
+ *
+ * In:  CPG deliveries and configuration changes, quorum, fence
+ *      confirmations (from fencehist), agent and ferryctl requests (ipcsrv).
+ * Out: CPG messages, IPC answers, the persisted ledger and move history,
+ *      and ledger decision lines in the log.
+ *
+ * An agent's request is encoded as a ledger message and multicast in agreed
+ * order; the answer is the ledger's decision for that message when it comes
+ * back to us (same sender, same req_id), so the requester sees exactly the
+ * decision every other replica made.  Requests without an answer after
+ * LEDGERGLUE_REQ_TIMEOUT_MS are answered "unavailable".
+ *
+ * Configuration ids: the ledger wants one ring sequence per configuration,
+ * equal on every member.  The glue passes the last totem ring seq with the
+ * CPG group's members, on every CPG confchg and again on a totem confchg
+ * (the two can come in either order); a process-level change (ferryd
+ * restarted while corosync stayed) has no new ring, so the same ring seq is
+ * passed again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <qb/qblog.h>
+#include <qb/qbutil.h>
+
+#include "ferryd.h"
+#include "ledger.h"
+#include "ledgermsg.h"
+
+#define LEDGERGLUE_MAX_PENDING 64
+#define LEDGERGLUE_REQ_TIMEOUT_MS 15000u
+#define LEDGERGLUE_TICK_MS 1000u
+
+struct ledgerglue_pending {
+	uint64_t req_id; /* 0 = free */
+	uint64_t token;
+	uint64_t deadline_ns;
+	enum ledger_op op;
+	char uuid[FERRY_IPC_UUID_LEN];
+	char rsc[FERRY_IPC_RSC_LEN];
+};
+
+struct ledgerglue {
+	struct ledger *l;
+	uint64_t next_req_id;
+	bool was_synced;
+	uint64_t confchg_ring; /* ring seq of the last ledger_confchg */
+	struct ledgerglue_pending pending[LEDGERGLUE_MAX_PENDING];
+	qb_loop_timer_handle tick_timer;
+	uint64_t last_fence_poll_ns;
+	/* fence confirmations already sent, per node */
+	struct {
+		uint32_t nodeid;
+		int64_t fenced_at_ms;
+	} fence_sent[FERRYD_MAX_MEMBERS];
+	size_t n_fence_sent;
+};
+
+static int64_t ledgerglue_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *ledgerglue_node(const struct ferryd *d, uint32_t nodeid)
+{
+	const char *n = cluster_node_name(d, nodeid);
+
+	return n != NULL && n[0] != '\0' ? n : "?";
+}
+
+static void ledgerglue_log(const char *line, void *userdata)
+{
+	(void)userdata;
+	qb_log(LOG_NOTICE, "ledger: %s", line);
+}
+
+static void ledgerglue_persist(struct ferryd *d)
+{
+	char *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	r = ledger_serialize(d->glue->l, &blob, &len);
+	if (r == 0)
+		r = persist_ledger_save(d->cfg.state_dir, blob, len);
+	if (r < 0)
+		qb_log(LOG_ERR, "ledger: cannot persist to %s/%s: %s", d->cfg.state_dir,
+		       PERSIST_LEDGER_FILE, strerror(-r));
+	free(blob);
+}
+
+static enum ferry_ipc_verdict ledgerglue_verdict(const struct ledger_decision *dec)
+{
+	if (dec->verdict == LEDGER_GRANTED)
+		return FERRY_VERDICT_GRANTED;
+	switch (dec->reason) {
+	case LEDGER_R_SYNCING:
+		return FERRY_VERDICT_UNAVAILABLE;
+	case LEDGER_R_NOT_QUORATE:
+		return FERRY_VERDICT_NO_QUORUM;
+	case LEDGER_R_OWNED_ELSEWHERE:
+		return FERRY_VERDICT_OWNED;
+	case LEDGER_R_ORPHANED:
+		return FERRY_VERDICT_ORPHANED;
+	case LEDGER_R_STALE_GENERATION:
+	case LEDGER_R_UNKNOWN_GENERATION:
+		return FERRY_VERDICT_STALE;
+	case LEDGER_R_BAD_STATE:
+	case LEDGER_R_NOT_OWNER:
+	case LEDGER_R_TARGET_LOST:
+		return FERRY_VERDICT_BAD_STATE;
+	default:
+		return FERRY_VERDICT_REFUSED;
+	}
+}
+
+static void ledgerglue_answer(struct ferryd *d, uint64_t token, enum ferry_ipc_verdict v,
+			      uint32_t owner, uint64_t gen, const char *reason)
+{
+	struct ferry_ipc_vm_rsp rsp;
+
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.verdict = v;
+	rsp.owner_nodeid = owner;
+	rsp.generation = gen;
+	snprintf(rsp.reason, sizeof(rsp.reason), "%s", reason);
+	ipcsrv_reply(d, token, &rsp, sizeof(rsp));
+}
+
+static void ledgerglue_decision(const struct ledger_decision *dec, void *userdata)
+{
+	struct ferryd *d = userdata;
+	struct ledgerglue *g = d->glue;
+	struct ledgerglue_pending *p = NULL;
+	char reason[FERRY_IPC_REASON_LEN];
+	size_t i;
+
+	if (dec->sender != d->cluster.local_nodeid)
+		return;
+	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++)
+		if (g->pending[i].req_id == dec->req_id && dec->req_id != 0)
+			p = &g->pending[i];
+	if (p == NULL)
+		return;
+	if (dec->verdict == LEDGER_GRANTED)
+		snprintf(reason, sizeof(reason), "%s granted (%s), generation %" PRIu64,
+			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
+	else if (dec->owner != 0)
+		snprintf(reason, sizeof(reason),
+			 "%s refused: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
+			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->owner,
+			 ledgerglue_node(d, dec->owner), dec->gen);
+	else
+		snprintf(reason, sizeof(reason), "%s refused: %s (generation %" PRIu64 ")",
+			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
+	if (dec->verdict == LEDGER_GRANTED &&
+	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
+		virtwatch_set_rsc(d, p->uuid, p->rsc);
+	ledgerglue_answer(d, p->token, ledgerglue_verdict(dec), dec->owner, dec->gen, reason);
+	memset(p, 0, sizeof(*p));
+}
+
+static void ledgerglue_send_quorum(struct ferryd *d)
+{
+	unsigned char buf[LEDGERMSG_MAX_LEN];
+	size_t len = 0;
+	int r;
+
+	if (!d->cluster.membership_known)
+		return;
+	r = ledgermsg_encode_quorum(d->glue->confchg_ring, d->cluster.quorate, ledgerglue_now_ms(),
+				    buf, sizeof(buf), &len);
+	if (r == 0)
+		r = cluster_send(d, buf, len);
+	if (r < 0)
+		qb_log(LOG_ERR, "ledger: cannot send the quorum report: %s", strerror(-r));
+}
+
+static int ledgerglue_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A new configuration for the ledger: members (sorted, unique), our state,
+ * and our view of quorum. */
+static void ledgerglue_reconfigure(struct ferryd *d)
+{
+	struct ledgerglue *g = d->glue;
+	uint32_t members[FERRYD_MAX_MEMBERS];
+	unsigned char *buf;
+	size_t i, n = 0, len;
+	int64_t now = ledgerglue_now_ms();
+	uint32_t idx;
+	int r;
+
+	for (i = 0; i < d->cluster.n_members; i++)
+		members[n++] = d->cluster.members[i].nodeid;
+	qsort(members, n, sizeof(members[0]), ledgerglue_cmp_u32);
+	for (i = 1; i < n;) {
+		if (members[i] == members[i - 1]) {
+			memmove(&members[i], &members[i + 1], (n - i - 1) * sizeof(members[0]));
+			n--;
+		} else {
+			i++;
+		}
+	}
+	r = ledger_confchg(g->l, d->cluster.ring_seq, members, n, now);
+	if (r < 0) {
+		qb_log(LOG_ERR, "ledger: configuration change (ring %" PRIu64 ", %zu members) refused: %s",
+		       d->cluster.ring_seq, n, strerror(-r));
+		return;
+	}
+	g->confchg_ring = d->cluster.ring_seq;
+	g->was_synced = false;
+	ledgerglue_persist(d);
+	buf = calloc(1, LEDGERMSG_MAX_LEN);
+	if (buf == NULL)
+		return;
+	for (idx = 0;; idx++) {
+		r = ledger_state_msg(g->l, now, idx, buf, LEDGERMSG_MAX_LEN, &len);
+		if (r < 0) {
+			qb_log(LOG_ERR, "ledger: cannot build state message %u: %s", idx,
+			       strerror(-r));
+			break;
+		}
+		if (cluster_send(d, buf, len) < 0)
+			break;
+		if (r == 0)
+			break;
+	}
+	free(buf);
+	ledgerglue_send_quorum(d);
+}
+
+void ledgerglue_confchg(struct ferryd *d)
+{
+	if (d->glue == NULL || !d->cluster.membership_known)
+		return;
+	ledgerglue_reconfigure(d);
+}
+
+void ledgerglue_totem_confchg(struct ferryd *d)
+{
+	if (d->glue == NULL || !d->cluster.membership_known)
+		return;
+	if (d->cluster.ring_seq != d->glue->confchg_ring)
+		ledgerglue_reconfigure(d);
+}
+
+void ledgerglue_quorum(struct ferryd *d)
+{
+	if (d->glue == NULL)
+		return;
+	ledgerglue_send_quorum(d);
+}
+
+void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const void *msg,
+			size_t len)
+{
+	struct ledgerglue *g = d->glue;
+	struct ledgermsg m;
+	struct ferry_ipc_move rec;
+	bool is_move;
+	int r;
+
+	(void)pid;
+	if (g == NULL)
+		return;
+	is_move = ledgermsg_decode(msg, len, &m) == 0 && m.type == LEDGERMSG_MOVE;
+	r = ledger_deliver(g->l, nodeid, msg, len);
+	if (r < 0) {
+		qb_log(LOG_WARNING, "node %" PRIu32 ": dropped a %zu-byte message: %s", nodeid, len,
+		       strerror(-r));
+		return;
+	}
+	if (r > 0)
+		ledgerglue_persist(d);
+	if (is_move) {
+		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.vm, sizeof(rec.vm), "%s", m.u.move.name);
+		snprintf(rec.uuid, sizeof(rec.uuid), "%s", m.u.move.uuid);
+		snprintf(rec.from, sizeof(rec.from), "%s", ledgerglue_node(d, m.u.move.from));
+		snprintf(rec.to, sizeof(rec.to), "%s", ledgerglue_node(d, m.u.move.to));
+		snprintf(rec.mode, sizeof(rec.mode), "%s", ledger_mode_name(m.u.move.mode));
+		snprintf(rec.result, sizeof(rec.result), "%s",
+			 ledger_move_result_name(m.u.move.result));
+		snprintf(rec.error, sizeof(rec.error), "%s", m.u.move.error);
+		rec.start_unix_ms = m.u.move.start_ms;
+		rec.total_ms = m.u.move.total_ms;
+		rec.downtime_ms = m.u.move.downtime_ms;
+		rec.guest_gap_ms = m.u.move.guest_gap_ms;
+		rec.bytes = m.u.move.bytes;
+		persist_history_add(&d->history, &rec);
+		r = persist_history_save(&d->history, d->cfg.state_dir);
+		if (r < 0)
+			qb_log(LOG_ERR, "history: cannot persist to %s/%s: %s", d->cfg.state_dir,
+			       PERSIST_HISTORY_FILE, strerror(-r));
+	}
+	if (!g->was_synced && ledger_is_synced(g->l)) {
+		g->was_synced = true;
+		qb_log(LOG_NOTICE, "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
+		       ledger_ring(g->l), ledger_epoch(g->l), ledger_vm_count(g->l),
+		       ledger_is_quorate(g->l) ? "quorate" : "not quorate");
+		virtwatch_scan(d);
+	}
+}
+
+/* ---- requests from the local agent and ferryctl ------------------------ */
+
+static struct ledgerglue_pending *ledgerglue_pending_new(struct ledgerglue *g)
+{
+	size_t i;
+
+	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++)
+		if (g->pending[i].req_id == 0)
+			return &g->pending[i];
+	return NULL;
+}
+
+/* Finds a VM by UUID or, failing that, by name. */
+static int ledgerglue_find(struct ledgerglue *g, const char *uuid_or_name,
+			   struct ledger_vm_info *ret)
+{
+	size_t i, n = ledger_vm_count(g->l);
+
+	if (ledger_vm_find(g->l, uuid_or_name, ret) == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ledger_vm_get(g->l, i, ret) == 0 && strcmp(ret->name, uuid_or_name) == 0)
+			return 0;
+	return -ENOENT;
+}
+
+void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc_vm_req *in)
+{
+	struct ledgerglue *g = d->glue;
+	struct ferry_ipc_vm_req req = *in;
+	struct ledger_request lr;
+	struct ledger_vm_info info;
+	struct ledgerglue_pending *p;
+	unsigned char buf[LEDGERMSG_MAX_LEN];
+	char why[FERRY_IPC_REASON_LEN];
+	size_t len = 0;
+	int r;
+
+	req.vm[sizeof(req.vm) - 1] = '\0';
+	req.uuid[sizeof(req.uuid) - 1] = '\0';
+	req.rsc[sizeof(req.rsc) - 1] = '\0';
+	req.peer[sizeof(req.peer) - 1] = '\0';
+	if (g == NULL || !d->cluster.membership_known) {
+		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+				  "ferryd has not joined the cluster yet");
+		return;
+	}
+	memset(&lr, 0, sizeof(lr));
+	switch (req.hdr.qb.id) {
+	case FERRY_IPC_ACQUIRE:
+		lr.op = req.mode == FERRY_ACQUIRE_RESTORE ? LEDGER_OP_RESTORE : LEDGER_OP_ACQUIRE;
+		lr.gen = req.generation;
+		break;
+	case FERRY_IPC_RELEASE:
+		lr.op = LEDGER_OP_RELEASE;
+		break;
+	case FERRY_IPC_MIGRATE_BEGIN:
+		lr.op = LEDGER_OP_MIGRATE_BEGIN;
+		lr.mode = req.mode == FERRY_MIGRATE_QUICK ? LEDGER_MODE_QUICK : LEDGER_MODE_LIVE;
+		if (cluster_nodeid_by_name(d, req.peer, &lr.target) < 0) {
+			snprintf(why, sizeof(why), "unknown target node '%s'", req.peer);
+			ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, why);
+			return;
+		}
+		break;
+	case FERRY_IPC_MIGRATE_COMMIT:
+		lr.op = LEDGER_OP_MIGRATE_COMMIT;
+		break;
+	case FERRY_IPC_MIGRATE_ABORT:
+		lr.op = LEDGER_OP_MIGRATE_ABORT;
+		break;
+	case FERRY_IPC_SAVE:
+		lr.op = LEDGER_OP_SAVE;
+		break;
+	case FERRY_IPC_FORCE_RELEASE:
+		lr.op = LEDGER_OP_FORCE_RELEASE;
+		/* ferryctl gives a name or a UUID in vm */
+		if (req.uuid[0] == '\0') {
+			if (ledgerglue_find(g, req.vm, &info) < 0) {
+				snprintf(why, sizeof(why), "no VM '%s' in the ledger", req.vm);
+				ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, why);
+				return;
+			}
+			snprintf(req.uuid, sizeof(req.uuid), "%s", info.uuid);
+			snprintf(req.vm, sizeof(req.vm), "%s", info.name);
+		}
+		qb_log(LOG_NOTICE, "vm %s: force release requested by an administrator", req.vm);
+		break;
+	default:
+		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, "unsupported request");
+		return;
+	}
+	if (strlen(req.vm) >= sizeof(lr.name) || strlen(req.uuid) >= sizeof(lr.uuid)) {
+		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0,
+				  "VM name or UUID too long for the ledger");
+		return;
+	}
+	snprintf(lr.name, sizeof(lr.name), "%s", req.vm);
+	snprintf(lr.uuid, sizeof(lr.uuid), "%s", req.uuid);
+	lr.req_id = ++g->next_req_id;
+	lr.time_ms = ledgerglue_now_ms();
+	p = ledgerglue_pending_new(g);
+	if (p == NULL) {
+		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+				  "too many requests in flight");
+		return;
+	}
+	r = ledgermsg_encode_request(&lr, buf, sizeof(buf), &len);
+	if (r == 0)
+		r = cluster_send(d, buf, len);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot send the request to the cluster: %s",
+			 strerror(-r));
+		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0, why);
+		return;
+	}
+	p->req_id = lr.req_id;
+	p->token = token;
+	p->op = lr.op;
+	p->deadline_ns = qb_util_nano_current_get() +
+			 (uint64_t)LEDGERGLUE_REQ_TIMEOUT_MS * QB_TIME_NS_IN_MSEC;
+	snprintf(p->uuid, sizeof(p->uuid), "%s", req.uuid);
+	snprintf(p->rsc, sizeof(p->rsc), "%s", req.rsc);
+}
+
+static int ledgerglue_mode_from_name(const char *s)
+{
+	if (strcmp(s, "live->quick") == 0)
+		return LEDGER_MODE_QUICK;
+	return ledger_mode_from_name(s);
+}
+
+void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry_ipc_move *in)
+{
+	struct ferry_ipc_move m = *in;
+	struct ledger_move lm;
+	unsigned char buf[LEDGERMSG_MAX_LEN];
+	size_t len = 0;
+	int mode, result, r;
+
+	m.vm[sizeof(m.vm) - 1] = m.uuid[sizeof(m.uuid) - 1] = '\0';
+	m.from[sizeof(m.from) - 1] = m.to[sizeof(m.to) - 1] = '\0';
+	m.mode[sizeof(m.mode) - 1] = m.result[sizeof(m.result) - 1] = '\0';
+	m.error[sizeof(m.error) - 1] = '\0';
+	memset(&lm, 0, sizeof(lm));
+	mode = ledgerglue_mode_from_name(m.mode);
+	result = ledger_move_result_from_name(m.result);
+	if (mode < 0 || result < 0 || strlen(m.vm) >= sizeof(lm.name) ||
+	    strlen(m.uuid) >= sizeof(lm.uuid)) {
+		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0,
+				  "bad move record (mode, result, name or UUID)");
+		return;
+	}
+	snprintf(lm.name, sizeof(lm.name), "%s", m.vm);
+	snprintf(lm.uuid, sizeof(lm.uuid), "%s", m.uuid);
+	if (cluster_nodeid_by_name(d, m.from, &lm.from) < 0)
+		lm.from = 0;
+	if (cluster_nodeid_by_name(d, m.to, &lm.to) < 0)
+		lm.to = 0;
+	lm.mode = (enum ledger_mode)mode;
+	lm.result = (enum ledger_move_result)result;
+	lm.start_ms = m.start_unix_ms;
+	lm.total_ms = m.total_ms;
+	lm.downtime_ms = m.downtime_ms;
+	lm.guest_gap_ms = m.guest_gap_ms;
+	lm.bytes = m.bytes;
+	snprintf(lm.error, sizeof(lm.error), "%s", m.error);
+	r = ledgermsg_encode_move(&lm, buf, sizeof(buf), &len);
+	if (r == 0)
+		r = cluster_send(d, buf, len);
+	if (r < 0)
+		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+				  "cannot send the move record to the cluster");
+	else
+		ledgerglue_answer(d, token, FERRY_VERDICT_GRANTED, 0, 0, "move recorded");
+}
+
+/* ---- timers: request deadlines, fence confirmations --------------------- */
+
+static bool ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid, int64_t at_ms)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_fence_sent; i++) {
+		if (g->fence_sent[i].nodeid != nodeid)
+			continue;
+		if (g->fence_sent[i].fenced_at_ms >= at_ms)
+			return true;
+		g->fence_sent[i].fenced_at_ms = at_ms;
+		return false;
+	}
+	if (g->n_fence_sent < FERRYD_MAX_MEMBERS) {
+		g->fence_sent[g->n_fence_sent].nodeid = nodeid;
+		g->fence_sent[g->n_fence_sent].fenced_at_ms = at_ms;
+		g->n_fence_sent++;
+	}
+	return false;
+}
+
+/* Only the lowest member asks the fencer: one confirmation per fence. */
+static void ledgerglue_fence_poll(struct ferryd *d)
+{
+	struct ledgerglue *g = d->glue;
+	struct ledger_vm_info info;
+	uint32_t asked[FERRYD_MAX_MEMBERS];
+	size_t i, j, n_asked = 0, n = ledger_vm_count(g->l);
+	unsigned char buf[LEDGERMSG_MAX_LEN];
+	int64_t when_s = 0;
+	size_t len = 0;
+	const char *name;
+	int r;
+
+	for (i = 0; i < d->cluster.n_members; i++)
+		if (d->cluster.members[i].nodeid < d->cluster.local_nodeid)
+			return;
+	if (!ledger_is_synced(g->l) || !ledger_is_quorate(g->l))
+		return;
+	for (i = 0; i < n; i++) {
+		uint32_t holders[2];
+
+		if (ledger_vm_get(g->l, i, &info) < 0 || !info.orphaned)
+			continue;
+		holders[0] = info.owner;
+		holders[1] = info.state == LEDGER_VM_MIGRATING ? info.target : 0;
+		for (size_t k = 0; k < 2; k++) {
+			uint32_t node = holders[k];
+
+			if (node == 0 || cluster_is_member(d, node))
+				continue;
+			for (j = 0; j < n_asked; j++)
+				if (asked[j] == node)
+					break;
+			if (j < n_asked || n_asked == FERRYD_MAX_MEMBERS)
+				continue;
+			asked[n_asked++] = node;
+			name = cluster_node_name(d, node);
+			if (name == NULL)
+				continue;
+			r = fencehist_fenced_after(d, name, 0, &when_s);
+			if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_s * 1000))
+				continue;
+			r = ledgermsg_encode_fence(node, when_s * 1000, ledgerglue_now_ms(), buf,
+						   sizeof(buf), &len);
+			if (r == 0)
+				r = cluster_send(d, buf, len);
+			if (r == 0)
+				qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s at %" PRId64 ")",
+				       node, name, when_s);
+		}
+	}
+}
+
+static void ledgerglue_tick(void *data)
+{
+	struct ferryd *d = data;
+	struct ledgerglue *g = d->glue;
+	uint64_t now = qb_util_nano_current_get();
+	size_t i;
+
+	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++) {
+		if (g->pending[i].req_id == 0 || g->pending[i].deadline_ns > now)
+			continue;
+		ledgerglue_answer(d, g->pending[i].token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+				  "no decision from the cluster in time");
+		memset(&g->pending[i], 0, sizeof(g->pending[i]));
+	}
+	if (now - g->last_fence_poll_ns >= (uint64_t)d->cfg.fence_poll_ms * QB_TIME_NS_IN_MSEC) {
+		g->last_fence_poll_ns = now;
+		ledgerglue_fence_poll(d);
+	}
+	qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
+			  d, ledgerglue_tick, &g->tick_timer);
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+int ledgerglue_vm_lookup(struct ferryd *d, const char *uuid, uint32_t *ret_owner,
+			 uint32_t *ret_state, uint32_t *ret_peer)
+{
+	struct ledger_vm_info info;
+
+	if (d->glue == NULL)
+		return -EAGAIN;
+	if (ledger_vm_find(d->glue->l, uuid, &info) < 0)
+		return -ENOENT;
+	*ret_owner = info.owner;
+	*ret_state = (uint32_t)info.state;
+	*ret_peer = info.target;
+	return 0;
+}
+
+static void ledgerglue_fill_vm(struct ferryd *d, const struct ledger_vm_info *in,
+			       struct ferry_ipc_vm_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->vm, sizeof(out->vm), "%s", in->name);
+	snprintf(out->uuid, sizeof(out->uuid), "%s", in->uuid);
+	out->state = (uint32_t)in->state;
+	out->flags = in->orphaned ? FERRY_VMF_ORPHANED : 0;
+	out->owner_nodeid = in->owner;
+	out->peer_nodeid = in->target;
+	out->mode = in->mode == LEDGER_MODE_QUICK ? FERRY_MIGRATE_QUICK : FERRY_MIGRATE_LIVE;
+	out->generation = in->gen;
+	out->changed_unix_ms = in->change_ms;
+	if (in->has_move)
+		snprintf(out->last_move, sizeof(out->last_move), "%s %s->%s %s %" PRId64 " ms",
+			 ledger_mode_name(in->last_move.mode),
+			 ledgerglue_node(d, in->last_move.from),
+			 ledgerglue_node(d, in->last_move.to),
+			 ledger_move_result_name(in->last_move.result),
+			 in->last_move.downtime_ms);
+}
+
+ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
+{
+	struct ferry_ipc_status_rsp *s = buf;
+	struct ferry_ipc_vm_info *vi;
+	struct ledger_vm_info info;
+	size_t i, j, n, off = sizeof(*s);
+
+	if (len < sizeof(*s))
+		return -ENOBUFS;
+	memset(s, 0, sizeof(*s));
+	s->local_nodeid = d->cluster.local_nodeid;
+	s->quorate = d->glue != NULL && ledger_is_quorate(d->glue->l) ? 1 : 0;
+	s->ring_seq = d->cluster.ring_seq;
+	s->ring_nodeid = d->cluster.ring_nodeid;
+	for (i = 0; i < d->cluster.n_names && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
+		s->nodes[s->n_nodes].nodeid = d->cluster.names[i].nodeid;
+		s->nodes[s->n_nodes].member = cluster_is_member(d, d->cluster.names[i].nodeid);
+		snprintf(s->nodes[s->n_nodes].name, FERRY_IPC_NODE_LEN, "%s",
+			 d->cluster.names[i].name);
+		s->n_nodes++;
+	}
+	for (i = 0; i < d->cluster.n_members && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
+		for (j = 0; j < s->n_nodes; j++)
+			if (s->nodes[j].nodeid == d->cluster.members[i].nodeid)
+				break;
+		if (j < s->n_nodes)
+			continue;
+		s->nodes[s->n_nodes].nodeid = d->cluster.members[i].nodeid;
+		s->nodes[s->n_nodes].member = 1;
+		s->n_nodes++;
+	}
+	if (d->glue == NULL)
+		return (ssize_t)off;
+	n = ledger_vm_count(d->glue->l);
+	for (i = 0; i < n; i++) {
+		if (off + sizeof(*vi) > len) {
+			s->truncated = 1;
+			break;
+		}
+		if (ledger_vm_get(d->glue->l, i, &info) < 0)
+			continue;
+		vi = (struct ferry_ipc_vm_info *)((char *)buf + off);
+		ledgerglue_fill_vm(d, &info, vi);
+		off += sizeof(*vi);
+		s->n_vms++;
+	}
+	return (ssize_t)off;
+}
+
+ssize_t ledgerglue_dump(struct ferryd *d, void *buf, size_t len)
+{
+	struct ferry_ipc_dump_rsp *r = buf;
+	char *blob = NULL;
+	size_t blob_len = 0;
+	int e;
+
+	if (d->glue == NULL)
+		return -EAGAIN;
+	e = ledger_serialize(d->glue->l, &blob, &blob_len);
+	if (e < 0)
+		return e;
+	if (sizeof(*r) + blob_len > len) {
+		free(blob);
+		return -EMSGSIZE;
+	}
+	memset(r, 0, sizeof(*r));
+	r->blob_len = (uint32_t)blob_len;
+	r->n_vms = (uint32_t)ledger_vm_count(d->glue->l);
+	memcpy((char *)buf + sizeof(*r), blob, blob_len);
+	free(blob);
+	return (ssize_t)(sizeof(*r) + blob_len);
+}
+
+static bool ledgerglue_move_matches(const struct ferry_ipc_move *m, const char *filter)
+{
+	return filter[0] == '\0' || strcmp(m->vm, filter) == 0 || strcmp(m->uuid, filter) == 0;
+}
+
+ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req *req, void *buf,
+			   size_t len)
+{
+	struct ferry_ipc_history_rsp *r = buf;
+	char filter[FERRY_IPC_VM_LEN];
+	size_t i, total = 0, fit, skip, out = 0;
+
+	if (len < sizeof(*r))
+		return -ENOBUFS;
+	memcpy(filter, req->vm, sizeof(filter));
+	filter[sizeof(filter) - 1] = '\0';
+	for (i = 0; i < d->history.n; i++)
+		if (ledgerglue_move_matches(&d->history.moves[i], filter))
+			total++;
+	fit = (len - sizeof(*r)) / sizeof(struct ferry_ipc_move);
+	if (req->max_records != 0 && req->max_records < fit)
+		fit = req->max_records;
+	skip = total > fit ? total - fit : 0; /* keep the newest */
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < d->history.n; i++) {
+		if (!ledgerglue_move_matches(&d->history.moves[i], filter))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		memcpy((char *)buf + sizeof(*r) + out * sizeof(struct ferry_ipc_move),
+		       &d->history.moves[i], sizeof(struct ferry_ipc_move));
+		out++;
+	}
+	r->n = (uint32_t)out;
+	r->total = (uint32_t)total;
+	return (ssize_t)(sizeof(*r) + out * sizeof(struct ferry_ipc_move));
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+int ledgerglue_start(struct ferryd *d)
+{
+	struct ledgerglue *g;
+	void *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return -ENOMEM;
+	g->l = ledger_new(NULL);
+	if (g->l == NULL) {
+		free(g);
+		return -ENOMEM;
+	}
+	ledger_set_log(g->l, ledgerglue_log, d);
+	ledger_set_decision_cb(g->l, ledgerglue_decision, d);
+	d->glue = g;
+	r = persist_ledger_load(d->cfg.state_dir, LEDGER_STATE_MAX, &blob, &len);
+	if (r == 0) {
+		r = ledger_load(g->l, blob, len);
+		if (r < 0)
+			qb_log(LOG_ERR, "ledger: %s/%s is unusable (%s); starting empty, peers will resync us",
+			       d->cfg.state_dir, PERSIST_LEDGER_FILE, strerror(-r));
+		else
+			qb_log(LOG_NOTICE, "ledger: loaded %zu VMs from %s/%s",
+			       ledger_vm_count(g->l), d->cfg.state_dir, PERSIST_LEDGER_FILE);
+		free(blob);
+	} else if (r != -ENOENT) {
+		qb_log(LOG_ERR, "ledger: cannot read %s/%s (%s); starting empty",
+		       d->cfg.state_dir, PERSIST_LEDGER_FILE, strerror(-r));
+	}
+	r = persist_history_load(&d->history, d->cfg.state_dir);
+	if (r < 0 && r != -ENOENT)
+		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,
+		       PERSIST_HISTORY_FILE, strerror(-r));
+	qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
+			  d, ledgerglue_tick, &g->tick_timer);
+	return 0;
+}
+
+void ledgerglue_stop(struct ferryd *d)
+{
+	struct ledgerglue *g = d->glue;
+
+	if (g == NULL)
+		return;
+	qb_loop_timer_del(d->loop, g->tick_timer);
+	ledger_free(g->l);
+	free(g);
+	d->glue = NULL;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * persist.c - files under the state directory (/var/lib/ferry), written so
+ * that a crash or power cut leaves either the old or the new content, never
+ * a mix: write NAME.tmp, fsync it, rename over NAME, fsync the directory.
+ *
+ * Two files: the ledger (an opaque blob from ledger serialize, framed here
+ * with a magic, a version, its length and a CRC-32) and the bounded move
+ * history (an array of struct ferry_ipc_move, framed the same way).
+ * No logging: callers log with their context.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ferryd.h"
+
+#define PERSIST_MAGIC_LEDGER 0x4652594cu  /* "FRYL" */
+#define PERSIST_MAGIC_HISTORY 0x46525948u /* "FRYH" */
+#define PERSIST_VERSION 1u
+
+struct persist_frame {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t len; /* payload bytes after this frame */
+	uint32_t crc32;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct persist_frame) == 24, "frame layout");
+
+uint32_t persist_crc32(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint32_t crc = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int persist_writev2(const char *dir, const char *name, const void *a, size_t a_len,
+			   const void *b, size_t b_len)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int fd = -1, r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, a, a_len);
+	if (r == 0 && b_len > 0)
+		r = write_all(fd, b, b_len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r == 0)
+		r = fsync_dir(dir);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int persist_write(const char *dir, const char *name, const void *buf, size_t len)
+{
+	return persist_writev2(dir, name, buf, len, NULL, 0);
+}
+
+int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,
+		 size_t *ret_len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *buf = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto cleanup;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > max_len) {
+		r = -EFBIG;
+		goto cleanup;
+	}
+	buf = calloc(1, (size_t)st.st_size + 1);
+	if (buf == NULL) {
+		r = -ENOMEM;
+		goto cleanup;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, (char *)buf + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	*ret_buf = buf;
+	*ret_len = off;
+	buf = NULL;
+cleanup:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static int persist_framed_save(const char *dir, const char *name, uint32_t magic,
+			       const void *payload, size_t len)
+{
+	struct persist_frame f = {
+		.magic = magic,
+		.version = PERSIST_VERSION,
+		.len = len,
+		.crc32 = persist_crc32(payload, len),
+	};
+
+	return persist_writev2(dir, name, &f, sizeof(f), payload, len);
+}
+
+/* -ENOENT no file, -EBADMSG bad magic/length/checksum, -EPROTO other version. */
+static int persist_framed_load(const char *dir, const char *name, uint32_t magic,
+			       size_t max_len, void **ret, size_t *ret_len)
+{
+	struct persist_frame f;
+	void *buf = NULL, *payload = NULL;
+	size_t len = 0;
+	int r;
+
+	r = persist_read(dir, name, max_len + sizeof(f), &buf, &len);
+	if (r < 0)
+		return r;
+	if (len < sizeof(f)) {
+		r = -EBADMSG;
+		goto cleanup;
+	}
+	memcpy(&f, buf, sizeof(f));
+	if (f.magic != magic) {
+		r = -EBADMSG;
+		goto cleanup;
+	}
+	if (f.version != PERSIST_VERSION) {
+		r = -EPROTO;
+		goto cleanup;
+	}
+	if (f.len != len - sizeof(f) ||
+	    f.crc32 != persist_crc32((char *)buf + sizeof(f), len - sizeof(f))) {
+		r = -EBADMSG;
+		goto cleanup;
+	}
+	payload = calloc(1, f.len + 1);
+	if (payload == NULL) {
+		r = -ENOMEM;
+		goto cleanup;
+	}
+	memcpy(payload, (char *)buf + sizeof(f), f.len);
+	*ret = payload;
+	*ret_len = f.len;
+cleanup:
+	free(buf);
+	return r;
+}
+
+int persist_ledger_save(const char *dir, const void *blob, size_t len)
+{
+	return persist_framed_save(dir, PERSIST_LEDGER_FILE, PERSIST_MAGIC_LEDGER, blob, len);
+}
+
+int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len)
+{
+	return persist_framed_load(dir, PERSIST_LEDGER_FILE, PERSIST_MAGIC_LEDGER, max_len,
+				   ret_blob, ret_len);
+}
+
+int persist_history_init(struct persist_history *h, size_t max)
+{
+	memset(h, 0, sizeof(*h));
+	if (max == 0)
+		return -EINVAL;
+	h->moves = calloc(max, sizeof(*h->moves));
+	if (h->moves == NULL)
+		return -ENOMEM;
+	h->max = max;
+	return 0;
+}
+
+void persist_history_done(struct persist_history *h)
+{
+	free(h->moves);
+	memset(h, 0, sizeof(*h));
+}
+
+void persist_history_add(struct persist_history *h, const struct ferry_ipc_move *m)
+{
+	if (h->max == 0)
+		return;
+	if (h->n == h->max) {
+		memmove(&h->moves[0], &h->moves[1], (h->max - 1) * sizeof(h->moves[0]));
+		h->n--;
+	}
+	h->moves[h->n++] = *m;
+}
+
+int persist_history_save(const struct persist_history *h, const char *dir)
+{
+	return persist_framed_save(dir, PERSIST_HISTORY_FILE, PERSIST_MAGIC_HISTORY, h->moves,
+				   h->n * sizeof(h->moves[0]));
+}
+
+/* Keeps the newest h->max records of the file. */
+int persist_history_load(struct persist_history *h, const char *dir)
+{
+	struct ferry_ipc_move *moves = NULL;
+	void *buf = NULL;
+	size_t len = 0, n, i;
+	int r;
+
+	r = persist_framed_load(dir, PERSIST_HISTORY_FILE, PERSIST_MAGIC_HISTORY,
+				100000 * sizeof(*moves), &buf, &len);
+	if (r < 0)
+		return r;
+	if (len % sizeof(*moves) != 0) {
+		free(buf);
+		return -EBADMSG;
+	}
+	moves = buf;
+	n = len / sizeof(*moves);
+	h->n = 0;
+	for (i = n > h->max ? n - h->max : 0; i < n; i++) {
+		moves[i].vm[sizeof(moves[i].vm) - 1] = '\0';
+		moves[i].uuid[sizeof(moves[i].uuid) - 1] = '\0';
+		moves[i].from[sizeof(moves[i].from) - 1] = '\0';
+		moves[i].to[sizeof(moves[i].to) - 1] = '\0';
+		moves[i].mode[sizeof(moves[i].mode) - 1] = '\0';
+		moves[i].result[sizeof(moves[i].result) - 1] = '\0';
+		moves[i].error[sizeof(moves[i].error) - 1] = '\0';
+		h->moves[h->n++] = moves[i];
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtwatch.c - libvirt lifecycle events on this node.
+ *
+ * libvirt's default event implementation runs in its own thread (it owns
+ * the libvirt connection's fds and keepalive); its callbacks only write a
+ * small fixed-size record into a pipe.  The read end is polled by the qb
+ * loop, so every decision is made on the main thread with the ledger.
+ *
+ *   - a ledger-owned VM of this node that stops without the agent having
+ *     said so (crash, guest shutdown, virsh destroy) is reported to
+ *     Pacemaker at once, like `crm_resource --fail`: by default through the
+ *     controller's fail request in Pacemaker's IPC library (pcmk_controld_api_fail),
+ *     or by spawning crm_resource (fail_report = crm_resource);
+ *   - a ledger-known VM that starts here while another node owns it (or
+ *     nobody does) is paused at once (foreign_vm = pause | destroy | warn)
+ *     and reported in the log at error level.
+ *
+ * libvirt errors (virErrorPtr) are converted here and only here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <crm/common/ipc.h>
+#include <crm/common/ipc_controld.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <qb/qblog.h>
+#include <qb/qbutil.h>
+
+#include "ferryd.h"
+
+#define VIRTWATCH_MAX_EXPECT 64
+#define VIRTWATCH_MAX_RSC 256
+#define VIRTWATCH_RECONNECT_MS 2000
+#define VIRTWATCH_EV_CLOSED (-1)
+
+extern char **environ;
+
+struct virtwatch_event {
+	int32_t event; /* virDomainEventType, or VIRTWATCH_EV_CLOSED */
+	int32_t detail;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	char name[FERRY_IPC_VM_LEN];
+};
+
+struct virtwatch {
+	virConnectPtr conn;
+	int lifecycle_id;
+	int pipe_r, pipe_w;
+	pthread_t thread;
+	bool thread_running;
+	atomic_bool quit;
+	qb_loop_timer_handle reconnect_timer;
+	struct {
+		char uuid[FERRY_IPC_UUID_LEN];
+		uint64_t deadline_ns;
+	} expect[VIRTWATCH_MAX_EXPECT];
+	struct {
+		char uuid[FERRY_IPC_UUID_LEN];
+		char rsc[FERRY_IPC_RSC_LEN];
+	} rsc[VIRTWATCH_MAX_RSC];
+	size_t n_rsc;
+};
+
+static int virtwatch_connect(struct ferryd *d);
+
+/* The one place virErrorPtr is read: logs it and returns a negative errno. */
+static int virtwatch_error(const char *what, const char *vm)
+{
+	virErrorPtr e = virGetLastError();
+	int r;
+
+	if (e == NULL)
+		r = -EIO;
+	else if (e->code == VIR_ERR_NO_DOMAIN)
+		r = -ENOENT;
+	else if (e->code == VIR_ERR_OPERATION_INVALID)
+		r = -EINVAL;
+	else if (e->code == VIR_ERR_NO_CONNECT || e->code == VIR_ERR_SYSTEM_ERROR)
+		r = -ENOTCONN;
+	else
+		r = -EIO;
+	if (vm != NULL)
+		qb_log(LOG_ERR, "vm %s: %s failed: %s", vm, what,
+		       e != NULL && e->message != NULL ? e->message : "unknown libvirt error");
+	else
+		qb_log(LOG_ERR, "libvirt: %s failed: %s", what,
+		       e != NULL && e->message != NULL ? e->message : "unknown libvirt error");
+	return r;
+}
+
+/* libvirt logs through its own error callback by default; ours is quiet
+ * (errors are read where they happen). */
+static void virtwatch_silence(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
+/* ---- libvirt's event thread: only writes to the pipe ------------------- */
+
+static void *virtwatch_thread(void *data)
+{
+	struct virtwatch *w = data;
+
+	while (!atomic_load(&w->quit)) {
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	}
+	return NULL;
+}
+
+static void virtwatch_post(struct virtwatch *w, const struct virtwatch_event *ev)
+{
+	ssize_t n;
+
+	n = write(w->pipe_w, ev, sizeof(*ev));
+	(void)n; /* a full pipe drops the event; the next scan catches up */
+}
+
+static int virtwatch_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+				  void *opaque)
+{
+	struct virtwatch *w = opaque;
+	struct virtwatch_event ev;
+	const char *name;
+
+	(void)conn;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.detail = detail;
+	if (virDomainGetUUIDString(dom, ev.uuid) < 0)
+		return 0;
+	name = virDomainGetName(dom);
+	snprintf(ev.name, sizeof(ev.name), "%s", name != NULL ? name : "?");
+	virtwatch_post(w, &ev);
+	return 0;
+}
+
+static void virtwatch_close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	struct virtwatch *w = opaque;
+	struct virtwatch_event ev;
+
+	(void)conn;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = VIRTWATCH_EV_CLOSED;
+	ev.detail = reason;
+	virtwatch_post(w, &ev);
+}
+
+static void virtwatch_wake_cb(int timer, void *opaque)
+{
+	(void)opaque;
+	virEventRemoveTimeout(timer);
+}
+
+/* ---- main thread -------------------------------------------------------- */
+
+static const char *virtwatch_rsc(struct virtwatch *w, const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_rsc; i++)
+		if (strcmp(w->rsc[i].uuid, uuid) == 0)
+			return w->rsc[i].rsc;
+	return NULL;
+}
+
+void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+{
+	struct virtwatch *w = d->virt;
+	size_t i;
+
+	if (w == NULL || rsc == NULL || rsc[0] == '\0')
+		return;
+	for (i = 0; i < w->n_rsc; i++)
+		if (strcmp(w->rsc[i].uuid, uuid) == 0)
+			break;
+	if (i == w->n_rsc) {
+		if (w->n_rsc == VIRTWATCH_MAX_RSC)
+			i = 0; /* full: reuse the oldest slot */
+		else
+			w->n_rsc++;
+	}
+	snprintf(w->rsc[i].uuid, sizeof(w->rsc[i].uuid), "%s", uuid);
+	snprintf(w->rsc[i].rsc, sizeof(w->rsc[i].rsc), "%s", rsc);
+}
+
+void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms)
+{
+	struct virtwatch *w = d->virt;
+	uint64_t now = qb_util_nano_current_get();
+	size_t i, slot = 0;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < VIRTWATCH_MAX_EXPECT; i++) {
+		if (strcmp(w->expect[i].uuid, uuid) == 0) {
+			slot = i;
+			break;
+		}
+		if (w->expect[i].deadline_ns < w->expect[slot].deadline_ns)
+			slot = i; /* a free or the soonest-expiring slot */
+	}
+	snprintf(w->expect[slot].uuid, sizeof(w->expect[slot].uuid), "%s", uuid);
+	w->expect[slot].deadline_ns = now + (uint64_t)timeout_ms * QB_TIME_NS_IN_MSEC;
+}
+
+/* Consumes the expectation. */
+static bool virtwatch_expected(struct virtwatch *w, const char *uuid)
+{
+	uint64_t now = qb_util_nano_current_get();
+	size_t i;
+
+	for (i = 0; i < VIRTWATCH_MAX_EXPECT; i++) {
+		if (strcmp(w->expect[i].uuid, uuid) != 0)
+			continue;
+		w->expect[i].uuid[0] = '\0';
+		return w->expect[i].deadline_ns >= now;
+	}
+	return false;
+}
+
+static const char *virtwatch_local_name(struct ferryd *d)
+{
+	const char *n = cluster_node_name(d, d->cluster.local_nodeid);
+
+	return n != NULL && n[0] != '\0' ? n : d->local_name;
+}
+
+static int virtwatch_fail_controld(struct ferryd *d, const char *vm, const char *rsc)
+{
+	pcmk_ipc_api_t *api = NULL;
+	int rc;
+
+	rc = pcmk_new_ipc_api(&api, pcmk_ipc_controld);
+	if (rc != pcmk_rc_ok)
+		goto cleanup;
+	rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
+	if (rc != pcmk_rc_ok)
+		goto cleanup;
+	rc = pcmk_controld_api_fail(api, virtwatch_local_name(d), NULL, rsc, rsc, "ocf", "ferry",
+				    "vm");
+	if (rc == pcmk_rc_ok)
+		pcmk_poll_ipc(api, 1000); /* the controller's ack; its absence is harmless */
+cleanup:
+	if (rc != pcmk_rc_ok)
+		qb_log(LOG_ERR, "vm %s: cannot report the failure of %s to the controller: %s", vm,
+		       rsc, pcmk_rc_str(rc));
+	if (api != NULL) {
+		pcmk_disconnect_ipc(api);
+		pcmk_free_ipc_api(api);
+	}
+	return rc == pcmk_rc_ok ? 0 : -EIO;
+}
+
+static int virtwatch_fail_spawn(struct ferryd *d, const char *vm, const char *rsc)
+{
+	char *argv[] = {(char *)"crm_resource", (char *)"--fail", (char *)"--resource",
+			(char *)rsc, (char *)"--node", (char *)virtwatch_local_name(d), NULL};
+	pid_t pid;
+	int r;
+
+	r = posix_spawnp(&pid, "crm_resource", NULL, NULL, argv, environ);
+	if (r != 0) {
+		qb_log(LOG_ERR, "vm %s: cannot run crm_resource --fail: %s", vm, strerror(r));
+		return -r;
+	}
+	return 0; /* reaped by the SIGCHLD handler */
+}
+
+static void virtwatch_report_failure(struct ferryd *d, const char *vm, const char *uuid,
+				     const char *why)
+{
+	const char *rsc = virtwatch_rsc(d->virt, uuid);
+
+	if (rsc == NULL)
+		rsc = vm; /* no ACQUIRE seen since ferryd started: resource named like the VM */
+	if (d->cfg.fail_report == CONFIG_FAIL_OFF) {
+		qb_log(LOG_ERR, "vm %s: %s; not reported (fail_report = off)", vm, why);
+		return;
+	}
+	qb_log(LOG_ERR, "vm %s: %s; reporting resource %s failed on %s", vm, why, rsc,
+	       virtwatch_local_name(d));
+	if (d->cfg.fail_report == CONFIG_FAIL_CONTROLD)
+		virtwatch_fail_controld(d, vm, rsc);
+	else
+		virtwatch_fail_spawn(d, vm, rsc);
+}
+
+static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid, uint32_t owner)
+{
+	struct virtwatch *w = d->virt;
+	virDomainPtr dom;
+	const char *owner_name = cluster_node_name(d, owner);
+	int rc = 0;
+
+	if (d->cfg.foreign_vm == CONFIG_FOREIGN_WARN) {
+		qb_log(LOG_ERR, "vm %s: running here but owned by node %" PRIu32 " (%s); left running (foreign_vm = warn)",
+		       vm, owner, owner_name != NULL ? owner_name : "none");
+		return;
+	}
+	dom = virDomainLookupByUUIDString(w->conn, uuid);
+	if (dom == NULL) {
+		virtwatch_error("lookup", vm);
+		return;
+	}
+	if (d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE)
+		rc = virDomainSuspend(dom);
+	else
+		rc = virDomainDestroy(dom);
+	if (rc < 0)
+		virtwatch_error(d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "pause" : "destroy",
+				vm);
+	else
+		qb_log(LOG_ERR, "vm %s: started here but owned by node %" PRIu32 " (%s): %s",
+		       vm, owner, owner_name != NULL ? owner_name : "none",
+		       d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "paused" : "destroyed");
+	virDomainFree(dom);
+}
+
+static const char *virtwatch_stop_why(int event, int detail)
+{
+	if (event == VIR_DOMAIN_EVENT_CRASHED)
+		return "guest crashed";
+	switch (detail) {
+	case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
+		return "shut down from inside the guest";
+	case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
+		return "destroyed by someone else than the agent";
+	case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
+		return "crashed";
+	case VIR_DOMAIN_EVENT_STOPPED_FAILED:
+		return "failed (QEMU died)";
+	default:
+		return "stopped unexpectedly";
+	}
+}
+
+static void virtwatch_handle(struct ferryd *d, const struct virtwatch_event *ev)
+{
+	uint32_t owner = 0, state = 0, peer = 0;
+	uint32_t me = d->cluster.local_nodeid;
+	int r;
+
+	r = ledgerglue_vm_lookup(d, ev->uuid, &owner, &state, &peer);
+	qb_log(LOG_DEBUG, "vm %s: libvirt event %d/%d (ledger: %s)", ev->name, ev->event,
+	       ev->detail, r == 0 ? "known" : "unknown");
+	if (r < 0)
+		return; /* not a ferry VM */
+	switch (ev->event) {
+	case VIR_DOMAIN_EVENT_STARTED:
+	case VIR_DOMAIN_EVENT_RESUMED:
+		if (owner == me && state != FERRY_VM_STOPPED)
+			return;
+		if (state == FERRY_VM_MIGRATING && peer == me)
+			return; /* incoming migration */
+		virtwatch_foreign(d, ev->name, ev->uuid, owner);
+		return;
+	case VIR_DOMAIN_EVENT_STOPPED:
+		if (ev->detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED ||
+		    ev->detail == VIR_DOMAIN_EVENT_STOPPED_SAVED ||
+		    ev->detail == VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT)
+			return;
+		/* fall through */
+	case VIR_DOMAIN_EVENT_CRASHED:
+		if (owner != me || state != FERRY_VM_RUNNING)
+			return;
+		if (virtwatch_expected(d->virt, ev->uuid)) {
+			qb_log(LOG_INFO, "vm %s: stopped, as the agent announced", ev->name);
+			return;
+		}
+		virtwatch_report_failure(d, ev->name, ev->uuid,
+					 virtwatch_stop_why(ev->event, ev->detail));
+		return;
+	default:
+		return;
+	}
+}
+
+void virtwatch_scan(struct ferryd *d)
+{
+	struct virtwatch *w = d->virt;
+	virDomainPtr *doms = NULL;
+	struct virtwatch_event ev;
+	int i, n, st = 0, reason = 0;
+
+	if (w == NULL || w->conn == NULL)
+		return;
+	n = virConnectListAllDomains(w->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0) {
+		virtwatch_error("list domains", NULL);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		if (virDomainGetUUIDString(doms[i], ev.uuid) == 0 &&
+		    virDomainGetState(doms[i], &st, &reason, 0) == 0 && st == VIR_DOMAIN_RUNNING) {
+			snprintf(ev.name, sizeof(ev.name), "%s", virDomainGetName(doms[i]));
+			ev.event = VIR_DOMAIN_EVENT_STARTED;
+			virtwatch_handle(d, &ev);
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
+static void virtwatch_reconnect(void *data)
+{
+	struct ferryd *d = data;
+
+	if (virtwatch_connect(d) < 0)
+		qb_loop_timer_add(d->loop, QB_LOOP_LOW,
+				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
+				  virtwatch_reconnect, &d->virt->reconnect_timer);
+	else
+		virtwatch_scan(d);
+}
+
+static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
+{
+	struct ferryd *d = data;
+	struct virtwatch *w = d->virt;
+	struct virtwatch_event ev;
+	ssize_t n;
+
+	(void)revents;
+	for (;;) {
+		n = read(fd, &ev, sizeof(ev));
+		if (n != (ssize_t)sizeof(ev))
+			break;
+		ev.uuid[sizeof(ev.uuid) - 1] = '\0';
+		ev.name[sizeof(ev.name) - 1] = '\0';
+		if (ev.event == VIRTWATCH_EV_CLOSED) {
+			qb_log(LOG_ERR, "libvirt: connection to %s closed (reason %d), reconnecting",
+			       d->cfg.libvirt_uri, ev.detail);
+			if (w->conn != NULL) {
+				virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+				virConnectUnregisterCloseCallback(w->conn, virtwatch_close_cb);
+				virConnectClose(w->conn);
+				w->conn = NULL;
+			}
+			qb_loop_timer_add(d->loop, QB_LOOP_LOW,
+					  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
+					  virtwatch_reconnect, &w->reconnect_timer);
+			continue;
+		}
+		virtwatch_handle(d, &ev);
+	}
+	return 0;
+}
+
+static int32_t virtwatch_sigchld(int32_t sig, void *data)
+{
+	int status;
+
+	(void)sig;
+	(void)data;
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+	return 0;
+}
+
+static int virtwatch_connect(struct ferryd *d)
+{
+	struct virtwatch *w = d->virt;
+
+	w->conn = virConnectOpen(d->cfg.libvirt_uri);
+	if (w->conn == NULL)
+		return virtwatch_error("connect", NULL);
+	if (virConnectSetKeepAlive(w->conn, 5, 3) < 0)
+		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", d->cfg.libvirt_uri);
+	virConnectRegisterCloseCallback(w->conn, virtwatch_close_cb, w, NULL);
+	w->lifecycle_id = virConnectDomainEventRegisterAny(
+		w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+		VIR_DOMAIN_EVENT_CALLBACK(virtwatch_lifecycle_cb), w, NULL);
+	if (w->lifecycle_id < 0) {
+		int r = virtwatch_error("register lifecycle events", NULL);
+
+		virConnectClose(w->conn);
+		w->conn = NULL;
+		return r;
+	}
+	qb_log(LOG_NOTICE, "libvirt: watching %s", d->cfg.libvirt_uri);
+	return 0;
+}
+
+int virtwatch_start(struct ferryd *d)
+{
+	struct virtwatch *w;
+	int p[2];
+	int r;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	w->pipe_r = w->pipe_w = -1;
+	d->virt = w;
+	virSetErrorFunc(NULL, virtwatch_silence);
+	if (virEventRegisterDefaultImpl() < 0) {
+		r = virtwatch_error("event loop setup", NULL);
+		goto fail;
+	}
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	w->pipe_r = p[0];
+	w->pipe_w = p[1];
+	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, w->pipe_r, POLLIN, d, virtwatch_pipe_cb);
+	if (r < 0)
+		goto fail;
+	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, virtwatch_sigchld, NULL);
+	r = pthread_create(&w->thread, NULL, virtwatch_thread, w);
+	if (r != 0) {
+		r = -r;
+		goto fail;
+	}
+	w->thread_running = true;
+	if (virtwatch_connect(d) < 0) {
+		/* libvirtd may start after us: keep trying, ownership works without it */
+		qb_log(LOG_WARNING, "libvirt: %s not reachable yet, retrying every %d ms",
+		       d->cfg.libvirt_uri, VIRTWATCH_RECONNECT_MS);
+		qb_loop_timer_add(d->loop, QB_LOOP_LOW,
+				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
+				  virtwatch_reconnect, &w->reconnect_timer);
+	}
+	return 0;
+fail:
+	virtwatch_stop(d);
+	return r;
+}
+
+void virtwatch_stop(struct ferryd *d)
+{
+	struct virtwatch *w = d->virt;
+
+	if (w == NULL)
+		return;
+	qb_loop_timer_del(d->loop, w->reconnect_timer);
+	if (w->conn != NULL) {
+		virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+		virConnectUnregisterCloseCallback(w->conn, virtwatch_close_cb);
+	}
+	if (w->thread_running) {
+		atomic_store(&w->quit, true);
+		virEventAddTimeout(0, virtwatch_wake_cb, NULL, NULL);
+		pthread_join(w->thread, NULL);
+	}
+	if (w->conn != NULL)
+		virConnectClose(w->conn);
+	if (w->pipe_r >= 0) {
+		qb_loop_poll_del(d->loop, w->pipe_r);
+		close(w->pipe_r);
+	}
+	if (w->pipe_w >= 0)
+		close(w->pipe_w);
+	free(w);
+	d->virt = NULL;
+}

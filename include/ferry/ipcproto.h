@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ipcproto.h - the local IPC protocol between ferryd and its clients (the
+ * resource agent and ferryctl), over libqb IPC service FERRY_IPC_SERVICE.
+ *
+ * Every message is a fixed-layout struct with explicit-width fields.  A
+ * request starts with struct ferry_ipc_req_hdr (libqb's header: id = message
+ * type, size = whole message in bytes; then our version and a sequence
+ * number echoed in the response).  A response starts with struct
+ * ferry_ipc_rsp_hdr (libqb's header: id = type of the request answered,
+ * size = whole message, error = 0 or a negative errno for transport-level
+ * problems such as a malformed request; then version and sequence).
+ * Ownership answers (granted or refused, and why) are in the body, not in
+ * the error field: a refusal is a successful call.
+ *
+ * Both sides check the length before reading a body: the server rejects a
+ * request whose size is not the exact size of its type (-EBADMSG) or above
+ * FERRY_IPC_MAX_REQ_BYTES (-EMSGSIZE) or of another version (-EPROTO); the
+ * client rejects a response shorter than its fixed part or whose trailing
+ * array does not fit the size it announces.
+ *
+ * Strings are NUL-terminated inside their fixed arrays; the receiver forces
+ * the terminator before use.
+ *
+ * Protocol version history (FERRY_IPC_VERSION):
+ *   1  2026-11  first version: acquire, release, migrate begin/commit/abort,
+ *               save, record move, expect stop; status, ledger dump,
+ *               history, force release.
+ */
+#ifndef FERRY_IPCPROTO_H
+#define FERRY_IPCPROTO_H
+
+#include <stdint.h>
+#include <qb/qbipc_common.h>
+
+#define FERRY_IPC_SERVICE "ferryd"
+#define FERRY_IPC_VERSION 1
+
+/* Hard limits: the largest request the server reads, the largest message
+ * either side sends (the libqb buffer size), and the array sizes. */
+#define FERRY_IPC_MAX_REQ_BYTES 4096u
+#define FERRY_IPC_MAX_MSG_BYTES (256u * 1024u)
+#define FERRY_IPC_MAX_NODES 32u
+
+#define FERRY_IPC_VM_LEN 128     /* libvirt domain name */
+#define FERRY_IPC_UUID_LEN 40    /* canonical UUID text + NUL, padded */
+#define FERRY_IPC_NODE_LEN 64    /* cluster node name */
+#define FERRY_IPC_RSC_LEN 128    /* Pacemaker resource id */
+#define FERRY_IPC_REASON_LEN 256 /* human-readable answer */
+
+enum ferry_ipc_type {
+	/* from the resource agent */
+	FERRY_IPC_ACQUIRE = 1,         /* start or restore on this node */
+	FERRY_IPC_RELEASE = 2,         /* the VM is stopped here */
+	FERRY_IPC_MIGRATE_BEGIN = 3,   /* source: about to move to peer */
+	FERRY_IPC_MIGRATE_COMMIT = 4,  /* source: the move succeeded */
+	FERRY_IPC_MIGRATE_ABORT = 5,   /* source: the move failed, still here */
+	FERRY_IPC_SAVE = 6,            /* a save image is about to be written */
+	FERRY_IPC_RECORD_MOVE = 7,     /* a finished move, for history */
+	FERRY_IPC_EXPECT_STOP = 8,     /* local only: this node is about to stop it */
+	/* from ferryctl */
+	FERRY_IPC_STATUS = 32,
+	FERRY_IPC_LEDGER_DUMP = 33,
+	FERRY_IPC_HISTORY = 34,
+	FERRY_IPC_FORCE_RELEASE = 35,
+};
+
+enum ferry_ipc_acquire_mode {
+	FERRY_ACQUIRE_START = 0,   /* cold boot: the ledger bumps the generation */
+	FERRY_ACQUIRE_RESTORE = 1, /* restore image of `generation` */
+};
+
+enum ferry_ipc_migrate_mode {
+	FERRY_MIGRATE_LIVE = 0,
+	FERRY_MIGRATE_QUICK = 1, /* save on the source, restore on the target */
+};
+
+/* The answer to an ownership request. */
+enum ferry_ipc_verdict {
+	FERRY_VERDICT_GRANTED = 0,
+	FERRY_VERDICT_REFUSED = 1,      /* see reason */
+	FERRY_VERDICT_NO_QUORUM = 2,    /* this partition is not quorate */
+	FERRY_VERDICT_OWNED = 3,        /* another node owns it */
+	FERRY_VERDICT_ORPHANED = 4,     /* owner left and is not yet fenced */
+	FERRY_VERDICT_STALE = 5,        /* image generation is not the current one */
+	FERRY_VERDICT_BAD_STATE = 6,    /* not allowed in the VM's current state */
+	FERRY_VERDICT_UNAVAILABLE = 7,  /* ferryd not ready (no membership yet) */
+	_FERRY_VERDICT_MAX,
+};
+
+/* VM states as shown by status (mirrors the ledger's). */
+enum ferry_ipc_vm_state {
+	FERRY_VM_STOPPED = 0,
+	FERRY_VM_RUNNING = 1,
+	FERRY_VM_MIGRATING = 2,
+	FERRY_VM_SAVED = 3,
+	_FERRY_VM_STATE_MAX,
+};
+
+#define FERRY_VMF_ORPHANED 0x1u /* owner is not a member and not fenced yet */
+
+struct ferry_ipc_req_hdr {
+	struct qb_ipc_request_header qb; /* id = enum ferry_ipc_type, size = whole message */
+	uint16_t version;                /* FERRY_IPC_VERSION */
+	uint16_t flags;                  /* 0 */
+	uint32_t seq;                    /* echoed in the response */
+};
+
+struct ferry_ipc_rsp_hdr {
+	struct qb_ipc_response_header qb; /* id = request type, size, error = 0 | -errno */
+	uint16_t version;
+	uint16_t flags;
+	uint32_t seq;
+};
+
+/* ACQUIRE, RELEASE, MIGRATE_*, SAVE, EXPECT_STOP, FORCE_RELEASE. */
+struct ferry_ipc_vm_req {
+	struct ferry_ipc_req_hdr hdr;
+	char vm[FERRY_IPC_VM_LEN];
+	char uuid[FERRY_IPC_UUID_LEN]; /* the key; vm is for logs and status */
+	char rsc[FERRY_IPC_RSC_LEN];   /* ACQUIRE: Pacemaker resource id (for fail reports) */
+	char peer[FERRY_IPC_NODE_LEN]; /* MIGRATE_BEGIN: target node name */
+	uint32_t mode;                 /* ferry_ipc_acquire_mode | ferry_ipc_migrate_mode */
+	uint32_t timeout_ms;           /* EXPECT_STOP: how long a stop is expected */
+	uint64_t generation;           /* ACQUIRE restore: the image's generation */
+};
+
+struct ferry_ipc_vm_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t verdict;      /* enum ferry_ipc_verdict */
+	uint32_t owner_nodeid; /* owner after the decision, 0 = none */
+	uint64_t generation;   /* current generation after the decision */
+	char reason[FERRY_IPC_REASON_LEN];
+};
+
+/* One finished move (RECORD_MOVE body, HISTORY entries). */
+struct ferry_ipc_move {
+	char vm[FERRY_IPC_VM_LEN];
+	char uuid[FERRY_IPC_UUID_LEN];
+	char from[FERRY_IPC_NODE_LEN];
+	char to[FERRY_IPC_NODE_LEN];
+	char mode[16];   /* live | quick | restart | live->quick */
+	char result[16]; /* ok | aborted | failed */
+	char error[128];
+	int64_t start_unix_ms;
+	int64_t total_ms;
+	int64_t downtime_ms;  /* -1 unknown */
+	int64_t guest_gap_ms; /* -1 unknown */
+	int64_t bytes;        /* -1 unknown */
+};
+
+struct ferry_ipc_move_req {
+	struct ferry_ipc_req_hdr hdr;
+	struct ferry_ipc_move move;
+};
+
+/* STATUS, LEDGER_DUMP: no body. */
+struct ferry_ipc_empty_req {
+	struct ferry_ipc_req_hdr hdr;
+};
+
+struct ferry_ipc_history_req {
+	struct ferry_ipc_req_hdr hdr;
+	char vm[FERRY_IPC_VM_LEN]; /* name or UUID; empty = all */
+	uint32_t max_records;      /* 0 = as many as fit */
+	uint32_t reserved;
+};
+
+struct ferry_ipc_node {
+	uint32_t nodeid;
+	uint32_t member; /* 1 if in the current CPG membership */
+	char name[FERRY_IPC_NODE_LEN];
+};
+
+struct ferry_ipc_vm_info {
+	char vm[FERRY_IPC_VM_LEN];
+	char uuid[FERRY_IPC_UUID_LEN];
+	uint32_t state; /* enum ferry_ipc_vm_state */
+	uint32_t flags; /* FERRY_VMF_* */
+	uint32_t owner_nodeid;
+	uint32_t peer_nodeid; /* migrating: destination */
+	uint32_t mode;        /* migrating: enum ferry_ipc_migrate_mode */
+	uint32_t reserved;
+	uint64_t generation;
+	int64_t changed_unix_ms; /* last ownership change, 0 unknown */
+	char last_move[64];      /* "live node1->node2 ok 57 ms", empty if none */
+};
+
+/* STATUS response: fixed part, then n_vms struct ferry_ipc_vm_info. */
+struct ferry_ipc_status_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t local_nodeid;
+	uint32_t quorate;
+	uint64_t ring_seq; /* totem ring id */
+	uint32_t ring_nodeid;
+	uint32_t n_nodes; /* entries used in nodes[] */
+	uint32_t n_vms;
+	uint32_t truncated; /* 1 if some VMs did not fit */
+	struct ferry_ipc_node nodes[FERRY_IPC_MAX_NODES];
+};
+
+/* LEDGER_DUMP response: fixed part, then blob_len bytes of the serialized ledger. */
+struct ferry_ipc_dump_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t blob_len;
+	uint32_t n_vms;
+};
+
+/* HISTORY response: fixed part, then n struct ferry_ipc_move, oldest first. */
+struct ferry_ipc_history_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t n;
+	uint32_t total; /* records kept that matched; > n when truncated */
+};
+
+_Static_assert(sizeof(struct ferry_ipc_req_hdr) == 24, "ipc request header layout");
+_Static_assert(sizeof(struct ferry_ipc_rsp_hdr) == 32, "ipc response header layout");
+_Static_assert(sizeof(struct ferry_ipc_vm_req) <= FERRY_IPC_MAX_REQ_BYTES, "vm request fits");
+_Static_assert(sizeof(struct ferry_ipc_move_req) <= FERRY_IPC_MAX_REQ_BYTES, "move fits");
+_Static_assert(sizeof(struct ferry_ipc_status_rsp) < FERRY_IPC_MAX_MSG_BYTES / 4, "status fits");
+
+#endif
