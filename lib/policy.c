@@ -243,7 +243,7 @@ policy_step(struct policy *p, const struct policy_sample *s)
 	if (p->finished)
 		return act(POLICY_ACT_NONE, 0);
 
-	if (p->deadline_ms != 0 && s->elapsed_ms >= p->deadline_ms) {
+	if (s->elapsed_ms >= p->deadline_ms) {
 		if (p->postcopy_started)
 			return act(POLICY_ACT_NONE, 0);
 		p->finished = true;

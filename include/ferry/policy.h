@@ -21,7 +21,8 @@
 /*
  * The rules (policy_step), in order, for each sample:
  *   1. after an ABORT or FALLBACK_QUICK was returned: NONE, always.
- *   2. deadline_ms != 0 and elapsed_ms >= deadline_ms:
+ *   2. elapsed_ms >= deadline_ms (so a deadline of 0, time already used up,
+ *      stops at the first sample; UINT64_MAX means no deadline):
  *        post-copy started -> NONE (post-copy cannot be undone; let it finish);
  *        else FALLBACK_QUICK if cfg.fallback is quick, else ABORT (once).
  *   3. post-copy started -> NONE.
@@ -125,7 +126,9 @@ void policy_config_default(struct policy_config *cfg);
  * -EINVAL on bad text; cfg is changed only on success. */
 int policy_parse_steps(const char *text, struct policy_config *cfg);
 
-/* deadline_ms = 0: no deadline (the agent always passes budget's live_deadline_ms). */
+/* deadline_ms: elapsed ms at which the live attempt is given up (budget's
+ * live_deadline_ms minus the time already spent; 0 = at the first sample;
+ * UINT64_MAX = never). */
 void policy_init(struct policy *p, const struct policy_config *cfg, uint64_t deadline_ms);
 struct policy_action policy_step(struct policy *p, const struct policy_sample *s);
 

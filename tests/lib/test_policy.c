@@ -10,7 +10,8 @@
  *
  * Scenario format, one item per line, '#' starts a comment:
  *   key=value          config: max_downtime_ms, steps, postcopy, fallback,
- *                      stall_samples, deadline_ms (all before the samples)
+ *                      stall_samples, deadline_ms (a number, or none = the
+ *                      default); all before the samples
  *   ELAPSED_MS REMAINING [ITERATION [BPS [DIRTY_PAGES_S [TOTAL]]]]
  *                      one sample; byte counts take K, M, G (binary) suffixes
  * The log has the config in force (defaults filled in), one line per action
@@ -125,6 +126,10 @@ apply_config(char *line, struct policy_config *cfg, uint64_t *deadline_ms)
 		return policy_postcopy_from_name(val, &cfg->postcopy);
 	if (strcmp(key, "fallback") == 0)
 		return policy_fallback_from_name(val, &cfg->fallback);
+	if (strcmp(key, "deadline_ms") == 0 && strcmp(val, "none") == 0) {
+		*deadline_ms = UINT64_MAX;
+		return 0;
+	}
 	if (parse_bytes(val, &v) < 0)
 		return -EINVAL;
 	if (strcmp(key, "max_downtime_ms") == 0 && v <= UINT32_MAX)
@@ -144,9 +149,13 @@ log_config(struct log *l, const struct policy_config *cfg, uint64_t deadline_ms)
 	log_add(l, "config max_downtime_ms=%u steps=", cfg->max_downtime_ms);
 	for (size_t i = 0; i < cfg->n_downtime_steps; i++)
 		log_add(l, "%s%u", i > 0 ? "," : "", cfg->downtime_steps_ms[i]);
-	log_add(l, " postcopy=%s fallback=%s stall_samples=%u deadline_ms=%llu\n",
+	log_add(l, " postcopy=%s fallback=%s stall_samples=%u deadline_ms=",
 		policy_postcopy_name(cfg->postcopy), policy_fallback_name(cfg->fallback),
-		cfg->stall_samples, (unsigned long long)deadline_ms);
+		cfg->stall_samples);
+	if (deadline_ms == UINT64_MAX)
+		log_add(l, "none\n");
+	else
+		log_add(l, "%llu\n", (unsigned long long)deadline_ms);
 }
 
 /* Replays one scenario file into a log.  Returns 0, or -errno for I/O. */
@@ -155,7 +164,7 @@ run_scenario(const char *path, struct log *l)
 {
 	struct policy_config cfg;
 	struct policy p;
-	uint64_t deadline_ms = 0;
+	uint64_t deadline_ms = UINT64_MAX;
 	bool started = false;
 	unsigned lineno = 0, n_samples = 0;
 	char line[512];
@@ -504,16 +513,31 @@ test_rules_direct(void **state)
 	assert_false(p.finished);
 }
 
+/* Deadline 0 is "already over" (the agent passes live_deadline_ms minus the
+ * time it has used, which can reach 0), not "no deadline". */
 static void
-test_no_deadline(void **state)
+test_deadline_edges(void **state)
 {
 	struct policy_config cfg;
 	struct policy p;
-	struct policy_sample s = {.elapsed_ms = UINT64_MAX, .data_remaining_bytes = 1};
+	struct policy_sample s = {.elapsed_ms = 0, .data_remaining_bytes = 1};
 
 	(void)state;
 	policy_config_default(&cfg);
 	policy_init(&p, &cfg, 0);
+	assert_int_equal(policy_step(&p, &s).type, POLICY_ACT_ABORT);
+	assert_true(p.finished);
+	assert_int_equal(policy_step(&p, &s).type, POLICY_ACT_NONE);
+
+	cfg.fallback = POLICY_FALLBACK_QUICK;
+	policy_init(&p, &cfg, 1000);
+	s.elapsed_ms = 999;
+	assert_int_equal(policy_step(&p, &s).type, POLICY_ACT_NONE);
+	s.elapsed_ms = 1000;
+	assert_int_equal(policy_step(&p, &s).type, POLICY_ACT_FALLBACK_QUICK);
+
+	policy_init(&p, &cfg, UINT64_MAX);
+	s.elapsed_ms = UINT64_MAX - 1;
 	assert_int_equal(policy_step(&p, &s).type, POLICY_ACT_NONE);
 	assert_false(p.finished);
 }
@@ -536,7 +560,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_predict),
 		cmocka_unit_test(test_rules_direct),
-		cmocka_unit_test(test_no_deadline),
+		cmocka_unit_test(test_deadline_edges),
 	};
 	struct CMUnitTest tests[sizeof(units) / sizeof(units[0]) + MAX_SCENARIOS];
 	static char names[MAX_SCENARIOS][256];
