@@ -45,7 +45,8 @@ static int parse_hb(const char *line, char id[17], uint64_t *ret_counter)
 		return -EINVAL;
 	errno = 0;
 	counter = strtoull(p, &end, 10);
-	if (errno != 0 || (*end != '\0' && *end != '\r' && *end != '\n'))
+	end += strspn(end, " \t\r\n");
+	if (errno != 0 || *end != '\0')
 		return -EINVAL;
 	*ret_counter = counter;
 	return 0;
