@@ -255,12 +255,11 @@ policy_step(struct policy *p, const struct policy_sample *s)
 	if (p->postcopy_started)
 		return act(POLICY_ACT_NONE, 0);
 
+	/* first: a dip under the floor must not become the best to beat */
+	if (fits_in_pause(p, s))
+		return act(POLICY_ACT_NONE, 0); /* neither progress nor a stalled sample */
 	if (is_progress(p, s)) {
 		p->best_remaining_bytes = s->data_remaining_bytes;
-		restart_count(p, s);
-		return act(POLICY_ACT_NONE, 0);
-	}
-	if (fits_in_pause(p, s)) {
 		restart_count(p, s);
 		return act(POLICY_ACT_NONE, 0);
 	}

@@ -26,19 +26,23 @@
  *        post-copy started -> NONE (post-copy cannot be undone; let it finish);
  *        else FALLBACK_QUICK if cfg.fallback is quick, else ABORT (once).
  *   3. post-copy started -> NONE.
- *   4. progress: data_remaining_bytes is a new low, below the best seen by
+ *   4. remaining small enough to go in one pause (remaining <=
+ *      mem_bps * downtime_ms / 1000, which includes 0: an idle or finishing
+ *      guest) -> NONE, the count unchanged and the best not updated: such a
+ *      sample is neither progress nor a sign of a stall (in a stall it is
+ *      the instant before a re-sync, and must not become the low to beat).
+ *   5. progress: data_remaining_bytes is a new low, below the best seen by
  *      at least best / POLICY_PROGRESS_DIV clamped to [POLICY_PROGRESS_MIN_BYTES,
  *      POLICY_PROGRESS_MAX_BYTES] (3 %, at least 256 KiB, at most 64 MiB:
  *      noise in one pass is not progress, a steady bulk copy of a big guest
- *      is), or it is small enough to go in one pause (remaining <=
- *      mem_bps * downtime_ms / 1000, which includes 0: an idle or finishing
- *      guest) -> count reset, NONE.  QEMU (7.2) re-syncs the dirty bitmap
- *      only when remaining falls under bandwidth x downtime-limit, so in a
- *      stall the samples swing between that floor and the re-dirtied set and
- *      stop making new lows.
- *   5. otherwise one more sample without progress.  A stall is
- *      stall_samples (default POLICY_DEFAULT_STALL_SAMPLES) such samples in a
- *      row and, when mem_iteration is known (> 0), at least
+ *      is) -> count reset, NONE.  QEMU (7.2) re-syncs the dirty bitmap only
+ *      when remaining falls under bandwidth x downtime-limit, so in a stall
+ *      the samples swing between that floor and the re-dirtied set and stop
+ *      making new lows.
+ *   6. otherwise one more sample without progress.  A stall is
+ *      stall_samples (default POLICY_DEFAULT_STALL_SAMPLES) such samples since
+ *      the last progress or action (rule-4 samples do not count) and, when
+ *      mem_iteration is known (> 0), at least
  *      POLICY_STALL_PASSES new pre-copy passes since the last progress (within
  *      one pass remaining only shrinks; a stall is pass after pass re-dirtying
  *      as much as it sends).  On a stall:
