@@ -178,9 +178,13 @@ static void watch_status(const struct hbwatch *w, int64_t now_ns)
 {
 	size_t len;
 	char *json = watch_json(w, now_ns, &len);
+	int r;
 
-	if (json != NULL && hbtrack_write_atomic(w->status_path, json, len) < 0)
-		fprintf(stderr, "hbwatch: %s: %s\n", w->status_path, strerror(errno));
+	if (json == NULL)
+		return;
+	r = hbtrack_write_atomic(w->status_path, json, len);
+	if (r < 0)
+		fprintf(stderr, "hbwatch: %s: %s\n", w->status_path, strerror(-r));
 	free(json);
 }
 
