@@ -296,7 +296,8 @@ static void *mem_main(void *arg)
 	size_t words_per_page = PAGE_BYTES / sizeof(uint64_t);
 	size_t pages, pages_per_mib = MIB / PAGE_BYTES;
 	int64_t start, deadline;
-	uint64_t *touch, *dirty, pass = 0;
+	volatile uint64_t *dirty;
+	uint64_t *touch, pass = 0;
 
 	if (cfg->touch_mib > 0) {
 		start = now_ns();
