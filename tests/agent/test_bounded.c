@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_bounded.c - a blocking call is given up on after its deadline. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bounded.h"
+
+static int quick_fn(void *arg)
+{
+	return *(int *)arg + 1;
+}
+
+/* Static: the worker outlives the test function that gave up on it. */
+static int slow_arg = 300;
+
+static int slow_fn(void *arg)
+{
+	usleep((useconds_t)*(int *)arg * 1000u);
+	return 7;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_in_time(void **state)
+{
+	int arg = 41;
+	int result = 0;
+
+	(void)state;
+	assert_int_equal(bounded_run(quick_fn, &arg, 1000, &result), 0);
+	assert_int_equal(result, 42);
+}
+
+static void test_timeout(void **state)
+{
+	int result = -1;
+	uint64_t t0 = now_ms();
+
+	(void)state;
+	assert_int_equal(bounded_run(slow_fn, &slow_arg, 50, &result), -ETIMEDOUT);
+	assert_true(now_ms() - t0 < 250);
+	assert_int_equal(result, -1); /* untouched */
+	usleep(400 * 1000);           /* let the worker finish and free the job */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_time),
+		cmocka_unit_test(test_timeout),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

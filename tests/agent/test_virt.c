@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test_virt.c - the agent's libvirt paths against libvirt's in-process
+ * test:///default driver: start, stop, monitor, save, restore, quick and
+ * restart moves, the budget refusal of a live move, and the answers when
+ * libvirtd hangs or the config is gone.
+ *
+ * The test driver keeps its state only while a connection is open, so the
+ * fixture holds one (keep).  What the driver lacks or what must fail on
+ * purpose is wrapped (see Makefile.am):
+ *   virDomainSaveFlags        drops BYPASS_CACHE; can fail with ENOSPC
+ *   virDomainRestoreFlags     drops BYPASS_CACHE; PAUSED = restore + suspend
+ *   virConnectOpen            can hang (libvirtd SIGSTOPped)
+ *   virDomainSaveImageGetXMLDesc  can return an image XML with a wrong tag
+ *   virGetLastError, virResetLastError  carry the injected errors
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "agent.h"
+#include "domxml.h"
+#include "virt.h"
+#include "ferry/imagestore.h"
+#include "ferry/moverec.h"
+#include "testutil.h"
+
+#define NAME "fv1"
+#define UUID "a1b2c3d4-0000-4000-8000-00000000f001"
+#define OTHER_UUID "a1b2c3d4-0000-4000-8000-00000000f002"
+#define DOMAIN_XML                                                                            \
+	"<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid>"                      \
+	"<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>\n"
+
+/* ---- fakes ---------------------------------------------------------------- */
+
+static atomic_bool fake_hang;
+static bool fake_enospc;
+static bool fake_restore_fail;
+static int fake_tag; /* 0 real, 1 no tag, 2 another VM's UUID */
+
+virConnectPtr __real_virConnectOpen(const char *name);
+virConnectPtr __wrap_virConnectOpen(const char *name);
+int __real_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags);
+int __wrap_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags);
+int __real_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
+				 unsigned int flags);
+int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
+				 unsigned int flags);
+char *__real_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
+char *__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
+
+virConnectPtr __wrap_virConnectOpen(const char *name)
+{
+	while (atomic_load(&fake_hang))
+		usleep(10 * 1000);
+	return __real_virConnectOpen(name);
+}
+
+/* libvirt has no public way to set an error: the next virGetLastError()
+ * returns this one instead. */
+static _Thread_local bool fake_err_set;
+static _Thread_local virError fake_err;
+static char fake_err_msg[256];
+
+virErrorPtr __real_virGetLastError(void);
+virErrorPtr __wrap_virGetLastError(void);
+void __real_virResetLastError(void);
+void __wrap_virResetLastError(void);
+
+virErrorPtr __wrap_virGetLastError(void)
+{
+	if (fake_err_set)
+		return &fake_err;
+	return __real_virGetLastError();
+}
+
+void __wrap_virResetLastError(void)
+{
+	fake_err_set = false;
+	__real_virResetLastError();
+}
+
+static void fake_error(int code, int errno_value, const char *msg)
+{
+	memset(&fake_err, 0, sizeof(fake_err));
+	snprintf(fake_err_msg, sizeof(fake_err_msg), "%s", msg);
+	fake_err.code = code;
+	fake_err.domain = VIR_FROM_QEMU;
+	fake_err.level = VIR_ERR_ERROR;
+	fake_err.message = fake_err_msg;
+	fake_err.int1 = errno_value;
+	fake_err_set = true;
+}
+
+int __wrap_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags)
+{
+	if (fake_enospc) {
+		/* QEMU wrote part of the image before the disk filled up */
+		testutil_write(to, "partial image");
+		fake_error(VIR_ERR_OPERATION_FAILED, 0,
+			   "operation failed: migration out: failed to write: No space left on device");
+		return -1;
+	}
+	return __real_virDomainSaveFlags(d, to, dxml, flags & ~(unsigned int)VIR_DOMAIN_SAVE_BYPASS_CACHE);
+}
+
+int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
+				 unsigned int flags)
+{
+	char uuid[DOMXML_UUID_LEN + 1];
+	struct domxml_info info;
+	virDomainPtr d;
+	char *xml;
+	int r;
+
+	if (fake_restore_fail) {
+		fake_error(VIR_ERR_OPERATION_FAILED, 0, "operation failed: restore refused by the fake");
+		return -1;
+	}
+	xml = __real_virDomainSaveImageGetXMLDesc(c, from, 0);
+	if (xml == NULL || domxml_parse(xml, &info, NULL, 0) != 0) {
+		free(xml);
+		return -1;
+	}
+	free(xml);
+	memcpy(uuid, info.uuid, sizeof(uuid));
+	r = __real_virDomainRestoreFlags(c, from, dxml,
+					 flags & ~(unsigned int)(VIR_DOMAIN_SAVE_PAUSED |
+								 VIR_DOMAIN_SAVE_BYPASS_CACHE));
+	if (r != 0 || (flags & VIR_DOMAIN_SAVE_PAUSED) == 0)
+		return r;
+	d = virDomainLookupByUUIDString(c, uuid);
+	if (d == NULL)
+		return -1;
+	r = virDomainSuspend(d);
+	virDomainFree(d);
+	return r;
+}
+
+char *__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags)
+{
+	if (fake_tag == 1)
+		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid></domain>");
+	if (fake_tag == 2)
+		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid><metadata>"
+			      "<ferry:image xmlns:ferry=\"https://ferry.invalid/xmlns/image/1\" uuid=\"" OTHER_UUID
+			      "\" generation=\"1\"/></metadata></domain>");
+	return __real_virDomainSaveImageGetXMLDesc(c, file, flags);
+}
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static virConnectPtr keep;
+/* short paths: they are pasted into commands and environment strings */
+static char tmp[256];
+static char config[320];
+static char save_dir[320];
+static char rsctmp[320];
+static char moves[320];
+
+static char env_config[400];
+static char env_config_missing[400];
+static char env_save_dir[400];
+static char env_rsctmp[400];
+
+/* Agents whose worker was given up on stay referenced here, never freed. */
+static struct vm_agent *abandoned[16];
+static size_t n_abandoned;
+
+static int run(const char *action, const char *const *env, char *why, size_t why_len)
+{
+	struct vm_agent *a = calloc(1, sizeof(*a));
+	int rc;
+
+	assert_non_null(a);
+	rc = agent_run(a, action, env);
+	if (why != NULL)
+		snprintf(why, why_len, "%s", a->why.text);
+	if (a->abandoned) {
+		assert_true(n_abandoned < sizeof(abandoned) / sizeof(abandoned[0]));
+		abandoned[n_abandoned++] = a;
+		return rc;
+	}
+	agent_clear(a);
+	free(a);
+	return rc;
+}
+
+/* Builds an environment: the common base plus extra assignments. */
+#define ENV(...)                                                                               \
+	((const char *const[]){ "OCF_RESKEY_hypervisor=test:///default",                      \
+				"OCF_RESOURCE_INSTANCE=vm-" NAME, env_rsctmp, __VA_ARGS__, NULL })
+
+static enum virt_state_simple { ABSENT, RUNNING, PAUSED, OTHER } dom_state(void)
+{
+	virDomainPtr d = virDomainLookupByUUIDString(keep, UUID);
+	int st = 0;
+	int reason = 0;
+
+	if (d == NULL)
+		return ABSENT;
+	virDomainGetState(d, &st, &reason, 0);
+	virDomainFree(d);
+	if (st == VIR_DOMAIN_RUNNING)
+		return RUNNING;
+	if (st == VIR_DOMAIN_PAUSED)
+		return PAUSED;
+	if (st == VIR_DOMAIN_SHUTOFF)
+		return ABSENT;
+	return OTHER;
+}
+
+static void destroy_all(void)
+{
+	virDomainPtr d = virDomainLookupByUUIDString(keep, UUID);
+
+	if (d != NULL) {
+		virDomainDestroy(d);
+		virDomainFree(d);
+	}
+	d = virDomainLookupByName(keep, NAME);
+	if (d != NULL) {
+		virDomainDestroy(d);
+		virDomainFree(d);
+	}
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+/* Number of files in save_dir whose name starts with prefix. */
+static int count_prefix(const char *prefix)
+{
+	char cmd[PATH_MAX * 3];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls -1 '%s' | grep -c '^%s'", save_dir, prefix);
+	p = popen(cmd, "r");
+	if (p == NULL || fscanf(p, "%d", &n) != 1)
+		n = -1;
+	if (p != NULL)
+		pclose(p);
+	return n;
+}
+
+static int count_lines(const char *path, struct move_record *last)
+{
+	char line[MOVEREC_MAX_LINE];
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (last != NULL)
+			assert_int_equal(moverec_parse(line, last), 0);
+	}
+	fclose(f);
+	return n;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	testutil_tmpdir(tmp, sizeof(tmp), "virt");
+	snprintf(config, sizeof(config), "%s/" NAME ".xml", tmp);
+	snprintf(save_dir, sizeof(save_dir), "%s/save", tmp);
+	snprintf(rsctmp, sizeof(rsctmp), "%s/rsc", tmp);
+	snprintf(moves, sizeof(moves), "%s/moves.jsonl", tmp);
+	snprintf(env_config, sizeof(env_config), "OCF_RESKEY_config=%s", config);
+	snprintf(env_config_missing, sizeof(env_config_missing), "OCF_RESKEY_config=%s/gone.xml", tmp);
+	snprintf(env_save_dir, sizeof(env_save_dir), "OCF_RESKEY_save_dir=%s", save_dir);
+	snprintf(env_rsctmp, sizeof(env_rsctmp), "HA_RSCTMP=%s", rsctmp);
+	testutil_write(config, DOMAIN_XML);
+	if (mkdir(save_dir, 0700) != 0)
+		return -1;
+	setenv(MOVEREC_PATH_ENV, moves, 1);
+	virt_init(); /* silences libvirt's default error printing */
+	keep = virConnectOpen("test:///default");
+	return keep == NULL ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	destroy_all();
+	virConnectClose(keep);
+	testutil_rmrf(tmp);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	char cmd[1200];
+
+	(void)state;
+	destroy_all();
+	atomic_store(&fake_hang, false);
+	fake_enospc = false;
+	fake_restore_fail = false;
+	fake_tag = 0;
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/* '%s'/* '%s'", save_dir, rsctmp, moves);
+	if (system(cmd) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_start_monitor_stop(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_NOT_RUNNING);
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("status", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS); /* again */
+	assert_int_equal(run("stop", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_NOT_RUNNING);
+	assert_int_equal(run("stop", ENV(env_config), why, sizeof(why)), OCF_SUCCESS); /* again */
+}
+
+static void test_paused_counts_as_running(void **state)
+{
+	virDomainPtr d;
+
+	(void)state;
+	assert_int_equal(run("start", ENV(env_config), NULL, 0), OCF_SUCCESS);
+	d = virDomainLookupByUUIDString(keep, UUID);
+	assert_non_null(d);
+	assert_int_equal(virDomainSuspend(d), 0);
+	virDomainFree(d);
+	assert_int_equal(run("monitor", ENV(env_config), NULL, 0), OCF_SUCCESS);
+	/* start of a paused VM resumes it */
+	assert_int_equal(run("start", ENV(env_config), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	/* stop of a paused VM with on_stop=shutdown */
+	d = virDomainLookupByUUIDString(keep, UUID);
+	virDomainSuspend(d);
+	virDomainFree(d);
+	assert_int_equal(run("stop", ENV(env_config), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+}
+
+static void test_on_stop_destroy(void **state)
+{
+	(void)state;
+	assert_int_equal(run("start", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+}
+
+static void test_save_restore(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_SUCCESS);
+	assert_true(exists(save_dir, NAME ".gen"));
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_true(exists(save_dir, NAME ".save.meta"));
+	assert_false(exists(save_dir, NAME ".save.part"));
+	assert_int_equal(run("monitor", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_NOT_RUNNING);
+
+	/* start restores it, marks it consumed: never restored twice */
+	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2); /* image + its sidecar */
+
+	/* another stop/start cycle works on the next generation */
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 4);
+	assert_int_equal(dom_state(), RUNNING);
+}
+
+static void save_one(void)
+{
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
+			 OCF_SUCCESS);
+	assert_true(exists(save_dir, NAME ".save"));
+}
+
+static void test_truncated_image_refused(void **state)
+{
+	char path[PATH_MAX * 2];
+
+	(void)state;
+	save_one();
+	snprintf(path, sizeof(path), "%s/" NAME ".save", save_dir);
+	assert_int_equal(truncate(path, 10), 0);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING); /* cold boot */
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_true(count_prefix(NAME ".save.truncated.") >= 1); /* moved aside, not deleted */
+}
+
+static void test_embedded_tag_checked(void **state)
+{
+	(void)state;
+	save_one();
+	fake_tag = 2; /* the image's XML names another VM */
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_true(count_prefix(NAME ".save.wrong") >= 1);
+
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
+			 OCF_SUCCESS);
+	fake_tag = 1; /* no tag at all */
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_true(count_prefix(NAME ".save.corrupt.") >= 1);
+}
+
+static void test_restore_failure_keeps_image(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	save_one();
+	fake_restore_fail = true;
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "the image is kept and still valid"));
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_int_equal(dom_state(), ABSENT); /* no cold boot over a valid image */
+	fake_restore_fail = false;
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_false(exists(save_dir, NAME ".save"));
+}
+
+static void test_save_enospc_keeps_running(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	fake_enospc = true;
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
+			 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "No space left on device"));
+	assert_non_null(strstr(why, "the VM is running on this node; free space in save_dir"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_false(exists(save_dir, NAME ".save.part")); /* nothing half-written is left */
+	assert_int_equal(run("monitor", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+}
+
+static void test_config_gone(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	/* nothing runs: stop succeeds without a config */
+	assert_int_equal(run("stop", ENV(env_config_missing), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV("OCF_RESKEY_shutdown_timeout=bogus"), why, sizeof(why)), OCF_SUCCESS);
+	/* start needs it */
+	assert_int_equal(run("start", ENV(env_config_missing), why, sizeof(why)), OCF_ERR_INSTALLED);
+	assert_non_null(strstr(why, "cannot read config"));
+
+	/* running VM, config vanishes: monitor still says running (id cache) */
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_true(exists(rsctmp, "ferry-vm-vm-" NAME ".id"));
+	assert_int_equal(run("monitor", ENV(env_config_missing), why, sizeof(why)), OCF_SUCCESS);
+	/* and stop stops it */
+	assert_int_equal(run("stop", ENV(env_config_missing), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_false(exists(rsctmp, "ferry-vm-vm-" NAME ".id"));
+}
+
+static void test_libvirt_hangs(void **state)
+{
+	char why[OCF_REASON_MAX];
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	atomic_store(&fake_hang, true);
+	t0 = agent_now_ms();
+	/* no QEMU process on this machine runs the test domain: unknown, never 7 */
+	assert_int_equal(run("monitor", ENV(env_config, "OCF_RESKEY_CRM_meta_timeout=2000"), why, sizeof(why)),
+			 OCF_ERR_GENERIC);
+	assert_true(agent_now_ms() - t0 < 2000);
+	assert_non_null(strstr(why, "does not answer and no QEMU process for uuid " UUID));
+	atomic_store(&fake_hang, false);
+	usleep(100 * 1000);
+	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+}
+
+static void test_name_collision(void **state)
+{
+	char why[OCF_REASON_MAX];
+	virDomainPtr d;
+
+	(void)state;
+	d = virDomainCreateXML(keep,
+			       "<domain type='test'><name>" NAME "</name><uuid>" OTHER_UUID "</uuid>"
+			       "<memory>131072</memory><os><type>hvm</type></os></domain>",
+			       0);
+	assert_non_null(d);
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_ERR_CONFIGURED);
+	assert_non_null(strstr(why, "a domain named " NAME " with UUID " OTHER_UUID " already exists"));
+	virDomainDestroy(d);
+	virDomainFree(d);
+}
+
+#define QUICK_TO(target) \
+	ENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n", \
+	    "OCF_RESKEY_CRM_meta_migrate_target=" target, "OCF_RESKEY_CRM_meta_migrate_source=here", \
+	    "OCF_RESKEY_CRM_meta_on_node=here")
+
+static void test_quick_move(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	/* the "target" is the same in-process driver, reached through remote_uri */
+	assert_int_equal(run("migrate_to", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(run("migrate_from", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.vm, NAME);
+	assert_string_equal(rec.uuid, UUID);
+	assert_string_equal(rec.from, "here");
+	assert_string_equal(rec.to, "default");
+	assert_string_equal(rec.mode, "quick");
+	assert_string_equal(rec.result, "ok");
+	assert_true(rec.save_ms >= 0);
+	assert_true(rec.restore_ms >= 0);
+	assert_true(rec.downtime_ms >= rec.save_ms);
+	assert_true(rec.bytes > 0);
+	assert_true(rec.total_ms >= 0);
+}
+
+static void test_quick_move_target_down(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("nowhere"), why, sizeof(why)), OCF_SUCCESS);
+	/* test:///nowhere cannot be opened: the image comes back here */
+	assert_int_equal(run("migrate_to", QUICK_TO("nowhere"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "quick move to nowhere failed"));
+	assert_non_null(strstr(why, "restored and runs on this node again"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.result, "failed");
+	assert_string_not_equal(rec.error, "");
+}
+
+static void test_quick_move_no_image_lost(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("nowhere"), why, sizeof(why)), OCF_SUCCESS);
+	fake_restore_fail = true; /* neither target nor source can restore */
+	assert_int_equal(run("migrate_to", QUICK_TO("nowhere"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "the image stays in"));
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_int_equal(dom_state(), ABSENT);
+	fake_restore_fail = false;
+	/* the next start restores it */
+	assert_int_equal(run("start", QUICK_TO("nowhere"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+}
+
+#define LIVE_TO(target, timeout) \
+	ENV(env_config, "OCF_RESKEY_remote_uri=test:///%n", \
+	    "OCF_RESKEY_CRM_meta_migrate_target=" target, "OCF_RESKEY_CRM_meta_timeout=" timeout)
+
+static void test_live_budget_too_short(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LIVE_TO("nowhere", "8000"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "8000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "the migrate_to timeout (8000 ms) cannot hold a live move"));
+	assert_non_null(strstr(why, "raise the migrate_to timeout"));
+	assert_int_equal(dom_state(), RUNNING);
+}
+
+static void test_live_failure_leaves_one_copy(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LIVE_TO("nowhere", "60000"), why, sizeof(why)), OCF_SUCCESS);
+	/* the test driver cannot migrate: the job fails at once */
+	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "60000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "live migration to nowhere failed"));
+	assert_non_null(strstr(why, "keeps running on this node"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.mode, "live");
+	assert_string_equal(rec.result, "failed");
+}
+
+#define RESTART_TO(target) \
+	ENV(env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=" target, \
+	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_shutdown_timeout=5")
+
+static void test_restart_move(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", RESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", RESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(count_lines(moves, NULL), 0); /* recorded once the VM is up again */
+	assert_int_equal(run("migrate_from", RESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.mode, "restart");
+	assert_string_equal(rec.from, "here");
+	assert_string_equal(rec.result, "ok");
+}
+
+static void test_migrate_needs_pacemaker(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("migrate_to", ENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "OCF_RESKEY_CRM_meta_migrate_target is not set"));
+	assert_int_equal(run("migrate_from", ENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "OCF_RESKEY_CRM_meta_migrate_source is not set"));
+	/* migrate_from when nothing arrived */
+	assert_int_equal(run("migrate_from", ENV(env_config, "OCF_RESKEY_CRM_meta_migrate_source=x",
+						  "OCF_RESKEY_CRM_meta_timeout=4000"),
+			     why, sizeof(why)),
+			 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "not running"));
+	/* migrate_to of a VM that does not run here */
+	assert_int_equal(run("migrate_to", LIVE_TO("x", "60000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "does not run on this node"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
+	const struct CMUnitTest tests[] = {
+		T(test_start_monitor_stop),
+		T(test_paused_counts_as_running),
+		T(test_on_stop_destroy),
+		T(test_save_restore),
+		T(test_truncated_image_refused),
+		T(test_embedded_tag_checked),
+		T(test_restore_failure_keeps_image),
+		T(test_save_enospc_keeps_running),
+		T(test_config_gone),
+		T(test_libvirt_hangs),
+		T(test_name_collision),
+		T(test_quick_move),
+		T(test_quick_move_target_down),
+		T(test_quick_move_no_image_lost),
+		T(test_live_budget_too_short),
+		T(test_live_failure_leaves_one_copy),
+		T(test_restart_move),
+		T(test_migrate_needs_pacemaker),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

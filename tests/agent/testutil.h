@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* testutil.h - temp directories and files for the agent's tests. */
+#ifndef FERRY_TEST_AGENT_TESTUTIL_H
+#define FERRY_TEST_AGENT_TESTUTIL_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* mkdtemp under $TMPDIR (or /tmp); aborts the test program on failure. */
+static inline void testutil_tmpdir(char *buf, size_t len, const char *tag)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(buf, len, "%s/ferry-%s-XXXXXX", t != NULL ? t : "/tmp", tag);
+	if (mkdtemp(buf) == NULL) {
+		perror("mkdtemp");
+		abort();
+	}
+}
+
+static inline void testutil_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		perror(path);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* rm -r of a directory tree made by a test (no symlink games: test data only). */
+static inline void testutil_rmrf(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (dir == NULL || strncmp(dir, "/tmp/", 5) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", dir);
+}
+
+#endif
