@@ -47,6 +47,8 @@ int actions_identify(struct vm_agent *a)
 	char *xml = NULL;
 	int r;
 
+	free(a->xml);
+	a->xml = NULL;
 	a->config_rc = OCF_SUCCESS;
 	memset(&a->config_why, 0, sizeof(a->config_why));
 	if (a->p.config[0] == '\0') {
@@ -103,6 +105,7 @@ static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout
 	if (r == -ETIMEDOUT) {
 		vm_log(a, LOG_ERR, "libvirt (%s) did not answer within %" PRIu64 " ms", a->p.hypervisor,
 		       timeout_ms);
+		a->abandoned = true;
 		return ACTIONS_UNREACHABLE; /* a->bg_* still belong to the worker */
 	}
 	if (r != 0) {

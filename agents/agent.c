@@ -82,6 +82,14 @@ static int agent_usage(struct vm_agent *a)
 	return OCF_SUCCESS;
 }
 
+void agent_clear(struct vm_agent *a)
+{
+	if (a->abandoned)
+		return;
+	free(a->xml);
+	memset(a, 0, sizeof(*a));
+}
+
 const char *agent_vm_label(const struct vm_agent *a)
 {
 	if (a->name[0] != '\0')

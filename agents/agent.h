@@ -49,6 +49,7 @@ struct vm_agent {
 	 * them only after the worker finished in time */
 	struct ocf_reason bg_why;
 	int bg_state; /* enum virt_state seen by monitor/stop */
+	bool abandoned; /* a worker was given up on: never free this struct */
 };
 
 /* Every log line about the VM starts with "vm NAME:". */
@@ -75,6 +76,9 @@ struct agent_action {
 /* The VM's name, else the resource's, else "?" (for log lines). */
 const char *agent_vm_label(const struct vm_agent *a);
 void agent_print_usage(FILE *out);
+/* Frees what agent_run allocated (not a itself); keeps a zeroed for reuse.
+ * Does nothing if a worker was abandoned (it may still use a). */
+void agent_clear(struct vm_agent *a);
 const struct agent_action *agent_actions(size_t *ret_n);
 const struct agent_action *agent_action_find(const char *name);
 /* Runs one action as main() would, with env instead of environ (tests).

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		return OCF_ERR_ARGS;
 	}
 	vm_log_init();
-	/* on the heap and never freed before exit: bounded workers may still use it */
+	/* on the heap: a bounded worker given up on may still use it at exit */
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		fputs("ocf-exit-reason:out of memory\n", stderr);
@@ -51,5 +51,9 @@ int main(int argc, char **argv)
 		ocf_reason_print(&a->why, stderr);
 	}
 	qb_log_fini();
+	if (!a->abandoned) {
+		agent_clear(a);
+		free(a);
+	}
 	return rc;
 }
