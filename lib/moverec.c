@@ -393,8 +393,11 @@ moverec_parse(const char *line, struct move_record *ret)
 		if (*p == '"') {
 			if (f != NULL && f->kind != FIELD_STR)
 				return -EBADMSG;
-			if (f != NULL)
+			if (f != NULL) {
+				/* a repeated key leaves no bytes of the earlier value */
+				memset(str_at(&r, f), 0, f->size);
 				p = parse_string(p, str_at(&r, f), f->size);
+			}
 			else
 				p = parse_string(p, skip, sizeof(skip)); /* unknown key: skip */
 		} else {

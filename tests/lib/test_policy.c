@@ -542,6 +542,115 @@ test_deadline_edges(void **state)
 	assert_false(p.finished);
 }
 
+/*
+ * Properties that hold for any sample sequence: random configs and samples,
+ * checked action by action.
+ *  - nothing after ABORT/FALLBACK_QUICK; at most one of those, and only at or
+ *    after the deadline;
+ *  - never ABORT/FALLBACK_QUICK once post-copy started; START_POSTCOPY at most
+ *    once and only with postcopy=after-stall, after every step above the
+ *    starting limit was used;
+ *  - SET_DOWNTIME values are steps, strictly rising, above the starting limit.
+ */
+static uint32_t
+rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void
+test_properties_random(void **state)
+{
+	uint32_t x = 0x12345678;
+	unsigned seen[_POLICY_ACT_MAX] = {0};
+
+	(void)state;
+	for (int run = 0; run < 3000; run++) {
+		struct policy_config cfg;
+		struct policy p;
+		uint64_t deadline = 1000 + rnd(&x) % 20000, elapsed = 0, iteration = 1;
+		uint32_t last_set = 0;
+		size_t steps_above = 0, sets = 0;
+		int postcopies = 0, ends = 0;
+		bool ended = false, in_postcopy = false;
+
+		policy_config_default(&cfg);
+		cfg.max_downtime_ms = 1 + rnd(&x) % 500;
+		cfg.n_downtime_steps = rnd(&x) % 6;
+		for (size_t i = 0; i < cfg.n_downtime_steps; i++)
+			cfg.downtime_steps_ms[i] =
+				(uint32_t)(i == 0 ? 1 : cfg.downtime_steps_ms[i - 1]) +
+				1 + rnd(&x) % 300;
+		for (size_t i = 0; i < cfg.n_downtime_steps; i++)
+			if (cfg.downtime_steps_ms[i] > cfg.max_downtime_ms)
+				steps_above++;
+		cfg.postcopy = (enum policy_postcopy)(rnd(&x) % _POLICY_POSTCOPY_MAX);
+		cfg.fallback = (enum policy_fallback)(rnd(&x) % _POLICY_FALLBACK_MAX);
+		cfg.stall_samples = rnd(&x) % 8;
+		policy_init(&p, &cfg, deadline);
+
+		for (int i = 0; i < 200; i++) {
+			struct policy_sample s = {0};
+			struct policy_action a;
+
+			elapsed += rnd(&x) % 400;
+			if (rnd(&x) % 3 == 0)
+				iteration += rnd(&x) % 3;
+			s.elapsed_ms = elapsed;
+			s.data_remaining_bytes = (uint64_t)(rnd(&x) % 4096) << (rnd(&x) % 24);
+			s.mem_iteration = rnd(&x) % 5 == 0 ? 0 : iteration;
+			s.mem_bps = (uint64_t)(rnd(&x) % 2048) << 20;
+			a = policy_step(&p, &s);
+			seen[a.type]++;
+
+			if (ended)
+				assert_int_equal(a.type, POLICY_ACT_NONE);
+			switch (a.type) {
+			case POLICY_ACT_NONE:
+				break;
+			case POLICY_ACT_SET_DOWNTIME:
+				assert_false(in_postcopy);
+				assert_true(a.downtime_ms > cfg.max_downtime_ms);
+				assert_true(a.downtime_ms > last_set);
+				last_set = a.downtime_ms;
+				sets++;
+				assert_true(elapsed < deadline);
+				break;
+			case POLICY_ACT_START_POSTCOPY:
+				assert_int_equal(cfg.postcopy, POLICY_POSTCOPY_AFTER_STALL);
+				assert_int_equal(sets, steps_above);
+				assert_true(elapsed < deadline);
+				in_postcopy = true;
+				postcopies++;
+				break;
+			case POLICY_ACT_ABORT:
+			case POLICY_ACT_FALLBACK_QUICK:
+				assert_false(in_postcopy);
+				assert_true(elapsed >= deadline);
+				assert_int_equal(a.type == POLICY_ACT_FALLBACK_QUICK,
+						 cfg.fallback == POLICY_FALLBACK_QUICK);
+				ended = true;
+				ends++;
+				break;
+			default:
+				fail_msg("unknown action %d", a.type);
+			}
+		}
+		assert_true(postcopies <= 1);
+		assert_true(ends <= 1);
+		/* a sequence that reached the deadline ended it, unless in post-copy */
+		if (elapsed >= deadline && !in_postcopy)
+			assert_true(ended);
+	}
+	/* the random walk must reach every rule, or it proves nothing */
+	for (int t = 0; t < _POLICY_ACT_MAX; t++)
+		if (seen[t] < 10)
+			fail_msg("action %s seen only %u times", policy_action_name(t), seen[t]);
+}
+
 static int
 is_scenario(const struct dirent *d)
 {
@@ -560,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_predict),
 		cmocka_unit_test(test_rules_direct),
+		cmocka_unit_test(test_properties_random),
 		cmocka_unit_test(test_deadline_edges),
 	};
 	struct CMUnitTest tests[sizeof(units) / sizeof(units[0]) + MAX_SCENARIOS];
