@@ -419,6 +419,7 @@ int ipcsrv_start(struct ferryd *d)
 {
 	struct ipcsrv *s;
 	struct group *g;
+	const char *name;
 	int r;
 
 	s = calloc(1, sizeof(*s));
@@ -439,7 +440,10 @@ int ipcsrv_start(struct ferryd *d)
 		       d->cfg.ipc_group);
 	}
 	d->ipc = s;
-	s->svc = qb_ipcs_create(FERRY_IPC_SERVICE, 0, QB_IPC_NATIVE, &ipcsrv_handlers);
+	name = getenv(FERRY_IPC_SERVICE_ENV);
+	if (name == NULL || name[0] == '\0')
+		name = FERRY_IPC_SERVICE;
+	s->svc = qb_ipcs_create(name, 0, QB_IPC_NATIVE, &ipcsrv_handlers);
 	if (s->svc == NULL) {
 		r = -errno != 0 ? -errno : -ENOMEM;
 		goto fail;
@@ -450,8 +454,7 @@ int ipcsrv_start(struct ferryd *d)
 	r = qb_ipcs_run(s->svc);
 	if (r < 0)
 		goto fail;
-	qb_log(LOG_INFO, "ipc: serving %s (at most %u clients, %u-byte messages)",
-	       FERRY_IPC_SERVICE, d->cfg.ipc_max_clients, FERRY_IPC_MAX_MSG_BYTES);
+	qb_log(LOG_INFO, "ipc: serving %s (at most %u clients, %u-byte messages)", name, d->cfg.ipc_max_clients, FERRY_IPC_MAX_MSG_BYTES);
 	return 0;
 fail:
 	ipcsrv_stop(d);

@@ -37,6 +37,14 @@
 #include "ledger.h"
 #include "ledgermsg.h"
 
+/* status and virtwatch use the ledger's state values as FERRY_VM_* */
+_Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
+		       (int)LEDGER_VM_RUNNING == (int)FERRY_VM_RUNNING &&
+		       (int)LEDGER_VM_MIGRATING == (int)FERRY_VM_MIGRATING &&
+		       (int)LEDGER_VM_SAVED == (int)FERRY_VM_SAVED &&
+		       (int)_LEDGER_VM_STATE_MAX == (int)_FERRY_VM_STATE_MAX,
+	       "ledger and IPC VM states agree");
+
 #define LEDGERGLUE_MAX_PENDING 64
 #define LEDGERGLUE_REQ_TIMEOUT_MS 15000u
 #define LEDGERGLUE_TICK_MS 1000u

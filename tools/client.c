@@ -52,13 +52,16 @@ const char *ferryclient_state_name(uint32_t state)
 int ferryclient_connect(struct ferryclient **ret)
 {
 	struct ferryclient *c;
+	const char *name = getenv(FERRY_IPC_SERVICE_ENV);
 	int r;
 
+	if (name == NULL || name[0] == '\0')
+		name = FERRY_IPC_SERVICE;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
 	errno = 0;
-	c->conn = qb_ipcc_connect(FERRY_IPC_SERVICE, FERRY_IPC_MAX_MSG_BYTES);
+	c->conn = qb_ipcc_connect(name, FERRY_IPC_MAX_MSG_BYTES);
 	if (c->conn == NULL) {
 		r = errno != 0 ? -errno : -ECONNREFUSED;
 		free(c);
@@ -137,6 +140,8 @@ int ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp
 		     size_t *ret_len)
 {
 	struct ferry_ipc_req_hdr *h = req;
+	int32_t type;
+	uint32_t seq;
 	ssize_t n;
 	int r;
 
@@ -147,13 +152,15 @@ int ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp
 	h->version = FERRY_IPC_VERSION;
 	h->flags = 0;
 	h->seq = ++c->seq;
+	type = h->qb.id; /* rsp may be the same buffer as req */
+	seq = h->seq;
 	n = qb_ipcc_send(c->conn, req, req_len);
 	if (n < 0)
 		return (int)n;
 	n = qb_ipcc_recv(c->conn, rsp, rsp_max, FERRYCLIENT_TIMEOUT_MS);
 	if (n < 0)
 		return n == -EAGAIN ? -ETIMEDOUT : (int)n;
-	r = ferryclient_check_rsp(rsp, (size_t)n, h->qb.id, h->seq);
+	r = ferryclient_check_rsp(rsp, (size_t)n, type, seq);
 	if (r < 0)
 		return r;
 	if (ret_len != NULL)

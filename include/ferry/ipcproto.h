@@ -34,6 +34,8 @@
 #include <qb/qbipc_common.h>
 
 #define FERRY_IPC_SERVICE "ferryd"
+/* Tests only: both sides use this service name instead when it is set. */
+#define FERRY_IPC_SERVICE_ENV "FERRY_IPC_SERVICE"
 #define FERRY_IPC_VERSION 1
 
 /* Hard limits: the largest request the server reads, the largest message

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_ipclive - the IPC server and the client library over real libqb IPC,
+ * in one process (server on a qb loop in the main thread, client in a
+ * thread): deferred ownership answers, views, malformed requests answered
+ * with an error, the client limit.  Uses a private service name. */
+#include "config.c"
+#include "ipcsrv.c"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+
+static struct ferryd d;
+static atomic_bool client_done;
+static uint64_t parked_token;
+static struct ferry_ipc_vm_req parked_req;
+static qb_loop_timer_handle reply_timer;
+static int expect_calls;
+
+/* ledgerglue stand-in: answers an ownership request 20 ms later, from the
+ * loop, like a decision coming back from CPG. */
+static void answer_later(void *data)
+{
+	struct ferry_ipc_vm_rsp rsp;
+
+	(void)data;
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.verdict = strcmp(parked_req.vm, "taken") == 0 ? FERRY_VERDICT_OWNED
+							 : FERRY_VERDICT_GRANTED;
+	rsp.owner_nodeid = 2;
+	rsp.generation = parked_req.generation + 1;
+	snprintf(rsp.reason, sizeof(rsp.reason), "%s %s", parked_req.vm, parked_req.rsc);
+	assert_int_equal(ipcsrv_reply(&d, parked_token, &rsp, sizeof(rsp)), 0);
+	assert_int_equal(ipcsrv_reply(&d, parked_token, &rsp, sizeof(rsp)), -ENOENT);
+}
+
+void ledgerglue_request(struct ferryd *dd, uint64_t token, const struct ferry_ipc_vm_req *req)
+{
+	parked_token = token;
+	parked_req = *req;
+	qb_loop_timer_add(dd->loop, QB_LOOP_MED, 20 * QB_TIME_NS_IN_MSEC, NULL, answer_later,
+			  &reply_timer);
+}
+void ledgerglue_record_move(struct ferryd *dd, uint64_t token, const struct ferry_ipc_move *m)
+{
+	struct ferry_ipc_vm_rsp rsp;
+
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.verdict = strcmp(m->result, "ok") == 0 ? FERRY_VERDICT_GRANTED : FERRY_VERDICT_REFUSED;
+	ipcsrv_reply(dd, token, &rsp, sizeof(rsp));
+}
+ssize_t ledgerglue_status(struct ferryd *dd, void *buf, size_t len)
+{
+	struct ferry_ipc_status_rsp *s = buf;
+	struct ferry_ipc_vm_info *v = (void *)(s + 1);
+
+	(void)dd;
+	assert_true(len >= sizeof(*s) + sizeof(*v));
+	memset(buf, 0, sizeof(*s) + sizeof(*v));
+	s->local_nodeid = 1;
+	s->quorate = 1;
+	s->n_nodes = 1;
+	s->nodes[0].nodeid = 1;
+	snprintf(s->nodes[0].name, sizeof(s->nodes[0].name), "node1");
+	s->n_vms = 1;
+	snprintf(v->vm, sizeof(v->vm), "web1");
+	v->state = FERRY_VM_RUNNING;
+	v->generation = 3;
+	return (ssize_t)(sizeof(*s) + sizeof(*v));
+}
+ssize_t ledgerglue_dump(struct ferryd *dd, void *buf, size_t len)
+{
+	struct ferry_ipc_dump_rsp *r = buf;
+
+	(void)dd, (void)len;
+	memset(r, 0, sizeof(*r));
+	r->blob_len = 5;
+	memcpy(r + 1, "hello", 5);
+	return (ssize_t)(sizeof(*r) + 5);
+}
+ssize_t ledgerglue_history(struct ferryd *dd, const struct ferry_ipc_history_req *req, void *buf,
+			   size_t len)
+{
+	(void)dd, (void)req, (void)buf, (void)len;
+	return -EIO;
+}
+void virtwatch_expect_stop(struct ferryd *dd, const char *uuid, uint32_t timeout_ms)
+{
+	(void)dd;
+	assert_string_equal(uuid, "u-1");
+	assert_int_equal(timeout_ms, dd->cfg.expect_stop_max_ms); /* 0 = the maximum */
+	expect_calls++;
+}
+
+static int client_result = -1;
+static char client_error[256];
+
+#define CHECK(cond)                                                                               \
+	do {                                                                                      \
+		if (!(cond)) {                                                                    \
+			snprintf(client_error, sizeof(client_error), "%s:%d: %s", __FILE__,       \
+				 __LINE__, #cond);                                                \
+			goto out;                                                                 \
+		}                                                                                 \
+	} while (0)
+
+static void *client_thread(void *arg)
+{
+	struct ferryclient *c = NULL, *c2 = NULL;
+	struct ferry_ipc_vm_rsp rsp;
+	struct ferry_ipc_status_rsp *st = NULL;
+	struct ferry_ipc_dump_rsp *du = NULL;
+	struct ferry_ipc_history_rsp *hi = NULL;
+	struct ferry_ipc_empty_req bad;
+	struct ferry_ipc_move mv;
+	unsigned char buf[512];
+	size_t len = 0;
+
+	(void)arg;
+	CHECK(ferryclient_connect(&c) == 0);
+	/* a deferred ownership answer */
+	CHECK(ferryclient_acquire(c, "web1", "u-1", "rsc-web1", FERRY_ACQUIRE_RESTORE, 41, &rsp) == 0);
+	CHECK(rsp.verdict == FERRY_VERDICT_GRANTED);
+	CHECK(rsp.generation == 42);
+	CHECK(strcmp(rsp.reason, "web1 rsc-web1") == 0);
+	CHECK(ferryclient_migrate_begin(c, "taken", "u-2", "node2", FERRY_MIGRATE_LIVE, &rsp) == 0);
+	CHECK(rsp.verdict == FERRY_VERDICT_OWNED);
+	CHECK(strcmp(parked_req.peer, "node2") == 0);
+	/* local request answered at once */
+	CHECK(ferryclient_expect_stop(c, "web1", "u-1", 0) == 0);
+	/* views */
+	CHECK(ferryclient_status(c, &st, &len) == 0);
+	CHECK(st->n_vms == 1);
+	CHECK(strcmp(((struct ferry_ipc_vm_info *)(st + 1))->vm, "web1") == 0);
+	CHECK(ferryclient_dump(c, &du, &len) == 0);
+	CHECK(du->blob_len == 5 && memcmp(du + 1, "hello", 5) == 0);
+	CHECK(ferryclient_history(c, NULL, 0, &hi, &len) == -EIO); /* the server's error */
+	/* a move record */
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.result, sizeof(mv.result), "ok");
+	CHECK(ferryclient_record_move(c, &mv) == 0);
+	/* malformed: a STATUS of the wrong size is answered -EBADMSG, the
+	 * connection stays usable */
+	memset(buf, 0, sizeof(buf));
+	((struct ferry_ipc_req_hdr *)buf)->qb.id = FERRY_IPC_STATUS;
+	CHECK(ferryclient_call(c, buf, sizeof(bad) + 8, buf, sizeof(buf), &len) == -EBADMSG);
+	memset(buf, 0, sizeof(buf));
+	((struct ferry_ipc_req_hdr *)buf)->qb.id = 77;
+	CHECK(ferryclient_call(c, buf, sizeof(bad), buf, sizeof(buf), &len) == -EOPNOTSUPP);
+	CHECK(ferryclient_release(c, "web1", "u-1", &rsp) == 0);
+	/* the client limit (ipc_max_clients = 1) */
+	CHECK(ferryclient_connect(&c2) < 0);
+	client_result = 0;
+out:
+	free(st);
+	free(du);
+	free(hi);
+	ferryclient_free(c2);
+	ferryclient_free(c);
+	atomic_store(&client_done, true);
+	return NULL;
+}
+
+static qb_loop_timer_handle watch_timer;
+
+static void watch_client(void *data)
+{
+	(void)data;
+	if (atomic_load(&client_done)) {
+		qb_loop_stop(d.loop);
+		return;
+	}
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, watch_client,
+			  &watch_timer);
+}
+
+static void test_live(void **state)
+{
+	char name[64];
+	pthread_t t;
+
+	(void)state;
+	snprintf(name, sizeof(name), "ferry-test-%ld", (long)getpid());
+	setenv(FERRY_IPC_SERVICE_ENV, name, 1);
+	memset(&d, 0, sizeof(d));
+	config_defaults(&d.cfg);
+	d.cfg.ipc_max_clients = 1;
+	d.loop = qb_loop_create();
+	assert_non_null(d.loop);
+	assert_int_equal(ipcsrv_start(&d), 0);
+	assert_int_equal(pthread_create(&t, NULL, client_thread, NULL), 0);
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, watch_client,
+			  &watch_timer);
+	qb_loop_run(d.loop);
+	pthread_join(t, NULL);
+	if (client_result != 0)
+		fail_msg("client: %s", client_error);
+	assert_int_equal(expect_calls, 1);
+	ipcsrv_stop(&d);
+	qb_loop_destroy(d.loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live),
+	};
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (the IPC server admits root or haclient only)\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
