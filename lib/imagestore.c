@@ -568,6 +568,24 @@ image_gen_for_name(const struct imagestore *s, uint64_t current)
 	return current;
 }
 
+/*
+ * Generation for a store that has no NAME.gen yet: 0, unless an image is
+ * already there.  A normal store never has an image without NAME.gen (the
+ * save that made it opened the store first), so such an image has an unknown
+ * history: start one generation past it, so it is judged stale, not valid.
+ */
+static uint64_t
+first_generation(const struct imagestore *s)
+{
+	char image[NAME_MAX + 1];
+	struct image_meta m;
+
+	if (file_name(s, ".save", image, sizeof(image)) >= 0 && exists(s, image) &&
+	    meta_read(s, &m) == 0 && m.generation < UINT64_MAX)
+		return m.generation + 1;
+	return 0;
+}
+
 /* ---- public ---- */
 
 int
@@ -611,7 +629,7 @@ imagestore_open(const char *save_dir, const char *vm_name, const char *vm_uuid,
 
 	r = gen_read(s, &gen);
 	if (r == -ENOENT)
-		r = gen_write(s, 0);
+		r = gen_write(s, first_generation(s));
 	if (r < 0)
 		goto fail;
 

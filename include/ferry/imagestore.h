@@ -96,7 +96,9 @@ enum image_verdict imagerules_judge(const char *vm_uuid, uint64_t current_genera
 
 struct imagestore;
 
-/* Opens (creating NAME.gen at generation 0 if absent) the store of one VM.
+/* Opens (creating NAME.gen at generation 0 if absent; one past the image's
+ * generation if an image is already there without NAME.gen, so that an image
+ * of unknown history is judged stale) the store of one VM.
  * -ENOENT save_dir missing, -EACCES not writable, -EUCLEAN NAME.gen names
  * another UUID, -EBADMSG NAME.gen unparsable, -EINVAL bad name or UUID
  * (name: 1..200 bytes, no '/', not starting with '.'; UUID: canonical

@@ -565,6 +565,27 @@ test_generation_ahead_refused(void **state)
 	assert_int_equal(count_files(f, VM ".save.corrupt.2.", ".meta"), 1);
 }
 
+/* NAME.gen lost while an image is there: the image's history is unknown,
+ * so the new NAME.gen starts past it and the image is stale. */
+static void
+test_lost_gen_file_makes_image_stale(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(imagestore_cold_boot(f->s, NULL), 0);
+	assert_int_equal(imagestore_cold_boot(f->s, NULL), 0);
+	save_image(f, 5000); /* generation 2 */
+	f->s = imagestore_free(f->s);
+	path_in(f, VM ".gen", p, sizeof(p));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(imagestore_open(f->dir, VM, UUID, &f->s), 0);
+	assert_int_equal(generation(f), 3);
+	assert_int_equal(check(f, NULL), IMAGE_STALE);
+	assert_int_equal(count_files(f, VM ".save.stale.2.", ".meta"), 1);
+	assert_int_equal(count_images(f), 1);
+}
+
 static void
 test_save_abort_leaves_nothing(void **state)
 {
@@ -711,6 +732,7 @@ main(void)
 		T(test_wrong_uuid_in_sidecar),
 		T(test_gen_file_guards),
 		T(test_generation_ahead_refused),
+		T(test_lost_gen_file_makes_image_stale),
 		T(test_save_abort_leaves_nothing),
 		T(test_leftover_part_is_not_an_image),
 		T(test_save_over_image_moves_it_aside),
