@@ -397,9 +397,9 @@ moverec_parse(const char *line, struct move_record *ret)
 				/* a repeated key leaves no bytes of the earlier value */
 				memset(str_at(&r, f), 0, f->size);
 				p = parse_string(p, str_at(&r, f), f->size);
-			}
-			else
+			} else {
 				p = parse_string(p, skip, sizeof(skip)); /* unknown key: skip */
+			}
 		} else {
 			int64_t v;
 
