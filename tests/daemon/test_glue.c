@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_glue - ledgerglue.c with the real ledger (libledger.a) and real
+ * persistence, N ferryd contexts in one process over a simulated CPG that
+ * delivers in one total order.  The adapters around the glue (CPG send,
+ * IPC reply, libvirt, fencer) are stubs that record what they were asked. */
+#include "config.c"
+#include "persist.c"
+#include "ledgerglue.c"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#define N 3
+
+struct node {
+	struct ferryd d;
+	bool up;
+	char dir[64];
+	struct ferry_ipc_vm_rsp answer;
+	uint64_t answered_token;
+	int scans;
+};
+
+static struct node nodes[N + 1]; /* index = node id, 0 unused */
+static qb_loop_t *loop;
+
+struct wire {
+	uint32_t from;
+	size_t len;
+	unsigned char *data;
+	uint64_t view; /* the configuration it was sent in */
+	struct wire *next;
+};
+static struct wire *head, **tail = &head;
+static uint64_t view_id; /* bumps on every configuration change */
+static int fenced_node;      /* fencehist stub: this node was fenced ... */
+static int64_t fenced_at_s;  /* ... at this time */
+
+static struct node *of(struct ferryd *d)
+{
+	return (struct node *)d; /* d is the first member */
+}
+
+/* ---- stubs of the neighbouring adapters ---------------------------------- */
+
+int cluster_send(struct ferryd *d, const void *msg, size_t len)
+{
+	struct wire *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->from = d->cluster.local_nodeid;
+	w->len = len;
+	w->data = malloc(len);
+	memcpy(w->data, msg, len);
+	w->view = view_id;
+	*tail = w;
+	tail = &w->next;
+	return 0;
+}
+bool cluster_is_member(const struct ferryd *d, uint32_t nodeid)
+{
+	for (size_t i = 0; i < d->cluster.n_members; i++)
+		if (d->cluster.members[i].nodeid == nodeid)
+			return true;
+	return false;
+}
+const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid)
+{
+	static const char *const names[] = {"?", "node1", "node2", "node3"};
+
+	(void)d;
+	return nodeid <= N ? names[nodeid] : NULL;
+}
+int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret)
+{
+	(void)d;
+	if (strncmp(name, "node", 4) != 0 || name[4] < '1' || name[4] > '0' + N || name[5] != '\0')
+		return -ENOENT;
+	*ret = (uint32_t)(name[4] - '0');
+	return 0;
+}
+int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
+{
+	assert_int_equal(len, sizeof(struct ferry_ipc_vm_rsp));
+	memcpy(&of(d)->answer, rsp, len);
+	of(d)->answered_token = token;
+	return 0;
+}
+void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+{
+	(void)d, (void)uuid, (void)rsc;
+}
+void virtwatch_scan(struct ferryd *d)
+{
+	of(d)->scans++;
+}
+int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since, int64_t *ret)
+{
+	(void)d, (void)since;
+	if (fenced_node == 0 || strcmp(node, cluster_node_name(d, (uint32_t)fenced_node)) != 0)
+		return 0;
+	*ret = fenced_at_s;
+	return 1;
+}
+
+/* ---- the simulated cluster ------------------------------------------------- */
+
+/* CPG: every message goes to the members of the configuration it was sent
+ * in, in one order; messages of an older configuration are dropped (virtual
+ * synchrony would have delivered them before the change). */
+static void deliver_all(void)
+{
+	struct wire *w;
+	uint32_t i;
+
+	while (head != NULL) {
+		w = head;
+		head = w->next;
+		if (head == NULL)
+			tail = &head;
+		if (w->view == view_id) {
+			for (i = 1; i <= N; i++)
+				if (nodes[i].up && cluster_is_member(&nodes[i].d, w->from) &&
+				    cluster_is_member(&nodes[w->from].d, i))
+					ledgerglue_deliver(&nodes[i].d, w->from, 0, w->data, w->len);
+		}
+		free(w->data);
+		free(w);
+	}
+}
+
+/* A new configuration: `members` (bitmask of node ids) see each other. */
+static void confchg(unsigned members, uint64_t ring, bool quorate)
+{
+	uint32_t i, j;
+
+	view_id++;
+	for (i = 1; i <= N; i++) {
+		struct ferryd *d = &nodes[i].d;
+
+		if (!(members & (1u << i)) || !nodes[i].up)
+			continue;
+		d->cluster.n_members = 0;
+		for (j = 1; j <= N; j++)
+			if ((members & (1u << j)) && nodes[j].up)
+				d->cluster.members[d->cluster.n_members++].nodeid = j;
+		d->cluster.ring_seq = ring;
+		d->cluster.quorate = quorate;
+		d->cluster.membership_known = true;
+		ledgerglue_confchg(d);
+	}
+	deliver_all();
+}
+
+static void node_start(uint32_t i)
+{
+	struct ferryd *d = &nodes[i].d;
+
+	memset(d, 0, sizeof(*d));
+	config_defaults(&d->cfg);
+	memcpy(d->cfg.state_dir, nodes[i].dir, sizeof(nodes[i].dir));
+	d->loop = loop;
+	d->cluster.local_nodeid = i;
+	assert_int_equal(persist_history_init(&d->history, 10), 0);
+	assert_int_equal(ledgerglue_start(d), 0);
+	nodes[i].up = true;
+}
+
+static void node_stop(uint32_t i)
+{
+	ledgerglue_stop(&nodes[i].d);
+	persist_history_done(&nodes[i].d.history);
+	nodes[i].up = false;
+}
+
+static uint64_t next_token = 100;
+
+static uint64_t request(uint32_t i, int32_t type, const char *vm, const char *uuid,
+			const char *peer, uint32_t mode)
+{
+	struct ferry_ipc_vm_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.qb.id = type;
+	snprintf(r.vm, sizeof(r.vm), "%s", vm);
+	snprintf(r.uuid, sizeof(r.uuid), "%s", uuid);
+	if (peer != NULL)
+		snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	r.mode = mode;
+	nodes[i].answered_token = 0;
+	ledgerglue_request(&nodes[i].d, ++next_token, &r);
+	return next_token;
+}
+
+static uint32_t ask(uint32_t i, int32_t type, const char *vm, const char *uuid,
+		    const char *peer)
+{
+	uint64_t t = request(i, type, vm, uuid, peer, 0);
+
+	deliver_all();
+	assert_int_equal(nodes[i].answered_token, t);
+	return nodes[i].answer.verdict;
+}
+
+#define U1 "11111111-1111-1111-1111-111111111111"
+#define U2 "22222222-2222-2222-2222-222222222222"
+
+static int setup(void **state)
+{
+	uint32_t i;
+
+	(void)state;
+	if (loop == NULL)
+		loop = qb_loop_create();
+	view_id = 0;
+	fenced_node = 0;
+	for (i = 1; i <= N; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		snprintf(nodes[i].dir, sizeof(nodes[i].dir), "/tmp/ferry-glue-XXXXXX");
+		assert_non_null(mkdtemp(nodes[i].dir));
+		node_start(i);
+	}
+	confchg(0xe, 10, true); /* nodes 1, 2, 3 */
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	uint32_t i;
+
+	(void)state;
+	for (i = 1; i <= N; i++) {
+		if (nodes[i].up)
+			node_stop(i);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nodes[i].dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_sync_and_acquire(void **state)
+{
+	uint32_t owner = 0, st = 0, peer = 0, i;
+
+	(void)state;
+	for (i = 1; i <= N; i++) {
+		assert_true(ledger_is_synced(nodes[i].d.glue->l));
+		assert_true(ledger_is_quorate(nodes[i].d.glue->l));
+		assert_int_equal(nodes[i].scans, 1); /* foreign-VM scan once synced */
+	}
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	assert_int_equal(nodes[1].answer.owner_nodeid, 1);
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
+	assert_non_null(strstr(nodes[2].answer.reason, "node1"));
+	for (i = 1; i <= N; i++) {
+		assert_int_equal(ledgerglue_vm_lookup(&nodes[i].d, U1, &owner, &st, &peer), 0);
+		assert_int_equal(owner, 1);
+		assert_int_equal(st, FERRY_VM_RUNNING);
+	}
+	assert_int_equal(ledgerglue_vm_lookup(&nodes[1].d, U2, &owner, &st, &peer), -ENOENT);
+}
+
+static void test_race(void **state)
+{
+	uint64_t t1, t2;
+
+	(void)state;
+	t1 = request(2, FERRY_IPC_ACQUIRE, "db1", U2, NULL, 0);
+	t2 = request(3, FERRY_IPC_ACQUIRE, "db1", U2, NULL, 0);
+	deliver_all();
+	assert_int_equal(nodes[2].answered_token, t1);
+	assert_int_equal(nodes[3].answered_token, t2);
+	/* the first in agreed order wins, the other learns who */
+	assert_int_equal(nodes[2].answer.verdict, FERRY_VERDICT_GRANTED);
+	assert_int_equal(nodes[3].answer.verdict, FERRY_VERDICT_OWNED);
+	assert_int_equal(nodes[3].answer.owner_nodeid, 2);
+}
+
+static void test_migrate(void **state)
+{
+	uint32_t owner = 0, st = 0, peer = 0;
+
+	(void)state;
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node9"), FERRY_VERDICT_REFUSED);
+	assert_non_null(strstr(nodes[1].answer.reason, "unknown target node"));
+	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node3"), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ledgerglue_vm_lookup(&nodes[3].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(st, FERRY_VM_MIGRATING);
+	assert_int_equal(peer, 3);
+	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_COMMIT, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ledgerglue_vm_lookup(&nodes[2].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(owner, 3);
+	assert_int_equal(st, FERRY_VM_RUNNING);
+	/* only the owner releases */
+	assert_int_equal(ask(1, FERRY_IPC_RELEASE, "web1", U1, NULL), FERRY_VERDICT_BAD_STATE);
+	assert_int_equal(ask(3, FERRY_IPC_RELEASE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+}
+
+static void test_orphan_then_fenced(void **state)
+{
+	uint32_t owner = 0, st = 0, peer = 0;
+
+	(void)state;
+	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	/* node 3 is cut off: 1 and 2 keep quorum */
+	nodes[3].up = false;
+	confchg(0x6, 11, true);
+	assert_true(ledger_is_synced(nodes[1].d.glue->l));
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_ORPHANED);
+	/* fence history says nothing yet: no confirmation sent */
+	ledgerglue_fence_poll(&nodes[1].d);
+	deliver_all();
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_ORPHANED);
+	/* node 2 is not the lowest member: it never asks the fencer */
+	fenced_node = 3;
+	fenced_at_s = time(NULL) + 5;
+	ledgerglue_fence_poll(&nodes[2].d);
+	assert_null(head);
+	ledgerglue_fence_poll(&nodes[1].d);
+	assert_non_null(head);
+	deliver_all();
+	ledgerglue_fence_poll(&nodes[1].d); /* the same fence is sent once */
+	assert_null(head);
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ledgerglue_vm_lookup(&nodes[1].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(owner, 2);
+}
+
+static void test_force_release_by_name(void **state)
+{
+	(void)state;
+	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	nodes[3].up = false;
+	confchg(0x6, 11, true);
+	assert_int_equal(ask(1, FERRY_IPC_FORCE_RELEASE, "nope", "", NULL), FERRY_VERDICT_REFUSED);
+	assert_int_equal(ask(1, FERRY_IPC_FORCE_RELEASE, "web1", "", NULL), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+}
+
+static void test_minority_refuses(void **state)
+{
+	(void)state;
+	nodes[2].up = false;
+	nodes[3].up = false;
+	confchg(0x2, 11, false);
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_NO_QUORUM);
+}
+
+static void test_persist_restart(void **state)
+{
+	uint32_t owner = 0, st = 0, peer = 0;
+	struct ferry_ipc_move m;
+
+	(void)state;
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.vm, sizeof(m.vm), "web1");
+	snprintf(m.uuid, sizeof(m.uuid), U1);
+	snprintf(m.from, sizeof(m.from), "node1");
+	snprintf(m.to, sizeof(m.to), "node2");
+	snprintf(m.mode, sizeof(m.mode), "live");
+	snprintf(m.result, sizeof(m.result), "ok");
+	m.downtime_ms = 57;
+	ledgerglue_record_move(&nodes[2].d, 1, &m);
+	assert_int_equal(nodes[2].answer.verdict, FERRY_VERDICT_GRANTED);
+	deliver_all();
+	assert_int_equal(nodes[3].d.history.n, 1); /* replicated */
+	assert_string_equal(nodes[3].d.history.moves[0].to, "node2");
+	/* whole-cluster restart: every node comes back from its files */
+	for (uint32_t i = 1; i <= N; i++)
+		node_stop(i);
+	for (uint32_t i = 1; i <= N; i++) {
+		node_start(i);
+		assert_int_equal(nodes[i].d.history.n, 1);
+		assert_int_equal(ledgerglue_vm_lookup(&nodes[i].d, U1, &owner, &st, &peer), 0);
+		assert_int_equal(owner, 2);
+	}
+	confchg(0xe, 20, true);
+	assert_true(ledger_is_quorate(nodes[1].d.glue->l));
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
+}
+
+/* kill -9 ferryd on node 3 and restart it while corosync keeps running: a
+ * CPG configuration change without a new totem ring. */
+static void test_process_restart_same_ring(void **state)
+{
+	(void)state;
+	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	node_stop(3);
+	confchg(0x6, 10, true); /* same ring 10 */
+	node_start(3);
+	confchg(0xe, 10, true);
+	if (!ledger_is_synced(nodes[1].d.glue->l) || !ledger_is_synced(nodes[3].d.glue->l))
+		skip(); /* needs ledger_confchg to accept an equal ring (see report) */
+	assert_int_equal(ask(3, FERRY_IPC_RELEASE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+}
+
+static void test_status_views(void **state)
+{
+	unsigned char buf[8192];
+	struct ferry_ipc_status_rsp *s = (void *)buf;
+	struct ferry_ipc_dump_rsp *du = (void *)buf;
+	struct ferry_ipc_vm_info *v = (void *)(s + 1);
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	nodes[1].d.cluster.n_names = 0;
+	n = ledgerglue_status(&nodes[2].d, buf, sizeof(buf));
+	assert_int_equal(n, sizeof(*s) + sizeof(*v));
+	assert_int_equal(s->n_vms, 1);
+	assert_int_equal(s->quorate, 1);
+	assert_int_equal(s->n_nodes, 3);
+	assert_string_equal(v->vm, "web1");
+	assert_int_equal(v->owner_nodeid, 1);
+	assert_int_equal(ledgerglue_status(&nodes[2].d, buf, sizeof(*s) + 10), sizeof(*s));
+	assert_int_equal(s->truncated, 1);
+	n = ledgerglue_dump(&nodes[3].d, buf, sizeof(buf));
+	assert_true(n > (ssize_t)sizeof(*du));
+	assert_int_equal(du->n_vms, 1);
+	assert_non_null(memmem(du + 1, du->blob_len, U1, strlen(U1)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sync_and_acquire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphan_then_fenced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_force_release_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
