@@ -501,21 +501,21 @@ exists(const struct imagestore *s, const char *name)
 }
 
 /*
- * NAME.save (and its sidecar) -> NAME.save.<why>.<gen>.<unix_s>[.<n>](.meta).
- * -ENOENT if there is no image.  *ret_path (s->path) names the image aside.
+ * NAME<from> (and, with_meta, NAME.save.meta) ->
+ * NAME.save.<why>.<gen>.<unix_s>[.<n>] (and the same + ".meta"); an existing
+ * name is never overwritten.  -ENOENT if NAME<from> does not exist.
+ * *ret_path (s->path) names the file aside.
  */
 static int
-move_aside(struct imagestore *s, enum image_verdict why, uint64_t gen, const char **ret_path)
+move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t gen,
+	      bool with_meta, const char **ret_path)
 {
 	char image[NAME_MAX + 1], meta[NAME_MAX + 1];
 	char aside[NAME_MAX + 1], aside_meta[NAME_MAX + 1];
-	const char *why_name = image_verdict_name(why);
 	long long now = (long long)time(NULL);
 	int r;
 
-	if (why_name == NULL || why == IMAGE_NONE || why == IMAGE_VALID)
-		return -EINVAL;
-	r = file_name(s, ".save", image, sizeof(image));
+	r = file_name(s, from, image, sizeof(image));
 	if (r < 0)
 		return r;
 	r = file_name(s, ".save.meta", meta, sizeof(meta));
@@ -524,11 +524,11 @@ move_aside(struct imagestore *s, enum image_verdict why, uint64_t gen, const cha
 
 	for (int i = 0; i < ASIDE_TRIES; i++) {
 		if (i == 0)
-			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld", s->name, why_name,
+			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld", s->name, why,
 				(unsigned long long)gen, now);
 		else
-			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld.%d", s->name,
-				why_name, (unsigned long long)gen, now, i);
+			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld.%d", s->name, why,
+				(unsigned long long)gen, now, i);
 		if (r < 0)
 			return r;
 		r = fmt(aside_meta, sizeof(aside_meta), "%s.meta", aside);
@@ -546,15 +546,28 @@ move_aside(struct imagestore *s, enum image_verdict why, uint64_t gen, const cha
 	if (r < 0)
 		return -EEXIST;
 
-	r = rename_noreplace(s->dir_fd, meta, aside_meta);
-	if (r < 0 && r != -ENOENT)
-		return r;
+	if (with_meta) {
+		r = rename_noreplace(s->dir_fd, meta, aside_meta);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
 	r = fsync_dir(s);
 	if (r < 0)
 		return r;
 	if (ret_path != NULL)
 		*ret_path = hand_out(s, aside);
 	return 0;
+}
+
+/* The image and its sidecar, named after the verdict. */
+static int
+move_aside(struct imagestore *s, enum image_verdict why, uint64_t gen, const char **ret_path)
+{
+	const char *why_name = image_verdict_name(why);
+
+	if (why_name == NULL || why == IMAGE_NONE || why == IMAGE_VALID)
+		return -EINVAL;
+	return move_aside_as(s, ".save", why_name, gen, true, ret_path);
 }
 
 /* Generation to put in an aside name: the image's own if known. */
@@ -702,9 +715,12 @@ imagestore_save_begin(struct imagestore *s, const char **ret_path, uint64_t *ret
 	r = file_name(s, ".save.part", part, sizeof(part));
 	if (r < 0)
 		return r;
-	/* left by a save that died: never an image, never restored */
-	if (unlinkat(s->dir_fd, part, 0) < 0 && errno != ENOENT)
-		return -errno;
+	/* Left by an earlier save: never restored, but it may be a complete
+	 * image whose commit failed (the only copy of a stopped guest), so it
+	 * is moved aside as NAME.save.partial.<gen>.<unix_s>, not deleted. */
+	r = move_aside_as(s, ".save.part", "partial", gen, false, NULL);
+	if (r < 0 && r != -ENOENT)
+		return r;
 	s->saving = true;
 	s->save_generation = gen;
 	*ret_path = hand_out(s, part);
@@ -894,20 +910,26 @@ imagestore_restore_consume(struct imagestore *s)
 	if (!imagestore_has_image(s))
 		return -ENOENT;
 
-	/* three independent guards, any one of which refuses a second restore:
-	 * the consumed flag, the image's name, the generation */
+	/*
+	 * Three guards, any one of which refuses a second restore: the
+	 * generation, the consumed flag, the image's name.  The generation
+	 * goes first, in one atomic step: if it fails nothing has changed and
+	 * the image is still valid (the caller may destroy the paused copy and
+	 * try again); once it is done the image is stale for good, and the
+	 * other two steps only make that plain to a reader of the directory
+	 * (restore_check would move it aside as stale otherwise).
+	 */
+	r = gen_write(s, gen + 1);
+	if (r < 0)
+		return r;
 	image_gen = gen;
 	if (meta_read(s, &m) == 0) {
 		image_gen = m.generation;
 		m.consumed = true;
-		r = meta_write(s, &m);
-		if (r < 0)
-			return r;
+		(void)meta_write(s, &m);
 	}
-	r = move_aside(s, IMAGE_CONSUMED, image_gen, NULL);
-	if (r < 0)
-		return r;
-	return gen_write(s, gen + 1);
+	(void)move_aside(s, IMAGE_CONSUMED, image_gen, NULL);
+	return 0;
 }
 
 bool

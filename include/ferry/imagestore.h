@@ -115,7 +115,10 @@ int imagestore_cold_boot(struct imagestore *s, uint64_t *ret_gen);
 
 /* Save: begin gives the path libvirt must write (NAME.save.part) and the
  * generation to embed; commit fsyncs it, writes the sidecar and renames it to
- * NAME.save (fsyncing the directory); abort unlinks the partial file. */
+ * NAME.save (fsyncing the directory); abort unlinks the partial file.
+ * A NAME.save.part left by an earlier save (e.g. a failed commit) is moved
+ * aside by begin as NAME.save.partial.<gen>.<unix_s>, never deleted; an
+ * image already at NAME.save is moved aside as stale by commit. */
 int imagestore_save_begin(struct imagestore *s, const char **ret_path, uint64_t *ret_gen);
 int imagestore_save_commit(struct imagestore *s);
 int imagestore_save_abort(struct imagestore *s);
@@ -132,7 +135,9 @@ int imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdi
 int imagestore_reject(struct imagestore *s, enum image_verdict verdict, const char **ret_aside);
 
 /* The image was restored into a paused domain: mark it consumed (rename +
- * fsync) and bump the generation.  Call before resuming the guest. */
+ * fsync) and bump the generation.  Call before resuming the guest.
+ * The generation is bumped first: on failure nothing changed and the image
+ * is still valid; on success it can never be restored again. */
 int imagestore_restore_consume(struct imagestore *s);
 
 /* True if NAME.save exists (valid or not): start must not cold boot over it

@@ -368,6 +368,28 @@ test_double_restore_refused(void **state)
 	assert_int_equal(count_images(f), 2);
 }
 
+/* A consume that cannot bump the generation changes nothing: the image
+ * stays valid, so the caller can destroy its paused copy and retry. */
+static void
+test_consume_failure_keeps_image(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX];
+
+	save_image(f, 5000);
+	/* a directory where NAME.gen.tmp must be created makes the write fail */
+	path_in(f, VM ".gen.tmp", p, sizeof(p));
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_true(imagestore_restore_consume(f->s) < 0);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(generation(f), 0);
+	assert_int_equal(check(f, NULL), IMAGE_VALID);
+	assert_int_equal(imagestore_restore_consume(f->s), 0);
+	assert_int_equal(check(f, NULL), IMAGE_NONE);
+	assert_int_equal(count_files(f, VM ".save.consumed.0.", ".meta"), 1);
+	assert_int_equal(count_images(f), 1);
+}
+
 static void
 test_cold_boot_makes_stale(void **state)
 {
@@ -614,14 +636,19 @@ test_leftover_part_is_not_an_image(void **state)
 	const char *path = NULL;
 	uint64_t gen;
 
+	/* e.g. a save whose commit failed: maybe the only copy of the guest */
 	path_in(f, VM ".save.part", p, sizeof(p));
 	write_image_at(f, p, 1000);
-	f->images_written--; /* a partial write is not an image */
 	assert_false(imagestore_has_image(f->s));
 	assert_int_equal(check(f, NULL), IMAGE_NONE);
+	assert_true(file_exists(f, VM ".save.part"));
+	/* the next save keeps it aside, not deleted */
 	assert_int_equal(imagestore_save_begin(f->s, &path, &gen), 0);
 	assert_false(file_exists(f, VM ".save.part"));
+	assert_int_equal(count_files(f, VM ".save.partial.0.", ""), 1);
 	assert_int_equal(imagestore_save_abort(f->s), 0);
+	assert_int_equal(count_images(f), 1);
+	assert_int_equal(check(f, NULL), IMAGE_NONE);
 }
 
 static void
@@ -724,6 +751,7 @@ main(void)
 		T(test_fresh_store),
 		T(test_save_restore_consume),
 		T(test_double_restore_refused),
+		T(test_consume_failure_keeps_image),
 		T(test_cold_boot_makes_stale),
 		T(test_truncated),
 		T(test_no_sidecar),
