@@ -108,7 +108,18 @@ static void metadata_escape(FILE *out, const char *s)
 
 void metadata_print(FILE *out, const struct agent_action *actions, size_t n)
 {
+	/*
+	 * resource-agents' ra-api-1.dtd predates OCF 1.1; the internal subset
+	 * declares the 1.1 additions we use (reloadable, unique-group,
+	 * reload-agent) so ocf-tester's `xmllint --valid` accepts the document.
+	 */
 	fprintf(out, "<?xml version=\"1.0\"?>\n"
+		     "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
+		     "<!ATTLIST parameter reloadable (1|0) \"0\" unique-group CDATA #IMPLIED>\n"
+		     "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
+		     "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|"
+		     "usage|methods|validate-all) #REQUIRED>\n"
+		     "]>\n"
 		     "<resource-agent name=\"vm\" version=\"%s\">\n"
 		     "<version>1.1</version>\n"
 		     "<longdesc lang=\"en\">\n"
