@@ -397,8 +397,8 @@ static void test_process_restart_same_ring(void **state)
 	confchg(0x6, 10, true); /* same ring 10 */
 	node_start(3);
 	confchg(0xe, 10, true);
-	if (!ledger_is_synced(nodes[1].d.glue->l) || !ledger_is_synced(nodes[3].d.glue->l))
-		skip(); /* needs ledger_confchg to accept an equal ring (see report) */
+	assert_true(ledger_is_synced(nodes[1].d.glue->l));
+	assert_true(ledger_is_synced(nodes[3].d.glue->l));
 	assert_int_equal(ask(3, FERRY_IPC_RELEASE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 }
 
@@ -428,6 +428,19 @@ static void test_status_views(void **state)
 	assert_non_null(memmem(du + 1, du->blob_len, U1, strlen(U1)));
 }
 
+/* Does the ledger take a second configuration in the same totem ring? */
+static bool ledger_accepts_same_ring(void)
+{
+	struct ledger *l = ledger_new(NULL);
+	uint32_t m[2] = {1, 2};
+	bool ok;
+
+	ledger_confchg(l, 10, m, 2, 0);
+	ok = ledger_confchg(l, 10, m, 1, 0) >= 0;
+	ledger_free(l);
+	return ok;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,9 +451,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_force_release_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
+		/* last: only when the ledger supports it */
+		cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
 	};
+	size_t n = sizeof(tests) / sizeof(tests[0]);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (!ledger_accepts_same_ring()) {
+		printf("# NOT TESTED: ferryd restart while corosync stays up (a CPG change in the "
+		       "same totem ring): ledger_confchg() refuses an equal ring (-ESTALE)\n");
+		n--;
+	}
+	return _cmocka_run_group_tests("test_glue", tests, n, NULL, NULL);
 }
