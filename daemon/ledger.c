@@ -222,8 +222,10 @@ struct ledger {
 	bool synced;
 	bool quorum_reported;
 	bool quorum_yes;
+	uint32_t quorum_reporter;
 	bool quorate;
 	bool snap_was_quorate;
+	bool overfull; /* the current ring has more members than max_nodes */
 	char *snap;
 	size_t snap_len;
 	uint64_t snap_epoch;
@@ -438,7 +440,8 @@ vm_transition(struct ledger *l, struct vm *v, enum ledger_vm_state to, uint32_t 
 		target = 0;
 	if (to == LEDGER_VM_STOPPED || to == LEDGER_VM_SAVED)
 		owner = 0;
-	if (to == LEDGER_VM_RUNNING && (from != LEDGER_VM_RUNNING || v->owner != owner))
+	if (to == LEDGER_VM_RUNNING &&
+	    (from == LEDGER_VM_STOPPED || from == LEDGER_VM_SAVED || v->owner != owner))
 		v->since_ms = time_ms;
 	if (to == LEDGER_VM_MIGRATING)
 		v->target_since_ms = time_ms;
@@ -811,9 +814,11 @@ parse_u32_node(const char *s, uint32_t *ret)
 	return 0;
 }
 
+/* Strict inverse of sb_escaped: anything sb_escaped would not write is refused. */
 static int
 parse_unescape(const char *s, char *out, size_t size)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
 	if (strcmp(s, "-") == 0) {
@@ -821,26 +826,24 @@ parse_unescape(const char *s, char *out, size_t size)
 		return 0;
 	}
 	for (; *s != '\0'; s++) {
-		char c = *s;
+		unsigned char c = (unsigned char)*s;
 
 		if (c == '%') {
-			unsigned hi, lo;
-			const char *hex = "0123456789abcdef";
 			const char *h1 = s[1] != '\0' ? strchr(hex, s[1]) : NULL;
 			const char *h2 = h1 != NULL && s[2] != '\0' ? strchr(hex, s[2]) : NULL;
 
 			if (h1 == NULL || h2 == NULL)
 				return -EBADMSG;
-			hi = (unsigned)(h1 - hex);
-			lo = (unsigned)(h2 - hex);
-			c = (char)(hi * 16 + lo);
-			if (c == '\0')
-				return -EBADMSG;
+			c = (unsigned char)((h1 - hex) * 16 + (h2 - hex));
+			if (c == '\0' || (c > ' ' && c < 0x7f && c != '%'))
+				return -EBADMSG; /* would not have been escaped */
 			s += 2;
+		} else if (c <= ' ' || c >= 0x7f) {
+			return -EBADMSG;
 		}
 		if (o + 1 >= size)
 			return -EBADMSG;
-		out[o++] = c;
+		out[o++] = (char)c;
 	}
 	out[o] = '\0';
 	return 0;
@@ -1088,13 +1091,26 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	(void)time_ms;
 	if (l == NULL || (members == NULL && n_members > 0))
 		return -EINVAL;
-	if (n_members > l->lim.max_nodes) {
-		note(l, "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
-			", ignoring", ring_seq, n_members, l->lim.max_nodes);
-		return -E2BIG;
-	}
 	if (l->have_ring && ring_seq <= l->ring)
 		return -ESTALE;
+	if (n_members > l->lim.max_nodes) {
+		/* cannot track it: refuse everything until the membership shrinks */
+		note(l, "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
+			", refusing requests",
+		     ring_seq, n_members, l->lim.max_nodes);
+		l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
+		l->have_ring = true;
+		l->overfull = true;
+		l->ring = ring_seq;
+		l->n_members = 0;
+		l->synced = false;
+		l->quorate = false;
+		l->quorum_reported = false;
+		peers_reset(l);
+		free(l->snap);
+		l->snap = NULL;
+		return -E2BIG;
+	}
 	memcpy(sorted, members, n_members * sizeof(uint32_t));
 	qsort(sorted, n_members, sizeof(uint32_t), cmp_u32);
 	for (size_t i = 0; i < n_members; i++)
@@ -1107,11 +1123,13 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	r = serialize_rstate(&l->st, &l->snap, &l->snap_len);
 	if (r < 0)
 		return r;
-	l->snap_was_quorate = l->quorate;
+	/* after an overfull ring, the last ring this state was quorate in counts */
+	l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
 	l->snap_epoch = l->st.epoch;
 	l->snap_seq = l->st.seq;
 
 	l->have_ring = true;
+	l->overfull = false;
 	l->ring = ring_seq;
 	memcpy(l->members, sorted, n_members * sizeof(uint32_t));
 	l->n_members = n_members;
@@ -1205,6 +1223,8 @@ finish_sync(struct ledger *l)
 			best = p;
 	}
 
+	if (sync_ms < 0)
+		sync_ms = 0;
 	memset(&tmp, 0, sizeof(tmp));
 	if (best != NULL) {
 		tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
@@ -1267,13 +1287,16 @@ finish_sync(struct ledger *l)
 		const struct vm *v = &l->st.vms[i];
 		bool now = vm_orphaned(l, v);
 
-		if (now && !was_orphan[i])
-			note(l, "vm %s: orphaned (%s on node %" PRIu32 "%s)", v->name,
-			     ledger_vm_state_name(v->state), v->owner,
-			     v->state == LEDGER_VM_MIGRATING ? ", migrating" : "");
-		else if (!now && was_orphan[i])
-			note(l, "vm %s: no longer orphaned (node %" PRIu32 " is back)", v->name,
+		if (now && !was_orphan[i] && v->state == LEDGER_VM_RUNNING)
+			note(l, "vm %s: orphaned (running on node %" PRIu32 ", which left)", v->name,
 			     v->owner);
+		else if (now && !was_orphan[i])
+			note(l, "vm %s: orphaned (migrating from node %" PRIu32 " to node %" PRIu32
+				", node %" PRIu32 " left)",
+			     v->name, v->owner, v->target,
+			     ledger_is_member(l, v->owner) ? v->target : v->owner);
+		else if (!now && was_orphan[i])
+			note(l, "vm %s: no longer orphaned (its nodes are back)", v->name);
 	}
 	for (size_t i = 0; i < l->st.n_vms; i++) {
 		const struct vm *v = &l->st.vms[i];
@@ -1286,7 +1309,7 @@ finish_sync(struct ledger *l)
 	l->snap = NULL;
 	l->snap_len = 0;
 	if (l->quorum_reported && l->quorum_yes)
-		become_quorate(l, 0);
+		become_quorate(l, l->quorum_reporter);
 	return 1;
 }
 
@@ -1389,6 +1412,7 @@ ledger_apply_quorum(struct ledger *l, uint32_t sender, uint64_t ring_seq, bool q
 	}
 	l->quorum_reported = true;
 	l->quorum_yes = quorate;
+	l->quorum_reporter = sender;
 	if (!l->synced) {
 		note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s (applied when synced)",
 		     l->ring, sender, quorate ? "quorate" : "not quorate");
@@ -1463,8 +1487,14 @@ refuse_not_owner(struct req_ctx *c)
 
 	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
 		return refuse(c, LEDGER_R_BAD_STATE, "%s", ledger_vm_state_name(v->state));
-	return refuse(c, LEDGER_R_NOT_OWNER, "%s on node %" PRIu32, ledger_vm_state_name(v->state),
-		      v->owner);
+	if (v->state == LEDGER_VM_MIGRATING) {
+		if (v->owner == c->sender || v->target == c->sender)
+			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
+		return refuse(c, LEDGER_R_NOT_OWNER,
+			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
+			      v->target);
+	}
+	return refuse(c, LEDGER_R_NOT_OWNER, "running on node %" PRIu32, v->owner);
 }
 
 static enum ledger_reason
@@ -1603,7 +1633,7 @@ op_save(struct req_ctx *c)
 	if (v->state != LEDGER_VM_RUNNING || v->owner != c->sender)
 		return refuse_not_owner(c);
 	v->gen++;
-	vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms, "saved");
+	vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms, NULL);
 	return LEDGER_R_OK;
 }
 
@@ -1646,6 +1676,8 @@ request_prepare(struct req_ctx *c)
 
 	if (!valid_uuid(r->uuid) || !valid_name(r->name))
 		return refuse(c, LEDGER_R_INVALID, "bad vm name or uuid");
+	if (r->time_ms < 0)
+		return refuse(c, LEDGER_R_INVALID, "negative time");
 	if (!l->synced)
 		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64, l->ring);
 	if (!l->quorate)
@@ -1706,7 +1738,9 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 	c.l = l;
 	c.sender = sender;
 	c.r = r;
-	l->st.seq++;
+	/* while syncing the replicas' states differ: no agreed seq to give */
+	if (l->synced)
+		l->st.seq++;
 	l->deferring = true;
 	l->n_deferred = 0;
 	reason = request_prepare(&c);
@@ -1717,7 +1751,7 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 	d.op = r->op;
 	d.sender = sender;
 	d.req_id = r->req_id;
-	d.seq = l->st.seq;
+	d.seq = l->synced ? l->st.seq : 0;
 	d.reason = reason;
 	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
 									  : LEDGER_REFUSED;
@@ -1733,7 +1767,10 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 		snprintf(args, sizeof(args), " to node %" PRIu32 " %s", r->target,
 			 ledger_mode_name(r->mode));
 	l->deferring = false;
-	if (d.verdict == LEDGER_GRANTED && r->op == LEDGER_OP_SAVE && reason == LEDGER_R_OK)
+	if (!l->synced)
+		note(l, "#- node %" PRIu32 " %s vm %s%s: refused, %s (%s)", sender,
+		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
+	else if (d.verdict == LEDGER_GRANTED && r->op == LEDGER_OP_SAVE && reason == LEDGER_R_OK)
 		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64, d.seq,
 		     sender, ledger_op_name(r->op), name, d.gen);
 	else if (d.verdict == LEDGER_GRANTED)
@@ -1746,7 +1783,7 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 	emit(l, &d);
 	if (ret != NULL)
 		*ret = d;
-	return 1; /* seq changed */
+	return l->synced ? 1 : 0; /* seq changed */
 }
 
 /* ---- fence confirmations ---- */
@@ -1763,9 +1800,20 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	(void)time_ms;
 	if (l == NULL)
 		return -EINVAL;
+	if (!l->synced) {
+		note(l, "#- node %" PRIu32 " fence node %" PRIu32 " at %" PRId64 ": refused, %s",
+		     sender, node, fenced_at_ms, ledger_reason_name(LEDGER_R_SYNCING));
+		memset(&d, 0, sizeof(d));
+		d.op = LEDGER_OP_FENCE;
+		d.sender = sender;
+		d.verdict = LEDGER_REFUSED;
+		d.reason = LEDGER_R_SYNCING;
+		emit(l, &d);
+		if (ret != NULL)
+			*ret = d;
+		return 0;
+	}
 	l->st.seq++;
-	note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64, l->st.seq,
-	     sender, node, fenced_at_ms);
 	n = node == 0 ? NULL : node_get(&l->st, node);
 	if (!l->synced) {
 		reason = LEDGER_R_SYNCING;
@@ -1777,15 +1825,31 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		reason = LEDGER_R_INVALID;
 	} else if (n == NULL || n->left_ms < 0) {
 		reason = LEDGER_R_NEVER_LEFT;
-		snprintf(why, sizeof(why), "node %" PRIu32 " never left", node);
+		snprintf(why, sizeof(why), " (node %" PRIu32 " never left)", node);
 	} else if (fenced_at_ms <= n->left_ms) {
 		reason = LEDGER_R_STALE_FENCE;
-		snprintf(why, sizeof(why), "node %" PRIu32 " left at %" PRId64, node, n->left_ms);
-	} else {
-		if (fenced_at_ms <= n->fenced_ms)
-			reason = LEDGER_R_ALREADY;
-		else
-			n->fenced_ms = fenced_at_ms;
+		snprintf(why, sizeof(why), " (node %" PRIu32 " left at %" PRId64 ")", node,
+			 n->left_ms);
+	} else if (fenced_at_ms <= n->fenced_ms) {
+		reason = LEDGER_R_ALREADY;
+	}
+	memset(&d, 0, sizeof(d));
+	d.op = LEDGER_OP_FENCE;
+	d.sender = sender;
+	d.seq = l->st.seq;
+	d.reason = reason;
+	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
+									  : LEDGER_REFUSED;
+	if (d.verdict == LEDGER_GRANTED)
+		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+			": accepted%s", d.seq, sender, node, fenced_at_ms,
+		     reason == LEDGER_R_ALREADY ? ", already" : "");
+	else
+		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+			": refused, %s%s", d.seq, sender, node, fenced_at_ms,
+		     ledger_reason_name(reason), why);
+	if (reason == LEDGER_R_OK) {
+		n->fenced_ms = fenced_at_ms;
 		/* everything the node held since before the fence is gone */
 		for (size_t i = 0; i < l->st.n_vms; i++) {
 			struct vm *v = &l->st.vms[i];
@@ -1813,18 +1877,6 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 			}
 		}
 	}
-	memset(&d, 0, sizeof(d));
-	d.op = LEDGER_OP_FENCE;
-	d.sender = sender;
-	d.seq = l->st.seq;
-	d.reason = reason;
-	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
-									  : LEDGER_REFUSED;
-	if (d.verdict == LEDGER_GRANTED)
-		note(l, "#%" PRIu64 " accepted%s", d.seq, reason == LEDGER_R_ALREADY ? ", already" : "");
-	else
-		note(l, "#%" PRIu64 " refused, %s%s%s%s", d.seq, ledger_reason_name(reason),
-		     why[0] != '\0' ? " (" : "", why, why[0] != '\0' ? ")" : "");
 	emit(l, &d);
 	if (ret != NULL)
 		*ret = d;
@@ -1840,21 +1892,36 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 
 	if (l == NULL || m == NULL)
 		return -EINVAL;
+	if (!l->synced) {
+		note(l, "#- node %" PRIu32 " move record while syncing, ignoring", sender);
+		return 0;
+	}
 	l->st.seq++;
 	v = vm_by_uuid(&l->st, m->uuid);
 	if (v == NULL || strcmp(v->name, m->name) != 0) {
-		note(l, "#%" PRIu64 " node %" PRIu32 " move record for unknown vm, ignoring",
-		     l->st.seq, sender);
+		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring",
+		     l->st.seq, sender, valid_name(m->name) ? m->name : "(invalid)");
 		return 1;
 	}
 	v->has_move = true;
 	v->move = *m;
 	v->move.error[sizeof(v->move.error) - 1] = '\0';
+	/* only -1 means unknown: keep the blob parseable */
+	if (v->move.start_ms < 0)
+		v->move.start_ms = -1;
+	if (v->move.total_ms < 0)
+		v->move.total_ms = -1;
+	if (v->move.downtime_ms < 0)
+		v->move.downtime_ms = -1;
+	if (v->move.guest_gap_ms < 0)
+		v->move.guest_gap_ms = -1;
+	if (v->move.bytes < 0)
+		v->move.bytes = -1;
 	note(l,
-	     "#%" PRIu64 " vm %s: move %s node %" PRIu32 " -> node %" PRIu32 ": %s, downtime %" PRId64
-	     " ms, total %" PRId64 " ms",
-	     l->st.seq, v->name, ledger_mode_name(m->mode), m->from, m->to,
-	     ledger_move_result_name(m->result), m->downtime_ms, m->total_ms);
+	     "#%" PRIu64 " node %" PRIu32 " move vm %s: %s from node %" PRIu32 " to node %" PRIu32
+	     ", %s, downtime %" PRId64 " ms, total %" PRId64 " ms",
+	     l->st.seq, sender, v->name, ledger_mode_name(m->mode), m->from, m->to,
+	     ledger_move_result_name(m->result), v->move.downtime_ms, v->move.total_ms);
 	return 1;
 }
 

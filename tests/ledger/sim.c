@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sim.c - seeded random simulation of ledger replicas (a check program).
+ *
+ * 3 to 5 nodes on a simulated total-order channel (simnet.c) go through
+ * random requests, partial deliveries (message interleavings), partitions,
+ * merges, crashes, restarts from the persisted file, slow state transfers,
+ * whole-cluster power losses, STONITH (kill + fence
+ * confirmation, sometimes a stale one), admin force-releases and move
+ * records.  Next to the ledgers the simulator keeps the *physical* truth:
+ * which node really runs which VM, changed the way the resource agent would
+ * (start after a granted acquire or restore, stop after a granted release or
+ * save, the VM moves at a granted commit; a crash or fence stops everything
+ * on the node).  After every step:
+ *   - no VM runs on two nodes (the guarantee ferryd exists for);
+ *   - at most one group is quorate, and every quorate replica agrees on
+ *     each VM's holders (no VM has two owners in any quorate view);
+ *   - in every group whose sync round is over and whose queue is empty, the
+ *     replicas serialize to the same bytes.
+ * At the end the network heals and every node must converge to one ledger.
+ *
+ * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
+ * seed, default 4000; 10 seeds run by default), SIM_VERBOSE=1 (print every ledger line) for long or
+ * failing runs.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledgermsg.h"
+#include "simnet.h"
+
+#define N_VMS 6
+
+struct sim {
+	uint64_t rng;
+	struct simnet *net;
+	uint32_t n_nodes;
+	bool running[SIMNET_MAX_NODES + 1][N_VMS]; /* the physical truth */
+	char names[N_VMS][16];
+	char uuids[N_VMS][LEDGER_UUID_MAX];
+	uint64_t req_id;
+	bool verbose;
+	char failure[256];
+	/* statistics */
+	unsigned long granted, refused, fences, stale_fences, partitions, crashes, restarts,
+		forced, syncs;
+	unsigned long reasons[_LEDGER_REASON_MAX];
+};
+
+static uint64_t
+rnd(struct sim *s)
+{
+	/* xorshift64* */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static uint64_t
+rnd_cb(void *userdata)
+{
+	return rnd(userdata);
+}
+
+static uint32_t
+pick(struct sim *s, uint32_t n)
+{
+	return n == 0 ? 0 : (uint32_t)(rnd(s) % n);
+}
+
+static void
+on_line(uint32_t node, const char *line, void *userdata)
+{
+	struct sim *s = userdata;
+
+	if (strstr(line, ": synced from") != NULL)
+		s->syncs++;
+	if (s->verbose)
+		printf("# [%" PRIu32 "] %s\n", node, line);
+}
+
+/* Pending requests by req_id, to know the VM of a decision. */
+#define MAX_PENDING 4096
+static struct {
+	uint64_t req_id;
+	int vm;
+} pending[MAX_PENDING];
+
+static void
+on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
+{
+	struct sim *s = userdata;
+	int vm;
+
+	/* the requester acts when its own message comes back */
+	if (d->sender != node || d->op == LEDGER_OP_FENCE)
+		return;
+	if (d->verdict == LEDGER_GRANTED)
+		s->granted++;
+	else
+		s->refused++;
+	s->reasons[d->reason]++;
+	vm = pending[d->req_id % MAX_PENDING].req_id == d->req_id
+		     ? pending[d->req_id % MAX_PENDING].vm
+		     : -1;
+	if (s->verbose && vm >= 0)
+		printf("# sim: node %" PRIu32 " %s %s: %s %s\n", node, ledger_op_name(d->op),
+		       s->names[vm], ledger_verdict_name(d->verdict), ledger_reason_name(d->reason));
+	if (vm < 0 || d->verdict != LEDGER_GRANTED)
+		return;
+	switch (d->op) {
+	case LEDGER_OP_ACQUIRE:
+	case LEDGER_OP_RESTORE:
+		s->running[node][vm] = true; /* the agent starts it, even on "already" */
+		break;
+	case LEDGER_OP_RELEASE:
+	case LEDGER_OP_SAVE:
+		s->running[node][vm] = false;
+		break;
+	case LEDGER_OP_MIGRATE_COMMIT:
+		if (d->reason == LEDGER_R_OK && s->running[node][vm] && d->owner != node &&
+		    simnet_is_up(s->net, d->owner)) {
+			s->running[node][vm] = false;
+			s->running[d->owner][vm] = true;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+crash(struct sim *s, uint32_t node)
+{
+	if (s->verbose)
+		printf("# sim: crash node %" PRIu32 "\n", node);
+	/* the queue is delivered first (it may start something), then it dies */
+	simnet_crash(s->net, node);
+	memset(s->running[node], 0, sizeof(s->running[node]));
+	s->crashes++;
+}
+
+static size_t
+up_nodes(struct sim *s, uint32_t *ret)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 1; i <= s->n_nodes; i++)
+		if (simnet_is_up(s->net, i))
+			ret[n++] = i;
+	return n;
+}
+
+static int
+quorate_group(struct sim *s)
+{
+	int groups[SIMNET_MAX_NODES];
+	int ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
+
+	for (int i = 0; i < ng; i++) {
+		uint32_t m[SIMNET_MAX_NODES];
+
+		if (simnet_group_members(s->net, groups[i], m, SIMNET_MAX_NODES) > 0 &&
+		    ledger_is_quorate(simnet_ledger(s->net, m[0])))
+			return groups[i];
+	}
+	return -1;
+}
+
+static void
+send_request(struct sim *s, uint32_t node)
+{
+	struct ledger *l = simnet_ledger(s->net, node);
+	struct ledger_request r;
+	struct ledger_vm_info info;
+	int vm = (int)pick(s, N_VMS);
+	uint32_t p = pick(s, 100);
+	bool known;
+
+	memset(&r, 0, sizeof(r));
+	known = ledger_vm_find(l, s->uuids[vm], &info) == 0;
+	if (p < 30) {
+		r.op = LEDGER_OP_ACQUIRE;
+	} else if (p < 50) {
+		r.op = LEDGER_OP_RELEASE;
+	} else if (p < 60) {
+		r.op = LEDGER_OP_MIGRATE_BEGIN;
+		r.target = 1 + pick(s, s->n_nodes);
+		r.mode = (enum ledger_mode)pick(s, _LEDGER_MODE_MAX);
+	} else if (p < 70) {
+		r.op = LEDGER_OP_MIGRATE_COMMIT;
+	} else if (p < 75) {
+		r.op = LEDGER_OP_MIGRATE_ABORT;
+	} else if (p < 85) {
+		r.op = LEDGER_OP_SAVE;
+	} else {
+		r.op = LEDGER_OP_RESTORE;
+		r.gen = known ? info.gen : 0;
+		if (pick(s, 5) == 0)
+			r.gen += pick(s, 3) - 1; /* stale or unknown */
+	}
+	/* commit/abort only make sense for a migration this node started */
+	if ((r.op == LEDGER_OP_MIGRATE_COMMIT || r.op == LEDGER_OP_MIGRATE_ABORT) &&
+	    pick(s, 4) != 0) {
+		for (int i = 0; i < N_VMS; i++) {
+			if (ledger_vm_find(l, s->uuids[i], &info) == 0 &&
+			    info.state == LEDGER_VM_MIGRATING && info.owner == node) {
+				vm = i;
+				break;
+			}
+		}
+	}
+	/* an agent only commits a migration whose VM it really runs */
+	if (r.op == LEDGER_OP_MIGRATE_COMMIT && !s->running[node][vm])
+		r.op = LEDGER_OP_MIGRATE_ABORT;
+	r.req_id = ++s->req_id;
+	snprintf(r.name, sizeof(r.name), "%s", s->names[vm]);
+	snprintf(r.uuid, sizeof(r.uuid), "%s", s->uuids[vm]);
+	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
+	pending[r.req_id % MAX_PENDING].vm = vm;
+	simnet_send_request(s->net, node, &r);
+}
+
+static void
+do_partition(struct sim *s)
+{
+	uint32_t up[SIMNET_MAX_NODES], side[3][SIMNET_MAX_NODES];
+	const uint32_t *sides[3];
+	size_t sizes[3] = {0}, n = up_nodes(s, up), ns = 0, k = 2 + pick(s, 2);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t which = pick(s, (uint32_t)k);
+
+		side[which][sizes[which]++] = up[i];
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (sizes[i] == 0)
+			continue;
+		sides[ns] = side[i];
+		sizes[ns] = sizes[i];
+		if (ns != i)
+			memcpy(side[ns], side[i], sizes[i] * sizeof(uint32_t));
+		sides[ns] = side[ns];
+		ns++;
+	}
+	if (ns > 0)
+		simnet_partition(s->net, sides, sizes, ns);
+	s->partitions++;
+}
+
+static void
+do_merge(struct sim *s)
+{
+	uint32_t up[SIMNET_MAX_NODES];
+	size_t n = up_nodes(s, up);
+
+	if (n > 0)
+		simnet_form(s->net, up, n);
+}
+
+static void
+do_restart(struct sim *s)
+{
+	uint32_t down[SIMNET_MAX_NODES], target[SIMNET_MAX_NODES];
+	size_t nd = 0, nt;
+	int groups[SIMNET_MAX_NODES], ng;
+	uint32_t node;
+
+	for (uint32_t i = 1; i <= s->n_nodes; i++)
+		if (!simnet_is_up(s->net, i))
+			down[nd++] = i;
+	if (nd == 0)
+		return;
+	node = down[pick(s, (uint32_t)nd)];
+	/* no lost disks here: a majority of wiped nodes would form a quorate
+	 * group with an empty ledger (scenario 019 covers one lost disk) */
+	simnet_boot(s->net, node);
+	s->restarts++;
+	ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
+	nt = 0;
+	if (ng > 0 && pick(s, 4) != 0)
+		nt = simnet_group_members(s->net, groups[pick(s, (uint32_t)ng)], target,
+					  SIMNET_MAX_NODES);
+	target[nt++] = node;
+	simnet_form(s->net, target, nt);
+}
+
+/* STONITH: the quorate side kills a node outside it and reports the fence. */
+static void
+do_fence(struct sim *s)
+{
+	int g = quorate_group(s);
+	uint32_t m[SIMNET_MAX_NODES], victim;
+	size_t n;
+	int64_t now = simnet_now(s->net);
+
+	if (g < 0)
+		return;
+	n = simnet_group_members(s->net, g, m, SIMNET_MAX_NODES);
+	victim = 1 + pick(s, s->n_nodes);
+	for (size_t i = 0; i < n; i++)
+		if (m[i] == victim)
+			return;
+	if (pick(s, 5) == 0) {
+		/* an old entry of the fencing history (before the victim's last leave,
+		 * the clock starts at 1000): must not release anything */
+		simnet_send_fence(s->net, m[0], victim, 1 + pick(s, 500)); /* before boot */
+		s->stale_fences++;
+		return;
+	}
+	if (simnet_is_up(s->net, victim))
+		crash(s, victim);
+	simnet_set_now(s->net, now + 5);
+	simnet_send_fence(s->net, m[0], victim, now + 1);
+	s->fences++;
+}
+
+/*
+ * The admin checks that a VM runs nowhere before forcing its release.  The
+ * check and the release are one step (the queue is drained first), else
+ * the simulated admin would force-release a VM an in-flight acquire starts.
+ */
+static void
+do_force(struct sim *s)
+{
+	int g = quorate_group(s), vm = (int)pick(s, N_VMS);
+	uint32_t m[SIMNET_MAX_NODES];
+	struct ledger_request r;
+
+	if (g < 0)
+		return;
+	simnet_deliver(s->net, g, SIZE_MAX);
+	if (quorate_group(s) != g || simnet_group_members(s->net, g, m, SIMNET_MAX_NODES) == 0)
+		return;
+	for (uint32_t i = 1; i <= s->n_nodes; i++)
+		if (s->running[i][vm])
+			return;
+	memset(&r, 0, sizeof(r));
+	r.op = LEDGER_OP_FORCE_RELEASE;
+	r.req_id = ++s->req_id;
+	snprintf(r.name, sizeof(r.name), "%s", s->names[vm]);
+	snprintf(r.uuid, sizeof(r.uuid), "%s", s->uuids[vm]);
+	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
+	pending[r.req_id % MAX_PENDING].vm = vm;
+	simnet_send_request(s->net, m[0], &r);
+	simnet_deliver(s->net, g, SIZE_MAX);
+	s->forced++;
+}
+
+static void
+do_move(struct sim *s, uint32_t node)
+{
+	struct ledger_move mv;
+	uint8_t buf[LEDGERMSG_MAX_LEN];
+	size_t len;
+	int vm = (int)pick(s, N_VMS);
+
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.name, sizeof(mv.name), "%s", s->names[vm]);
+	snprintf(mv.uuid, sizeof(mv.uuid), "%s", s->uuids[vm]);
+	mv.from = node;
+	mv.to = 1 + pick(s, s->n_nodes);
+	mv.mode = (enum ledger_mode)pick(s, _LEDGER_MODE_MAX);
+	mv.result = (enum ledger_move_result)pick(s, _LEDGER_MOVE_RESULT_MAX);
+	mv.start_ms = simnet_now(s->net);
+	mv.total_ms = pick(s, 5000);
+	mv.downtime_ms = pick(s, 300);
+	mv.guest_gap_ms = -1;
+	mv.bytes = pick(s, 1u << 30);
+	snprintf(mv.error, sizeof(mv.error), "%s", mv.result == LEDGER_MOVE_OK ? "" : "went wrong");
+	if (ledgermsg_encode_move(&mv, buf, sizeof(buf), &len) == 0)
+		simnet_send(s->net, node, buf, len);
+}
+
+__attribute__((format(printf, 2, 3))) static bool
+failed(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->failure, sizeof(s->failure), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool
+check(struct sim *s)
+{
+	int groups[SIMNET_MAX_NODES], ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
+	int quorate = 0;
+	char why[160];
+
+	/* 1. the physical truth: nothing runs twice */
+	for (int vm = 0; vm < N_VMS; vm++) {
+		uint32_t where = 0;
+
+		for (uint32_t n = 1; n <= s->n_nodes; n++) {
+			if (!s->running[n][vm])
+				continue;
+			if (where != 0)
+				return failed(s, "%s runs on node %" PRIu32 " and node %" PRIu32,
+					      s->names[vm], where, n);
+			where = n;
+		}
+	}
+	/* 2. one quorate view, agreeing on holders */
+	for (int gi = 0; gi < ng; gi++) {
+		uint32_t m[SIMNET_MAX_NODES];
+		size_t n = simnet_group_members(s->net, groups[gi], m, SIMNET_MAX_NODES);
+		bool q = false;
+
+		for (size_t i = 0; i < n; i++)
+			if (ledger_is_quorate(simnet_ledger(s->net, m[i])))
+				q = true;
+		if (q)
+			quorate++;
+		for (int vm = 0; vm < N_VMS && q; vm++) {
+			struct ledger_vm_info a, b;
+			bool ha = false;
+
+			for (size_t i = 0; i < n; i++) {
+				struct ledger *l = simnet_ledger(s->net, m[i]);
+
+				if (!ledger_is_quorate(l) || ledger_vm_find(l, s->uuids[vm], &b) < 0)
+					continue;
+				if (ha && (a.owner != b.owner || a.target != b.target ||
+					   a.state != b.state))
+					return failed(s, "%s: quorate replicas disagree on its owner",
+						      s->names[vm]);
+				a = b;
+				ha = true;
+			}
+		}
+		/* 3. byte-identical after the sync */
+		if (simnet_pending(s->net, groups[gi]) == 0 &&
+		    ledger_is_synced(simnet_ledger(s->net, m[0])) &&
+		    !simnet_group_identical(s->net, groups[gi], why, sizeof(why)))
+			return failed(s, "group of node %" PRIu32 ": %s", m[0], why);
+	}
+	if (quorate > 1)
+		return failed(s, "%d quorate groups at once", quorate);
+	return true;
+}
+
+static bool
+run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t summary_len)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	uint32_t up[SIMNET_MAX_NODES];
+	bool ok = true;
+	unsigned long step;
+
+	if (s == NULL)
+		return false;
+	s->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+	s->verbose = verbose;
+	s->n_nodes = 3 + pick(s, 3);
+	for (int i = 0; i < N_VMS; i++) {
+		snprintf(s->names[i], sizeof(s->names[i]), "vm%d", i);
+		snprintf(s->uuids[i], sizeof(s->uuids[i]), "00000000-0000-4000-8000-%012d", i + 1);
+	}
+	s->net = simnet_new(NULL);
+	simnet_set_callbacks(s->net, on_line, on_decision, s);
+	simnet_set_expected(s->net, s->n_nodes);
+	simnet_set_shuffle(s->net, rnd_cb, s);
+	for (uint32_t i = 1; i <= s->n_nodes; i++)
+		simnet_boot(s->net, i);
+	do_merge(s);
+
+	for (step = 0; step < steps && ok; step++) {
+		uint32_t p = pick(s, 100), n = (uint32_t)up_nodes(s, up);
+		int groups[SIMNET_MAX_NODES], ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
+
+		simnet_set_now(s->net, simnet_now(s->net) + 1 + pick(s, 20));
+		/* a slow node: its state comes late, the sync round stays open */
+		if (n > 0 && pick(s, 8) == 0)
+			simnet_set_slow(s->net, up[pick(s, n)], true);
+		for (uint32_t i = 1; i <= s->n_nodes; i++)
+			if (simnet_owes_state(s->net, i) && pick(s, 4) == 0)
+				simnet_send_state(s->net, i);
+		if (p < 40) {
+			if (n > 0)
+				send_request(s, up[pick(s, n)]);
+		} else if (p < 62) {
+			if (ng > 0)
+				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)], 1 + pick(s, 6));
+		} else if (p < 66) {
+			do_partition(s);
+		} else if (p < 72) {
+			do_merge(s);
+		} else if (p < 75) {
+			if (n > 1)
+				crash(s, up[pick(s, n)]);
+		} else if (p < 79) {
+			do_restart(s);
+		} else if (p < 85) {
+			do_fence(s);
+		} else if (p < 87) {
+			do_force(s);
+		} else if (p < 89) {
+			if (n > 0)
+				do_move(s, up[pick(s, n)]);
+		} else if (p < 90) {
+			/* everyone loses power; some come back */
+			for (uint32_t i = 1; i <= s->n_nodes; i++)
+				memset(s->running[i], 0, sizeof(s->running[i]));
+			simnet_crash_all(s->net);
+			for (uint32_t i = 1; i <= s->n_nodes; i++)
+				if (pick(s, 3) != 0)
+					simnet_boot(s->net, i);
+			do_merge(s);
+		} else {
+			simnet_flush(s->net);
+		}
+		ok = check(s);
+	}
+	if (ok) {
+		/* heal: everyone up, one group, everything delivered */
+		for (uint32_t i = 1; i <= s->n_nodes; i++) {
+			if (!simnet_is_up(s->net, i))
+				simnet_boot(s->net, i);
+			simnet_set_slow(s->net, i, false);
+			if (simnet_owes_state(s->net, i))
+				simnet_send_state(s->net, i);
+		}
+		do_merge(s);
+		simnet_flush(s->net);
+		ok = check(s);
+		if (ok) {
+			int groups[SIMNET_MAX_NODES];
+			char why[160];
+
+			if (simnet_groups(s->net, groups, SIMNET_MAX_NODES) != 1 ||
+			    !simnet_group_identical(s->net, groups[0], why, sizeof(why)))
+				ok = failed(s, "no convergence after healing");
+		}
+	}
+	if (ok)
+		snprintf(summary, summary_len,
+			 "%" PRIu32 " nodes, %lu steps: %lu granted, %lu refused (%lu orphaned, "
+			 "%lu not-quorate, %lu syncing), %lu syncs, %lu partitions, %lu crashes, "
+			 "%lu restarts, %lu fences (+%lu stale), %lu forced",
+			 s->n_nodes, steps, s->granted, s->refused, s->reasons[LEDGER_R_ORPHANED],
+			 s->reasons[LEDGER_R_NOT_QUORATE], s->reasons[LEDGER_R_SYNCING], s->syncs,
+			 s->partitions, s->crashes, s->restarts, s->fences, s->stale_fences,
+			 s->forced);
+	else
+		snprintf(summary, summary_len, "step %lu: %s", step, s->failure);
+	simnet_free(s->net);
+	free(s);
+	return ok;
+}
+
+int
+main(void)
+{
+	const char *e_seed = getenv("SIM_SEED"), *e_steps = getenv("SIM_STEPS");
+	unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 4000;
+	bool verbose = getenv("SIM_VERBOSE") != NULL && strcmp(getenv("SIM_VERBOSE"), "1") == 0;
+	uint64_t first = 1, n = 10;
+	int rc = 0;
+	char summary[512];
+
+	if (e_seed != NULL) {
+		first = strtoull(e_seed, NULL, 10);
+		n = 1;
+	}
+	printf("1..%" PRIu64 "\n", n);
+	for (uint64_t i = 0; i < n; i++) {
+		bool ok = run_seed(first + i, steps, verbose, summary, sizeof(summary));
+
+		printf("%s %" PRIu64 " - seed %" PRIu64 ": %s\n", ok ? "ok" : "not ok", i + 1,
+		       first + i, summary);
+		if (!ok)
+			rc = 1;
+	}
+	return rc;
+}

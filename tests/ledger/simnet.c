@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * simnet.c - a simulated cluster of ledger replicas (see simnet.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simnet.h"
+#include "ledgermsg.h"
+
+struct cmsg {
+	uint32_t sender;
+	size_t len;
+	uint8_t *buf;
+};
+
+struct cgroup {
+	bool used;
+	uint32_t members[SIMNET_MAX_NODES];
+	size_t n;
+	struct cmsg *q;
+	size_t head, tail, cap;
+};
+
+struct cnode {
+	struct simnet *c;
+	uint32_t id;
+	bool up;
+	struct ledger *l;
+	char *persisted;
+	size_t persisted_len;
+	int group;
+	bool slow;
+	bool owes_state; /* slow in the current round, state not sent yet */
+};
+
+struct simnet {
+	struct ledger_limits lim;
+	struct cnode nodes[SIMNET_MAX_NODES + 1];
+	struct cgroup groups[SIMNET_MAX_NODES];
+	uint64_t ring_seq;
+	int64_t now_ms;
+	uint32_t expected;
+	uint64_t (*rnd)(void *);
+	void *rnd_data;
+	simnet_line_fn line_fn;
+	simnet_decision_fn decision_fn;
+	void *userdata;
+};
+
+static bool
+valid_node(uint32_t node)
+{
+	return node >= 1 && node <= SIMNET_MAX_NODES;
+}
+
+struct simnet *
+simnet_new(const struct ledger_limits *limits)
+{
+	struct simnet *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if (limits != NULL) {
+		c->lim = *limits;
+	} else {
+		c->lim.max_vms = LEDGER_MAX_VMS;
+		c->lim.max_nodes = LEDGER_MAX_NODES;
+	}
+	for (uint32_t i = 0; i <= SIMNET_MAX_NODES; i++) {
+		c->nodes[i].c = c;
+		c->nodes[i].id = i;
+		c->nodes[i].group = -1;
+	}
+	c->now_ms = 1000;
+	return c;
+}
+
+static void
+group_clear_queue(struct cgroup *g)
+{
+	for (size_t i = g->head; i < g->tail; i++)
+		free(g->q[i].buf);
+	free(g->q);
+	g->q = NULL;
+	g->head = g->tail = g->cap = 0;
+}
+
+struct simnet *
+simnet_free(struct simnet *c)
+{
+	if (c == NULL)
+		return NULL;
+	for (uint32_t i = 0; i <= SIMNET_MAX_NODES; i++) {
+		ledger_free(c->nodes[i].l);
+		free(c->nodes[i].persisted);
+	}
+	for (size_t g = 0; g < SIMNET_MAX_NODES; g++)
+		group_clear_queue(&c->groups[g]);
+	free(c);
+	return NULL;
+}
+
+void
+simnet_set_callbacks(struct simnet *c, simnet_line_fn line, simnet_decision_fn decision,
+		      void *userdata)
+{
+	c->line_fn = line;
+	c->decision_fn = decision;
+	c->userdata = userdata;
+}
+
+void
+simnet_set_expected(struct simnet *c, uint32_t expected)
+{
+	c->expected = expected;
+}
+
+void
+simnet_set_shuffle(struct simnet *c, uint64_t (*rnd)(void *), void *rnd_data)
+{
+	c->rnd = rnd;
+	c->rnd_data = rnd_data;
+}
+
+int64_t
+simnet_now(const struct simnet *c)
+{
+	return c->now_ms;
+}
+
+void
+simnet_set_now(struct simnet *c, int64_t now_ms)
+{
+	c->now_ms = now_ms;
+}
+
+bool
+simnet_is_up(const struct simnet *c, uint32_t node)
+{
+	return valid_node(node) && c->nodes[node].up;
+}
+
+struct ledger *
+simnet_ledger(struct simnet *c, uint32_t node)
+{
+	return simnet_is_up(c, node) ? c->nodes[node].l : NULL;
+}
+
+int
+simnet_group_of(const struct simnet *c, uint32_t node)
+{
+	return valid_node(node) ? c->nodes[node].group : -1;
+}
+
+size_t
+simnet_group_members(const struct simnet *c, int g, uint32_t *ret, size_t max)
+{
+	size_t n = 0;
+
+	if (g < 0 || g >= SIMNET_MAX_NODES || !c->groups[g].used)
+		return 0;
+	for (size_t i = 0; i < c->groups[g].n && n < max; i++)
+		ret[n++] = c->groups[g].members[i];
+	return n;
+}
+
+int
+simnet_groups(const struct simnet *c, int *ret, size_t max)
+{
+	/* ordered by lowest member, so output does not depend on slot reuse */
+	int n = 0;
+
+	for (uint32_t node = 1; node <= SIMNET_MAX_NODES; node++) {
+		int g = c->nodes[node].group;
+		bool seen = false;
+
+		if (!c->nodes[node].up || g < 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (ret[i] == g)
+				seen = true;
+		if (!seen && (size_t)n < max)
+			ret[n++] = g;
+	}
+	return n;
+}
+
+size_t
+simnet_pending(const struct simnet *c, int g)
+{
+	if (g < 0 || g >= SIMNET_MAX_NODES || !c->groups[g].used)
+		return 0;
+	return c->groups[g].tail - c->groups[g].head;
+}
+
+static void
+on_line(const char *line, void *userdata)
+{
+	struct cnode *n = userdata;
+
+	if (n->c->line_fn != NULL)
+		n->c->line_fn(n->id, line, n->c->userdata);
+}
+
+static void
+on_decision(const struct ledger_decision *d, void *userdata)
+{
+	struct cnode *n = userdata;
+
+	if (n->c->decision_fn != NULL)
+		n->c->decision_fn(n->id, d, n->c->userdata);
+}
+
+static void
+persist(struct cnode *n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (ledger_serialize(n->l, &buf, &len) < 0) {
+		on_line("persist failed", n);
+		return;
+	}
+	free(n->persisted);
+	n->persisted = buf;
+	n->persisted_len = len;
+}
+
+int
+simnet_boot(struct simnet *c, uint32_t node)
+{
+	struct cnode *n;
+	int r;
+
+	if (!valid_node(node))
+		return -EINVAL;
+	n = &c->nodes[node];
+	if (n->up)
+		return -EALREADY;
+	n->l = ledger_new(&c->lim);
+	if (n->l == NULL)
+		return -ENOMEM;
+	ledger_set_log(n->l, on_line, n);
+	ledger_set_decision_cb(n->l, on_decision, n);
+	n->up = true;
+	n->group = -1;
+	if (n->persisted != NULL) {
+		r = ledger_load(n->l, n->persisted, n->persisted_len);
+		if (r < 0) {
+			char line[80];
+
+			snprintf(line, sizeof(line), "node %u: persisted state unreadable (%d), empty",
+				 node, r);
+			on_line(line, n);
+		}
+	}
+	return 0;
+}
+
+void
+simnet_wipe(struct simnet *c, uint32_t node)
+{
+	if (!valid_node(node))
+		return;
+	free(c->nodes[node].persisted);
+	c->nodes[node].persisted = NULL;
+	c->nodes[node].persisted_len = 0;
+}
+
+static int
+queue_push(struct cgroup *g, uint32_t sender, const void *buf, size_t len)
+{
+	struct cmsg *m;
+
+	if (g->tail == g->cap) {
+		if (g->head > 0) {
+			memmove(g->q, g->q + g->head, (g->tail - g->head) * sizeof(*g->q));
+			g->tail -= g->head;
+			g->head = 0;
+		}
+		if (g->tail == g->cap) {
+			size_t ncap = g->cap == 0 ? 16 : g->cap * 2;
+			struct cmsg *nq = realloc(g->q, ncap * sizeof(*nq));
+
+			if (nq == NULL)
+				return -ENOMEM;
+			g->q = nq;
+			g->cap = ncap;
+		}
+	}
+	m = &g->q[g->tail];
+	m->buf = malloc(len == 0 ? 1 : len);
+	if (m->buf == NULL)
+		return -ENOMEM;
+	memcpy(m->buf, buf, len);
+	m->len = len;
+	m->sender = sender;
+	g->tail++;
+	return 0;
+}
+
+int
+simnet_send(struct simnet *c, uint32_t sender, const void *buf, size_t len)
+{
+	int g = simnet_group_of(c, sender);
+
+	if (!simnet_is_up(c, sender) || g < 0)
+		return -ENOTCONN;
+	return queue_push(&c->groups[g], sender, buf, len);
+}
+
+size_t
+simnet_deliver(struct simnet *c, int gi, size_t max)
+{
+	struct cgroup *g;
+	size_t done = 0;
+
+	if (gi < 0 || gi >= SIMNET_MAX_NODES || !c->groups[gi].used)
+		return 0;
+	g = &c->groups[gi];
+	while (done < max && g->head < g->tail) {
+		struct cmsg m = g->q[g->head++];
+
+		for (size_t i = 0; i < g->n; i++) {
+			struct cnode *n = &c->nodes[g->members[i]];
+
+			if (ledger_deliver(n->l, m.sender, m.buf, m.len) > 0)
+				persist(n);
+		}
+		free(m.buf);
+		done++;
+	}
+	if (g->head == g->tail)
+		g->head = g->tail = 0;
+	return done;
+}
+
+void
+simnet_flush(struct simnet *c)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (int g = 0; g < SIMNET_MAX_NODES; g++)
+			if (simnet_deliver(c, g, SIZE_MAX) > 0)
+				again = true;
+	}
+}
+
+void
+simnet_set_slow(struct simnet *c, uint32_t node, bool slow)
+{
+	if (valid_node(node))
+		c->nodes[node].slow = slow;
+}
+
+static int send_state(struct simnet *c, uint32_t node);
+
+int
+simnet_send_state(struct simnet *c, uint32_t node)
+{
+	if (!simnet_is_up(c, node))
+		return -ENOTCONN;
+	c->nodes[node].owes_state = false;
+	return send_state(c, node);
+}
+
+bool
+simnet_owes_state(const struct simnet *c, uint32_t node)
+{
+	return simnet_is_up(c, node) && c->nodes[node].owes_state;
+}
+
+static int
+send_state(struct simnet *c, uint32_t node)
+{
+	static uint8_t buf[LEDGERMSG_MAX_LEN];
+	struct cnode *n = &c->nodes[node];
+
+	for (uint32_t idx = 0;; idx++) {
+		size_t len;
+		int r = ledger_state_msg(n->l, c->now_ms, idx, buf, sizeof(buf), &len);
+
+		if (r < 0)
+			return r;
+		int e = simnet_send(c, node, buf, len);
+		if (e < 0)
+			return e;
+		if (r == 0)
+			return 0;
+	}
+}
+
+/* New membership for group gi: confchg everywhere, then the sync round. */
+static int
+group_change(struct simnet *c, int gi)
+{
+	struct cgroup *g = &c->groups[gi];
+	uint32_t order[SIMNET_MAX_NODES + 1];
+	size_t n_order = 0;
+
+	int err = 0;
+
+	c->ring_seq++;
+	for (size_t i = 0; i < g->n; i++) {
+		int r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
+				       c->now_ms);
+		if (r < 0)
+			err = r; /* every member still sees the change */
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		order[n_order++] = g->members[i];
+		c->nodes[g->members[i]].owes_state = false;
+	}
+	if (c->expected > 0)
+		order[n_order++] = 0; /* the quorum report */
+	if (c->rnd != NULL) {
+		for (size_t i = n_order; i > 1; i--) {
+			size_t j = (size_t)(c->rnd(c->rnd_data) % i);
+			uint32_t t = order[i - 1];
+
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+	}
+	for (size_t i = 0; i < n_order; i++) {
+		int r;
+
+		if (order[i] != 0 && c->nodes[order[i]].slow) {
+			c->nodes[order[i]].slow = false;
+			c->nodes[order[i]].owes_state = true;
+			r = 0;
+		} else if (order[i] != 0)
+			r = send_state(c, order[i]);
+		else
+			r = simnet_send_quorum(c, g->members[0], g->n * 2 > c->expected);
+		if (r < 0 && r != -EAGAIN)
+			return r;
+	}
+	return err;
+}
+
+static void
+group_remove(struct cgroup *g, uint32_t node)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->members[i] == node) {
+			memmove(&g->members[i], &g->members[i + 1], (g->n - i - 1) * sizeof(uint32_t));
+			g->n--;
+			return;
+		}
+	}
+}
+
+static void
+group_release(struct cgroup *g)
+{
+	group_clear_queue(g);
+	memset(g, 0, sizeof(*g));
+}
+
+int
+simnet_crash(struct simnet *c, uint32_t node)
+{
+	struct cnode *n;
+	int gi, r = 0;
+
+	if (!simnet_is_up(c, node))
+		return -EINVAL;
+	n = &c->nodes[node];
+	gi = n->group;
+	if (gi >= 0)
+		simnet_deliver(c, gi, SIZE_MAX);
+	n->l = ledger_free(n->l);
+	n->up = false;
+	n->group = -1;
+	if (gi >= 0) {
+		group_remove(&c->groups[gi], node);
+		if (c->groups[gi].n == 0)
+			group_release(&c->groups[gi]);
+		else
+			r = group_change(c, gi);
+	}
+	return r;
+}
+
+void
+simnet_crash_all(struct simnet *c)
+{
+	for (uint32_t node = 1; node <= SIMNET_MAX_NODES; node++) {
+		struct cnode *n = &c->nodes[node];
+
+		n->l = ledger_free(n->l);
+		n->up = false;
+		n->group = -1;
+	}
+	for (int g = 0; g < SIMNET_MAX_NODES; g++)
+		group_release(&c->groups[g]);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+int
+simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_t *sizes,
+		 size_t n_sides)
+{
+	uint32_t sorted[SIMNET_MAX_NODES][SIMNET_MAX_NODES];
+	bool touched[SIMNET_MAX_NODES] = {false};
+	bool listed[SIMNET_MAX_NODES + 1] = {false};
+	int r;
+
+	if (n_sides == 0 || n_sides > SIMNET_MAX_NODES)
+		return -EINVAL;
+	for (size_t s = 0; s < n_sides; s++) {
+		size_t n = sizes[s];
+
+		if (n == 0 || n > SIMNET_MAX_NODES)
+			return -EINVAL;
+		memcpy(sorted[s], sides[s], n * sizeof(uint32_t));
+		qsort(sorted[s], n, sizeof(uint32_t), cmp_u32);
+		for (size_t i = 0; i < n; i++) {
+			if (!simnet_is_up(c, sorted[s][i]) || listed[sorted[s][i]])
+				return -EINVAL;
+			listed[sorted[s][i]] = true;
+		}
+	}
+	/* a side that already is exactly one group stays as it is */
+	bool keep[SIMNET_MAX_NODES] = {false};
+	for (size_t s = 0; s < n_sides; s++) {
+		int g0 = c->nodes[sorted[s][0]].group;
+
+		keep[s] = g0 >= 0 && c->groups[g0].n == sizes[s] &&
+			  memcmp(c->groups[g0].members, sorted[s], sizes[s] * sizeof(uint32_t)) == 0;
+	}
+	/* virtual synchrony: the old groups deliver what they have first */
+	for (size_t s = 0; s < n_sides; s++) {
+		if (keep[s])
+			continue;
+		for (size_t i = 0; i < sizes[s]; i++) {
+			int og = c->nodes[sorted[s][i]].group;
+
+			if (og >= 0 && !touched[og]) {
+				touched[og] = true;
+				simnet_deliver(c, og, SIZE_MAX);
+			}
+		}
+	}
+	for (size_t s = 0; s < n_sides; s++) {
+		if (keep[s])
+			continue;
+		for (size_t i = 0; i < sizes[s]; i++) {
+			int og = c->nodes[sorted[s][i]].group;
+
+			if (og >= 0)
+				group_remove(&c->groups[og], sorted[s][i]);
+			c->nodes[sorted[s][i]].group = -1;
+		}
+	}
+	for (int og = 0; og < SIMNET_MAX_NODES; og++) {
+		if (!touched[og])
+			continue;
+		if (c->groups[og].n == 0) {
+			group_release(&c->groups[og]);
+		} else {
+			r = group_change(c, og);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t s = 0; s < n_sides; s++) {
+		int gi = -1;
+
+		if (keep[s])
+			continue;
+		for (int g = 0; g < SIMNET_MAX_NODES; g++) {
+			if (!c->groups[g].used) {
+				gi = g;
+				break;
+			}
+		}
+		if (gi < 0)
+			return -ENOSPC;
+		c->groups[gi].used = true;
+		memcpy(c->groups[gi].members, sorted[s], sizes[s] * sizeof(uint32_t));
+		c->groups[gi].n = sizes[s];
+		for (size_t i = 0; i < sizes[s]; i++)
+			c->nodes[sorted[s][i]].group = gi;
+	}
+	for (size_t s = 0; s < n_sides; s++) {
+		if (keep[s])
+			continue;
+		r = group_change(c, c->nodes[sorted[s][0]].group);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+simnet_form(struct simnet *c, const uint32_t *nodes, size_t n)
+{
+	const uint32_t *sides[1] = {nodes};
+
+	return simnet_partition(c, sides, &n, 1);
+}
+
+int
+simnet_send_request(struct simnet *c, uint32_t sender, struct ledger_request *r)
+{
+	uint8_t buf[LEDGERMSG_MAX_LEN];
+	size_t len;
+	int e;
+
+	r->time_ms = c->now_ms;
+	e = ledgermsg_encode_request(r, buf, sizeof(buf), &len);
+	if (e < 0)
+		return e;
+	return simnet_send(c, sender, buf, len);
+}
+
+int
+simnet_send_quorum(struct simnet *c, uint32_t sender, bool quorate)
+{
+	uint8_t buf[256];
+	size_t len;
+	struct ledger *l = simnet_ledger(c, sender);
+	int e;
+
+	if (l == NULL)
+		return -ENOTCONN;
+	e = ledgermsg_encode_quorum(ledger_ring(l), quorate, c->now_ms, buf, sizeof(buf), &len);
+	if (e < 0)
+		return e;
+	return simnet_send(c, sender, buf, len);
+}
+
+int
+simnet_send_fence(struct simnet *c, uint32_t sender, uint32_t node, int64_t fenced_at_ms)
+{
+	uint8_t buf[256];
+	size_t len;
+	int e;
+
+	e = ledgermsg_encode_fence(node, fenced_at_ms, c->now_ms, buf, sizeof(buf), &len);
+	if (e < 0)
+		return e;
+	return simnet_send(c, sender, buf, len);
+}
+
+bool
+simnet_group_identical(struct simnet *c, int gi, char *why, size_t why_len)
+{
+	struct cgroup *g;
+	char *first = NULL;
+	size_t first_len = 0;
+	bool ok = true;
+
+	if (gi < 0 || gi >= SIMNET_MAX_NODES || !c->groups[gi].used)
+		return true;
+	g = &c->groups[gi];
+	for (size_t i = 0; i < g->n && ok; i++) {
+		struct ledger *l = c->nodes[g->members[i]].l;
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (!ledger_is_synced(l)) {
+			snprintf(why, why_len, "node %u not synced", g->members[i]);
+			ok = false;
+			break;
+		}
+		if (ledger_serialize(l, &buf, &len) < 0) {
+			snprintf(why, why_len, "node %u: serialize failed", g->members[i]);
+			ok = false;
+			break;
+		}
+		if (first == NULL) {
+			first = buf;
+			first_len = len;
+			continue;
+		}
+		if (len != first_len || memcmp(buf, first, len) != 0 ||
+		    ledger_is_quorate(l) != ledger_is_quorate(c->nodes[g->members[0]].l)) {
+			snprintf(why, why_len, "node %u differs from node %u", g->members[i],
+				 g->members[0]);
+			ok = false;
+		}
+		free(buf);
+	}
+	free(first);
+	return ok;
+}
