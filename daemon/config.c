@@ -65,6 +65,7 @@ void config_defaults(struct config *c)
 	snprintf(c->libvirt_uri, sizeof(c->libvirt_uri), "%s", "qemu:///system");
 	snprintf(c->ipc_group, sizeof(c->ipc_group), "%s", "haclient");
 	snprintf(c->log_file, sizeof(c->log_file), "%s", "/var/log/cluster/ferryd.log");
+	snprintf(c->decision_log, sizeof(c->decision_log), "%s", FERRY_STATE_DIR "/decisions.log");
 	c->log_priority = LOG_NOTICE;
 	c->log_syslog = true;
 	c->blackbox_kib = 1024;
@@ -179,7 +180,7 @@ static int set_log_level(const char *key, const char *value, int *ret, char *err
 
 static const char *const known_keys =
 	"cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, log_level, log_file, "
-	"log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, fence_poll_ms, "
+	"decision_log, log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, fence_poll_ms, "
 	"startup_retries, retry_interval_ms, expect_stop_max_ms";
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len)
@@ -202,6 +203,9 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	if (strcmp(key, "log_file") == 0)
 		return set_string(key, value, c->log_file, sizeof(c->log_file), true, true, err,
 				  err_len);
+	if (strcmp(key, "decision_log") == 0)
+		return set_string(key, value, c->decision_log, sizeof(c->decision_log), true, true,
+				  err, err_len);
 	if (strcmp(key, "log_level") == 0)
 		return set_log_level(key, value, &c->log_priority, err, err_len);
 	if (strcmp(key, "log_syslog") == 0)

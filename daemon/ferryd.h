@@ -56,6 +56,7 @@ struct config {
 	char libvirt_uri[256];
 	char ipc_group[64];  /* besides root, members of this group may connect */
 	char log_file[PATH_MAX]; /* empty = no file */
+	char decision_log[PATH_MAX]; /* ledger decision lines; empty = none */
 	int log_priority;        /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	bool log_syslog;
 	uint32_t blackbox_kib;

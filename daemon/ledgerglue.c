@@ -24,11 +24,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
@@ -46,6 +50,7 @@ _Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
 	       "ledger and IPC VM states agree");
 
 #define LEDGERGLUE_MAX_PENDING 64
+#define LEDGERGLUE_DECISION_LOG_MAX (16u * 1024u * 1024u) /* then rotated to .old */
 #define LEDGERGLUE_REQ_TIMEOUT_MS 15000u
 #define LEDGERGLUE_TICK_MS 1000u
 
@@ -66,6 +71,8 @@ struct ledgerglue {
 	struct ledgerglue_pending pending[LEDGERGLUE_MAX_PENDING];
 	qb_loop_timer_handle tick_timer;
 	uint64_t last_fence_poll_ns;
+	int decision_fd; /* -1 = none */
+	uint64_t decision_bytes;
 	/* fence confirmations already sent, per node */
 	struct {
 		uint32_t nodeid;
@@ -89,10 +96,53 @@ static const char *ledgerglue_node(const struct ferryd *d, uint32_t nodeid)
 	return n != NULL && n[0] != '\0' ? n : "?";
 }
 
+static void ledgerglue_decision_log_open(struct ferryd *d)
+{
+	struct ledgerglue *g = d->glue;
+	struct stat st;
+
+	if (d->cfg.decision_log[0] == '\0')
+		return;
+	g->decision_fd = open(d->cfg.decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (g->decision_fd < 0) {
+		qb_log(LOG_WARNING, "ledger: cannot open %s (%s), decision lines only in the log",
+		       d->cfg.decision_log, strerror(errno));
+		return;
+	}
+	g->decision_bytes = fstat(g->decision_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* One line per applied input, in agreed order: the same on every member of
+ * a configuration, so the files of two nodes can be compared. */
 static void ledgerglue_log(const char *line, void *userdata)
 {
-	(void)userdata;
+	struct ferryd *d = userdata;
+	struct ledgerglue *g = d->glue;
+	char old[PATH_MAX + 8];
+	struct iovec iov[2];
+	ssize_t n;
+
 	qb_log(LOG_NOTICE, "ledger: %s", line);
+	if (g == NULL || g->decision_fd < 0)
+		return;
+	if (g->decision_bytes > LEDGERGLUE_DECISION_LOG_MAX) {
+		close(g->decision_fd);
+		g->decision_fd = -1;
+		snprintf(old, sizeof(old), "%s.old", d->cfg.decision_log);
+		if (rename(d->cfg.decision_log, old) < 0)
+			qb_log(LOG_WARNING, "ledger: cannot rotate %s: %s", d->cfg.decision_log,
+			       strerror(errno));
+		ledgerglue_decision_log_open(d);
+		if (g->decision_fd < 0)
+			return;
+	}
+	iov[0].iov_base = (void *)line;
+	iov[0].iov_len = strlen(line);
+	iov[1].iov_base = (void *)"\n";
+	iov[1].iov_len = 1;
+	n = writev(g->decision_fd, iov, 2);
+	if (n > 0)
+		g->decision_bytes += (uint64_t)n;
 }
 
 static void ledgerglue_persist(struct ferryd *d)
@@ -771,9 +821,11 @@ int ledgerglue_start(struct ferryd *d)
 		free(g);
 		return -ENOMEM;
 	}
+	g->decision_fd = -1;
+	d->glue = g;
+	ledgerglue_decision_log_open(d);
 	ledger_set_log(g->l, ledgerglue_log, d);
 	ledger_set_decision_cb(g->l, ledgerglue_decision, d);
-	d->glue = g;
 	r = persist_ledger_load(d->cfg.state_dir, LEDGER_STATE_MAX, &blob, &len);
 	if (r == 0) {
 		r = ledger_load(g->l, blob, len);
@@ -805,6 +857,8 @@ void ledgerglue_stop(struct ferryd *d)
 		return;
 	qb_loop_timer_del(d->loop, g->tick_timer);
 	ledger_free(g->l);
+	if (g->decision_fd >= 0)
+		close(g->decision_fd);
 	free(g);
 	d->glue = NULL;
 }

@@ -113,6 +113,7 @@ static const struct {
 	{"state_dir", "relative/dir", "an absolute path"},
 	{"state_dir", "", "an absolute path"},
 	{"log_file", "ferryd.log", "an absolute path or nothing"},
+	{"decision_log", "decisions.log", "an absolute path or nothing"},
 	{"cpg_group", "", "a non-empty string"},
 	{"ipc_group", "", "a non-empty string"},
 	{"libvirt_uri", "", "a non-empty string"},
