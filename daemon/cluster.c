@@ -191,6 +191,9 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 		       n_members, FERRYD_MAX_MEMBERS, FERRYD_MAX_MEMBERS);
 		n_members = FERRYD_MAX_MEMBERS;
 	}
+	d->cluster.n_joined = 0;
+	for (i = 0; i < n_joined && i < FERRYD_MAX_MEMBERS; i++)
+		d->cluster.joined[d->cluster.n_joined++] = joined[i].nodeid;
 	d->cluster.n_members = 0;
 	for (i = 0; i < n_members; i++) {
 		d->cluster.members[i].nodeid = members[i].nodeid;

@@ -107,6 +107,8 @@ struct cluster {
 	uint32_t local_nodeid;
 	struct cluster_member members[FERRYD_MAX_MEMBERS];
 	size_t n_members;
+	uint32_t joined[FERRYD_MAX_MEMBERS]; /* node ids that joined in the last confchg */
+	size_t n_joined;
 	uint64_t ring_seq;
 	uint32_t ring_nodeid;
 	bool quorate;

@@ -14,12 +14,20 @@
  * decision every other replica made.  Requests without an answer after
  * LEDGERGLUE_REQ_TIMEOUT_MS are answered "unavailable".
  *
- * Configuration ids: the ledger wants one ring sequence per configuration,
- * equal on every member.  The glue passes the last totem ring seq with the
- * CPG group's members, on every CPG confchg and again on a totem confchg
- * (the two can come in either order); a process-level change (ferryd
- * restarted while corosync stayed) has no new ring, so the same ring seq is
- * passed again.
+ * Configuration ids.  The ledger wants, for every configuration, an id that
+ * is the same on every member and larger than the previous one.  The totem
+ * ring seq is not enough: a ferryd that starts (or restarts) while corosync
+ * runs joins the group without a new ring.  So the id is
+ *   cfg_id = ring_seq << 20 | k
+ * where a new totem ring (totem confchg callback, same stream position on
+ * every member) applies k = 0 directly, and a CPG-only change is applied
+ * when a CONFIG message comes back in agreed order: the lowest node id among
+ * the members that were already there (members minus joined, the same set
+ * on every member) multicasts CONFIG(max(applied, sent) + 1); everyone,
+ * the joiners included, applies the id it carries with its current members.
+ * A CONFIG overtaken by a newer configuration is refused by the ledger
+ * (not newer) on every member alike.  When everyone in the group just
+ * joined (nobody was there before), each applies ring_seq << 20 directly.
  */
 #include "config.h"
 
@@ -50,6 +58,22 @@ _Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
 	       "ledger and IPC VM states agree");
 
 #define LEDGERGLUE_MAX_PENDING 64
+#define LEDGERGLUE_CFG_SHIFT 20
+
+/* The glue's own CPG message (the ledger's messages start with "FLDG"). */
+#define LEDGERGLUE_MAGIC 0x554c4746u /* "FGLU" as little-endian bytes */
+#define LEDGERGLUE_VERSION 1
+#define LEDGERGLUE_CONFIG 1
+
+struct ledgerglue_wire {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t length; /* whole message */
+	uint32_t reserved;
+	uint64_t cfg_id;
+};
+_Static_assert(sizeof(struct ledgerglue_wire) == 24, "glue message layout");
 #define LEDGERGLUE_DECISION_LOG_MAX (16u * 1024u * 1024u) /* then rotated to .old */
 #define LEDGERGLUE_REQ_TIMEOUT_MS 15000u
 #define LEDGERGLUE_TICK_MS 1000u
@@ -67,7 +91,8 @@ struct ledgerglue {
 	struct ledger *l;
 	uint64_t next_req_id;
 	bool was_synced;
-	uint64_t confchg_ring; /* ring seq of the last ledger_confchg */
+	uint64_t confchg_ring; /* configuration id of the last ledger_confchg */
+	uint64_t cfg_sent;     /* the last CONFIG id this node multicast */
 	struct ledgerglue_pending pending[LEDGERGLUE_MAX_PENDING];
 	qb_loop_timer_handle tick_timer;
 	uint64_t last_fence_poll_ns;
@@ -256,7 +281,7 @@ static int ledgerglue_cmp_u32(const void *a, const void *b)
 
 /* A new configuration for the ledger: members (sorted, unique), our state,
  * and our view of quorum. */
-static void ledgerglue_reconfigure(struct ferryd *d)
+static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
 {
 	struct ledgerglue *g = d->glue;
 	uint32_t members[FERRYD_MAX_MEMBERS];
@@ -277,13 +302,20 @@ static void ledgerglue_reconfigure(struct ferryd *d)
 			i++;
 		}
 	}
-	r = ledger_confchg(g->l, d->cluster.ring_seq, members, n, now);
-	if (r < 0) {
-		qb_log(LOG_ERR, "ledger: configuration change (ring %" PRIu64 ", %zu members) refused: %s",
-		       d->cluster.ring_seq, n, strerror(-r));
+	r = ledger_confchg(g->l, cfg_id, members, n, now);
+	if (r == -ESTALE) {
+		qb_log(LOG_INFO, "ledger: configuration %" PRIu64 ".%" PRIu64 " overtaken, ignoring",
+		       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1));
 		return;
 	}
-	g->confchg_ring = d->cluster.ring_seq;
+	if (r < 0) {
+		qb_log(LOG_ERR, "ledger: configuration %" PRIu64 " (%zu members) refused: %s",
+		       cfg_id, n, strerror(-r));
+		return;
+	}
+	qb_log(LOG_NOTICE, "ledger: configuration %" PRIu64 ".%" PRIu64 " with %zu members, syncing",
+	       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1), n);
+	g->confchg_ring = cfg_id;
 	g->was_synced = false;
 	ledgerglue_persist(d);
 	buf = calloc(1, LEDGERMSG_MAX_LEN);
@@ -305,19 +337,96 @@ static void ledgerglue_reconfigure(struct ferryd *d)
 	ledgerglue_send_quorum(d);
 }
 
+static uint64_t ledgerglue_ring_cfg(const struct ferryd *d)
+{
+	return d->cluster.ring_seq << LEDGERGLUE_CFG_SHIFT;
+}
+
+static bool ledgerglue_joined(const struct ferryd *d, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_joined; i++)
+		if (d->cluster.joined[i] == nodeid)
+			return true;
+	return false;
+}
+
 void ledgerglue_confchg(struct ferryd *d)
 {
-	if (d->glue == NULL || !d->cluster.membership_known)
+	struct ledgerglue *g = d->glue;
+	struct ledgerglue_wire w;
+	uint32_t lowest_old = 0, id;
+	uint64_t next;
+	size_t i;
+	int r;
+
+	if (g == NULL || !d->cluster.membership_known)
 		return;
-	ledgerglue_reconfigure(d);
+	for (i = 0; i < d->cluster.n_members; i++) {
+		id = d->cluster.members[i].nodeid;
+		if (!ledgerglue_joined(d, id) && (lowest_old == 0 || id < lowest_old))
+			lowest_old = id;
+	}
+	if (lowest_old == 0) {
+		/* nobody was here before: all fresh, all agree on the ring's id */
+		ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
+		return;
+	}
+	if (lowest_old != d->cluster.local_nodeid)
+		return; /* wait for its CONFIG */
+	next = g->confchg_ring > g->cfg_sent ? g->confchg_ring : g->cfg_sent;
+	if (next < ledgerglue_ring_cfg(d))
+		next = ledgerglue_ring_cfg(d);
+	next++;
+	memset(&w, 0, sizeof(w));
+	w.magic = LEDGERGLUE_MAGIC;
+	w.version = LEDGERGLUE_VERSION;
+	w.type = LEDGERGLUE_CONFIG;
+	w.length = sizeof(w);
+	w.cfg_id = next;
+	r = cluster_send(d, &w, sizeof(w));
+	if (r < 0) {
+		qb_log(LOG_ERR, "ledger: cannot announce configuration %" PRIu64 ": %s", next,
+		       strerror(-r));
+		return;
+	}
+	g->cfg_sent = next;
 }
 
 void ledgerglue_totem_confchg(struct ferryd *d)
 {
 	if (d->glue == NULL || !d->cluster.membership_known)
 		return;
-	if (d->cluster.ring_seq != d->glue->confchg_ring)
-		ledgerglue_reconfigure(d);
+	if (ledgerglue_ring_cfg(d) > d->glue->confchg_ring)
+		ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
+}
+
+/* Returns true if msg was the glue's own (handled or dropped here). */
+static bool ledgerglue_own_message(struct ferryd *d, uint32_t nodeid, const void *msg, size_t len)
+{
+	struct ledgerglue_wire w;
+	uint32_t magic;
+
+	if (len < sizeof(magic))
+		return false;
+	memcpy(&magic, msg, sizeof(magic));
+	if (magic != LEDGERGLUE_MAGIC)
+		return false;
+	if (len != sizeof(w)) {
+		qb_log(LOG_WARNING, "node %" PRIu32 ": glue message of %zu bytes, dropped", nodeid,
+		       len);
+		return true;
+	}
+	memcpy(&w, msg, sizeof(w));
+	if (w.version != LEDGERGLUE_VERSION || w.type != LEDGERGLUE_CONFIG ||
+	    w.length != sizeof(w)) {
+		qb_log(LOG_WARNING, "node %" PRIu32 ": glue message version %u type %u, dropped",
+		       nodeid, w.version, w.type);
+		return true;
+	}
+	ledgerglue_apply_config(d, w.cfg_id);
+	return true;
 }
 
 void ledgerglue_quorum(struct ferryd *d)
@@ -338,6 +447,8 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 
 	(void)pid;
 	if (g == NULL)
+		return;
+	if (ledgerglue_own_message(d, nodeid, msg, len))
 		return;
 	is_move = ledgermsg_decode(msg, len, &m) == 0 && m.type == LEDGERMSG_MOVE;
 	r = ledger_deliver(g->l, nodeid, msg, len);
