@@ -94,7 +94,7 @@ static const char *const move_result_names[] = {
 _Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
 	       "move result names");
 
-#define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "invalid")
+#define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "(out-of-range)")
 
 const char *
 ledger_vm_state_name(enum ledger_vm_state s)
@@ -1091,7 +1091,9 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	(void)time_ms;
 	if (l == NULL || (members == NULL && n_members > 0))
 		return -EINVAL;
-	if (l->have_ring && ring_seq <= l->ring)
+	/* an equal ring is a CPG change inside one totem ring (a ferryd restarted
+	 * while corosync stayed up): a new sync round all the same */
+	if (l->have_ring && ring_seq < l->ring)
 		return -ESTALE;
 	if (n_members > l->lim.max_nodes) {
 		/* cannot track it: refuse everything until the membership shrinks */

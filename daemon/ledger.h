@@ -200,8 +200,12 @@ void ledger_set_decision_cb(struct ledger *l, ledger_decision_fn fn, void *userd
 /*
  * A configuration change: ring_seq is the totem ring sequence (the same on
  * every member), members the new membership.  Drops quorum, starts a sync
- * round and snapshots the state to send.  Returns 0, or -EINVAL (bad list),
- * -E2BIG (more than max_nodes), -ESTALE (ring_seq not newer).
+ * round and snapshots the state to send.  The same ring_seq again is a CPG
+ * change inside one totem ring (a ferryd process joined or left while
+ * corosync stayed up) and starts a new round too.  Returns 0, or -EINVAL
+ * (bad list), -ESTALE (ring_seq older than the current one), -E2BIG (more
+ * than max_nodes: the ledger then refuses every request, "syncing", until a
+ * smaller membership comes).
  */
 int ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
 		   int64_t time_ms);

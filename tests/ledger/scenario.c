@@ -20,6 +20,8 @@
  *                              single group (or N's group)
  *   leave A.. | crash A..      the node dies (its persisted state stays)
  *   wipe A                     a down node loses its persisted state
+ *   restart-process N          ferryd on N restarts, corosync stays: N leaves
+ *                              and rejoins its group in the same totem ring
  *   partition A B | C ..       each side becomes a group
  *   merge                      every up node in one group
  *   restart-from-persisted [A..]  every node dies at once; A.. (default:
@@ -112,6 +114,17 @@ group_prefix(const uint32_t *m, size_t n, char *buf, size_t len)
 		snprintf(buf + o, len - o, "]");
 }
 
+static size_t
+last_confchg(const struct nodelog *nl)
+{
+	size_t at = 0;
+
+	for (size_t j = 0; j < nl->n; j++)
+		if (strncmp(nl->lines[j], "ring ", 5) == 0 && strstr(nl->lines[j], ": members") != NULL)
+			at = j;
+	return at;
+}
+
 /* Prints the step's lines per group and checks the invariants. */
 static void
 report_step(struct runner *r)
@@ -132,12 +145,16 @@ report_step(struct runner *r)
 			printf("  %s %s\n", prefix, first->lines[j]);
 		for (size_t i = 0; i < n; i++)
 			printed[m[i]] = true;
+		/* members agree from the group's last configuration change on
+		 * (before it, a member may have been elsewhere or down) */
+		size_t f0 = last_confchg(first);
 		for (size_t i = 1; i < n; i++) {
 			struct nodelog *o = &r->logs[m[i]];
-			bool same = o->n == first->n;
+			size_t o0 = last_confchg(o);
+			bool same = o->n - o0 == first->n - f0;
 
-			for (size_t j = 0; same && j < o->n; j++)
-				same = strcmp(o->lines[j], first->lines[j]) == 0;
+			for (size_t j = 0; same && o0 + j < o->n; j++)
+				same = strcmp(o->lines[o0 + j], first->lines[f0 + j]) == 0;
 			if (!same) {
 				printf("!! divergence: node %" PRIu32 " logged differently from node %" PRIu32
 				       ":\n",
@@ -549,6 +566,28 @@ run_event(struct runner *r, char **tok, int ntok)
 			if (simnet_crash(r->c, node) < 0)
 				return fail(r, "node %" PRIu32 " is not up", node);
 		}
+		return 0;
+	}
+	if (strcmp(cmd, "restart-process") == 0) {
+		uint32_t node = 0, target[SIMNET_MAX_NODES];
+		size_t nt;
+		int g;
+
+		if (ntok != 2 || parse_node(r, tok[1], &node) < 0 || !simnet_is_up(r->c, node))
+			return fail(r, "restart-process N (an up node)");
+		simnet_set_same_ring(r->c, true);
+		simnet_crash(r->c, node);
+		simnet_boot(r->c, node);
+		g = -1;
+		for (uint32_t n = 1; n <= SIMNET_MAX_NODES && g < 0; n++)
+			if (n != node && simnet_is_up(r->c, n))
+				g = simnet_group_of(r->c, n);
+		nt = g >= 0 ? simnet_group_members(r->c, g, target, SIMNET_MAX_NODES) : 0;
+		target[nt++] = node;
+		e = simnet_form(r->c, target, nt);
+		simnet_set_same_ring(r->c, false);
+		if (e < 0)
+			printf("  (membership change failed: %s)\n", strerror(-e));
 		return 0;
 	}
 	if (strcmp(cmd, "wipe") == 0) {

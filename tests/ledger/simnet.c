@@ -43,6 +43,7 @@ struct simnet {
 	struct cnode nodes[SIMNET_MAX_NODES + 1];
 	struct cgroup groups[SIMNET_MAX_NODES];
 	uint64_t ring_seq;
+	bool same_ring; /* CPG changes inside one totem ring */
 	int64_t now_ms;
 	uint32_t expected;
 	uint64_t (*rnd)(void *);
@@ -354,6 +355,12 @@ simnet_flush(struct simnet *c)
 }
 
 void
+simnet_set_same_ring(struct simnet *c, bool same)
+{
+	c->same_ring = same;
+}
+
+void
 simnet_set_slow(struct simnet *c, uint32_t node, bool slow)
 {
 	if (valid_node(node))
@@ -407,7 +414,8 @@ group_change(struct simnet *c, int gi)
 
 	int err = 0;
 
-	c->ring_seq++;
+	if (!c->same_ring || c->ring_seq == 0)
+		c->ring_seq++;
 	for (size_t i = 0; i < g->n; i++) {
 		int r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
 				       c->now_ms);

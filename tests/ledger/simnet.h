@@ -69,6 +69,10 @@ int simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_
 /* Drops a node's persisted blob (a node that lost its disk). */
 void simnet_wipe(struct simnet *c, uint32_t node);
 
+/* While set, membership changes keep the totem ring number (a ferryd
+ * process restart: corosync, hence the ring, stays). */
+void simnet_set_same_ring(struct simnet *c, bool same);
+
 /* A slow node: in the next sync round its state is not sent until
  * simnet_send_state() (scenarios: "slow N" / "send-state N"). */
 void simnet_set_slow(struct simnet *c, uint32_t node, bool slow);

@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test_ledgermsg.c - cmocka tests of the ledger's wire codec (ledgermsg.c)
+ * and of the ledger's blob and chunked state transfer.
+ */
+#include "config.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ledger.h"
+#include "ledgermsg.h"
+
+#define HDR sizeof(struct ledgermsg_hdr)
+
+static uint8_t buf[LEDGERMSG_MAX_LEN + 64];
+
+static void
+make_request(struct ledger_request *r, enum ledger_op op)
+{
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->req_id = 0x1122334455667788ULL;
+	r->time_ms = 1234567;
+	r->gen = 42;
+	r->target = 3;
+	r->mode = LEDGER_MODE_QUICK;
+	snprintf(r->uuid, sizeof(r->uuid), "%s", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9");
+	snprintf(r->name, sizeof(r->name), "%s", "web1");
+}
+
+static size_t
+encode_acquire(void)
+{
+	struct ledger_request r;
+	size_t len = 0;
+
+	make_request(&r, LEDGER_OP_ACQUIRE);
+	assert_int_equal(ledgermsg_encode_request(&r, buf, sizeof(buf), &len), 0);
+	return len;
+}
+
+static void
+set_hdr(uint32_t magic, uint16_t version, uint16_t type, uint32_t length)
+{
+	struct ledgermsg_hdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	if (magic != 0)
+		h.magic = htole32(magic);
+	if (version != 0)
+		h.version = htole16(version);
+	if (type != 0)
+		h.type = htole16(type);
+	if (length != 0)
+		h.length = htole32(length);
+	memcpy(buf, &h, sizeof(h));
+}
+
+static void
+test_roundtrip_requests(void **state)
+{
+	(void)state;
+	for (int op = 0; op < LEDGER_OP_FENCE; op++) {
+		struct ledger_request r;
+		struct ledgermsg m;
+		size_t len;
+
+		make_request(&r, (enum ledger_op)op);
+		assert_int_equal(ledgermsg_encode_request(&r, buf, sizeof(buf), &len), 0);
+		assert_int_equal(len, HDR + sizeof(struct ledgermsg_req_wire));
+		assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+		assert_int_equal(m.type, ledgermsg_type_from_op((enum ledger_op)op));
+		assert_true(ledgermsg_type_is_request((uint16_t)m.type));
+		assert_memory_equal(&m.u.req, &r, sizeof(r));
+	}
+}
+
+static void
+test_roundtrip_others(void **state)
+{
+	struct ledgermsg m;
+	struct ledgermsg_state st;
+	struct ledger_move mv;
+	uint8_t data[100];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ledgermsg_encode_quorum(77, true, -5, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_QUORUM);
+	assert_int_equal(m.u.quorum.ring_seq, 77);
+	assert_true(m.u.quorum.quorate);
+	assert_int_equal(m.u.quorum.time_ms, -5);
+
+	assert_int_equal(ledgermsg_encode_fence(9, 1050, 2000, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_FENCE);
+	assert_int_equal(m.u.fence.node, 9);
+	assert_int_equal(m.u.fence.fenced_at_ms, 1050);
+	assert_int_equal(m.u.fence.time_ms, 2000);
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	memset(&st, 0, sizeof(st));
+	st.ring_seq = 5;
+	st.time_ms = 99;
+	st.epoch = 7;
+	st.seq = 8;
+	st.total_len = 300;
+	st.offset = 200;
+	st.chunk_len = sizeof(data);
+	st.was_quorate = true;
+	st.data = data;
+	assert_int_equal(ledgermsg_encode_state(&st, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, HDR + sizeof(struct ledgermsg_state_wire) + sizeof(data));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_STATE);
+	assert_int_equal(m.u.state.epoch, 7);
+	assert_int_equal(m.u.state.offset, 200);
+	assert_true(m.u.state.was_quorate);
+	assert_memory_equal(m.u.state.data, data, sizeof(data));
+
+	memset(&mv, 0, sizeof(mv));
+	snprintf(mv.uuid, sizeof(mv.uuid), "%s", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9");
+	snprintf(mv.name, sizeof(mv.name), "%s", "db1");
+	snprintf(mv.error, sizeof(mv.error), "%s", "migration timed out");
+	mv.from = 1;
+	mv.to = 2;
+	mv.mode = LEDGER_MODE_LIVE;
+	mv.result = LEDGER_MOVE_FAILED;
+	mv.start_ms = 1;
+	mv.total_ms = 2;
+	mv.downtime_ms = -1;
+	mv.guest_gap_ms = 4;
+	mv.bytes = 5;
+	assert_int_equal(ledgermsg_encode_move(&mv, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_MOVE);
+	assert_memory_equal(&m.u.move, &mv, sizeof(mv));
+}
+
+static void
+test_truncated(void **state)
+{
+	struct ledgermsg m;
+	size_t len = encode_acquire();
+
+	(void)state;
+	/* every prefix is refused, before the header as well as after */
+	for (size_t n = 0; n < len; n++)
+		assert_int_equal(ledgermsg_decode(buf, n, &m), -EBADMSG);
+	/* declared shorter than the type's body */
+	set_hdr(0, 0, 0, (uint32_t)(HDR + 8));
+	assert_int_equal(ledgermsg_decode(buf, HDR + 8, &m), -EBADMSG);
+	/* a header alone of a known type */
+	len = encode_acquire();
+	set_hdr(0, 0, 0, (uint32_t)HDR);
+	assert_int_equal(ledgermsg_decode(buf, HDR, &m), -EBADMSG);
+}
+
+static void
+test_oversize(void **state)
+{
+	struct ledgermsg m;
+	size_t len = encode_acquire();
+
+	(void)state;
+	set_hdr(0, 0, 0, LEDGERMSG_MAX_LEN + 1);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EMSGSIZE);
+	len = encode_acquire();
+	assert_int_equal(ledgermsg_decode(buf, LEDGERMSG_MAX_LEN + 1, &m), -EMSGSIZE);
+	/* a fixed-size body with trailing bytes (declared) is not accepted */
+	len = encode_acquire();
+	set_hdr(0, 0, 0, (uint32_t)(len + 4));
+	memset(buf + len, 0, 4);
+	assert_int_equal(ledgermsg_decode(buf, len + 4, &m), -EBADMSG);
+}
+
+static void
+test_wrong_version_magic_type(void **state)
+{
+	struct ledgermsg m;
+	size_t len;
+
+	(void)state;
+	len = encode_acquire();
+	set_hdr(0, LEDGERMSG_VERSION + 1, 0, 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EPROTONOSUPPORT);
+	len = encode_acquire();
+	set_hdr(0xdeadbeef, 0, 0, 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EPROTO);
+	len = encode_acquire();
+	set_hdr(0, 0, 999, 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EOPNOTSUPP);
+	assert_string_equal(ledgermsg_type_name(999), "unknown");
+	assert_string_equal(ledgermsg_type_name(LEDGERMSG_STATE), "state");
+	assert_string_equal(ledgermsg_strerror(-EPROTONOSUPPORT), "wrong-version");
+}
+
+static void
+test_garbage_fields(void **state)
+{
+	struct ledgermsg m;
+	size_t len;
+	size_t name_off = HDR + offsetof(struct ledgermsg_req_wire, name);
+
+	(void)state;
+	/* name not NUL-terminated */
+	len = encode_acquire();
+	memset(buf + name_off, 'x', LEDGER_NAME_MAX);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* stray bytes after the NUL */
+	len = encode_acquire();
+	buf[name_off + LEDGER_NAME_MAX - 1] = 'x';
+	buf[name_off + LEDGER_NAME_MAX - 2] = '\0';
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* mode out of range */
+	len = encode_acquire();
+	buf[HDR + offsetof(struct ledgermsg_req_wire, mode)] = 200;
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* reserved bytes */
+	len = encode_acquire();
+	buf[HDR + offsetof(struct ledgermsg_req_wire, reserved)] = 1;
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	len = encode_acquire();
+	buf[offsetof(struct ledgermsg_hdr, reserved)] = 1;
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* a boolean that is not 0 or 1 */
+	assert_int_equal(ledgermsg_encode_quorum(1, true, 0, buf, sizeof(buf), &len), 0);
+	buf[HDR + offsetof(struct ledgermsg_quorum_wire, quorate)] = 2;
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+}
+
+static void
+test_state_bounds(void **state)
+{
+	struct ledgermsg m;
+	struct ledgermsg_state st;
+	struct ledgermsg_state_wire w;
+	uint8_t data[16] = {0};
+	size_t len;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.total_len = 16;
+	st.chunk_len = 16;
+	st.data = data;
+	assert_int_equal(ledgermsg_encode_state(&st, buf, sizeof(buf), &len), 0);
+	/* chunk past the end of the blob */
+	memcpy(&w, buf + HDR, sizeof(w));
+	w.offset = htole32(8);
+	memcpy(buf + HDR, &w, sizeof(w));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* blob larger than the limit */
+	w.offset = 0;
+	w.total_len = htole32(LEDGER_STATE_MAX + 1);
+	memcpy(buf + HDR, &w, sizeof(w));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* chunk_len disagrees with the message length */
+	w.total_len = htole32(16);
+	w.chunk_len = htole32(15);
+	memcpy(buf + HDR, &w, sizeof(w));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EBADMSG);
+	/* the encoder refuses the same */
+	st.offset = 8;
+	assert_int_equal(ledgermsg_encode_state(&st, buf, sizeof(buf), &len), -EINVAL);
+}
+
+static void
+test_encoder_errors(void **state)
+{
+	struct ledger_request r;
+	size_t len;
+
+	(void)state;
+	make_request(&r, LEDGER_OP_ACQUIRE);
+	memset(r.name, 'a', sizeof(r.name)); /* no room for the NUL */
+	assert_int_equal(ledgermsg_encode_request(&r, buf, sizeof(buf), &len), -ENAMETOOLONG);
+	make_request(&r, LEDGER_OP_FENCE);
+	assert_int_equal(ledgermsg_encode_request(&r, buf, sizeof(buf), &len), -EINVAL);
+	make_request(&r, LEDGER_OP_RELEASE);
+	assert_int_equal(ledgermsg_encode_request(&r, buf, 20, &len), -ENOBUFS);
+	assert_int_equal(ledgermsg_encode_quorum(1, false, 0, NULL, 0, &len), -ENOBUFS);
+}
+
+/* Random bytes, and random corruptions of valid messages: never a crash,
+ * and whatever decodes is canonical (encodes back to the same bytes). */
+static void
+test_random_garbage(void **state)
+{
+	uint64_t x = 88172645463325252ULL;
+	struct ledgermsg m;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		size_t len = encode_acquire(), n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (i % 2 == 0) {
+			n = x % 400;
+			for (size_t j = 0; j < n; j++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				buf[j] = (uint8_t)x;
+			}
+		} else {
+			buf[x % len] ^= (uint8_t)(1u << ((x >> 20) % 8));
+			n = len;
+		}
+		if (ledgermsg_decode(buf, n, &m) == 0) {
+			uint8_t out[LEDGERMSG_MAX_LEN];
+			size_t olen;
+
+			assert_true(ledgermsg_type_is_request((uint16_t)m.type));
+			assert_int_equal(ledgermsg_encode_request(&m.u.req, out, sizeof(out), &olen),
+					 0);
+			assert_int_equal(olen, n);
+			assert_memory_equal(out, buf, n);
+		}
+	}
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < _LEDGER_REASON_MAX; i++)
+		assert_string_not_equal(ledger_reason_name((enum ledger_reason)i), "(out-of-range)");
+	for (int i = 0; i < _LEDGER_OP_MAX; i++)
+		assert_string_not_equal(ledger_op_name((enum ledger_op)i), "(out-of-range)");
+	for (int i = 0; i < _LEDGER_VM_STATE_MAX; i++)
+		assert_string_not_equal(ledger_vm_state_name((enum ledger_vm_state)i), "(out-of-range)");
+	assert_string_equal(ledger_reason_name(_LEDGER_REASON_MAX), "(out-of-range)");
+	assert_int_equal(ledger_mode_from_name("quick"), LEDGER_MODE_QUICK);
+	assert_int_equal(ledger_mode_from_name("warp"), -EINVAL);
+}
+
+/* ---- the ledger's blob and a chunked state transfer ---- */
+
+static uint8_t msg[LEDGERMSG_MAX_LEN];
+
+static void
+deliver_all_states(struct ledger *from, uint32_t sender, struct ledger **to, size_t n_to)
+{
+	for (uint32_t idx = 0;; idx++) {
+		size_t len;
+		int r = ledger_state_msg(from, 5000, idx, msg, sizeof(msg), &len);
+
+		assert_true(r >= 0);
+		for (size_t i = 0; i < n_to; i++)
+			assert_true(ledger_deliver(to[i], sender, msg, len) >= 0);
+		if (r == 0)
+			break;
+	}
+}
+
+static struct ledger *
+quorate_single(void)
+{
+	struct ledger *l = ledger_new(NULL);
+	uint32_t me = 1;
+	size_t len;
+
+	assert_non_null(l);
+	assert_int_equal(ledger_confchg(l, 1, &me, 1, 0), 0);
+	deliver_all_states(l, 1, &l, 1);
+	assert_int_equal(ledgermsg_encode_quorum(1, true, 0, msg, sizeof(msg), &len), 0);
+	assert_int_equal(ledger_deliver(l, 1, msg, len), 1);
+	assert_true(ledger_is_quorate(l));
+	return l;
+}
+
+static void
+test_blob_roundtrip_and_big_sync(void **state)
+{
+	struct ledger *a = quorate_single(), *b = ledger_new(NULL), *c;
+	struct ledger *both[2];
+	uint32_t members[2] = {1, 2};
+	char *blob = NULL, *blob2 = NULL;
+	size_t len, len2;
+
+	(void)state;
+	/* enough VMs for a blob of several chunks */
+	for (int i = 0; i < 900; i++) {
+		struct ledger_request r;
+		struct ledger_decision d;
+
+		memset(&r, 0, sizeof(r));
+		r.op = LEDGER_OP_ACQUIRE;
+		r.time_ms = 1000 + i;
+		snprintf(r.name, sizeof(r.name), "vm-with-a-long-name-%04d", i);
+		snprintf(r.uuid, sizeof(r.uuid), "00000000-0000-4000-8000-%012d", i);
+		assert_int_equal(ledger_apply_request(a, 1, &r, &d), 1);
+		assert_int_equal(d.verdict, LEDGER_GRANTED);
+	}
+	assert_int_equal(ledger_serialize(a, &blob, &len), 0);
+	assert_true(len > 3 * LEDGERMSG_CHUNK_MAX);
+
+	/* persisted blob: loads back to the very same bytes */
+	c = ledger_new(NULL);
+	assert_int_equal(ledger_load(c, blob, len), 0);
+	assert_int_equal(ledger_serialize(c, &blob2, &len2), 0);
+	assert_int_equal(len2, len);
+	assert_memory_equal(blob2, blob, len);
+	free(blob2);
+	blob2 = NULL;
+	/* garbage and trailing data are refused, the ledger unchanged */
+	assert_int_equal(ledger_load(c, "ferry-ledger 2\n", 15), -EBADMSG);
+	blob[len - 2] = 'x'; /* "end" -> "enx" */
+	assert_int_equal(ledger_load(c, blob, len), -EBADMSG);
+	blob[len - 2] = 'd';
+	assert_int_equal(ledger_vm_count(c), 900);
+	ledger_free(c);
+
+	/* node 2 (empty) joins: the chunked state of node 1 wins */
+	assert_int_equal(ledger_confchg(a, 2, members, 2, 0), 0);
+	assert_int_equal(ledger_confchg(b, 2, members, 2, 0), 0);
+	both[0] = a;
+	both[1] = b;
+	deliver_all_states(a, 1, both, 2);
+	assert_false(ledger_is_synced(b));
+	deliver_all_states(b, 2, both, 2);
+	assert_true(ledger_is_synced(a));
+	assert_true(ledger_is_synced(b));
+	assert_int_equal(ledger_vm_count(b), 900);
+	assert_int_equal(ledger_serialize(a, &blob, &len), 0);
+	assert_int_equal(ledger_serialize(b, &blob2, &len2), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(blob, blob2, len);
+	free(blob);
+	free(blob2);
+	ledger_free(a);
+	ledger_free(b);
+}
+
+static void
+test_deliver_garbage(void **state)
+{
+	struct ledger *l = quorate_single();
+	uint64_t seq = ledger_seq(l);
+
+	(void)state;
+	assert_int_equal(ledger_deliver(l, 1, "garbage!", 8), -EBADMSG);
+	memset(msg, 0xff, 200);
+	assert_int_equal(ledger_deliver(l, 1, msg, 200), -EPROTO);
+	assert_int_equal(ledger_deliver(l, 1, NULL, 0), -EINVAL);
+	assert_int_equal(ledger_seq(l), seq);
+	assert_true(ledger_is_quorate(l));
+	ledger_free(l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_requests),
+		cmocka_unit_test(test_roundtrip_others),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_wrong_version_magic_type),
+		cmocka_unit_test(test_garbage_fields),
+		cmocka_unit_test(test_state_bounds),
+		cmocka_unit_test(test_encoder_errors),
+		cmocka_unit_test(test_random_garbage),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_blob_roundtrip_and_big_sync),
+		cmocka_unit_test(test_deliver_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
