@@ -16,8 +16,8 @@
  *                              each confchg by the group's lowest member
  *   limits vms=N nodes=M       before the first join
  *   time T                     set the clock (ms)
- *   join A B.. [with N]        boot (from persisted state) and join the
- *                              single group (or N's group)
+ *   join A B.. [with N|alone]  boot (from persisted state) and join the
+ *                              single group (or N's group, or a new one)
  *   leave A.. | crash A..      the node dies (its persisted state stays)
  *   wipe A                     a down node loses its persisted state
  *   restart-process N          ferryd on N restarts, corosync stays: N leaves
@@ -415,8 +415,13 @@ ev_join(struct runner *r, char **tok, int ntok)
 	uint32_t nodes[SIMNET_MAX_NODES], with = 0, target[SIMNET_MAX_NODES];
 	size_t n = 0, nt = 0;
 	int groups[SIMNET_MAX_NODES], ng, g;
+	bool alone = false;
 
 	for (int i = 1; i < ntok; i++) {
+		if (strcmp(tok[i], "alone") == 0 && i == ntok - 1) {
+			alone = true;
+			break;
+		}
 		if (strcmp(tok[i], "with") == 0) {
 			if (i + 1 >= ntok || parse_node(r, tok[i + 1], &with) < 0)
 				return fail(r, "join: with N");
@@ -429,7 +434,9 @@ ev_join(struct runner *r, char **tok, int ntok)
 	if (n == 0)
 		return fail(r, "join: no node");
 	ng = simnet_groups(r->c, groups, SIMNET_MAX_NODES);
-	if (with != 0)
+	if (alone)
+		g = -1;
+	else if (with != 0)
 		g = simnet_group_of(r->c, with);
 	else if (ng == 1)
 		g = groups[0];

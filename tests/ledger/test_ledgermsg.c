@@ -436,6 +436,7 @@ test_blob_roundtrip_and_big_sync(void **state)
 	assert_true(ledger_is_synced(a));
 	assert_true(ledger_is_synced(b));
 	assert_int_equal(ledger_vm_count(b), 900);
+	free(blob);
 	assert_int_equal(ledger_serialize(a, &blob, &len), 0);
 	assert_int_equal(ledger_serialize(b, &blob2, &len2), 0);
 	assert_int_equal(len, len2);
