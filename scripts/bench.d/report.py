@@ -29,7 +29,8 @@ MOVES = [
 ]
 MOVE_LABEL = {k: l for k, l, _ in MOVES}
 MOVE_PRED = {k: p for k, _, p in MOVES}
-METRICS = ["guest_gap_ms", "ping_gap_ms", "tcp_gap_ms", "libvirt_downtime_ms", "total_ms", "bytes"]
+METRICS = ["guest_gap_ms", "ping_gap_ms", "tcp_gap_ms", "libvirt_downtime_ms", "total_ms",
+           "agent_total_ms", "bytes", "save_ms", "restore_ms"]
 
 
 def load(outdir):
@@ -46,6 +47,11 @@ def load(outdir):
                         runs.append(json.loads(line))
                     except ValueError:
                         pass
+    for r in runs:  # save/restore times from the agent's record (quick moves)
+        rec = r.get("record") if isinstance(r.get("record"), dict) else {}
+        for k in ("save_ms", "restore_ms"):
+            v = rec.get(k)
+            r[k] = v if isinstance(v, (int, float)) and v >= 0 else None
     return meta, runs
 
 
@@ -60,9 +66,9 @@ def med_worst(values):
     return round(statistics.median(vals), 1), round(max(vals), 1)
 
 
-def pred_for(meta, cell_key, move):
+def pred_for(meta, cell_key, move, which_pred="prediction"):
     cell = meta.get("cells", {}).get(cell_key, {})
-    p = cell.get("prediction")
+    p = cell.get(which_pred)
     if not p:
         return None
     which = MOVE_PRED.get(move)
@@ -114,8 +120,17 @@ def aggregate(meta, runs):
         resets = sum(1 for r in ok if r.get("boot_reset"))
         row["guest_rebooted"] = resets
         cell_key = "%s/%s" % (size, wl)
-        pred = pred_for(meta, cell_key, move)
+        # the calibrated prediction (bandwidth and touched memory from this VM's first live
+        # move) when there is one, else the a priori one; both are kept
+        apriori = pred_for(meta, cell_key, move)
+        cal = pred_for(meta, cell_key, move, "prediction_calibrated")
+        pred = cal or apriori
         row["predicted"] = pred
+        row["predicted_from"] = "calibrated" if cal else ("a priori" if apriori else None)
+        row["predicted_a_priori"] = apriori
+        gap0 = row["guest_gap_ms"]["median"]
+        if apriori and apriori.get("guest_gap_ms") and gap0:
+            row["predicted_a_priori_gap_error"] = round(apriori["guest_gap_ms"] / gap0 - 1, 3)
         gap = row["guest_gap_ms"]["median"]
         if pred and pred.get("guest_gap_ms") and gap:
             row["predicted_gap_error"] = round(pred["guest_gap_ms"] / gap - 1, 3)
@@ -251,7 +266,10 @@ def table(meta, rows, tg):
         pred = "-" if not p else ("%s" % fmt(pg) if pg else "no conv.")
         notes = []
         if r.get("predicted_gap_error") is not None:
-            notes.append("pred %+d%%" % round(100 * r["predicted_gap_error"]))
+            notes.append("pred %+d%%%s" % (round(100 * r["predicted_gap_error"]),
+                                           " cal." if r.get("predicted_from") == "calibrated" else ""))
+        if r["save_ms"]["median"] is not None:
+            notes.append("save %s + restore %s" % (fmt(r["save_ms"]["median"]), fmt(r["restore_ms"]["median"])))
         if r.get("gap_over_lower_bound") is not None:
             notes.append("%.2fx lower bound" % r["gap_over_lower_bound"])
         if r.get("guest_rebooted"):
