@@ -337,6 +337,8 @@ def chart(outdir, meta, rows):
                 vals.append("?" if not v else "%.1f" % max(v, 1))
             f.write('"%s" %s\n' % (c, " ".join(vals)))
     gp = shutil.which("gnuplot")
+    if os.environ.get("BENCH_NO_CHART") == "1":
+        gp = None
     if not gp or not moves or not cells:
         return None
     m = meta.get("machine", {})
