@@ -20,7 +20,7 @@
  * At the end the network heals and every node must converge to one ledger.
  *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
- * seed, default 4000; 10 seeds run by default), SIM_VERBOSE=1 (print every ledger line) for long or
+ * seed, default 6000; 12 seeds run by default), SIM_VERBOSE=1 (print every ledger line) for long or
  * failing runs.
  */
 #include "config.h"
@@ -44,11 +44,23 @@ struct sim {
 	char names[N_VMS][16];
 	char uuids[N_VMS][LEDGER_UUID_MAX];
 	uint64_t req_id;
+	/* migrations the agents run: done = the VM already runs on the target */
+	struct {
+		bool active, done;
+		uint32_t src, target;
+	} mig[N_VMS];
+	uint32_t begin_pending[N_VMS]; /* node whose migrate-begin is in flight */
+	/* the fencing history: confirmations get reported again later */
+	struct {
+		uint32_t node;
+		int64_t at_ms;
+	} history[64];
+	size_t n_history;
 	bool verbose;
 	char failure[256];
 	/* statistics */
 	unsigned long granted, refused, fences, stale_fences, partitions, crashes, restarts,
-		forced, syncs;
+		forced, syncs, migrated;
 	unsigned long reasons[_LEDGER_REASON_MAX];
 };
 
@@ -90,6 +102,7 @@ on_line(uint32_t node, const char *line, void *userdata)
 static struct {
 	uint64_t req_id;
 	int vm;
+	uint32_t target;
 } pending[MAX_PENDING];
 
 static void
@@ -109,10 +122,15 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 	vm = pending[d->req_id % MAX_PENDING].req_id == d->req_id
 		     ? pending[d->req_id % MAX_PENDING].vm
 		     : -1;
+	uint32_t target = vm >= 0 ? pending[d->req_id % MAX_PENDING].target : 0;
 	if (s->verbose && vm >= 0)
 		printf("# sim: node %" PRIu32 " %s %s: %s %s\n", node, ledger_op_name(d->op),
 		       s->names[vm], ledger_verdict_name(d->verdict), ledger_reason_name(d->reason));
-	if (vm < 0 || d->verdict != LEDGER_GRANTED)
+	if (vm < 0)
+		return;
+	if (d->op == LEDGER_OP_MIGRATE_BEGIN && s->begin_pending[vm] == node)
+		s->begin_pending[vm] = 0;
+	if (d->verdict != LEDGER_GRANTED)
 		return;
 	switch (d->op) {
 	case LEDGER_OP_ACQUIRE:
@@ -123,12 +141,22 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 	case LEDGER_OP_SAVE:
 		s->running[node][vm] = false;
 		break;
-	case LEDGER_OP_MIGRATE_COMMIT:
-		if (d->reason == LEDGER_R_OK && s->running[node][vm] && d->owner != node &&
-		    simnet_is_up(s->net, d->owner)) {
-			s->running[node][vm] = false;
-			s->running[d->owner][vm] = true;
+	case LEDGER_OP_MIGRATE_BEGIN:
+		if (d->reason == LEDGER_R_OK && s->running[node][vm]) {
+			s->mig[vm].active = true;
+			s->mig[vm].done = false;
+			s->mig[vm].src = node;
+			s->mig[vm].target = target;
 		}
+		break;
+	case LEDGER_OP_MIGRATE_COMMIT:
+		/* the VM moved when the migration completed (do_migrations) */
+		if (d->reason == LEDGER_R_OK)
+			s->mig[vm].active = false;
+		break;
+	case LEDGER_OP_MIGRATE_ABORT:
+		if (d->reason == LEDGER_R_OK)
+			s->mig[vm].active = false;
 		break;
 	default:
 		break;
@@ -205,6 +233,20 @@ send_request(struct sim *s, uint32_t node)
 		if (pick(s, 5) == 0)
 			r.gen += pick(s, 3) - 1; /* stale or unknown */
 	}
+	/* a migration starts from a VM this node owns, mostly */
+	if (r.op == LEDGER_OP_MIGRATE_BEGIN && pick(s, 4) != 0) {
+		for (int i = 0; i < N_VMS; i++) {
+			int j = (vm + i) % N_VMS;
+
+			if (ledger_vm_find(l, s->uuids[j], &info) == 0 &&
+			    info.state == LEDGER_VM_RUNNING && info.owner == node) {
+				vm = j;
+				break;
+			}
+		}
+		if (r.target == node)
+			r.target = 1 + (node % s->n_nodes);
+	}
 	/* commit/abort only make sense for a migration this node started */
 	if ((r.op == LEDGER_OP_MIGRATE_COMMIT || r.op == LEDGER_OP_MIGRATE_ABORT) &&
 	    pick(s, 4) != 0) {
@@ -216,15 +258,92 @@ send_request(struct sim *s, uint32_t node)
 			}
 		}
 	}
-	/* an agent only commits a migration whose VM it really runs */
-	if (r.op == LEDGER_OP_MIGRATE_COMMIT && !s->running[node][vm])
-		r.op = LEDGER_OP_MIGRATE_ABORT;
+	/* an agent commits a migration that completed and aborts one that
+	 * did not; never the other way round */
+	if (r.op == LEDGER_OP_MIGRATE_COMMIT || r.op == LEDGER_OP_MIGRATE_ABORT) {
+		bool mine = s->mig[vm].active && s->mig[vm].src == node;
+
+		if ((mine && !s->mig[vm].done) || s->begin_pending[vm] == node)
+			return; /* in flight: do_migrations decides */
+		r.op = mine ? LEDGER_OP_MIGRATE_COMMIT : LEDGER_OP_MIGRATE_ABORT;
+	}
 	r.req_id = ++s->req_id;
 	snprintf(r.name, sizeof(r.name), "%s", s->names[vm]);
 	snprintf(r.uuid, sizeof(r.uuid), "%s", s->uuids[vm]);
 	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
 	pending[r.req_id % MAX_PENDING].vm = vm;
+	pending[r.req_id % MAX_PENDING].target = r.target;
+	if (r.op == LEDGER_OP_MIGRATE_BEGIN)
+		s->begin_pending[vm] = node;
 	simnet_send_request(s->net, node, &r);
+}
+
+static void
+send_op(struct sim *s, uint32_t node, enum ledger_op op, int vm)
+{
+	struct ledger_request r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.req_id = ++s->req_id;
+	snprintf(r.name, sizeof(r.name), "%s", s->names[vm]);
+	snprintf(r.uuid, sizeof(r.uuid), "%s", s->uuids[vm]);
+	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
+	pending[r.req_id % MAX_PENDING].vm = vm;
+	pending[r.req_id % MAX_PENDING].target = 0;
+	simnet_send_request(s->net, node, &r);
+}
+
+/* A migration in flight completes (the VM now runs on the target; the
+ * source commits) or fails (the source aborts); a completed one whose
+ * commit was refused is committed again. */
+static void
+do_migrations(struct sim *s)
+{
+	int vm = (int)pick(s, N_VMS);
+	uint32_t src, dst;
+
+	for (int i = 0; i < N_VMS && !s->mig[vm].active; i++)
+		vm = (vm + 1) % N_VMS;
+	src = s->mig[vm].src;
+	dst = s->mig[vm].target;
+	if (!s->mig[vm].active || !simnet_is_up(s->net, src))
+		return;
+	if (s->mig[vm].done) {
+		send_op(s, src, LEDGER_OP_MIGRATE_COMMIT, vm);
+		return;
+	}
+	if (!s->running[src][vm]) {
+		s->mig[vm].active = false; /* the VM died: nothing to migrate */
+		return;
+	}
+	if (simnet_is_up(s->net, dst) && pick(s, 3) != 0) {
+		if (s->verbose)
+			printf("# sim: %s migrated from node %" PRIu32 " to node %" PRIu32 "\n",
+			       s->names[vm], src, dst);
+		s->running[src][vm] = false;
+		s->running[dst][vm] = true;
+		s->mig[vm].done = true;
+		s->migrated++;
+		send_op(s, src, LEDGER_OP_MIGRATE_COMMIT, vm);
+	} else {
+		s->mig[vm].active = false; /* failed: the VM stays on the source */
+		send_op(s, src, LEDGER_OP_MIGRATE_ABORT, vm);
+	}
+}
+
+/* Someone reads Pacemaker's fencing history again and reports an old entry. */
+static void
+do_fence_replay(struct sim *s)
+{
+	int g = quorate_group(s);
+	uint32_t m[SIMNET_MAX_NODES];
+
+	if (g < 0 || s->n_history == 0 ||
+	    simnet_group_members(s->net, g, m, SIMNET_MAX_NODES) == 0)
+		return;
+	size_t i = pick(s, (uint32_t)s->n_history);
+	simnet_send_fence(s->net, m[0], s->history[i].node, s->history[i].at_ms);
 }
 
 static void
@@ -318,6 +437,11 @@ do_fence(struct sim *s)
 		crash(s, victim);
 	simnet_set_now(s->net, now + 5);
 	simnet_send_fence(s->net, m[0], victim, now + 1);
+	if (s->n_history < sizeof(s->history) / sizeof(s->history[0])) {
+		s->history[s->n_history].node = victim;
+		s->history[s->n_history].at_ms = now + 1;
+		s->n_history++;
+	}
 	s->fences++;
 }
 
@@ -475,6 +599,9 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 
 	for (step = 0; step < steps && ok; step++) {
 		uint32_t p = pick(s, 100), n = (uint32_t)up_nodes(s, up);
+		/* calm phases (no membership change) let migrations and syncs
+		 * finish; storms churn the membership */
+		bool calm = (step / 250) % 2 == 1;
 		int groups[SIMNET_MAX_NODES], ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
 
 		simnet_set_now(s->net, simnet_now(s->net) + 1 + pick(s, 20));
@@ -490,6 +617,11 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 		} else if (p < 62) {
 			if (ng > 0)
 				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)], 1 + pick(s, 6));
+		} else if (calm && p < 79) {
+			if (p < 70)
+				do_migrations(s);
+			else if (ng > 0)
+				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)], 1 + pick(s, 6));
 		} else if (p < 66) {
 			do_partition(s);
 		} else if (p < 72) {
@@ -503,10 +635,12 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 			do_fence(s);
 		} else if (p < 87) {
 			do_force(s);
-		} else if (p < 89) {
+		} else if (p < 88) {
 			if (n > 0)
 				do_move(s, up[pick(s, n)]);
-		} else if (p < 90) {
+		} else if (p < 89) {
+			do_fence_replay(s);
+		} else if (p < 90 && !calm) {
 			/* everyone loses power; some come back */
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				memset(s->running[i], 0, sizeof(s->running[i]));
@@ -515,6 +649,8 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 				if (pick(s, 3) != 0)
 					simnet_boot(s->net, i);
 			do_merge(s);
+		} else if (p < 95) {
+			do_migrations(s);
 		} else {
 			simnet_flush(s->net);
 		}
@@ -545,11 +681,11 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 		snprintf(summary, summary_len,
 			 "%" PRIu32 " nodes, %lu steps: %lu granted, %lu refused (%lu orphaned, "
 			 "%lu not-quorate, %lu syncing), %lu syncs, %lu partitions, %lu crashes, "
-			 "%lu restarts, %lu fences (+%lu stale), %lu forced",
+			 "%lu restarts, %lu fences (+%lu stale), %lu forced, %lu migrations",
 			 s->n_nodes, steps, s->granted, s->refused, s->reasons[LEDGER_R_ORPHANED],
 			 s->reasons[LEDGER_R_NOT_QUORATE], s->reasons[LEDGER_R_SYNCING], s->syncs,
 			 s->partitions, s->crashes, s->restarts, s->fences, s->stale_fences,
-			 s->forced);
+			 s->forced, s->migrated);
 	else
 		snprintf(summary, summary_len, "step %lu: %s", step, s->failure);
 	simnet_free(s->net);
@@ -561,9 +697,9 @@ int
 main(void)
 {
 	const char *e_seed = getenv("SIM_SEED"), *e_steps = getenv("SIM_STEPS");
-	unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 4000;
+	unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 6000;
 	bool verbose = getenv("SIM_VERBOSE") != NULL && strcmp(getenv("SIM_VERBOSE"), "1") == 0;
-	uint64_t first = 1, n = 10;
+	uint64_t first = 1, n = 12;
 	int rc = 0;
 	char summary[512];
 
