@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "ledgerblob.h"
 #include "ledgermsg.h"
 
 /* ---- names ---- */
@@ -155,46 +156,7 @@ ledger_move_result_from_name(const char *s)
 	return lookup_name(move_result_names, _LEDGER_MOVE_RESULT_MAX, s);
 }
 
-static int
-state_from_name(const char *s)
-{
-	return lookup_name(vm_state_names, _LEDGER_VM_STATE_MAX, s);
-}
-
-/* ---- data ---- */
-
-struct vm {
-	char uuid[LEDGER_UUID_MAX];
-	char name[LEDGER_NAME_MAX];
-	enum ledger_vm_state state;
-	uint32_t owner;  /* RUNNING, MIGRATING (source) */
-	uint32_t target; /* MIGRATING */
-	enum ledger_mode mode;
-	uint64_t gen;
-	int64_t since_ms;        /* owner holds it since */
-	int64_t target_since_ms; /* target may hold it since */
-	uint64_t change_seq;
-	int64_t change_ms;
-	bool has_move;
-	struct ledger_move move;
-};
-
-struct node {
-	uint32_t id;
-	int64_t left_ms;   /* last seen leaving, -1 never */
-	int64_t fenced_ms; /* last accepted fence confirmation, -1 never */
-};
-
-struct rstate {
-	uint64_t epoch;
-	uint64_t seq;
-	uint32_t members[LEDGER_MAX_NODES]; /* sorted */
-	size_t n_members;
-	struct node nodes[LEDGER_MAX_NODES]; /* sorted by id */
-	size_t n_nodes;
-	struct vm *vms; /* sorted by name, capacity max_vms */
-	size_t n_vms;
-};
+/* ---- data (the replicated part: ledgerblob.h) ---- */
 
 struct peer {
 	uint32_t node;
@@ -212,7 +174,7 @@ struct peer {
 
 struct ledger {
 	struct ledger_limits lim;
-	struct rstate st;
+	struct ledger_rstate st;
 
 	/* local to this replica */
 	bool have_ring;
@@ -297,43 +259,11 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-static bool
-valid_name(const char *s)
-{
-	size_t n = strnlen(s, LEDGER_NAME_MAX);
-
-	if (n == 0 || n >= LEDGER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '@';
-		if (!ok)
-			return false;
-	}
-	return true;
-}
 
 /* Canonical libvirt form: 8-4-4-4-12 lower-case hex. */
-static bool
-valid_uuid(const char *s)
-{
-	if (strnlen(s, LEDGER_UUID_MAX) != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		char c = s[i];
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-			return false;
-		}
-	}
-	return true;
-}
 
-static struct vm *
-vm_by_uuid(const struct rstate *st, const char *uuid)
+static struct ledger_vmrec *
+vm_by_uuid(const struct ledger_rstate *st, const char *uuid)
 {
 	for (size_t i = 0; i < st->n_vms; i++)
 		if (strcmp(st->vms[i].uuid, uuid) == 0)
@@ -341,8 +271,8 @@ vm_by_uuid(const struct rstate *st, const char *uuid)
 	return NULL;
 }
 
-static struct vm *
-vm_by_name(const struct rstate *st, const char *name)
+static struct ledger_vmrec *
+vm_by_name(const struct ledger_rstate *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_vms; i++)
 		if (strcmp(st->vms[i].name, name) == 0)
@@ -350,8 +280,8 @@ vm_by_name(const struct rstate *st, const char *name)
 	return NULL;
 }
 
-static struct node *
-node_get(struct rstate *st, uint32_t id)
+static struct ledger_noderec *
+node_get(struct ledger_rstate *st, uint32_t id)
 {
 	for (size_t i = 0; i < st->n_nodes; i++)
 		if (st->nodes[i].id == id)
@@ -360,10 +290,10 @@ node_get(struct rstate *st, uint32_t id)
 }
 
 /* Adds a node table entry (sorted).  NULL when the table is full. */
-static struct node *
-node_add(struct rstate *st, uint32_t id, size_t max_nodes)
+static struct ledger_noderec *
+node_add(struct ledger_rstate *st, uint32_t id, size_t max_nodes)
 {
-	struct node *n = node_get(st, id);
+	struct ledger_noderec *n = node_get(st, id);
 	size_t i;
 
 	if (n != NULL)
@@ -373,14 +303,14 @@ node_add(struct rstate *st, uint32_t id, size_t max_nodes)
 	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
 		;
 	memmove(&st->nodes[i + 1], &st->nodes[i], (st->n_nodes - i) * sizeof(st->nodes[0]));
-	st->nodes[i] = (struct node){.id = id, .left_ms = -1, .fenced_ms = -1};
+	st->nodes[i] = (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1};
 	st->n_nodes++;
 	return &st->nodes[i];
 }
 
 /* Is a holder of this VM outside the membership? */
 static bool
-vm_orphaned(const struct ledger *l, const struct vm *v)
+vm_orphaned(const struct ledger *l, const struct ledger_vmrec *v)
 {
 	if (v->state == LEDGER_VM_RUNNING)
 		return !ledger_is_member(l, v->owner);
@@ -390,7 +320,7 @@ vm_orphaned(const struct ledger *l, const struct vm *v)
 }
 
 static void
-vm_info(const struct ledger *l, const struct vm *v, struct ledger_vm_info *ret)
+vm_info(const struct ledger *l, const struct ledger_vmrec *v, struct ledger_vm_info *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	memcpy(ret->uuid, v->uuid, sizeof(ret->uuid));
@@ -414,7 +344,7 @@ vm_info(const struct ledger *l, const struct vm *v, struct ledger_vm_info *ret)
  * "vm NAME: OLD -> NEW (detail)".  owner/target are the new holders.
  */
 static void
-vm_transition(struct ledger *l, struct vm *v, enum ledger_vm_state to, uint32_t owner,
+vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to, uint32_t owner,
 	      uint32_t target, int64_t time_ms, const char *why)
 {
 	char detail[160];
@@ -480,7 +410,7 @@ ledger_new(const struct ledger_limits *limits)
 	if (l == NULL)
 		return NULL;
 	l->lim = lim;
-	l->st.vms = calloc(lim.max_vms, sizeof(struct vm));
+	l->st.vms = calloc(lim.max_vms, sizeof(struct ledger_vmrec));
 	if (l->st.vms == NULL)
 		return ledger_free(l);
 	return l;
@@ -562,7 +492,7 @@ ledger_vm_get(const struct ledger *l, size_t idx, struct ledger_vm_info *ret)
 int
 ledger_vm_find(const struct ledger *l, const char *uuid, struct ledger_vm_info *ret)
 {
-	const struct vm *v;
+	const struct ledger_vmrec *v;
 
 	if (l == NULL || uuid == NULL || ret == NULL)
 		return -EINVAL;
@@ -573,476 +503,30 @@ ledger_vm_find(const struct ledger *l, const char *uuid, struct ledger_vm_info *
 	return 0;
 }
 
-/* ---- serialization ---- */
-
-struct sbuf {
-	char *buf;
-	size_t len;
-	size_t cap;
-	int err;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->err != 0)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->buf + b->len, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = -EINVAL;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		if (b->cap >= LEDGER_STATE_MAX) {
-			b->err = -E2BIG;
-			return;
-		}
-		size_t ncap = b->cap * 2 > LEDGER_STATE_MAX ? LEDGER_STATE_MAX : b->cap * 2;
-		char *nb = realloc(b->buf, ncap);
-		if (nb == NULL) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->buf = nb;
-		b->cap = ncap;
-	}
-}
-
-static void
-sb_escaped(struct sbuf *b, const char *s)
-{
-	if (s[0] == '\0') {
-		sb_printf(b, "-");
-		return;
-	}
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p > ' ' && *p < 0x7f && *p != '%')
-			sb_printf(b, "%c", *p);
-		else
-			sb_printf(b, "%%%02x", *p);
-	}
-}
-
-static void
-sb_ms(struct sbuf *b, int64_t ms)
-{
-	if (ms < 0)
-		sb_printf(b, "-");
-	else
-		sb_printf(b, "%" PRId64, ms);
-}
-
-static int
-serialize_rstate(const struct rstate *st, char **ret_buf, size_t *ret_len)
-{
-	struct sbuf b = {.cap = 4096};
-
-	b.buf = malloc(b.cap);
-	if (b.buf == NULL)
-		return -ENOMEM;
-	b.buf[0] = '\0';
-	sb_printf(&b, "ferry-ledger 1\nepoch %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
-		  st->seq);
-	for (size_t i = 0; i < st->n_members; i++)
-		sb_printf(&b, " %" PRIu32, st->members[i]);
-	sb_printf(&b, "\n");
-	for (size_t i = 0; i < st->n_nodes; i++) {
-		const struct node *n = &st->nodes[i];
-
-		sb_printf(&b, "node %" PRIu32 " left=", n->id);
-		sb_ms(&b, n->left_ms);
-		sb_printf(&b, " fenced=");
-		sb_ms(&b, n->fenced_ms);
-		sb_printf(&b, "\n");
-	}
-	for (size_t i = 0; i < st->n_vms; i++) {
-		const struct vm *v = &st->vms[i];
-
-		sb_printf(&b,
-			  "vm %s %s state=%s owner=%" PRIu32 " target=%" PRIu32 " mode=%s gen=%" PRIu64
-			  " since=%" PRId64 " tsince=%" PRId64 " cseq=%" PRIu64 " cms=%" PRId64 "\n",
-			  v->uuid, v->name, ledger_vm_state_name(v->state), v->owner, v->target,
-			  ledger_mode_name(v->mode), v->gen, v->since_ms, v->target_since_ms,
-			  v->change_seq, v->change_ms);
-		if (v->has_move) {
-			const struct ledger_move *m = &v->move;
-
-			sb_printf(&b,
-				  "move from=%" PRIu32 " to=%" PRIu32 " mode=%s result=%s start=%" PRId64
-				  " total=%" PRId64 " downtime=%" PRId64 " gap=%" PRId64
-				  " bytes=%" PRId64 " error=",
-				  m->from, m->to, ledger_mode_name(m->mode),
-				  ledger_move_result_name(m->result), m->start_ms, m->total_ms,
-				  m->downtime_ms, m->guest_gap_ms, m->bytes);
-			sb_escaped(&b, m->error);
-			sb_printf(&b, "\n");
-		}
-	}
-	sb_printf(&b, "end\n");
-	if (b.err != 0) {
-		free(b.buf);
-		return b.err;
-	}
-	*ret_buf = b.buf;
-	*ret_len = b.len;
-	return 0;
-}
+/* ---- persistence (the format: ledgerblob.c) ---- */
 
 int
 ledger_serialize(const struct ledger *l, char **ret_buf, size_t *ret_len)
 {
 	if (l == NULL || ret_buf == NULL || ret_len == NULL)
 		return -EINVAL;
-	return serialize_rstate(&l->st, ret_buf, ret_len);
-}
-
-/* -- parsing: strict, canonical (what serialize writes, nothing else) -- */
-
-struct parser {
-	const char *p;
-	const char *end;
-	char line[1024];
-	char *tok[24];
-	int ntok;
-};
-
-/* Next line, split on single spaces.  1 = got one, 0 = end, <0 error. */
-static int
-next_line(struct parser *ps)
-{
-	const char *nl;
-	size_t n;
-	char *s;
-
-	if (ps->p >= ps->end)
-		return 0;
-	nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
-	if (nl == NULL)
-		return -EBADMSG;
-	n = (size_t)(nl - ps->p);
-	if (n == 0 || n >= sizeof(ps->line))
-		return -EBADMSG;
-	if (memchr(ps->p, '\0', n) != NULL)
-		return -EBADMSG;
-	memcpy(ps->line, ps->p, n);
-	ps->line[n] = '\0';
-	ps->p = nl + 1;
-	ps->ntok = 0;
-	s = ps->line;
-	for (;;) {
-		if (ps->ntok >= (int)(sizeof(ps->tok) / sizeof(ps->tok[0])))
-			return -EBADMSG;
-		ps->tok[ps->ntok++] = s;
-		s = strchr(s, ' ');
-		if (s == NULL)
-			break;
-		*s++ = '\0';
-	}
-	for (int i = 0; i < ps->ntok; i++)
-		if (ps->tok[i][0] == '\0')
-			return -EBADMSG;
-	return 1;
-}
-
-static int
-parse_u64(const char *s, uint64_t max, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -EBADMSG;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -EBADMSG;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -EBADMSG;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*ret = v;
-	return 0;
-}
-
-/* int64 >= -1 written as a number, or "-" for -1 when dash_ok. */
-static int
-parse_ms(const char *s, bool dash_ok, int64_t *ret)
-{
-	uint64_t v;
-
-	if (dash_ok && strcmp(s, "-") == 0) {
-		*ret = -1;
-		return 0;
-	}
-	if (!dash_ok && strcmp(s, "-1") == 0) {
-		*ret = -1;
-		return 0;
-	}
-	if (parse_u64(s, INT64_MAX, &v) < 0)
-		return -EBADMSG;
-	*ret = (int64_t)v;
-	return 0;
-}
-
-static const char *
-kv(const char *tok, const char *key)
-{
-	size_t n = strlen(key);
-
-	if (strncmp(tok, key, n) != 0 || tok[n] != '=')
-		return NULL;
-	return tok + n + 1;
-}
-
-static int
-parse_u32_node(const char *s, uint32_t *ret)
-{
-	uint64_t v;
-
-	if (parse_u64(s, UINT32_MAX, &v) < 0)
-		return -EBADMSG;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* Strict inverse of sb_escaped: anything sb_escaped would not write is refused. */
-static int
-parse_unescape(const char *s, char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (strcmp(s, "-") == 0) {
-		out[0] = '\0';
-		return 0;
-	}
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '%') {
-			const char *h1 = s[1] != '\0' ? strchr(hex, s[1]) : NULL;
-			const char *h2 = h1 != NULL && s[2] != '\0' ? strchr(hex, s[2]) : NULL;
-
-			if (h1 == NULL || h2 == NULL)
-				return -EBADMSG;
-			c = (unsigned char)((h1 - hex) * 16 + (h2 - hex));
-			if (c == '\0' || (c > ' ' && c < 0x7f && c != '%'))
-				return -EBADMSG; /* would not have been escaped */
-			s += 2;
-		} else if (c <= ' ' || c >= 0x7f) {
-			return -EBADMSG;
-		}
-		if (o + 1 >= size)
-			return -EBADMSG;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static int
-parse_move(struct parser *ps, struct vm *v)
-{
-	static const char *const keys[] = {"from",     "to",  "mode",  "result", "start",
-					   "total",    "downtime", "gap", "bytes", "error"};
-	const char *val[10];
-	struct ledger_move *m = &v->move;
-	int x;
-
-	if (ps->ntok != 11)
-		return -EBADMSG;
-	for (int i = 0; i < 10; i++) {
-		val[i] = kv(ps->tok[i + 1], keys[i]);
-		if (val[i] == NULL)
-			return -EBADMSG;
-	}
-	memset(m, 0, sizeof(*m));
-	memcpy(m->uuid, v->uuid, sizeof(m->uuid));
-	memcpy(m->name, v->name, sizeof(m->name));
-	if (parse_u32_node(val[0], &m->from) < 0 || parse_u32_node(val[1], &m->to) < 0)
-		return -EBADMSG;
-	x = ledger_mode_from_name(val[2]);
-	if (x < 0)
-		return -EBADMSG;
-	m->mode = (enum ledger_mode)x;
-	x = ledger_move_result_from_name(val[3]);
-	if (x < 0)
-		return -EBADMSG;
-	m->result = (enum ledger_move_result)x;
-	if (parse_ms(val[4], false, &m->start_ms) < 0 || parse_ms(val[5], false, &m->total_ms) < 0 ||
-	    parse_ms(val[6], false, &m->downtime_ms) < 0 ||
-	    parse_ms(val[7], false, &m->guest_gap_ms) < 0 || parse_ms(val[8], false, &m->bytes) < 0)
-		return -EBADMSG;
-	if (parse_unescape(val[9], m->error, sizeof(m->error)) < 0)
-		return -EBADMSG;
-	v->has_move = true;
-	return 0;
-}
-
-static int
-parse_vm(struct parser *ps, struct vm *v)
-{
-	static const char *const keys[] = {"state", "owner", "target", "mode", "gen",
-					   "since", "tsince", "cseq",  "cms"};
-	const char *val[9];
-	int x;
-
-	if (ps->ntok != 12)
-		return -EBADMSG;
-	memset(v, 0, sizeof(*v));
-	if (!valid_uuid(ps->tok[1]) || !valid_name(ps->tok[2]))
-		return -EBADMSG;
-	snprintf(v->uuid, sizeof(v->uuid), "%s", ps->tok[1]);
-	snprintf(v->name, sizeof(v->name), "%s", ps->tok[2]);
-	for (int i = 0; i < 9; i++) {
-		val[i] = kv(ps->tok[i + 3], keys[i]);
-		if (val[i] == NULL)
-			return -EBADMSG;
-	}
-	x = state_from_name(val[0]);
-	if (x < 0)
-		return -EBADMSG;
-	v->state = (enum ledger_vm_state)x;
-	x = ledger_mode_from_name(val[3]);
-	if (x < 0)
-		return -EBADMSG;
-	v->mode = (enum ledger_mode)x;
-	if (parse_u32_node(val[1], &v->owner) < 0 || parse_u32_node(val[2], &v->target) < 0 ||
-	    parse_u64(val[4], UINT64_MAX, &v->gen) < 0 ||
-	    parse_ms(val[5], false, &v->since_ms) < 0 ||
-	    parse_ms(val[6], false, &v->target_since_ms) < 0 ||
-	    parse_u64(val[7], UINT64_MAX, &v->change_seq) < 0 ||
-	    parse_ms(val[8], false, &v->change_ms) < 0)
-		return -EBADMSG;
-	/* holders must match the state */
-	switch (v->state) {
-	case LEDGER_VM_RUNNING:
-		if (v->owner == 0 || v->target != 0)
-			return -EBADMSG;
-		break;
-	case LEDGER_VM_MIGRATING:
-		if (v->owner == 0 || v->target == 0 || v->owner == v->target)
-			return -EBADMSG;
-		break;
-	case LEDGER_VM_STOPPED:
-	case LEDGER_VM_SAVED:
-	default:
-		if (v->owner != 0 || v->target != 0)
-			return -EBADMSG;
-		break;
-	}
-	return 0;
-}
-
-/* Parses a blob into st (whose vms array has room for max_vms). */
-static int
-parse_rstate(const char *buf, size_t len, const struct ledger_limits *lim, struct rstate *st)
-{
-	struct parser ps = {.p = buf, .end = buf + len};
-	uint64_t v;
-	int r;
-
-	st->n_members = st->n_nodes = st->n_vms = 0;
-	if (buf == NULL || len > LEDGER_STATE_MAX)
-		return -EBADMSG;
-	r = next_line(&ps);
-	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "ferry-ledger") != 0 ||
-	    strcmp(ps.tok[1], "1") != 0)
-		return -EBADMSG;
-	r = next_line(&ps);
-	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "epoch") != 0 ||
-	    parse_u64(ps.tok[1], UINT64_MAX, &st->epoch) < 0)
-		return -EBADMSG;
-	r = next_line(&ps);
-	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "seq") != 0 ||
-	    parse_u64(ps.tok[1], UINT64_MAX, &st->seq) < 0)
-		return -EBADMSG;
-	r = next_line(&ps);
-	if (r <= 0 || strcmp(ps.tok[0], "members") != 0 || ps.ntok - 1 > (int)lim->max_nodes)
-		return -EBADMSG;
-	for (int i = 1; i < ps.ntok; i++) {
-		uint32_t id;
-
-		if (parse_u32_node(ps.tok[i], &id) < 0 || id == 0)
-			return -EBADMSG;
-		if (st->n_members > 0 && id <= st->members[st->n_members - 1])
-			return -EBADMSG;
-		st->members[st->n_members++] = id;
-	}
-	for (;;) {
-		r = next_line(&ps);
-		if (r <= 0)
-			return -EBADMSG; /* "end" is required */
-		if (strcmp(ps.tok[0], "end") == 0 && ps.ntok == 1)
-			break;
-		if (strcmp(ps.tok[0], "node") == 0) {
-			struct node *n;
-			const char *left, *fenced;
-
-			if (ps.ntok != 4 || st->n_vms > 0 || st->n_nodes >= lim->max_nodes)
-				return -EBADMSG;
-			n = &st->nodes[st->n_nodes];
-			left = kv(ps.tok[2], "left");
-			fenced = kv(ps.tok[3], "fenced");
-			if (parse_u32_node(ps.tok[1], &n->id) < 0 || n->id == 0 || left == NULL ||
-			    fenced == NULL || parse_ms(left, true, &n->left_ms) < 0 ||
-			    parse_ms(fenced, true, &n->fenced_ms) < 0)
-				return -EBADMSG;
-			if (st->n_nodes > 0 && n->id <= st->nodes[st->n_nodes - 1].id)
-				return -EBADMSG;
-			st->n_nodes++;
-		} else if (strcmp(ps.tok[0], "vm") == 0) {
-			struct vm *nv;
-
-			if (st->n_vms >= lim->max_vms)
-				return -EBADMSG;
-			nv = &st->vms[st->n_vms];
-			if (parse_vm(&ps, nv) < 0)
-				return -EBADMSG;
-			if (st->n_vms > 0 && strcmp(nv->name, st->vms[st->n_vms - 1].name) <= 0)
-				return -EBADMSG;
-			for (size_t i = 0; i < st->n_vms; i++)
-				if (strcmp(st->vms[i].uuid, nv->uuid) == 0)
-					return -EBADMSG;
-			st->n_vms++;
-		} else if (strcmp(ps.tok[0], "move") == 0) {
-			if (st->n_vms == 0 || st->vms[st->n_vms - 1].has_move)
-				return -EBADMSG;
-			if (parse_move(&ps, &st->vms[st->n_vms - 1]) < 0)
-				return -EBADMSG;
-		} else {
-			return -EBADMSG;
-		}
-	}
-	if (next_line(&ps) != 0)
-		return -EBADMSG; /* nothing after "end" */
-	(void)v;
-	return 0;
+	return ledgerblob_write(&l->st, ret_buf, ret_len);
 }
 
 static void
-rstate_copy(struct rstate *dst, const struct rstate *src)
+rstate_copy(struct ledger_rstate *dst, const struct ledger_rstate *src)
 {
-	struct vm *vms = dst->vms;
+	struct ledger_vmrec *vms = dst->vms;
 
 	*dst = *src;
 	dst->vms = vms;
-	memcpy(dst->vms, src->vms, src->n_vms * sizeof(struct vm));
+	memcpy(dst->vms, src->vms, src->n_vms * sizeof(struct ledger_vmrec));
 }
 
 int
 ledger_load(struct ledger *l, const char *buf, size_t len)
 {
-	struct rstate tmp;
+	struct ledger_rstate tmp;
 	int r;
 
 	if (l == NULL || buf == NULL)
@@ -1050,10 +534,10 @@ ledger_load(struct ledger *l, const char *buf, size_t len)
 	if (l->have_ring)
 		return -EBUSY;
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+	tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
 	if (tmp.vms == NULL)
 		return -ENOMEM;
-	r = parse_rstate(buf, len, &l->lim, &tmp);
+	r = ledgerblob_parse(buf, len, &l->lim, &tmp);
 	if (r == 0)
 		rstate_copy(&l->st, &tmp);
 	free(tmp.vms);
@@ -1122,7 +606,7 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	/* snapshot what this node sends in the sync round */
 	free(l->snap);
 	l->snap = NULL;
-	r = serialize_rstate(&l->st, &l->snap, &l->snap_len);
+	r = ledgerblob_write(&l->st, &l->snap, &l->snap_len);
 	if (r < 0)
 		return r;
 	/* after an overfull ring, the last ring this state was quorate in counts */
@@ -1205,7 +689,7 @@ become_quorate(struct ledger *l, uint32_t reporter)
 static int
 finish_sync(struct ledger *l)
 {
-	struct rstate tmp;
+	struct ledger_rstate tmp;
 	struct peer *best = NULL;
 	int64_t sync_ms = -1;
 	uint32_t prev[LEDGER_MAX_NODES];
@@ -1229,10 +713,10 @@ finish_sync(struct ledger *l)
 		sync_ms = 0;
 	memset(&tmp, 0, sizeof(tmp));
 	if (best != NULL) {
-		tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+		tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
 		if (tmp.vms == NULL)
 			return -ENOMEM;
-		if (parse_rstate(best->data, best->total_len, &l->lim, &tmp) == 0) {
+		if (ledgerblob_parse(best->data, best->total_len, &l->lim, &tmp) == 0) {
 			/* orphan status before, against the winner's own membership */
 			rstate_copy(&l->st, &tmp);
 		} else {
@@ -1253,7 +737,7 @@ finish_sync(struct ledger *l)
 	memcpy(prev, l->st.members, l->st.n_members * sizeof(uint32_t));
 	n_prev = l->st.n_members;
 	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct vm *v = &l->st.vms[i];
+		const struct ledger_vmrec *v = &l->st.vms[i];
 
 		was_orphan[i] = false;
 		if (v->state == LEDGER_VM_RUNNING)
@@ -1267,7 +751,7 @@ finish_sync(struct ledger *l)
 	for (size_t i = 0; i < n_prev; i++) {
 		if (id_in(l->members, l->n_members, prev[i]))
 			continue;
-		struct node *n = node_add(&l->st, prev[i], l->lim.max_nodes);
+		struct ledger_noderec *n = node_add(&l->st, prev[i], l->lim.max_nodes);
 		if (n == NULL) {
 			note(l, "node %" PRIu32 ": left, node table full, ignoring", prev[i]);
 			continue;
@@ -1286,7 +770,7 @@ finish_sync(struct ledger *l)
 
 	l->synced = true;
 	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct vm *v = &l->st.vms[i];
+		const struct ledger_vmrec *v = &l->st.vms[i];
 		bool now = vm_orphaned(l, v);
 
 		if (now && !was_orphan[i] && v->state == LEDGER_VM_RUNNING)
@@ -1301,7 +785,7 @@ finish_sync(struct ledger *l)
 			note(l, "vm %s: no longer orphaned (its nodes are back)", v->name);
 	}
 	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct vm *v = &l->st.vms[i];
+		const struct ledger_vmrec *v = &l->st.vms[i];
 
 		if (vm_orphaned(l, v) && was_orphan[i])
 			note(l, "vm %s: still orphaned", v->name);
@@ -1319,14 +803,14 @@ finish_sync(struct ledger *l)
 static bool
 state_blob_valid(const struct ledger *l, const struct peer *p)
 {
-	struct rstate tmp;
+	struct ledger_rstate tmp;
 	bool ok;
 
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.vms = calloc(l->lim.max_vms, sizeof(struct vm));
+	tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
 	if (tmp.vms == NULL)
 		return false;
-	ok = parse_rstate(p->data, p->total_len, &l->lim, &tmp) == 0 && tmp.epoch == p->epoch &&
+	ok = ledgerblob_parse(p->data, p->total_len, &l->lim, &tmp) == 0 && tmp.epoch == p->epoch &&
 	     tmp.seq == p->seq;
 	free(tmp.vms);
 	return ok;
@@ -1441,7 +925,7 @@ struct req_ctx {
 	struct ledger *l;
 	uint32_t sender;
 	const struct ledger_request *r;
-	struct vm *v;
+	struct ledger_vmrec *v;
 	char why[160]; /* detail of a refusal */
 };
 
@@ -1464,7 +948,7 @@ refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
 static enum ledger_reason
 refuse_held(struct req_ctx *c)
 {
-	const struct vm *v = c->v;
+	const struct ledger_vmrec *v = c->v;
 
 	if (vm_orphaned(c->l, v)) {
 		if (v->state == LEDGER_VM_MIGRATING)
@@ -1485,7 +969,7 @@ refuse_held(struct req_ctx *c)
 static enum ledger_reason
 refuse_not_owner(struct req_ctx *c)
 {
-	const struct vm *v = c->v;
+	const struct ledger_vmrec *v = c->v;
 
 	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
 		return refuse(c, LEDGER_R_BAD_STATE, "%s", ledger_vm_state_name(v->state));
@@ -1502,7 +986,7 @@ refuse_not_owner(struct req_ctx *c)
 static enum ledger_reason
 op_acquire(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 	int64_t t = c->r->time_ms;
 
 	switch (v->state) {
@@ -1529,7 +1013,7 @@ op_acquire(struct req_ctx *c)
 static enum ledger_reason
 op_restore(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 	uint64_t g = c->r->gen;
 
 	if (g < v->gen)
@@ -1555,7 +1039,7 @@ op_restore(struct req_ctx *c)
 static enum ledger_reason
 op_release(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 
 	switch (v->state) {
 	case LEDGER_VM_STOPPED:
@@ -1577,7 +1061,7 @@ op_release(struct req_ctx *c)
 static enum ledger_reason
 op_migrate_begin(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 	uint32_t to = c->r->target;
 
 	if (v->state == LEDGER_VM_MIGRATING && v->owner == c->sender && v->target == to &&
@@ -1597,7 +1081,7 @@ op_migrate_begin(struct req_ctx *c)
 static enum ledger_reason
 op_migrate_commit(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 
 	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender) {
 		if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
@@ -1617,7 +1101,7 @@ op_migrate_commit(struct req_ctx *c)
 static enum ledger_reason
 op_migrate_abort(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 
 	if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
 		return LEDGER_R_ALREADY;
@@ -1630,7 +1114,7 @@ op_migrate_abort(struct req_ctx *c)
 static enum ledger_reason
 op_save(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 
 	if (v->state != LEDGER_VM_RUNNING || v->owner != c->sender)
 		return refuse_not_owner(c);
@@ -1642,7 +1126,7 @@ op_save(struct req_ctx *c)
 static enum ledger_reason
 op_force_release(struct req_ctx *c)
 {
-	struct vm *v = c->v;
+	struct ledger_vmrec *v = c->v;
 	char why[64];
 
 	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
@@ -1673,10 +1157,10 @@ request_prepare(struct req_ctx *c)
 {
 	struct ledger *l = c->l;
 	const struct ledger_request *r = c->r;
-	struct vm *v;
+	struct ledger_vmrec *v;
 	size_t i;
 
-	if (!valid_uuid(r->uuid) || !valid_name(r->name))
+	if (!ledgerblob_valid_uuid(r->uuid) || !ledgerblob_valid_name(r->name))
 		return refuse(c, LEDGER_R_INVALID, "bad vm name or uuid");
 	if (r->time_ms < 0)
 		return refuse(c, LEDGER_R_INVALID, "negative time");
@@ -1702,7 +1186,7 @@ request_prepare(struct req_ctx *c)
 		return refuse(c, LEDGER_R_TOO_MANY_VMS, "limit %" PRIu32, l->lim.max_vms);
 	for (i = 0; i < l->st.n_vms && strcmp(l->st.vms[i].name, r->name) < 0; i++)
 		;
-	memmove(&l->st.vms[i + 1], &l->st.vms[i], (l->st.n_vms - i) * sizeof(struct vm));
+	memmove(&l->st.vms[i + 1], &l->st.vms[i], (l->st.n_vms - i) * sizeof(struct ledger_vmrec));
 	v = &l->st.vms[i];
 	memset(v, 0, sizeof(*v));
 	memcpy(v->uuid, r->uuid, sizeof(v->uuid));
@@ -1762,7 +1246,7 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 		d.owner = c.v->owner;
 	}
 	/* a printable name for the log even when the request's is bad */
-	snprintf(name, sizeof(name), "%s", valid_name(r->name) ? r->name : "(invalid)");
+	snprintf(name, sizeof(name), "%s", ledgerblob_valid_name(r->name) ? r->name : "(invalid)");
 	if (r->op == LEDGER_OP_RESTORE)
 		snprintf(args, sizeof(args), " gen %" PRIu64, r->gen);
 	else if (r->op == LEDGER_OP_MIGRATE_BEGIN)
@@ -1795,7 +1279,7 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		   int64_t time_ms, struct ledger_decision *ret)
 {
 	struct ledger_decision d;
-	struct node *n;
+	struct ledger_noderec *n;
 	enum ledger_reason reason = LEDGER_R_OK;
 	char why[128] = "";
 
@@ -1854,7 +1338,7 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		n->fenced_ms = fenced_at_ms;
 		/* everything the node held since before the fence is gone */
 		for (size_t i = 0; i < l->st.n_vms; i++) {
-			struct vm *v = &l->st.vms[i];
+			struct ledger_vmrec *v = &l->st.vms[i];
 			char w[96];
 
 			if (v->state == LEDGER_VM_RUNNING && v->owner == node &&
@@ -1890,7 +1374,7 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 int
 ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m)
 {
-	struct vm *v;
+	struct ledger_vmrec *v;
 
 	if (l == NULL || m == NULL)
 		return -EINVAL;
@@ -1902,7 +1386,7 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 	v = vm_by_uuid(&l->st, m->uuid);
 	if (v == NULL || strcmp(v->name, m->name) != 0) {
 		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring",
-		     l->st.seq, sender, valid_name(m->name) ? m->name : "(invalid)");
+		     l->st.seq, sender, ledgerblob_valid_name(m->name) ? m->name : "(invalid)");
 		return 1;
 	}
 	v->has_move = true;
