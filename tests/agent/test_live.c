@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test_live.c - the live migration loop against a scripted fake migration.
+ *
+ * Every virt_* call of live.c is wrapped (see Makefile.am): the "migration"
+ * runs in the agent's worker thread and ends when the script says or when
+ * the loop aborts it; job stats come from the script.  Checks: limits set
+ * before the copy, the policy's downtime steps and post-copy applied, the
+ * abort at the budget's deadline with one copy left, the quick fallback,
+ * and what is recorded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent.h"
+#include "ferry/moverec.h"
+#include "live.h"
+#include "quick.h"
+#include "virt.h"
+
+#define UUID "a1b2c3d4-0000-4000-8000-00000000f003"
+#define MIB (1024ull * 1024)
+
+/* ---- the script -------------------------------------------------------------- */
+
+static struct {
+	pthread_mutex_t lock;
+	/* script */
+	uint64_t remaining[64]; /* per sample; the last one repeats */
+	size_t n_remaining;
+	size_t finish_after;  /* migrate returns 0 after this many samples; 0 = never */
+	int fail_migrate;     /* migrate fails at once with this -errno */
+	enum virt_state source_after; /* what settle sees on the source */
+	enum virt_state target_after;
+	/* observed */
+	size_t samples;
+	bool migrating;
+	bool aborted;
+	bool postcopy_started;
+	bool postcopy_flag;
+	bool resumed;
+	bool destroyed;
+	bool quick_called;
+	uint32_t downtime_before_start;
+	uint32_t speed_before_start;
+	uint32_t downtimes[16];
+	size_t n_downtimes;
+} fx = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static char fake_dom; /* any non-NULL pointer stands for the domain */
+
+int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len);
+struct virt *__wrap_virt_close(struct virt *v);
+int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret);
+int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o);
+int __wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret);
+int __wrap_virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms);
+int __wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s);
+int __wrap_virt_abort_job(struct virt *v, virDomainPtr d);
+int __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d);
+int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret);
+int __wrap_virt_resume(struct virt *v, virDomainPtr d);
+int __wrap_virt_destroy(struct virt *v, virDomainPtr d);
+int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
+		     uint64_t timeout_ms);
+int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
+int __wrap_virDomainFree(virDomainPtr d);
+int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+		      struct ocf_reason *why);
+
+int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
+{
+	struct virt *v = calloc(1, sizeof(*v));
+
+	(void)err;
+	(void)err_len;
+	if (v == NULL)
+		return -ENOMEM;
+	snprintf(v->uri, sizeof(v->uri), "%s", uri);
+	*ret = v;
+	return 0;
+}
+
+struct virt *__wrap_virt_close(struct virt *v)
+{
+	free(v);
+	return NULL;
+}
+
+int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
+{
+	(void)v;
+	(void)uuid;
+	(void)name;
+	*ret = (virDomainPtr)&fake_dom;
+	return 0;
+}
+
+int __wrap_virDomainFree(virDomainPtr d)
+{
+	assert_ptr_equal(d, &fake_dom);
+	return 0;
+}
+
+int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
+{
+	int waited_ms = 0;
+
+	(void)d;
+	pthread_mutex_lock(&fx.lock);
+	fx.migrating = true;
+	fx.postcopy_flag = o->postcopy;
+	if (fx.fail_migrate != 0) {
+		int r = fx.fail_migrate;
+
+		snprintf(v->err, sizeof(v->err), "migrate: this function is not supported");
+		pthread_mutex_unlock(&fx.lock);
+		return r;
+	}
+	for (;;) {
+		if (fx.aborted) {
+			snprintf(v->err, sizeof(v->err), "migrate: operation aborted: migration job: canceled by client");
+			pthread_mutex_unlock(&fx.lock);
+			return -ECANCELED;
+		}
+		if (fx.finish_after != 0 && fx.samples >= fx.finish_after) {
+			pthread_mutex_unlock(&fx.lock);
+			return 0;
+		}
+		if (waited_ms > 20000) { /* the loop never aborted: fail, do not hang */
+			snprintf(v->err, sizeof(v->err), "migrate: fake gave up after 20 s");
+			pthread_mutex_unlock(&fx.lock);
+			return -ETIMEDOUT;
+		}
+		pthread_mutex_unlock(&fx.lock);
+		usleep(5 * 1000);
+		waited_ms += 5;
+		pthread_mutex_lock(&fx.lock);
+	}
+}
+
+int __wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
+{
+	(void)v;
+	(void)d;
+	memset(ret, 0, sizeof(*ret));
+	if (completed) {
+		ret->downtime_ms = 42;
+		ret->data_processed = 1000;
+		ret->mem_iteration = 3;
+		return 0;
+	}
+	pthread_mutex_lock(&fx.lock);
+	if (!fx.migrating) {
+		pthread_mutex_unlock(&fx.lock);
+		ret->downtime_ms = -1;
+		return 0; /* no job yet */
+	}
+	ret->active = true;
+	ret->data_total = 1024 * MIB;
+	ret->data_remaining = fx.remaining[fx.samples < fx.n_remaining ? fx.samples : fx.n_remaining - 1];
+	ret->data_processed = 2048 * MIB;
+	ret->mem_iteration = fx.samples + 1;
+	ret->mem_bps = 100 * MIB;
+	ret->downtime_ms = -1;
+	fx.samples++;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+int __wrap_virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
+{
+	(void)v;
+	(void)d;
+	pthread_mutex_lock(&fx.lock);
+	if (!fx.migrating)
+		fx.downtime_before_start = ms;
+	else if (fx.n_downtimes < 16)
+		fx.downtimes[fx.n_downtimes++] = ms;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+int __wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
+{
+	(void)v;
+	(void)d;
+	pthread_mutex_lock(&fx.lock);
+	if (!fx.migrating)
+		fx.speed_before_start = mib_s;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+int __wrap_virt_abort_job(struct virt *v, virDomainPtr d)
+{
+	(void)v;
+	(void)d;
+	pthread_mutex_lock(&fx.lock);
+	fx.aborted = true;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+int __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d)
+{
+	(void)v;
+	(void)d;
+	pthread_mutex_lock(&fx.lock);
+	fx.postcopy_started = true;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+/* settle: the source is the connection to the hypervisor ("src://") */
+int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+{
+	(void)uuid;
+	(void)name;
+	pthread_mutex_lock(&fx.lock);
+	if (strncmp(v->uri, "src://", 6) == 0)
+		*ret = fx.resumed ? VIRT_RUNNING : fx.source_after;
+	else
+		*ret = fx.destroyed ? VIRT_ABSENT : fx.target_after;
+	pthread_mutex_unlock(&fx.lock);
+	return 0;
+}
+
+int __wrap_virt_resume(struct virt *v, virDomainPtr d)
+{
+	(void)v;
+	(void)d;
+	fx.resumed = true;
+	return 0;
+}
+
+int __wrap_virt_destroy(struct virt *v, virDomainPtr d)
+{
+	(void)v;
+	(void)d;
+	fx.destroyed = true;
+	return 0;
+}
+
+int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
+		     uint64_t timeout_ms)
+{
+	enum virt_state s;
+
+	(void)timeout_ms;
+	__wrap_virt_query(v, uuid, name, &s);
+	return s == want || (want == VIRT_ABSENT && s == VIRT_SHUTOFF) ? 0 : -ETIMEDOUT;
+}
+
+int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
+{
+	(void)v;
+	(void)d;
+	*ret = 128 * MIB;
+	return 0;
+}
+
+int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+		      struct ocf_reason *why)
+{
+	(void)a;
+	(void)v;
+	(void)d;
+	(void)why;
+	fx.quick_called = true;
+	rec->save_ms = 300;
+	rec->restore_ms = 200;
+	rec->downtime_ms = 520;
+	return OCF_SUCCESS;
+}
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static void script(const uint64_t *remaining, size_t n, size_t finish_after)
+{
+	pthread_mutex_lock(&fx.lock);
+	memset((char *)&fx + sizeof(fx.lock), 0, sizeof(fx) - sizeof(fx.lock));
+	memcpy(fx.remaining, remaining, n * sizeof(*remaining));
+	fx.n_remaining = n;
+	fx.finish_after = finish_after;
+	fx.source_after = VIRT_RUNNING;
+	fx.target_after = VIRT_ABSENT;
+	pthread_mutex_unlock(&fx.lock);
+}
+
+static int move(const char *const *extra, struct move_record *rec, char *why, size_t why_len)
+{
+	const char *env[32] = {
+		"OCF_RESKEY_config=/x/vm.xml", "OCF_RESKEY_hypervisor=src://",
+		"OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
+		"OCF_RESKEY_save_dir=/x/save",
+	};
+	struct vm_agent *a = calloc(1, sizeof(*a));
+	struct virt src = { .uri = "src://" };
+	struct ocf_reason r = { { 0 } };
+	size_t n = 5;
+	int rc;
+
+	assert_non_null(a);
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		env[n++] = extra[i];
+	env[n] = NULL;
+	assert_int_equal(params_parse(env, &a->p, &r), OCF_SUCCESS);
+	snprintf(a->name, sizeof(a->name), "web1");
+	snprintf(a->uuid, sizeof(a->uuid), UUID);
+	a->t0_ms = agent_now_ms();
+	a->op_timeout_ms = a->p.op_timeout_ms;
+	moverec_init(rec);
+	rc = live_move(a, &src, (virDomainPtr)&fake_dom, rec, &r);
+	snprintf(why, why_len, "%s", r.text);
+	free(a);
+	return rc;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_converges(void **state)
+{
+	static const uint64_t rem[] = { 400 * MIB, 300 * MIB, 200 * MIB, 100 * MIB };
+	const char *extra[] = { "OCF_RESKEY_max_downtime_ms=50", "OCF_RESKEY_bandwidth_mib_s=900",
+				"OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 4, 3);
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(fx.downtime_before_start, 50); /* set before the copy */
+	assert_int_equal(fx.speed_before_start, 900);
+	assert_int_equal(fx.n_downtimes, 0);
+	assert_false(fx.aborted);
+	assert_false(fx.postcopy_flag);
+	assert_int_equal(rec.downtime_ms, 42); /* completed stats from the target */
+	assert_int_equal(rec.bytes, 1000);
+	assert_int_equal(rec.iterations, 3);
+	assert_int_equal(rec.max_downtime_ms, 50);
+	assert_true(rec.total_ms >= 0);
+}
+
+static void test_stall_steps_then_abort(void **state)
+{
+	static const uint64_t rem[] = { 500 * MIB };
+	/* 128 MiB at 24 s/GiB: a 3 s live deadline */
+	const char *extra[] = { "OCF_RESKEY_downtime_steps=200,400,800",
+				"OCF_RESKEY_completion_timeout_s_per_gib=24",
+				"OCF_RESKEY_CRM_meta_timeout=60000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+	uint64_t t0 = agent_now_ms();
+
+	(void)state;
+	script(rem, 1, 0);
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_true(agent_now_ms() - t0 < 5000);
+	assert_true(fx.aborted);
+	assert_false(fx.quick_called);
+	assert_true(fx.n_downtimes >= 1);
+	assert_int_equal(fx.downtimes[0], 200);
+	for (size_t i = 1; i < fx.n_downtimes; i++)
+		assert_true(fx.downtimes[i] > fx.downtimes[i - 1]);
+	assert_non_null(strstr(why, "live migration to node2 aborted"));
+	assert_non_null(strstr(why, "deadline reached"));
+	assert_non_null(strstr(why, "keeps running on this node"));
+	assert_string_equal(rec.result, "aborted");
+	assert_int_equal(rec.max_downtime_ms, fx.downtimes[fx.n_downtimes - 1]);
+}
+
+static void test_stall_falls_back_to_quick(void **state)
+{
+	static const uint64_t rem[] = { 500 * MIB };
+	const char *extra[] = { "OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_fallback=quick",
+				"OCF_RESKEY_completion_timeout_s_per_gib=16",
+				"OCF_RESKEY_CRM_meta_timeout=60000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 0);
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_true(fx.aborted);
+	assert_true(fx.quick_called);
+	assert_string_equal(rec.mode, "live->quick");
+	assert_int_equal(rec.save_ms, 300);
+	assert_int_equal(rec.restore_ms, 200);
+	assert_int_equal(rec.downtime_ms, 520);
+}
+
+static void test_stall_starts_postcopy(void **state)
+{
+	static const uint64_t rem[] = { 500 * MIB };
+	const char *extra[] = { "OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_postcopy=after-stall",
+				"OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 12); /* finishes a while after the stall */
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_true(fx.postcopy_flag); /* VIR_MIGRATE_POSTCOPY passed up front */
+	assert_true(fx.postcopy_started);
+	assert_false(fx.aborted);
+}
+
+static void test_failure_settles_one_copy(void **state)
+{
+	static const uint64_t rem[] = { 1 };
+	const char *extra[] = { "OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 0);
+	fx.fail_migrate = -EOPNOTSUPP;
+	fx.source_after = VIRT_PAUSED;  /* left paused by the failed job */
+	fx.target_after = VIRT_PAUSED;  /* incoming copy still there */
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_true(fx.resumed);
+	assert_true(fx.destroyed);
+	assert_false(fx.aborted);
+	assert_non_null(strstr(why, "live migration to node2 failed"));
+	assert_non_null(strstr(why, "not supported"));
+	assert_string_equal(rec.result, "");
+	assert_non_null(strstr(rec.error, "source running, target absent"));
+}
+
+static void test_failure_but_completed(void **state)
+{
+	static const uint64_t rem[] = { 1 };
+	const char *extra[] = { "OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 0);
+	fx.fail_migrate = -EIO; /* e.g. the confirm step lost its connection */
+	fx.source_after = VIRT_ABSENT;
+	fx.target_after = VIRT_RUNNING;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_false(fx.destroyed);
+	assert_int_equal(rec.downtime_ms, 42);
+}
+
+static void test_budget_refused(void **state)
+{
+	static const uint64_t rem[] = { 1 };
+	const char *extra[] = { "OCF_RESKEY_fallback=quick", "OCF_RESKEY_CRM_meta_timeout=20000", NULL };
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 1);
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "the migrate_to timeout (20000 ms) cannot hold a live move of 128 MiB and its abort and quick fallback"));
+	assert_false(fx.migrating); /* nothing was started */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_converges),
+		cmocka_unit_test(test_stall_steps_then_abort),
+		cmocka_unit_test(test_stall_falls_back_to_quick),
+		cmocka_unit_test(test_stall_starts_postcopy),
+		cmocka_unit_test(test_failure_settles_one_copy),
+		cmocka_unit_test(test_failure_but_completed),
+		cmocka_unit_test(test_budget_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
