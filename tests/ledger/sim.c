@@ -171,6 +171,11 @@ crash(struct sim *s, uint32_t node)
 	/* the queue is delivered first (it may start something), then it dies */
 	simnet_crash(s->net, node);
 	memset(s->running[node], 0, sizeof(s->running[node]));
+	/* a migration in flight from or to it fails */
+	for (int vm = 0; vm < N_VMS; vm++)
+		if (s->mig[vm].active && !s->mig[vm].done &&
+		    (s->mig[vm].src == node || s->mig[vm].target == node))
+			s->mig[vm].active = false;
 	s->crashes++;
 }
 
@@ -644,6 +649,7 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 			/* everyone loses power; some come back */
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				memset(s->running[i], 0, sizeof(s->running[i]));
+			memset(s->mig, 0, sizeof(s->mig));
 			simnet_crash_all(s->net);
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				if (pick(s, 3) != 0)
