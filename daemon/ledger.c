@@ -289,16 +289,49 @@ node_get(struct ledger_rstate *st, uint32_t id)
 	return NULL;
 }
 
-/* Adds a node table entry (sorted).  NULL when the table is full. */
-static struct ledger_noderec *
-node_add(struct ledger_rstate *st, uint32_t id, size_t max_nodes)
+/*
+ * Makes room in a full node table: the entry of a node that is not a member
+ * and that no VM names (owner or migration target) can go, the one that
+ * left first.  False when every entry is still needed.
+ */
+static bool
+node_evict(struct ledger *l)
 {
+	struct ledger_rstate *st = &l->st;
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < st->n_nodes; i++) {
+		const struct ledger_noderec *n = &st->nodes[i];
+		bool used = id_in(l->members, l->n_members, n->id);
+
+		for (size_t j = 0; j < st->n_vms && !used; j++)
+			used = st->vms[j].owner == n->id || st->vms[j].target == n->id;
+		if (used)
+			continue;
+		if (best == SIZE_MAX || n->left_ms < st->nodes[best].left_ms)
+			best = i;
+	}
+	if (best == SIZE_MAX)
+		return false;
+	note(l, "node %" PRIu32 ": forgotten (node table full)", st->nodes[best].id);
+	memmove(&st->nodes[best], &st->nodes[best + 1],
+		(st->n_nodes - best - 1) * sizeof(st->nodes[0]));
+	st->n_nodes--;
+	return true;
+}
+
+/* Adds a node table entry (sorted).  NULL when the table is full of nodes
+ * that are still needed. */
+static struct ledger_noderec *
+node_add(struct ledger *l, uint32_t id)
+{
+	struct ledger_rstate *st = &l->st;
 	struct ledger_noderec *n = node_get(st, id);
 	size_t i;
 
 	if (n != NULL)
 		return n;
-	if (st->n_nodes >= max_nodes)
+	if (st->n_nodes >= l->lim.max_nodes && !node_evict(l))
 		return NULL;
 	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
 		;
@@ -751,7 +784,7 @@ finish_sync(struct ledger *l)
 	for (size_t i = 0; i < n_prev; i++) {
 		if (id_in(l->members, l->n_members, prev[i]))
 			continue;
-		struct ledger_noderec *n = node_add(&l->st, prev[i], l->lim.max_nodes);
+		struct ledger_noderec *n = node_add(l, prev[i]);
 		if (n == NULL) {
 			note(l, "node %" PRIu32 ": left, node table full, ignoring", prev[i]);
 			continue;
@@ -762,7 +795,7 @@ finish_sync(struct ledger *l)
 	for (size_t i = 0; i < l->n_members; i++) {
 		if (!id_in(prev, n_prev, l->members[i]))
 			note(l, "node %" PRIu32 ": joined", l->members[i]);
-		if (node_add(&l->st, l->members[i], l->lim.max_nodes) == NULL)
+		if (node_add(l, l->members[i]) == NULL)
 			note(l, "node %" PRIu32 ": node table full, ignoring", l->members[i]);
 	}
 	memcpy(l->st.members, l->members, l->n_members * sizeof(uint32_t));
