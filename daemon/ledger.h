@@ -49,7 +49,7 @@
 #define LEDGER_MAX_NODES  64
 #define LEDGER_NAME_MAX   64 /* bytes including the NUL */
 #define LEDGER_UUID_MAX   40 /* 36 characters + NUL, padded */
-#define LEDGER_STATE_MAX  (256 * 1024) /* serialized ledger, bytes */
+#define LEDGER_STATE_MAX  (1024 * 1024) /* serialized ledger, bytes: fits the limits above */
 
 enum ledger_vm_state {
 	LEDGER_VM_STOPPED,

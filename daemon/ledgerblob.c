@@ -14,6 +14,19 @@
 
 #include "ledgerblob.h"
 
+/*
+ * The largest blob the hard limits allow must fit LEDGER_STATE_MAX, or a full
+ * ledger could not be persisted or transferred.  Worst cases, in bytes:
+ * a vm line ~310 (63-byte name, every number at its widest), a move line
+ * ~570 (127 error bytes escaped to 3 each), a node line ~60.
+ */
+#define BLOB_VM_MAX   (320 + 580)
+#define BLOB_NODE_MAX 64
+_Static_assert((size_t)LEDGER_MAX_VMS * BLOB_VM_MAX + (size_t)LEDGER_MAX_NODES * BLOB_NODE_MAX +
+			       LEDGER_MAX_NODES * 12 + 256 <=
+		       LEDGER_STATE_MAX,
+	       "a full ledger fits LEDGER_STATE_MAX");
+
 static int
 vm_state_from_name(const char *s)
 {

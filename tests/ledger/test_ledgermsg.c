@@ -447,6 +447,64 @@ test_blob_roundtrip_and_big_sync(void **state)
 	ledger_free(b);
 }
 
+/* A ledger at every hard limit at once still serializes, loads back
+ * byte-identical and goes through a sync round. */
+static void
+test_full_ledger_fits(void **state)
+{
+	struct ledger *a = quorate_single(), *b = ledger_new(NULL), *both[2];
+	uint32_t members[2] = {1, 2};
+	char *blob = NULL, *blob2 = NULL;
+	size_t len, len2;
+
+	(void)state;
+	for (int i = 0; i < LEDGER_MAX_VMS; i++) {
+		struct ledger_request r;
+		struct ledger_move mv;
+		struct ledger_decision d;
+
+		memset(&r, 0, sizeof(r));
+		r.op = LEDGER_OP_ACQUIRE;
+		r.time_ms = INT64_MAX - 1;
+		memset(r.name, 'n', LEDGER_NAME_MAX - 1);
+		snprintf(r.name + LEDGER_NAME_MAX - 6, 6, "%05d", i);
+		snprintf(r.uuid, sizeof(r.uuid), "ffffffff-ffff-4fff-8fff-%012d", i);
+		assert_int_equal(ledger_apply_request(a, 1, &r, &d), 1);
+		assert_int_equal(d.verdict, LEDGER_GRANTED);
+		memset(&mv, 0, sizeof(mv));
+		memcpy(mv.uuid, r.uuid, sizeof(mv.uuid));
+		memcpy(mv.name, r.name, sizeof(mv.name));
+		mv.from = UINT32_MAX;
+		mv.to = UINT32_MAX - 1;
+		mv.mode = LEDGER_MODE_RESTART;
+		mv.result = LEDGER_MOVE_ABORTED;
+		mv.start_ms = mv.total_ms = mv.downtime_ms = mv.guest_gap_ms = mv.bytes = INT64_MAX;
+		memset(mv.error, ' ', sizeof(mv.error) - 1); /* every byte escaped */
+		assert_int_equal(ledger_apply_move(a, 1, &mv), 1);
+	}
+	assert_int_equal(ledger_serialize(a, &blob, &len), 0);
+	assert_true(len <= LEDGER_STATE_MAX);
+	assert_int_equal(ledger_load(b, blob, len), 0);
+	assert_int_equal(ledger_serialize(b, &blob2, &len2), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(blob, blob2, len);
+	free(blob2);
+	ledger_free(b);
+
+	b = ledger_new(NULL);
+	assert_int_equal(ledger_confchg(a, 2, members, 2, 0), 0);
+	assert_int_equal(ledger_confchg(b, 2, members, 2, 0), 0);
+	both[0] = a;
+	both[1] = b;
+	deliver_all_states(a, 1, both, 2);
+	deliver_all_states(b, 2, both, 2);
+	assert_true(ledger_is_synced(b));
+	assert_int_equal(ledger_vm_count(b), LEDGER_MAX_VMS);
+	free(blob);
+	ledger_free(a);
+	ledger_free(b);
+}
+
 static void
 test_deliver_garbage(void **state)
 {
@@ -478,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_random_garbage),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blob_roundtrip_and_big_sync),
+		cmocka_unit_test(test_full_ledger_fits),
 		cmocka_unit_test(test_deliver_garbage),
 	};
 
