@@ -118,15 +118,12 @@ int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char
 }
 
 /* Completed-job stats from the target (the source's transient domain is gone). */
-static void live_record_stats(struct vm_agent *a, const char *target_uri,
-			      const struct virt_job *last, struct move_record *rec)
+static void live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record *rec)
 {
 	struct virt *t = NULL;
 	virDomainPtr d = NULL;
 	struct virt_job j;
 
-	rec->bytes = last->data_processed > 0 ? (int64_t)last->data_processed : -1;
-	rec->iterations = last->mem_iteration > 0 ? (int64_t)last->mem_iteration : -1;
 	if (virt_open(target_uri, &t, NULL, 0) != 0)
 		return;
 	if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
@@ -303,6 +300,11 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	rec->total_ms = (int64_t)(agent_now_ms() - t0);
 	if (rec->max_downtime_ms < 0)
 		rec->max_downtime_ms = pol.downtime_ms;
+	/* what the last sample saw; completed stats replace it on success */
+	if (last.data_processed > 0)
+		rec->bytes = (int64_t)last.data_processed;
+	if (last.mem_iteration > 0)
+		rec->iterations = (int64_t)last.mem_iteration;
 
 	if (!atomic_load(&w->done)) {
 		pthread_detach(tid); /* w is leaked on purpose: the worker still uses it */
@@ -314,7 +316,7 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	pthread_join(tid, NULL);
 
 	if (w->rc == 0) {
-		live_record_stats(a, target_uri, &last, rec);
+		live_record_stats(a, target_uri, rec);
 		vm_log(a, LOG_NOTICE, "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
 		       a->p.migrate_target, rec->total_ms, rec->downtime_ms);
 		free(w);
@@ -325,7 +327,7 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	       w->err);
 	r = live_settle(a, v, target_uri, settle, sizeof(settle));
 	if (r == 1) {
-		live_record_stats(a, target_uri, &last, rec);
+		live_record_stats(a, target_uri, rec);
 		free(w);
 		return OCF_SUCCESS;
 	}

@@ -381,6 +381,8 @@ static void test_stall_steps_then_abort(void **state)
 	assert_non_null(strstr(why, "keeps running on this node"));
 	assert_string_equal(rec.result, "aborted");
 	assert_int_equal(rec.max_downtime_ms, fx.downtimes[fx.n_downtimes - 1]);
+	assert_int_equal(rec.bytes, (int64_t)(2048 * MIB)); /* from the last sample */
+	assert_true(rec.iterations > 1);
 }
 
 static void test_stall_falls_back_to_quick(void **state)
