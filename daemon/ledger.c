@@ -632,16 +632,23 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	}
 	memcpy(sorted, members, n_members * sizeof(uint32_t));
 	qsort(sorted, n_members, sizeof(uint32_t), cmp_u32);
-	for (size_t i = 0; i < n_members; i++)
-		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1]))
+	for (size_t i = 0; i < n_members; i++) {
+		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1])) {
+			/* the membership is unknown: stop deciding until the next one */
+			note(l, "ring %" PRIu64 ": invalid member list, refusing requests", ring_seq);
+			l->synced = false;
+			l->quorate = false;
 			return -EINVAL;
+		}
+	}
 
-	/* snapshot what this node sends in the sync round */
+	/* snapshot what this node sends in the sync round; without it the
+	 * round never completes, which refuses everything (safe) */
 	free(l->snap);
 	l->snap = NULL;
 	r = ledgerblob_write(&l->st, &l->snap, &l->snap_len);
 	if (r < 0)
-		return r;
+		l->snap = NULL;
 	/* after an overfull ring, the last ring this state was quorate in counts */
 	l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
 	l->snap_epoch = l->st.epoch;
@@ -661,6 +668,11 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 		l->peers[i].node = sorted[i];
 	format_ids(ids, sizeof(ids), sorted, n_members);
 	note(l, "ring %" PRIu64 ": members%s; syncing", ring_seq, ids);
+	if (r < 0) {
+		note(l, "ring %" PRIu64 ": cannot snapshot the state (%d), refusing requests",
+		     ring_seq, r);
+		return r;
+	}
 	return 0;
 }
 

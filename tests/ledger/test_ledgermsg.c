@@ -505,6 +505,43 @@ test_full_ledger_fits(void **state)
 	ledger_free(b);
 }
 
+/* Membership inputs the ledger cannot use stop it deciding; they never
+ * leave it quorate on a stale view. */
+static void
+test_confchg_errors(void **state)
+{
+	struct ledger *l = quorate_single();
+	struct ledger_request r;
+	struct ledger_decision d;
+	uint32_t dup[2] = {1, 1}, three[3] = {1, 2, 3}, one = 1;
+	struct ledger_limits lim = {16, 2};
+
+	(void)state;
+	assert_int_equal(ledger_confchg(l, 0, &one, 1, 0), -ESTALE);
+	assert_true(ledger_is_quorate(l));
+	assert_int_equal(ledger_confchg(l, 5, dup, 2, 0), -EINVAL);
+	assert_false(ledger_is_quorate(l));
+	memset(&r, 0, sizeof(r));
+	r.op = LEDGER_OP_ACQUIRE;
+	snprintf(r.name, sizeof(r.name), "web1");
+	snprintf(r.uuid, sizeof(r.uuid), "00000000-0000-4000-8000-000000000001");
+	assert_int_equal(ledger_apply_request(l, 1, &r, &d), 0);
+	assert_int_equal(d.verdict, LEDGER_REFUSED);
+	assert_int_equal(d.reason, LEDGER_R_SYNCING);
+	ledger_free(l);
+
+	assert_null(ledger_new(&(struct ledger_limits){0, 2}));
+	assert_null(ledger_new(&(struct ledger_limits){LEDGER_MAX_VMS + 1, 2}));
+	l = ledger_new(&lim);
+	assert_non_null(l);
+	assert_int_equal(ledger_confchg(l, 1, three, 3, 0), -E2BIG);
+	assert_false(ledger_is_synced(l));
+	assert_int_equal(ledger_apply_request(l, 1, &r, &d), 0);
+	assert_int_equal(d.reason, LEDGER_R_SYNCING);
+	ledger_free(l);
+	assert_null(ledger_free(NULL));
+}
+
 static void
 test_deliver_garbage(void **state)
 {
@@ -537,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blob_roundtrip_and_big_sync),
 		cmocka_unit_test(test_full_ledger_fits),
+		cmocka_unit_test(test_confchg_errors),
 		cmocka_unit_test(test_deliver_garbage),
 	};
 
