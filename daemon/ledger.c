@@ -1123,6 +1123,20 @@ op_migrate_begin(struct req_ctx *c)
 	return LEDGER_R_OK;
 }
 
+/* Only the source ends a migration (commit or abort). */
+static enum ledger_reason
+refuse_not_source(struct req_ctx *c)
+{
+	const struct ledger_vmrec *v = c->v;
+
+	if (v->state == LEDGER_VM_MIGRATING)
+		return refuse(c, LEDGER_R_NOT_OWNER,
+			      "migrating from node %" PRIu32 " to node %" PRIu32
+			      ", only the source ends it",
+			      v->owner, v->target);
+	return refuse_not_owner(c);
+}
+
 static enum ledger_reason
 op_migrate_commit(struct req_ctx *c)
 {
@@ -1131,7 +1145,7 @@ op_migrate_commit(struct req_ctx *c)
 	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender) {
 		if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
 			return refuse(c, LEDGER_R_BAD_STATE, "not migrating");
-		return refuse_not_owner(c);
+		return refuse_not_source(c);
 	}
 	if (!ledger_is_member(c->l, v->target))
 		return refuse(c, LEDGER_R_TARGET_LOST, "target node %" PRIu32 " left", v->target);
@@ -1151,7 +1165,7 @@ op_migrate_abort(struct req_ctx *c)
 	if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
 		return LEDGER_R_ALREADY;
 	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender)
-		return refuse_not_owner(c);
+		return refuse_not_source(c);
 	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms, "migration aborted");
 	return LEDGER_R_OK;
 }
@@ -1448,11 +1462,17 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 		v->move.guest_gap_ms = -1;
 	if (v->move.bytes < 0)
 		v->move.bytes = -1;
+	char dt[32] = "unknown", tt[32] = "unknown";
+
+	if (v->move.downtime_ms >= 0)
+		snprintf(dt, sizeof(dt), "%" PRId64 " ms", v->move.downtime_ms);
+	if (v->move.total_ms >= 0)
+		snprintf(tt, sizeof(tt), "%" PRId64 " ms", v->move.total_ms);
 	note(l,
 	     "#%" PRIu64 " node %" PRIu32 " move vm %s: %s from node %" PRIu32 " to node %" PRIu32
-	     ", %s, downtime %" PRId64 " ms, total %" PRId64 " ms",
+	     ", %s, downtime %s, total %s",
 	     l->st.seq, sender, v->name, ledger_mode_name(m->mode), m->from, m->to,
-	     ledger_move_result_name(m->result), v->move.downtime_ms, v->move.total_ms);
+	     ledger_move_result_name(m->result), dt, tt);
 	return 1;
 }
 
