@@ -16,6 +16,9 @@
 #include "live.h"
 #include "quick.h"
 
+/* A peer's libvirtd must answer within this for settling and statistics. */
+#define LIVE_CONNECT_MS 5000
+
 struct live_worker {
 	/* in */
 	char hypervisor[PARAMS_URI_MAX];
@@ -80,7 +83,7 @@ int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char
 		}
 		(void)virt_query(v, a->uuid, NULL, &src);
 	}
-	r = virt_open(target_uri, &t, err, sizeof(err));
+	r = virt_open_within(target_uri, LIVE_CONNECT_MS, &t, err, sizeof(err));
 	if (r == 0) {
 		/* the target's incoming domain may take a moment to vanish */
 		(void)virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000);
@@ -124,7 +127,7 @@ static void live_record_stats(struct vm_agent *a, const char *target_uri, struct
 	virDomainPtr d = NULL;
 	struct virt_job j;
 
-	if (virt_open(target_uri, &t, NULL, 0) != 0)
+	if (virt_open_within(target_uri, LIVE_CONNECT_MS, &t, NULL, 0) != 0)
 		return;
 	if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
 		if (virt_job_stats(t, d, true, &j) == 0) {
@@ -351,11 +354,14 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 		snprintf(rec->result, sizeof(rec->result), "aborted");
 	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
 		 settle);
-	if (r == 0)
+	if (r == 0 && abort_sent)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-			     "live migration to %s %s after %" PRId64 " ms (%s); the VM keeps running on this node; raise the migrate_to timeout, set fallback=quick or use move=quick",
-			     a->p.migrate_target, abort_sent ? "aborted" : "failed", rec->total_ms,
-			     abort_sent ? why_abort : w->err);
+			     "live migration to %s aborted after %" PRId64 " ms (%s); the VM keeps running on this node; raise the migrate_to timeout, set fallback=quick or use move=quick",
+			     a->p.migrate_target, rec->total_ms, why_abort);
+	else if (r == 0)
+		r = ocf_fail(why, OCF_ERR_GENERIC,
+			     "live migration to %s failed after %" PRId64 " ms (%s); the VM keeps running on this node; check that %s answers and the migration port is open",
+			     a->p.migrate_target, rec->total_ms, w->err, target_uri);
 	else
 		r = ocf_fail(why, OCF_ERR_GENERIC,
 			     "live migration to %s failed (%s) and a single running copy cannot be confirmed (%s); check both nodes",

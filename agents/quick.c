@@ -10,6 +10,9 @@
 
 #include "quick.h"
 
+/* The target's libvirtd must answer within this (the image waits meanwhile). */
+#define QUICK_CONNECT_MS 15000
+
 int quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore **ret)
 {
 	int r = imagestore_open(a->p.save_dir, a->name, a->uuid, ret);
@@ -211,7 +214,7 @@ int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_r
 
 	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
 	if (r == 0)
-		r = virt_open(uri, &target, err, sizeof(err));
+		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
 	if (r == 0) {
 		r = quick_restore(a, target, s, &local_why, &restore_ms);
 		if (r == 1) {

@@ -11,6 +11,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "bounded.h"
 #include "domxml.h"
 #include "virt.h"
 
@@ -127,6 +128,45 @@ int virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
 	}
 	*ret = v;
 	return 0;
+}
+
+struct virt_open_job {
+	char uri[512];
+	struct virt *v;
+	char err[VIRT_ERR_MAX];
+};
+
+static int virt_open_worker(void *arg)
+{
+	struct virt_open_job *j = arg;
+
+	return virt_open(j->uri, &j->v, j->err, sizeof(j->err));
+}
+
+int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
+		     size_t err_len)
+{
+	struct virt_open_job *j = calloc(1, sizeof(*j));
+	int result = 0;
+	int r;
+
+	if (j == NULL)
+		return -ENOMEM;
+	snprintf(j->uri, sizeof(j->uri), "%s", uri);
+	r = bounded_run(virt_open_worker, j, timeout_ms, &result);
+	if (r == -ETIMEDOUT) {
+		/* j stays with the worker, which may still be connecting */
+		if (err != NULL)
+			snprintf(err, err_len, "cannot connect to %s: no answer within %llu ms", uri,
+				 (unsigned long long)timeout_ms);
+		return r;
+	}
+	if (r == 0 && result != 0 && err != NULL)
+		snprintf(err, err_len, "%s", j->err);
+	if (r == 0 && result == 0)
+		*ret = j->v;
+	free(j);
+	return r != 0 ? r : result;
 }
 
 struct virt *virt_close(struct virt *v)

@@ -40,6 +40,10 @@ const char *virt_state_name(enum virt_state s);
 void virt_init(void);
 
 int virt_open(const char *uri, struct virt **ret, char *err, size_t err_len);
+/* virt_open() given up on after timeout_ms (-ETIMEDOUT): for a peer node
+ * whose libvirtd or network may hang. */
+int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
+		     size_t err_len);
 struct virt *virt_close(struct virt *v);
 
 /* By UUID if uuid is non-empty, else by name.  -ENOENT if there is none. */

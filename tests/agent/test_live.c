@@ -63,6 +63,8 @@ static struct {
 static char fake_dom; /* any non-NULL pointer stands for the domain */
 
 int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len);
+int __wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
+			    size_t err_len);
 struct virt *__wrap_virt_close(struct virt *v);
 int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret);
 int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o);
@@ -92,6 +94,13 @@ int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_l
 	snprintf(v->uri, sizeof(v->uri), "%s", uri);
 	*ret = v;
 	return 0;
+}
+
+int __wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
+			    size_t err_len)
+{
+	(void)timeout_ms;
+	return __wrap_virt_open(uri, ret, err, err_len);
 }
 
 struct virt *__wrap_virt_close(struct virt *v)

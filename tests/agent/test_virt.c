@@ -524,6 +524,29 @@ static void test_libvirt_hangs(void **state)
 	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
 }
 
+static void test_peer_connect_bounded(void **state)
+{
+	struct virt *v = NULL;
+	char err[VIRT_ERR_MAX] = "";
+	uint64_t t0;
+
+	(void)state;
+	atomic_store(&fake_hang, true);
+	t0 = agent_now_ms();
+	assert_int_equal(virt_open_within("test:///default", 100, &v, err, sizeof(err)), -ETIMEDOUT);
+	assert_true(agent_now_ms() - t0 < 1000);
+	assert_null(v);
+	assert_string_equal(err, "cannot connect to test:///default: no answer within 100 ms");
+	atomic_store(&fake_hang, false);
+	usleep(100 * 1000); /* the worker connects late and leaks one connection: fine */
+
+	assert_int_equal(virt_open_within("test:///default", 5000, &v, err, sizeof(err)), 0);
+	assert_non_null(v);
+	virt_close(v);
+	assert_true(virt_open_within("test:///nonexistent/file", 5000, &v, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "cannot connect to test:///nonexistent/file"));
+}
+
 static void test_name_collision(void **state)
 {
 	char why[OCF_REASON_MAX];
@@ -696,6 +719,7 @@ int main(void)
 		T(test_save_enospc_keeps_running),
 		T(test_config_gone),
 		T(test_libvirt_hangs),
+		T(test_peer_connect_bounded),
 		T(test_name_collision),
 		T(test_quick_move),
 		T(test_quick_move_target_down),
