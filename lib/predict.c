@@ -120,12 +120,12 @@ predict_params_default(struct predict_params *p)
 	p->op_timeout_ms = 120000;
 	p->save_stream_bps = 900 * PREDICT_MIB;
 	p->restore_stream_bps = 1800 * PREDICT_MIB;
-	p->save_setup_ms = 250;
-	p->restore_setup_ms = 280;
+	p->save_setup_ms = 300;
+	p->restore_setup_ms = 500;
 	p->quick_gap_extra_ms = 50;
 	p->vm_stop_ms = 1000;
 	p->vm_start_ms = 500;
-	p->guest_boot_ms = 10000;
+	p->guest_boot_ms = 4000;
 	p->token_ms = 1000;
 	p->consensus_ms = 0;
 	p->pcmk_react_ms = 1500;

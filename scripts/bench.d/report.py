@@ -138,7 +138,9 @@ def aggregate(meta, runs):
         if pred and pred.get("downtime_ms") and dt and move in ("live", "live-defaults", "vd-live"):
             row["predicted_downtime_error"] = round(pred["downtime_ms"] / dt - 1, 3)
         if move in ("quick", "vd-quick"):
-            touched = meta.get("cells", {}).get(cell_key, {}).get("touched_bytes")
+            # the disk alone, for the image this move wrote (its bytes), else the touched estimate
+            c = meta.get("cells", {}).get(cell_key, {})
+            touched = row["bytes"]["median"] or c.get("touched_bytes_measured") or c.get("touched_bytes")
             w, rd = lb.get("save_write_bps"), lb.get("save_read_bps")
             if touched and w and rd:
                 bound = 1000.0 * touched / w + 1000.0 * touched / rd
