@@ -835,6 +835,8 @@ ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
 	}
 	if (d->glue == NULL)
 		return (ssize_t)off;
+	s->synced = ledger_is_synced(d->glue->l) ? 1 : 0;
+	s->config_id = d->glue->confchg_ring;
 	n = ledger_vm_count(d->glue->l);
 	for (i = 0; i < n; i++) {
 		if (off + sizeof(*vi) > len) {

@@ -170,9 +170,10 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	terminate_strings(s, len);
 	v = (struct ferry_ipc_vm_info *)(s + 1);
 	if (ctl->json) {
-		printf("{\"local_nodeid\":%" PRIu32 ",\"quorate\":%s,\"ring\":{\"nodeid\":%" PRIu32
-		       ",\"seq\":%" PRIu64 "},\"nodes\":[",
-		       s->local_nodeid, s->quorate ? "true" : "false", s->ring_nodeid, s->ring_seq);
+		printf("{\"local_nodeid\":%" PRIu32 ",\"quorate\":%s,\"synced\":%s,\"config_id\":%" PRIu64
+		       ",\"ring\":{\"nodeid\":%" PRIu32 ",\"seq\":%" PRIu64 "},\"nodes\":[",
+		       s->local_nodeid, s->quorate ? "true" : "false", s->synced ? "true" : "false",
+		       s->config_id, s->ring_nodeid, s->ring_seq);
 		for (i = 0; i < s->n_nodes; i++) {
 			printf("%s{\"nodeid\":%" PRIu32 ",\"name\":", i > 0 ? "," : "",
 			       s->nodes[i].nodeid);
@@ -200,8 +201,10 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 		return FERRYCTL_OK;
 	}
 	fmt_node(s, s->local_nodeid, owner, sizeof(owner));
-	printf("This node: %s   quorum: %s   ring: %" PRIu32 "/%" PRIu64 "\n\n", owner,
-	       s->quorate ? "yes" : "NO", s->ring_nodeid, s->ring_seq);
+	printf("This node: %s   quorum: %s   ledger: %s (configuration %" PRIu64 ".%" PRIu64
+	       ")   ring: %" PRIu32 "/%" PRIu64 "\n\n",
+	       owner, s->quorate ? "yes" : "NO", s->synced ? "synced" : "SYNCING",
+	       s->config_id >> 20, s->config_id & 0xfffff, s->ring_nodeid, s->ring_seq);
 	printf("%-8s %-24s %s\n", "NODEID", "NAME", "MEMBER");
 	for (i = 0; i < s->n_nodes; i++)
 		printf("%-8" PRIu32 " %-24s %s\n", s->nodes[i].nodeid,

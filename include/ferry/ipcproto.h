@@ -198,6 +198,9 @@ struct ferry_ipc_status_rsp {
 	uint32_t n_nodes; /* entries used in nodes[] */
 	uint32_t n_vms;
 	uint32_t truncated; /* 1 if some VMs did not fit */
+	uint32_t synced;    /* 1 once this node's ledger has the group's state */
+	uint32_t reserved;
+	uint64_t config_id; /* ledger configuration: ring seq << 20 | change number */
 	struct ferry_ipc_node nodes[FERRY_IPC_MAX_NODES];
 };
 
