@@ -231,6 +231,11 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 	char reason[FERRY_IPC_REASON_LEN];
 	size_t i;
 
+	/* another node started or restored a VM: if it also runs here, it is
+	 * now foreign (e.g. a wrong force release); virtwatch decides */
+	if (dec->verdict == LEDGER_GRANTED && dec->owner != d->cluster.local_nodeid &&
+	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
+		virtwatch_scan(d);
 	if (dec->sender != d->cluster.local_nodeid)
 		return;
 	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++)

@@ -305,6 +305,10 @@ static void test_sync_and_acquire(void **state)
 	}
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 	assert_int_equal(nodes[1].answer.owner_nodeid, 1);
+	/* the others look for a twin of web1 running on them */
+	assert_int_equal(nodes[1].scans, 1);
+	assert_int_equal(nodes[2].scans, 2);
+	assert_int_equal(nodes[3].scans, 2);
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 	assert_non_null(strstr(nodes[2].answer.reason, "node1"));
 	for (i = 1; i <= N; i++) {
