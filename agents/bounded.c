@@ -14,9 +14,11 @@ struct bounded_job {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	bounded_fn fn;
+	bounded_orphan_fn orphan;
 	void *arg;
 	int result;
 	bool done;
+	bool waiter_gone;
 	int refs; /* the waiter and the worker */
 };
 
@@ -38,17 +40,27 @@ static void *bounded_worker(void *data)
 {
 	struct bounded_job *j = data;
 	int r = j->fn(j->arg);
+	bool orphaned;
 
 	pthread_mutex_lock(&j->lock);
 	j->result = r;
 	j->done = true;
+	orphaned = j->waiter_gone;
 	pthread_cond_signal(&j->done_cond);
 	pthread_mutex_unlock(&j->lock);
+	if (orphaned && j->orphan != NULL)
+		j->orphan(j->arg, r);
 	bounded_unref(j);
 	return NULL;
 }
 
 int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result)
+{
+	return bounded_run_orphan(fn, arg, timeout_ms, ret_result, NULL);
+}
+
+int bounded_run_orphan(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result,
+		       bounded_orphan_fn orphan)
 {
 	struct bounded_job *j;
 	pthread_condattr_t ca;
@@ -66,6 +78,7 @@ int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result)
 	pthread_cond_init(&j->done_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	j->fn = fn;
+	j->orphan = orphan;
 	j->arg = arg;
 	j->refs = 2;
 
@@ -94,6 +107,7 @@ int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result)
 		*ret_result = j->result;
 		r = 0;
 	} else {
+		j->waiter_gone = true;
 		r = -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&j->lock);

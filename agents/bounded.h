@@ -15,9 +15,16 @@
 #include <stdint.h>
 
 typedef int (*bounded_fn)(void *arg);
+/* Called by a worker that finishes after its waiter gave up: cleans up arg. */
+typedef void (*bounded_orphan_fn)(void *arg, int result);
 
 /* 0 and *ret_result = fn(arg) if fn returned in time; -ETIMEDOUT if not;
  * another -errno if the thread could not be started. */
 int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result);
+
+/* The same; on -ETIMEDOUT arg belongs to the worker, which hands it to
+ * orphan(arg, result) when fn returns at last. */
+int bounded_run_orphan(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result,
+		       bounded_orphan_fn orphan);
 
 #endif

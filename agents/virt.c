@@ -143,6 +143,16 @@ static int virt_open_worker(void *arg)
 	return virt_open(j->uri, &j->v, j->err, sizeof(j->err));
 }
 
+/* The connection came too late: nobody wants it any more. */
+static void virt_open_orphan(void *arg, int result)
+{
+	struct virt_open_job *j = arg;
+
+	if (result == 0)
+		virt_close(j->v);
+	free(j);
+}
+
 int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
 		     size_t err_len)
 {
@@ -153,9 +163,9 @@ int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, ch
 	if (j == NULL)
 		return -ENOMEM;
 	snprintf(j->uri, sizeof(j->uri), "%s", uri);
-	r = bounded_run(virt_open_worker, j, timeout_ms, &result);
+	r = bounded_run_orphan(virt_open_worker, j, timeout_ms, &result, virt_open_orphan);
 	if (r == -ETIMEDOUT) {
-		/* j stays with the worker, which may still be connecting */
+		/* j now belongs to the worker (virt_open_orphan) */
 		if (err != NULL)
 			snprintf(err, err_len, "cannot connect to %s: no answer within %llu ms", uri,
 				 (unsigned long long)timeout_ms);

@@ -58,11 +58,37 @@ static void test_timeout(void **state)
 	usleep(400 * 1000);           /* let the worker finish and free the job */
 }
 
+static int orphan_result = -1;
+static int orphan_arg = 100;
+
+static void orphan_fn(void *arg, int result)
+{
+	orphan_result = result + *(int *)arg;
+}
+
+static void test_orphan(void **state)
+{
+	int result = -1;
+
+	(void)state;
+	assert_int_equal(bounded_run_orphan(slow_fn, &orphan_arg, 10, &result, orphan_fn), -ETIMEDOUT);
+	assert_int_equal(orphan_result, -1);
+	usleep(300 * 1000);
+	assert_int_equal(orphan_result, 107); /* the late worker handed its result over */
+	/* in time: no orphan call */
+	orphan_result = -1;
+	assert_int_equal(bounded_run_orphan(quick_fn, &orphan_arg, 1000, &result, orphan_fn), 0);
+	assert_int_equal(result, 101);
+	usleep(10 * 1000);
+	assert_int_equal(orphan_result, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_time),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_orphan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

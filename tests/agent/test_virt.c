@@ -538,7 +538,7 @@ static void test_peer_connect_bounded(void **state)
 	assert_null(v);
 	assert_string_equal(err, "cannot connect to test:///default: no answer within 100 ms");
 	atomic_store(&fake_hang, false);
-	usleep(100 * 1000); /* the worker connects late and leaks one connection: fine */
+	usleep(100 * 1000); /* the worker connects late and closes what nobody wants */
 
 	assert_int_equal(virt_open_within("test:///default", 5000, &v, err, sizeof(err)), 0);
 	assert_non_null(v);
