@@ -64,6 +64,7 @@ struct virtwatch {
 	bool thread_running;
 	atomic_bool quit;
 	qb_loop_timer_handle reconnect_timer;
+	qb_loop_signal_handle sigchld;
 	struct {
 		char uuid[FERRY_IPC_UUID_LEN];
 		uint64_t deadline_ns;
@@ -524,7 +525,7 @@ int virtwatch_start(struct ferryd *d)
 	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, w->pipe_r, POLLIN, d, virtwatch_pipe_cb);
 	if (r < 0)
 		goto fail;
-	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, virtwatch_sigchld, NULL);
+	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, virtwatch_sigchld, &w->sigchld);
 	r = pthread_create(&w->thread, NULL, virtwatch_thread, w);
 	if (r != 0) {
 		r = -r;
@@ -552,6 +553,8 @@ void virtwatch_stop(struct ferryd *d)
 	if (w == NULL)
 		return;
 	qb_loop_timer_del(d->loop, w->reconnect_timer);
+	if (w->sigchld != NULL)
+		qb_loop_signal_del(d->loop, w->sigchld);
 	if (w->conn != NULL) {
 		virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
 		virConnectUnregisterCloseCallback(w->conn, virtwatch_close_cb);

@@ -17,7 +17,8 @@
 
 struct node {
 	struct ferryd d;
-	bool up;
+	bool up;      /* reachable in the simulated network */
+	bool started; /* has a glue to stop */
 	char dir[64];
 	struct ferry_ipc_vm_rsp answer;
 	uint64_t answered_token;
@@ -215,6 +216,7 @@ static void node_start(uint32_t i)
 	assert_int_equal(persist_history_init(&d->history, 10), 0);
 	assert_int_equal(ledgerglue_start(d), 0);
 	nodes[i].up = true;
+	nodes[i].started = true;
 }
 
 static void node_stop(uint32_t i)
@@ -222,6 +224,7 @@ static void node_stop(uint32_t i)
 	ledgerglue_stop(&nodes[i].d);
 	persist_history_done(&nodes[i].d.history);
 	nodes[i].up = false;
+	nodes[i].started = false;
 }
 
 static uint64_t next_token = 100;
@@ -283,7 +286,7 @@ static int teardown(void **state)
 
 	(void)state;
 	for (i = 1; i <= N; i++) {
-		if (nodes[i].up)
+		if (nodes[i].started)
 			node_stop(i);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nodes[i].dir);
 		assert_int_equal(system(cmd), 0);
