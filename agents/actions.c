@@ -33,7 +33,8 @@
 /* Kept for the stop/monitor answer after libvirt is given up on. */
 #define ACTIONS_RESERVE_MS 2000
 
-static int64_t actions_unix_ms(void)
+static int64_t
+actions_unix_ms(void)
 {
 	struct timeval tv;
 
@@ -41,7 +42,8 @@ static int64_t actions_unix_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-int actions_identify(struct vm_agent *a)
+int
+actions_identify(struct vm_agent *a)
 {
 	char msg[256] = "";
 	char *xml = NULL;
@@ -53,19 +55,22 @@ int actions_identify(struct vm_agent *a)
 	memset(&a->config_why, 0, sizeof(a->config_why));
 	if (a->p.config[0] == '\0') {
 		a->config_rc = ocf_fail(&a->config_why, OCF_ERR_CONFIGURED,
-					"parameter config is required; set it to the path of the libvirt domain XML");
+		                        "parameter config is required; set it to the path of the "
+		                        "libvirt domain XML");
 	} else {
 		r = domxml_read_file(a->p.config, &xml);
 		if (r != 0) {
 			a->config_rc = ocf_fail(&a->config_why, OCF_ERR_INSTALLED,
-						"cannot read config %s: %s; make the domain XML readable on this node",
-						a->p.config, strerror(-r));
+			                        "cannot read config %s: %s; make the domain XML "
+			                        "readable on this node",
+			                        a->p.config, strerror(-r));
 		} else {
 			r = domxml_parse(xml, &a->info, msg, sizeof(msg));
 			if (r != 0) {
-				a->config_rc = ocf_fail(&a->config_why, OCF_ERR_CONFIGURED,
-							"config %s is not a usable domain XML: %s; fix the file",
-							a->p.config, msg);
+				a->config_rc = ocf_fail(
+				        &a->config_why, OCF_ERR_CONFIGURED,
+				        "config %s is not a usable domain XML: %s; fix the file",
+				        a->p.config, msg);
 				free(xml);
 				xml = NULL;
 			}
@@ -95,7 +100,8 @@ int actions_identify(struct vm_agent *a)
 
 /* Runs body(a) under the deadline; on time-out returns ACTIONS_UNREACHABLE
  * with why set.  The worker writes only a->bg_*. */
-static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout_ms)
+static int
+actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout_ms)
 {
 	int result = OCF_ERR_GENERIC;
 	int r;
@@ -103,8 +109,8 @@ static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout
 	memset(&a->bg_why, 0, sizeof(a->bg_why));
 	r = bounded_run(body, a, timeout_ms, &result);
 	if (r == -ETIMEDOUT) {
-		vm_log(a, LOG_ERR, "libvirt (%s) did not answer within %" PRIu64 " ms", a->p.hypervisor,
-		       timeout_ms);
+		vm_log(a, LOG_ERR, "libvirt (%s) did not answer within %" PRIu64 " ms",
+		       a->p.hypervisor, timeout_ms);
 		a->abandoned = true;
 		return ACTIONS_UNREACHABLE; /* a->bg_* still belong to the worker */
 	}
@@ -117,14 +123,16 @@ static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout
 	return result;
 }
 
-static int actions_connect(struct vm_agent *a, struct virt **ret)
+static int
+actions_connect(struct vm_agent *a, struct virt **ret)
 {
 	char err[VIRT_ERR_MAX] = "";
 	int r = virt_open(a->p.hypervisor, ret, err, sizeof(err));
 
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "%s", err);
-		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s; check that libvirtd runs on this node", err);
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s; check that libvirtd runs on this node",
+		         err);
 		return ACTIONS_UNREACHABLE;
 	}
 	return 0;
@@ -132,7 +140,8 @@ static int actions_connect(struct vm_agent *a, struct virt **ret)
 
 /* ---- monitor ---------------------------------------------------------- */
 
-static int actions_monitor_body(void *arg)
+static int
+actions_monitor_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
@@ -155,27 +164,33 @@ static int actions_monitor_body(void *arg)
 }
 
 /* libvirt could not tell: ask /proc. */
-static int actions_monitor_procscan(struct vm_agent *a)
+static int
+actions_monitor_procscan(struct vm_agent *a)
 {
 	pid_t pid = 0;
 	int r;
 
 	if (a->uuid[0] == '\0')
-		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirtd (%s) does not answer and the VM's UUID is unknown (config unreadable); state unknown, restart libvirtd or fix the config",
-				a->p.hypervisor);
+		return ocf_fail(
+		        &a->why, OCF_ERR_GENERIC,
+		        "libvirtd (%s) does not answer and the VM's UUID is unknown (config "
+		        "unreadable); state unknown, restart libvirtd or fix the config",
+		        a->p.hypervisor);
 	r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &pid);
 	if (r == 1) {
 		vm_log(a, LOG_WARNING,
-		       "libvirtd does not answer, but QEMU process %d runs this VM: running", (int)pid);
+		       "libvirtd does not answer, but QEMU process %d runs this VM: running",
+		       (int)pid);
 		return OCF_SUCCESS;
 	}
 	return ocf_fail(&a->why, OCF_ERR_GENERIC,
-			"libvirtd (%s) does not answer and no QEMU process for uuid %s was found%s; state unknown, restart libvirtd",
-			a->p.hypervisor, a->uuid, r < 0 ? " (cannot read /proc)" : "");
+	                "libvirtd (%s) does not answer and no QEMU process for uuid %s was "
+	                "found%s; state unknown, restart libvirtd",
+	                a->p.hypervisor, a->uuid, r < 0 ? " (cannot read /proc)" : "");
 }
 
-int actions_monitor(struct vm_agent *a)
+int
+actions_monitor(struct vm_agent *a)
 {
 	uint64_t budget_ms;
 	int r;
@@ -209,21 +224,23 @@ int actions_monitor(struct vm_agent *a)
 			return OCF_NOT_RUNNING;
 		/* only the resource name was a guess; nothing of that name runs
 		 * and this node never started the VM since boot (no id cache) */
-		vm_log(a, LOG_INFO, "no domain named %s and none started here since boot: not running",
-		       a->name);
+		vm_log(a, LOG_INFO,
+		       "no domain named %s and none started here since boot: not running", a->name);
 		return OCF_NOT_RUNNING;
 	case VIRT_CRASHED:
-		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"the VM crashed; Pacemaker will recover it (check the guest's log)");
+		return ocf_fail(
+		        &a->why, OCF_ERR_GENERIC,
+		        "the VM crashed; Pacemaker will recover it (check the guest's log)");
 	default:
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirt reports an unknown state for the VM; check libvirtd");
+		                "libvirt reports an unknown state for the VM; check libvirtd");
 	}
 }
 
 /* ---- stop ------------------------------------------------------------- */
 
-static int actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
+static int
+actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
 {
 	struct imagestore *s = NULL;
 	int rc = quick_open_store(a, &a->bg_why, &s);
@@ -236,8 +253,8 @@ static int actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
 	return rc;
 }
 
-static int actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPtr d,
-				 enum virt_state s)
+static int
+actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPtr d, enum virt_state s)
 {
 	uint64_t wait_ms = (uint64_t)a->p.shutdown_timeout_s * 1000u;
 	uint64_t left = agent_left_ms(a, 5000 + ACTIONS_RESERVE_MS);
@@ -252,7 +269,8 @@ static int actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPt
 	else if (virt_wait(v, a->uuid, a->name, VIRT_ABSENT, wait_ms) == 0)
 		return OCF_SUCCESS;
 	else
-		vm_log(a, LOG_WARNING, "did not shut down within %" PRIu64 " ms, destroying", wait_ms);
+		vm_log(a, LOG_WARNING, "did not shut down within %" PRIu64 " ms, destroying",
+		       wait_ms);
 	if (virt_destroy(v, d) != 0) {
 		enum virt_state now;
 
@@ -265,7 +283,8 @@ static int actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPt
 	return OCF_SUCCESS;
 }
 
-static int actions_stop_body(void *arg)
+static int
+actions_stop_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
@@ -299,7 +318,8 @@ static int actions_stop_body(void *arg)
 		goto cleanup;
 	}
 	if (how == PARAMS_ON_STOP_SAVE && (a->p.save_dir[0] == '\0' || a->uuid[0] == '\0')) {
-		vm_log(a, LOG_WARNING, "on_stop=save without save_dir or UUID, shutting down instead");
+		vm_log(a, LOG_WARNING,
+		       "on_stop=save without save_dir or UUID, shutting down instead");
 		how = PARAMS_ON_STOP_SHUTDOWN;
 	}
 	if (s == VIRT_CRASHED)
@@ -313,7 +333,8 @@ static int actions_stop_body(void *arg)
 		rc = OCF_SUCCESS;
 		if (virt_destroy(v, d) != 0) {
 			vm_log(a, LOG_ERR, "%s", v->err);
-			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "cannot stop the VM: %s", v->err);
+			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "cannot stop the VM: %s",
+			              v->err);
 		}
 		break;
 	case PARAMS_ON_STOP_SHUTDOWN:
@@ -323,7 +344,7 @@ static int actions_stop_body(void *arg)
 	}
 	if (rc == OCF_SUCCESS && virt_wait(v, a->uuid, a->name, VIRT_ABSENT, 5000) != 0)
 		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-			      "the VM is still present after stop; check libvirtd");
+		              "the VM is still present after stop; check libvirtd");
 	if (rc == OCF_SUCCESS)
 		vm_log(a, LOG_NOTICE, "%s -> stopped", virt_state_name(s));
 cleanup:
@@ -333,14 +354,16 @@ cleanup:
 	return rc;
 }
 
-int actions_stop(struct vm_agent *a)
+int
+actions_stop(struct vm_agent *a)
 {
 	pid_t pid = 0;
 	int r;
 
 	(void)actions_identify(a);
 	if (a->id_source == AGENT_ID_NONE) {
-		vm_log(a, LOG_WARNING, "%s; nothing identifies a VM to stop, so none runs for this resource",
+		vm_log(a, LOG_WARNING,
+		       "%s; nothing identifies a VM to stop, so none runs for this resource",
 		       a->config_why.text);
 		return OCF_SUCCESS;
 	}
@@ -348,18 +371,23 @@ int actions_stop(struct vm_agent *a)
 	if (r == ACTIONS_UNREACHABLE) {
 		if (a->uuid[0] == '\0')
 			return ocf_fail(&a->why, OCF_ERR_GENERIC,
-					"libvirtd (%s) does not answer and the VM's UUID is unknown; restart libvirtd",
-					a->p.hypervisor);
+			                "libvirtd (%s) does not answer and the VM's UUID is "
+			                "unknown; restart libvirtd",
+			                a->p.hypervisor);
 		r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &pid);
 		if (r == 0) {
-			vm_log(a, LOG_WARNING, "libvirtd does not answer, but no QEMU process runs this VM: stopped");
+			vm_log(a, LOG_WARNING,
+			       "libvirtd does not answer, but no QEMU process runs this VM: "
+			       "stopped");
 			(void)idcache_remove(a->p.rsctmp, a->p.resource);
 			return OCF_SUCCESS;
 		}
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirtd (%s) does not answer and %s; restart libvirtd or let the cluster fence this node",
-				a->p.hypervisor,
-				r == 1 ? "the VM's QEMU process still runs" : "/proc cannot be read");
+		                "libvirtd (%s) does not answer and %s; restart libvirtd or let the "
+		                "cluster fence this node",
+		                a->p.hypervisor,
+		                r == 1 ? "the VM's QEMU process still runs"
+		                       : "/proc cannot be read");
 	}
 	if (r == OCF_SUCCESS)
 		(void)idcache_remove(a->p.rsctmp, a->p.resource);
@@ -368,7 +396,8 @@ int actions_stop(struct vm_agent *a)
 
 /* ---- start ------------------------------------------------------------ */
 
-static int actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagestore *s)
+static int
+actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagestore *s)
 {
 	virDomainPtr d = NULL;
 	uint64_t gen = 0;
@@ -379,8 +408,8 @@ static int actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagesto
 		if (r != 0) {
 			vm_log(a, LOG_ERR, "cannot bump the image generation: %s", strerror(-r));
 			return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-					"cannot record a cold boot in %s (%s); check save_dir",
-					a->p.save_dir, strerror(-r));
+			                "cannot record a cold boot in %s (%s); check save_dir",
+			                a->p.save_dir, strerror(-r));
 		}
 		vm_log(a, LOG_INFO, "cold boot, image generation now %" PRIu64, gen);
 	}
@@ -388,7 +417,7 @@ static int actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagesto
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "%s", v->err);
 		return ocf_fail(&a->bg_why, r == -EBADMSG ? OCF_ERR_CONFIGURED : OCF_ERR_GENERIC,
-				"cannot start the VM: %s", v->err);
+		                "cannot start the VM: %s", v->err);
 	}
 	virDomainFree(d);
 	vm_log(a, LOG_NOTICE, "stopped -> running (cold boot)");
@@ -397,7 +426,8 @@ static int actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagesto
 
 /* Start on connection v (local or, for restart moves, unchanged): restore
  * a valid image, else cold boot. */
-static int actions_start_on(struct vm_agent *a, struct virt *v)
+static int
+actions_start_on(struct vm_agent *a, struct virt *v)
 {
 	struct imagestore *s = NULL;
 	virDomainPtr d = NULL;
@@ -423,13 +453,14 @@ static int actions_start_on(struct vm_agent *a, struct virt *v)
 			if (r == 0)
 				return OCF_SUCCESS;
 		}
-		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "the VM is paused and cannot be resumed: %s",
-				v->err);
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+		                "the VM is paused and cannot be resumed: %s", v->err);
 	}
 	if (virt_uuid_of_name(v, a->name, other) == 0 && strcmp(other, a->uuid) != 0)
 		return ocf_fail(&a->bg_why, OCF_ERR_CONFIGURED,
-				"a domain named %s with UUID %s already exists on this node, the config says UUID %s; rename one of them",
-				a->name, other, a->uuid);
+		                "a domain named %s with UUID %s already exists on this node, the "
+		                "config says UUID %s; rename one of them",
+		                a->name, other, a->uuid);
 
 	if (a->p.save_dir[0] != '\0') {
 		rc = quick_open_store(a, &a->bg_why, &s);
@@ -453,7 +484,8 @@ cleanup:
 	return rc;
 }
 
-static int actions_start_body(void *arg)
+static int
+actions_start_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
@@ -467,20 +499,23 @@ static int actions_start_body(void *arg)
 	return rc;
 }
 
-static void actions_remember(struct vm_agent *a)
+static void
+actions_remember(struct vm_agent *a)
 {
 	int r = idcache_write(a->p.rsctmp, a->p.resource, a->name, a->uuid);
 
 	if (r != 0 && a->p.resource[0] != '\0')
-		vm_log(a, LOG_WARNING, "cannot record the identity in %s (%s), ignoring", a->p.rsctmp,
-		       strerror(-r));
+		vm_log(a, LOG_WARNING, "cannot record the identity in %s (%s), ignoring",
+		       a->p.rsctmp, strerror(-r));
 	if (a->p.autoset_utilization)
 		vm_log(a, LOG_INFO,
-		       "autoset_utilization is not implemented yet (would set cpu=%u memory=%" PRIu64 " MiB), ignoring",
+		       "autoset_utilization is not implemented yet (would set cpu=%u "
+		       "memory=%" PRIu64 " MiB), ignoring",
 		       a->info.vcpus, a->info.memory_kib >> 10);
 }
 
-int actions_start(struct vm_agent *a)
+int
+actions_start(struct vm_agent *a)
 {
 	int rc;
 
@@ -493,8 +528,9 @@ int actions_start(struct vm_agent *a)
 	rc = actions_bounded(a, actions_start_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirtd (%s) did not answer in time; the start may still complete, check libvirtd",
-				a->p.hypervisor);
+		                "libvirtd (%s) did not answer in time; the start may still "
+		                "complete, check libvirtd",
+		                a->p.hypervisor);
 	if (rc == OCF_SUCCESS)
 		actions_remember(a);
 	return rc;
@@ -502,8 +538,9 @@ int actions_start(struct vm_agent *a)
 
 /* ---- migrate_to / migrate_from ----------------------------------------- */
 
-static void actions_record(struct vm_agent *a, struct move_record *rec, const char *from,
-			   const char *to, int rc)
+static void
+actions_record(struct vm_agent *a, struct move_record *rec, const char *from, const char *to,
+               int rc)
 {
 	int r;
 
@@ -515,16 +552,18 @@ static void actions_record(struct vm_agent *a, struct move_record *rec, const ch
 	if (rec->mode[0] == '\0')
 		snprintf(rec->mode, sizeof(rec->mode), "%s", params_move_name(a->p.move));
 	if (rec->result[0] == '\0')
-		snprintf(rec->result, sizeof(rec->result), "%s", rc == OCF_SUCCESS ? "ok" : "failed");
+		snprintf(rec->result, sizeof(rec->result), "%s",
+		         rc == OCF_SUCCESS ? "ok" : "failed");
 	if (rc != OCF_SUCCESS && rec->error[0] == '\0')
 		snprintf(rec->error, sizeof(rec->error), "%.*s", (int)sizeof(rec->error) - 1,
-			 a->bg_why.text);
+		         a->bg_why.text);
 	r = moverec_append(NULL, rec);
 	if (r != 0)
 		vm_log(a, LOG_WARNING, "cannot append the move record: %s, ignoring", strerror(-r));
 }
 
-static int actions_migrate_to_body(void *arg)
+static int
+actions_migrate_to_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct move_record rec;
@@ -543,8 +582,8 @@ static int actions_migrate_to_body(void *arg)
 	if (virt_lookup(v, a->uuid, NULL, &d) != 0 || virt_state(v, d, &s) != 0 ||
 	    (s != VIRT_RUNNING && s != VIRT_PAUSED)) {
 		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-			      "the VM does not run on this node (%s); nothing to migrate",
-			      s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
+		              "the VM does not run on this node (%s); nothing to migrate",
+		              s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
 		goto record;
 	}
 	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(a->p.move),
@@ -557,7 +596,7 @@ static int actions_migrate_to_body(void *arg)
 		rc = actions_stop_shutdown(a, v, d, s);
 		if (rc == OCF_SUCCESS && virt_wait(v, a->uuid, NULL, VIRT_ABSENT, 5000) != 0)
 			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-				      "the VM is still present after shutdown; check libvirtd");
+			              "the VM is still present after shutdown; check libvirtd");
 		break;
 	case PARAMS_MOVE_LIVE:
 	default:
@@ -572,14 +611,15 @@ record:
 	/* a restart move is recorded by migrate_from, once the VM has booted */
 	if (a->p.move != PARAMS_MOVE_RESTART || rc != OCF_SUCCESS)
 		actions_record(a, &rec, a->p.on_node[0] != '\0' ? a->p.on_node : a->node,
-			       a->p.migrate_target, rc);
+		               a->p.migrate_target, rc);
 	if (d != NULL)
 		virDomainFree(d);
 	virt_close(v);
 	return rc;
 }
 
-static int actions_migrate_common(struct vm_agent *a, const char *peer_var, const char *peer)
+static int
+actions_migrate_common(struct vm_agent *a, const char *peer_var, const char *peer)
 {
 	int rc = actions_identify(a);
 
@@ -587,15 +627,17 @@ static int actions_migrate_common(struct vm_agent *a, const char *peer_var, cons
 		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
 	if (peer[0] == '\0')
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"%s is not set; migrations must come from Pacemaker with allow-migrate=true",
-				peer_var);
+		                "%s is not set; migrations must come from Pacemaker with "
+		                "allow-migrate=true",
+		                peer_var);
 	return OCF_SUCCESS;
 }
 
-int actions_migrate_to(struct vm_agent *a)
+int
+actions_migrate_to(struct vm_agent *a)
 {
 	int rc = actions_migrate_common(a, "OCF_RESKEY_CRM_meta_migrate_target",
-					a->p.migrate_target);
+	                                a->p.migrate_target);
 
 	if (rc != OCF_SUCCESS)
 		return rc;
@@ -607,14 +649,16 @@ int actions_migrate_to(struct vm_agent *a)
 	rc = actions_bounded(a, actions_migrate_to_body, agent_left_ms(a, 500));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirtd (%s) did not answer within the migrate_to timeout; check where the VM runs",
-				a->p.hypervisor);
+		                "libvirtd (%s) did not answer within the migrate_to timeout; check "
+		                "where the VM runs",
+		                a->p.hypervisor);
 	if (rc == OCF_SUCCESS)
 		(void)idcache_remove(a->p.rsctmp, a->p.resource);
 	return rc;
 }
 
-static int actions_migrate_from_body(void *arg)
+static int
+actions_migrate_from_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
@@ -634,7 +678,8 @@ static int actions_migrate_from_body(void *arg)
 			rc = actions_start_on(a, v);
 		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
 		rec.downtime_ms = -1;
-		actions_record(a, &rec, a->p.migrate_source, a->p.on_node[0] != '\0' ? a->p.on_node : a->node, rc);
+		actions_record(a, &rec, a->p.migrate_source,
+		               a->p.on_node[0] != '\0' ? a->p.on_node : a->node, rc);
 		virt_close(v);
 		return rc;
 	}
@@ -645,28 +690,32 @@ static int actions_migrate_from_body(void *arg)
 
 		(void)virt_query(v, a->uuid, NULL, &s);
 		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-			      "after the move from %s the VM is %s on this node, not running; check where it runs",
-			      a->p.migrate_source, virt_state_name(s));
+		              "after the move from %s the VM is %s on this node, not running; "
+		              "check where it runs",
+		              a->p.migrate_source, virt_state_name(s));
 	} else {
-		vm_log(a, LOG_NOTICE, "migrating -> running (arrived from %s)", a->p.migrate_source);
+		vm_log(a, LOG_NOTICE, "migrating -> running (arrived from %s)",
+		       a->p.migrate_source);
 		rc = OCF_SUCCESS;
 	}
 	virt_close(v);
 	return rc;
 }
 
-int actions_migrate_from(struct vm_agent *a)
+int
+actions_migrate_from(struct vm_agent *a)
 {
 	int rc = actions_migrate_common(a, "OCF_RESKEY_CRM_meta_migrate_source",
-					a->p.migrate_source);
+	                                a->p.migrate_source);
 
 	if (rc != OCF_SUCCESS)
 		return rc;
 	rc = actions_bounded(a, actions_migrate_from_body, agent_left_ms(a, 500));
 	if (rc == ACTIONS_UNREACHABLE)
-		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-				"libvirtd (%s) did not answer in time; cannot confirm the VM arrived",
-				a->p.hypervisor);
+		return ocf_fail(
+		        &a->why, OCF_ERR_GENERIC,
+		        "libvirtd (%s) did not answer in time; cannot confirm the VM arrived",
+		        a->p.hypervisor);
 	if (rc == OCF_SUCCESS)
 		actions_remember(a);
 	return rc;
@@ -674,7 +723,8 @@ int actions_migrate_from(struct vm_agent *a)
 
 /* ---- validate-all / reload-agent --------------------------------------- */
 
-int actions_validate(struct vm_agent *a)
+int
+actions_validate(struct vm_agent *a)
 {
 	int rc;
 
@@ -686,12 +736,15 @@ int actions_validate(struct vm_agent *a)
 	return params_check_host(&a->p, &a->why);
 }
 
-int actions_reload(struct vm_agent *a)
+int
+actions_reload(struct vm_agent *a)
 {
 	int rc = actions_validate(a);
 
 	if (rc == OCF_SUCCESS)
-		vm_log(a, LOG_NOTICE, "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s (apply at the next move)",
+		vm_log(a, LOG_NOTICE,
+		       "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s (apply at "
+		       "the next move)",
 		       params_move_name(a->p.move), a->p.policy.max_downtime_ms,
 		       policy_fallback_name(a->p.policy.fallback));
 	return rc;

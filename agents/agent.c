@@ -22,26 +22,28 @@ static int agent_methods(struct vm_agent *a);
 static int agent_usage(struct vm_agent *a);
 
 static const struct agent_action agent_table[] = {
-	{ "start", actions_start, AGENT_NEEDS_PARAMS, 90, 0 },
-	{ "stop", actions_stop, AGENT_NEEDS_PARAMS_LAX, 90, 0 },
-	{ "monitor", actions_monitor, AGENT_NEEDS_PARAMS_LAX, 30, 10 },
-	{ "status", actions_monitor, AGENT_NEEDS_PARAMS_LAX, 30, 0 },
-	{ "migrate_to", actions_migrate_to, AGENT_NEEDS_PARAMS, 120, 0 },
-	{ "migrate_from", actions_migrate_from, AGENT_NEEDS_PARAMS, 120, 0 },
-	{ "reload-agent", actions_reload, AGENT_NEEDS_PARAMS, 20, 0 },
-	{ "meta-data", agent_meta_data, AGENT_NEEDS_NOTHING, 5, 0 },
-	{ "validate-all", actions_validate, AGENT_NEEDS_PARAMS, 20, 0 },
-	{ "methods", agent_methods, AGENT_NEEDS_NOTHING, 5, 0 },
-	{ "usage", agent_usage, AGENT_NEEDS_NOTHING, 0, 0 },
+        {"start", actions_start, AGENT_NEEDS_PARAMS, 90, 0},
+        {"stop", actions_stop, AGENT_NEEDS_PARAMS_LAX, 90, 0},
+        {"monitor", actions_monitor, AGENT_NEEDS_PARAMS_LAX, 30, 10},
+        {"status", actions_monitor, AGENT_NEEDS_PARAMS_LAX, 30, 0},
+        {"migrate_to", actions_migrate_to, AGENT_NEEDS_PARAMS, 120, 0},
+        {"migrate_from", actions_migrate_from, AGENT_NEEDS_PARAMS, 120, 0},
+        {"reload-agent", actions_reload, AGENT_NEEDS_PARAMS, 20, 0},
+        {"meta-data", agent_meta_data, AGENT_NEEDS_NOTHING, 5, 0},
+        {"validate-all", actions_validate, AGENT_NEEDS_PARAMS, 20, 0},
+        {"methods", agent_methods, AGENT_NEEDS_NOTHING, 5, 0},
+        {"usage", agent_usage, AGENT_NEEDS_NOTHING, 0, 0},
 };
 
-const struct agent_action *agent_actions(size_t *ret_n)
+const struct agent_action *
+agent_actions(size_t *ret_n)
 {
 	*ret_n = ARRAY_SIZE(agent_table);
 	return agent_table;
 }
 
-const struct agent_action *agent_action_find(const char *name)
+const struct agent_action *
+agent_action_find(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(agent_table); i++) {
 		if (strcmp(agent_table[i].name, name) == 0)
@@ -50,7 +52,8 @@ const struct agent_action *agent_action_find(const char *name)
 	return NULL;
 }
 
-static int agent_meta_data(struct vm_agent *a)
+static int
+agent_meta_data(struct vm_agent *a)
 {
 	(void)a;
 	metadata_print(stdout, agent_table, ARRAY_SIZE(agent_table));
@@ -58,7 +61,8 @@ static int agent_meta_data(struct vm_agent *a)
 	return OCF_SUCCESS;
 }
 
-static int agent_methods(struct vm_agent *a)
+static int
+agent_methods(struct vm_agent *a)
 {
 	(void)a;
 	for (size_t i = 0; i < ARRAY_SIZE(agent_table); i++)
@@ -67,7 +71,8 @@ static int agent_methods(struct vm_agent *a)
 	return OCF_SUCCESS;
 }
 
-void agent_print_usage(FILE *out)
+void
+agent_print_usage(FILE *out)
 {
 	fputs("usage: vm {", out);
 	for (size_t i = 0; i < ARRAY_SIZE(agent_table); i++)
@@ -75,14 +80,16 @@ void agent_print_usage(FILE *out)
 	fputs("}\n", out);
 }
 
-static int agent_usage(struct vm_agent *a)
+static int
+agent_usage(struct vm_agent *a)
 {
 	(void)a;
 	agent_print_usage(stdout);
 	return OCF_SUCCESS;
 }
 
-void agent_clear(struct vm_agent *a)
+void
+agent_clear(struct vm_agent *a)
 {
 	if (a->abandoned)
 		return;
@@ -90,7 +97,8 @@ void agent_clear(struct vm_agent *a)
 	memset(a, 0, sizeof(*a));
 }
 
-const char *agent_vm_label(const struct vm_agent *a)
+const char *
+agent_vm_label(const struct vm_agent *a)
 {
 	if (a->name[0] != '\0')
 		return a->name;
@@ -99,7 +107,8 @@ const char *agent_vm_label(const struct vm_agent *a)
 	return "?";
 }
 
-uint64_t agent_now_ms(void)
+uint64_t
+agent_now_ms(void)
 {
 	struct timespec ts;
 
@@ -107,7 +116,8 @@ uint64_t agent_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-uint64_t agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms)
+uint64_t
+agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms)
 {
 	uint64_t used = agent_now_ms() - a->t0_ms;
 
@@ -116,7 +126,8 @@ uint64_t agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms)
 	return a->op_timeout_ms - used - reserve_ms;
 }
 
-int agent_run(struct vm_agent *a, const char *action, const char *const *env)
+int
+agent_run(struct vm_agent *a, const char *action, const char *const *env)
 {
 	const struct agent_action *act = agent_action_find(action);
 	struct utsname u;
@@ -126,7 +137,7 @@ int agent_run(struct vm_agent *a, const char *action, const char *const *env)
 	if (act == NULL) {
 		agent_print_usage(stderr);
 		return ocf_fail(&a->why, OCF_ERR_UNIMPLEMENTED,
-				"action '%s' is not implemented; see the usage line", action);
+		                "action '%s' is not implemented; see the usage line", action);
 	}
 	if (act->needs == AGENT_NEEDS_NOTHING)
 		return act->handler(a);
@@ -138,8 +149,8 @@ int agent_run(struct vm_agent *a, const char *action, const char *const *env)
 		vm_log(a, LOG_WARNING, "%s, ignoring for %s", a->why.text, action);
 		memset(&a->why, 0, sizeof(a->why));
 	}
-	a->op_timeout_ms = a->p.op_timeout_ms != 0 ? a->p.op_timeout_ms
-						   : (uint64_t)act->timeout_s * 1000u;
+	a->op_timeout_ms =
+	        a->p.op_timeout_ms != 0 ? a->p.op_timeout_ms : (uint64_t)act->timeout_s * 1000u;
 	if (a->p.on_node[0] != '\0')
 		snprintf(a->node, sizeof(a->node), "%s", a->p.on_node);
 	else if (uname(&u) == 0)
@@ -147,4 +158,3 @@ int agent_run(struct vm_agent *a, const char *action, const char *const *env)
 	virt_init();
 	return act->handler(a);
 }
-

@@ -20,16 +20,16 @@
 #include "params.h"
 
 enum agent_id_source {
-	AGENT_ID_NONE = 0,  /* nothing known: only OCF_RESOURCE_INSTANCE as a name guess */
-	AGENT_ID_CONFIG,    /* read from the config XML */
-	AGENT_ID_CACHE,     /* config unreadable; from the id cache written at start */
-	AGENT_ID_RESOURCE,  /* config unreadable, no cache: name = resource instance */
+	AGENT_ID_NONE = 0, /* nothing known: only OCF_RESOURCE_INSTANCE as a name guess */
+	AGENT_ID_CONFIG,   /* read from the config XML */
+	AGENT_ID_CACHE,    /* config unreadable; from the id cache written at start */
+	AGENT_ID_RESOURCE, /* config unreadable, no cache: name = resource instance */
 };
 
 struct vm_agent {
 	const char *action;
 	struct vm_params p;
-	int params_rc;       /* result of params_parse */
+	int params_rc; /* result of params_parse */
 	struct ocf_reason why;
 
 	/* identity of the VM */
@@ -38,23 +38,22 @@ struct vm_agent {
 	char uuid[DOMXML_UUID_LEN + 1]; /* empty when only the name is known */
 	char *xml;                      /* config text, NULL if unreadable */
 	struct domxml_info info;
-	int config_rc;                  /* OCF code of reading the config */
-	struct ocf_reason config_why;   /* why it could not be read */
+	int config_rc;                /* OCF code of reading the config */
+	struct ocf_reason config_why; /* why it could not be read */
 
-	char node[256];          /* this node's name */
-	uint64_t t0_ms;          /* monotonic clock at start of the action */
-	uint64_t op_timeout_ms;  /* in force for this action */
+	char node[256];         /* this node's name */
+	uint64_t t0_ms;         /* monotonic clock at start of the action */
+	uint64_t op_timeout_ms; /* in force for this action */
 
 	/* written only by a bounded worker thread (see bounded.h); main reads
 	 * them only after the worker finished in time */
 	struct ocf_reason bg_why;
-	int bg_state; /* enum virt_state seen by monitor/stop */
+	int bg_state;   /* enum virt_state seen by monitor/stop */
 	bool abandoned; /* a worker was given up on: never free this struct */
 };
 
 /* Every log line about the VM starts with "vm NAME:". */
-#define vm_log(a, level, fmt, ...) \
-	qb_log(level, "vm %s: " fmt, agent_vm_label(a), ##__VA_ARGS__)
+#define vm_log(a, level, fmt, ...) qb_log(level, "vm %s: " fmt, agent_vm_label(a), ##__VA_ARGS__)
 
 typedef int (*agent_handler)(struct vm_agent *a);
 

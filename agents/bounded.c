@@ -22,7 +22,8 @@ struct bounded_job {
 	int refs; /* the waiter and the worker */
 };
 
-static void bounded_unref(struct bounded_job *j)
+static void
+bounded_unref(struct bounded_job *j)
 {
 	bool last;
 
@@ -36,7 +37,8 @@ static void bounded_unref(struct bounded_job *j)
 	free(j);
 }
 
-static void *bounded_worker(void *data)
+static void *
+bounded_worker(void *data)
 {
 	struct bounded_job *j = data;
 	int r = j->fn(j->arg);
@@ -54,13 +56,15 @@ static void *bounded_worker(void *data)
 	return NULL;
 }
 
-int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result)
+int
+bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result)
 {
 	return bounded_run_orphan(fn, arg, timeout_ms, ret_result, NULL);
 }
 
-int bounded_run_orphan(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result,
-		       bounded_orphan_fn orphan)
+int
+bounded_run_orphan(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result,
+                   bounded_orphan_fn orphan)
 {
 	struct bounded_job *j;
 	pthread_condattr_t ca;

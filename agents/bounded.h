@@ -25,6 +25,6 @@ int bounded_run(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result);
 /* The same; on -ETIMEDOUT arg belongs to the worker, which hands it to
  * orphan(arg, result) when fn returns at last. */
 int bounded_run_orphan(bounded_fn fn, void *arg, uint64_t timeout_ms, int *ret_result,
-		       bounded_orphan_fn orphan);
+                       bounded_orphan_fn orphan);
 
 #endif

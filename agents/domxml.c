@@ -17,7 +17,7 @@
 #include "domxml.h"
 
 #define DOMXML_MAX_DEPTH 64
-#define DOMXML_MAX_TAG 128
+#define DOMXML_MAX_TAG   128
 
 enum domxml_ev_type {
 	DOMXML_EV_START,
@@ -38,9 +38,10 @@ struct domxml_ev {
 typedef int (*domxml_cb)(const struct domxml_ev *ev, void *ud);
 
 static void domxml_msg(char *msg, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
-static void domxml_msg(char *msg, size_t len, const char *fmt, ...)
+static void
+domxml_msg(char *msg, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,12 +52,14 @@ static void domxml_msg(char *msg, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool domxml_name_char(char c)
+static bool
+domxml_name_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_' || c == ':' || c == '.' || c == '-';
 }
 
-static size_t domxml_line(const char *start, const char *at)
+static size_t
+domxml_line(const char *start, const char *at)
 {
 	size_t line = 1;
 
@@ -66,7 +69,8 @@ static size_t domxml_line(const char *start, const char *at)
 }
 
 /* Skips `<?...?>`, `<!--...-->`, `<!DOCTYPE ...>`; returns the position after, or NULL. */
-static const char *domxml_skip_special(const char *p)
+static const char *
+domxml_skip_special(const char *p)
 {
 	const char *e;
 
@@ -86,7 +90,8 @@ static const char *domxml_skip_special(const char *p)
 }
 
 /* Checks the attribute list syntax: name="v" or name='v', separated by space. */
-static bool domxml_attrs_ok(const char *a, size_t len)
+static bool
+domxml_attrs_ok(const char *a, size_t len)
 {
 	const char *end = a + len;
 
@@ -120,7 +125,8 @@ static bool domxml_attrs_ok(const char *a, size_t len)
 	return true;
 }
 
-static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_t msg_len)
+static int
+domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_t msg_len)
 {
 	char stack[DOMXML_MAX_DEPTH][DOMXML_MAX_TAG];
 	int depth = 0;
@@ -137,16 +143,20 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 			if (depth == 0) {
 				for (const char *c = t; c < p; c++) {
 					if (!isspace((unsigned char)*c)) {
-						domxml_msg(msg, msg_len, "text outside the root element at line %zu",
-							   domxml_line(xml, c));
+						domxml_msg(
+						        msg, msg_len,
+						        "text outside the root element at line %zu",
+						        domxml_line(xml, c));
 						return -EBADMSG;
 					}
 				}
 				continue;
 			}
-			struct domxml_ev ev = { .type = DOMXML_EV_TEXT, .depth = depth - 1,
-						.name = stack[depth - 1], .text = t,
-						.text_len = (size_t)(p - t) };
+			struct domxml_ev ev = {.type = DOMXML_EV_TEXT,
+			                       .depth = depth - 1,
+			                       .name = stack[depth - 1],
+			                       .text = t,
+			                       .text_len = (size_t)(p - t)};
 			r = cb(&ev, ud);
 			if (r != 0)
 				return r;
@@ -156,12 +166,15 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 			const char *e = strstr(p + 9, "]]>");
 
 			if (e == NULL || depth == 0) {
-				domxml_msg(msg, msg_len, "bad CDATA section at line %zu", domxml_line(xml, p));
+				domxml_msg(msg, msg_len, "bad CDATA section at line %zu",
+				           domxml_line(xml, p));
 				return -EBADMSG;
 			}
-			struct domxml_ev ev = { .type = DOMXML_EV_TEXT, .depth = depth - 1,
-						.name = stack[depth - 1], .text = p + 9,
-						.text_len = (size_t)(e - p - 9) };
+			struct domxml_ev ev = {.type = DOMXML_EV_TEXT,
+			                       .depth = depth - 1,
+			                       .name = stack[depth - 1],
+			                       .text = p + 9,
+			                       .text_len = (size_t)(e - p - 9)};
 			r = cb(&ev, ud);
 			if (r != 0)
 				return r;
@@ -172,7 +185,8 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 			const char *n = domxml_skip_special(p);
 
 			if (n == NULL) {
-				domxml_msg(msg, msg_len, "unterminated markup at line %zu", domxml_line(xml, p));
+				domxml_msg(msg, msg_len, "unterminated markup at line %zu",
+				           domxml_line(xml, p));
 				return -EBADMSG;
 			}
 			p = n;
@@ -189,12 +203,13 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 				n++;
 			if (*n != '>' || depth == 0 || nlen != strlen(stack[depth - 1]) ||
 			    strncmp(p + 2, stack[depth - 1], nlen) != 0) {
-				domxml_msg(msg, msg_len, "mismatched end tag at line %zu", domxml_line(xml, p));
+				domxml_msg(msg, msg_len, "mismatched end tag at line %zu",
+				           domxml_line(xml, p));
 				return -EBADMSG;
 			}
 			depth--;
-			struct domxml_ev ev = { .type = DOMXML_EV_END, .depth = depth,
-						.name = stack[depth] };
+			struct domxml_ev ev = {
+			        .type = DOMXML_EV_END, .depth = depth, .name = stack[depth]};
 			r = cb(&ev, ud);
 			if (r != 0)
 				return r;
@@ -212,16 +227,18 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 			n++;
 		nlen = (size_t)(n - p - 1);
 		if (nlen == 0 || nlen >= DOMXML_MAX_TAG) {
-			domxml_msg(msg, msg_len, "bad element name at line %zu", domxml_line(xml, p));
+			domxml_msg(msg, msg_len, "bad element name at line %zu",
+			           domxml_line(xml, p));
 			return -EBADMSG;
 		}
 		if (depth == 0 && seen_root) {
-			domxml_msg(msg, msg_len, "second root element at line %zu", domxml_line(xml, p));
+			domxml_msg(msg, msg_len, "second root element at line %zu",
+			           domxml_line(xml, p));
 			return -EBADMSG;
 		}
 		if (depth >= DOMXML_MAX_DEPTH) {
 			domxml_msg(msg, msg_len, "elements nested too deeply at line %zu",
-				   domxml_line(xml, p));
+			           domxml_line(xml, p));
 			return -EBADMSG;
 		}
 		a = n;
@@ -239,7 +256,8 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 			}
 		}
 		if (*gt != '>') {
-			domxml_msg(msg, msg_len, "unterminated start tag at line %zu", domxml_line(xml, p));
+			domxml_msg(msg, msg_len, "unterminated start tag at line %zu",
+			           domxml_line(xml, p));
 			return -EBADMSG;
 		}
 		empty = gt > a && gt[-1] == '/';
@@ -251,14 +269,17 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 		memcpy(stack[depth], p + 1, nlen);
 		stack[depth][nlen] = '\0';
 		seen_root = true;
-		struct domxml_ev ev = { .type = DOMXML_EV_START, .depth = depth, .name = stack[depth],
-					.attrs = a, .attrs_len = (size_t)(gt - a) - (empty ? 1u : 0u) };
+		struct domxml_ev ev = {.type = DOMXML_EV_START,
+		                       .depth = depth,
+		                       .name = stack[depth],
+		                       .attrs = a,
+		                       .attrs_len = (size_t)(gt - a) - (empty ? 1u : 0u)};
 		r = cb(&ev, ud);
 		if (r != 0)
 			return r;
 		if (empty) {
-			struct domxml_ev end = { .type = DOMXML_EV_END, .depth = depth,
-						 .name = stack[depth] };
+			struct domxml_ev end = {
+			        .type = DOMXML_EV_END, .depth = depth, .name = stack[depth]};
 			r = cb(&end, ud);
 			if (r != 0)
 				return r;
@@ -268,15 +289,16 @@ static int domxml_walk(const char *xml, domxml_cb cb, void *ud, char *msg, size_
 		p = gt + 1;
 	}
 	if (depth != 0 || !seen_root) {
-		domxml_msg(msg, msg_len, "%s", seen_root ? "unclosed element at end of file"
-							 : "no root element");
+		domxml_msg(msg, msg_len, "%s",
+		           seen_root ? "unclosed element at end of file" : "no root element");
 		return -EBADMSG;
 	}
 	return 0;
 }
 
 /* Value of attribute `name` in an attribute list, entity-free.  0 or -ENOENT. */
-static int domxml_attr(const char *a, size_t len, const char *name, char *buf, size_t buf_len)
+static int
+domxml_attr(const char *a, size_t len, const char *name, char *buf, size_t buf_len)
 {
 	const char *end = a + len;
 	size_t nlen = strlen(name);
@@ -313,13 +335,14 @@ static int domxml_attr(const char *a, size_t len, const char *name, char *buf, s
 }
 
 /* Appends text with the five predefined entities decoded and outer space trimmed later. */
-static int domxml_append_text(char *dst, size_t len, const char *t, size_t tlen)
+static int
+domxml_append_text(char *dst, size_t len, const char *t, size_t tlen)
 {
 	static const struct {
 		const char *ent;
 		char c;
-	} ents[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-		     { "&quot;", '"' }, { "&apos;", '\'' } };
+	} ents[] = {
+	        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
 	size_t o = strlen(dst);
 
 	for (size_t i = 0; i < tlen; i++) {
@@ -348,7 +371,8 @@ static int domxml_append_text(char *dst, size_t len, const char *t, size_t tlen)
 	return 0;
 }
 
-static void domxml_trim(char *s)
+static void
+domxml_trim(char *s)
 {
 	size_t n = strlen(s);
 	size_t i = 0;
@@ -360,7 +384,8 @@ static void domxml_trim(char *s)
 	memmove(s, s + i, n - i + 1);
 }
 
-int domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1])
+int
+domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1])
 {
 	char hex[33];
 	size_t h = 0;
@@ -379,11 +404,12 @@ int domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1])
 	    (strlen(in) != 36 || in[8] != '-' || in[13] != '-' || in[18] != '-' || in[23] != '-'))
 		return -EINVAL;
 	snprintf(out, DOMXML_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-		 hex + 16, hex + 20);
+	         hex + 16, hex + 20);
 	return 0;
 }
 
-static int domxml_parse_u64(const char *s, uint64_t *ret)
+static int
+domxml_parse_u64(const char *s, uint64_t *ret)
 {
 	char *end = NULL;
 	unsigned long long v;
@@ -399,17 +425,27 @@ static int domxml_parse_u64(const char *s, uint64_t *ret)
 }
 
 /* libvirt memory units -> KiB */
-static int domxml_to_kib(uint64_t v, const char *unit, uint64_t *ret)
+static int
+domxml_to_kib(uint64_t v, const char *unit, uint64_t *ret)
 {
 	static const struct {
 		const char *unit;
 		uint64_t mul_bytes;
 	} units[] = {
-		{ "b", 1 },		 { "bytes", 1 },	     { "KB", 1000 },
-		{ "k", 1024 },		 { "KiB", 1024 },	     { "MB", 1000000 },
-		{ "M", 1048576 },	 { "MiB", 1048576 },	     { "GB", 1000000000 },
-		{ "G", 1073741824 },	 { "GiB", 1073741824 },	     { "TB", 1000000000000 },
-		{ "T", 1099511627776 },	 { "TiB", 1099511627776 },
+	        {"b", 1},
+	        {"bytes", 1},
+	        {"KB", 1000},
+	        {"k", 1024},
+	        {"KiB", 1024},
+	        {"MB", 1000000},
+	        {"M", 1048576},
+	        {"MiB", 1048576},
+	        {"GB", 1000000000},
+	        {"G", 1073741824},
+	        {"GiB", 1073741824},
+	        {"TB", 1000000000000},
+	        {"T", 1099511627776},
+	        {"TiB", 1099511627776},
 	};
 
 	if (unit[0] == '\0') {
@@ -440,7 +476,8 @@ struct domxml_parse_state {
 	bool too_long;
 };
 
-static int domxml_parse_cb(const struct domxml_ev *ev, void *ud)
+static int
+domxml_parse_cb(const struct domxml_ev *ev, void *ud)
 {
 	struct domxml_parse_state *s = ud;
 	char *dst = NULL;
@@ -453,10 +490,10 @@ static int domxml_parse_cb(const struct domxml_ev *ev, void *ud)
 	if (ev->type == DOMXML_EV_START && ev->depth == 1) {
 		if (strcmp(ev->name, "memory") == 0)
 			(void)domxml_attr(ev->attrs, ev->attrs_len, "unit", s->memory_unit,
-					  sizeof(s->memory_unit));
+			                  sizeof(s->memory_unit));
 		else if (strcmp(ev->name, "currentMemory") == 0)
 			(void)domxml_attr(ev->attrs, ev->attrs_len, "unit", s->current_unit,
-					  sizeof(s->current_unit));
+			                  sizeof(s->current_unit));
 		return 0;
 	}
 	if (ev->type != DOMXML_EV_TEXT || ev->depth != 1)
@@ -482,7 +519,8 @@ static int domxml_parse_cb(const struct domxml_ev *ev, void *ud)
 	return 0;
 }
 
-int domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg_len)
+int
+domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg_len)
 {
 	struct domxml_parse_state s;
 	struct domxml_info info;
@@ -501,7 +539,8 @@ int domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg
 		return -EBADMSG;
 	}
 	if (s.too_long) {
-		domxml_msg(msg, msg_len, "a <name>, <uuid> or number is too long or has a bad entity");
+		domxml_msg(msg, msg_len,
+		           "a <name>, <uuid> or number is too long or has a bad entity");
 		return -EINVAL;
 	}
 	domxml_trim(s.name);
@@ -555,7 +594,8 @@ struct domxml_image_state {
 
 /* A start tag whose local name is "image" and that binds its own prefix to
  * DOMXML_IMAGE_NS (that is how libvirt prints metadata elements). */
-static int domxml_image_cb(const struct domxml_ev *ev, void *ud)
+static int
+domxml_image_cb(const struct domxml_ev *ev, void *ud)
 {
 	struct domxml_image_state *s = ud;
 	const char *colon;
@@ -578,7 +618,8 @@ static int domxml_image_cb(const struct domxml_ev *ev, void *ud)
 	return 0;
 }
 
-int domxml_image_tag(const char *xml, char ret_uuid[DOMXML_UUID_LEN + 1], uint64_t *ret_gen)
+int
+domxml_image_tag(const char *xml, char ret_uuid[DOMXML_UUID_LEN + 1], uint64_t *ret_gen)
 {
 	struct domxml_image_state s;
 	char uuid[DOMXML_UUID_LEN + 1];
@@ -591,24 +632,28 @@ int domxml_image_tag(const char *xml, char ret_uuid[DOMXML_UUID_LEN + 1], uint64
 		return -EBADMSG;
 	if (!s.found)
 		return -ENOENT;
-	if (s.err != 0 || domxml_uuid_canon(s.uuid, uuid) != 0 || domxml_parse_u64(s.gen, &gen) != 0)
+	if (s.err != 0 || domxml_uuid_canon(s.uuid, uuid) != 0 ||
+	    domxml_parse_u64(s.gen, &gen) != 0)
 		return -EINVAL;
 	memcpy(ret_uuid, uuid, sizeof(uuid));
 	*ret_gen = gen;
 	return 0;
 }
 
-int domxml_format_image_tag(const char *uuid, uint64_t generation, char *buf, size_t len)
+int
+domxml_format_image_tag(const char *uuid, uint64_t generation, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "<" DOMXML_IMAGE_ELEMENT " uuid=\"%s\" generation=\"%" PRIu64 "\"/>",
-			 uuid, generation);
+	int n = snprintf(buf, len,
+	                 "<" DOMXML_IMAGE_ELEMENT " uuid=\"%s\" generation=\"%" PRIu64 "\"/>", uuid,
+	                 generation);
 
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
-int domxml_read_file(const char *path, char **ret)
+int
+domxml_read_file(const char *path, char **ret)
 {
 	struct stat st;
 	char *buf = NULL;

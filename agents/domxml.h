@@ -12,13 +12,13 @@
 
 #include <stdint.h>
 
-#define DOMXML_NAME_MAX 256
-#define DOMXML_UUID_LEN 36
+#define DOMXML_NAME_MAX  256
+#define DOMXML_UUID_LEN  36
 #define DOMXML_MAX_BYTES (4u * 1024 * 1024) /* refuse larger files */
 
 /* Namespace of the tag a save embeds: <ferry:image uuid=".." generation=".."/> */
-#define DOMXML_IMAGE_NS "https://ferry.invalid/xmlns/image/1"
-#define DOMXML_IMAGE_PREFIX "ferry"
+#define DOMXML_IMAGE_NS      "https://ferry.invalid/xmlns/image/1"
+#define DOMXML_IMAGE_PREFIX  "ferry"
 #define DOMXML_IMAGE_ELEMENT "image"
 
 struct domxml_info {

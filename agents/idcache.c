@@ -13,7 +13,8 @@
 #include "domxml.h"
 #include "idcache.h"
 
-static int idcache_path(const char *rsctmp, const char *resource, char *buf, size_t len)
+static int
+idcache_path(const char *rsctmp, const char *resource, char *buf, size_t len)
 {
 	if (resource == NULL || resource[0] == '\0' || strchr(resource, '/') != NULL)
 		return -EINVAL;
@@ -22,7 +23,8 @@ static int idcache_path(const char *rsctmp, const char *resource, char *buf, siz
 	return 0;
 }
 
-int idcache_write(const char *rsctmp, const char *resource, const char *name, const char *uuid)
+int
+idcache_write(const char *rsctmp, const char *resource, const char *name, const char *uuid)
 {
 	char path[PATH_MAX];
 	char tmp[PATH_MAX + 8];
@@ -55,8 +57,9 @@ int idcache_write(const char *rsctmp, const char *resource, const char *name, co
 	return r;
 }
 
-int idcache_read(const char *rsctmp, const char *resource, char *ret_name, size_t name_len,
-		 char ret_uuid[37])
+int
+idcache_read(const char *rsctmp, const char *resource, char *ret_name, size_t name_len,
+             char ret_uuid[37])
 {
 	char path[PATH_MAX];
 	char buf[DOMXML_NAME_MAX + 64];
@@ -91,7 +94,8 @@ int idcache_read(const char *rsctmp, const char *resource, char *ret_name, size_
 	return 0;
 }
 
-int idcache_remove(const char *rsctmp, const char *resource)
+int
+idcache_remove(const char *rsctmp, const char *resource)
 {
 	char path[PATH_MAX];
 	int r = idcache_path(rsctmp, resource, path, sizeof(path));

@@ -16,7 +16,7 @@
 int idcache_write(const char *rsctmp, const char *resource, const char *name, const char *uuid);
 /* 0, -ENOENT none, -EBADMSG malformed */
 int idcache_read(const char *rsctmp, const char *resource, char *ret_name, size_t name_len,
-		 char ret_uuid[37]);
+                 char ret_uuid[37]);
 int idcache_remove(const char *rsctmp, const char *resource);
 
 #endif

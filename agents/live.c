@@ -32,7 +32,8 @@ struct live_worker {
 	char err[VIRT_ERR_MAX];
 };
 
-static void *live_worker_main(void *arg)
+static void *
+live_worker_main(void *arg)
 {
 	struct live_worker *w = arg;
 	struct virt *v = NULL;
@@ -55,16 +56,18 @@ static void *live_worker_main(void *arg)
 	return NULL;
 }
 
-static void live_sleep_ms(uint64_t ms)
+static void
+live_sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+	                      .tv_nsec = (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
-int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg,
-		size_t msg_len)
+int
+live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg, size_t msg_len)
 {
 	enum virt_state src = VIRT_UNKNOWN;
 	enum virt_state dst = VIRT_UNKNOWN;
@@ -90,7 +93,8 @@ int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char
 		r = virt_query(t, a->uuid, NULL, &dst);
 	}
 	if (r == 0 && src == VIRT_RUNNING && dst != VIRT_ABSENT && dst != VIRT_SHUTOFF) {
-		vm_log(a, LOG_WARNING, "target copy on %s is %s while the source runs, destroying it",
+		vm_log(a, LOG_WARNING,
+		       "target copy on %s is %s while the source runs, destroying it",
 		       a->p.migrate_target, virt_state_name(dst));
 		if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
 			(void)virt_destroy(t, d);
@@ -101,9 +105,10 @@ int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char
 	}
 	virt_close(t);
 	snprintf(msg, msg_len, "source %s, target %s", virt_state_name(src),
-		 r == 0 ? virt_state_name(dst) : "unreachable");
+	         r == 0 ? virt_state_name(dst) : "unreachable");
 	if (src == VIRT_RUNNING && r == 0 && (dst == VIRT_ABSENT || dst == VIRT_SHUTOFF)) {
-		vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s", a->p.migrate_target);
+		vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s",
+		       a->p.migrate_target);
 		return 0;
 	}
 	if ((src == VIRT_ABSENT || src == VIRT_SHUTOFF) && r == 0 && dst == VIRT_RUNNING) {
@@ -121,7 +126,8 @@ int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char
 }
 
 /* Completed-job stats from the target (the source's transient domain is gone). */
-static void live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record *rec)
+static void
+live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record *rec)
 {
 	struct virt *t = NULL;
 	virDomainPtr d = NULL;
@@ -145,8 +151,9 @@ static void live_record_stats(struct vm_agent *a, const char *target_uri, struct
 	virt_close(t);
 }
 
-int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-	      struct ocf_reason *why)
+int
+live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+          struct ocf_reason *why)
 {
 	struct budget_input bin;
 	struct budget budget;
@@ -169,10 +176,12 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 
 	memset(&last, 0, sizeof(last));
 	if (params_expand_node(a->p.remote_uri, a->p.migrate_target, target_uri,
-			       sizeof(target_uri)) != 0)
-		return ocf_fail(why, OCF_ERR_CONFIGURED, "remote_uri is too long once %%n is expanded");
+	                       sizeof(target_uri)) != 0)
+		return ocf_fail(why, OCF_ERR_CONFIGURED,
+		                "remote_uri is too long once %%n is expanded");
 	if (virt_memory_bytes(v, d, &mem) != 0)
-		vm_log(a, LOG_WARNING, "cannot read the memory size (%s), budgeting from the XML", v->err);
+		vm_log(a, LOG_WARNING, "cannot read the memory size (%s), budgeting from the XML",
+		       v->err);
 	if (mem == 0)
 		mem = a->info.memory_kib * 1024u;
 
@@ -185,15 +194,18 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	if (r != 0) {
 		snprintf(rec->error, sizeof(rec->error), "migrate_to timeout too short");
 		return ocf_fail(why, OCF_ERR_GENERIC,
-				"the migrate_to timeout (%" PRIu64 " ms) cannot hold a live move of %" PRIu64 " MiB and its abort%s; raise the migrate_to timeout",
-				a->p.op_timeout_ms, mem >> 20,
-				bin.fallback_quick ? " and quick fallback" : "");
+		                "the migrate_to timeout (%" PRIu64
+		                " ms) cannot hold a live move of %" PRIu64
+		                " MiB and its abort%s; raise the migrate_to timeout",
+		                a->p.op_timeout_ms, mem >> 20,
+		                bin.fallback_quick ? " and quick fallback" : "");
 	}
 	used = agent_now_ms() - a->t0_ms;
 	deadline = budget.live_deadline_ms > used ? budget.live_deadline_ms - used : 0;
 	hard_ms = deadline + budget.abort_reserve_ms / 2;
 	vm_log(a, LOG_NOTICE,
-	       "live to %s: timeout %" PRIu64 " ms, live deadline %" PRIu64 " ms, max downtime %u ms, bandwidth %u MiB/s",
+	       "live to %s: timeout %" PRIu64 " ms, live deadline %" PRIu64
+	       " ms, max downtime %u ms, bandwidth %u MiB/s",
 	       a->p.migrate_target, budget.op_timeout_ms, deadline, a->p.policy.max_downtime_ms,
 	       a->p.bandwidth_mib_s);
 
@@ -215,9 +227,10 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	snprintf(w->dconnuri, sizeof(w->dconnuri), "%s", target_uri);
 	if (a->p.migration_uri[0] != '\0' &&
 	    params_expand_node(a->p.migration_uri, a->p.migrate_target, w->migration_uri,
-			       sizeof(w->migration_uri)) != 0) {
+	                       sizeof(w->migration_uri)) != 0) {
 		free(w);
-		return ocf_fail(why, OCF_ERR_CONFIGURED, "migration_uri is too long once %%n is expanded");
+		return ocf_fail(why, OCF_ERR_CONFIGURED,
+		                "migration_uri is too long once %%n is expanded");
 	}
 	w->opts.dconnuri = w->dconnuri;
 	w->opts.migration_uri = w->migration_uri;
@@ -232,12 +245,12 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	if (r != 0) {
 		free(w);
 		return ocf_fail(why, OCF_ERR_GENERIC, "cannot start the migration thread: %s",
-				strerror(r));
+		                strerror(r));
 	}
 
 	while (!atomic_load(&w->done)) {
 		struct policy_sample s;
-		struct policy_action act = { .type = POLICY_ACT_NONE };
+		struct policy_action act = {.type = POLICY_ACT_NONE};
 		struct virt_job j;
 		uint64_t elapsed;
 
@@ -257,17 +270,20 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 			if (!abort_sent)
 				act = policy_step(&pol, &s);
 			vm_log(a, LOG_DEBUG,
-			       "job: %" PRIu64 " ms, remaining %" PRIu64 " MiB, pass %" PRIu64 ", %" PRIu64 " MiB/s -> %s",
+			       "job: %" PRIu64 " ms, remaining %" PRIu64 " MiB, pass %" PRIu64
+			       ", %" PRIu64 " MiB/s -> %s",
 			       elapsed, j.data_remaining >> 20, j.mem_iteration, j.mem_bps >> 20,
 			       policy_action_name(act.type));
 		}
 		if (!abort_sent && !postcopy && act.type == POLICY_ACT_NONE && elapsed >= hard_ms) {
 			/* safety net: the policy should have stopped us already */
-			act.type = bin.fallback_quick ? POLICY_ACT_FALLBACK_QUICK : POLICY_ACT_ABORT;
+			act.type =
+			        bin.fallback_quick ? POLICY_ACT_FALLBACK_QUICK : POLICY_ACT_ABORT;
 		}
 		switch (act.type) {
 		case POLICY_ACT_SET_DOWNTIME:
-			vm_log(a, LOG_NOTICE, "migration to %s not converging, downtime limit -> %u ms",
+			vm_log(a, LOG_NOTICE,
+			       "migration to %s not converging, downtime limit -> %u ms",
 			       a->p.migrate_target, act.downtime_ms);
 			if (virt_set_max_downtime(v, d, act.downtime_ms) != 0)
 				vm_log(a, LOG_WARNING, "%s, ignoring", v->err);
@@ -286,7 +302,8 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 			/* fall through */
 		case POLICY_ACT_ABORT:
 			why_abort = elapsed >= deadline ? "deadline reached" : "not converging";
-			vm_log(a, LOG_NOTICE, "aborting the migration to %s after %" PRIu64 " ms (%s)%s",
+			vm_log(a, LOG_NOTICE,
+			       "aborting the migration to %s after %" PRIu64 " ms (%s)%s",
 			       a->p.migrate_target, elapsed, why_abort,
 			       fallback ? ", then moving by save/restore" : "");
 			if (virt_abort_job(v, d) != 0)
@@ -312,22 +329,24 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	if (!atomic_load(&w->done)) {
 		pthread_detach(tid); /* w is leaked on purpose: the worker still uses it */
 		snprintf(rec->error, sizeof(rec->error), "migration job did not end after abort");
-		return ocf_fail(why, OCF_ERR_GENERIC,
-				"the migration to %s did not end after abort; check libvirtd on both nodes",
-				a->p.migrate_target);
+		return ocf_fail(
+		        why, OCF_ERR_GENERIC,
+		        "the migration to %s did not end after abort; check libvirtd on both nodes",
+		        a->p.migrate_target);
 	}
 	pthread_join(tid, NULL);
 
 	if (w->rc == 0) {
 		live_record_stats(a, target_uri, rec);
-		vm_log(a, LOG_NOTICE, "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
+		vm_log(a, LOG_NOTICE,
+		       "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
 		       a->p.migrate_target, rec->total_ms, rec->downtime_ms);
 		free(w);
 		return OCF_SUCCESS;
 	}
 
-	vm_log(a, abort_sent ? LOG_NOTICE : LOG_ERR, "migration to %s ended: %s", a->p.migrate_target,
-	       w->err);
+	vm_log(a, abort_sent ? LOG_NOTICE : LOG_ERR, "migration to %s ended: %s",
+	       a->p.migrate_target, w->err);
 	r = live_settle(a, v, target_uri, settle, sizeof(settle));
 	if (r == 1) {
 		live_record_stats(a, target_uri, rec);
@@ -353,19 +372,24 @@ int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_re
 	if (abort_sent)
 		snprintf(rec->result, sizeof(rec->result), "aborted");
 	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
-		 settle);
+	         settle);
 	if (r == 0 && abort_sent)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-			     "live migration to %s aborted after %" PRId64 " ms (%s); the VM keeps running on this node; raise the migrate_to timeout, set fallback=quick or use move=quick",
-			     a->p.migrate_target, rec->total_ms, why_abort);
+		             "live migration to %s aborted after %" PRId64
+		             " ms (%s); the VM keeps running on this node; raise the migrate_to "
+		             "timeout, set fallback=quick or use move=quick",
+		             a->p.migrate_target, rec->total_ms, why_abort);
 	else if (r == 0)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-			     "live migration to %s failed after %" PRId64 " ms (%s); the VM keeps running on this node; check that %s answers and the migration port is open",
-			     a->p.migrate_target, rec->total_ms, w->err, target_uri);
+		             "live migration to %s failed after %" PRId64
+		             " ms (%s); the VM keeps running on this node; check that %s answers "
+		             "and the migration port is open",
+		             a->p.migrate_target, rec->total_ms, w->err, target_uri);
 	else
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-			     "live migration to %s failed (%s) and a single running copy cannot be confirmed (%s); check both nodes",
-			     a->p.migrate_target, abort_sent ? why_abort : w->err, settle);
+		             "live migration to %s failed (%s) and a single running copy cannot be "
+		             "confirmed (%s); check both nodes",
+		             a->p.migrate_target, abort_sent ? why_abort : w->err, settle);
 	free(w);
 	return r;
 }

@@ -19,12 +19,12 @@
 
 /* OCF code; fills rec (mode becomes "live->quick" after a fallback). */
 int live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-	      struct ocf_reason *why);
+              struct ocf_reason *why);
 
 /* After a failed or aborted migration: 0 the VM runs on the source only,
  * 1 it runs on the target only (the migration completed), -errno unknown.
  * Destroys a target copy while the source runs; resumes a paused source. */
 int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg,
-		size_t msg_len);
+                size_t msg_len);
 
 #endif

@@ -8,8 +8,8 @@
 #include "agent.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR_(x)       #x
+#define STR(x)        STR_(x)
 
 struct metadata_param {
 	const char *name;
@@ -23,68 +23,67 @@ struct metadata_param {
 };
 
 static const struct metadata_param metadata_params[] = {
-	{ "config", "string", NULL, true, true, false, "Path to the libvirt domain XML",
-	  "Absolute path to the libvirt domain XML. The VM's name and UUID are read from it; the "
-	  "UUID must be fixed. Keep it on storage every node can read." },
-	{ "hypervisor", "string", PARAMS_DEFAULT_HYPERVISOR, false, false, false,
-	  "Local libvirt URI", "libvirt connection URI of this node's hypervisor." },
-	{ "remote_uri", "string", PARAMS_DEFAULT_REMOTE_URI, false, false, true,
-	  "libvirt URI of the target node (%n = node name)",
-	  "libvirt URI of a migration target; %n is replaced by the target node's name. The "
-	  "source libvirtd opens it for peer-to-peer migration and the agent for quick moves." },
-	{ "migration_uri", "string", "", false, false, true,
-	  "Migration data URI (%n = node name), optional",
-	  "URI of the migration data stream, e.g. tcp://%n-mig; empty lets libvirt choose." },
-	{ "move", "string", "live", false, false, true, "How to move: live, quick or restart",
-	  "What migrate_to/migrate_from do: live (pre-copy live migration), quick (save memory "
-	  "to save_dir, restore on the target) or restart (shut down, boot on the target)." },
-	{ "save_dir", "string", "", false, false, true,
-	  "Shared directory for memory images",
-	  "Directory shared by all nodes where memory images are written. Required for "
-	  "move=quick, on_stop=save and fallback=quick." },
-	{ "on_stop", "string", "shutdown", false, false, true,
-	  "What stop does: shutdown, save or destroy",
-	  "shutdown: ACPI shutdown, destroy after shutdown_timeout. save: save memory to "
-	  "save_dir so the next start restores it. destroy: power off at once." },
-	{ "shutdown_timeout", "integer", STR(PARAMS_DEFAULT_SHUTDOWN_TIMEOUT_S), false, false, true,
-	  "Seconds to wait for an ACPI shutdown (1-3600)",
-	  "Seconds stop waits for the guest to shut down before destroying it; capped by the "
-	  "stop operation's timeout." },
-	{ "max_downtime_ms", "integer", STR(PARAMS_DEFAULT_MAX_DOWNTIME_MS), false, false, true,
-	  "Initial live-migration downtime limit, ms (1-60000)",
-	  "Downtime limit set before the live copy starts; a low limit buys more pre-copy "
-	  "passes and a shorter pause." },
-	{ "downtime_steps", "string", PARAMS_DEFAULT_DOWNTIME_STEPS, false, false, true,
-	  "Downtime limits to raise through when the copy stalls, ms",
-	  "Ascending comma-separated limits in ms (e.g. 50,100,200,400), or none." },
-	{ "bandwidth_mib_s", "integer", "0", false, false, true,
-	  "Live-migration bandwidth cap, MiB/s (0 = unlimited)",
-	  "Maximum migration bandwidth in MiB/s; 0 leaves it unlimited." },
-	{ "auto_converge", "boolean", "false", false, false, true,
-	  "Throttle the guest's CPUs to make the copy converge",
-	  "Passes VIR_MIGRATE_AUTO_CONVERGE: QEMU slows a guest that dirties memory too fast." },
-	{ "postcopy", "string", "off", false, false, true,
-	  "Post-copy: off or after-stall",
-	  "after-stall: switch to post-copy when the pre-copy stops making progress after the "
-	  "last downtime step. Post-copy is never aborted once started." },
-	{ "parallel_connections", "integer", "0", false, false, true,
-	  "Parallel migration connections (0-64, 0/1 = one)",
-	  "Number of multifd connections; 2 or more passes VIR_MIGRATE_PARALLEL." },
-	{ "completion_timeout_s_per_gib", "integer", "0", false, false, true,
-	  "Live-copy time allowed per GiB of guest RAM, s (0 = no cap)",
-	  "Caps the live attempt at this many seconds per GiB of guest memory, within the "
-	  "migrate_to timeout." },
-	{ "fallback", "string", "none", false, false, true,
-	  "If live cannot finish in time: none or quick",
-	  "quick: a live move that cannot finish within its budget is aborted and done by "
-	  "save/restore instead (needs save_dir). none: the move fails, the VM stays." },
-	{ "autoset_utilization", "boolean", "false", false, false, true,
-	  "Set Pacemaker utilization from the XML (not implemented yet)",
-	  "Reserved: would set the resource's cpu and memory utilization from the domain XML. "
-	  "Currently only logged." },
+        {"config", "string", NULL, true, true, false, "Path to the libvirt domain XML",
+         "Absolute path to the libvirt domain XML. The VM's name and UUID are read from it; the "
+         "UUID must be fixed. Keep it on storage every node can read."},
+        {"hypervisor", "string", PARAMS_DEFAULT_HYPERVISOR, false, false, false,
+         "Local libvirt URI", "libvirt connection URI of this node's hypervisor."},
+        {"remote_uri", "string", PARAMS_DEFAULT_REMOTE_URI, false, false, true,
+         "libvirt URI of the target node (%n = node name)",
+         "libvirt URI of a migration target; %n is replaced by the target node's name. The "
+         "source libvirtd opens it for peer-to-peer migration and the agent for quick moves."},
+        {"migration_uri", "string", "", false, false, true,
+         "Migration data URI (%n = node name), optional",
+         "URI of the migration data stream, e.g. tcp://%n-mig; empty lets libvirt choose."},
+        {"move", "string", "live", false, false, true, "How to move: live, quick or restart",
+         "What migrate_to/migrate_from do: live (pre-copy live migration), quick (save memory "
+         "to save_dir, restore on the target) or restart (shut down, boot on the target)."},
+        {"save_dir", "string", "", false, false, true, "Shared directory for memory images",
+         "Directory shared by all nodes where memory images are written. Required for "
+         "move=quick, on_stop=save and fallback=quick."},
+        {"on_stop", "string", "shutdown", false, false, true,
+         "What stop does: shutdown, save or destroy",
+         "shutdown: ACPI shutdown, destroy after shutdown_timeout. save: save memory to "
+         "save_dir so the next start restores it. destroy: power off at once."},
+        {"shutdown_timeout", "integer", STR(PARAMS_DEFAULT_SHUTDOWN_TIMEOUT_S), false, false, true,
+         "Seconds to wait for an ACPI shutdown (1-3600)",
+         "Seconds stop waits for the guest to shut down before destroying it; capped by the "
+         "stop operation's timeout."},
+        {"max_downtime_ms", "integer", STR(PARAMS_DEFAULT_MAX_DOWNTIME_MS), false, false, true,
+         "Initial live-migration downtime limit, ms (1-60000)",
+         "Downtime limit set before the live copy starts; a low limit buys more pre-copy "
+         "passes and a shorter pause."},
+        {"downtime_steps", "string", PARAMS_DEFAULT_DOWNTIME_STEPS, false, false, true,
+         "Downtime limits to raise through when the copy stalls, ms",
+         "Ascending comma-separated limits in ms (e.g. 50,100,200,400), or none."},
+        {"bandwidth_mib_s", "integer", "0", false, false, true,
+         "Live-migration bandwidth cap, MiB/s (0 = unlimited)",
+         "Maximum migration bandwidth in MiB/s; 0 leaves it unlimited."},
+        {"auto_converge", "boolean", "false", false, false, true,
+         "Throttle the guest's CPUs to make the copy converge",
+         "Passes VIR_MIGRATE_AUTO_CONVERGE: QEMU slows a guest that dirties memory too fast."},
+        {"postcopy", "string", "off", false, false, true, "Post-copy: off or after-stall",
+         "after-stall: switch to post-copy when the pre-copy stops making progress after the "
+         "last downtime step. Post-copy is never aborted once started."},
+        {"parallel_connections", "integer", "0", false, false, true,
+         "Parallel migration connections (0-64, 0/1 = one)",
+         "Number of multifd connections; 2 or more passes VIR_MIGRATE_PARALLEL."},
+        {"completion_timeout_s_per_gib", "integer", "0", false, false, true,
+         "Live-copy time allowed per GiB of guest RAM, s (0 = no cap)",
+         "Caps the live attempt at this many seconds per GiB of guest memory, within the "
+         "migrate_to timeout."},
+        {"fallback", "string", "none", false, false, true,
+         "If live cannot finish in time: none or quick",
+         "quick: a live move that cannot finish within its budget is aborted and done by "
+         "save/restore instead (needs save_dir). none: the move fails, the VM stays."},
+        {"autoset_utilization", "boolean", "false", false, false, true,
+         "Set Pacemaker utilization from the XML (not implemented yet)",
+         "Reserved: would set the resource's cpu and memory utilization from the domain XML. "
+         "Currently only logged."},
 };
 
-static void metadata_escape(FILE *out, const char *s)
+static void
+metadata_escape(FILE *out, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
@@ -106,34 +105,36 @@ static void metadata_escape(FILE *out, const char *s)
 	}
 }
 
-void metadata_print(FILE *out, const struct agent_action *actions, size_t n)
+void
+metadata_print(FILE *out, const struct agent_action *actions, size_t n)
 {
 	/*
 	 * resource-agents' ra-api-1.dtd predates OCF 1.1; the internal subset
 	 * declares the 1.1 additions we use (reloadable, unique-group,
 	 * reload-agent) so ocf-tester's `xmllint --valid` accepts the document.
 	 */
-	fprintf(out, "<?xml version=\"1.0\"?>\n"
-		     "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
-		     "<!ATTLIST parameter reloadable (1|0) \"0\" unique-group CDATA #IMPLIED>\n"
-		     "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
-		     "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|"
-		     "usage|methods|validate-all) #REQUIRED>\n"
-		     "]>\n"
-		     "<resource-agent name=\"vm\" version=\"%s\">\n"
-		     "<version>1.1</version>\n"
-		     "<longdesc lang=\"en\">\n"
-		     "Manages one KVM/QEMU virtual machine through libvirt (C API, no virsh). The VM "
-		     "is a transient domain created from the config XML. With allow-migrate=true, "
-		     "Pacemaker moves it live (pre-copy with a convergence policy that finishes or "
-		     "aborts before the operation timeout), quick (save memory to a shared "
-		     "directory, restore on the target) or by restart. Save images carry the VM's "
-		     "UUID and a generation number and are never restored stale or twice.\n"
-		     "</longdesc>\n"
-		     "<shortdesc lang=\"en\">Manages a libvirt VM (live, quick and restart "
-		     "moves)</shortdesc>\n"
-		     "<parameters>\n",
-		PACKAGE_VERSION);
+	fprintf(out,
+	        "<?xml version=\"1.0\"?>\n"
+	        "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
+	        "<!ATTLIST parameter reloadable (1|0) \"0\" unique-group CDATA #IMPLIED>\n"
+	        "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
+	        "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|"
+	        "usage|methods|validate-all) #REQUIRED>\n"
+	        "]>\n"
+	        "<resource-agent name=\"vm\" version=\"%s\">\n"
+	        "<version>1.1</version>\n"
+	        "<longdesc lang=\"en\">\n"
+	        "Manages one KVM/QEMU virtual machine through libvirt (C API, no virsh). The VM "
+	        "is a transient domain created from the config XML. With allow-migrate=true, "
+	        "Pacemaker moves it live (pre-copy with a convergence policy that finishes or "
+	        "aborts before the operation timeout), quick (save memory to a shared "
+	        "directory, restore on the target) or by restart. Save images carry the VM's "
+	        "UUID and a generation number and are never restored stale or twice.\n"
+	        "</longdesc>\n"
+	        "<shortdesc lang=\"en\">Manages a libvirt VM (live, quick and restart "
+	        "moves)</shortdesc>\n"
+	        "<parameters>\n",
+	        PACKAGE_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(metadata_params); i++) {
 		const struct metadata_param *m = &metadata_params[i];
 
@@ -161,7 +162,7 @@ void metadata_print(FILE *out, const struct agent_action *actions, size_t n)
 		if (actions[i].timeout_s == 0)
 			continue; /* usage: not an OCF action */
 		fprintf(out, "<action name=\"%s\" timeout=\"%us\"", actions[i].name,
-			actions[i].timeout_s);
+		        actions[i].timeout_s);
 		if (actions[i].interval_s != 0)
 			fprintf(out, " interval=\"%us\" depth=\"0\"", actions[i].interval_s);
 		fputs("/>\n", out);

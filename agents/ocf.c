@@ -13,23 +13,24 @@ static const struct {
 	enum ocf_exit code;
 	const char *name;
 } ocf_exit_names[] = {
-	{ OCF_SUCCESS, "OCF_SUCCESS" },
-	{ OCF_ERR_GENERIC, "OCF_ERR_GENERIC" },
-	{ OCF_ERR_ARGS, "OCF_ERR_ARGS" },
-	{ OCF_ERR_UNIMPLEMENTED, "OCF_ERR_UNIMPLEMENTED" },
-	{ OCF_ERR_PERM, "OCF_ERR_PERM" },
-	{ OCF_ERR_INSTALLED, "OCF_ERR_INSTALLED" },
-	{ OCF_ERR_CONFIGURED, "OCF_ERR_CONFIGURED" },
-	{ OCF_NOT_RUNNING, "OCF_NOT_RUNNING" },
-	{ OCF_RUNNING_PROMOTED, "OCF_RUNNING_PROMOTED" },
-	{ OCF_FAILED_PROMOTED, "OCF_FAILED_PROMOTED" },
-	{ OCF_DEGRADED, "OCF_DEGRADED" },
-	{ OCF_DEGRADED_PROMOTED, "OCF_DEGRADED_PROMOTED" },
+        {OCF_SUCCESS, "OCF_SUCCESS"},
+        {OCF_ERR_GENERIC, "OCF_ERR_GENERIC"},
+        {OCF_ERR_ARGS, "OCF_ERR_ARGS"},
+        {OCF_ERR_UNIMPLEMENTED, "OCF_ERR_UNIMPLEMENTED"},
+        {OCF_ERR_PERM, "OCF_ERR_PERM"},
+        {OCF_ERR_INSTALLED, "OCF_ERR_INSTALLED"},
+        {OCF_ERR_CONFIGURED, "OCF_ERR_CONFIGURED"},
+        {OCF_NOT_RUNNING, "OCF_NOT_RUNNING"},
+        {OCF_RUNNING_PROMOTED, "OCF_RUNNING_PROMOTED"},
+        {OCF_FAILED_PROMOTED, "OCF_FAILED_PROMOTED"},
+        {OCF_DEGRADED, "OCF_DEGRADED"},
+        {OCF_DEGRADED_PROMOTED, "OCF_DEGRADED_PROMOTED"},
 };
 _Static_assert(ARRAY_SIZE(ocf_exit_names) == OCF_EXIT_CODES_N,
-	       "ocf_exit_names must name every enum ocf_exit value");
+               "ocf_exit_names must name every enum ocf_exit value");
 
-const char *ocf_exit_name(int code)
+const char *
+ocf_exit_name(int code)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ocf_exit_names); i++) {
 		if ((int)ocf_exit_names[i].code == code)
@@ -38,7 +39,8 @@ const char *ocf_exit_name(int code)
 	return "OCF_UNKNOWN";
 }
 
-int ocf_fail(struct ocf_reason *why, int code, const char *fmt, ...)
+int
+ocf_fail(struct ocf_reason *why, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,7 +52,8 @@ int ocf_fail(struct ocf_reason *why, int code, const char *fmt, ...)
 	return code;
 }
 
-void ocf_reason_print(const struct ocf_reason *why, FILE *out)
+void
+ocf_reason_print(const struct ocf_reason *why, FILE *out)
 {
 	if (why->text[0] == '\0')
 		return;

@@ -18,7 +18,7 @@
 #include "ferry/ocf.h"
 #include "ferry/policy.h"
 
-#define PARAMS_URI_MAX 512
+#define PARAMS_URI_MAX  512
 #define PARAMS_NODE_MAX 256
 
 enum params_move {
@@ -57,18 +57,18 @@ struct vm_params {
 	uint64_t op_interval_ms; /* monitor interval; 0 = probe */
 	char migrate_target[PARAMS_NODE_MAX];
 	char migrate_source[PARAMS_NODE_MAX];
-	char on_node[PARAMS_NODE_MAX]; /* this node, if Pacemaker said */
+	char on_node[PARAMS_NODE_MAX];  /* this node, if Pacemaker said */
 	char resource[PARAMS_NODE_MAX]; /* OCF_RESOURCE_INSTANCE */
 	char rsctmp[PATH_MAX];          /* HA_RSCTMP */
 };
 
 /* Defaults (also the values printed in meta-data). */
-#define PARAMS_DEFAULT_HYPERVISOR "qemu:///system"
-#define PARAMS_DEFAULT_REMOTE_URI "qemu+ssh://%n/system"
+#define PARAMS_DEFAULT_HYPERVISOR         "qemu:///system"
+#define PARAMS_DEFAULT_REMOTE_URI         "qemu+ssh://%n/system"
 #define PARAMS_DEFAULT_SHUTDOWN_TIMEOUT_S 60
-#define PARAMS_DEFAULT_MAX_DOWNTIME_MS 100
-#define PARAMS_DEFAULT_DOWNTIME_STEPS "200,400,800"
-#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
+#define PARAMS_DEFAULT_MAX_DOWNTIME_MS    100
+#define PARAMS_DEFAULT_DOWNTIME_STEPS     "200,400,800"
+#define PARAMS_DEFAULT_RSCTMP             "/run/resource-agents"
 
 const char *params_move_name(enum params_move m);
 const char *params_on_stop_name(enum params_on_stop s);

@@ -18,7 +18,8 @@
 #define PROCSCAN_CMDLINE_MAX (64 * 1024)
 
 /* Reads at most len-1 bytes of a file; returns the count or -errno. */
-static ssize_t procscan_read(const char *path, char *buf, size_t len)
+static ssize_t
+procscan_read(const char *path, char *buf, size_t len)
 {
 	size_t got = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -40,7 +41,8 @@ static ssize_t procscan_read(const char *path, char *buf, size_t len)
 }
 
 /* State letter from /proc/PID/stat ("pid (comm) S ..."; comm may hold ')'). */
-static bool procscan_alive(const char *proc_root, pid_t pid)
+static bool
+procscan_alive(const char *proc_root, pid_t pid)
 {
 	char path[PATH_MAX];
 	char buf[1024];
@@ -56,7 +58,8 @@ static bool procscan_alive(const char *proc_root, pid_t pid)
 }
 
 /* Does PID's command line belong to a QEMU running this UUID? */
-static bool procscan_matches(const char *proc_root, pid_t pid, const char *uuid)
+static bool
+procscan_matches(const char *proc_root, pid_t pid, const char *uuid)
 {
 	char path[PATH_MAX];
 	char *buf;
@@ -84,7 +87,8 @@ static bool procscan_matches(const char *proc_root, pid_t pid, const char *uuid)
 	return found;
 }
 
-static int procscan_pidfile(const char *run_dir, const char *name, pid_t *ret)
+static int
+procscan_pidfile(const char *run_dir, const char *name, pid_t *ret)
 {
 	char path[PATH_MAX];
 	char buf[32];
@@ -97,14 +101,16 @@ static int procscan_pidfile(const char *run_dir, const char *name, pid_t *ret)
 		return -ENOENT;
 	errno = 0;
 	v = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf || v <= 0 || v > INT_MAX || (*end != '\0' && !isspace((unsigned char)*end)))
+	if (errno != 0 || end == buf || v <= 0 || v > INT_MAX ||
+	    (*end != '\0' && !isspace((unsigned char)*end)))
 		return -EINVAL;
 	*ret = (pid_t)v;
 	return 0;
 }
 
-int procscan_find(const char *run_dir, const char *proc_root, const char *name,
-		  const char *uuid, pid_t *ret_pid)
+int
+procscan_find(const char *run_dir, const char *proc_root, const char *name, const char *uuid,
+              pid_t *ret_pid)
 {
 	DIR *dir;
 	struct dirent *de;
@@ -130,7 +136,8 @@ int procscan_find(const char *run_dir, const char *proc_root, const char *name,
 		v = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || v <= 0 || v > INT_MAX)
 			continue;
-		if (procscan_matches(proc_root, (pid_t)v, uuid) && procscan_alive(proc_root, (pid_t)v)) {
+		if (procscan_matches(proc_root, (pid_t)v, uuid) &&
+		    procscan_alive(proc_root, (pid_t)v)) {
 			*ret_pid = (pid_t)v;
 			r = 1;
 			break;

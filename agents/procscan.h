@@ -14,12 +14,12 @@
 
 #include <sys/types.h>
 
-#define PROCSCAN_RUN_DIR "/run/libvirt/qemu"
+#define PROCSCAN_RUN_DIR   "/run/libvirt/qemu"
 #define PROCSCAN_PROC_ROOT "/proc"
 
 /* 1 and *ret_pid: found alive; 0: no such process; -errno: could not tell
  * (proc_root unreadable). name may be NULL or empty (pid file skipped). */
-int procscan_find(const char *run_dir, const char *proc_root, const char *name,
-		  const char *uuid, pid_t *ret_pid);
+int procscan_find(const char *run_dir, const char *proc_root, const char *name, const char *uuid,
+                  pid_t *ret_pid);
 
 #endif

@@ -13,7 +13,8 @@
 /* The target's libvirtd must answer within this (the image waits meanwhile). */
 #define QUICK_CONNECT_MS 15000
 
-int quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore **ret)
+int
+quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore **ret)
 {
 	int r = imagestore_open(a->p.save_dir, a->name, a->uuid, ret);
 
@@ -22,15 +23,17 @@ int quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagesto
 	vm_log(a, LOG_ERR, "cannot open the image store in %s: %s", a->p.save_dir, strerror(-r));
 	if (r == -EUCLEAN)
 		return ocf_fail(why, OCF_ERR_CONFIGURED,
-				"%s/%s.gen belongs to another UUID than %s (two VMs named %s?); give the VM a unique name or move the stale file away",
-				a->p.save_dir, a->name, a->uuid, a->name);
+		                "%s/%s.gen belongs to another UUID than %s (two VMs named %s?); "
+		                "give the VM a unique name or move the stale file away",
+		                a->p.save_dir, a->name, a->uuid, a->name);
 	return ocf_fail(why, OCF_ERR_INSTALLED,
-			"cannot use save_dir %s: %s; mount it on this node and make it writable",
-			a->p.save_dir, strerror(-r));
+	                "cannot use save_dir %s: %s; mount it on this node and make it writable",
+	                a->p.save_dir, strerror(-r));
 }
 
-int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore *s,
-	       struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes)
+int
+quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore *s,
+           struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes)
 {
 	const char *part = NULL;
 	uint64_t gen = 0;
@@ -43,7 +46,7 @@ int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct images
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "cannot begin a save in %s: %s", a->p.save_dir, strerror(-r));
 		ocf_fail(why, OCF_ERR_GENERIC, "cannot begin a save in %s: %s; check save_dir",
-			 a->p.save_dir, strerror(-r));
+		         a->p.save_dir, strerror(-r));
 		return r;
 	}
 	vm_log(a, LOG_NOTICE, "saving memory to %s (generation %" PRIu64 ")", part, gen);
@@ -59,8 +62,9 @@ int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct images
 			vm_log(a, LOG_ERR, "saved, but cannot commit the image %s: %s", part,
 			       strerror(-r));
 			ocf_fail(why, OCF_ERR_GENERIC,
-				 "VM was saved to %s but the image could not be committed (%s); the VM is stopped, check save_dir",
-				 part, strerror(-r));
+			         "VM was saved to %s but the image could not be committed (%s); "
+			         "the VM is stopped, check save_dir",
+			         part, strerror(-r));
 			return r;
 		}
 		if (ret_ms != NULL)
@@ -77,14 +81,15 @@ int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct images
 		(void)virt_state(v, d, &state);
 	}
 	ocf_fail(why, OCF_ERR_GENERIC, "save to %s failed (%s); the VM is %s on this node; %s",
-		 a->p.save_dir, v->err, virt_state_name(state),
-		 r == -ENOSPC ? "free space in save_dir" : "check libvirtd's log");
+	         a->p.save_dir, v->err, virt_state_name(state),
+	         r == -ENOSPC ? "free space in save_dir" : "check libvirtd's log");
 	return r;
 }
 
 /* The image's embedded tag must name this VM and the generation judged. */
-static int quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s,
-			   const char *path, uint64_t gen, struct ocf_reason *why)
+static int
+quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const char *path,
+                uint64_t gen, struct ocf_reason *why)
 {
 	char uuid[DOMXML_UUID_LEN + 1];
 	uint64_t igen = 0;
@@ -103,13 +108,15 @@ static int quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore
 		verdict = IMAGE_STALE;
 	else
 		return 0;
-	vm_log(a, LOG_WARNING, "image %s carries uuid %s generation %" PRIu64 ", expected %s generation %" PRIu64 ": %s",
+	vm_log(a, LOG_WARNING,
+	       "image %s carries uuid %s generation %" PRIu64 ", expected %s generation %" PRIu64
+	       ": %s",
 	       path, r == 0 ? uuid : "?", igen, a->uuid, gen, image_verdict_name(verdict));
 	r = imagestore_reject(s, verdict, &aside);
 	if (r != 0) {
 		ocf_fail(why, OCF_ERR_GENERIC,
-			 "image %s is %s but cannot be moved aside (%s); move it away by hand", path,
-			 image_verdict_name(verdict), strerror(-r));
+		         "image %s is %s but cannot be moved aside (%s); move it away by hand",
+		         path, image_verdict_name(verdict), strerror(-r));
 		return r;
 	}
 	vm_log(a, LOG_WARNING, "refused save image (%s), moved aside to %s",
@@ -117,8 +124,9 @@ static int quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore
 	return 1;
 }
 
-int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
-		  struct ocf_reason *why, int64_t *ret_ms)
+int
+quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct ocf_reason *why,
+              int64_t *ret_ms)
 {
 	enum image_verdict verdict = IMAGE_NONE;
 	const char *where = NULL;
@@ -131,7 +139,7 @@ int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
 	r = imagestore_restore_check(s, &verdict, &where, &gen);
 	if (r != 0) {
 		ocf_fail(why, OCF_ERR_GENERIC, "cannot judge the save image in %s: %s",
-			 a->p.save_dir, strerror(-r));
+		         a->p.save_dir, strerror(-r));
 		return r;
 	}
 	if (verdict == IMAGE_NONE)
@@ -153,19 +161,20 @@ int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "restore failed: %s", v->err);
 		ocf_fail(why, OCF_ERR_GENERIC,
-			 "restore of %s via %s failed (%s); the image is kept and still valid",
-			 path, v->uri, v->err);
+		         "restore of %s via %s failed (%s); the image is kept and still valid",
+		         path, v->uri, v->err);
 		return r;
 	}
 	r = imagestore_restore_consume(s);
 	if (r != 0) {
-		vm_log(a, LOG_ERR, "cannot mark %s consumed (%s), destroying the paused copy",
-		       path, strerror(-r));
+		vm_log(a, LOG_ERR, "cannot mark %s consumed (%s), destroying the paused copy", path,
+		       strerror(-r));
 		(void)virt_destroy(v, d);
 		virDomainFree(d);
 		ocf_fail(why, OCF_ERR_GENERIC,
-			 "cannot mark %s consumed (%s); the restored copy was destroyed, the image is kept",
-			 path, strerror(-r));
+		         "cannot mark %s consumed (%s); the restored copy was destroyed, the image "
+		         "is kept",
+		         path, strerror(-r));
 		return r;
 	}
 	r = virt_resume(v, d);
@@ -173,8 +182,9 @@ int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "restored but cannot resume: %s", v->err);
 		ocf_fail(why, OCF_ERR_GENERIC,
-			 "restored from %s but resume failed (%s); the VM is paused, the image is consumed",
-			 path, v->err);
+		         "restored from %s but resume failed (%s); the VM is paused, the image is "
+		         "consumed",
+		         path, v->err);
 		return r;
 	}
 	if (ret_ms != NULL)
@@ -183,12 +193,13 @@ int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
 	return 1;
 }
 
-int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-	       struct ocf_reason *why)
+int
+quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+           struct ocf_reason *why)
 {
 	struct imagestore *s = NULL;
 	struct virt *target = NULL;
-	struct ocf_reason local_why = { { 0 } };
+	struct ocf_reason local_why = {{0}};
 	char uri[PARAMS_URI_MAX];
 	char err[VIRT_ERR_MAX] = "";
 	int64_t save_ms = -1;
@@ -220,13 +231,15 @@ int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_r
 		if (r == 1) {
 			rec->restore_ms = restore_ms;
 			rec->downtime_ms = (int64_t)(agent_now_ms() - t0);
-			vm_log(a, LOG_NOTICE, "quick move to %s done: save %" PRId64 " ms, restore %" PRId64 " ms",
+			vm_log(a, LOG_NOTICE,
+			       "quick move to %s done: save %" PRId64 " ms, restore %" PRId64 " ms",
 			       a->p.migrate_target, save_ms, restore_ms);
 			rc = OCF_SUCCESS;
 			goto cleanup;
 		}
 		snprintf(err, sizeof(err), "%s",
-			 local_why.text[0] != '\0' ? local_why.text : "no restorable image on the target");
+		         local_why.text[0] != '\0' ? local_why.text
+		                                   : "no restorable image on the target");
 	}
 	vm_log(a, LOG_ERR, "restore on %s failed (%s), restoring on this node instead",
 	       a->p.migrate_target, err);
@@ -236,14 +249,16 @@ int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_r
 	rec->restore_ms = restore_ms;
 	if (r == 1) {
 		rc = ocf_fail(why, OCF_ERR_GENERIC,
-			      "quick move to %s failed (%s); the VM was restored and runs on this node again",
-			      a->p.migrate_target, err);
+		              "quick move to %s failed (%s); the VM was restored and runs on this "
+		              "node again",
+		              a->p.migrate_target, err);
 	} else {
 		rc = ocf_fail(why, OCF_ERR_GENERIC,
-			      "quick move to %s failed (%s) and restore on this node failed too (%s); the image stays in %s for the next start",
-			      a->p.migrate_target, err,
-			      local_why.text[0] != '\0' ? local_why.text : "no restorable image",
-			      a->p.save_dir);
+		              "quick move to %s failed (%s) and restore on this node failed too "
+		              "(%s); the image stays in %s for the next start",
+		              a->p.migrate_target, err,
+		              local_why.text[0] != '\0' ? local_why.text : "no restorable image",
+		              a->p.save_dir);
 	}
 	snprintf(rec->error, sizeof(rec->error), "%s", why->text);
 cleanup:

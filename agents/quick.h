@@ -23,19 +23,19 @@ int quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagesto
 /* Saves the domain.  0, or -errno with the store aborted and the VM left
  * running (resumed if the failed save left it paused); why explains. */
 int quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore *s,
-	       struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes);
+               struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes);
 
 /* Judges the image and restores it through v: paused, checked, consumed,
  * resumed.  1 restored and running; 0 no restorable image (a refused one was
  * moved aside and a warning logged); -errno restore failed, image kept
  * (unless it was consumed: then why says so). */
-int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s,
-		  struct ocf_reason *why, int64_t *ret_ms);
+int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct ocf_reason *why,
+                  int64_t *ret_ms);
 
 /* migrate_to with move=quick (or a live fallback): saves d (on v), restores
  * on a->p.migrate_target through remote_uri, else back on v.  Fills the
  * quick fields of rec.  OCF code. */
 int quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-	       struct ocf_reason *why);
+               struct ocf_reason *why);
 
 #endif

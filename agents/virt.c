@@ -18,19 +18,21 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const virt_state_names[] = {
-	[VIRT_ABSENT] = "absent",   [VIRT_RUNNING] = "running", [VIRT_PAUSED] = "paused",
-	[VIRT_SHUTOFF] = "shut off", [VIRT_CRASHED] = "crashed", [VIRT_UNKNOWN] = "unknown",
+        [VIRT_ABSENT] = "absent",    [VIRT_RUNNING] = "running", [VIRT_PAUSED] = "paused",
+        [VIRT_SHUTOFF] = "shut off", [VIRT_CRASHED] = "crashed", [VIRT_UNKNOWN] = "unknown",
 };
 _Static_assert(ARRAY_SIZE(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
 
-const char *virt_state_name(enum virt_state s)
+const char *
+virt_state_name(enum virt_state s)
 {
 	if ((unsigned)s >= ARRAY_SIZE(virt_state_names))
 		return "invalid";
 	return virt_state_names[s];
 }
 
-static void virt_silent(void *ud, virErrorPtr err)
+static void
+virt_silent(void *ud, virErrorPtr err)
 {
 	(void)ud;
 	(void)err;
@@ -38,19 +40,22 @@ static void virt_silent(void *ud, virErrorPtr err)
 
 static pthread_once_t virt_once = PTHREAD_ONCE_INIT;
 
-static void virt_init_once(void)
+static void
+virt_init_once(void)
 {
 	(void)virInitialize();
 	virSetErrorFunc(NULL, virt_silent);
 }
 
-void virt_init(void)
+void
+virt_init(void)
 {
 	pthread_once(&virt_once, virt_init_once);
 }
 
 /* The one conversion of libvirt errors: text into v->err, code into -errno. */
-static int virt_fail_text(char *buf, size_t len, const char *what)
+static int
+virt_fail_text(char *buf, size_t len, const char *what)
 {
 	virErrorPtr e = virGetLastError();
 	const char *msg = e != NULL && e->message != NULL ? e->message : "unknown libvirt error";
@@ -102,12 +107,14 @@ static int virt_fail_text(char *buf, size_t len, const char *what)
 	return r;
 }
 
-static int virt_fail(struct virt *v, const char *what)
+static int
+virt_fail(struct virt *v, const char *what)
 {
 	return virt_fail_text(v->err, sizeof(v->err), what);
 }
 
-int virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
+int
+virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
 {
 	struct virt *v;
 	char what[600];
@@ -136,7 +143,8 @@ struct virt_open_job {
 	char err[VIRT_ERR_MAX];
 };
 
-static int virt_open_worker(void *arg)
+static int
+virt_open_worker(void *arg)
 {
 	struct virt_open_job *j = arg;
 
@@ -144,7 +152,8 @@ static int virt_open_worker(void *arg)
 }
 
 /* The connection came too late: nobody wants it any more. */
-static void virt_open_orphan(void *arg, int result)
+static void
+virt_open_orphan(void *arg, int result)
 {
 	struct virt_open_job *j = arg;
 
@@ -153,8 +162,8 @@ static void virt_open_orphan(void *arg, int result)
 	free(j);
 }
 
-int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
-		     size_t err_len)
+int
+virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err, size_t err_len)
 {
 	struct virt_open_job *j = calloc(1, sizeof(*j));
 	int result = 0;
@@ -167,8 +176,8 @@ int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, ch
 	if (r == -ETIMEDOUT) {
 		/* j now belongs to the worker (virt_open_orphan) */
 		if (err != NULL)
-			snprintf(err, err_len, "cannot connect to %s: no answer within %llu ms", uri,
-				 (unsigned long long)timeout_ms);
+			snprintf(err, err_len, "cannot connect to %s: no answer within %llu ms",
+			         uri, (unsigned long long)timeout_ms);
 		return r;
 	}
 	if (r == 0 && result != 0 && err != NULL)
@@ -179,7 +188,8 @@ int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, ch
 	return r != 0 ? r : result;
 }
 
-struct virt *virt_close(struct virt *v)
+struct virt *
+virt_close(struct virt *v)
 {
 	if (v == NULL)
 		return NULL;
@@ -189,7 +199,8 @@ struct virt *virt_close(struct virt *v)
 	return NULL;
 }
 
-int virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
+int
+virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
 {
 	virDomainPtr d;
 
@@ -203,7 +214,8 @@ int virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr
 	return 0;
 }
 
-int virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37])
+int
+virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37])
 {
 	virDomainPtr d = virDomainLookupByName(v->conn, name);
 	char buf[VIR_UUID_STRING_BUFLEN];
@@ -219,7 +231,8 @@ int virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37])
 	return r;
 }
 
-int virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
+int
+virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
 {
 	int state = 0;
 	int reason = 0;
@@ -256,7 +269,8 @@ int virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
 	return 0;
 }
 
-int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+int
+virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
 {
 	virDomainPtr d = NULL;
 	int r = virt_lookup(v, uuid, name, &d);
@@ -272,15 +286,18 @@ int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_sta
 	return r;
 }
 
-static void virt_sleep_ms(uint64_t ms)
+static void
+virt_sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+	                      .tv_nsec = (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
-static uint64_t virt_now_ms(void)
+static uint64_t
+virt_now_ms(void)
 {
 	struct timespec ts;
 
@@ -288,8 +305,9 @@ static uint64_t virt_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
-	      uint64_t timeout_ms)
+int
+virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
+          uint64_t timeout_ms)
 {
 	uint64_t until = virt_now_ms() + timeout_ms;
 
@@ -307,7 +325,8 @@ int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_stat
 	}
 }
 
-int virt_create(struct virt *v, const char *xml, virDomainPtr *ret)
+int
+virt_create(struct virt *v, const char *xml, virDomainPtr *ret)
 {
 	virDomainPtr d = virDomainCreateXML(v->conn, xml, 0);
 
@@ -317,35 +336,40 @@ int virt_create(struct virt *v, const char *xml, virDomainPtr *ret)
 	return 0;
 }
 
-int virt_destroy(struct virt *v, virDomainPtr d)
+int
+virt_destroy(struct virt *v, virDomainPtr d)
 {
 	if (virDomainDestroy(d) != 0)
 		return virt_fail(v, "destroy");
 	return 0;
 }
 
-int virt_shutdown(struct virt *v, virDomainPtr d)
+int
+virt_shutdown(struct virt *v, virDomainPtr d)
 {
 	if (virDomainShutdown(d) != 0)
 		return virt_fail(v, "shutdown");
 	return 0;
 }
 
-int virt_suspend(struct virt *v, virDomainPtr d)
+int
+virt_suspend(struct virt *v, virDomainPtr d)
 {
 	if (virDomainSuspend(d) != 0)
 		return virt_fail(v, "suspend");
 	return 0;
 }
 
-int virt_resume(struct virt *v, virDomainPtr d)
+int
+virt_resume(struct virt *v, virDomainPtr d)
 {
 	if (virDomainResume(d) != 0)
 		return virt_fail(v, "resume");
 	return 0;
 }
 
-int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
+int
+virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
 {
 	virDomainInfo info;
 
@@ -355,8 +379,8 @@ int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
 	return 0;
 }
 
-int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
-	      uint64_t generation)
+int
+virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid, uint64_t generation)
 {
 	char tag[256];
 	int r = domxml_format_image_tag(uuid, generation, tag, sizeof(tag));
@@ -364,14 +388,15 @@ int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid
 	if (r != 0)
 		return r;
 	if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, tag, DOMXML_IMAGE_PREFIX,
-				 DOMXML_IMAGE_NS, VIR_DOMAIN_AFFECT_LIVE) != 0)
+	                         DOMXML_IMAGE_NS, VIR_DOMAIN_AFFECT_LIVE) != 0)
 		return virt_fail(v, "tag the domain for saving");
 	if (virDomainSaveFlags(d, path, NULL, VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
 		return virt_fail(v, "save");
 	return 0;
 }
 
-int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen)
+int
+virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen)
 {
 	char *xml = virDomainSaveImageGetXMLDesc(v->conn, path, 0);
 	int r;
@@ -382,33 +407,38 @@ int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t
 	free(xml);
 	if (r != 0)
 		snprintf(v->err, sizeof(v->err), "the image's domain XML %s",
-			 r == -ENOENT ? "has no ferry image tag" : "has a malformed ferry image tag");
+		         r == -ENOENT ? "has no ferry image tag"
+		                      : "has a malformed ferry image tag");
 	return r;
 }
 
-int virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret)
+int
+virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret)
 {
 	if (virDomainRestoreFlags(v->conn, path, NULL,
-				  VIR_DOMAIN_SAVE_PAUSED | VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
+	                          VIR_DOMAIN_SAVE_PAUSED | VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
 		return virt_fail(v, "restore");
 	return virt_lookup(v, uuid, NULL, ret);
 }
 
-int virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
+int
+virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
 {
 	if (virDomainMigrateSetMaxDowntime(d, ms, 0) != 0)
 		return virt_fail(v, "set the migration downtime limit");
 	return 0;
 }
 
-int virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
+int
+virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
 {
 	if (virDomainMigrateSetMaxSpeed(d, mib_s, 0) != 0)
 		return virt_fail(v, "set the migration bandwidth");
 	return 0;
 }
 
-static uint64_t virt_param_ull(virTypedParameterPtr p, int n, const char *name, bool *found)
+static uint64_t
+virt_param_ull(virTypedParameterPtr p, int n, const char *name, bool *found)
 {
 	unsigned long long v = 0;
 
@@ -420,7 +450,8 @@ static uint64_t virt_param_ull(virTypedParameterPtr p, int n, const char *name, 
 	return 0;
 }
 
-int virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
+int
+virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
 {
 	virTypedParameterPtr p = NULL;
 	int n = 0;
@@ -429,7 +460,8 @@ int virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_j
 	bool have_dt = false;
 	uint64_t dt;
 
-	if (virDomainGetJobStats(d, &type, &p, &n, completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0) != 0)
+	if (virDomainGetJobStats(d, &type, &p, &n,
+	                         completed ? VIR_DOMAIN_JOB_STATS_COMPLETED : 0) != 0)
 		return virt_fail(v, "get job stats");
 	memset(&j, 0, sizeof(j));
 	j.active = type == VIR_DOMAIN_JOB_BOUNDED || type == VIR_DOMAIN_JOB_UNBOUNDED;
@@ -449,21 +481,24 @@ int virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_j
 	return 0;
 }
 
-int virt_abort_job(struct virt *v, virDomainPtr d)
+int
+virt_abort_job(struct virt *v, virDomainPtr d)
 {
 	if (virDomainAbortJob(d) != 0)
 		return virt_fail(v, "abort the job");
 	return 0;
 }
 
-int virt_start_postcopy(struct virt *v, virDomainPtr d)
+int
+virt_start_postcopy(struct virt *v, virDomainPtr d)
 {
 	if (virDomainMigrateStartPostCopy(d, 0) != 0)
 		return virt_fail(v, "start post-copy");
 	return 0;
 }
 
-int virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
+int
+virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
 {
 	virTypedParameterPtr params = NULL;
 	int n = 0;
@@ -476,12 +511,13 @@ int virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts 
 	if (o->postcopy)
 		flags |= VIR_MIGRATE_POSTCOPY;
 	if (o->migration_uri != NULL && o->migration_uri[0] != '\0' &&
-	    virTypedParamsAddString(&params, &n, &max, VIR_MIGRATE_PARAM_URI, o->migration_uri) != 0)
+	    virTypedParamsAddString(&params, &n, &max, VIR_MIGRATE_PARAM_URI, o->migration_uri) !=
+	            0)
 		r = virt_fail(v, "migration parameters");
 	if (r == 0 && o->parallel_connections >= 2) {
 		flags |= VIR_MIGRATE_PARALLEL;
 		if (virTypedParamsAddInt(&params, &n, &max, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
-					 (int)o->parallel_connections) != 0)
+		                         (int)o->parallel_connections) != 0)
 			r = virt_fail(v, "migration parameters");
 	}
 	if (r == 0 && virDomainMigrateToURI3(d, o->dconnuri, params, (unsigned int)n, flags) != 0)

@@ -43,7 +43,7 @@ int virt_open(const char *uri, struct virt **ret, char *err, size_t err_len);
 /* virt_open() given up on after timeout_ms (-ETIMEDOUT): for a peer node
  * whose libvirtd or network may hang. */
 int virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
-		     size_t err_len);
+                     size_t err_len);
 struct virt *virt_close(struct virt *v);
 
 /* By UUID if uuid is non-empty, else by name.  -ENOENT if there is none. */
@@ -56,7 +56,7 @@ int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_sta
 /* Polls every 100 ms until the domain is in want (VIRT_ABSENT also accepts
  * SHUTOFF) or timeout_ms passes (-ETIMEDOUT). */
 int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
-	      uint64_t timeout_ms);
+              uint64_t timeout_ms);
 
 int virt_create(struct virt *v, const char *xml, virDomainPtr *ret);
 int virt_destroy(struct virt *v, virDomainPtr d);
@@ -68,7 +68,7 @@ int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
 /* Tags the running domain with <ferry:image uuid generation> metadata and
  * saves it to path (bypassing the page cache).  -ENOSPC when the disk is full. */
 int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
-	      uint64_t generation);
+              uint64_t generation);
 /* UUID and generation embedded in a save image's XML.  -ENOENT no tag. */
 int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen);
 /* Restores path into a paused domain and looks it up by uuid. */
@@ -76,7 +76,7 @@ int virt_restore_paused(struct virt *v, const char *path, const char *uuid, virD
 
 /* migration */
 struct virt_job {
-	bool active;       /* a job is running */
+	bool active; /* a job is running */
 	uint64_t elapsed_ms;
 	uint64_t data_total;
 	uint64_t data_processed;

@@ -15,19 +15,21 @@
 
 extern char **environ;
 
-static void vm_log_init(void)
+static void
+vm_log_init(void)
 {
 	qb_log_init("ocf:ferry:vm", LOG_DAEMON, LOG_INFO);
 	qb_log_format_set(QB_LOG_STDERR, "%p: %b");
 	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
 	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
-			  getenv("FERRY_DEBUG") != NULL ? LOG_DEBUG : LOG_INFO);
+	                  getenv("FERRY_DEBUG") != NULL ? LOG_DEBUG : LOG_INFO);
 	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_INFO);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED,
-		   getenv("FERRY_NO_SYSLOG") != NULL ? QB_FALSE : QB_TRUE);
+	           getenv("FERRY_NO_SYSLOG") != NULL ? QB_FALSE : QB_TRUE);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct vm_agent *a;
 	int rc;

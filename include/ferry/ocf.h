@@ -43,7 +43,7 @@ const char *ocf_exit_name(int code);
 /* Records the reason (if none is recorded yet) and returns code, so that a
  * failure reads: return ocf_fail(why, OCF_ERR_CONFIGURED, "...", ...); */
 int ocf_fail(struct ocf_reason *why, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prints "ocf-exit-reason:<text>\n" to out if a reason was recorded. */
 void ocf_reason_print(const struct ocf_reason *why, FILE *out);

@@ -27,7 +27,8 @@ static char bad_xml[PATH_MAX + 32];
 static char noname_xml[PATH_MAX + 32];
 static char save_dir[PATH_MAX + 32];
 
-static int run(const char *action, const char *const *env, char *why, size_t why_len)
+static int
+run(const char *action, const char *const *env, char *why, size_t why_len)
 {
 	struct vm_agent *a = calloc(1, sizeof(*a));
 	int rc;
@@ -42,9 +43,10 @@ static int run(const char *action, const char *const *env, char *why, size_t why
 }
 
 /* Runs an action with stdout sent to a buffer. */
-static int run_capture(const char *action, char *out, size_t out_len)
+static int
+run_capture(const char *action, char *out, size_t out_len)
 {
-	const char *env[] = { NULL };
+	const char *env[] = {NULL};
 	char path[PATH_MAX + 16];
 	int saved;
 	int fd;
@@ -69,7 +71,8 @@ static int run_capture(const char *action, char *out, size_t out_len)
 	return rc;
 }
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	(void)state;
 	testutil_tmpdir(tmp, sizeof(tmp), "agent");
@@ -78,23 +81,25 @@ static int setup(void **state)
 	snprintf(noname_xml, sizeof(noname_xml), "%s/noname.xml", tmp);
 	snprintf(save_dir, sizeof(save_dir), "%s/save", tmp);
 	testutil_write(good_xml, "<domain type='test'><name>t1</name><uuid>" UUID "</uuid>"
-				 "<memory unit='MiB'>128</memory><vcpu>1</vcpu>"
-				 "<os><type>hvm</type></os></domain>\n");
+	                         "<memory unit='MiB'>128</memory><vcpu>1</vcpu>"
+	                         "<os><type>hvm</type></os></domain>\n");
 	testutil_write(bad_xml, "<domain><name>t1</name>\n");
 	testutil_write(noname_xml, "<domain><uuid>" UUID "</uuid></domain>\n");
 	return mkdir(save_dir, 0700);
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	(void)state;
 	testutil_rmrf(tmp);
 	return 0;
 }
 
-static void test_unknown_action(void **state)
+static void
+test_unknown_action(void **state)
 {
-	const char *env[] = { NULL };
+	const char *env[] = {NULL};
 	char why[OCF_REASON_MAX];
 
 	(void)state;
@@ -104,13 +109,15 @@ static void test_unknown_action(void **state)
 	assert_null(agent_action_find(NULL));
 }
 
-static void test_table(void **state)
+static void
+test_table(void **state)
 {
 	size_t n = 0;
 	const struct agent_action *t = agent_actions(&n);
-	static const char *const required[] = { "start", "stop", "monitor", "status", "migrate_to",
-						"migrate_from", "reload-agent", "meta-data",
-						"validate-all", "methods", "usage" };
+	static const char *const required[] = {"start",        "stop",       "monitor",
+	                                       "status",       "migrate_to", "migrate_from",
+	                                       "reload-agent", "meta-data",  "validate-all",
+	                                       "methods",      "usage"};
 
 	(void)state;
 	assert_int_equal(n, sizeof(required) / sizeof(required[0]));
@@ -130,13 +137,27 @@ static void test_table(void **state)
 	assert_int_equal(agent_action_find("validate-all")->needs, AGENT_NEEDS_PARAMS);
 }
 
-static void test_meta_data(void **state)
+static void
+test_meta_data(void **state)
 {
 	static const char *const params[] = {
-		"config", "hypervisor", "remote_uri", "migration_uri", "move", "save_dir", "on_stop",
-		"shutdown_timeout", "max_downtime_ms", "downtime_steps", "bandwidth_mib_s",
-		"auto_converge", "postcopy", "parallel_connections", "completion_timeout_s_per_gib",
-		"fallback", "autoset_utilization",
+	        "config",
+	        "hypervisor",
+	        "remote_uri",
+	        "migration_uri",
+	        "move",
+	        "save_dir",
+	        "on_stop",
+	        "shutdown_timeout",
+	        "max_downtime_ms",
+	        "downtime_steps",
+	        "bandwidth_mib_s",
+	        "auto_converge",
+	        "postcopy",
+	        "parallel_connections",
+	        "completion_timeout_s_per_gib",
+	        "fallback",
+	        "autoset_utilization",
 	};
 	char *out = calloc(1, 65536);
 	char needle[128];
@@ -156,7 +177,8 @@ static void test_meta_data(void **state)
 	assert_non_null(strstr(out, "<parameter name=\"max_downtime_ms\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "<content type=\"string\" default=\"qemu:///system\"/>"));
 	assert_non_null(strstr(out, "<content type=\"integer\" default=\"60\"/>"));
-	assert_non_null(strstr(out, "<action name=\"monitor\" timeout=\"30s\" interval=\"10s\" depth=\"0\"/>"));
+	assert_non_null(strstr(
+	        out, "<action name=\"monitor\" timeout=\"30s\" interval=\"10s\" depth=\"0\"/>"));
 	assert_non_null(strstr(out, "<action name=\"migrate_to\" timeout=\"120s\"/>"));
 	assert_non_null(strstr(out, "<action name=\"reload-agent\""));
 	assert_null(strstr(out, "<action name=\"usage\""));
@@ -164,7 +186,8 @@ static void test_meta_data(void **state)
 	free(out);
 }
 
-static void test_methods(void **state)
+static void
+test_methods(void **state)
 {
 	char out[1024];
 
@@ -176,17 +199,19 @@ static void test_methods(void **state)
 	assert_non_null(strstr(out, "usage: vm {start|stop|"));
 }
 
-static void expect_validate(const char *const *env, int code, const char *needle)
+static void
+expect_validate(const char *const *env, int code, const char *needle)
 {
 	char why[OCF_REASON_MAX];
 	int rc = run("validate-all", env, why, sizeof(why));
 
 	if (rc != code || (needle != NULL && strstr(why, needle) == NULL))
 		fail_msg("validate-all: got %d '%s', want %d '%s'", rc, why, code,
-			 needle != NULL ? needle : "");
+		         needle != NULL ? needle : "");
 }
 
-static void test_validate(void **state)
+static void
+test_validate(void **state)
 {
 	char cfg_good[PATH_MAX + 64];
 	char cfg_bad[PATH_MAX + 64];
@@ -206,56 +231,60 @@ static void test_validate(void **state)
 	snprintf(sd_file, sizeof(sd_file), "OCF_RESKEY_save_dir=%s", good_xml);
 
 	{
-		const char *env[] = { cfg_good, NULL };
+		const char *env[] = {cfg_good, NULL};
 		expect_validate(env, OCF_SUCCESS, NULL);
 	}
 	{
-		const char *env[] = { cfg_good, sd, "OCF_RESKEY_move=quick", "OCF_RESKEY_on_stop=save", NULL };
+		const char *env[] = {cfg_good, sd, "OCF_RESKEY_move=quick",
+		                     "OCF_RESKEY_on_stop=save", NULL};
 		expect_validate(env, OCF_SUCCESS, NULL);
 	}
 	{
-		const char *env[] = { NULL };
+		const char *env[] = {NULL};
 		expect_validate(env, OCF_ERR_CONFIGURED, "config is required");
 	}
 	{
-		const char *env[] = { cfg_missing, NULL };
+		const char *env[] = {cfg_missing, NULL};
 		expect_validate(env, OCF_ERR_INSTALLED, "cannot read config");
 	}
 	{
-		const char *env[] = { cfg_bad, NULL };
-		expect_validate(env, OCF_ERR_CONFIGURED, "is not a usable domain XML: unclosed element");
+		const char *env[] = {cfg_bad, NULL};
+		expect_validate(env, OCF_ERR_CONFIGURED,
+		                "is not a usable domain XML: unclosed element");
 	}
 	{
-		const char *env[] = { cfg_noname, NULL };
+		const char *env[] = {cfg_noname, NULL};
 		expect_validate(env, OCF_ERR_CONFIGURED, "no <name>");
 	}
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_move=quick", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_move=quick", NULL};
 		expect_validate(env, OCF_ERR_CONFIGURED, "move=quick needs save_dir");
 	}
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_on_stop=save", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_on_stop=save", NULL};
 		expect_validate(env, OCF_ERR_CONFIGURED, "on_stop=save needs save_dir");
 	}
 	{
-		const char *env[] = { cfg_good, sd_missing, NULL };
+		const char *env[] = {cfg_good, sd_missing, NULL};
 		expect_validate(env, OCF_ERR_INSTALLED, "mount the shared directory");
 	}
 	{
-		const char *env[] = { cfg_good, sd_file, NULL };
+		const char *env[] = {cfg_good, sd_file, NULL};
 		expect_validate(env, OCF_ERR_INSTALLED, "is not a directory");
 	}
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_max_downtime_ms=fast", NULL };
-		expect_validate(env, OCF_ERR_CONFIGURED, "max_downtime_ms=fast is not a whole number");
+		const char *env[] = {cfg_good, "OCF_RESKEY_max_downtime_ms=fast", NULL};
+		expect_validate(env, OCF_ERR_CONFIGURED,
+		                "max_downtime_ms=fast is not a whole number");
 	}
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_move=teleport", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_move=teleport", NULL};
 		expect_validate(env, OCF_ERR_CONFIGURED, "move=teleport is unknown");
 	}
 }
 
-static void test_reload(void **state)
+static void
+test_reload(void **state)
 {
 	char cfg_good[PATH_MAX + 64];
 	char why[OCF_REASON_MAX];
@@ -263,18 +292,19 @@ static void test_reload(void **state)
 	(void)state;
 	snprintf(cfg_good, sizeof(cfg_good), "OCF_RESKEY_config=%s", good_xml);
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_move=restart", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_move=restart", NULL};
 		assert_int_equal(run("reload-agent", env, why, sizeof(why)), OCF_SUCCESS);
 	}
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_fallback=sometimes", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_fallback=sometimes", NULL};
 		assert_int_equal(run("reload-agent", env, why, sizeof(why)), OCF_ERR_CONFIGURED);
 		assert_non_null(strstr(why, "fallback=sometimes"));
 	}
 }
 
 /* Strict actions refuse bad parameters before touching anything. */
-static void test_start_refuses_bad_params(void **state)
+static void
+test_start_refuses_bad_params(void **state)
 {
 	char cfg_good[PATH_MAX + 64];
 	char why[OCF_REASON_MAX];
@@ -282,15 +312,16 @@ static void test_start_refuses_bad_params(void **state)
 	(void)state;
 	snprintf(cfg_good, sizeof(cfg_good), "OCF_RESKEY_config=%s", good_xml);
 	{
-		const char *env[] = { cfg_good, "OCF_RESKEY_hypervisor=test:///default",
-				      "OCF_RESKEY_shutdown_timeout=0", NULL };
+		const char *env[] = {cfg_good, "OCF_RESKEY_hypervisor=test:///default",
+		                     "OCF_RESKEY_shutdown_timeout=0", NULL};
 		assert_int_equal(run("start", env, why, sizeof(why)), OCF_ERR_CONFIGURED);
 		assert_non_null(strstr(why, "shutdown_timeout=0 is out of range"));
 		assert_int_equal(run("migrate_to", env, why, sizeof(why)), OCF_ERR_CONFIGURED);
 	}
 }
 
-static void test_left_ms(void **state)
+static void
+test_left_ms(void **state)
 {
 	struct vm_agent a;
 
@@ -303,17 +334,18 @@ static void test_left_ms(void **state)
 	assert_int_equal(agent_left_ms(&a, 20000), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unknown_action),
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_meta_data),
-		cmocka_unit_test(test_methods),
-		cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_reload),
-		cmocka_unit_test(test_start_refuses_bad_params),
-		cmocka_unit_test(test_left_ms),
+	        cmocka_unit_test(test_unknown_action),
+	        cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_meta_data),
+	        cmocka_unit_test(test_methods),
+	        cmocka_unit_test(test_validate),
+	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_start_refuses_bad_params),
+	        cmocka_unit_test(test_left_ms),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,7 +14,8 @@
 
 #include "bounded.h"
 
-static int quick_fn(void *arg)
+static int
+quick_fn(void *arg)
 {
 	return *(int *)arg + 1;
 }
@@ -22,13 +23,15 @@ static int quick_fn(void *arg)
 /* Static: the worker outlives the test function that gave up on it. */
 static int slow_arg = 300;
 
-static int slow_fn(void *arg)
+static int
+slow_fn(void *arg)
 {
-	usleep((useconds_t)*(int *)arg * 1000u);
+	usleep((useconds_t) * (int *)arg * 1000u);
 	return 7;
 }
 
-static uint64_t now_ms(void)
+static uint64_t
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -36,7 +39,8 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void test_in_time(void **state)
+static void
+test_in_time(void **state)
 {
 	int arg = 41;
 	int result = 0;
@@ -46,7 +50,8 @@ static void test_in_time(void **state)
 	assert_int_equal(result, 42);
 }
 
-static void test_timeout(void **state)
+static void
+test_timeout(void **state)
 {
 	int result = -1;
 	uint64_t t0 = now_ms();
@@ -61,17 +66,20 @@ static void test_timeout(void **state)
 static int orphan_result = -1;
 static int orphan_arg = 100;
 
-static void orphan_fn(void *arg, int result)
+static void
+orphan_fn(void *arg, int result)
 {
 	orphan_result = result + *(int *)arg;
 }
 
-static void test_orphan(void **state)
+static void
+test_orphan(void **state)
 {
 	int result = -1;
 
 	(void)state;
-	assert_int_equal(bounded_run_orphan(slow_fn, &orphan_arg, 10, &result, orphan_fn), -ETIMEDOUT);
+	assert_int_equal(bounded_run_orphan(slow_fn, &orphan_arg, 10, &result, orphan_fn),
+	                 -ETIMEDOUT);
 	assert_int_equal(orphan_result, -1);
 	usleep(300 * 1000);
 	assert_int_equal(orphan_result, 107); /* the late worker handed its result over */
@@ -83,12 +91,13 @@ static void test_orphan(void **state)
 	assert_int_equal(orphan_result, -1);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_time),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_orphan),
+	        cmocka_unit_test(test_in_time),
+	        cmocka_unit_test(test_timeout),
+	        cmocka_unit_test(test_orphan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,20 +19,21 @@
 #define UUID "11111111-2222-3333-4444-555555555555"
 
 static const char good[] =
-	"<?xml version='1.0'?>\n"
-	"<!-- a comment with <tags> -->\n"
-	"<domain type='kvm' xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\">\n"
-	"  <name> web&amp;1 </name>\n"
-	"  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
-	"  <memory unit='MiB'>512</memory>\n"
-	"  <currentMemory unit='KiB'>262144</currentMemory>\n"
-	"  <vcpu placement='static'>2</vcpu>\n"
-	"  <devices><disk type='file'><source file='/x'/></disk>\n"
-	"    <console><target><name>not the domain name</name></target></console></devices>\n"
-	"  <description><![CDATA[ <name>fake</name> ]]></description>\n"
-	"</domain>\n";
+        "<?xml version='1.0'?>\n"
+        "<!-- a comment with <tags> -->\n"
+        "<domain type='kvm' xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\">\n"
+        "  <name> web&amp;1 </name>\n"
+        "  <uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
+        "  <memory unit='MiB'>512</memory>\n"
+        "  <currentMemory unit='KiB'>262144</currentMemory>\n"
+        "  <vcpu placement='static'>2</vcpu>\n"
+        "  <devices><disk type='file'><source file='/x'/></disk>\n"
+        "    <console><target><name>not the domain name</name></target></console></devices>\n"
+        "  <description><![CDATA[ <name>fake</name> ]]></description>\n"
+        "</domain>\n";
 
-static void test_good(void **state)
+static void
+test_good(void **state)
 {
 	struct domxml_info info;
 	char msg[128];
@@ -45,7 +46,8 @@ static void test_good(void **state)
 	assert_int_equal(info.vcpus, 2);
 }
 
-static void test_uuid_forms(void **state)
+static void
+test_uuid_forms(void **state)
 {
 	char out[DOMXML_UUID_LEN + 1];
 
@@ -59,7 +61,8 @@ static void test_uuid_forms(void **state)
 	assert_int_equal(domxml_uuid_canon("", out), -EINVAL);
 }
 
-static void expect_parse(const char *xml, int err, const char *needle)
+static void
+expect_parse(const char *xml, int err, const char *needle)
 {
 	struct domxml_info info;
 	char msg[128];
@@ -69,7 +72,8 @@ static void expect_parse(const char *xml, int err, const char *needle)
 		fail_msg("%s: got %d '%s', want %d '%s'", xml, r, msg, err, needle);
 }
 
-static void test_bad(void **state)
+static void
+test_bad(void **state)
 {
 	(void)state;
 	expect_parse("", -EBADMSG, "no root element");
@@ -80,47 +84,56 @@ static void test_bad(void **state)
 	expect_parse("<domain a='b></domain>", -EBADMSG, "unterminated start tag");
 	expect_parse("<domain/><domain/>", -EBADMSG, "second root element");
 	expect_parse("<network><name>a</name><uuid>" UUID "</uuid></network>", -EBADMSG,
-		     "root element is not <domain>");
+	             "root element is not <domain>");
 	expect_parse("<domain><uuid>" UUID "</uuid></domain>", -ENODATA, "no <name>");
 	expect_parse("<domain><name>a</name></domain>", -ENODATA, "no <uuid>");
 	expect_parse("<domain><name>a</name><uuid>1234</uuid></domain>", -EINVAL, "is not a UUID");
 	expect_parse("<domain><name>a</name><uuid>" UUID "</uuid><memory>lots</memory></domain>",
-		     -EINVAL, "bad <memory>");
-	expect_parse("<domain><name>a</name><uuid>" UUID "</uuid><memory unit='parsecs'>1</memory></domain>",
-		     -EINVAL, "bad <memory>");
+	             -EINVAL, "bad <memory>");
+	expect_parse("<domain><name>a</name><uuid>" UUID
+	             "</uuid><memory unit='parsecs'>1</memory></domain>",
+	             -EINVAL, "bad <memory>");
 	expect_parse("<domain><name>a</name><uuid>" UUID "</uuid><vcpu>0</vcpu></domain>", -EINVAL,
-		     "bad <vcpu>");
+	             "bad <vcpu>");
 	expect_parse("<domain><name>a&bogus;</name><uuid>" UUID "</uuid></domain>", -EINVAL,
-		     "bad entity");
+	             "bad entity");
 	expect_parse("<domain><!-- unterminated </domain>", -EBADMSG, "unterminated markup");
 }
 
-static void test_memory_units(void **state)
+static void
+test_memory_units(void **state)
 {
 	struct domxml_info info;
 
 	(void)state;
-	assert_int_equal(domxml_parse("<domain><name>a</name><uuid>" UUID "</uuid><memory unit='GiB'>2</memory></domain>",
-				      &info, NULL, 0), 0);
+	assert_int_equal(domxml_parse("<domain><name>a</name><uuid>" UUID
+	                              "</uuid><memory unit='GiB'>2</memory></domain>",
+	                              &info, NULL, 0),
+	                 0);
 	assert_int_equal(info.memory_kib, 2 * 1024 * 1024);
-	assert_int_equal(domxml_parse("<domain><name>a</name><uuid>" UUID "</uuid><memory>1024</memory></domain>",
-				      &info, NULL, 0), 0);
+	assert_int_equal(domxml_parse("<domain><name>a</name><uuid>" UUID
+	                              "</uuid><memory>1024</memory></domain>",
+	                              &info, NULL, 0),
+	                 0);
 	assert_int_equal(info.memory_kib, 1024);
 }
 
-static void test_image_tag(void **state)
+static void
+test_image_tag(void **state)
 {
 	/* as virDomainSaveImageGetXMLDesc prints it */
 	static const char img[] =
-		"<domain type='kvm'>\n  <name>web1</name>\n  <uuid>" UUID "</uuid>\n"
-		"  <metadata>\n"
-		"    <other:image xmlns:other=\"https://example.org/other\" uuid=\"x\" generation=\"9\"/>\n"
-		"    <ferry:image xmlns:ferry=\"https://ferry.invalid/xmlns/image/1\" uuid=\"" UUID "\" generation=\"42\"/>\n"
-		"  </metadata>\n</domain>\n";
+	        "<domain type='kvm'>\n  <name>web1</name>\n  <uuid>" UUID "</uuid>\n"
+	        "  <metadata>\n"
+	        "    <other:image xmlns:other=\"https://example.org/other\" uuid=\"x\" "
+	        "generation=\"9\"/>\n"
+	        "    <ferry:image xmlns:ferry=\"https://ferry.invalid/xmlns/image/1\" uuid=\"" UUID
+	        "\" generation=\"42\"/>\n"
+	        "  </metadata>\n</domain>\n";
 	static const char none[] = "<domain><name>a</name><uuid>" UUID "</uuid></domain>";
 	static const char bad_gen[] =
-		"<domain><metadata><f:image xmlns:f='https://ferry.invalid/xmlns/image/1' uuid='" UUID
-		"' generation='-1'/></metadata></domain>";
+	        "<domain><metadata><f:image xmlns:f='https://ferry.invalid/xmlns/image/1' "
+	        "uuid='" UUID "' generation='-1'/></metadata></domain>";
 	char uuid[DOMXML_UUID_LEN + 1];
 	uint64_t gen = 0;
 	char tag[128];
@@ -138,7 +151,8 @@ static void test_image_tag(void **state)
 	assert_int_equal(domxml_format_image_tag(UUID, 7, tag, 10), -ENAMETOOLONG);
 }
 
-static void test_read_file(void **state)
+static void
+test_read_file(void **state)
 {
 	char dir[PATH_MAX];
 	char path[PATH_MAX + 16];
@@ -157,15 +171,13 @@ static void test_read_file(void **state)
 	testutil_rmrf(dir);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_uuid_forms),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_memory_units),
-		cmocka_unit_test(test_image_tag),
-		cmocka_unit_test(test_read_file),
+	        cmocka_unit_test(test_good),      cmocka_unit_test(test_uuid_forms),
+	        cmocka_unit_test(test_bad),       cmocka_unit_test(test_memory_units),
+	        cmocka_unit_test(test_image_tag), cmocka_unit_test(test_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

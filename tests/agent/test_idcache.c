@@ -16,7 +16,8 @@
 
 #define UUID "11111111-2222-3333-4444-555555555555"
 
-static void test_round_trip(void **state)
+static void
+test_round_trip(void **state)
 {
 	char dir[PATH_MAX];
 	char sub[PATH_MAX + 8];
@@ -47,10 +48,11 @@ static void test_round_trip(void **state)
 	testutil_rmrf(dir);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,7 @@
 #include "virt.h"
 
 #define UUID "a1b2c3d4-0000-4000-8000-00000000f003"
-#define MIB (1024ull * 1024)
+#define MIB  (1024ull * 1024)
 
 /* ---- the script -------------------------------------------------------------- */
 
@@ -41,8 +41,8 @@ static struct {
 	/* script */
 	uint64_t remaining[64]; /* per sample; the last one repeats */
 	size_t n_remaining;
-	size_t finish_after;  /* migrate returns 0 after this many samples; 0 = never */
-	int fail_migrate;     /* migrate fails at once with this -errno */
+	size_t finish_after;          /* migrate returns 0 after this many samples; 0 = never */
+	int fail_migrate;             /* migrate fails at once with this -errno */
 	enum virt_state source_after; /* what settle sees on the source */
 	enum virt_state target_after;
 	/* observed */
@@ -58,13 +58,13 @@ static struct {
 	uint32_t speed_before_start;
 	uint32_t downtimes[16];
 	size_t n_downtimes;
-} fx = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} fx = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static char fake_dom; /* any non-NULL pointer stands for the domain */
 
 int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len);
 int __wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
-			    size_t err_len);
+                            size_t err_len);
 struct virt *__wrap_virt_close(struct virt *v);
 int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret);
 int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o);
@@ -77,13 +77,14 @@ int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum v
 int __wrap_virt_resume(struct virt *v, virDomainPtr d);
 int __wrap_virt_destroy(struct virt *v, virDomainPtr d);
 int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
-		     uint64_t timeout_ms);
+                     uint64_t timeout_ms);
 int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
 int __wrap_virDomainFree(virDomainPtr d);
 int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-		      struct ocf_reason *why);
+                      struct ocf_reason *why);
 
-int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
+int
+__wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
 {
 	struct virt *v = calloc(1, sizeof(*v));
 
@@ -96,20 +97,23 @@ int __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_l
 	return 0;
 }
 
-int __wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
-			    size_t err_len)
+int
+__wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
+                        size_t err_len)
 {
 	(void)timeout_ms;
 	return __wrap_virt_open(uri, ret, err, err_len);
 }
 
-struct virt *__wrap_virt_close(struct virt *v)
+struct virt *
+__wrap_virt_close(struct virt *v)
 {
 	free(v);
 	return NULL;
 }
 
-int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
+int
+__wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr *ret)
 {
 	(void)v;
 	(void)uuid;
@@ -118,13 +122,15 @@ int __wrap_virt_lookup(struct virt *v, const char *uuid, const char *name, virDo
 	return 0;
 }
 
-int __wrap_virDomainFree(virDomainPtr d)
+int
+__wrap_virDomainFree(virDomainPtr d)
 {
 	assert_ptr_equal(d, &fake_dom);
 	return 0;
 }
 
-int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
+int
+__wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
 {
 	int waited_ms = 0;
 
@@ -141,7 +147,8 @@ int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrat
 	}
 	for (;;) {
 		if (fx.aborted) {
-			snprintf(v->err, sizeof(v->err), "migrate: operation aborted: migration job: canceled by client");
+			snprintf(v->err, sizeof(v->err),
+			         "migrate: operation aborted: migration job: canceled by client");
 			pthread_mutex_unlock(&fx.lock);
 			return -ECANCELED;
 		}
@@ -161,7 +168,8 @@ int __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrat
 	}
 }
 
-int __wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
+int
+__wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct virt_job *ret)
 {
 	(void)v;
 	(void)d;
@@ -180,7 +188,8 @@ int __wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct
 	}
 	ret->active = true;
 	ret->data_total = 1024 * MIB;
-	ret->data_remaining = fx.remaining[fx.samples < fx.n_remaining ? fx.samples : fx.n_remaining - 1];
+	ret->data_remaining =
+	        fx.remaining[fx.samples < fx.n_remaining ? fx.samples : fx.n_remaining - 1];
 	ret->data_processed = 2048 * MIB;
 	ret->mem_iteration = fx.samples + 1;
 	ret->mem_bps = 100 * MIB;
@@ -190,7 +199,8 @@ int __wrap_virt_job_stats(struct virt *v, virDomainPtr d, bool completed, struct
 	return 0;
 }
 
-int __wrap_virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
+int
+__wrap_virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
 {
 	(void)v;
 	(void)d;
@@ -203,7 +213,8 @@ int __wrap_virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms)
 	return 0;
 }
 
-int __wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
+int
+__wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
 {
 	(void)v;
 	(void)d;
@@ -214,7 +225,8 @@ int __wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s)
 	return 0;
 }
 
-int __wrap_virt_abort_job(struct virt *v, virDomainPtr d)
+int
+__wrap_virt_abort_job(struct virt *v, virDomainPtr d)
 {
 	(void)v;
 	(void)d;
@@ -224,7 +236,8 @@ int __wrap_virt_abort_job(struct virt *v, virDomainPtr d)
 	return 0;
 }
 
-int __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d)
+int
+__wrap_virt_start_postcopy(struct virt *v, virDomainPtr d)
 {
 	(void)v;
 	(void)d;
@@ -235,7 +248,8 @@ int __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d)
 }
 
 /* settle: the source is the connection to the hypervisor ("src://") */
-int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+int
+__wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
 {
 	(void)uuid;
 	(void)name;
@@ -248,7 +262,8 @@ int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum v
 	return 0;
 }
 
-int __wrap_virt_resume(struct virt *v, virDomainPtr d)
+int
+__wrap_virt_resume(struct virt *v, virDomainPtr d)
 {
 	(void)v;
 	(void)d;
@@ -256,7 +271,8 @@ int __wrap_virt_resume(struct virt *v, virDomainPtr d)
 	return 0;
 }
 
-int __wrap_virt_destroy(struct virt *v, virDomainPtr d)
+int
+__wrap_virt_destroy(struct virt *v, virDomainPtr d)
 {
 	(void)v;
 	(void)d;
@@ -264,8 +280,9 @@ int __wrap_virt_destroy(struct virt *v, virDomainPtr d)
 	return 0;
 }
 
-int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
-		     uint64_t timeout_ms)
+int
+__wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
+                 uint64_t timeout_ms)
 {
 	enum virt_state s;
 
@@ -274,7 +291,8 @@ int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum vi
 	return s == want || (want == VIRT_ABSENT && s == VIRT_SHUTOFF) ? 0 : -ETIMEDOUT;
 }
 
-int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
+int
+__wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
 {
 	(void)v;
 	(void)d;
@@ -282,8 +300,9 @@ int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
 	return 0;
 }
 
-int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
-		      struct ocf_reason *why)
+int
+__wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
+                  struct ocf_reason *why)
 {
 	(void)a;
 	(void)v;
@@ -298,7 +317,8 @@ int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static void script(const uint64_t *remaining, size_t n, size_t finish_after)
+static void
+script(const uint64_t *remaining, size_t n, size_t finish_after)
 {
 	pthread_mutex_lock(&fx.lock);
 	memset((char *)&fx + sizeof(fx.lock), 0, sizeof(fx) - sizeof(fx.lock));
@@ -310,16 +330,17 @@ static void script(const uint64_t *remaining, size_t n, size_t finish_after)
 	pthread_mutex_unlock(&fx.lock);
 }
 
-static int move(const char *const *extra, struct move_record *rec, char *why, size_t why_len)
+static int
+move(const char *const *extra, struct move_record *rec, char *why, size_t why_len)
 {
 	const char *env[32] = {
-		"OCF_RESKEY_config=/x/vm.xml", "OCF_RESKEY_hypervisor=src://",
-		"OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
-		"OCF_RESKEY_save_dir=/x/save",
+	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
+	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	        "OCF_RESKEY_save_dir=/x/save",
 	};
 	struct vm_agent *a = calloc(1, sizeof(*a));
-	struct virt src = { .uri = "src://" };
-	struct ocf_reason r = { { 0 } };
+	struct virt src = {.uri = "src://"};
+	struct ocf_reason r = {{0}};
 	size_t n = 5;
 	int rc;
 
@@ -341,11 +362,12 @@ static int move(const char *const *extra, struct move_record *rec, char *why, si
 
 /* ---- tests ------------------------------------------------------------------------ */
 
-static void test_converges(void **state)
+static void
+test_converges(void **state)
 {
-	static const uint64_t rem[] = { 400 * MIB, 300 * MIB, 200 * MIB, 100 * MIB };
-	const char *extra[] = { "OCF_RESKEY_max_downtime_ms=50", "OCF_RESKEY_bandwidth_mib_s=900",
-				"OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	static const uint64_t rem[] = {400 * MIB, 300 * MIB, 200 * MIB, 100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_max_downtime_ms=50", "OCF_RESKEY_bandwidth_mib_s=900",
+	                       "OCF_RESKEY_CRM_meta_timeout=120000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
@@ -364,13 +386,14 @@ static void test_converges(void **state)
 	assert_true(rec.total_ms >= 0);
 }
 
-static void test_stall_steps_then_abort(void **state)
+static void
+test_stall_steps_then_abort(void **state)
 {
-	static const uint64_t rem[] = { 500 * MIB };
+	static const uint64_t rem[] = {500 * MIB};
 	/* 128 MiB at 24 s/GiB: a 3 s live deadline */
-	const char *extra[] = { "OCF_RESKEY_downtime_steps=200,400,800",
-				"OCF_RESKEY_completion_timeout_s_per_gib=24",
-				"OCF_RESKEY_CRM_meta_timeout=60000", NULL };
+	const char *extra[] = {"OCF_RESKEY_downtime_steps=200,400,800",
+	                       "OCF_RESKEY_completion_timeout_s_per_gib=24",
+	                       "OCF_RESKEY_CRM_meta_timeout=60000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 	uint64_t t0 = agent_now_ms();
@@ -394,12 +417,13 @@ static void test_stall_steps_then_abort(void **state)
 	assert_true(rec.iterations > 1);
 }
 
-static void test_stall_falls_back_to_quick(void **state)
+static void
+test_stall_falls_back_to_quick(void **state)
 {
-	static const uint64_t rem[] = { 500 * MIB };
-	const char *extra[] = { "OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_fallback=quick",
-				"OCF_RESKEY_completion_timeout_s_per_gib=16",
-				"OCF_RESKEY_CRM_meta_timeout=60000", NULL };
+	static const uint64_t rem[] = {500 * MIB};
+	const char *extra[] = {"OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_fallback=quick",
+	                       "OCF_RESKEY_completion_timeout_s_per_gib=16",
+	                       "OCF_RESKEY_CRM_meta_timeout=60000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
@@ -414,11 +438,12 @@ static void test_stall_falls_back_to_quick(void **state)
 	assert_int_equal(rec.downtime_ms, 520);
 }
 
-static void test_stall_starts_postcopy(void **state)
+static void
+test_stall_starts_postcopy(void **state)
 {
-	static const uint64_t rem[] = { 500 * MIB };
-	const char *extra[] = { "OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_postcopy=after-stall",
-				"OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	static const uint64_t rem[] = {500 * MIB};
+	const char *extra[] = {"OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_postcopy=after-stall",
+	                       "OCF_RESKEY_CRM_meta_timeout=120000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
@@ -430,18 +455,19 @@ static void test_stall_starts_postcopy(void **state)
 	assert_false(fx.aborted);
 }
 
-static void test_failure_settles_one_copy(void **state)
+static void
+test_failure_settles_one_copy(void **state)
 {
-	static const uint64_t rem[] = { 1 };
-	const char *extra[] = { "OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	static const uint64_t rem[] = {1};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
 	(void)state;
 	script(rem, 1, 0);
 	fx.fail_migrate = -EOPNOTSUPP;
-	fx.source_after = VIRT_PAUSED;  /* left paused by the failed job */
-	fx.target_after = VIRT_PAUSED;  /* incoming copy still there */
+	fx.source_after = VIRT_PAUSED; /* left paused by the failed job */
+	fx.target_after = VIRT_PAUSED; /* incoming copy still there */
 	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
 	assert_true(fx.resumed);
 	assert_true(fx.destroyed);
@@ -452,10 +478,11 @@ static void test_failure_settles_one_copy(void **state)
 	assert_non_null(strstr(rec.error, "source running, target absent"));
 }
 
-static void test_failure_but_completed(void **state)
+static void
+test_failure_but_completed(void **state)
 {
-	static const uint64_t rem[] = { 1 };
-	const char *extra[] = { "OCF_RESKEY_CRM_meta_timeout=120000", NULL };
+	static const uint64_t rem[] = {1};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
@@ -469,30 +496,34 @@ static void test_failure_but_completed(void **state)
 	assert_int_equal(rec.downtime_ms, 42);
 }
 
-static void test_budget_refused(void **state)
+static void
+test_budget_refused(void **state)
 {
-	static const uint64_t rem[] = { 1 };
-	const char *extra[] = { "OCF_RESKEY_fallback=quick", "OCF_RESKEY_CRM_meta_timeout=20000", NULL };
+	static const uint64_t rem[] = {1};
+	const char *extra[] = {"OCF_RESKEY_fallback=quick", "OCF_RESKEY_CRM_meta_timeout=20000",
+	                       NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
 	(void)state;
 	script(rem, 1, 1);
 	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
-	assert_non_null(strstr(why, "the migrate_to timeout (20000 ms) cannot hold a live move of 128 MiB and its abort and quick fallback"));
+	assert_non_null(strstr(why, "the migrate_to timeout (20000 ms) cannot hold a live move of "
+	                            "128 MiB and its abort and quick fallback"));
 	assert_false(fx.migrating); /* nothing was started */
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_converges),
-		cmocka_unit_test(test_stall_steps_then_abort),
-		cmocka_unit_test(test_stall_falls_back_to_quick),
-		cmocka_unit_test(test_stall_starts_postcopy),
-		cmocka_unit_test(test_failure_settles_one_copy),
-		cmocka_unit_test(test_failure_but_completed),
-		cmocka_unit_test(test_budget_refused),
+	        cmocka_unit_test(test_converges),
+	        cmocka_unit_test(test_stall_steps_then_abort),
+	        cmocka_unit_test(test_stall_falls_back_to_quick),
+	        cmocka_unit_test(test_stall_starts_postcopy),
+	        cmocka_unit_test(test_failure_settles_one_copy),
+	        cmocka_unit_test(test_failure_but_completed),
+	        cmocka_unit_test(test_budget_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,8 @@
 
 #include "ferry/ocf.h"
 
-static void test_names(void **state)
+static void
+test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ocf_exit_name(OCF_SUCCESS), "OCF_SUCCESS");
@@ -29,9 +30,10 @@ static void test_names(void **state)
 	assert_int_equal(OCF_NOT_RUNNING, 7);
 }
 
-static void test_first_reason_wins(void **state)
+static void
+test_first_reason_wins(void **state)
 {
-	struct ocf_reason why = { { 0 } };
+	struct ocf_reason why = {{0}};
 
 	(void)state;
 	assert_int_equal(ocf_fail(&why, OCF_ERR_CONFIGURED, "bad %s", "thing"), OCF_ERR_CONFIGURED);
@@ -40,9 +42,10 @@ static void test_first_reason_wins(void **state)
 	assert_int_equal(ocf_fail(NULL, 3, "no buffer"), 3);
 }
 
-static void test_print(void **state)
+static void
+test_print(void **state)
 {
-	struct ocf_reason why = { { 0 } };
+	struct ocf_reason why = {{0}};
 	char buf[256] = "";
 	FILE *f = tmpfile();
 
@@ -58,9 +61,10 @@ static void test_print(void **state)
 	fclose(f);
 }
 
-static void test_long_reason_truncated(void **state)
+static void
+test_long_reason_truncated(void **state)
 {
-	struct ocf_reason why = { { 0 } };
+	struct ocf_reason why = {{0}};
 	char big[2 * OCF_REASON_MAX];
 
 	(void)state;
@@ -70,13 +74,14 @@ static void test_long_reason_truncated(void **state)
 	assert_int_equal(strlen(why.text), OCF_REASON_MAX - 1);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_first_reason_wins),
-		cmocka_unit_test(test_print),
-		cmocka_unit_test(test_long_reason_truncated),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_first_reason_wins),
+	        cmocka_unit_test(test_print),
+	        cmocka_unit_test(test_long_reason_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

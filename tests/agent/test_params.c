@@ -19,27 +19,31 @@
 
 #define CONFIG "OCF_RESKEY_config=/etc/ferry/web1.xml"
 
-static int parse(const char *const *env, struct vm_params *p, struct ocf_reason *why)
+static int
+parse(const char *const *env, struct vm_params *p, struct ocf_reason *why)
 {
 	memset(why, 0, sizeof(*why));
 	return params_parse(env, p, why);
 }
 
 /* One bad parameter next to a good config: expect code and a message part. */
-static void expect_bad(const char *assignment, int code, const char *needle)
+static void
+expect_bad(const char *assignment, int code, const char *needle)
 {
-	const char *env[] = { CONFIG, "OCF_RESKEY_save_dir=/srv/save", assignment, NULL };
+	const char *env[] = {CONFIG, "OCF_RESKEY_save_dir=/srv/save", assignment, NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 	int rc = parse(env, &p, &why);
 
 	if (rc != code || strstr(why.text, needle) == NULL)
-		fail_msg("%s: got %d '%s', want %d with '%s'", assignment, rc, why.text, code, needle);
+		fail_msg("%s: got %d '%s', want %d with '%s'", assignment, rc, why.text, code,
+		         needle);
 }
 
-static void test_defaults(void **state)
+static void
+test_defaults(void **state)
 {
-	const char *env[] = { CONFIG, NULL };
+	const char *env[] = {CONFIG, NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -65,35 +69,36 @@ static void test_defaults(void **state)
 	assert_string_equal(p.rsctmp, "/run/resource-agents");
 }
 
-static void test_all_set(void **state)
+static void
+test_all_set(void **state)
 {
 	const char *env[] = {
-		CONFIG,
-		"OCF_RESKEY_hypervisor=qemu+unix:///system?socket=/x/sock",
-		"OCF_RESKEY_remote_uri=qemu+tcp://%n/system",
-		"OCF_RESKEY_migration_uri=tcp://%n-mig",
-		"OCF_RESKEY_move=quick",
-		"OCF_RESKEY_save_dir=/srv/save",
-		"OCF_RESKEY_on_stop=save",
-		"OCF_RESKEY_shutdown_timeout=30",
-		"OCF_RESKEY_max_downtime_ms=50",
-		"OCF_RESKEY_downtime_steps=50,100,200,400",
-		"OCF_RESKEY_bandwidth_mib_s=1000",
-		"OCF_RESKEY_auto_converge=yes",
-		"OCF_RESKEY_postcopy=after-stall",
-		"OCF_RESKEY_parallel_connections=4",
-		"OCF_RESKEY_completion_timeout_s_per_gib=20",
-		"OCF_RESKEY_fallback=quick",
-		"OCF_RESKEY_autoset_utilization=true",
-		"OCF_RESKEY_CRM_meta_timeout=120000",
-		"OCF_RESKEY_CRM_meta_interval=10000",
-		"OCF_RESKEY_CRM_meta_migrate_target=node2",
-		"OCF_RESKEY_CRM_meta_migrate_source=node1",
-		"OCF_RESKEY_CRM_meta_on_node=node1",
-		"OCF_RESOURCE_INSTANCE=vm-web1",
-		"HA_RSCTMP=/tmp/rsc",
-		"UNRELATED=1",
-		NULL,
+	        CONFIG,
+	        "OCF_RESKEY_hypervisor=qemu+unix:///system?socket=/x/sock",
+	        "OCF_RESKEY_remote_uri=qemu+tcp://%n/system",
+	        "OCF_RESKEY_migration_uri=tcp://%n-mig",
+	        "OCF_RESKEY_move=quick",
+	        "OCF_RESKEY_save_dir=/srv/save",
+	        "OCF_RESKEY_on_stop=save",
+	        "OCF_RESKEY_shutdown_timeout=30",
+	        "OCF_RESKEY_max_downtime_ms=50",
+	        "OCF_RESKEY_downtime_steps=50,100,200,400",
+	        "OCF_RESKEY_bandwidth_mib_s=1000",
+	        "OCF_RESKEY_auto_converge=yes",
+	        "OCF_RESKEY_postcopy=after-stall",
+	        "OCF_RESKEY_parallel_connections=4",
+	        "OCF_RESKEY_completion_timeout_s_per_gib=20",
+	        "OCF_RESKEY_fallback=quick",
+	        "OCF_RESKEY_autoset_utilization=true",
+	        "OCF_RESKEY_CRM_meta_timeout=120000",
+	        "OCF_RESKEY_CRM_meta_interval=10000",
+	        "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	        "OCF_RESKEY_CRM_meta_migrate_source=node1",
+	        "OCF_RESKEY_CRM_meta_on_node=node1",
+	        "OCF_RESOURCE_INSTANCE=vm-web1",
+	        "HA_RSCTMP=/tmp/rsc",
+	        "UNRELATED=1",
+	        NULL,
 	};
 	struct vm_params p;
 	struct ocf_reason why;
@@ -126,11 +131,12 @@ static void test_all_set(void **state)
 	assert_string_equal(p.rsctmp, "/tmp/rsc");
 }
 
-static void test_config_required(void **state)
+static void
+test_config_required(void **state)
 {
-	const char *none[] = { NULL };
-	const char *empty[] = { "OCF_RESKEY_config=", NULL };
-	const char *relative[] = { "OCF_RESKEY_config=web1.xml", NULL };
+	const char *none[] = {NULL};
+	const char *empty[] = {"OCF_RESKEY_config=", NULL};
+	const char *relative[] = {"OCF_RESKEY_config=web1.xml", NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -143,16 +149,19 @@ static void test_config_required(void **state)
 	assert_int_equal(parse(NULL, &p, &why), OCF_ERR_CONFIGURED);
 }
 
-static void test_bad_numbers(void **state)
+static void
+test_bad_numbers(void **state)
 {
 	(void)state;
-	expect_bad("OCF_RESKEY_shutdown_timeout=abc", 6, "shutdown_timeout=abc is not a whole number");
+	expect_bad("OCF_RESKEY_shutdown_timeout=abc", 6,
+	           "shutdown_timeout=abc is not a whole number");
 	expect_bad("OCF_RESKEY_shutdown_timeout=-5", 6, "not a whole number");
 	expect_bad("OCF_RESKEY_shutdown_timeout=10s", 6, "not a whole number");
 	expect_bad("OCF_RESKEY_shutdown_timeout= 10", 6, "not a whole number");
 	expect_bad("OCF_RESKEY_shutdown_timeout=0", 6, "out of range; use 1..3600");
 	expect_bad("OCF_RESKEY_shutdown_timeout=3601", 6, "out of range");
-	expect_bad("OCF_RESKEY_max_downtime_ms=0", 6, "max_downtime_ms=0 is out of range; use 1..60000");
+	expect_bad("OCF_RESKEY_max_downtime_ms=0", 6,
+	           "max_downtime_ms=0 is out of range; use 1..60000");
 	expect_bad("OCF_RESKEY_max_downtime_ms=60001", 6, "out of range");
 	expect_bad("OCF_RESKEY_max_downtime_ms=99999999999999999999999", 6, "not a whole number");
 	expect_bad("OCF_RESKEY_bandwidth_mib_s=1.5", 6, "not a whole number");
@@ -161,21 +170,26 @@ static void test_bad_numbers(void **state)
 	expect_bad("OCF_RESKEY_completion_timeout_s_per_gib=3601", 6, "out of range");
 }
 
-static void test_bad_enums(void **state)
+static void
+test_bad_enums(void **state)
 {
 	(void)state;
-	expect_bad("OCF_RESKEY_move=teleport", 6, "move=teleport is unknown; use one of live, quick, restart");
+	expect_bad("OCF_RESKEY_move=teleport", 6,
+	           "move=teleport is unknown; use one of live, quick, restart");
 	expect_bad("OCF_RESKEY_move=Live", 6, "unknown");
 	expect_bad("OCF_RESKEY_on_stop=hibernate", 6, "use one of shutdown, save, destroy");
-	expect_bad("OCF_RESKEY_postcopy=always", 6, "postcopy=always is unknown; use one of off, after-stall");
-	expect_bad("OCF_RESKEY_fallback=restart", 6, "fallback=restart is unknown; use one of none, quick");
+	expect_bad("OCF_RESKEY_postcopy=always", 6,
+	           "postcopy=always is unknown; use one of off, after-stall");
+	expect_bad("OCF_RESKEY_fallback=restart", 6,
+	           "fallback=restart is unknown; use one of none, quick");
 	expect_bad("OCF_RESKEY_auto_converge=maybe", 6, "auto_converge=maybe is not a boolean");
 	expect_bad("OCF_RESKEY_autoset_utilization=2", 6, "not a boolean");
 }
 
-static void test_downtime_steps(void **state)
+static void
+test_downtime_steps(void **state)
 {
-	const char *none[] = { CONFIG, "OCF_RESKEY_downtime_steps=none", NULL };
+	const char *none[] = {CONFIG, "OCF_RESKEY_downtime_steps=none", NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -189,12 +203,13 @@ static void test_downtime_steps(void **state)
 	assert_int_equal(p.policy.n_downtime_steps, 0);
 }
 
-static void test_save_dir_combinations(void **state)
+static void
+test_save_dir_combinations(void **state)
 {
-	const char *quick[] = { CONFIG, "OCF_RESKEY_move=quick", NULL };
-	const char *save[] = { CONFIG, "OCF_RESKEY_on_stop=save", NULL };
-	const char *fallback[] = { CONFIG, "OCF_RESKEY_fallback=quick", NULL };
-	const char *relative[] = { CONFIG, "OCF_RESKEY_save_dir=save", NULL };
+	const char *quick[] = {CONFIG, "OCF_RESKEY_move=quick", NULL};
+	const char *save[] = {CONFIG, "OCF_RESKEY_on_stop=save", NULL};
+	const char *fallback[] = {CONFIG, "OCF_RESKEY_fallback=quick", NULL};
+	const char *relative[] = {CONFIG, "OCF_RESKEY_save_dir=save", NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -209,10 +224,11 @@ static void test_save_dir_combinations(void **state)
 	assert_non_null(strstr(why.text, "save_dir=save is not an absolute path"));
 }
 
-static void test_remote_uri_needs_node(void **state)
+static void
+test_remote_uri_needs_node(void **state)
 {
-	const char *restart[] = { CONFIG, "OCF_RESKEY_remote_uri=qemu:///system",
-				  "OCF_RESKEY_move=restart", NULL };
+	const char *restart[] = {CONFIG, "OCF_RESKEY_remote_uri=qemu:///system",
+	                         "OCF_RESKEY_move=restart", NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -221,7 +237,8 @@ static void test_remote_uri_needs_node(void **state)
 	assert_int_equal(parse(restart, &p, &why), OCF_SUCCESS); /* restart never uses it */
 }
 
-static void test_too_long(void **state)
+static void
+test_too_long(void **state)
 {
 	char big[PARAMS_URI_MAX + 64];
 
@@ -231,10 +248,15 @@ static void test_too_long(void **state)
 }
 
 /* A bad value leaves the default in place: stop and monitor can go on. */
-static void test_bad_value_keeps_default(void **state)
+static void
+test_bad_value_keeps_default(void **state)
 {
-	const char *env[] = { CONFIG, "OCF_RESKEY_shutdown_timeout=abc", "OCF_RESKEY_move=teleport",
-			      "OCF_RESKEY_on_stop=destroy", "OCF_RESKEY_CRM_meta_timeout=bogus", NULL };
+	const char *env[] = {CONFIG,
+	                     "OCF_RESKEY_shutdown_timeout=abc",
+	                     "OCF_RESKEY_move=teleport",
+	                     "OCF_RESKEY_on_stop=destroy",
+	                     "OCF_RESKEY_CRM_meta_timeout=bogus",
+	                     NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -248,9 +270,10 @@ static void test_bad_value_keeps_default(void **state)
 	assert_int_equal(p.op_timeout_ms, 0);
 }
 
-static void test_check_host(void **state)
+static void
+test_check_host(void **state)
 {
-	const char *base[] = { CONFIG, NULL };
+	const char *base[] = {CONFIG, NULL};
 	char dir[256];
 	char file[300];
 	struct vm_params p;
@@ -262,7 +285,8 @@ static void test_check_host(void **state)
 	testutil_write(file, "x");
 
 	assert_int_equal(parse(base, &p, &why), OCF_SUCCESS);
-	assert_int_equal(params_check_host(&p, &why), OCF_SUCCESS); /* no save_dir: nothing to check */
+	assert_int_equal(params_check_host(&p, &why),
+	                 OCF_SUCCESS); /* no save_dir: nothing to check */
 
 	snprintf(p.save_dir, sizeof(p.save_dir), "%s", dir);
 	assert_int_equal(params_check_host(&p, &why), OCF_SUCCESS);
@@ -284,12 +308,14 @@ static void test_check_host(void **state)
 		assert_non_null(strstr(why.text, "is not writable"));
 		chmod(dir, 0700);
 	} else {
-		print_message("# root ignores directory permissions: non-writable save_dir not checked here\n");
+		print_message("# root ignores directory permissions: non-writable save_dir not "
+		              "checked here\n");
 	}
 	testutil_rmrf(dir);
 }
 
-static void test_expand_node(void **state)
+static void
+test_expand_node(void **state)
 {
 	char buf[64];
 	char tiny[8];
@@ -304,7 +330,8 @@ static void test_expand_node(void **state)
 	assert_int_equal(params_expand_node("12345678", "", tiny, sizeof(tiny)), -ENAMETOOLONG);
 }
 
-static void test_names(void **state)
+static void
+test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(params_move_name(PARAMS_MOVE_RESTART), "restart");
@@ -312,22 +339,23 @@ static void test_names(void **state)
 	assert_string_equal(params_move_name(_PARAMS_MOVE_MAX), "unknown");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_all_set),
-		cmocka_unit_test(test_config_required),
-		cmocka_unit_test(test_bad_numbers),
-		cmocka_unit_test(test_bad_enums),
-		cmocka_unit_test(test_downtime_steps),
-		cmocka_unit_test(test_save_dir_combinations),
-		cmocka_unit_test(test_remote_uri_needs_node),
-		cmocka_unit_test(test_too_long),
-		cmocka_unit_test(test_bad_value_keeps_default),
-		cmocka_unit_test(test_check_host),
-		cmocka_unit_test(test_expand_node),
-		cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_all_set),
+	        cmocka_unit_test(test_config_required),
+	        cmocka_unit_test(test_bad_numbers),
+	        cmocka_unit_test(test_bad_enums),
+	        cmocka_unit_test(test_downtime_steps),
+	        cmocka_unit_test(test_save_dir_combinations),
+	        cmocka_unit_test(test_remote_uri_needs_node),
+	        cmocka_unit_test(test_too_long),
+	        cmocka_unit_test(test_bad_value_keeps_default),
+	        cmocka_unit_test(test_check_host),
+	        cmocka_unit_test(test_expand_node),
+	        cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

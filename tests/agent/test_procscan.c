@@ -25,7 +25,8 @@ struct fake {
 	char run[PATH_MAX + 8];
 };
 
-static void fake_proc(struct fake *f, int pid, const char *comm, char state, const char *const *argv)
+static void
+fake_proc(struct fake *f, int pid, const char *comm, char state, const char *const *argv)
 {
 	char path[PATH_MAX + 64];
 	char stat[256];
@@ -44,7 +45,8 @@ static void fake_proc(struct fake *f, int pid, const char *comm, char state, con
 	fclose(out);
 }
 
-static void fake_pidfile(struct fake *f, const char *name, const char *text)
+static void
+fake_pidfile(struct fake *f, const char *name, const char *text)
 {
 	char path[PATH_MAX + 64];
 
@@ -52,7 +54,8 @@ static void fake_pidfile(struct fake *f, const char *name, const char *text)
 	testutil_write(path, text);
 }
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	static struct fake f;
 
@@ -65,7 +68,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	struct fake *f = *state;
 
@@ -73,13 +77,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char *const qemu_argv[] = { "/usr/bin/qemu-system-x86_64", "-name", "guest=web1",
-					 "-uuid", UUID, "-m", "128", NULL };
-static const char *const other_argv[] = { "/usr/bin/qemu-system-x86_64", "-uuid",
-					  "99999999-2222-3333-4444-555555555555", NULL };
-static const char *const not_qemu_argv[] = { "/usr/bin/grep", UUID, "/var/log/x", NULL };
+static const char *const qemu_argv[] = {
+        "/usr/bin/qemu-system-x86_64", "-name", "guest=web1", "-uuid", UUID, "-m", "128", NULL};
+static const char *const other_argv[] = {"/usr/bin/qemu-system-x86_64", "-uuid",
+                                         "99999999-2222-3333-4444-555555555555", NULL};
+static const char *const not_qemu_argv[] = {"/usr/bin/grep", UUID, "/var/log/x", NULL};
 
-static void test_pidfile(void **state)
+static void
+test_pidfile(void **state)
 {
 	struct fake *f = *state;
 	pid_t pid = 0;
@@ -90,7 +95,8 @@ static void test_pidfile(void **state)
 	assert_int_equal(pid, 4242);
 }
 
-static void test_scan_without_pidfile(void **state)
+static void
+test_scan_without_pidfile(void **state)
 {
 	struct fake *f = *state;
 	pid_t pid = 0;
@@ -104,7 +110,8 @@ static void test_scan_without_pidfile(void **state)
 	assert_int_equal(procscan_find(f->run, f->proc, NULL, UUID, &pid), 1);
 }
 
-static void test_stale_pidfile(void **state)
+static void
+test_stale_pidfile(void **state)
 {
 	struct fake *f = *state;
 	pid_t pid = 0;
@@ -117,7 +124,8 @@ static void test_stale_pidfile(void **state)
 	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 0);
 }
 
-static void test_zombie_is_dead(void **state)
+static void
+test_zombie_is_dead(void **state)
 {
 	struct fake *f = *state;
 	pid_t pid = 0;
@@ -127,7 +135,8 @@ static void test_zombie_is_dead(void **state)
 	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 0);
 }
 
-static void test_comm_with_paren(void **state)
+static void
+test_comm_with_paren(void **state)
 {
 	struct fake *f = *state;
 	pid_t pid = 0;
@@ -137,7 +146,8 @@ static void test_comm_with_paren(void **state)
 	assert_int_equal(pid, 700);
 }
 
-static void test_errors(void **state)
+static void
+test_errors(void **state)
 {
 	struct fake *f = *state;
 	char missing[PATH_MAX + 16];
@@ -149,15 +159,16 @@ static void test_errors(void **state)
 	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 0); /* empty /proc */
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pidfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_without_pidfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zombie_is_dead, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_comm_with_paren, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_pidfile, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_scan_without_pidfile, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_zombie_is_dead, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_comm_with_paren, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

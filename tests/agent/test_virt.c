@@ -40,11 +40,11 @@
 #include "ferry/moverec.h"
 #include "testutil.h"
 
-#define NAME "fv1"
-#define UUID "a1b2c3d4-0000-4000-8000-00000000f001"
+#define NAME       "fv1"
+#define UUID       "a1b2c3d4-0000-4000-8000-00000000f001"
 #define OTHER_UUID "a1b2c3d4-0000-4000-8000-00000000f002"
-#define DOMAIN_XML                                                                            \
-	"<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid>"                      \
+#define DOMAIN_XML                                                                                 \
+	"<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid>"                           \
 	"<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>\n"
 
 /* ---- fakes ---------------------------------------------------------------- */
@@ -59,13 +59,14 @@ virConnectPtr __wrap_virConnectOpen(const char *name);
 int __real_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags);
 int __wrap_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags);
 int __real_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
-				 unsigned int flags);
+                                 unsigned int flags);
 int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
-				 unsigned int flags);
+                                 unsigned int flags);
 char *__real_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
 char *__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
 
-virConnectPtr __wrap_virConnectOpen(const char *name)
+virConnectPtr
+__wrap_virConnectOpen(const char *name)
 {
 	while (atomic_load(&fake_hang))
 		usleep(10 * 1000);
@@ -83,20 +84,23 @@ virErrorPtr __wrap_virGetLastError(void);
 void __real_virResetLastError(void);
 void __wrap_virResetLastError(void);
 
-virErrorPtr __wrap_virGetLastError(void)
+virErrorPtr
+__wrap_virGetLastError(void)
 {
 	if (fake_err_set)
 		return &fake_err;
 	return __real_virGetLastError();
 }
 
-void __wrap_virResetLastError(void)
+void
+__wrap_virResetLastError(void)
 {
 	fake_err_set = false;
 	__real_virResetLastError();
 }
 
-static void fake_error(int code, int errno_value, const char *msg)
+static void
+fake_error(int code, int errno_value, const char *msg)
 {
 	memset(&fake_err, 0, sizeof(fake_err));
 	snprintf(fake_err_msg, sizeof(fake_err_msg), "%s", msg);
@@ -108,20 +112,24 @@ static void fake_error(int code, int errno_value, const char *msg)
 	fake_err_set = true;
 }
 
-int __wrap_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags)
+int
+__wrap_virDomainSaveFlags(virDomainPtr d, const char *to, const char *dxml, unsigned int flags)
 {
 	if (fake_enospc) {
 		/* QEMU wrote part of the image before the disk filled up */
 		testutil_write(to, "partial image");
 		fake_error(VIR_ERR_OPERATION_FAILED, 0,
-			   "operation failed: migration out: failed to write: No space left on device");
+		           "operation failed: migration out: failed to write: No space left on "
+		           "device");
 		return -1;
 	}
-	return __real_virDomainSaveFlags(d, to, dxml, flags & ~(unsigned int)VIR_DOMAIN_SAVE_BYPASS_CACHE);
+	return __real_virDomainSaveFlags(d, to, dxml,
+	                                 flags & ~(unsigned int)VIR_DOMAIN_SAVE_BYPASS_CACHE);
 }
 
-int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
-				 unsigned int flags)
+int
+__wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml,
+                             unsigned int flags)
 {
 	char uuid[DOMXML_UUID_LEN + 1];
 	struct domxml_info info;
@@ -130,7 +138,8 @@ int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *
 	int r;
 
 	if (fake_restore_fail) {
-		fake_error(VIR_ERR_OPERATION_FAILED, 0, "operation failed: restore refused by the fake");
+		fake_error(VIR_ERR_OPERATION_FAILED, 0,
+		           "operation failed: restore refused by the fake");
 		return -1;
 	}
 	xml = __real_virDomainSaveImageGetXMLDesc(c, from, 0);
@@ -140,9 +149,9 @@ int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *
 	}
 	free(xml);
 	memcpy(uuid, info.uuid, sizeof(uuid));
-	r = __real_virDomainRestoreFlags(c, from, dxml,
-					 flags & ~(unsigned int)(VIR_DOMAIN_SAVE_PAUSED |
-								 VIR_DOMAIN_SAVE_BYPASS_CACHE));
+	r = __real_virDomainRestoreFlags(
+	        c, from, dxml,
+	        flags & ~(unsigned int)(VIR_DOMAIN_SAVE_PAUSED | VIR_DOMAIN_SAVE_BYPASS_CACHE));
 	if (r != 0 || (flags & VIR_DOMAIN_SAVE_PAUSED) == 0)
 		return r;
 	d = virDomainLookupByUUIDString(c, uuid);
@@ -153,14 +162,17 @@ int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *
 	return r;
 }
 
-char *__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags)
+char *
+__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags)
 {
 	if (fake_tag == 1)
-		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid></domain>");
+		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID
+		              "</uuid></domain>");
 	if (fake_tag == 2)
-		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID "</uuid><metadata>"
-			      "<ferry:image xmlns:ferry=\"https://ferry.invalid/xmlns/image/1\" uuid=\"" OTHER_UUID
-			      "\" generation=\"1\"/></metadata></domain>");
+		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID
+		              "</uuid><metadata>"
+		              "<ferry:image xmlns:ferry=\"https://ferry.invalid/xmlns/image/1\" "
+		              "uuid=\"" OTHER_UUID "\" generation=\"1\"/></metadata></domain>");
 	return __real_virDomainSaveImageGetXMLDesc(c, file, flags);
 }
 
@@ -183,7 +195,8 @@ static char env_rsctmp[400];
 static struct vm_agent *abandoned[16];
 static size_t n_abandoned;
 
-static int run(const char *action, const char *const *env, char *why, size_t why_len)
+static int
+run(const char *action, const char *const *env, char *why, size_t why_len)
 {
 	struct vm_agent *a = calloc(1, sizeof(*a));
 	int rc;
@@ -203,9 +216,9 @@ static int run(const char *action, const char *const *env, char *why, size_t why
 }
 
 /* Builds an environment: the common base plus extra assignments. */
-#define ENV(...)                                                                               \
-	((const char *const[]){ "OCF_RESKEY_hypervisor=test:///default",                      \
-				"OCF_RESOURCE_INSTANCE=vm-" NAME, env_rsctmp, __VA_ARGS__, NULL })
+#define ENV(...)                                                                                   \
+	((const char *const[]){"OCF_RESKEY_hypervisor=test:///default",                            \
+	                       "OCF_RESOURCE_INSTANCE=vm-" NAME, env_rsctmp, __VA_ARGS__, NULL})
 
 static enum virt_state_simple { ABSENT, RUNNING, PAUSED, OTHER } dom_state(void)
 {
@@ -226,7 +239,8 @@ static enum virt_state_simple { ABSENT, RUNNING, PAUSED, OTHER } dom_state(void)
 	return OTHER;
 }
 
-static void destroy_all(void)
+static void
+destroy_all(void)
 {
 	virDomainPtr d = virDomainLookupByUUIDString(keep, UUID);
 
@@ -241,7 +255,8 @@ static void destroy_all(void)
 	}
 }
 
-static bool exists(const char *dir, const char *name)
+static bool
+exists(const char *dir, const char *name)
 {
 	char path[PATH_MAX * 2];
 	struct stat st;
@@ -251,7 +266,8 @@ static bool exists(const char *dir, const char *name)
 }
 
 /* Number of files in save_dir whose name starts with prefix. */
-static int count_prefix(const char *prefix)
+static int
+count_prefix(const char *prefix)
 {
 	char cmd[PATH_MAX * 3];
 	FILE *p;
@@ -266,7 +282,8 @@ static int count_prefix(const char *prefix)
 	return n;
 }
 
-static int count_lines(const char *path, struct move_record *last)
+static int
+count_lines(const char *path, struct move_record *last)
 {
 	char line[MOVEREC_MAX_LINE];
 	FILE *f = fopen(path, "re");
@@ -283,7 +300,8 @@ static int count_lines(const char *path, struct move_record *last)
 	return n;
 }
 
-static int group_setup(void **state)
+static int
+group_setup(void **state)
 {
 	(void)state;
 	testutil_tmpdir(tmp, sizeof(tmp), "virt");
@@ -292,7 +310,8 @@ static int group_setup(void **state)
 	snprintf(rsctmp, sizeof(rsctmp), "%s/rsc", tmp);
 	snprintf(moves, sizeof(moves), "%s/moves.jsonl", tmp);
 	snprintf(env_config, sizeof(env_config), "OCF_RESKEY_config=%s", config);
-	snprintf(env_config_missing, sizeof(env_config_missing), "OCF_RESKEY_config=%s/gone.xml", tmp);
+	snprintf(env_config_missing, sizeof(env_config_missing), "OCF_RESKEY_config=%s/gone.xml",
+	         tmp);
 	snprintf(env_save_dir, sizeof(env_save_dir), "OCF_RESKEY_save_dir=%s", save_dir);
 	snprintf(env_rsctmp, sizeof(env_rsctmp), "HA_RSCTMP=%s", rsctmp);
 	testutil_write(config, DOMAIN_XML);
@@ -304,7 +323,8 @@ static int group_setup(void **state)
 	return keep == NULL ? -1 : 0;
 }
 
-static int group_teardown(void **state)
+static int
+group_teardown(void **state)
 {
 	(void)state;
 	destroy_all();
@@ -313,7 +333,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	char cmd[1200];
 
@@ -331,7 +352,8 @@ static int setup(void **state)
 
 /* ---- tests ------------------------------------------------------------------ */
 
-static void test_start_monitor_stop(void **state)
+static void
+test_start_monitor_stop(void **state)
 {
 	char why[OCF_REASON_MAX];
 
@@ -348,7 +370,8 @@ static void test_start_monitor_stop(void **state)
 	assert_int_equal(run("stop", ENV(env_config), why, sizeof(why)), OCF_SUCCESS); /* again */
 }
 
-static void test_paused_counts_as_running(void **state)
+static void
+test_paused_counts_as_running(void **state)
 {
 	virDomainPtr d;
 
@@ -370,55 +393,68 @@ static void test_paused_counts_as_running(void **state)
 	assert_int_equal(dom_state(), ABSENT);
 }
 
-static void test_on_stop_destroy(void **state)
+static void
+test_on_stop_destroy(void **state)
 {
 	(void)state;
-	assert_int_equal(run("start", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0), OCF_SUCCESS);
-	assert_int_equal(run("stop", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0),
+	                 OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0),
+	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), ABSENT);
 }
 
-static void test_save_restore(void **state)
+static void
+test_save_restore(void **state)
 {
 	char why[OCF_REASON_MAX];
 
 	(void)state;
-	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
 	assert_true(exists(save_dir, NAME ".gen"));
-	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), ABSENT);
 	assert_true(exists(save_dir, NAME ".save"));
 	assert_true(exists(save_dir, NAME ".save.meta"));
 	assert_false(exists(save_dir, NAME ".save.part"));
-	assert_int_equal(run("monitor", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_NOT_RUNNING);
+	assert_int_equal(run("monitor", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"),
+	                     why, sizeof(why)),
+	                 OCF_NOT_RUNNING);
 
 	/* start restores it, marks it consumed: never restored twice */
-	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), RUNNING);
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 2); /* image + its sidecar */
 
 	/* another stop/start cycle works on the next generation */
-	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_SUCCESS);
-	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 4);
 	assert_int_equal(dom_state(), RUNNING);
 }
 
-static void save_one(void)
+static void
+save_one(void)
 {
 	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
-	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
-			 OCF_SUCCESS);
+	assert_int_equal(
+	        run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
+	        OCF_SUCCESS);
 	assert_true(exists(save_dir, NAME ".save"));
 }
 
-static void test_truncated_image_refused(void **state)
+static void
+test_truncated_image_refused(void **state)
 {
 	char path[PATH_MAX * 2];
 
@@ -432,7 +468,8 @@ static void test_truncated_image_refused(void **state)
 	assert_true(count_prefix(NAME ".save.truncated.") >= 1); /* moved aside, not deleted */
 }
 
-static void test_embedded_tag_checked(void **state)
+static void
+test_embedded_tag_checked(void **state)
 {
 	(void)state;
 	save_one();
@@ -442,57 +479,68 @@ static void test_embedded_tag_checked(void **state)
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_true(count_prefix(NAME ".save.wrong") >= 1);
 
-	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
-			 OCF_SUCCESS);
+	assert_int_equal(
+	        run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
+	        OCF_SUCCESS);
 	fake_tag = 1; /* no tag at all */
 	assert_int_equal(run("start", ENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_true(count_prefix(NAME ".save.corrupt.") >= 1);
 }
 
-static void test_restore_failure_keeps_image(void **state)
+static void
+test_restore_failure_keeps_image(void **state)
 {
 	char why[OCF_REASON_MAX];
 
 	(void)state;
 	save_one();
 	fake_restore_fail = true;
-	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "the image is kept and still valid"));
 	assert_true(exists(save_dir, NAME ".save"));
 	assert_int_equal(dom_state(), ABSENT); /* no cold boot over a valid image */
 	fake_restore_fail = false;
-	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
 	assert_false(exists(save_dir, NAME ".save"));
 }
 
-static void test_save_enospc_keeps_running(void **state)
+static void
+test_save_enospc_keeps_running(void **state)
 {
 	char why[OCF_REASON_MAX];
 
 	(void)state;
-	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
 	fake_enospc = true;
-	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why, sizeof(why)),
-			 OCF_ERR_GENERIC);
+	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "No space left on device"));
 	assert_non_null(strstr(why, "the VM is running on this node; free space in save_dir"));
 	assert_int_equal(dom_state(), RUNNING);
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_false(exists(save_dir, NAME ".save.part")); /* nothing half-written is left */
-	assert_int_equal(run("monitor", ENV(env_config, env_save_dir), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("monitor", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
 }
 
-static void test_config_gone(void **state)
+static void
+test_config_gone(void **state)
 {
 	char why[OCF_REASON_MAX];
 
 	(void)state;
 	/* nothing runs: stop succeeds without a config */
 	assert_int_equal(run("stop", ENV(env_config_missing), why, sizeof(why)), OCF_SUCCESS);
-	assert_int_equal(run("stop", ENV("OCF_RESKEY_shutdown_timeout=bogus"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV("OCF_RESKEY_shutdown_timeout=bogus"), why, sizeof(why)),
+	                 OCF_SUCCESS);
 	/* start needs it */
-	assert_int_equal(run("start", ENV(env_config_missing), why, sizeof(why)), OCF_ERR_INSTALLED);
+	assert_int_equal(run("start", ENV(env_config_missing), why, sizeof(why)),
+	                 OCF_ERR_INSTALLED);
 	assert_non_null(strstr(why, "cannot read config"));
 
 	/* running VM, config vanishes: monitor still says running (id cache) */
@@ -505,7 +553,8 @@ static void test_config_gone(void **state)
 	assert_false(exists(rsctmp, "ferry-vm-vm-" NAME ".id"));
 }
 
-static void test_libvirt_hangs(void **state)
+static void
+test_libvirt_hangs(void **state)
 {
 	char why[OCF_REASON_MAX];
 	uint64_t t0;
@@ -515,8 +564,9 @@ static void test_libvirt_hangs(void **state)
 	atomic_store(&fake_hang, true);
 	t0 = agent_now_ms();
 	/* no QEMU process on this machine runs the test domain: unknown, never 7 */
-	assert_int_equal(run("monitor", ENV(env_config, "OCF_RESKEY_CRM_meta_timeout=2000"), why, sizeof(why)),
-			 OCF_ERR_GENERIC);
+	assert_int_equal(run("monitor", ENV(env_config, "OCF_RESKEY_CRM_meta_timeout=2000"), why,
+	                     sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_true(agent_now_ms() - t0 < 2000);
 	assert_non_null(strstr(why, "does not answer and no QEMU process for uuid " UUID));
 	atomic_store(&fake_hang, false);
@@ -524,7 +574,8 @@ static void test_libvirt_hangs(void **state)
 	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
 }
 
-static void test_peer_connect_bounded(void **state)
+static void
+test_peer_connect_bounded(void **state)
 {
 	struct virt *v = NULL;
 	char err[VIRT_ERR_MAX] = "";
@@ -533,7 +584,8 @@ static void test_peer_connect_bounded(void **state)
 	(void)state;
 	atomic_store(&fake_hang, true);
 	t0 = agent_now_ms();
-	assert_int_equal(virt_open_within("test:///default", 100, &v, err, sizeof(err)), -ETIMEDOUT);
+	assert_int_equal(virt_open_within("test:///default", 100, &v, err, sizeof(err)),
+	                 -ETIMEDOUT);
 	assert_true(agent_now_ms() - t0 < 1000);
 	assert_null(v);
 	assert_string_equal(err, "cannot connect to test:///default: no answer within 100 ms");
@@ -547,29 +599,33 @@ static void test_peer_connect_bounded(void **state)
 	assert_non_null(strstr(err, "cannot connect to test:///nonexistent/file"));
 }
 
-static void test_name_collision(void **state)
+static void
+test_name_collision(void **state)
 {
 	char why[OCF_REASON_MAX];
 	virDomainPtr d;
 
 	(void)state;
 	d = virDomainCreateXML(keep,
-			       "<domain type='test'><name>" NAME "</name><uuid>" OTHER_UUID "</uuid>"
-			       "<memory>131072</memory><os><type>hvm</type></os></domain>",
-			       0);
+	                       "<domain type='test'><name>" NAME "</name><uuid>" OTHER_UUID
+	                       "</uuid>"
+	                       "<memory>131072</memory><os><type>hvm</type></os></domain>",
+	                       0);
 	assert_non_null(d);
 	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_ERR_CONFIGURED);
-	assert_non_null(strstr(why, "a domain named " NAME " with UUID " OTHER_UUID " already exists"));
+	assert_non_null(
+	        strstr(why, "a domain named " NAME " with UUID " OTHER_UUID " already exists"));
 	virDomainDestroy(d);
 	virDomainFree(d);
 }
 
-#define QUICK_TO(target) \
+#define QUICK_TO(target)                                                                           \
 	ENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n", \
-	    "OCF_RESKEY_CRM_meta_migrate_target=" target, "OCF_RESKEY_CRM_meta_migrate_source=here", \
-	    "OCF_RESKEY_CRM_meta_on_node=here")
+	    "OCF_RESKEY_CRM_meta_migrate_target=" target,                                          \
+	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here")
 
-static void test_quick_move(void **state)
+static void
+test_quick_move(void **state)
 {
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
@@ -596,7 +652,8 @@ static void test_quick_move(void **state)
 	assert_true(rec.total_ms >= 0);
 }
 
-static void test_quick_move_target_down(void **state)
+static void
+test_quick_move_target_down(void **state)
 {
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
@@ -613,7 +670,8 @@ static void test_quick_move_target_down(void **state)
 	assert_string_not_equal(rec.error, "");
 }
 
-static void test_quick_move_no_image_lost(void **state)
+static void
+test_quick_move_no_image_lost(void **state)
 {
 	char why[OCF_REASON_MAX];
 
@@ -630,23 +688,26 @@ static void test_quick_move_no_image_lost(void **state)
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
 }
 
-#define LIVE_TO(target, timeout) \
-	ENV(env_config, "OCF_RESKEY_remote_uri=test:///%n", \
+#define LIVE_TO(target, timeout)                                                                   \
+	ENV(env_config, "OCF_RESKEY_remote_uri=test:///%n",                                        \
 	    "OCF_RESKEY_CRM_meta_migrate_target=" target, "OCF_RESKEY_CRM_meta_timeout=" timeout)
 
-static void test_live_budget_too_short(void **state)
+static void
+test_live_budget_too_short(void **state)
 {
 	char why[OCF_REASON_MAX];
 
 	(void)state;
 	assert_int_equal(run("start", LIVE_TO("nowhere", "8000"), why, sizeof(why)), OCF_SUCCESS);
-	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "8000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "8000"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "the migrate_to timeout (8000 ms) cannot hold a live move"));
 	assert_non_null(strstr(why, "raise the migrate_to timeout"));
 	assert_int_equal(dom_state(), RUNNING);
 }
 
-static void test_live_failure_leaves_one_copy(void **state)
+static void
+test_live_failure_leaves_one_copy(void **state)
 {
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
@@ -654,7 +715,8 @@ static void test_live_failure_leaves_one_copy(void **state)
 	(void)state;
 	assert_int_equal(run("start", LIVE_TO("nowhere", "60000"), why, sizeof(why)), OCF_SUCCESS);
 	/* the test driver cannot migrate: the job fails at once */
-	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "60000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(run("migrate_to", LIVE_TO("nowhere", "60000"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "live migration to nowhere failed"));
 	assert_non_null(strstr(why, "keeps running on this node"));
 	assert_int_equal(dom_state(), RUNNING);
@@ -663,11 +725,12 @@ static void test_live_failure_leaves_one_copy(void **state)
 	assert_string_equal(rec.result, "failed");
 }
 
-#define RESTART_TO(target) \
-	ENV(env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=" target, \
+#define RESTART_TO(target)                                                                         \
+	ENV(env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=" target,   \
 	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_shutdown_timeout=5")
 
-static void test_restart_move(void **state)
+static void
+test_restart_move(void **state)
 {
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
@@ -685,7 +748,8 @@ static void test_restart_move(void **state)
 	assert_string_equal(rec.result, "ok");
 }
 
-static void test_migrate_needs_pacemaker(void **state)
+static void
+test_migrate_needs_pacemaker(void **state)
 {
 	char why[OCF_REASON_MAX];
 
@@ -695,39 +759,42 @@ static void test_migrate_needs_pacemaker(void **state)
 	assert_int_equal(run("migrate_from", ENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "OCF_RESKEY_CRM_meta_migrate_source is not set"));
 	/* migrate_from when nothing arrived */
-	assert_int_equal(run("migrate_from", ENV(env_config, "OCF_RESKEY_CRM_meta_migrate_source=x",
-						  "OCF_RESKEY_CRM_meta_timeout=4000"),
-			     why, sizeof(why)),
-			 OCF_ERR_GENERIC);
+	assert_int_equal(run("migrate_from",
+	                     ENV(env_config, "OCF_RESKEY_CRM_meta_migrate_source=x",
+	                         "OCF_RESKEY_CRM_meta_timeout=4000"),
+	                     why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "not running"));
 	/* migrate_to of a VM that does not run here */
-	assert_int_equal(run("migrate_to", LIVE_TO("x", "60000"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(run("migrate_to", LIVE_TO("x", "60000"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
 	assert_non_null(strstr(why, "does not run on this node"));
 }
 
-int main(void)
+int
+main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
 	const struct CMUnitTest tests[] = {
-		T(test_start_monitor_stop),
-		T(test_paused_counts_as_running),
-		T(test_on_stop_destroy),
-		T(test_save_restore),
-		T(test_truncated_image_refused),
-		T(test_embedded_tag_checked),
-		T(test_restore_failure_keeps_image),
-		T(test_save_enospc_keeps_running),
-		T(test_config_gone),
-		T(test_libvirt_hangs),
-		T(test_peer_connect_bounded),
-		T(test_name_collision),
-		T(test_quick_move),
-		T(test_quick_move_target_down),
-		T(test_quick_move_no_image_lost),
-		T(test_live_budget_too_short),
-		T(test_live_failure_leaves_one_copy),
-		T(test_restart_move),
-		T(test_migrate_needs_pacemaker),
+	        T(test_start_monitor_stop),
+	        T(test_paused_counts_as_running),
+	        T(test_on_stop_destroy),
+	        T(test_save_restore),
+	        T(test_truncated_image_refused),
+	        T(test_embedded_tag_checked),
+	        T(test_restore_failure_keeps_image),
+	        T(test_save_enospc_keeps_running),
+	        T(test_config_gone),
+	        T(test_libvirt_hangs),
+	        T(test_peer_connect_bounded),
+	        T(test_name_collision),
+	        T(test_quick_move),
+	        T(test_quick_move_target_down),
+	        T(test_quick_move_no_image_lost),
+	        T(test_live_budget_too_short),
+	        T(test_live_failure_leaves_one_copy),
+	        T(test_restart_move),
+	        T(test_migrate_needs_pacemaker),
 	};
 #undef T
 

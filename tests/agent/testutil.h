@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 /* mkdtemp under $TMPDIR (or /tmp); aborts the test program on failure. */
-static inline void testutil_tmpdir(char *buf, size_t len, const char *tag)
+static inline void
+testutil_tmpdir(char *buf, size_t len, const char *tag)
 {
 	const char *t = getenv("TMPDIR");
 
@@ -21,7 +22,8 @@ static inline void testutil_tmpdir(char *buf, size_t len, const char *tag)
 	}
 }
 
-static inline void testutil_write(const char *path, const char *text)
+static inline void
+testutil_write(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "we");
 
@@ -34,7 +36,8 @@ static inline void testutil_write(const char *path, const char *text)
 }
 
 /* rm -r of a directory tree made by a test (no symlink games: test data only). */
-static inline void testutil_rmrf(const char *dir)
+static inline void
+testutil_rmrf(const char *dir)
 {
 	char cmd[PATH_MAX + 16];
 
