@@ -216,15 +216,18 @@ static void cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, ui
 				  const uint32_t *members)
 {
 	struct ferryd *d = cpg_ctx(h);
+	bool initial;
 
 	(void)members;
 	if (d == NULL)
 		return;
+	initial = !d->cluster.totem_seen;
+	d->cluster.totem_seen = true;
 	d->cluster.ring_nodeid = ring_id.nodeid;
 	d->cluster.ring_seq = ring_id.seq;
 	qb_log(LOG_INFO, "totem: ring %" PRIu32 "/%" PRIu64 " with %" PRIu32 " nodes",
 	       ring_id.nodeid, ring_id.seq, n);
-	ledgerglue_totem_confchg(d);
+	ledgerglue_totem_confchg(d, initial);
 }
 
 static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,

@@ -111,6 +111,7 @@ struct cluster {
 	size_t n_joined;
 	uint64_t ring_seq;
 	uint32_t ring_nodeid;
+	bool totem_seen; /* the initial totem confchg (at join) was delivered */
 	bool quorate;
 	bool membership_known; /* first confchg including us was delivered */
 	uint32_t join_attempts;
@@ -206,7 +207,8 @@ void ledgerglue_stop(struct ferryd *d);
 void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const void *msg,
 			size_t len);
 void ledgerglue_confchg(struct ferryd *d);
-void ledgerglue_totem_confchg(struct ferryd *d);
+/* initial: the totem configuration corosync delivers once at join. */
+void ledgerglue_totem_confchg(struct ferryd *d, bool initial);
 void ledgerglue_quorum(struct ferryd *d);
 /* An ownership request from the local agent; the answer comes later through
  * ipcsrv_reply(token) (or at once, for local refusals). */

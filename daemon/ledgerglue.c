@@ -357,25 +357,37 @@ static bool ledgerglue_joined(const struct ferryd *d, uint32_t nodeid)
 	return false;
 }
 
+/* The lowest node id among the members that were already in the group
+ * before the last CPG change (0 if everyone just joined). */
+static uint32_t ledgerglue_lowest_old(const struct ferryd *d)
+{
+	uint32_t lowest = 0, id;
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_members; i++) {
+		id = d->cluster.members[i].nodeid;
+		if (!ledgerglue_joined(d, id) && (lowest == 0 || id < lowest))
+			lowest = id;
+	}
+	return lowest;
+}
+
 void ledgerglue_confchg(struct ferryd *d)
 {
 	struct ledgerglue *g = d->glue;
 	struct ledgerglue_wire w;
-	uint32_t lowest_old = 0, id;
+	uint32_t lowest_old;
 	uint64_t next;
-	size_t i;
 	int r;
 
 	if (g == NULL || !d->cluster.membership_known)
 		return;
-	for (i = 0; i < d->cluster.n_members; i++) {
-		id = d->cluster.members[i].nodeid;
-		if (!ledgerglue_joined(d, id) && (lowest_old == 0 || id < lowest_old))
-			lowest_old = id;
-	}
+	lowest_old = ledgerglue_lowest_old(d);
 	if (lowest_old == 0) {
-		/* nobody was here before: all fresh, all agree on the ring's id */
-		ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
+		/* nobody was here before: all fresh, all agree on the ring's id
+		 * (once the initial totem configuration told us the ring) */
+		if (d->cluster.totem_seen)
+			ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
 		return;
 	}
 	if (lowest_old != d->cluster.local_nodeid)
@@ -399,9 +411,13 @@ void ledgerglue_confchg(struct ferryd *d)
 	g->cfg_sent = next;
 }
 
-void ledgerglue_totem_confchg(struct ferryd *d)
+void ledgerglue_totem_confchg(struct ferryd *d, bool initial)
 {
 	if (d->glue == NULL || !d->cluster.membership_known)
+		return;
+	/* the ring we joined in: if others were already in the group, their
+	 * CONFIG decides; if not, the CPG change waited for this */
+	if (initial && ledgerglue_lowest_old(d) != 0)
 		return;
 	if (ledgerglue_ring_cfg(d) > d->glue->confchg_ring)
 		ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));

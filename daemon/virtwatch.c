@@ -65,6 +65,7 @@ struct virtwatch {
 	atomic_bool quit;
 	qb_loop_timer_handle reconnect_timer;
 	qb_loop_signal_handle sigchld;
+	unsigned connect_failures; /* in a row; only the first is logged as an error */
 	struct {
 		char uuid[FERRY_IPC_UUID_LEN];
 		uint64_t deadline_ns;
@@ -481,8 +482,20 @@ static int virtwatch_connect(struct ferryd *d)
 	struct virtwatch *w = d->virt;
 
 	w->conn = virConnectOpen(d->cfg.libvirt_uri);
-	if (w->conn == NULL)
-		return virtwatch_error("connect", NULL);
+	if (w->conn == NULL) {
+		virErrorPtr e = virGetLastError();
+
+		if (w->connect_failures++ == 0)
+			return virtwatch_error("connect", NULL);
+		qb_log(LOG_INFO, "libvirt: still cannot connect to %s (attempt %u): %s",
+		       d->cfg.libvirt_uri, w->connect_failures,
+		       e != NULL && e->message != NULL ? e->message : "unknown error");
+		return -ENOTCONN;
+	}
+	if (w->connect_failures > 0)
+		qb_log(LOG_NOTICE, "libvirt: connected to %s after %u failed attempts",
+		       d->cfg.libvirt_uri, w->connect_failures);
+	w->connect_failures = 0;
 	if (virConnectSetKeepAlive(w->conn, 5, 3) < 0)
 		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", d->cfg.libvirt_uri);
 	virConnectRegisterCloseCallback(w->conn, virtwatch_close_cb, w, NULL);

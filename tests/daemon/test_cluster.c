@@ -227,9 +227,10 @@ void ledgerglue_confchg(struct ferryd *d)
 	(void)d;
 	confchg_calls++;
 }
-void ledgerglue_totem_confchg(struct ferryd *d)
+void ledgerglue_totem_confchg(struct ferryd *d, bool initial)
 {
 	(void)d;
+	(void)initial;
 	totem_calls++;
 }
 void ledgerglue_quorum(struct ferryd *d)

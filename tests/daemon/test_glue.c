@@ -174,7 +174,7 @@ static void totem_change(unsigned members, uint64_t ring)
 		if (!(members & (1u << i)) || !nodes[i].up)
 			continue;
 		nodes[i].d.cluster.ring_seq = ring;
-		ledgerglue_totem_confchg(&nodes[i].d);
+		ledgerglue_totem_confchg(&nodes[i].d, false);
 	}
 	deliver_all();
 }
@@ -189,10 +189,18 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 		if (!(members & (1u << i)) || !nodes[i].up)
 			continue;
 		nodes[i].d.cluster.quorate = quorate;
-		if (!nodes[i].d.cluster.membership_known)
-			nodes[i].d.cluster.ring_seq = ring; /* initial totem conf at join */
 	}
 	cpg_change(members);
+	/* a process that just joined gets its initial totem configuration after
+	 * its CPG join (the order seen on corosync 3.1) */
+	for (i = 1; i <= N; i++) {
+		if (!(members & (1u << i)) || !nodes[i].up || nodes[i].d.cluster.totem_seen)
+			continue;
+		nodes[i].d.cluster.ring_seq = ring;
+		nodes[i].d.cluster.totem_seen = true;
+		ledgerglue_totem_confchg(&nodes[i].d, true);
+	}
+	deliver_all();
 	if (nodes[1 + (unsigned)__builtin_ctz(members >> 1)].d.cluster.ring_seq != ring)
 		totem_change(members, ring);
 }
@@ -453,7 +461,6 @@ static void test_process_restart_same_ring(void **state)
 	node_stop(3);
 	confchg(0x6, 10, true); /* same ring 10 */
 	node_start(3);
-	nodes[3].d.cluster.ring_seq = 10;
 	confchg(0xe, 10, true);
 	assert_true(ledger_is_synced(nodes[1].d.glue->l));
 	assert_true(ledger_is_synced(nodes[3].d.glue->l));
