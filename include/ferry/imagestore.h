@@ -74,7 +74,8 @@ struct image_observed {
  * An unparsable NAME.gen is never rewritten: imagestore_open() -> -EBADMSG.
  * Moved-aside images keep their sidecar next to them: ASIDE and ASIDE.meta,
  * ASIDE = NAME.save.<verdict name>.<image generation>.<unix_s>[.<n>]; an
- * existing name is never overwritten (.<n> is added).
+ * existing name is never overwritten (.<n> is added).  A leftover
+ * NAME.save.part becomes NAME.save.partial.<gen>.<unix_s>[.<n>] (no sidecar).
  * Judgement order (imagerules_judge): no image -> NONE; sidecar unreadable ->
  * CORRUPT; no sidecar -> TRUNCATED; other UUID -> WRONG_UUID; consumed ->
  * CONSUMED; generation < current -> STALE; generation > current (the .gen

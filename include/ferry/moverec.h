@@ -42,11 +42,19 @@ void moverec_init(struct move_record *r);
 /* Formats one JSON object + '\n' into buf.  Returns the length, or -ENOBUFS. */
 int moverec_format(const struct move_record *r, char *buf, size_t len);
 
-/* Parses one line produced by moverec_format (for ferryctl and tests). -EBADMSG on bad input. */
+/* Parses one line produced by moverec_format (for ferryctl and tests). -EBADMSG on bad input.
+ * Also accepted: blanks, keys in any order (a repeated key: the last wins),
+ * unknown keys with a string or integer value (skipped); a missing key keeps
+ * its moverec_init() value.  Strings too long for their field, floats,
+ * nested values, true/false/null and \u0000 are refused.  ret is written
+ * only on success. */
 int moverec_parse(const char *line, struct move_record *ret);
 
 /* Appends to path (NULL = $FERRY_MOVES_LOG or MOVEREC_DEFAULT_PATH), creating
- * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync. */
+ * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync.
+ * A record whose line would exceed MOVEREC_MAX_LINE is kept with its error
+ * text shortened (halved until it fits) rather than lost.  The file is 0644,
+ * directories 0755; the parent directory is fsync'd when the file is new. */
 int moverec_append(const char *path, const struct move_record *r);
 
 #endif
