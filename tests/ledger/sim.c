@@ -49,7 +49,7 @@ struct sim {
 		bool active, done;
 		uint32_t src, target;
 	} mig[N_VMS];
-	uint32_t begin_pending[N_VMS]; /* node whose migrate-begin is in flight */
+	unsigned begin_inflight[SIMNET_MAX_NODES + 1][N_VMS]; /* migrate-begins sent, not answered */
 	/* the fencing history: confirmations get reported again later */
 	struct {
 		uint32_t node;
@@ -128,8 +128,8 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 		       s->names[vm], ledger_verdict_name(d->verdict), ledger_reason_name(d->reason));
 	if (vm < 0)
 		return;
-	if (d->op == LEDGER_OP_MIGRATE_BEGIN && s->begin_pending[vm] == node)
-		s->begin_pending[vm] = 0;
+	if (d->op == LEDGER_OP_MIGRATE_BEGIN && s->begin_inflight[node][vm] > 0)
+		s->begin_inflight[node][vm]--;
 	if (d->verdict != LEDGER_GRANTED)
 		return;
 	switch (d->op) {
@@ -171,6 +171,7 @@ crash(struct sim *s, uint32_t node)
 	/* the queue is delivered first (it may start something), then it dies */
 	simnet_crash(s->net, node);
 	memset(s->running[node], 0, sizeof(s->running[node]));
+	memset(s->begin_inflight[node], 0, sizeof(s->begin_inflight[node]));
 	/* a migration in flight from or to it fails */
 	for (int vm = 0; vm < N_VMS; vm++)
 		if (s->mig[vm].active && !s->mig[vm].done &&
@@ -268,7 +269,7 @@ send_request(struct sim *s, uint32_t node)
 	if (r.op == LEDGER_OP_MIGRATE_COMMIT || r.op == LEDGER_OP_MIGRATE_ABORT) {
 		bool mine = s->mig[vm].active && s->mig[vm].src == node;
 
-		if ((mine && !s->mig[vm].done) || s->begin_pending[vm] == node)
+		if ((mine && !s->mig[vm].done) || s->begin_inflight[node][vm] > 0)
 			return; /* in flight: do_migrations decides */
 		r.op = mine ? LEDGER_OP_MIGRATE_COMMIT : LEDGER_OP_MIGRATE_ABORT;
 	}
@@ -278,9 +279,12 @@ send_request(struct sim *s, uint32_t node)
 	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
 	pending[r.req_id % MAX_PENDING].vm = vm;
 	pending[r.req_id % MAX_PENDING].target = r.target;
-	if (r.op == LEDGER_OP_MIGRATE_BEGIN)
-		s->begin_pending[vm] = node;
-	simnet_send_request(s->net, node, &r);
+	if (r.op == LEDGER_OP_MIGRATE_BEGIN) {
+		s->begin_inflight[node][vm]++;
+		s->mig[vm].active = false; /* whatever this agent had is over */
+	}
+	if (simnet_send_request(s->net, node, &r) < 0 && r.op == LEDGER_OP_MIGRATE_BEGIN)
+		s->begin_inflight[node][vm]--;
 }
 
 static void
@@ -312,7 +316,7 @@ do_migrations(struct sim *s)
 		vm = (vm + 1) % N_VMS;
 	src = s->mig[vm].src;
 	dst = s->mig[vm].target;
-	if (!s->mig[vm].active || !simnet_is_up(s->net, src))
+	if (!s->mig[vm].active || !simnet_is_up(s->net, src) || s->begin_inflight[src][vm] > 0)
 		return;
 	if (s->mig[vm].done) {
 		send_op(s, src, LEDGER_OP_MIGRATE_COMMIT, vm);
@@ -650,6 +654,7 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				memset(s->running[i], 0, sizeof(s->running[i]));
 			memset(s->mig, 0, sizeof(s->mig));
+			memset(s->begin_inflight, 0, sizeof(s->begin_inflight));
 			simnet_crash_all(s->net);
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				if (pick(s, 3) != 0)
