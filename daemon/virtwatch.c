@@ -298,10 +298,11 @@ static void virtwatch_report_failure(struct ferryd *d, const char *vm, const cha
 	}
 	qb_log(LOG_ERR, "vm %s: %s; reporting resource %s failed on %s", vm, why, rsc,
 	       virtwatch_local_name(d));
+	if (d->cfg.fail_report == CONFIG_FAIL_CONTROLD && virtwatch_fail_controld(d, vm, rsc) == 0)
+		return;
 	if (d->cfg.fail_report == CONFIG_FAIL_CONTROLD)
-		virtwatch_fail_controld(d, vm, rsc);
-	else
-		virtwatch_fail_spawn(d, vm, rsc);
+		qb_log(LOG_NOTICE, "vm %s: falling back to crm_resource --fail", vm);
+	virtwatch_fail_spawn(d, vm, rsc);
 }
 
 static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid, uint32_t owner)
