@@ -188,6 +188,7 @@ struct ledger {
 	bool quorate;
 	bool snap_was_quorate;
 	bool overfull; /* the current ring has more members than max_nodes */
+	int64_t sync_ms; /* agreed time of the last sync: the latest member clock */
 	char *snap;
 	size_t snap_len;
 	uint64_t snap_epoch;
@@ -405,9 +406,9 @@ vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to,
 		owner = 0;
 	if (to == LEDGER_VM_RUNNING &&
 	    (from == LEDGER_VM_STOPPED || from == LEDGER_VM_SAVED || v->owner != owner))
-		v->since_ms = time_ms;
+		v->since_ms = time_ms > l->sync_ms ? time_ms : l->sync_ms;
 	if (to == LEDGER_VM_MIGRATING)
-		v->target_since_ms = time_ms;
+		v->target_since_ms = time_ms > l->sync_ms ? time_ms : l->sync_ms;
 	v->state = to;
 	v->owner = owner;
 	v->target = target;
@@ -756,6 +757,7 @@ finish_sync(struct ledger *l)
 
 	if (sync_ms < 0)
 		sync_ms = 0;
+	l->sync_ms = sync_ms;
 	memset(&tmp, 0, sizeof(tmp));
 	if (best != NULL) {
 		tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));

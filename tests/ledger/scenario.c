@@ -16,6 +16,7 @@
  *                              each confchg by the group's lowest member
  *   limits vms=N nodes=M       before the first join
  *   time T                     set the clock (ms)
+ *   skew N MS                  node N's clock is off by MS (e.g. -500)
  *   join A B.. [with N|alone]  boot (from persisted state) and join the
  *                              single group (or N's group, or a new one)
  *   leave A.. | crash A..      the node dies (its persisted state stays)
@@ -573,6 +574,19 @@ run_event(struct runner *r, char **tok, int ntok)
 			if (simnet_crash(r->c, node) < 0)
 				return fail(r, "node %" PRIu32 " is not up", node);
 		}
+		return 0;
+	}
+	if (strcmp(cmd, "skew") == 0) {
+		uint32_t node = 0;
+		long long ms;
+		char *end;
+
+		if (ntok != 3 || parse_node(r, tok[1], &node) < 0)
+			return fail(r, "skew N MS");
+		ms = strtoll(tok[2], &end, 10);
+		if (*end != '\0')
+			return fail(r, "skew N MS");
+		simnet_set_skew(r->c, node, (int64_t)ms);
 		return 0;
 	}
 	if (strcmp(cmd, "restart-process") == 0) {

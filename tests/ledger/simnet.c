@@ -36,6 +36,7 @@ struct cnode {
 	int group;
 	bool slow;
 	bool owes_state; /* slow in the current round, state not sent yet */
+	int64_t skew_ms;  /* this node's clock minus the true time */
 };
 
 struct simnet {
@@ -355,6 +356,13 @@ simnet_flush(struct simnet *c)
 }
 
 void
+simnet_set_skew(struct simnet *c, uint32_t node, int64_t skew_ms)
+{
+	if (valid_node(node))
+		c->nodes[node].skew_ms = skew_ms;
+}
+
+void
 simnet_set_same_ring(struct simnet *c, bool same)
 {
 	c->same_ring = same;
@@ -392,7 +400,7 @@ send_state(struct simnet *c, uint32_t node)
 
 	for (uint32_t idx = 0;; idx++) {
 		size_t len;
-		int r = ledger_state_msg(n->l, c->now_ms, idx, buf, sizeof(buf), &len);
+		int r = ledger_state_msg(n->l, c->now_ms + n->skew_ms, idx, buf, sizeof(buf), &len);
 
 		if (r < 0)
 			return r;
@@ -631,7 +639,7 @@ simnet_send_request(struct simnet *c, uint32_t sender, struct ledger_request *r)
 	size_t len;
 	int e;
 
-	r->time_ms = c->now_ms;
+	r->time_ms = c->now_ms + c->nodes[sender].skew_ms;
 	e = ledgermsg_encode_request(r, buf, sizeof(buf), &len);
 	if (e < 0)
 		return e;
@@ -648,7 +656,8 @@ simnet_send_quorum(struct simnet *c, uint32_t sender, bool quorate)
 
 	if (l == NULL)
 		return -ENOTCONN;
-	e = ledgermsg_encode_quorum(ledger_ring(l), quorate, c->now_ms, buf, sizeof(buf), &len);
+	e = ledgermsg_encode_quorum(ledger_ring(l), quorate, c->now_ms + c->nodes[sender].skew_ms, buf,
+				    sizeof(buf), &len);
 	if (e < 0)
 		return e;
 	return simnet_send(c, sender, buf, len);
@@ -661,7 +670,10 @@ simnet_send_fence(struct simnet *c, uint32_t sender, uint32_t node, int64_t fenc
 	size_t len;
 	int e;
 
-	e = ledgermsg_encode_fence(node, fenced_at_ms, c->now_ms, buf, sizeof(buf), &len);
+	if (!valid_node(sender))
+		return -EINVAL;
+	e = ledgermsg_encode_fence(node, fenced_at_ms, c->now_ms + c->nodes[sender].skew_ms, buf,
+				   sizeof(buf), &len);
 	if (e < 0)
 		return e;
 	return simnet_send(c, sender, buf, len);

@@ -69,6 +69,9 @@ int simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_
 /* Drops a node's persisted blob (a node that lost its disk). */
 void simnet_wipe(struct simnet *c, uint32_t node);
 
+/* A node whose clock is off by skew_ms: every time it puts in a message. */
+void simnet_set_skew(struct simnet *c, uint32_t node, int64_t skew_ms);
+
 /* While set, membership changes keep the totem ring number (a ferryd
  * process restart: corosync, hence the ring, stays). */
 void simnet_set_same_ring(struct simnet *c, bool same);
