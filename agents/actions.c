@@ -42,6 +42,29 @@ actions_unix_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* The config was edited while the VM it described runs here: monitor and
+ * stop must keep talking about the running one, or a renamed/re-UUIDed
+ * config would make it look stopped and a second copy would be started. */
+static void
+actions_prefer_running(struct vm_agent *a)
+{
+	char name[DOMXML_NAME_MAX];
+	char uuid[DOMXML_UUID_LEN + 1];
+
+	if (a->id_source != AGENT_ID_CONFIG ||
+	    idcache_read(a->p.rsctmp, a->p.resource, name, sizeof(name), uuid) != 0)
+		return;
+	if (strcmp(uuid, a->uuid) == 0 && strcmp(name, a->name) == 0)
+		return;
+	vm_log(a, LOG_WARNING,
+	       "config %s now names %s (uuid %s) but this node started %s (uuid %s); "
+	       "answering for the one started",
+	       a->p.config, a->name, a->uuid, name, uuid);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	memcpy(a->uuid, uuid, sizeof(uuid));
+	a->id_source = AGENT_ID_CACHE;
+}
+
 int
 actions_identify(struct vm_agent *a)
 {
@@ -196,6 +219,7 @@ actions_monitor(struct vm_agent *a)
 	int r;
 
 	(void)actions_identify(a);
+	actions_prefer_running(a);
 	if (a->id_source == AGENT_ID_NONE)
 		return ocf_fail(&a->why, a->config_rc, "%s", a->config_why.text);
 
@@ -361,6 +385,7 @@ actions_stop(struct vm_agent *a)
 	int r;
 
 	(void)actions_identify(a);
+	actions_prefer_running(a);
 	if (a->id_source == AGENT_ID_NONE) {
 		vm_log(a, LOG_WARNING,
 		       "%s; nothing identifies a VM to stop, so none runs for this resource",

@@ -553,6 +553,27 @@ test_config_gone(void **state)
 	assert_false(exists(rsctmp, "ferry-vm-vm-" NAME ".id"));
 }
 
+/* The config is edited (new UUID) while the VM runs: monitor and stop still
+ * answer for the running one, a start would take the new config. */
+static void
+test_config_changed_under_running_vm(void **state)
+{
+	char other[400];
+	char env_other[480];
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	snprintf(other, sizeof(other), "%s/other.xml", tmp);
+	testutil_write(other, "<domain type='test'><name>" NAME "2</name><uuid>" OTHER_UUID
+	                      "</uuid><memory>131072</memory><os><type>hvm</type></os></domain>");
+	snprintf(env_other, sizeof(env_other), "OCF_RESKEY_config=%s", other);
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("monitor", ENV(env_other), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("stop", ENV(env_other), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(run("monitor", ENV(env_other), why, sizeof(why)), OCF_NOT_RUNNING);
+}
+
 static void
 test_libvirt_hangs(void **state)
 {
@@ -785,6 +806,7 @@ main(void)
 	        T(test_restore_failure_keeps_image),
 	        T(test_save_enospc_keeps_running),
 	        T(test_config_gone),
+	        T(test_config_changed_under_running_vm),
 	        T(test_libvirt_hangs),
 	        T(test_peer_connect_bounded),
 	        T(test_name_collision),
