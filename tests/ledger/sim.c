@@ -19,6 +19,9 @@
  *     replicas serialize to the same bytes.
  * At the end the network heals and every node must converge to one ledger.
  *
+ * Every node's clock is off by up to 200 ms; every time in a message is the
+ * sender's clock, as on a real cluster.
+ *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
  * seed, default 6000; 12 seeds run by default), SIM_VERBOSE=1 (print every ledger line) for long or
  * failing runs.
@@ -56,6 +59,7 @@ struct sim {
 		int64_t at_ms;
 	} history[64];
 	size_t n_history;
+	int64_t skew_ms[SIMNET_MAX_NODES + 1];
 	bool verbose;
 	char failure[256];
 	/* statistics */
@@ -237,7 +241,7 @@ send_request(struct sim *s, uint32_t node)
 		r.op = LEDGER_OP_RESTORE;
 		r.gen = known ? info.gen : 0;
 		if (pick(s, 5) == 0)
-			r.gen += pick(s, 3) - 1; /* stale or unknown */
+			r.gen = r.gen + pick(s, 3) - (r.gen > 0 ? 1 : 0); /* stale or unknown */
 	}
 	/* a migration starts from a VM this node owns, mostly */
 	if (r.op == LEDGER_OP_MIGRATE_BEGIN && pick(s, 4) != 0) {
@@ -281,7 +285,6 @@ send_request(struct sim *s, uint32_t node)
 	pending[r.req_id % MAX_PENDING].target = r.target;
 	if (r.op == LEDGER_OP_MIGRATE_BEGIN) {
 		s->begin_inflight[node][vm]++;
-		s->mig[vm].active = false; /* whatever this agent had is over */
 	}
 	if (simnet_send_request(s->net, node, &r) < 0 && r.op == LEDGER_OP_MIGRATE_BEGIN)
 		s->begin_inflight[node][vm]--;
@@ -445,10 +448,11 @@ do_fence(struct sim *s)
 	if (simnet_is_up(s->net, victim))
 		crash(s, victim);
 	simnet_set_now(s->net, now + 5);
-	simnet_send_fence(s->net, m[0], victim, now + 1);
+	/* the history has the fencer's clock; the kill happens now */
+	simnet_send_fence(s->net, m[0], victim, now + 1 + s->skew_ms[m[0]]);
 	if (s->n_history < sizeof(s->history) / sizeof(s->history[0])) {
 		s->history[s->n_history].node = victim;
-		s->history[s->n_history].at_ms = now + 1;
+		s->history[s->n_history].at_ms = now + 1 + s->skew_ms[m[0]];
 		s->n_history++;
 	}
 	s->fences++;
@@ -602,8 +606,12 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 	simnet_set_callbacks(s->net, on_line, on_decision, s);
 	simnet_set_expected(s->net, s->n_nodes);
 	simnet_set_shuffle(s->net, rnd_cb, s);
-	for (uint32_t i = 1; i <= s->n_nodes; i++)
+	/* clocks are off by up to 200 ms either way (NTP on a bad day) */
+	for (uint32_t i = 1; i <= s->n_nodes; i++) {
+		s->skew_ms[i] = (int64_t)pick(s, 401) - 200;
+		simnet_set_skew(s->net, i, s->skew_ms[i]);
 		simnet_boot(s->net, i);
+	}
 	do_merge(s);
 
 	for (step = 0; step < steps && ok; step++) {
