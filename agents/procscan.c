@@ -57,6 +57,36 @@ procscan_alive(const char *proc_root, pid_t pid)
 	return rp[2] != 'Z' && rp[2] != 'X' && rp[2] != 'x';
 }
 
+/*
+ * Is PID in our network namespace?  QEMU always runs in the netns of the
+ * libvirtd that started it, which is this node's.  On a real host that is
+ * every process; on a one-machine lab (one netns per node, one shared PID
+ * space) it keeps node2's agent from counting node1's QEMU as its own.
+ * When either link cannot be read (a fake tree, no /proc/PID/ns) we cannot
+ * tell, and answer yes: an unknown process must never make a running VM
+ * look stopped.
+ */
+static bool
+procscan_same_netns(const char *proc_root, pid_t pid)
+{
+	char path[PATH_MAX];
+	char self[64];
+	char other[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/self/ns/net", proc_root);
+	n = readlink(path, self, sizeof(self) - 1);
+	if (n <= 0)
+		return true;
+	self[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%d/ns/net", proc_root, (int)pid);
+	n = readlink(path, other, sizeof(other) - 1);
+	if (n <= 0)
+		return true;
+	other[n] = '\0';
+	return strcmp(self, other) == 0;
+}
+
 /* Does PID's command line belong to a QEMU running this UUID? */
 static bool
 procscan_matches(const char *proc_root, pid_t pid, const char *uuid)
@@ -120,7 +150,8 @@ procscan_find(const char *run_dir, const char *proc_root, const char *name, cons
 	if (uuid == NULL || uuid[0] == '\0')
 		return -EINVAL;
 	if (name != NULL && name[0] != '\0' && procscan_pidfile(run_dir, name, &pid) == 0 &&
-	    procscan_alive(proc_root, pid) && procscan_matches(proc_root, pid, uuid)) {
+	    procscan_alive(proc_root, pid) && procscan_matches(proc_root, pid, uuid) &&
+	    procscan_same_netns(proc_root, pid)) {
 		*ret_pid = pid;
 		return 1;
 	}
@@ -137,7 +168,7 @@ procscan_find(const char *run_dir, const char *proc_root, const char *name, cons
 		if (*end != '\0' || v <= 0 || v > INT_MAX)
 			continue;
 		if (procscan_matches(proc_root, (pid_t)v, uuid) &&
-		    procscan_alive(proc_root, (pid_t)v)) {
+		    procscan_alive(proc_root, (pid_t)v) && procscan_same_netns(proc_root, (pid_t)v)) {
 			*ret_pid = (pid_t)v;
 			r = 1;
 			break;

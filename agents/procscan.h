@@ -6,8 +6,10 @@
  * First libvirt's pid file RUN_DIR/NAME.pid (run_dir is
  * /run/libvirt/qemu for qemu:///system), then, if that gives nothing, every
  * PROC_ROOT/<pid>/cmdline: a live (not zombie) process whose argv[0]
- * contains "qemu" and whose arguments contain the UUID.  Both roots are
- * parameters so tests can use a fake tree.
+ * contains "qemu" and whose arguments contain the UUID.  Only processes in
+ * this process's network namespace count (QEMU shares its libvirtd's), unless
+ * the namespace links cannot be read.  Both roots are parameters so tests can
+ * use a fake tree.
  */
 #ifndef FERRY_AGENT_PROCSCAN_H
 #define FERRY_AGENT_PROCSCAN_H

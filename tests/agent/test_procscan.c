@@ -45,6 +45,20 @@ fake_proc(struct fake *f, int pid, const char *comm, char state, const char *con
 	fclose(out);
 }
 
+/* ns/net links as the kernel shows them: "net:[INODE]". */
+static void
+fake_netns(struct fake *f, const char *who, unsigned inode)
+{
+	char path[PATH_MAX + 64];
+	char target[32];
+
+	snprintf(path, sizeof(path), "%s/%s/ns", f->proc, who);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/ns/net", f->proc, who);
+	snprintf(target, sizeof(target), "net:[%u]", inode);
+	assert_int_equal(symlink(target, path), 0);
+}
+
 static void
 fake_pidfile(struct fake *f, const char *name, const char *text)
 {
@@ -159,6 +173,34 @@ test_errors(void **state)
 	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 0); /* empty /proc */
 }
 
+/*
+ * One machine, several lab nodes: another node's QEMU for the same UUID is
+ * visible in /proc but lives in another network namespace; it is not ours,
+ * neither through the pid file nor through the scan.
+ */
+static void
+test_other_netns_is_not_ours(void **state)
+{
+	struct fake *f = *state;
+	const char *const argv[] = {"/usr/bin/qemu-system-x86_64", "-uuid", UUID, NULL};
+	char self[PATH_MAX + 16];
+	pid_t pid = 0;
+
+	snprintf(self, sizeof(self), "%s/self", f->proc);
+	mkdir(self, 0755);
+	fake_netns(f, "self", 4026531840u);
+	fake_proc(f, 4242, "qemu-system-x86", 'S', argv);
+	fake_netns(f, "4242", 4026532999u);
+	fake_pidfile(f, "web1", "4242\n");
+	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 0);
+
+	/* the same process in our namespace is found */
+	fake_proc(f, 4343, "qemu-system-x86", 'S', argv);
+	fake_netns(f, "4343", 4026531840u);
+	assert_int_equal(procscan_find(f->run, f->proc, "web1", UUID, &pid), 1);
+	assert_int_equal(pid, 4343);
+}
+
 int
 main(void)
 {
@@ -169,6 +211,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_zombie_is_dead, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_comm_with_paren, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_other_netns_is_not_ours, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
