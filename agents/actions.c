@@ -25,6 +25,7 @@
 #include "live.h"
 #include "procscan.h"
 #include "quick.h"
+#include "utilization.h"
 #include "virt.h"
 
 /* A bounded body's return value when libvirtd cannot be reached. */
@@ -32,6 +33,7 @@
 
 /* Kept for the stop/monitor answer after libvirt is given up on. */
 #define ACTIONS_RESERVE_MS 2000
+#define ACTIONS_UTILIZATION_TIMEOUT_MS 5000 /* per crm_resource call */
 
 static int64_t
 actions_unix_ms(void)
@@ -524,6 +526,23 @@ actions_start_body(void *arg)
 	return rc;
 }
 
+/* Placement hints only: a failure is logged and never fails the action. */
+static void
+actions_autoset_utilization(struct vm_agent *a)
+{
+	bool changed = false;
+	int r = utilization_update(a->p.resource, a->info.vcpus, a->info.memory_kib >> 10,
+	                           ACTIONS_UTILIZATION_TIMEOUT_MS, &changed);
+
+	if (r != 0)
+		vm_log(a, LOG_WARNING,
+		       "cannot set utilization cpu=%u hv_memory=%" PRIu64 " MiB (%s), ignoring",
+		       a->info.vcpus, a->info.memory_kib >> 10, strerror(-r));
+	else if (changed)
+		vm_log(a, LOG_INFO, "utilization set: cpu=%u hv_memory=%" PRIu64 " MiB",
+		       a->info.vcpus, a->info.memory_kib >> 10);
+}
+
 static void
 actions_remember(struct vm_agent *a)
 {
@@ -533,10 +552,7 @@ actions_remember(struct vm_agent *a)
 		vm_log(a, LOG_WARNING, "cannot record the identity in %s (%s), ignoring",
 		       a->p.rsctmp, strerror(-r));
 	if (a->p.autoset_utilization)
-		vm_log(a, LOG_INFO,
-		       "autoset_utilization is not implemented yet (would set cpu=%u "
-		       "memory=%" PRIu64 " MiB), ignoring",
-		       a->info.vcpus, a->info.memory_kib >> 10);
+		actions_autoset_utilization(a);
 }
 
 int

@@ -77,9 +77,11 @@ static const struct metadata_param metadata_params[] = {
          "quick: a live move that cannot finish within its budget is aborted and done by "
          "save/restore instead (needs save_dir). none: the move fails, the VM stays."},
         {"autoset_utilization", "boolean", "false", false, false, true,
-         "Set Pacemaker utilization from the XML (not implemented yet)",
-         "Reserved: would set the resource's cpu and memory utilization from the domain XML. "
-         "Currently only logged."},
+         "Set Pacemaker utilization cpu and hv_memory from the XML",
+         "On start and migrate_from, set the resource's utilization cpu (vCPUs) and "
+         "hv_memory (MiB) from the domain XML for placement-strategy=utilization, as "
+         "VirtualDomain's autoset_utilization_cpu/_hv_memory do; unchanged values are not "
+         "rewritten."},
 };
 
 static void
