@@ -192,8 +192,12 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 		n_members = FERRYD_MAX_MEMBERS;
 	}
 	d->cluster.n_joined = 0;
-	for (i = 0; i < n_joined && i < FERRYD_MAX_MEMBERS; i++)
+	for (i = 0; i < n_joined && i < FERRYD_MAX_MEMBERS; i++) {
 		d->cluster.joined[d->cluster.n_joined++] = joined[i].nodeid;
+		/* our own join, even if corosync sees another pid (pid namespace) */
+		if (joined[i].nodeid == d->cluster.local_nodeid && !d->cluster.membership_known)
+			had = true;
+	}
 	d->cluster.n_members = 0;
 	for (i = 0; i < n_members; i++) {
 		d->cluster.members[i].nodeid = members[i].nodeid;
