@@ -1046,8 +1046,19 @@ op_acquire(struct req_ctx *c)
 			      "fresh start, saved image discarded");
 		return LEDGER_R_OK;
 	case LEDGER_VM_RUNNING:
-		if (v->owner == c->sender)
+		if (v->owner == c->sender) {
+			/*
+			 * The owner (re)starts it, e.g. after a reboot that a
+			 * fence confirmation not yet delivered caused: it holds
+			 * the VM from now on, so that late confirmation must
+			 * not release this run of it.
+			 */
+			int64_t now = t > c->l->sync_ms ? t : c->l->sync_ms;
+
+			if (now > v->since_ms)
+				v->since_ms = now;
 			return LEDGER_R_ALREADY;
+		}
 		return refuse_held(c);
 	case LEDGER_VM_MIGRATING:
 	default:

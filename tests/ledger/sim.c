@@ -337,6 +337,12 @@ do_migrations(struct sim *s)
 		s->running[dst][vm] = true;
 		s->mig[vm].done = true;
 		s->migrated++;
+		if (pick(s, 4) == 0) {
+			/* the source dies before it can commit: the target runs the
+			 * VM, the ledger says migrating until the source is fenced */
+			crash(s, src);
+			return;
+		}
 		send_op(s, src, LEDGER_OP_MIGRATE_COMMIT, vm);
 	} else {
 		s->mig[vm].active = false; /* failed: the VM stays on the source */
@@ -448,8 +454,11 @@ do_fence(struct sim *s)
 	if (simnet_is_up(s->net, victim))
 		crash(s, victim);
 	simnet_set_now(s->net, now + 5);
-	/* the history has the fencer's clock; the kill happens now */
-	simnet_send_fence(s->net, m[0], victim, now + 1 + s->skew_ms[m[0]]);
+	/* the history has the fencer's clock; the kill happens now.  Now and
+	 * then the confirmation only comes later (do_fence_replay), when the
+	 * victim may be back and running VMs it started after the fence. */
+	if (pick(s, 3) != 0)
+		simnet_send_fence(s->net, m[0], victim, now + 1 + s->skew_ms[m[0]]);
 	if (s->n_history < sizeof(s->history) / sizeof(s->history[0])) {
 		s->history[s->n_history].node = victim;
 		s->history[s->n_history].at_ms = now + 1 + s->skew_ms[m[0]];
