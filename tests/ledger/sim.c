@@ -59,6 +59,14 @@ struct sim {
 		int64_t at_ms;
 	} history[64];
 	size_t n_history;
+	/* confirmations Pacemaker has not reported yet: sent at step due */
+	struct {
+		uint32_t node;
+		int64_t at_ms;
+		unsigned long due;
+	} late[16];
+	size_t n_late;
+	unsigned long step;
 	int64_t skew_ms[SIMNET_MAX_NODES + 1];
 	bool verbose;
 	char failure[256];
@@ -350,6 +358,41 @@ do_migrations(struct sim *s)
 	}
 }
 
+/* Pacemaker starts again what the ledger says a node owns but does not
+ * run (after that node rebooted and rejoined): acquire, "already". */
+static void
+do_restart_owned(struct sim *s, uint32_t node)
+{
+	struct ledger *l = simnet_ledger(s->net, node);
+	struct ledger_vm_info info;
+
+	if (l == NULL || !ledger_is_quorate(l))
+		return;
+	for (int vm = 0; vm < N_VMS; vm++)
+		if (ledger_vm_find(l, s->uuids[vm], &info) == 0 &&
+		    info.state == LEDGER_VM_RUNNING && info.owner == node && !s->running[node][vm])
+			send_op(s, node, LEDGER_OP_ACQUIRE, vm);
+}
+
+/* Late confirmations that are due go out from the quorate side. */
+static void
+send_late_fences(struct sim *s)
+{
+	int g = quorate_group(s);
+	uint32_t m[SIMNET_MAX_NODES];
+
+	if (g < 0 || simnet_group_members(s->net, g, m, SIMNET_MAX_NODES) == 0)
+		return;
+	for (size_t i = 0; i < s->n_late;) {
+		if (s->late[i].due > s->step) {
+			i++;
+			continue;
+		}
+		simnet_send_fence(s->net, m[0], s->late[i].node, s->late[i].at_ms);
+		s->late[i] = s->late[--s->n_late];
+	}
+}
+
 /* Someone reads Pacemaker's fencing history again and reports an old entry. */
 static void
 do_fence_replay(struct sim *s)
@@ -457,8 +500,14 @@ do_fence(struct sim *s)
 	/* the history has the fencer's clock; the kill happens now.  Now and
 	 * then the confirmation only comes later (do_fence_replay), when the
 	 * victim may be back and running VMs it started after the fence. */
-	if (pick(s, 3) != 0)
+	if (pick(s, 3) != 0) {
 		simnet_send_fence(s->net, m[0], victim, now + 1 + s->skew_ms[m[0]]);
+	} else if (s->n_late < sizeof(s->late) / sizeof(s->late[0])) {
+		s->late[s->n_late].node = victim;
+		s->late[s->n_late].at_ms = now + 1 + s->skew_ms[m[0]];
+		s->late[s->n_late].due = s->step + 20 + pick(s, 300);
+		s->n_late++;
+	}
 	if (s->n_history < sizeof(s->history) / sizeof(s->history[0])) {
 		s->history[s->n_history].node = victim;
 		s->history[s->n_history].at_ms = now + 1 + s->skew_ms[m[0]];
@@ -631,6 +680,8 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 		int groups[SIMNET_MAX_NODES], ng = simnet_groups(s->net, groups, SIMNET_MAX_NODES);
 
 		simnet_set_now(s->net, simnet_now(s->net) + 1 + pick(s, 20));
+		s->step = step;
+		send_late_fences(s);
 		/* a slow node: its state comes late, the sync round stays open */
 		if (n > 0 && pick(s, 8) == 0)
 			simnet_set_slow(s->net, up[pick(s, n)], true);
@@ -677,8 +728,11 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 				if (pick(s, 3) != 0)
 					simnet_boot(s->net, i);
 			do_merge(s);
-		} else if (p < 95) {
+		} else if (p < 93) {
 			do_migrations(s);
+		} else if (p < 95) {
+			if (n > 0)
+				do_restart_owned(s, up[pick(s, n)]);
 		} else {
 			simnet_flush(s->net);
 		}
