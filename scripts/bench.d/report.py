@@ -47,6 +47,11 @@ def load(outdir):
                         runs.append(json.loads(line))
                     except ValueError:
                         pass
+    for r in runs:  # a move during which the guest never beat did not move a running guest
+        if r.get("type") == "move" and r.get("ok") and (
+                r.get("hb_lines") == 0 or (r.get("guest_gap_ms") == 0 and r.get("ping_gap_ms") is None)):
+            r["ok"] = False
+            r["reason"] = "no heartbeat during the move: the guest was not running (crashed or hung)"
     for r in runs:  # save/restore times from the agent's record (quick moves)
         rec = r.get("record") if isinstance(r.get("record"), dict) else {}
         for k in ("save_ms", "restore_ms"):
@@ -244,6 +249,9 @@ def table(meta, rows, tg):
     lines.append("ferry bench-moves: %s, %s cores, %s, %s; %s repeats per cell" % (
         m.get("host", "?"), m.get("cores", "?"), m.get("virt", "?"), m.get("kernel", "?"),
         meta.get("options", {}).get("repeat", "?")))
+    if meta.get("load_started") or meta.get("load_finished"):
+        lines.append("load average (1/5/15 min) at start %s, at end %s (other work on the machine skews times)" % (
+            meta.get("load_started", "?"), meta.get("load_finished", "?")))
     lb = meta.get("lower_bounds", {})
 
     def mibs(x):
