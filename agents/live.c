@@ -375,16 +375,17 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	         settle);
 	if (r == 0 && abort_sent)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-		             "live migration to %s aborted after %" PRId64
-		             " ms (%s); the VM keeps running on this node; raise the migrate_to "
-		             "timeout, set fallback=quick or use move=quick",
+		             "live migration to %s aborted, the VM keeps running on this node "
+		             "(after %" PRId64 " ms: %s); raise the migrate_to timeout, set "
+		             "fallback=quick or use move=quick",
 		             a->p.migrate_target, rec->total_ms, why_abort);
 	else if (r == 0)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
-		             "live migration to %s failed after %" PRId64
-		             " ms (%s); the VM keeps running on this node; check that %s answers "
-		             "and the migration port is open",
+		             "live migration to %s failed, the VM keeps running on this node "
+		             "(after %" PRId64 " ms: %s); check that %s answers and the migration "
+		             "port is open",
 		             a->p.migrate_target, rec->total_ms, w->err, target_uri);
+	/* Pacemaker keeps 128 characters of an exit reason: the outcome comes first. */
 	else
 		r = ocf_fail(why, OCF_ERR_GENERIC,
 		             "live migration to %s failed (%s) and a single running copy cannot be "
