@@ -155,27 +155,15 @@ static char *client_json(const struct hbclient *c, int64_t now_ns, size_t *ret_l
 	fprintf(f, ",\"attempts\":%u,\"connect_s\":%.3f,\"disconnect_s\":%.3f", c->attempts,
 		c->connected ? (double)c->connect_ns / 1e9 : -1.0,
 		c->disconnect_ns > 0 ? (double)c->disconnect_ns / 1e9 : -1.0);
-	hbtrack_json_members(&c->track, now_ns, f);
-	fputs("}\n", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return hbtrack_json_finish(&c->track, now_ns, f, buf);
 }
 
 static void client_status(const struct hbclient *c, int64_t now_ns)
 {
-	size_t len;
+	size_t len = 0;
 	char *json = client_json(c, now_ns, &len);
-	int r;
 
-	if (json == NULL)
-		return;
-	r = hbtrack_write_atomic(c->status_path, json, len);
-	if (r < 0)
-		fprintf(stderr, "hbclient: %s: %s\n", c->status_path, strerror(-r));
-	free(json);
+	hbtrack_publish("hbclient", c->status_path, json, len);
 }
 
 static void usage(void)

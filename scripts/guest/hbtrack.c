@@ -187,3 +187,26 @@ int hbtrack_parse_seconds(const char *s, int64_t *ret_ns)
 	*ret_ns = (int64_t)(v * (double)NS_PER_S);
 	return 0;
 }
+
+char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char *buf)
+{
+	hbtrack_json_members(t, now_ns, f);
+	fputs("}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void hbtrack_publish(const char *tool, const char *status_path, char *json, size_t len)
+{
+	int r;
+
+	if (json == NULL)
+		return;
+	r = hbtrack_write_atomic(status_path, json, len);
+	if (r < 0)
+		fprintf(stderr, "%s: %s: %s\n", tool, status_path, strerror(-r));
+	free(json);
+}

@@ -165,27 +165,15 @@ static char *watch_json(const struct hbwatch *w, int64_t now_ns, size_t *ret_len
 	fprintf(f, ",\"boots\":%" PRIu64 ",\"ready\":%" PRIu64 ",\"other_lines\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"reopened\":%" PRIu64,
 		w->boots, w->ready, w->other_lines, w->bytes, w->reopened);
-	hbtrack_json_members(&w->track, now_ns, f);
-	fputs("}\n", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return hbtrack_json_finish(&w->track, now_ns, f, buf);
 }
 
 static void watch_status(const struct hbwatch *w, int64_t now_ns)
 {
-	size_t len;
+	size_t len = 0;
 	char *json = watch_json(w, now_ns, &len);
-	int r;
 
-	if (json == NULL)
-		return;
-	r = hbtrack_write_atomic(w->status_path, json, len);
-	if (r < 0)
-		fprintf(stderr, "hbwatch: %s: %s\n", w->status_path, strerror(-r));
-	free(json);
+	hbtrack_publish("hbwatch", w->status_path, json, len);
 }
 
 static void usage(void)
