@@ -155,7 +155,7 @@ static char *client_json(const struct hbclient *c, int64_t now_ns, size_t *ret_l
 	fprintf(f, ",\"attempts\":%u,\"connect_s\":%.3f,\"disconnect_s\":%.3f", c->attempts,
 		c->connected ? (double)c->connect_ns / 1e9 : -1.0,
 		c->disconnect_ns > 0 ? (double)c->disconnect_ns / 1e9 : -1.0);
-	return hbtrack_json_finish(&c->track, now_ns, f, buf);
+	return hbtrack_json_finish(&c->track, now_ns, f, &buf);
 }
 
 static void client_status(const struct hbclient *c, int64_t now_ns)

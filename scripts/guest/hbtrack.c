@@ -188,15 +188,15 @@ int hbtrack_parse_seconds(const char *s, int64_t *ret_ns)
 	return 0;
 }
 
-char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char *buf)
+char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char **bufp)
 {
 	hbtrack_json_members(t, now_ns, f);
 	fputs("}\n", f);
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*bufp);
 		return NULL;
 	}
-	return buf;
+	return *bufp;
 }
 
 void hbtrack_publish(const char *tool, const char *status_path, char *json, size_t len)

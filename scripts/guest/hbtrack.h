@@ -46,9 +46,10 @@ void hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f);
 void hbtrack_json_string(FILE *f, const char *s);
 /* Write text to path atomically (temp file + rename). */
 int hbtrack_write_atomic(const char *path, const char *text, size_t len);
-/* Close a tool's JSON object opened with open_memstream(&buf, ...): the common
- * members, "}\n", fclose.  Returns buf, or NULL (buf freed) on failure. */
-char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char *buf);
+/* Close a tool's JSON object opened with open_memstream(bufp, ...): the common
+ * members, "}\n", fclose.  Returns *bufp (valid only after the fclose), or
+ * NULL (freed) on failure. */
+char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char **bufp);
 /* Write json (may be NULL) to status_path atomically, saying on stderr,
  * prefixed by tool, when that fails; frees json. */
 void hbtrack_publish(const char *tool, const char *status_path, char *json, size_t len);

@@ -165,7 +165,7 @@ static char *watch_json(const struct hbwatch *w, int64_t now_ns, size_t *ret_len
 	fprintf(f, ",\"boots\":%" PRIu64 ",\"ready\":%" PRIu64 ",\"other_lines\":%" PRIu64
 		",\"bytes\":%" PRIu64 ",\"reopened\":%" PRIu64,
 		w->boots, w->ready, w->other_lines, w->bytes, w->reopened);
-	return hbtrack_json_finish(&w->track, now_ns, f, buf);
+	return hbtrack_json_finish(&w->track, now_ns, f, &buf);
 }
 
 static void watch_status(const struct hbwatch *w, int64_t now_ns)
