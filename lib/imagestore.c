@@ -313,23 +313,34 @@ hand_out(struct imagestore *s, const char *name)
 
 /* ---- NAME.gen ---- */
 
+/* Reads NAME<suffix> into buf and parses its n keys; vals point into buf. */
+static int
+kv_read(const struct imagestore *s, const char *suffix, const char *const *keys, size_t n,
+	const char **vals, char *buf, size_t buf_len)
+{
+	char name[NAME_MAX + 1];
+	size_t len = 0;
+	int r;
+
+	r = file_name(s, suffix, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = read_small(s->dir_fd, name, buf, buf_len, &len);
+	if (r < 0)
+		return r;
+	return kv_parse(buf, len, keys, n, vals);
+}
+
 static int
 gen_read(const struct imagestore *s, uint64_t *ret_gen)
 {
 	static const char *const keys[] = {"uuid", "generation"};
 	const char *vals[2];
-	char name[NAME_MAX + 1], buf[IMAGESTORE_MAX_FILE];
-	size_t len;
+	char buf[IMAGESTORE_MAX_FILE];
 	uint64_t gen;
 	int r;
 
-	r = file_name(s, ".gen", name, sizeof(name));
-	if (r < 0)
-		return r;
-	r = read_small(s->dir_fd, name, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	r = kv_parse(buf, len, keys, 2, vals);
+	r = kv_read(s, ".gen", keys, 2, vals, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (!uuid_valid(vals[0]) || parse_u64(vals[1], &gen) < 0)
@@ -364,18 +375,11 @@ meta_read(const struct imagestore *s, struct image_meta *ret)
 	static const char *const keys[] = {"uuid",     "generation", "size",
 					   "head_crc", "tail_crc",   "consumed"};
 	const char *vals[6];
-	char name[NAME_MAX + 1], buf[IMAGESTORE_MAX_FILE];
+	char buf[IMAGESTORE_MAX_FILE];
 	struct image_meta m;
-	size_t len;
 	int r;
 
-	r = file_name(s, ".save.meta", name, sizeof(name));
-	if (r < 0)
-		return r;
-	r = read_small(s->dir_fd, name, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	r = kv_parse(buf, len, keys, 6, vals);
+	r = kv_read(s, ".save.meta", keys, 6, vals, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	memset(&m, 0, sizeof(m));
