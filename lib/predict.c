@@ -110,7 +110,7 @@ predict_params_default(struct predict_params *p)
 	p->iterate_ms = 50;
 	p->first_check_ms = 100;
 	p->zero_scan_bps = 4096 * PREDICT_MIB;
-	p->stop_speedup_pct = 130;
+	p->stop_speedup_pct = 100;
 	p->switchover_ms = 15;
 	p->live_setup_ms = 480;
 	p->live_finish_ms = 80;

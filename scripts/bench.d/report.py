@@ -192,9 +192,13 @@ def targets(meta, rows):
             t.append({"target": "live %d MiB/hot64: ferry gap <= 300 ms (worst)" % size,
                       "value": f.get("reason"), "met": None})
             continue
-        t.append({"target": "live %d MiB/hot64: ferry gap <= 300 ms (worst)" % size,
+        allok = f["ok"] == f["attempts"]
+        t.append({"target": "live %d MiB/hot64: ferry converges, gap <= 300 ms (worst of %d/%d that ran)"
+                  % (size, f["ok"], f["attempts"]),
                   "value": f["guest_gap_ms"]["worst"] if g else (f.get("reason") or "failed"),
-                  "met": (f["guest_gap_ms"]["worst"] <= 300) if g else False})
+                  "met": (allok and f["guest_gap_ms"]["worst"] <= 300) if g else False})
+        if not allok and f.get("failures"):
+            t[-1]["failures"] = f["failures"]
         v = cell(rows, size, "hot64", "vd-live")
         if v is not None:
             t.append({"target": "live %d MiB/hot64: VirtualDomain with defaults" % size,
