@@ -26,8 +26,9 @@
  *   added (dirty_bytes_s x time, at most the working set; the default working
  *   set is all of memory).  If pending is still under the threshold it stops
  *   the guest and sends the rest: downtime = pending / (net_bps x
- *   stop_speedup_pct / 100) + switchover_ms.  (The vCPU threads stop, so the
- *   copy runs faster than while the guest runs: 1.3x on 2 TCG cores.)
+ *   stop_speedup_pct / 100) + switchover_ms.  (stop_speedup_pct: the stopped
+ *   copy may run faster than the live one once the vCPU threads stop, or
+ *   slower on a loaded host; 100 by default, see doc/bench.md.)
  *   ferry's policy: the limit starts at max_downtime_ms; when pending has not
  *   made a new low by 1/32 for stall_samples x sample_ms and at least two
  *   passes, the limit goes to the next step; after the last step, nothing
