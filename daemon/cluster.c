@@ -247,6 +247,7 @@ static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t 
 	d = ctx;
 	was = d->cluster.quorate;
 	d->cluster.quorate = quorate != 0;
+	d->cluster.quorum_ring = ring_seq;
 	if (was != d->cluster.quorate)
 		qb_log(LOG_NOTICE, "quorum: %s (ring seq %" PRIu64 ", %" PRIu32 " nodes in view)",
 		       d->cluster.quorate ? "gained" : "lost", ring_seq, n);
@@ -339,7 +340,8 @@ static int cluster_connect(struct ferryd *d)
 	rc = quorum_getquorate(q, &quorate);
 	if (rc != CS_OK)
 		goto fail;
-	rc = quorum_trackstart(q, CS_TRACK_CHANGES);
+	/* CURRENT: a first notification at once, with the ring it is for */
+	rc = quorum_trackstart(q, CS_TRACK_CURRENT | CS_TRACK_CHANGES);
 	if (rc != CS_OK)
 		goto fail;
 	rc = cpg_join(cpg, &group);

@@ -113,6 +113,7 @@ struct cluster {
 	uint32_t ring_nodeid;
 	bool totem_seen; /* the initial totem confchg (at join) was delivered */
 	bool quorate;
+	uint64_t quorum_ring; /* ring seq of the quorum notification `quorate` came with */
 	bool membership_known; /* first confchg including us was delivered */
 	uint32_t join_attempts;
 	qb_loop_timer_handle retry_timer;

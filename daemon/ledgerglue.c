@@ -267,8 +267,17 @@ static void ledgerglue_send_quorum(struct ferryd *d)
 	size_t len = 0;
 	int r;
 
-	if (!d->cluster.membership_known)
+	if (!d->cluster.membership_known || d->glue->confchg_ring == 0)
 		return;
+	/* quorum is a property of a totem ring: a value from another ring
+	 * (the notification for a new ring may come after its confchg) is
+	 * not reported; the notification for this ring will be */
+	if (d->cluster.quorum_ring != d->cluster.ring_seq ||
+	    d->cluster.ring_seq != d->glue->confchg_ring >> LEDGERGLUE_CFG_SHIFT) {
+		qb_log(LOG_DEBUG, "ledger: quorum known for ring %" PRIu64 ", not %" PRIu64 " yet",
+		       d->cluster.quorum_ring, d->glue->confchg_ring >> LEDGERGLUE_CFG_SHIFT);
+		return;
+	}
 	r = ledgermsg_encode_quorum(d->glue->confchg_ring, d->cluster.quorate, ledgerglue_now_ms(),
 				    buf, sizeof(buf), &len);
 	if (r == 0)

@@ -203,6 +203,15 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 	deliver_all();
 	if (nodes[1 + (unsigned)__builtin_ctz(members >> 1)].d.cluster.ring_seq != ring)
 		totem_change(members, ring);
+	/* then votequorum's notification for the ring */
+	for (i = 1; i <= N; i++) {
+		if (!(members & (1u << i)) || !nodes[i].up ||
+		    nodes[i].d.cluster.quorum_ring == ring)
+			continue;
+		nodes[i].d.cluster.quorum_ring = ring;
+		ledgerglue_quorum(&nodes[i].d);
+	}
+	deliver_all();
 }
 
 static void node_start(uint32_t i)
@@ -408,6 +417,29 @@ static void test_force_release_by_name(void **state)
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 }
 
+/* The partition's quorum notification comes after its totem confchg: until
+ * then, the old ring's "quorate" must not make the new configuration
+ * quorate. */
+static void test_stale_quorum_not_reported(void **state)
+{
+	(void)state;
+	nodes[2].up = false;
+	nodes[3].up = false;
+	/* node 1 alone in ring 11, libquorum still says quorate for ring 10 */
+	cpg_change(0x2);
+	totem_change(0x2, 11);
+	assert_true(nodes[1].d.cluster.quorate);
+	assert_int_equal(nodes[1].d.cluster.quorum_ring, 10);
+	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_NO_QUORUM);
+	/* the notification for ring 11: not quorate */
+	nodes[1].d.cluster.quorate = false;
+	nodes[1].d.cluster.quorum_ring = 11;
+	ledgerglue_quorum(&nodes[1].d);
+	deliver_all();
+	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
+}
+
 static void test_minority_refuses(void **state)
 {
 	(void)state;
@@ -581,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orphan_then_fenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_force_release_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_quorum_not_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
