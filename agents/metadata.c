@@ -82,6 +82,13 @@ static const struct metadata_param metadata_params[] = {
          "hv_memory (MiB) from the domain XML for placement-strategy=utilization, as "
          "VirtualDomain's autoset_utilization_cpu/_hv_memory do; unchanged values are not "
          "rewritten."},
+        {"ledger", "string", PARAMS_DEFAULT_LEDGER, false, false, true,
+         "Use ferryd's ownership ledger: on or off",
+         "on: start and restore acquire the VM from ferryd's cluster-wide ledger first (a VM "
+         "owned or orphaned elsewhere is refused), stop releases it, moves are begun and "
+         "committed there and save image generations come from it; start is refused when "
+         "ferryd does not run. Stop and monitor work without ferryd. off: ferryd is not "
+         "asked; image generations are kept in save_dir's NAME.gen files."},
 };
 
 static void

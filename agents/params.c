@@ -21,6 +21,8 @@ static const char *const params_move_names[] = {
 };
 _Static_assert(ARRAY_SIZE(params_move_names) == _PARAMS_MOVE_MAX, "move names");
 
+static const char *const params_ledger_names[] = {"off", "on"};
+
 static const char *const params_on_stop_names[] = {
         [PARAMS_ON_STOP_SHUTDOWN] = "shutdown",
         [PARAMS_ON_STOP_SAVE] = "save",
@@ -191,6 +193,7 @@ params_defaults(struct vm_params *p)
 	p->policy.max_downtime_ms = PARAMS_DEFAULT_MAX_DOWNTIME_MS;
 	(void)policy_parse_steps(PARAMS_DEFAULT_DOWNTIME_STEPS, &p->policy);
 	snprintf(p->rsctmp, sizeof(p->rsctmp), "%s", PARAMS_DEFAULT_RSCTMP);
+	p->ledger = strcmp(PARAMS_DEFAULT_LEDGER, "on") == 0;
 }
 
 /* Pacemaker's own values: never a reason to refuse an action. */
@@ -309,6 +312,10 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 		KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
 		                    "parameter fallback=%s is unknown; use one of none, quick", v));
 	KEEP_FIRST(params_bool(env, why, "autoset_utilization", &p->autoset_utilization));
+	e = p->ledger ? 1 : 0;
+	KEEP_FIRST(params_enum(env, why, "ledger", params_ledger_names,
+	                       ARRAY_SIZE(params_ledger_names), "on, off", &e));
+	p->ledger = e == 1;
 
 	/* combinations */
 	if (p->save_dir[0] == '\0') {

@@ -51,6 +51,7 @@ struct vm_params {
 	uint32_t parallel_connections; /* 0 or 1 = one connection */
 	uint32_t completion_timeout_s_per_gib;
 	bool autoset_utilization;
+	bool ledger; /* ask ferryd's ownership ledger (ledgerlink.h) */
 
 	/* from Pacemaker (CRM_meta_*) and the OCF environment */
 	uint64_t op_timeout_ms;  /* 0 = not given */
@@ -69,6 +70,9 @@ struct vm_params {
 #define PARAMS_DEFAULT_MAX_DOWNTIME_MS    100
 #define PARAMS_DEFAULT_DOWNTIME_STEPS     "200,400,800"
 #define PARAMS_DEFAULT_RSCTMP             "/run/resource-agents"
+/* ledger=on|off when the resource does not say: the one place that decides
+ * whether ferryd's ledger is used by default. */
+#define PARAMS_DEFAULT_LEDGER             "on"
 
 const char *params_move_name(enum params_move m);
 const char *params_on_stop_name(enum params_on_stop s);

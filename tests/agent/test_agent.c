@@ -158,6 +158,7 @@ test_meta_data(void **state)
 	        "completion_timeout_s_per_gib",
 	        "fallback",
 	        "autoset_utilization",
+	        "ledger",
 	};
 	char *out = calloc(1, 65536);
 	char needle[128];
@@ -175,6 +176,8 @@ test_meta_data(void **state)
 	assert_non_null(strstr(out, "<parameter name=\"config\" required=\"1\" unique=\"1\""));
 	assert_non_null(strstr(out, "<parameter name=\"move\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "<parameter name=\"max_downtime_ms\" reloadable=\"1\">"));
+	assert_non_null(strstr(out, "<parameter name=\"ledger\" reloadable=\"1\">"));
+	assert_non_null(strstr(out, "<content type=\"string\" default=\"" PARAMS_DEFAULT_LEDGER "\"/>"));
 	assert_non_null(strstr(out, "<content type=\"string\" default=\"qemu:///system\"/>"));
 	assert_non_null(strstr(out, "<content type=\"integer\" default=\"60\"/>"));
 	assert_non_null(strstr(

@@ -65,6 +65,7 @@ test_defaults(void **state)
 	assert_int_equal(p.bandwidth_mib_s, 0);
 	assert_false(p.auto_converge);
 	assert_false(p.autoset_utilization);
+	assert_int_equal(p.ledger, strcmp(PARAMS_DEFAULT_LEDGER, "on") == 0);
 	assert_int_equal(p.op_timeout_ms, 0);
 	assert_string_equal(p.rsctmp, "/run/resource-agents");
 }
@@ -90,6 +91,7 @@ test_all_set(void **state)
 	        "OCF_RESKEY_completion_timeout_s_per_gib=20",
 	        "OCF_RESKEY_fallback=quick",
 	        "OCF_RESKEY_autoset_utilization=true",
+	        "OCF_RESKEY_ledger=off",
 	        "OCF_RESKEY_CRM_meta_timeout=120000",
 	        "OCF_RESKEY_CRM_meta_interval=10000",
 	        "OCF_RESKEY_CRM_meta_migrate_target=node2",
@@ -122,6 +124,7 @@ test_all_set(void **state)
 	assert_int_equal(p.completion_timeout_s_per_gib, 20);
 	assert_int_equal(p.policy.fallback, POLICY_FALLBACK_QUICK);
 	assert_true(p.autoset_utilization);
+	assert_false(p.ledger);
 	assert_int_equal(p.op_timeout_ms, 120000);
 	assert_int_equal(p.op_interval_ms, 10000);
 	assert_string_equal(p.migrate_target, "node2");
@@ -184,6 +187,7 @@ test_bad_enums(void **state)
 	           "fallback=restart is unknown; use one of none, quick");
 	expect_bad("OCF_RESKEY_auto_converge=maybe", 6, "auto_converge=maybe is not a boolean");
 	expect_bad("OCF_RESKEY_autoset_utilization=2", 6, "not a boolean");
+	expect_bad("OCF_RESKEY_ledger=yes", 6, "ledger=yes is unknown; use one of on, off");
 }
 
 static void
