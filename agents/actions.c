@@ -22,6 +22,7 @@
 #include "ferry/imagestore.h"
 #include "ferry/moverec.h"
 #include "idcache.h"
+#include "ledgerlink.h"
 #include "live.h"
 #include "procscan.h"
 #include "quick.h"
@@ -327,7 +328,7 @@ actions_stop_body(void *arg)
 	if (r == -ENOENT) {
 		vm_log(a, LOG_INFO, "not running, nothing to stop");
 		rc = OCF_SUCCESS;
-		goto cleanup;
+		goto release;
 	}
 	if (r == 0)
 		r = virt_state(v, d, &s);
@@ -341,7 +342,7 @@ actions_stop_body(void *arg)
 	if (s == VIRT_ABSENT || s == VIRT_SHUTOFF) {
 		vm_log(a, LOG_INFO, "not running, nothing to stop");
 		rc = OCF_SUCCESS;
-		goto cleanup;
+		goto release;
 	}
 	if (how == PARAMS_ON_STOP_SAVE && (a->p.save_dir[0] == '\0' || a->uuid[0] == '\0')) {
 		vm_log(a, LOG_WARNING,
@@ -350,6 +351,19 @@ actions_stop_body(void *arg)
 	}
 	if (s == VIRT_CRASHED)
 		how = PARAMS_ON_STOP_DESTROY;
+	if (a->p.ledger) {
+		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
+		/* an image must carry the ledger's generation, or it could be
+		 * restored against the ledger's will: no grant, no save */
+		if (how == PARAMS_ON_STOP_SAVE && ledgerlink_save(a, &a->ledger_gen) != 0) {
+			vm_log(a, LOG_WARNING,
+			       "on_stop=save but ferryd's ledger gave no image generation, shutting "
+			       "down instead");
+			how = PARAMS_ON_STOP_SHUTDOWN;
+		} else if (how == PARAMS_ON_STOP_SAVE) {
+			a->ledger_gen_set = true;
+		}
+	}
 	vm_log(a, LOG_NOTICE, "%s -> stopping (%s)", virt_state_name(s), params_on_stop_name(how));
 	switch (how) {
 	case PARAMS_ON_STOP_SAVE:
@@ -373,6 +387,20 @@ actions_stop_body(void *arg)
 		              "the VM is still present after stop; check libvirtd");
 	if (rc == OCF_SUCCESS)
 		vm_log(a, LOG_NOTICE, "%s -> stopped", virt_state_name(s));
+	if (a->p.ledger && how == PARAMS_ON_STOP_SAVE && rc != OCF_SUCCESS &&
+	    virt_query(v, a->uuid, a->name, &s) == 0 && (s == VIRT_RUNNING || s == VIRT_PAUSED)) {
+		/* the save failed and the VM runs on: the ledger already holds it
+		 * as saved, take it back (a fresh start for the ledger) */
+		struct ocf_reason ignored = {{0}};
+
+		vm_log(a, LOG_WARNING, "save failed, the VM runs on: acquiring it back");
+		(void)ledgerlink_acquire(a, false, 0, &ignored);
+	}
+	if (how == PARAMS_ON_STOP_SAVE || rc != OCF_SUCCESS)
+		goto cleanup; /* saved: the ledger's SAVE already let go of it */
+release:
+	if (a->p.ledger)
+		ledgerlink_release(a);
 cleanup:
 	if (d != NULL)
 		virDomainFree(d);
@@ -430,6 +458,8 @@ actions_cold_boot(struct vm_agent *a, struct virt *v, struct imagestore *s)
 	uint64_t gen = 0;
 	int r;
 
+	if (a->p.ledger && ledgerlink_acquire(a, false, 0, &a->bg_why) != 0)
+		return OCF_ERR_GENERIC;
 	if (s != NULL) {
 		r = imagestore_cold_boot(s, &gen);
 		if (r != 0) {
@@ -468,6 +498,9 @@ actions_start_on(struct vm_agent *a, struct virt *v)
 		vm_log(a, LOG_ERR, "%s", v->err);
 		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
 	}
+	if ((st == VIRT_RUNNING || st == VIRT_PAUSED) && a->p.ledger &&
+	    ledgerlink_acquire(a, false, 0, &a->bg_why) != 0)
+		return OCF_ERR_GENERIC; /* e.g. a twin ferryd paused: never resume it */
 	if (st == VIRT_RUNNING) {
 		vm_log(a, LOG_INFO, "already running");
 		return OCF_SUCCESS;
@@ -601,6 +634,8 @@ actions_record(struct vm_agent *a, struct move_record *rec, const char *from, co
 	r = moverec_append(NULL, rec);
 	if (r != 0)
 		vm_log(a, LOG_WARNING, "cannot append the move record: %s, ignoring", strerror(-r));
+	if (a->p.ledger)
+		ledgerlink_record_move(a, rec);
 }
 
 static int
@@ -611,6 +646,7 @@ actions_migrate_to_body(void *arg)
 	struct virt *v = NULL;
 	virDomainPtr d = NULL;
 	enum virt_state s = VIRT_UNKNOWN;
+	bool begun = false;
 	int rc;
 
 	moverec_init(&rec);
@@ -627,6 +663,18 @@ actions_migrate_to_body(void *arg)
 		              s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
 		goto record;
 	}
+	if (a->p.ledger && a->p.move != PARAMS_MOVE_RESTART) {
+		/* refused: the VM is not touched */
+		if (ledgerlink_migrate_begin(a, a->p.move == PARAMS_MOVE_QUICK, &a->bg_why,
+		                             &a->ledger_gen) != 0) {
+			rc = OCF_ERR_GENERIC;
+			goto record;
+		}
+		a->ledger_gen_set = true; /* a quick image carries it */
+		begun = true;
+	}
+	if (a->p.ledger)
+		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
 	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(a->p.move),
 	       a->p.migrate_target);
 	switch (a->p.move) {
@@ -646,6 +694,10 @@ actions_migrate_to_body(void *arg)
 	}
 	vm_log(a, rc == OCF_SUCCESS ? LOG_NOTICE : LOG_ERR, "migrating -> %s",
 	       rc == OCF_SUCCESS ? "moved" : "move failed");
+	if (begun)
+		ledgerlink_migrate_end(a, rc == OCF_SUCCESS);
+	else if (a->p.ledger && a->p.move == PARAMS_MOVE_RESTART && rc == OCF_SUCCESS)
+		ledgerlink_release(a); /* migrate_from acquires it on the target */
 record:
 	if (rec.total_ms < 0)
 		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
@@ -784,9 +836,9 @@ actions_reload(struct vm_agent *a)
 
 	if (rc == OCF_SUCCESS)
 		vm_log(a, LOG_NOTICE,
-		       "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s (apply at "
-		       "the next move)",
+		       "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s, ledger=%s "
+		       "(apply at the next action)",
 		       params_move_name(a->p.move), a->p.policy.max_downtime_ms,
-		       policy_fallback_name(a->p.policy.fallback));
+		       policy_fallback_name(a->p.policy.fallback), a->p.ledger ? "on" : "off");
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "ledgerlink.h"
 #include "virt.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -93,6 +94,7 @@ agent_clear(struct vm_agent *a)
 {
 	if (a->abandoned)
 		return;
+	ledgerlink_close(a);
 	free(a->xml);
 	memset(a, 0, sizeof(*a));
 }

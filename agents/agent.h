@@ -50,6 +50,12 @@ struct vm_agent {
 	struct ocf_reason bg_why;
 	int bg_state;   /* enum virt_state seen by monitor/stop */
 	bool abandoned; /* a worker was given up on: never free this struct */
+
+	/* ferryd's ledger (ledgerlink.h), ledger=on only; worker threads only */
+	struct ferryclient *ledger_client; /* NULL until first used */
+	bool ledger_down;                  /* unreachable: not asked again */
+	bool ledger_gen_set;               /* ledger_gen holds for this action */
+	uint64_t ledger_gen;               /* generation images carry / are judged by */
 };
 
 /* Every log line about the VM starts with "vm NAME:". */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ledgerlink.h"
 #include "quick.h"
 
 /* The target's libvirtd must answer within this (the image waits meanwhile). */
@@ -49,6 +50,13 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 		         a->p.save_dir, strerror(-r));
 		return r;
 	}
+	if (a->ledger_gen_set) {
+		/* ledger=on: the image carries the ledger's generation; the store
+		 * keeps its own for the sidecar's local checks */
+		vm_log(a, LOG_INFO, "image generation %" PRIu64 " from the ledger (store's %" PRIu64
+		       ")", a->ledger_gen, gen);
+		gen = a->ledger_gen;
+	}
 	vm_log(a, LOG_NOTICE, "saving memory to %s (generation %" PRIu64 ")", part, gen);
 	r = virt_save(v, d, part, a->uuid, gen);
 	if (r == 0 && stat(part, &st) == 0 && ret_bytes != NULL)
@@ -86,7 +94,11 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 	return r;
 }
 
-/* The image's embedded tag must name this VM and the generation judged. */
+/* The image's embedded tag must name this VM and the generation judged:
+ * with ledger=off the store's (gen); with ledger=on the one the ledger gave
+ * for this move, or, for a start, the one the ledger grants a RESTORE of
+ * (asked here: the grant is the start's acquire).  0 restorable; 1 refused
+ * and moved aside; -errno failed or the ledger refused (why says). */
 static int
 quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const char *path,
                 uint64_t gen, struct ocf_reason *why)
@@ -97,6 +109,8 @@ quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const 
 	enum image_verdict verdict;
 	int r = virt_image_tag(v, path, uuid, &igen);
 
+	if (a->p.ledger && a->ledger_gen_set)
+		gen = a->ledger_gen;
 	if (r == -ENOENT || r == -EINVAL || r == -EBADMSG)
 		verdict = IMAGE_CORRUPT;
 	else if (r != 0) {
@@ -104,7 +118,18 @@ quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const 
 		return r;
 	} else if (strcmp(uuid, a->uuid) != 0)
 		verdict = IMAGE_WRONG_UUID;
-	else if (igen != gen)
+	else if (a->p.ledger && !a->ledger_gen_set) {
+		r = ledgerlink_acquire(a, true, igen, why);
+		if (r == 0) {
+			a->ledger_gen = igen;
+			a->ledger_gen_set = true;
+			return 0;
+		}
+		if (r != -ESTALE)
+			return r; /* refused or unreachable: keep the image, fail the start */
+		memset(why, 0, sizeof(*why));
+		verdict = IMAGE_STALE;
+	} else if (igen != gen)
 		verdict = IMAGE_STALE;
 	else
 		return 0;

@@ -13,12 +13,15 @@
  *   virConnectOpen            can hang (libvirtd SIGSTOPped)
  *   virDomainSaveImageGetXMLDesc  can return an image XML with a wrong tag
  *   virGetLastError, virResetLastError  carry the injected errors
+ *   ferryclient_*             a fake ferryd: a one-VM ledger model that logs
+ *                             every call and can refuse or be down
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -34,6 +37,7 @@
 #include <libvirt/virterror.h>
 
 #include "agent.h"
+#include "client.h"
 #include "domxml.h"
 #include "virt.h"
 #include "ferry/imagestore.h"
@@ -176,6 +180,197 @@ __wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned 
 	return __real_virDomainSaveImageGetXMLDesc(c, file, flags);
 }
 
+/* ---- fake ferryd (ledger=on) ---------------------------------------------- */
+
+static struct {
+	bool down;              /* connect: -ECONNREFUSED */
+	char calls[2048];       /* "acquire:start save release ..." */
+	uint32_t verdict[40];   /* by enum ferry_ipc_type; 0 = the model decides */
+	uint32_t owner;         /* owner_nodeid in refusals */
+	const char *reason;     /* reason in refusals */
+	uint64_t gen;           /* the model's generation */
+	bool saved;             /* the model's state is "saved" */
+	uint32_t mode;          /* migrate_begin's mode */
+	int moves;              /* record_move calls */
+	struct ferry_ipc_move move;
+} fk;
+
+static int fk_token;
+
+static void
+fk_log(const char *fmt, ...)
+{
+	size_t n = strlen(fk.calls);
+	va_list ap;
+
+	if (n > 0 && n < sizeof(fk.calls) - 1)
+		fk.calls[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(fk.calls + n, sizeof(fk.calls) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* 1 and *ret filled if the test forces a refusal of this request type. */
+static int
+fk_refuse(enum ferry_ipc_type t, struct ferry_ipc_vm_rsp *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->generation = fk.gen;
+	if (fk.verdict[t] == FERRY_VERDICT_GRANTED)
+		return 0;
+	ret->verdict = fk.verdict[t];
+	ret->owner_nodeid = fk.owner;
+	snprintf(ret->reason, sizeof(ret->reason), "%s", fk.reason != NULL ? fk.reason : "no");
+	return 1;
+}
+
+int __wrap_ferryclient_connect(struct ferryclient **ret);
+struct ferryclient *__wrap_ferryclient_free(struct ferryclient *c);
+int __wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid,
+                               const char *rsc, enum ferry_ipc_acquire_mode mode,
+                               uint64_t generation, struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_release(struct ferryclient *c, const char *vm, const char *uuid,
+                               struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_migrate_begin(struct ferryclient *c, const char *vm, const char *uuid,
+                                     const char *target_node, enum ferry_ipc_migrate_mode mode,
+                                     struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_migrate_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                                      struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                                     struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
+                            struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,
+                                   uint32_t timeout_ms);
+int __wrap_ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *m);
+
+int
+__wrap_ferryclient_connect(struct ferryclient **ret)
+{
+	if (fk.down)
+		return -ECONNREFUSED;
+	*ret = (struct ferryclient *)&fk_token;
+	return 0;
+}
+
+struct ferryclient *
+__wrap_ferryclient_free(struct ferryclient *c)
+{
+	assert_true(c == NULL || c == (struct ferryclient *)&fk_token);
+	return NULL;
+}
+
+int
+__wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid,
+                           const char *rsc, enum ferry_ipc_acquire_mode mode, uint64_t generation,
+                           struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c;
+	assert_string_equal(vm, NAME);
+	assert_string_equal(uuid, UUID);
+	assert_string_equal(rsc, "vm-" NAME);
+	if (mode == FERRY_ACQUIRE_RESTORE)
+		fk_log("acquire:restore:%" PRIu64, generation);
+	else
+		fk_log("acquire:start");
+	if (fk_refuse(FERRY_IPC_ACQUIRE, ret))
+		return 0;
+	if (mode == FERRY_ACQUIRE_RESTORE) {
+		if (!fk.saved || generation != fk.gen) {
+			ret->verdict = FERRY_VERDICT_STALE;
+			snprintf(ret->reason, sizeof(ret->reason), "image gen %" PRIu64
+			         ", current gen %" PRIu64, generation, fk.gen);
+			return 0;
+		}
+		fk.gen++;
+	} else if (fk.saved) {
+		fk.gen++;
+	}
+	fk.saved = false;
+	ret->generation = fk.gen;
+	return 0;
+}
+
+int
+__wrap_ferryclient_release(struct ferryclient *c, const char *vm, const char *uuid,
+                           struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("release");
+	(void)fk_refuse(FERRY_IPC_RELEASE, ret);
+	return 0;
+}
+
+int
+__wrap_ferryclient_migrate_begin(struct ferryclient *c, const char *vm, const char *uuid,
+                                 const char *target_node, enum ferry_ipc_migrate_mode mode,
+                                 struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("migrate_begin:%s:%s", mode == FERRY_MIGRATE_QUICK ? "quick" : "live", target_node);
+	fk.mode = mode;
+	(void)fk_refuse(FERRY_IPC_MIGRATE_BEGIN, ret);
+	return 0;
+}
+
+int
+__wrap_ferryclient_migrate_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                                  struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("commit");
+	if (fk_refuse(FERRY_IPC_MIGRATE_COMMIT, ret))
+		return 0;
+	if (fk.mode == FERRY_MIGRATE_QUICK)
+		fk.gen++;
+	ret->generation = fk.gen;
+	return 0;
+}
+
+int
+__wrap_ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                                 struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("abort");
+	(void)fk_refuse(FERRY_IPC_MIGRATE_ABORT, ret);
+	return 0;
+}
+
+int
+__wrap_ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
+                        struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("save");
+	if (fk_refuse(FERRY_IPC_SAVE, ret))
+		return 0;
+	fk.gen++;
+	fk.saved = true;
+	ret->generation = fk.gen;
+	return 0;
+}
+
+int
+__wrap_ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,
+                               uint32_t timeout_ms)
+{
+	(void)c, (void)vm, (void)uuid;
+	assert_true(timeout_ms >= 10000);
+	fk_log("expect_stop");
+	return 0;
+}
+
+int
+__wrap_ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *m)
+{
+	(void)c;
+	fk_log("record_move");
+	fk.move = *m;
+	fk.moves++;
+	return 0;
+}
+
 /* ---- fixture ---------------------------------------------------------------- */
 
 static virConnectPtr keep;
@@ -215,10 +410,14 @@ run(const char *action, const char *const *env, char *why, size_t why_len)
 	return rc;
 }
 
-/* Builds an environment: the common base plus extra assignments. */
-#define ENV(...)                                                                                   \
+/* Builds an environment: the common base plus extra assignments; ENV with
+ * ledger=off (no ferryd), LENV with ledger=on (the fake above). */
+#define ENV_BASE(ledger, ...)                                                                      \
 	((const char *const[]){"OCF_RESKEY_hypervisor=test:///default",                            \
-	                       "OCF_RESOURCE_INSTANCE=vm-" NAME, env_rsctmp, __VA_ARGS__, NULL})
+	                       "OCF_RESOURCE_INSTANCE=vm-" NAME, env_rsctmp, ledger, __VA_ARGS__,  \
+	                       NULL})
+#define ENV(...)  ENV_BASE("OCF_RESKEY_ledger=off", __VA_ARGS__)
+#define LENV(...) ENV_BASE("OCF_RESKEY_ledger=on", __VA_ARGS__)
 
 static enum virt_state_simple { ABSENT, RUNNING, PAUSED, OTHER } dom_state(void)
 {
@@ -344,6 +543,8 @@ setup(void **state)
 	fake_enospc = false;
 	fake_restore_fail = false;
 	fake_tag = 0;
+	memset(&fk, 0, sizeof(fk));
+	fk.gen = 41; /* far from the store's own generations */
 	snprintf(cmd, sizeof(cmd), "rm -f '%s'/* '%s'/* '%s'", save_dir, rsctmp, moves);
 	if (system(cmd) != 0)
 		return -1;
@@ -441,6 +642,7 @@ test_save_restore(void **state)
 	                 OCF_SUCCESS);
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 4);
 	assert_int_equal(dom_state(), RUNNING);
+	assert_string_equal(fk.calls, ""); /* ledger=off never asks ferryd */
 }
 
 static void
@@ -671,6 +873,7 @@ test_quick_move(void **state)
 	assert_true(rec.downtime_ms >= rec.save_ms);
 	assert_true(rec.bytes > 0);
 	assert_true(rec.total_ms >= 0);
+	assert_string_equal(fk.calls, ""); /* ledger=off never asks ferryd */
 }
 
 static void
@@ -792,6 +995,344 @@ test_migrate_needs_pacemaker(void **state)
 	assert_non_null(strstr(why, "does not run on this node"));
 }
 
+/* ---- ledger=on ----------------------------------------------------------- */
+
+/* The essential part of an exit reason must be within Pacemaker's 128 characters. */
+static void
+assert_within_128(const char *why, const char *needle)
+{
+	const char *p = strstr(why, needle);
+
+	assert_non_null(p);
+	assert_true((size_t)(p - why) + strlen(needle) <= 128);
+}
+
+static void
+test_ledger_start_stop(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_string_equal(fk.calls, "acquire:start");
+	/* monitor never asks ferryd, and works when it is down */
+	fk.down = true;
+	assert_int_equal(run("monitor", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	fk.down = false;
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_SUCCESS); /* again */
+	assert_int_equal(run("stop", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_string_equal(fk.calls, "acquire:start acquire:start expect_stop release");
+	/* a stop of a stopped VM still tells the ledger */
+	assert_int_equal(run("stop", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:start acquire:start expect_stop release release");
+}
+
+static void
+test_ledger_start_refused(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_OWNED;
+	fk.owner = 2;
+	fk.reason = "running on node 2";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_string_equal(why, "start refused: owned by node 2 in ferryd's ledger; run ferryctl "
+	                         "status to see where it runs (running on node 2)");
+	assert_within_128(why, "run ferryctl status");
+
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_ORPHANED;
+	fk.reason = "running on node 2, which left and is not fenced";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_within_128(why, "start refused: orphaned until node 2 is fenced");
+	assert_within_128(why, "ferryctl release --force " NAME);
+
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_NO_QUORUM;
+	fk.reason = "not quorate";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_within_128(why, "start refused: this partition has no quorum");
+
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_UNAVAILABLE;
+	fk.reason = "no membership yet";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_within_128(why, "start refused: ferryd is not ready (no membership yet)");
+	assert_within_128(why, "or set ledger=off");
+	assert_int_equal(dom_state(), ABSENT);
+}
+
+static void
+test_ledger_unreachable(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	fk.down = true;
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_string_equal(why, "ferryd is not running on this node; start it or set ledger=off");
+	assert_int_equal(dom_state(), ABSENT);
+	/* ledger=off does not ask */
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	/* monitor and stop work without ferryd */
+	assert_int_equal(run("monitor", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("stop", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(run("monitor", LENV(env_config), why, sizeof(why)), OCF_NOT_RUNNING);
+	assert_string_equal(fk.calls, "");
+}
+
+static void
+test_ledger_save_restore(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_true(exists(save_dir, NAME ".save.meta"));
+	/* saved: the ledger's save let go of it, no release */
+	assert_string_equal(fk.calls, "acquire:start expect_stop save");
+	assert_int_equal(fk.gen, 42);
+	/* the image carries the ledger's generation: the restore asks for 42 */
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_string_equal(fk.calls, "acquire:start expect_stop save acquire:restore:42");
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(fk.gen, 43);
+}
+
+static void
+ledger_save_one(void)
+{
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(
+	        run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), NULL, 0),
+	        OCF_SUCCESS);
+	assert_true(exists(save_dir, NAME ".save"));
+	fk.calls[0] = '\0';
+}
+
+static void
+test_ledger_stale_image(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	ledger_save_one();
+	/* the local files find it valid, but the ledger moved on (another node
+	 * started and saved the VM meanwhile): it must not be restored */
+	fk.gen = 50;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:restore:42 acquire:start");
+	assert_int_equal(dom_state(), RUNNING); /* cold boot */
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_true(count_prefix(NAME ".save.stale.") >= 1); /* moved aside, not deleted */
+}
+
+static void
+test_ledger_restore_refused_keeps_image(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	ledger_save_one();
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_OWNED;
+	fk.owner = 3;
+	fk.reason = "running on node 3";
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_within_128(why, "restore refused: owned by node 3 in ferryd's ledger");
+	assert_int_equal(dom_state(), ABSENT);
+	assert_true(exists(save_dir, NAME ".save"));
+	/* unreachable: the same, the image waits */
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_GRANTED;
+	fk.down = true;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_string_equal(why, "ferryd is not running on this node; start it or set ledger=off");
+	assert_true(exists(save_dir, NAME ".save"));
+	fk.down = false;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+}
+
+static void
+test_ledger_save_without_ledger_shuts_down(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	fk.down = true;
+	assert_int_equal(run("stop",
+	                     LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save",
+	                          "OCF_RESKEY_shutdown_timeout=2"),
+	                     why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(count_prefix(NAME ".save"), 0); /* no image without a ledger generation */
+	/* refused by the ledger: the same */
+	fk.down = false;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	fk.verdict[FERRY_IPC_SAVE] = FERRY_VERDICT_BAD_STATE;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("stop",
+	                     LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save",
+	                          "OCF_RESKEY_shutdown_timeout=2"),
+	                     why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(count_prefix(NAME ".save"), 0);
+	assert_string_equal(fk.calls, "expect_stop save release");
+}
+
+static void
+test_ledger_save_fails_takes_it_back(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	fake_enospc = true;
+	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_int_equal(dom_state(), RUNNING);
+	/* the ledger held it as saved: the agent acquires it back */
+	assert_string_equal(fk.calls, "acquire:start expect_stop save acquire:start");
+	assert_false(fk.saved);
+}
+
+static void
+test_ledger_twin_not_resumed(void **state)
+{
+	char why[OCF_REASON_MAX];
+	virDomainPtr d;
+
+	(void)state;
+	/* a copy started by hand, paused by ferryd because node 2 owns it */
+	assert_int_equal(run("start", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	d = virDomainLookupByUUIDString(keep, UUID);
+	assert_non_null(d);
+	assert_int_equal(virDomainSuspend(d), 0);
+	virDomainFree(d);
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_OWNED;
+	fk.owner = 2;
+	fk.reason = "running on node 2";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_within_128(why, "owned by node 2");
+	assert_int_equal(dom_state(), PAUSED);
+}
+
+#define LQUICK_TO(target)                                                                          \
+	LENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n",\
+	     "OCF_RESKEY_CRM_meta_migrate_target=" target,                                         \
+	     "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here")
+
+static void
+test_ledger_quick_move(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	/* begun, then restored without an acquire (the move holds it), committed */
+	assert_string_equal(fk.calls, "acquire:start migrate_begin:quick:default expect_stop "
+	                              "commit record_move");
+	assert_int_equal(fk.gen, 42); /* the commit consumed the image's generation */
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(fk.moves, 1);
+	assert_string_equal(fk.move.vm, NAME);
+	assert_string_equal(fk.move.uuid, UUID);
+	assert_string_equal(fk.move.from, "here");
+	assert_string_equal(fk.move.to, "default");
+	assert_string_equal(fk.move.mode, "quick");
+	assert_string_equal(fk.move.result, "ok");
+	assert_int_equal(count_lines(moves, NULL), 1); /* and in moves.jsonl */
+	assert_int_equal(run("migrate_from", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(fk.moves, 1);
+}
+
+static void
+test_ledger_quick_move_target_down(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LQUICK_TO("nowhere"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", LQUICK_TO("nowhere"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "restored and runs on this node again"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_string_equal(fk.calls, "acquire:start migrate_begin:quick:nowhere expect_stop abort "
+	                              "record_move");
+	assert_string_equal(fk.move.result, "failed");
+}
+
+static void
+test_ledger_move_refused(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	fk.verdict[FERRY_IPC_MIGRATE_BEGIN] = FERRY_VERDICT_BAD_STATE;
+	fk.reason = "target node 2 is not a member";
+	assert_int_equal(run("migrate_to", LQUICK_TO("default"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_within_128(why, "move to default refused by ferryd's ledger (bad-state");
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_prefix(NAME ".save"), 0); /* the VM was not touched */
+	assert_string_equal(fk.calls,
+	                    "acquire:start migrate_begin:quick:default record_move");
+	assert_string_equal(fk.move.result, "failed");
+
+	fk.verdict[FERRY_IPC_MIGRATE_BEGIN] = FERRY_VERDICT_GRANTED;
+	fk.down = true;
+	assert_int_equal(run("migrate_to", LQUICK_TO("default"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_string_equal(why, "ferryd is not running on this node (the VM stays here); start it "
+	                         "or set ledger=off");
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_prefix(NAME ".save"), 0);
+}
+
+#define LRESTART_TO(target)                                                                        \
+	LENV(env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=" target,  \
+	     "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_shutdown_timeout=5")
+
+static void
+test_ledger_restart_move(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LRESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", LRESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:start expect_stop release");
+	assert_int_equal(run("migrate_from", LRESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_string_equal(fk.calls, "acquire:start expect_stop release acquire:start record_move");
+	assert_string_equal(fk.move.mode, "restart");
+}
+
 int
 main(void)
 {
@@ -817,6 +1358,19 @@ main(void)
 	        T(test_live_failure_leaves_one_copy),
 	        T(test_restart_move),
 	        T(test_migrate_needs_pacemaker),
+	        T(test_ledger_start_stop),
+	        T(test_ledger_start_refused),
+	        T(test_ledger_unreachable),
+	        T(test_ledger_save_restore),
+	        T(test_ledger_stale_image),
+	        T(test_ledger_restore_refused_keeps_image),
+	        T(test_ledger_save_without_ledger_shuts_down),
+	        T(test_ledger_save_fails_takes_it_back),
+	        T(test_ledger_twin_not_resumed),
+	        T(test_ledger_quick_move),
+	        T(test_ledger_quick_move_target_down),
+	        T(test_ledger_move_refused),
+	        T(test_ledger_restart_move),
 	};
 #undef T
 
