@@ -486,10 +486,13 @@ static int virtwatch_connect(struct ferryd *d)
 	if (w->conn == NULL) {
 		virErrorPtr e = virGetLastError();
 
-		if (w->connect_failures++ == 0)
+		/* at start-up libvirtd may simply not be up yet (the caller says
+		 * so); a lost connection is an error the first time */
+		if (w->connect_failures++ == 0 && d->ready)
 			return virtwatch_error("connect", NULL);
-		qb_log(LOG_INFO, "libvirt: still cannot connect to %s (attempt %u): %s",
-		       d->cfg.libvirt_uri, w->connect_failures,
+		qb_log(w->connect_failures == 1 ? LOG_WARNING : LOG_INFO,
+		       "libvirt: cannot connect to %s (attempt %u): %s", d->cfg.libvirt_uri,
+		       w->connect_failures,
 		       e != NULL && e->message != NULL ? e->message : "unknown error");
 		return -ENOTCONN;
 	}
