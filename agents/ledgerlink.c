@@ -6,12 +6,29 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "ledgerlink.h"
 
 /* ferryd answers "expected" stops for this long at least. */
 #define LEDGERLINK_MIN_EXPECT_MS 10000u
+
+/* Refusals that pass by themselves are asked again, for at most this long
+ * (and half the time the action has left): an orphaned VM whose node
+ * Pacemaker has just fenced is granted once ferryd's next fencing-history
+ * poll (fence_poll_ms, 2 s) saw it; a membership change is synced in moments. */
+#define LEDGERLINK_RETRY_MAX_MS 30000u
+#define LEDGERLINK_RETRY_STEP_MS 500u
+/* kept for the start itself and the action's own reserve */
+#define LEDGERLINK_RETRY_RESERVE_MS 5000u
+
+static bool
+ledgerlink_transient(uint32_t verdict)
+{
+	return verdict == FERRY_VERDICT_ORPHANED || verdict == FERRY_VERDICT_NO_QUORUM ||
+	       verdict == FERRY_VERDICT_UNAVAILABLE;
+}
 
 static bool
 ledgerlink_unreachable_errno(int r)
@@ -116,14 +133,28 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 	struct ferryclient *c = NULL;
 	int r;
 
-	memset(&rsp, 0, sizeof(rsp));
-	r = ledgerlink_client(a, &c);
-	if (r == 0) {
-		r = ferryclient_acquire(c, a->name, a->uuid, a->p.resource,
-		                        restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START, gen,
-		                        &rsp);
-		if (r != 0)
-			ledgerlink_lost(a, "acquire", r);
+	uint64_t retry_ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+	uint64_t t0 = agent_now_ms();
+
+	if (retry_ms > LEDGERLINK_RETRY_MAX_MS)
+		retry_ms = LEDGERLINK_RETRY_MAX_MS;
+	for (;;) {
+		memset(&rsp, 0, sizeof(rsp));
+		r = ledgerlink_client(a, &c);
+		if (r == 0) {
+			r = ferryclient_acquire(c, a->name, a->uuid, a->p.resource,
+			                        restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START,
+			                        gen, &rsp);
+			if (r != 0)
+				ledgerlink_lost(a, "acquire", r);
+		}
+		if (r != 0 || !ledgerlink_transient(rsp.verdict) ||
+		    agent_now_ms() - t0 + LEDGERLINK_RETRY_STEP_MS > retry_ms)
+			break;
+		vm_log(a, LOG_INFO, "ledger: %s refused for now (%s: %.*s), asking again",
+		       restore ? "restore" : "start", ferryclient_verdict_name(rsp.verdict),
+		       (int)sizeof(rsp.reason) - 1, rsp.reason);
+		usleep(LEDGERLINK_RETRY_STEP_MS * 1000u);
 	}
 	if (r != 0) {
 		ledgerlink_why_unreachable(a, r, "", why);
