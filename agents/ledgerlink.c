@@ -23,6 +23,14 @@
 /* kept for the start itself and the action's own reserve */
 #define LEDGERLINK_RETRY_RESERVE_MS 5000u
 
+/* The ledger has never seen this VM (ferryd's ledgerglue answers REFUSED
+ * with the ledger's reason name in the text; there is no verdict of its own). */
+static bool
+ledgerlink_unknown_vm(const struct ferry_ipc_vm_rsp *rsp)
+{
+	return rsp->verdict == FERRY_VERDICT_REFUSED && strstr(rsp->reason, "unknown-vm") != NULL;
+}
+
 static bool
 ledgerlink_transient(uint32_t verdict)
 {
@@ -166,7 +174,10 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 		       restore ? "restore" : "start", rsp.generation);
 		return 0;
 	}
-	if (restore && (rsp.verdict == FERRY_VERDICT_STALE || rsp.verdict == FERRY_VERDICT_BAD_STATE)) {
+	/* an image the ledger has no history for (written with ledger=off, or
+	 * before the ledger was started) is never restored: set aside, cold boot */
+	if (restore && (rsp.verdict == FERRY_VERDICT_STALE || rsp.verdict == FERRY_VERDICT_BAD_STATE ||
+	                ledgerlink_unknown_vm(&rsp))) {
 		ocf_fail(why, OCF_ERR_GENERIC,
 		         "image generation %" PRIu64 " is not restorable per ferryd's ledger (%s: %.*s)",
 		         gen, ferryclient_verdict_name(rsp.verdict), (int)sizeof(rsp.reason) - 1,
@@ -227,6 +238,20 @@ ledgerlink_release(struct vm_agent *a)
 		       rsp.reason);
 }
 
+/* A VM that runs here but the ledger has never seen (started with
+ * ledger=off, or before ferryd ran): register it as running here, so that
+ * a save or a move of it can be asked for.  0 if adopted. */
+static int
+ledgerlink_adopt(struct vm_agent *a, const struct ferry_ipc_vm_rsp *rsp)
+{
+	struct ocf_reason why = {{0}};
+
+	if (!ledgerlink_unknown_vm(rsp))
+		return -ENOENT;
+	vm_log(a, LOG_NOTICE, "ledger: runs here but unknown to the ledger, acquiring it first");
+	return ledgerlink_acquire(a, false, 0, &why) == 0 ? 0 : -EPERM;
+}
+
 int
 ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen)
 {
@@ -239,6 +264,10 @@ ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen)
 		return -ENOTCONN;
 	memset(&rsp, 0, sizeof(rsp));
 	r = ferryclient_save(c, a->name, a->uuid, &rsp);
+	if (r == 0 && ledgerlink_adopt(a, &rsp) == 0 && a->ledger_client != NULL) {
+		memset(&rsp, 0, sizeof(rsp));
+		r = ferryclient_save(a->ledger_client, a->name, a->uuid, &rsp);
+	}
 	if (r != 0) {
 		ledgerlink_lost(a, "save", r);
 		return -ENOTCONN;
@@ -269,6 +298,12 @@ ledgerlink_migrate_begin(struct vm_agent *a, bool quick, struct ocf_reason *why,
 		r = ferryclient_migrate_begin(c, a->name, a->uuid, a->p.migrate_target,
 		                              quick ? FERRY_MIGRATE_QUICK : FERRY_MIGRATE_LIVE,
 		                              &rsp);
+		if (r == 0 && ledgerlink_adopt(a, &rsp) == 0 && a->ledger_client != NULL) {
+			memset(&rsp, 0, sizeof(rsp));
+			r = ferryclient_migrate_begin(
+			        a->ledger_client, a->name, a->uuid, a->p.migrate_target,
+			        quick ? FERRY_MIGRATE_QUICK : FERRY_MIGRATE_LIVE, &rsp);
+		}
 		if (r != 0)
 			ledgerlink_lost(a, "migrate_begin", r);
 	}

@@ -187,6 +187,7 @@ static struct {
 	char calls[2048];       /* "acquire:start save release ..." */
 	uint32_t verdict[40];   /* by enum ferry_ipc_type; 0 = the model decides */
 	int refusals;           /* > 0: only this many refusals, then the model decides */
+	bool unknown;           /* the ledger has never seen the VM */
 	uint32_t owner;         /* owner_nodeid in refusals */
 	const char *reason;     /* reason in refusals */
 	uint64_t gen;           /* the model's generation */
@@ -217,6 +218,12 @@ fk_refuse(enum ferry_ipc_type t, struct ferry_ipc_vm_rsp *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->generation = fk.gen;
+	if (fk.unknown && t != FERRY_IPC_ACQUIRE) {
+		/* what ferryd's ledgerglue answers */
+		ret->verdict = FERRY_VERDICT_REFUSED;
+		snprintf(ret->reason, sizeof(ret->reason), "op refused: unknown-vm (generation 0)");
+		return 1;
+	}
 	if (fk.verdict[t] == FERRY_VERDICT_GRANTED)
 		return 0;
 	ret->verdict = fk.verdict[t];
@@ -278,6 +285,12 @@ __wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uu
 		fk_log("acquire:start");
 	if (fk_refuse(FERRY_IPC_ACQUIRE, ret))
 		return 0;
+	if (fk.unknown && mode == FERRY_ACQUIRE_RESTORE) {
+		ret->verdict = FERRY_VERDICT_REFUSED;
+		snprintf(ret->reason, sizeof(ret->reason), "restore refused: unknown-vm (generation 0)");
+		return 0;
+	}
+	fk.unknown = false;
 	if (mode == FERRY_ACQUIRE_RESTORE) {
 		if (!fk.saved || generation != fk.gen) {
 			ret->verdict = FERRY_VERDICT_STALE;
@@ -1171,6 +1184,46 @@ test_ledger_stale_image(void **state)
 	assert_true(count_prefix(NAME ".save.stale.") >= 1); /* moved aside, not deleted */
 }
 
+#define LQUICK_TO(target)                                                                          \
+	LENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n",\
+	     "OCF_RESKEY_CRM_meta_migrate_target=" target,                                         \
+	     "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here")
+
+/* Switching to ledger=on: an image written with ledger=off has no ledger
+ * history and is never restored; a VM running since then is adopted. */
+static void
+test_ledger_unknown_vm(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	save_one(); /* ledger=off */
+	fk.unknown = true;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:restore:1 acquire:start");
+	assert_int_equal(dom_state(), RUNNING); /* cold boot */
+	assert_true(count_prefix(NAME ".save.stale.") >= 1);
+
+	/* running, unknown: on_stop=save acquires it, then saves */
+	fk.unknown = true;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "expect_stop save acquire:start save");
+	assert_true(exists(save_dir, NAME ".save"));
+
+	/* running, unknown: a move acquires it, then begins */
+	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	fk.unknown = true;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("migrate_to", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_string_equal(fk.calls, "migrate_begin:quick:default acquire:start "
+	                              "migrate_begin:quick:default expect_stop commit record_move");
+}
+
 static void
 test_ledger_restore_refused_keeps_image(void **state)
 {
@@ -1268,11 +1321,6 @@ test_ledger_twin_not_resumed(void **state)
 	assert_within_128(why, "owned by node 2");
 	assert_int_equal(dom_state(), PAUSED);
 }
-
-#define LQUICK_TO(target)                                                                          \
-	LENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n",\
-	     "OCF_RESKEY_CRM_meta_migrate_target=" target,                                         \
-	     "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here")
 
 static void
 test_ledger_quick_move(void **state)
@@ -1394,6 +1442,7 @@ main(void)
 	        T(test_ledger_unreachable),
 	        T(test_ledger_save_restore),
 	        T(test_ledger_stale_image),
+	        T(test_ledger_unknown_vm),
 	        T(test_ledger_restore_refused_keeps_image),
 	        T(test_ledger_save_without_ledger_shuts_down),
 	        T(test_ledger_save_fails_takes_it_back),
