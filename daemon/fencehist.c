@@ -68,11 +68,11 @@ static int fencehist_connect(struct ferryd *d)
 	return 0;
 }
 
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_s,
-			   int64_t *ret_when_unix_s)
+int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_ms,
+			   int64_t *ret_when_unix_ms)
 {
 	stonith_history_t *hist = NULL, *h;
-	int64_t best = -1;
+	int64_t best = -1, when_ms;
 	int rc, r;
 
 	r = fencehist_connect(d);
@@ -93,16 +93,19 @@ int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_uni
 			continue;
 		if (h->action != NULL && strcmp(h->action, "on") == 0)
 			continue; /* unfencing proves nothing */
-		if ((int64_t)h->completed >= since_unix_s && (int64_t)h->completed > best)
-			best = (int64_t)h->completed;
+		/* milliseconds: a fence and the leave it caused are often in the
+		 * same second */
+		when_ms = (int64_t)h->completed * 1000 + h->completed_nsec / 1000000;
+		if (when_ms >= since_unix_ms && when_ms > best)
+			best = when_ms;
 	}
 	stonith_history_free(hist);
 	if (best < 0)
 		return 0;
-	qb_log(LOG_NOTICE, "node %s: fenced at %" PRId64 " (after %" PRId64 ")", node, best,
-	       since_unix_s);
-	if (ret_when_unix_s != NULL)
-		*ret_when_unix_s = best;
+	qb_log(LOG_INFO, "node %s: fenced at %" PRId64 " ms (asked for fences after %" PRId64 ")",
+	       node, best, since_unix_ms);
+	if (ret_when_unix_ms != NULL)
+		*ret_when_unix_ms = best;
 	return 1;
 }
 

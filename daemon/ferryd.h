@@ -173,9 +173,11 @@ uint32_t persist_crc32(const void *buf, size_t len);
 /* ---- fencehist.c ------------------------------------------------------- */
 
 /* 1 if Pacemaker's fencing history shows `node` fenced (completed, success)
- * after since_unix_s, 0 if not, negative errno if the fencer can't be asked. */
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_s,
-			   int64_t *ret_when_unix_s);
+ * at or after since_unix_ms (*ret_when_unix_ms: the latest such fence, with
+ * the history's sub-second part), 0 if not, negative errno if the fencer
+ * can't be asked. */
+int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_ms,
+			   int64_t *ret_when_unix_ms);
 void fencehist_stop(struct ferryd *d);
 
 /* ---- virtwatch.c ------------------------------------------------------- */

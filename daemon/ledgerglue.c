@@ -726,7 +726,7 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 	uint32_t asked[FERRYD_MAX_MEMBERS];
 	size_t i, j, n_asked = 0, n = ledger_vm_count(g->l);
 	unsigned char buf[LEDGERMSG_MAX_LEN];
-	int64_t when_s = 0;
+	int64_t when_ms = 0;
 	size_t len = 0;
 	const char *name;
 	int r;
@@ -757,16 +757,16 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 			name = cluster_node_name(d, node);
 			if (name == NULL)
 				continue;
-			r = fencehist_fenced_after(d, name, 0, &when_s);
-			if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_s * 1000))
+			r = fencehist_fenced_after(d, name, 0, &when_ms);
+			if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_ms))
 				continue;
-			r = ledgermsg_encode_fence(node, when_s * 1000, ledgerglue_now_ms(), buf,
-						   sizeof(buf), &len);
+			r = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf),
+						   &len);
 			if (r == 0)
 				r = cluster_send(d, buf, len);
 			if (r == 0)
-				qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s at %" PRId64 ")",
-				       node, name, when_s);
+				qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64 " ms)",
+				       node, name, when_ms);
 		}
 	}
 }
