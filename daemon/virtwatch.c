@@ -310,16 +310,29 @@ static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid
 	struct virtwatch *w = d->virt;
 	virDomainPtr dom;
 	const char *owner_name = cluster_node_name(d, owner);
-	int rc = 0;
+	char owner_text[FERRY_IPC_NODE_LEN + 32];
+	int rc = 0, st = 0, reason = 0;
 
+	if (owner == 0)
+		snprintf(owner_text, sizeof(owner_text), "no node owns it (ferry ledger)");
+	else
+		snprintf(owner_text, sizeof(owner_text), "node %" PRIu32 " (%s) owns it", owner,
+			 owner_name != NULL ? owner_name : "?");
 	if (d->cfg.foreign_vm == CONFIG_FOREIGN_WARN) {
-		qb_log(LOG_ERR, "vm %s: running here but owned by node %" PRIu32 " (%s); left running (foreign_vm = warn)",
-		       vm, owner, owner_name != NULL ? owner_name : "none");
+		qb_log(LOG_ERR, "vm %s: running here but %s; left running (foreign_vm = warn)", vm,
+		       owner_text);
 		return;
 	}
 	dom = virDomainLookupByUUIDString(w->conn, uuid);
 	if (dom == NULL) {
 		virtwatch_error("lookup", vm);
+		return;
+	}
+	/* a start can bring STARTED and RESUMED: act once */
+	if (d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE && virDomainGetState(dom, &st, &reason, 0) == 0 &&
+	    st == VIR_DOMAIN_PAUSED) {
+		qb_log(LOG_DEBUG, "vm %s: foreign and already paused", vm);
+		virDomainFree(dom);
 		return;
 	}
 	if (d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE)
@@ -330,8 +343,7 @@ static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid
 		virtwatch_error(d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "pause" : "destroy",
 				vm);
 	else
-		qb_log(LOG_ERR, "vm %s: started here but owned by node %" PRIu32 " (%s): %s",
-		       vm, owner, owner_name != NULL ? owner_name : "none",
+		qb_log(LOG_ERR, "vm %s: started here but %s: %s", vm, owner_text,
 		       d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "paused" : "destroyed");
 	virDomainFree(dom);
 }
