@@ -158,10 +158,14 @@ static struct ipcsrv_pending *ipcsrv_pending_find(struct ipcsrv *s, uint64_t tok
 	return NULL;
 }
 
-static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
-			     const void *req)
+/*
+ * A request the ledger answers later (after its agreed-order round trip):
+ * park it in a free pending slot and return its token, or answer -EBUSY and
+ * return 0 when every slot is taken.
+ */
+static uint64_t ipcsrv_park(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+			    const struct ferry_ipc_req_hdr *hdr)
 {
-	const struct ferry_ipc_vm_req *r = req;
 	struct ipcsrv_pending *p = NULL;
 	struct ipcsrv *s = d->ipc;
 
@@ -169,39 +173,36 @@ static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct i
 		if (s->pending[i].token == 0)
 			p = &s->pending[i];
 	if (p == NULL) {
-		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EBUSY);
-		return;
+		ipcsrv_send_error(c, hdr->qb.id, hdr->seq, -EBUSY);
+		return 0;
 	}
 	p->token = ++s->next_token;
 	p->c = c;
-	p->type = r->hdr.qb.id;
-	p->seq = r->hdr.seq;
+	p->type = hdr->qb.id;
+	p->seq = hdr->seq;
 	cl->token = p->token;
 	qb_ipcs_connection_ref(c);
-	ledgerglue_request(d, p->token, r);
+	return p->token;
+}
+
+static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+			     const void *req)
+{
+	const struct ferry_ipc_vm_req *r = req;
+	uint64_t token = ipcsrv_park(d, c, cl, &r->hdr);
+
+	if (token != 0)
+		ledgerglue_request(d, token, r);
 }
 
 static void ipcsrv_handle_move(struct ferryd *d, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req)
 {
 	const struct ferry_ipc_move_req *r = req;
-	struct ipcsrv_pending *p = NULL;
-	struct ipcsrv *s = d->ipc;
+	uint64_t token = ipcsrv_park(d, c, cl, &r->hdr);
 
-	for (size_t i = 0; p == NULL && i < s->max_pending; i++)
-		if (s->pending[i].token == 0)
-			p = &s->pending[i];
-	if (p == NULL) {
-		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EBUSY);
-		return;
-	}
-	p->token = ++s->next_token;
-	p->c = c;
-	p->type = r->hdr.qb.id;
-	p->seq = r->hdr.seq;
-	cl->token = p->token;
-	qb_ipcs_connection_ref(c);
-	ledgerglue_record_move(d, p->token, &r->move);
+	if (token != 0)
+		ledgerglue_record_move(d, token, &r->move);
 }
 
 static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
