@@ -81,8 +81,6 @@ static const char *const reason_names[] = {
 	[LEDGER_R_TARGET_LOST] = "target-lost",
 	[LEDGER_R_STALE_GENERATION] = "stale-generation",
 	[LEDGER_R_UNKNOWN_GENERATION] = "unknown-generation",
-	[LEDGER_R_STALE_FENCE] = "stale-fence",
-	[LEDGER_R_NEVER_LEFT] = "never-left",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == _LEDGER_REASON_MAX,
 	       "reason names");
@@ -1346,14 +1344,65 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 
 /* ---- fence confirmations ---- */
 
+/*
+ * What a fence of `node` completed at `fenced_at_ms` ends: a VM the node
+ * held since before the fence.  Membership is not consulted: corosync sees a
+ * node leave a token timeout after it died, ferryd records the leave when it
+ * has synced, and Pacemaker may fence a node it still sees (on-fail=fence),
+ * so a fence can come before the leave; and a node rebooted by the fence may
+ * be back before anyone reads the history.  What it acquired after the fence
+ * has a newer `since` and is not touched.
+ */
+enum fence_hold {
+	FENCE_HOLD_NONE,
+	FENCE_HOLD_ENDED,   /* held since before the fence: released by it */
+	FENCE_HOLD_NEWER,   /* acquired after the fence: not its business */
+};
+
+static enum fence_hold
+fence_hold(const struct ledger_vmrec *v, uint32_t node, int64_t fenced_at_ms)
+{
+	if (v->state == LEDGER_VM_RUNNING && v->owner == node)
+		return v->since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
+	if (v->state == LEDGER_VM_MIGRATING && v->owner == node)
+		return v->since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
+	if (v->state == LEDGER_VM_MIGRATING && v->target == node)
+		return v->target_since_ms < fenced_at_ms ? FENCE_HOLD_ENDED
+							 : FENCE_HOLD_NEWER;
+	return FENCE_HOLD_NONE;
+}
+
+static void
+fence_release(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t fenced_at_ms)
+{
+	char w[96];
+
+	if (v->state == LEDGER_VM_RUNNING) {
+		snprintf(w, sizeof(w), "node %" PRIu32 " fenced", node);
+		vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
+	} else if (v->owner == node) {
+		int64_t tsince = v->target_since_ms;
+
+		snprintf(w, sizeof(w), "source node %" PRIu32 " fenced, the target may hold it",
+			 node);
+		vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, fenced_at_ms, w);
+		v->since_ms = tsince;
+	} else {
+		snprintf(w, sizeof(w), "target node %" PRIu32 " fenced", node);
+		vm_transition(l, v, LEDGER_VM_RUNNING, v->owner, 0, fenced_at_ms, w);
+	}
+}
+
 int
 ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fenced_at_ms,
 		   int64_t time_ms, struct ledger_decision *ret)
 {
 	struct ledger_decision d;
-	struct ledger_noderec *n;
+	struct ledger_noderec *n = NULL;
 	enum ledger_reason reason = LEDGER_R_OK;
-	char why[128] = "";
+	size_t ended = 0, newer = 0, i;
+	const struct ledger_vmrec *first_newer = NULL;
+	char why[160] = "";
 
 	(void)time_ms;
 	if (l == NULL)
@@ -1372,25 +1421,33 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		return 0;
 	}
 	l->st.seq++;
-	n = node == 0 ? NULL : node_get(&l->st, node);
-	if (!l->synced) {
-		reason = LEDGER_R_SYNCING;
-	} else if (!l->quorate) {
+	for (i = 0; node != 0 && i < l->st.n_vms; i++) {
+		enum fence_hold h = fence_hold(&l->st.vms[i], node, fenced_at_ms);
+
+		if (h == FENCE_HOLD_ENDED)
+			ended++;
+		else if (h == FENCE_HOLD_NEWER && newer++ == 0)
+			first_newer = &l->st.vms[i];
+	}
+	if (!l->quorate) {
 		reason = LEDGER_R_NOT_QUORATE;
 	} else if (!ledger_is_member(l, sender)) {
 		reason = LEDGER_R_NOT_MEMBER;
 	} else if (node == 0 || fenced_at_ms < 0) {
 		reason = LEDGER_R_INVALID;
-	} else if (n == NULL || n->left_ms < 0) {
-		reason = LEDGER_R_NEVER_LEFT;
-		snprintf(why, sizeof(why), " (node %" PRIu32 " never left)", node);
-	} else if (fenced_at_ms <= n->left_ms) {
-		reason = LEDGER_R_STALE_FENCE;
-		snprintf(why, sizeof(why), " (node %" PRIu32 " left at %" PRId64 ")", node,
-			 n->left_ms);
+	} else if ((n = node_add(l, node)) == NULL) {
+		reason = LEDGER_R_INVALID;
+		snprintf(why, sizeof(why), " (node table full)");
 	} else if (fenced_at_ms <= n->fenced_ms) {
 		reason = LEDGER_R_ALREADY;
 	}
+	if (reason == LEDGER_R_OK && newer > 0)
+		snprintf(why, sizeof(why), ", keeps %s (held since %" PRId64 ", after it)",
+			 first_newer->name,
+			 first_newer->owner == node ? first_newer->since_ms
+						    : first_newer->target_since_ms);
+	else if (reason == LEDGER_R_OK && ended == 0)
+		snprintf(why, sizeof(why), ", it held nothing");
 	memset(&d, 0, sizeof(d));
 	d.op = LEDGER_OP_FENCE;
 	d.sender = sender;
@@ -1401,39 +1458,16 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	if (d.verdict == LEDGER_GRANTED)
 		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
 			": accepted%s", d.seq, sender, node, fenced_at_ms,
-		     reason == LEDGER_R_ALREADY ? ", already" : "");
+		     reason == LEDGER_R_ALREADY ? ", already" : why);
 	else
 		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
 			": refused, %s%s", d.seq, sender, node, fenced_at_ms,
 		     ledger_reason_name(reason), why);
 	if (reason == LEDGER_R_OK) {
 		n->fenced_ms = fenced_at_ms;
-		/* everything the node held since before the fence is gone */
-		for (size_t i = 0; i < l->st.n_vms; i++) {
-			struct ledger_vmrec *v = &l->st.vms[i];
-			char w[96];
-
-			if (v->state == LEDGER_VM_RUNNING && v->owner == node &&
-			    v->since_ms < fenced_at_ms) {
-				snprintf(w, sizeof(w), "node %" PRIu32 " fenced", node);
-				vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
-			} else if (v->state == LEDGER_VM_MIGRATING && v->owner == node &&
-				   v->since_ms < fenced_at_ms) {
-				int64_t tsince = v->target_since_ms;
-
-				snprintf(w, sizeof(w),
-					 "source node %" PRIu32 " fenced, the target may hold it",
-					 node);
-				vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, fenced_at_ms,
-					      w);
-				v->since_ms = tsince;
-			} else if (v->state == LEDGER_VM_MIGRATING && v->target == node &&
-				   v->target_since_ms < fenced_at_ms) {
-				snprintf(w, sizeof(w), "target node %" PRIu32 " fenced", node);
-				vm_transition(l, v, LEDGER_VM_RUNNING, v->owner, 0, fenced_at_ms,
-					      w);
-			}
-		}
+		for (i = 0; i < l->st.n_vms; i++)
+			if (fence_hold(&l->st.vms[i], node, fenced_at_ms) == FENCE_HOLD_ENDED)
+				fence_release(l, &l->st.vms[i], node, fenced_at_ms);
 	}
 	emit(l, &d);
 	if (ret != NULL)

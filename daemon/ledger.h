@@ -103,8 +103,6 @@ enum ledger_reason {
 	LEDGER_R_TARGET_LOST,     /* migration target left */
 	LEDGER_R_STALE_GENERATION,
 	LEDGER_R_UNKNOWN_GENERATION,
-	LEDGER_R_STALE_FENCE,     /* fence time not after the node left */
-	LEDGER_R_NEVER_LEFT,      /* fence confirmation for a node never seen leaving */
 	_LEDGER_REASON_MAX
 };
 

@@ -98,13 +98,27 @@ struct ledgerglue {
 	uint64_t last_fence_poll_ns;
 	int decision_fd; /* -1 = none */
 	uint64_t decision_bytes;
-	/* fence confirmations already sent, per node */
+	/* fence confirmations already sent, per node; forgotten when the
+	 * ledger refuses one (syncing, not quorate), so it goes again */
 	struct {
 		uint32_t nodeid;
 		int64_t fenced_at_ms;
 	} fence_sent[FERRYD_MAX_MEMBERS];
 	size_t n_fence_sent;
+	/* nodes that joined since the fencing history was last read for them:
+	 * one rebooted by a fence may be back before anyone read it */
+	uint32_t fence_recheck[FERRYD_MAX_MEMBERS];
+	size_t n_fence_recheck;
 };
+
+static void ledgerglue_fence_recheck(struct ledgerglue *g, uint32_t node)
+{
+	for (size_t i = 0; i < g->n_fence_recheck; i++)
+		if (g->fence_recheck[i] == node)
+			return;
+	if (g->n_fence_recheck < FERRYD_MAX_MEMBERS)
+		g->fence_recheck[g->n_fence_recheck++] = node;
+}
 
 static int64_t ledgerglue_now_ms(void)
 {
@@ -238,6 +252,10 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 		virtwatch_scan(d);
 	if (dec->sender != d->cluster.local_nodeid)
 		return;
+	if (dec->op == LEDGER_OP_FENCE && dec->verdict != LEDGER_GRANTED) {
+		g->n_fence_sent = 0; /* the next poll sends it again */
+		return;
+	}
 	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++)
 		if (g->pending[i].req_id == dec->req_id && dec->req_id != 0)
 			p = &g->pending[i];
@@ -391,6 +409,8 @@ void ledgerglue_confchg(struct ferryd *d)
 
 	if (g == NULL || !d->cluster.membership_known)
 		return;
+	for (size_t i = 0; i < d->cluster.n_joined; i++)
+		ledgerglue_fence_recheck(g, d->cluster.joined[i]);
 	lowest_old = ledgerglue_lowest_old(d);
 	if (lowest_old == 0) {
 		/* nobody was here before: all fresh, all agree on the ring's id
@@ -718,7 +738,36 @@ static bool ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid,
 	return false;
 }
 
-/* Only the lowest member asks the fencer: one confirmation per fence. */
+/* Does the fencing history need reading for this holder of a VM? */
+static bool ledgerglue_fence_wanted(struct ferryd *d, uint32_t node, bool orphaned)
+{
+	struct ledgerglue *g = d->glue;
+
+	if (node == 0)
+		return false;
+	if (orphaned && !cluster_is_member(d, node))
+		return true;
+	for (size_t i = 0; i < g->n_fence_recheck; i++)
+		if (g->fence_recheck[i] == node)
+			return true;
+	return false;
+}
+
+static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
+{
+	for (size_t i = 0; i < g->n_fence_recheck; i++)
+		if (g->fence_recheck[i] == node) {
+			g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
+			return;
+		}
+}
+
+/*
+ * Only the lowest member asks the fencer: one confirmation per fence, for
+ * the holders of orphaned VMs and for holders that just came back (a fence
+ * that rebooted a node ends what it held, even once it is a member again).
+ * The ledger decides what a fence ends; this only reports the newest one.
+ */
 static void ledgerglue_fence_poll(struct ferryd *d)
 {
 	struct ledgerglue *g = d->glue;
@@ -739,14 +788,16 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 	for (i = 0; i < n; i++) {
 		uint32_t holders[2];
 
-		if (ledger_vm_get(g->l, i, &info) < 0 || !info.orphaned)
+		if (ledger_vm_get(g->l, i, &info) < 0)
+			continue;
+		if (info.state != LEDGER_VM_RUNNING && info.state != LEDGER_VM_MIGRATING)
 			continue;
 		holders[0] = info.owner;
 		holders[1] = info.state == LEDGER_VM_MIGRATING ? info.target : 0;
 		for (size_t k = 0; k < 2; k++) {
 			uint32_t node = holders[k];
 
-			if (node == 0 || cluster_is_member(d, node))
+			if (!ledgerglue_fence_wanted(d, node, info.orphaned))
 				continue;
 			for (j = 0; j < n_asked; j++)
 				if (asked[j] == node)
@@ -758,6 +809,8 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 			if (name == NULL)
 				continue;
 			r = fencehist_fenced_after(d, name, 0, &when_ms);
+			if (r >= 0 && cluster_is_member(d, node))
+				ledgerglue_fence_rechecked(g, node);
 			if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_ms))
 				continue;
 			r = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf),
@@ -768,6 +821,16 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 				qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64 " ms)",
 				       node, name, when_ms);
 		}
+	}
+	/* joined nodes that hold nothing need no reading */
+	for (i = 0; i < g->n_fence_recheck;) {
+		for (j = 0; j < n_asked; j++)
+			if (asked[j] == g->fence_recheck[i])
+				break;
+		if (j == n_asked)
+			g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
+		else
+			i++;
 	}
 }
 
