@@ -71,11 +71,9 @@ struct vm_params {
 #define PARAMS_DEFAULT_DOWNTIME_STEPS     "200,400,800"
 #define PARAMS_DEFAULT_RSCTMP             "/run/resource-agents"
 /* ledger=on|off when the resource does not say: the one place that decides
- * whether ferryd's ledger is used by default.  "off" for now: in the lab
- * (e2e 5, node power cut) ferryd kept the lost node's VM orphaned after
- * Pacemaker had fenced that node, so ledger=on refused the recovery start;
- * set it back to "on" once ferryd accepts that fence every time. */
-#define PARAMS_DEFAULT_LEDGER             "off"
+ * whether ferryd's ledger is used by default.  On: start, restore and moves
+ * ask ferryd first, and a node without ferryd refuses to start VMs. */
+#define PARAMS_DEFAULT_LEDGER             "on"
 
 const char *params_move_name(enum params_move m);
 const char *params_on_stop_name(enum params_on_stop s);

@@ -158,3 +158,25 @@ create_vm() {
 		wait_on "$name" "$node" 120 &&
 		wait_until 90 grep -q '^HB ' "$SHARED/serial/$name.log"
 }
+
+# keep_logs SUITE: when a check failed, copy every node's daemon and agent logs (Pacemaker,
+# corosync, libvirt and QEMU, ferryd's output and decision log, the moves log) and the guests'
+# serial logs to $FERRY_TEST_LOGS/SUITE (default: the lab dir's logs/), before `lab down`
+# removes them.  Prints where they went.
+keep_logs() {
+	local suite=$1 dst nd n
+	[ "${TAP_FAILED:-0}" -gt 0 ] || return 0
+	dst=${FERRY_TEST_LOGS:-$FERRY_LAB_DIR/logs}/$suite
+	rm -rf "$dst" && mkdir -p "$dst" || return 0
+	for nd in "$FERRY_LAB_DIR"/state/nodes/*/; do
+		[ -d "$nd" ] || continue
+		n=$(basename "$nd")
+		mkdir -p "$dst/$n"
+		cp -a "$nd/log" "$dst/$n/out" 2>/dev/null
+		for d in var-log-pacemaker var-log-cluster var-log-libvirt var-lib-ferry; do
+			[ -d "$nd/root/$d" ] && cp -a "$nd/root/$d" "$dst/$n/$d" 2>/dev/null
+		done
+	done
+	cp -a "$SHARED/serial" "$dst/serial" 2>/dev/null
+	tap_diag "logs of the failed run kept in $dst"
+}

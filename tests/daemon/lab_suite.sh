@@ -25,4 +25,7 @@ if ! "$LAB" up 3 >"$FERRY_LAB_DIR/ferryd-lab-up.log" 2>&1 || ! "$LAB" guest buil
 	exit 1
 fi
 bash "$TOP/tests/daemon/lab_ferryd.sh"
+rc=$?
+[ $rc -eq 0 ] || TAP_FAILED=1 keep_logs ferryd
+exit $rc
 # the EXIT trap takes the lab down (lab_ferryd.sh leaves the node it fenced powered off)
