@@ -23,12 +23,11 @@
 /* kept for the start itself and the action's own reserve */
 #define LEDGERLINK_RETRY_RESERVE_MS 5000u
 
-/* The ledger has never seen this VM (ferryd's ledgerglue answers REFUSED
- * with the ledger's reason name in the text; there is no verdict of its own). */
+/* The ledger has never seen this VM. */
 static bool
 ledgerlink_unknown_vm(const struct ferry_ipc_vm_rsp *rsp)
 {
-	return rsp->verdict == FERRY_VERDICT_REFUSED && strstr(rsp->reason, "unknown-vm") != NULL;
+	return rsp->verdict == FERRY_VERDICT_UNKNOWN_VM;
 }
 
 static bool

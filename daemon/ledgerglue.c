@@ -212,6 +212,8 @@ static enum ferry_ipc_verdict ledgerglue_verdict(const struct ledger_decision *d
 		return FERRY_VERDICT_OWNED;
 	case LEDGER_R_ORPHANED:
 		return FERRY_VERDICT_ORPHANED;
+	case LEDGER_R_UNKNOWN_VM:
+		return FERRY_VERDICT_UNKNOWN_VM;
 	case LEDGER_R_STALE_GENERATION:
 	case LEDGER_R_UNKNOWN_GENERATION:
 		return FERRY_VERDICT_STALE;

@@ -26,6 +26,7 @@ static const char *const verdict_names[] = {
 	[FERRY_VERDICT_STALE] = "stale-generation",
 	[FERRY_VERDICT_BAD_STATE] = "bad-state",
 	[FERRY_VERDICT_UNAVAILABLE] = "unavailable",
+	[FERRY_VERDICT_UNKNOWN_VM] = "unknown-vm",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == _FERRY_VERDICT_MAX,
 	       "verdict name table");

@@ -87,6 +87,7 @@ enum ferry_ipc_verdict {
 	FERRY_VERDICT_STALE = 5,        /* image generation is not the current one */
 	FERRY_VERDICT_BAD_STATE = 6,    /* not allowed in the VM's current state */
 	FERRY_VERDICT_UNAVAILABLE = 7,  /* ferryd not ready (no membership yet) */
+	FERRY_VERDICT_UNKNOWN_VM = 8,   /* the ledger has never seen this VM */
 	_FERRY_VERDICT_MAX,
 };
 

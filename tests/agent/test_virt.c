@@ -220,7 +220,7 @@ fk_refuse(enum ferry_ipc_type t, struct ferry_ipc_vm_rsp *ret)
 	ret->generation = fk.gen;
 	if (fk.unknown && t != FERRY_IPC_ACQUIRE) {
 		/* what ferryd's ledgerglue answers */
-		ret->verdict = FERRY_VERDICT_REFUSED;
+		ret->verdict = FERRY_VERDICT_UNKNOWN_VM;
 		snprintf(ret->reason, sizeof(ret->reason), "op refused: unknown-vm (generation 0)");
 		return 1;
 	}
@@ -286,7 +286,7 @@ __wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uu
 	if (fk_refuse(FERRY_IPC_ACQUIRE, ret))
 		return 0;
 	if (fk.unknown && mode == FERRY_ACQUIRE_RESTORE) {
-		ret->verdict = FERRY_VERDICT_REFUSED;
+		ret->verdict = FERRY_VERDICT_UNKNOWN_VM;
 		snprintf(ret->reason, sizeof(ret->reason), "restore refused: unknown-vm (generation 0)");
 		return 0;
 	}
