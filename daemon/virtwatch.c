@@ -75,6 +75,7 @@ struct virtwatch {
 		char rsc[FERRY_IPC_RSC_LEN];
 	} rsc[VIRTWATCH_MAX_RSC];
 	size_t n_rsc;
+	size_t rsc_evict; /* full: the next slot to reuse (round robin) */
 };
 
 static int virtwatch_connect(struct ferryd *d);
@@ -182,24 +183,124 @@ static const char *virtwatch_rsc(struct virtwatch *w, const char *uuid)
 	return NULL;
 }
 
-void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+/*
+ * The Pacemaker resource id of each VM, as the agent's acquire said, kept in
+ * STATE_DIR/resources ("UUID RESOURCE" lines) so that a restarted ferryd
+ * still reports a failure under the right resource id.
+ */
+#define VIRTWATCH_RSC_FILE "resources"
+
+static bool virtwatch_rsc_word_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static void virtwatch_rsc_save(struct ferryd *d)
 {
 	struct virtwatch *w = d->virt;
+	size_t cap = w->n_rsc * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2) + 1, len = 0;
+	char *buf = malloc(cap);
+	int r;
+
+	if (buf == NULL)
+		return;
+	for (size_t i = 0; i < w->n_rsc; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s %s\n", w->rsc[i].uuid,
+					w->rsc[i].rsc);
+	r = persist_write(d->cfg.state_dir, VIRTWATCH_RSC_FILE, buf, len);
+	if (r < 0)
+		qb_log(LOG_WARNING, "resource ids: cannot write %s/%s (%s); failures of VMs "
+		       "started before a restart of ferryd are reported under the VM's name",
+		       d->cfg.state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
+	free(buf);
+}
+
+static void virtwatch_rsc_put(struct virtwatch *w, const char *uuid, const char *rsc)
+{
 	size_t i;
 
-	if (w == NULL || rsc == NULL || rsc[0] == '\0')
-		return;
 	for (i = 0; i < w->n_rsc; i++)
 		if (strcmp(w->rsc[i].uuid, uuid) == 0)
 			break;
 	if (i == w->n_rsc) {
-		if (w->n_rsc == VIRTWATCH_MAX_RSC)
-			i = 0; /* full: reuse the oldest slot */
-		else
+		if (w->n_rsc == VIRTWATCH_MAX_RSC) {
+			i = w->rsc_evict;
+			w->rsc_evict = (w->rsc_evict + 1) % VIRTWATCH_MAX_RSC;
+		} else {
 			w->n_rsc++;
+		}
 	}
 	snprintf(w->rsc[i].uuid, sizeof(w->rsc[i].uuid), "%s", uuid);
 	snprintf(w->rsc[i].rsc, sizeof(w->rsc[i].rsc), "%s", rsc);
+}
+
+static void virtwatch_rsc_load(struct ferryd *d)
+{
+	struct virtwatch *w = d->virt;
+	size_t len = 0, bad = 0;
+	void *data = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	r = persist_read(d->cfg.state_dir, VIRTWATCH_RSC_FILE,
+			 VIRTWATCH_MAX_RSC * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2), &data,
+			 &len);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		qb_log(LOG_WARNING, "resource ids: cannot read %s/%s (%s), starting without",
+		       d->cfg.state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
+		return;
+	}
+	char *text = realloc(data, len + 1);
+
+	if (text == NULL) {
+		free(data);
+		return;
+	}
+	text[len] = '\0';
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		if (sp == NULL) {
+			bad++;
+			continue;
+		}
+		*sp = '\0';
+		if (!virtwatch_rsc_word_ok(line, FERRY_IPC_UUID_LEN) ||
+		    !virtwatch_rsc_word_ok(sp + 1, FERRY_IPC_RSC_LEN)) {
+			bad++;
+			continue;
+		}
+		virtwatch_rsc_put(w, line, sp + 1);
+	}
+	free(text);
+	if (bad > 0)
+		qb_log(LOG_WARNING, "resource ids: %zu malformed line(s) in %s/%s ignored", bad,
+		       d->cfg.state_dir, VIRTWATCH_RSC_FILE);
+	qb_log(LOG_INFO, "resource ids: %zu loaded", w->n_rsc);
+}
+
+void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+{
+	struct virtwatch *w = d->virt;
+	const char *known;
+
+	if (w == NULL || rsc == NULL || !virtwatch_rsc_word_ok(rsc, FERRY_IPC_RSC_LEN) ||
+	    !virtwatch_rsc_word_ok(uuid, FERRY_IPC_UUID_LEN))
+		return;
+	known = virtwatch_rsc(w, uuid);
+	if (known != NULL && strcmp(known, rsc) == 0)
+		return;
+	virtwatch_rsc_put(w, uuid, rsc);
+	virtwatch_rsc_save(d);
 }
 
 void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms)
@@ -540,6 +641,7 @@ int virtwatch_start(struct ferryd *d)
 		return -ENOMEM;
 	w->pipe_r = w->pipe_w = -1;
 	d->virt = w;
+	virtwatch_rsc_load(d);
 	virSetErrorFunc(NULL, virtwatch_silence);
 	if (virEventRegisterDefaultImpl() < 0) {
 		r = virtwatch_error("event loop setup", NULL);

@@ -5,6 +5,7 @@
  * an unannounced stop of an owned VM is reported (crm_resource --fail,
  * replaced by a script on PATH); an announced stop is not. */
 #include "config.c"
+#include "persist.c"
 #include "virtwatch.c"
 
 #include <setjmp.h>
@@ -106,6 +107,7 @@ static int setup(void **state)
 	memset(&d, 0, sizeof(d));
 	config_defaults(&d.cfg);
 	snprintf(d.cfg.libvirt_uri, sizeof(d.cfg.libvirt_uri), "test:///default");
+	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s", dir);
 	d.cfg.fail_report = CONFIG_FAIL_CRM_RESOURCE;
 	d.cluster.local_nodeid = 1;
 	snprintf(d.local_name, sizeof(d.local_name), "node1");
@@ -207,6 +209,39 @@ static void test_unexpected_stop_reported(void **state)
 	assert_string_equal(line, "--fail --resource vm-test --node node1\n");
 }
 
+/* The resource id the agent gave survives a restart of ferryd (kept in
+ * STATE_DIR/resources); a malformed line there is skipped, not fatal. */
+static void test_rsc_survives_restart(void **state)
+{
+	char path[128], line[256] = "";
+	FILE *f;
+
+	(void)state;
+	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
+	virtwatch_set_rsc(&d, "not a uuid", "x"); /* refused: blanks */
+	virtwatch_stop(&d);
+	snprintf(path, sizeof(path), "%s/resources", dir);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("garbage-without-a-space\n", f);
+	fclose(f);
+	assert_int_equal(virtwatch_start(&d), 0);
+	assert_string_equal(virtwatch_rsc(d.virt, TEST_UUID), "vm-test");
+	assert_int_equal(d.virt->n_rsc, 1);
+
+	ledger_known = true;
+	ledger_owner = 1;
+	ledger_state = FERRY_VM_RUNNING;
+	restart_domain();
+	assert_int_equal(virDomainDestroy(dom), 0);
+	assert_true(run_until(report_written, 3000));
+	f = fopen(report, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "--fail --resource vm-test --node node1\n");
+}
+
 static void test_announced_stop_not_reported(void **state)
 {
 	(void)state;
@@ -258,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incoming_migration_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_vm_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unexpected_stop_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rsc_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announced_stop_not_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_pauses_running_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_warn_only, setup, teardown),
