@@ -586,8 +586,11 @@ vmsample_take(virDomainPtr d, const struct vmsample_opts *o0, struct vmsample *r
 	if (d == NULL || o0 == NULL || ret == NULL)
 		return -EINVAL;
 	o = *o0;
-	if (o.cache_dir == NULL)
-		o.cache_dir = VMSAMPLE_CACHE_DIR;
+	if (o.cache_dir == NULL) {
+		o.cache_dir = secure_getenv(VMSAMPLE_CACHE_ENV);
+		if (o.cache_dir == NULL || o.cache_dir[0] == '\0')
+			o.cache_dir = VMSAMPLE_CACHE_DIR;
+	}
 	if (o.run_dir == NULL)
 		o.run_dir = VMSAMPLE_RUN_DIR;
 	if (o.proc_root == NULL)

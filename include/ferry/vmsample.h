@@ -46,6 +46,7 @@
 #define VMSAMPLE_RUN_DIR           "/run/libvirt/qemu"
 #define VMSAMPLE_PROC_ROOT         "/proc"
 #define VMSAMPLE_CACHE_DIR         "/run/ferry"
+#define VMSAMPLE_CACHE_ENV         "FERRY_PROBE_CACHE_DIR" /* overrides it (tests) */
 #define VMSAMPLE_DIRTY_SECONDS     1
 #define VMSAMPLE_DIRTY_SECONDS_MAX 60   /* libvirt's limit */
 #define VMSAMPLE_DIRTY_SLACK_MS    3000 /* beyond the calculation's own seconds */
@@ -79,9 +80,10 @@ struct vmsample_how {
 };
 
 struct vmsample_opts {
-	const char *target;     /* migration target node; NULL or "" = any */
-	const char *save_dir;   /* NULL or "": save bandwidth not probed */
-	const char *cache_dir;  /* probe cache; NULL = VMSAMPLE_CACHE_DIR */
+	const char *target;   /* migration target node; NULL or "" = any */
+	const char *save_dir; /* NULL or "": save bandwidth not probed */
+	const char
+	        *cache_dir; /* probe cache; NULL = $FERRY_PROBE_CACHE_DIR or VMSAMPLE_CACHE_DIR */
 	const char *moves_path; /* NULL = $FERRY_MOVES_LOG or MOVEREC_DEFAULT_PATH */
 	const char *run_dir;    /* NULL = VMSAMPLE_RUN_DIR */
 	const char *proc_root;  /* NULL = VMSAMPLE_PROC_ROOT */
