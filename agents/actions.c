@@ -646,6 +646,7 @@ actions_migrate_to_body(void *arg)
 	struct virt *v = NULL;
 	virDomainPtr d = NULL;
 	enum virt_state s = VIRT_UNKNOWN;
+	enum params_move how = a->p.move;
 	bool begun = false;
 	int rc;
 
@@ -663,9 +664,13 @@ actions_migrate_to_body(void *arg)
 		              s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
 		goto record;
 	}
-	if (a->p.ledger && a->p.move != PARAMS_MOVE_RESTART) {
+	/* move=auto decides before the ledger hears of the move (its mode) */
+	if (how == PARAMS_MOVE_AUTO)
+		how = live_choose(a, d, &rec);
+	snprintf(rec.mode, sizeof(rec.mode), "%s", params_move_name(how));
+	if (a->p.ledger && how != PARAMS_MOVE_RESTART) {
 		/* refused: the VM is not touched */
-		if (ledgerlink_migrate_begin(a, a->p.move == PARAMS_MOVE_QUICK, &a->bg_why,
+		if (ledgerlink_migrate_begin(a, how == PARAMS_MOVE_QUICK, &a->bg_why,
 		                             &a->ledger_gen) != 0) {
 			rc = OCF_ERR_GENERIC;
 			goto record;
@@ -675,9 +680,9 @@ actions_migrate_to_body(void *arg)
 	}
 	if (a->p.ledger)
 		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
-	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(a->p.move),
+	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(how),
 	       a->p.migrate_target);
-	switch (a->p.move) {
+	switch (how) {
 	case PARAMS_MOVE_QUICK:
 		rc = quick_move(a, v, d, &rec, &a->bg_why);
 		break;
@@ -696,13 +701,13 @@ actions_migrate_to_body(void *arg)
 	       rc == OCF_SUCCESS ? "moved" : "move failed");
 	if (begun)
 		ledgerlink_migrate_end(a, rc == OCF_SUCCESS);
-	else if (a->p.ledger && a->p.move == PARAMS_MOVE_RESTART && rc == OCF_SUCCESS)
+	else if (a->p.ledger && how == PARAMS_MOVE_RESTART && rc == OCF_SUCCESS)
 		ledgerlink_release(a); /* migrate_from acquires it on the target */
 record:
 	if (rec.total_ms < 0)
 		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
 	/* a restart move is recorded by migrate_from, once the VM has booted */
-	if (a->p.move != PARAMS_MOVE_RESTART || rc != OCF_SUCCESS)
+	if (how != PARAMS_MOVE_RESTART || rc != OCF_SUCCESS)
 		actions_record(a, &rec, a->p.on_node[0] != '\0' ? a->p.on_node : a->node,
 		               a->p.migrate_target, rc);
 	if (d != NULL)
@@ -734,7 +739,8 @@ actions_migrate_to(struct vm_agent *a)
 
 	if (rc != OCF_SUCCESS)
 		return rc;
-	if (a->p.move == PARAMS_MOVE_QUICK || a->p.policy.fallback == POLICY_FALLBACK_QUICK) {
+	if (a->p.move == PARAMS_MOVE_QUICK || a->p.move == PARAMS_MOVE_AUTO ||
+	    a->p.policy.fallback == POLICY_FALLBACK_QUICK) {
 		rc = params_check_host(&a->p, &a->why);
 		if (rc != OCF_SUCCESS)
 			return rc;

@@ -138,6 +138,8 @@ live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record
 	if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
 		if (virt_job_stats(t, d, true, &j) == 0) {
 			rec->downtime_ms = j.downtime_ms;
+			if (j.mem_bps > 0 && j.mem_bps <= INT64_MAX && (int64_t)j.mem_bps > rec->net_bps)
+				rec->net_bps = (int64_t)j.mem_bps;
 			if (j.data_processed > 0)
 				rec->bytes = (int64_t)j.data_processed;
 			if (j.mem_iteration > 0)
@@ -168,6 +170,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	uint64_t used;
 	uint64_t deadline;
 	uint64_t hard_ms;
+	uint64_t peak_bps = 0;
 	bool abort_sent = false;
 	bool fallback = false;
 	bool postcopy = false;
@@ -260,6 +263,8 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		elapsed = agent_now_ms() - t0;
 		if (virt_job_stats(v, d, false, &j) == 0 && j.active) {
 			last = j;
+			if (j.mem_bps > peak_bps)
+				peak_bps = j.mem_bps;
 			memset(&s, 0, sizeof(s));
 			s.elapsed_ms = elapsed;
 			s.data_total_bytes = j.data_total;
@@ -325,6 +330,8 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		rec->bytes = (int64_t)last.data_processed;
 	if (last.mem_iteration > 0)
 		rec->iterations = (int64_t)last.mem_iteration;
+	if (peak_bps > 0 && peak_bps <= INT64_MAX)
+		rec->net_bps = (int64_t)peak_bps;
 
 	if (!atomic_load(&w->done)) {
 		pthread_detach(tid); /* w is leaked on purpose: the worker still uses it */
@@ -393,4 +400,124 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		             a->p.migrate_target, abort_sent ? why_abort : w->err, settle);
 	free(w);
 	return r;
+}
+
+/* ---- move=auto ---------------------------------------------------------- */
+
+/* The live deadline live_move() would compute now (budget.h). */
+static uint64_t
+live_deadline_now(const struct vm_agent *a, uint64_t mem_bytes, uint64_t fallback_ms)
+{
+	struct budget_input bin;
+	struct budget budget;
+	uint64_t used = agent_now_ms() - a->t0_ms;
+
+	memset(&bin, 0, sizeof(bin));
+	bin.op_timeout_ms = a->p.op_timeout_ms;
+	bin.mem_bytes = mem_bytes;
+	bin.completion_timeout_s_per_gib = a->p.completion_timeout_s_per_gib;
+	bin.fallback_quick = a->p.policy.fallback == POLICY_FALLBACK_QUICK;
+	if (budget_compute(&bin, &budget) != 0)
+		return fallback_ms; /* live_move refuses it and says why */
+	return budget.live_deadline_ms > used ? budget.live_deadline_ms - used : 1;
+}
+
+void
+live_predict_input(const struct vm_agent *a, const struct vmsample *s, struct predict_input *ret)
+{
+	struct predict_input in = s->in;
+	size_t n = a->p.policy.n_downtime_steps;
+
+	if (n > PREDICT_MAX_STEPS)
+		n = PREDICT_MAX_STEPS;
+	in.max_downtime_ms = a->p.policy.max_downtime_ms;
+	memset(in.downtime_steps_ms, 0, sizeof(in.downtime_steps_ms));
+	for (size_t i = 0; i < n; i++)
+		in.downtime_steps_ms[i] = a->p.policy.downtime_steps_ms[i];
+	in.n_downtime_steps = n;
+	in.live_deadline_ms = live_deadline_now(a, in.mem_bytes, in.live_deadline_ms);
+	*ret = in;
+}
+
+static void
+live_fmt_value(char *buf, size_t len, const struct vmsample *s, enum vmsample_field f)
+{
+	uint64_t v = vmsample_value(s, f);
+	bool rate = f != VMSAMPLE_MEM && f != VMSAMPLE_TOUCHED;
+
+	if (v == PREDICT_UNKNOWN)
+		snprintf(buf, len, "? (%s)", vmsample_source_name(s->how[f].source));
+	else
+		snprintf(buf, len, "%" PRIu64 " MiB%s (%s)", v / PREDICT_MIB, rate ? "/s" : "",
+		         vmsample_source_name(s->how[f].source));
+}
+
+static enum params_move
+live_choose_live(struct vm_agent *a, struct move_record *rec, const char *what, const char *err)
+{
+	vm_log(a, LOG_WARNING, "move=auto: %s (%s); moving live, as move=live does", what, err);
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "live");
+	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "not predicted: %.90s (%.140s)",
+	         what, err);
+	return PARAMS_MOVE_LIVE;
+}
+
+enum params_move
+live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
+{
+	struct vmsample_opts o;
+	struct vmsample s;
+	struct predict_params pp;
+	struct predict_input in;
+	struct predict_result *r;
+	char v[_VMSAMPLE_FIELD_MAX][48];
+	char err[256] = "";
+	char why[200] = "";
+	enum predict_move m;
+	int rc;
+
+	vmsample_opts_default(&o);
+	o.target = a->p.migrate_target;
+	o.save_dir = a->p.save_dir;
+	o.cache_dir = a->p.rsctmp;
+	rc = vmsample_take(d, &o, &s, err, sizeof(err));
+	if (rc != 0)
+		return live_choose_live(a, rec, "cannot sample the VM",
+		                        err[0] != '\0' ? err : strerror(-rc));
+	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++)
+		live_fmt_value(v[f], sizeof(v[f]), &s, (enum vmsample_field)f);
+	vm_log(a, LOG_INFO,
+	       "move=auto inputs: memory %s, touched %s, dirty %s, bandwidth to %s %s, save "
+	       "write %s, read %s",
+	       v[VMSAMPLE_MEM], v[VMSAMPLE_TOUCHED], v[VMSAMPLE_DIRTY], a->p.migrate_target,
+	       v[VMSAMPLE_NET], v[VMSAMPLE_SAVE_WRITE], v[VMSAMPLE_SAVE_READ]);
+	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++)
+		vm_log(a, LOG_DEBUG, "move=auto %s: %s", vmsample_field_name((enum vmsample_field)f),
+		       s.how[f].text);
+
+	live_predict_input(a, &s, &in);
+	predict_params_default(&pp);
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return live_choose_live(a, rec, "cannot predict", strerror(ENOMEM));
+	rc = predict_compute(&in, &pp, r);
+	if (rc != 0) {
+		free(r);
+		return live_choose_live(a, rec, "cannot predict the moves", strerror(-rc));
+	}
+	m = predict_auto(r, why, sizeof(why));
+	vm_log(a, LOG_NOTICE, "move=auto to %s: %s", a->p.migrate_target, why);
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s", predict_move_name(m));
+	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "%s", why);
+	if (m == PREDICT_MOVE_QUICK) {
+		rec->predicted_downtime_ms = (int64_t)r->quick.downtime_ms;
+		rec->predicted_gap_ms = (int64_t)r->quick.guest_gap_ms;
+		rec->predicted_total_ms = (int64_t)r->quick.total_ms;
+	} else {
+		rec->predicted_downtime_ms = (int64_t)r->live.downtime_ms;
+		rec->predicted_gap_ms = (int64_t)r->live.guest_gap_ms;
+		rec->predicted_total_ms = (int64_t)r->live.total_ms;
+	}
+	free(r);
+	return m == PREDICT_MOVE_QUICK ? PARAMS_MOVE_QUICK : PARAMS_MOVE_LIVE;
 }

@@ -35,12 +35,19 @@ static const struct metadata_param metadata_params[] = {
         {"migration_uri", "string", "", false, false, true,
          "Migration data URI (%n = node name), optional",
          "URI of the migration data stream, e.g. tcp://%n-mig; empty lets libvirt choose."},
-        {"move", "string", "live", false, false, true, "How to move: live, quick or restart",
+        {"move", "string", "live", false, false, true,
+         "How to move: live, quick, restart or auto",
          "What migrate_to/migrate_from do: live (pre-copy live migration), quick (save memory "
-         "to save_dir, restore on the target) or restart (shut down, boot on the target)."},
+         "to save_dir, restore on the target), restart (shut down, boot on the target) or auto "
+         "(needs save_dir): before each move, measure the VM (memory, touched memory, dirty "
+         "rate over 1 s), take the migration bandwidth of the last live move to the target "
+         "and the save_dir bandwidth (a 32 MiB probe, cached 10 min), predict both moves and "
+         "move live when live is predicted to converge within the largest downtime limit "
+         "with a shorter gap than quick, otherwise quick. The choice and its reason are "
+         "logged and recorded in the move record; if the VM cannot be measured, live."},
         {"save_dir", "string", "", false, false, true, "Shared directory for memory images",
          "Directory shared by all nodes where memory images are written. Required for "
-         "move=quick, on_stop=save and fallback=quick."},
+         "move=quick, move=auto, on_stop=save and fallback=quick."},
         {"on_stop", "string", "shutdown", false, false, true,
          "What stop does: shutdown, save or destroy",
          "shutdown: ACPI shutdown, destroy after shutdown_timeout. save: save memory to "

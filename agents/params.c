@@ -18,6 +18,7 @@ static const char *const params_move_names[] = {
         [PARAMS_MOVE_LIVE] = "live",
         [PARAMS_MOVE_QUICK] = "quick",
         [PARAMS_MOVE_RESTART] = "restart",
+        [PARAMS_MOVE_AUTO] = "auto",
 };
 _Static_assert(ARRAY_SIZE(params_move_names) == _PARAMS_MOVE_MAX, "move names");
 
@@ -272,7 +273,7 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 
 	e = (int)p->move;
 	KEEP_FIRST(params_enum(env, why, "move", params_move_names, ARRAY_SIZE(params_move_names),
-	                       "live, quick, restart", &e));
+	                       "live, quick, restart, auto", &e));
 	p->move = (enum params_move)e;
 	e = (int)p->on_stop;
 	KEEP_FIRST(params_enum(env, why, "on_stop", params_on_stop_names,
@@ -323,6 +324,11 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 			KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
 			                    "move=quick needs save_dir; set save_dir to a "
 			                    "directory shared by all nodes"));
+		if (p->move == PARAMS_MOVE_AUTO)
+			KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
+			                    "move=auto needs save_dir (it chooses between live "
+			                    "and quick); set save_dir to a directory shared by all "
+			                    "nodes or use move=live"));
 		if (p->on_stop == PARAMS_ON_STOP_SAVE)
 			KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
 			                    "on_stop=save needs save_dir; set save_dir to a "

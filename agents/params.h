@@ -25,6 +25,7 @@ enum params_move {
 	PARAMS_MOVE_LIVE = 0,
 	PARAMS_MOVE_QUICK,
 	PARAMS_MOVE_RESTART,
+	PARAMS_MOVE_AUTO, /* live or quick, as predicted at migrate_to (live.h) */
 	_PARAMS_MOVE_MAX,
 };
 

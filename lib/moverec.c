@@ -48,8 +48,14 @@ static const struct field fields[] = {
 	INT_FIELD(bytes),
 	INT_FIELD(iterations),
 	INT_FIELD(max_downtime_ms),
+	INT_FIELD(net_bps),
+	STR_FIELD(predicted_move),
+	STR_FIELD(predicted_why),
+	INT_FIELD(predicted_downtime_ms),
+	INT_FIELD(predicted_gap_ms),
+	INT_FIELD(predicted_total_ms),
 };
-_Static_assert(ELEMENTSOF(fields) == 16, "one entry per member of struct move_record");
+_Static_assert(ELEMENTSOF(fields) == 22, "one entry per member of struct move_record");
 
 static char *
 str_at(struct move_record *r, const struct field *f)
@@ -480,7 +486,8 @@ fsync_parent(const char *path)
 
 /*
  * Formats r; if it does not fit a line, the error text (the only field a
- * foreign component fills freely) is shortened rather than losing the record.
+ * foreign component fills freely), then the prediction's reason, are
+ * shortened rather than losing the record.
  */
 static int
 format_fitting(const struct move_record *r, char *buf, size_t len)
@@ -497,6 +504,14 @@ format_fitting(const struct move_record *r, char *buf, size_t len)
 	while (elen > 0) {
 		elen /= 2;
 		copy.error[elen] = '\0';
+		n = moverec_format(&copy, buf, len);
+		if (n != -ENOBUFS)
+			return n;
+	}
+	elen = strnlen(copy.predicted_why, sizeof(copy.predicted_why));
+	while (elen > 0) {
+		elen /= 2;
+		copy.predicted_why[elen] = '\0';
 		n = moverec_format(&copy, buf, len);
 		if (n != -ENOBUFS)
 			return n;

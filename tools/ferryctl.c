@@ -6,6 +6,7 @@
  *   ferryctl [--json] history [VM]      cluster-wide move records
  *   ferryctl [--json] ledger            the raw replicated ledger
  *   ferryctl release --force [--yes] VM give up ownership of an orphaned VM
+ *   ferryctl predict VM [options]       what each move would cost it (ctlpredict.c)
  *
  * Exit codes (stable, for scripts): see enum ferryctl_exit and ferryctl(8).
  */
@@ -22,16 +23,7 @@
 #include <unistd.h>
 
 #include "client.h"
-
-enum ferryctl_exit {
-	FERRYCTL_OK = 0,
-	FERRYCTL_ERROR = 1,       /* I/O or protocol error, or any other failure */
-	FERRYCTL_USAGE = 2,       /* bad command line */
-	FERRYCTL_UNREACHABLE = 3, /* ferryd not running */
-	FERRYCTL_DENIED = 4,      /* not allowed (not root / not in haclient) */
-	FERRYCTL_REFUSED = 5,     /* the ledger refused the request */
-	FERRYCTL_CANCELLED = 6,   /* the confirmation was not given */
-};
+#include "ferryctl.h"
 
 struct ferryctl {
 	bool json;
@@ -45,8 +37,11 @@ static void usage(FILE *f)
 		   "       ferryctl [--json] history [VM]\n"
 		   "       ferryctl [--json] ledger\n"
 		   "       ferryctl release --force [--yes] VM\n"
+		   "       ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
+		   "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
+		   "                [--connect URI]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
-		   "            5 refused by the ledger, 6 not confirmed.\n");
+		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
 
 static int exit_for(int r)
@@ -408,6 +403,14 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt, r, ret;
 
+	/* predict has options of its own, anywhere on the line: it parses all */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		if (strcmp(argv[i], "predict") == 0)
+			return ctlpredict_main(argc, argv);
+		break;
+	}
 	while ((opt = getopt_long(argc, argv, "jFyhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':

@@ -34,6 +34,17 @@ struct move_record {
 	int64_t bytes;        /* bytes transferred or image size, -1 unknown */
 	int64_t iterations;   /* pre-copy passes, -1 n/a */
 	int64_t max_downtime_ms; /* downtime limit in force at the end, -1 n/a */
+	/* live: the highest migration bandwidth libvirt reported (memory_bps,
+	 * bytes/s) during the copy or at its end, -1 unknown.  The highest, not
+	 * the job's average: the average counts the time spent scanning zero
+	 * pages, which the prediction charges separately. */
+	int64_t net_bps;
+	/* move=auto: what was predicted before the move (empty / -1 otherwise) */
+	char predicted_move[16];  /* live | quick: the move chosen */
+	char predicted_why[256];  /* predict_auto()'s reason */
+	int64_t predicted_downtime_ms; /* of the chosen move (libvirt's clock) */
+	int64_t predicted_gap_ms;      /* guest-visible gap of the chosen move */
+	int64_t predicted_total_ms;
 };
 
 /* Sets every numeric field to -1 and strings to empty. */
@@ -53,7 +64,7 @@ int moverec_parse(const char *line, struct move_record *ret);
 /* Appends to path (NULL = $FERRY_MOVES_LOG or MOVEREC_DEFAULT_PATH), creating
  * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync.
  * A record whose line would exceed MOVEREC_MAX_LINE is kept with its error
- * text shortened (halved until it fits) rather than lost.  The file is 0644,
+ * text, then its predicted_why, shortened (halved until it fits) rather than lost.  The file is 0644,
  * directories 0755; the parent directory is fsync'd when the file is new. */
 int moverec_append(const char *path, const struct move_record *r);
 

@@ -7,7 +7,8 @@
  * the loop aborts it; job stats come from the script.  Checks: limits set
  * before the copy, the policy's downtime steps and post-copy applied, the
  * abort at the budget's deadline with one copy left, the quick fallback,
- * and what is recorded.
+ * and what is recorded.  move=auto's choice (live_choose) runs against a
+ * scripted sample (vmsample_take is wrapped too).
  */
 #include "config.h"
 
@@ -82,6 +83,35 @@ int __wrap_virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
 int __wrap_virDomainFree(virDomainPtr d);
 int __wrap_quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
                       struct ocf_reason *why);
+int __wrap_vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *ret,
+                         char *err, size_t err_len);
+
+/* what the wrapped vmsample_take answers, and what it was asked */
+static struct {
+	int rc;                 /* != 0: fails with this */
+	struct vmsample sample; /* else this */
+	char target[64];
+	char save_dir[64];
+	char cache_dir[64];
+	uint32_t dirty_seconds;
+} smp;
+
+int
+__wrap_vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *ret,
+                     char *err, size_t err_len)
+{
+	assert_ptr_equal(d, &fake_dom);
+	snprintf(smp.target, sizeof(smp.target), "%s", o->target);
+	snprintf(smp.save_dir, sizeof(smp.save_dir), "%s", o->save_dir);
+	snprintf(smp.cache_dir, sizeof(smp.cache_dir), "%s", o->cache_dir);
+	smp.dirty_seconds = o->dirty_seconds;
+	if (smp.rc != 0) {
+		snprintf(err, err_len, "cannot read the domain's memory size: fake says no");
+		return smp.rc;
+	}
+	*ret = smp.sample;
+	return 0;
+}
 
 int
 __wrap_virt_open(const char *uri, struct virt **ret, char *err, size_t err_len)
@@ -384,6 +414,7 @@ test_converges(void **state)
 	assert_int_equal(rec.iterations, 3);
 	assert_int_equal(rec.max_downtime_ms, 50);
 	assert_true(rec.total_ms >= 0);
+	assert_int_equal(rec.net_bps, 100 * MIB); /* the highest bandwidth sampled */
 }
 
 static void
@@ -513,6 +544,125 @@ test_budget_refused(void **state)
 	assert_false(fx.migrating); /* nothing was started */
 }
 
+/* ---- move=auto ------------------------------------------------------------------- */
+
+/* A sample: mem and touched in MiB, rates in MiB/s, 0 = unknown. */
+static void
+sample(uint64_t mem, uint64_t touched, uint64_t dirty, uint64_t net, uint64_t save)
+{
+	memset(&smp, 0, sizeof(smp));
+	predict_input_default(&smp.sample.in);
+	smp.sample.in.mem_bytes = mem * MIB;
+	smp.sample.in.touched_bytes = touched != 0 ? touched * MIB : PREDICT_UNKNOWN;
+	smp.sample.in.dirty_bytes_s = dirty != 0 ? dirty * MIB : PREDICT_UNKNOWN;
+	smp.sample.in.net_bps = net != 0 ? net * MIB : PREDICT_UNKNOWN;
+	smp.sample.in.save_write_bps = save != 0 ? save * MIB : PREDICT_UNKNOWN;
+	smp.sample.in.save_read_bps = save != 0 ? 2 * save * MIB : PREDICT_UNKNOWN;
+	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++)
+		smp.sample.how[f].source = VMSAMPLE_MEASURED;
+}
+
+static enum params_move
+choose(const char *const *extra, struct move_record *rec)
+{
+	const char *env[32] = {
+	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
+	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	        "OCF_RESKEY_save_dir=/x/save",    "OCF_RESKEY_move=auto",
+	        "HA_RSCTMP=/x/rsctmp",
+	};
+	struct vm_agent *a = calloc(1, sizeof(*a));
+	struct ocf_reason r = {{0}};
+	size_t n = 7;
+	enum params_move m;
+
+	assert_non_null(a);
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		env[n++] = extra[i];
+	env[n] = NULL;
+	assert_int_equal(params_parse(env, &a->p, &r), OCF_SUCCESS);
+	snprintf(a->name, sizeof(a->name), "web1");
+	snprintf(a->uuid, sizeof(a->uuid), UUID);
+	a->t0_ms = agent_now_ms();
+	moverec_init(rec);
+	m = live_choose(a, (virDomainPtr)&fake_dom, rec);
+	free(a);
+	return m;
+}
+
+static void
+test_auto_idle_goes_live(void **state)
+{
+	struct move_record rec;
+
+	(void)state;
+	sample(512, 100, 5, 1000, 500);
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_LIVE);
+	/* asked for what the resource says */
+	assert_string_equal(smp.target, "node2");
+	assert_string_equal(smp.save_dir, "/x/save");
+	assert_string_equal(smp.cache_dir, "/x/rsctmp");
+	assert_int_equal(smp.dirty_seconds, VMSAMPLE_DIRTY_SECONDS);
+	assert_string_equal(rec.predicted_move, "live");
+	assert_non_null(strstr(rec.predicted_why, "live"));
+	assert_true(rec.predicted_downtime_ms > 0 && rec.predicted_downtime_ms <= 800);
+	assert_true(rec.predicted_gap_ms > rec.predicted_downtime_ms);
+	assert_true(rec.predicted_total_ms > 0);
+	assert_string_equal(rec.mode, ""); /* the caller's */
+}
+
+static void
+test_auto_hot_goes_quick(void **state)
+{
+	struct move_record rec;
+
+	(void)state;
+	/* dirties faster than the link: live never converges */
+	sample(512, 400, 2000, 100, 500);
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_QUICK);
+	assert_string_equal(rec.predicted_move, "quick");
+	assert_non_null(strstr(rec.predicted_why, "quick: live does not converge"));
+	assert_true(rec.predicted_downtime_ms > 0);
+	assert_int_equal(rec.predicted_downtime_ms + 50, rec.predicted_gap_ms);
+}
+
+static void
+test_auto_uses_the_resource_limits(void **state)
+{
+	const char *tight[] = {"OCF_RESKEY_max_downtime_ms=10", "OCF_RESKEY_downtime_steps=none",
+	                       NULL};
+	const char *loose[] = {"OCF_RESKEY_max_downtime_ms=10",
+	                       "OCF_RESKEY_downtime_steps=100,2000", NULL};
+	struct move_record rec;
+
+	(void)state;
+	/* 200 MiB/s of a 1000 MiB/s link: pending stays near 200 MiB/s x
+	 * the iteration time; a 10 ms limit alone cannot hold it */
+	sample(1024, 1024, 200, 1000, 2000);
+	assert_int_equal(choose(tight, &rec), PARAMS_MOVE_QUICK);
+	sample(1024, 1024, 200, 1000, 2000);
+	assert_int_equal(choose(loose, &rec), PARAMS_MOVE_LIVE);
+}
+
+static void
+test_auto_without_sample_goes_live(void **state)
+{
+	struct move_record rec;
+
+	(void)state;
+	sample(512, 0, 0, 0, 0);
+	smp.rc = -EIO;
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_LIVE);
+	assert_string_equal(rec.predicted_move, "live");
+	assert_non_null(strstr(rec.predicted_why, "not predicted: cannot sample the VM"));
+	assert_int_equal(rec.predicted_gap_ms, -1);
+	/* a sample the engine refuses (a bandwidth of 0): live too */
+	sample(512, 0, 0, 0, 0);
+	smp.sample.in.net_bps = 0;
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_LIVE);
+	assert_non_null(strstr(rec.predicted_why, "not predicted: cannot predict"));
+}
+
 int
 main(void)
 {
@@ -524,6 +674,10 @@ main(void)
 	        cmocka_unit_test(test_failure_settles_one_copy),
 	        cmocka_unit_test(test_failure_but_completed),
 	        cmocka_unit_test(test_budget_refused),
+	        cmocka_unit_test(test_auto_idle_goes_live),
+	        cmocka_unit_test(test_auto_hot_goes_quick),
+	        cmocka_unit_test(test_auto_uses_the_resource_limits),
+	        cmocka_unit_test(test_auto_without_sample_goes_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,12 +214,20 @@ test_save_dir_combinations(void **state)
 	const char *save[] = {CONFIG, "OCF_RESKEY_on_stop=save", NULL};
 	const char *fallback[] = {CONFIG, "OCF_RESKEY_fallback=quick", NULL};
 	const char *relative[] = {CONFIG, "OCF_RESKEY_save_dir=save", NULL};
+	const char *automove[] = {CONFIG, "OCF_RESKEY_move=auto", NULL};
+	const char *automove_ok[] = {CONFIG, "OCF_RESKEY_move=auto", "OCF_RESKEY_save_dir=/srv/save",
+	                             NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
 	(void)state;
 	assert_int_equal(parse(quick, &p, &why), OCF_ERR_CONFIGURED);
 	assert_non_null(strstr(why.text, "move=quick needs save_dir"));
+	/* move=auto chooses between live and quick: it needs a save_dir too */
+	assert_int_equal(parse(automove, &p, &why), OCF_ERR_CONFIGURED);
+	assert_non_null(strstr(why.text, "move=auto needs save_dir"));
+	assert_int_equal(parse(automove_ok, &p, &why), OCF_SUCCESS);
+	assert_int_equal(p.move, PARAMS_MOVE_AUTO);
 	assert_int_equal(parse(save, &p, &why), OCF_ERR_CONFIGURED);
 	assert_non_null(strstr(why.text, "on_stop=save needs save_dir"));
 	assert_int_equal(parse(fallback, &p, &why), OCF_ERR_CONFIGURED);
@@ -339,6 +347,7 @@ test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(params_move_name(PARAMS_MOVE_RESTART), "restart");
+	assert_string_equal(params_move_name(PARAMS_MOVE_AUTO), "auto");
 	assert_string_equal(params_on_stop_name(PARAMS_ON_STOP_SAVE), "save");
 	assert_string_equal(params_move_name(_PARAMS_MOVE_MAX), "unknown");
 }

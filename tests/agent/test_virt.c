@@ -42,6 +42,7 @@
 #include "virt.h"
 #include "ferry/imagestore.h"
 #include "ferry/moverec.h"
+#include "ferry/saveprobe.h"
 #include "testutil.h"
 
 #define NAME       "fv1"
@@ -965,6 +966,56 @@ test_live_failure_leaves_one_copy(void **state)
 	assert_string_equal(rec.result, "failed");
 }
 
+#define AUTO_TO(target)                                                                            \
+	ENV(env_config, env_save_dir, "OCF_RESKEY_move=auto", "OCF_RESKEY_remote_uri=test:///%n",  \
+	    "OCF_RESKEY_CRM_meta_migrate_target=" target,                                          \
+	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here",         \
+	    "OCF_RESKEY_CRM_meta_timeout=60000")
+
+/* move=auto on the test driver: only the memory size and the save_dir can
+ * be measured (no QEMU process, no dirty-rate calculation), the bandwidth
+ * comes from the moves log. */
+static void
+test_auto_move(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+	char cache[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(run("start", AUTO_TO("nowhere"), why, sizeof(why)), OCF_SUCCESS);
+	/* an idle 128 MiB guest at the assumed bandwidth: live (which the
+	 * test driver cannot do: the move fails, the VM stays) */
+	assert_int_equal(run("migrate_to", AUTO_TO("nowhere"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "live migration to nowhere failed"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.mode, "live");
+	assert_string_equal(rec.predicted_move, "live");
+	assert_non_null(strstr(rec.predicted_why, "live: converges"));
+	assert_true(rec.predicted_gap_ms > 0);
+	/* the save_dir probe was cached for the next move */
+	assert_int_equal(saveprobe_cache_path(rsctmp, save_dir, cache, sizeof(cache)), 0);
+	assert_int_equal(stat(cache, &st), 0);
+
+	/* the last live move to "default" ran at 1 MiB/s: 128 MiB cannot
+	 * go live within the deadline, so quick */
+	testutil_write(moves, "{\"vm\":\"other\",\"to\":\"default\",\"mode\":\"live\","
+	                      "\"result\":\"ok\",\"start_unix_ms\":1,\"net_bps\":1048576}\n");
+	assert_int_equal(run("migrate_to", AUTO_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(count_lines(moves, &rec), 2);
+	assert_string_equal(rec.mode, "quick");
+	assert_string_equal(rec.result, "ok");
+	assert_string_equal(rec.predicted_move, "quick");
+	assert_non_null(strstr(rec.predicted_why, "quick: live does not converge"));
+	assert_true(rec.predicted_downtime_ms > 0);
+	assert_true(rec.save_ms >= 0);
+	assert_string_equal(fk.calls, "");
+}
+
 #define RESTART_TO(target)                                                                         \
 	ENV(env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=" target,   \
 	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_shutdown_timeout=5")
@@ -1434,6 +1485,7 @@ main(void)
 	        T(test_quick_move_no_image_lost),
 	        T(test_live_budget_too_short),
 	        T(test_live_failure_leaves_one_copy),
+	        T(test_auto_move),
 	        T(test_restart_move),
 	        T(test_migrate_needs_pacemaker),
 	        T(test_ledger_start_stop),

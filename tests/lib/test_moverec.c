@@ -38,6 +38,12 @@ sample(struct move_record *r)
 	r->bytes = 536870912;
 	r->iterations = 4;
 	r->max_downtime_ms = 200;
+	r->net_bps = 1073741824;
+	snprintf(r->predicted_move, sizeof(r->predicted_move), "live");
+	snprintf(r->predicted_why, sizeof(r->predicted_why), "live: converges (passes 2)");
+	r->predicted_downtime_ms = 66;
+	r->predicted_gap_ms = 106;
+	r->predicted_total_ms = 1576;
 }
 
 static void
@@ -59,6 +65,12 @@ assert_records_equal(const struct move_record *a, const struct move_record *b)
 	assert_int_equal(a->bytes, b->bytes);
 	assert_int_equal(a->iterations, b->iterations);
 	assert_int_equal(a->max_downtime_ms, b->max_downtime_ms);
+	assert_int_equal(a->net_bps, b->net_bps);
+	assert_string_equal(a->predicted_move, b->predicted_move);
+	assert_string_equal(a->predicted_why, b->predicted_why);
+	assert_int_equal(a->predicted_downtime_ms, b->predicted_downtime_ms);
+	assert_int_equal(a->predicted_gap_ms, b->predicted_gap_ms);
+	assert_int_equal(a->predicted_total_ms, b->predicted_total_ms);
 }
 
 static void
@@ -92,7 +104,9 @@ test_format_exact(void **state)
 		     "\"result\":\"ok\",\"error\":\"\",\"start_unix_ms\":1795000000123,"
 		     "\"total_ms\":4321,\"downtime_ms\":17,\"guest_gap_ms\":61,\"save_ms\":300,"
 		     "\"restore_ms\":310,\"bytes\":536870912,\"iterations\":4,"
-		     "\"max_downtime_ms\":200}\n");
+		     "\"max_downtime_ms\":200,\"net_bps\":1073741824,\"predicted_move\":\"live\","
+		     "\"predicted_why\":\"live: converges (passes 2)\",\"predicted_downtime_ms\":66,"
+		     "\"predicted_gap_ms\":106,\"predicted_total_ms\":1576}\n");
 	assert_int_equal(n, (int)strlen(buf));
 
 	moverec_init(&r);
@@ -252,6 +266,18 @@ test_parse_lenient_where_harmless(void **state)
 	assert_string_equal(r.mode, "");
 	assert_int_equal(moverec_parse("{}", &r), 0);
 	assert_int_equal(r.bytes, -1);
+	/* a line written before net_bps and the predicted_* keys existed */
+	assert_int_equal(moverec_parse("{\"vm\":\"web1\",\"mode\":\"live\",\"result\":\"ok\","
+				       "\"bytes\":5,\"max_downtime_ms\":100}",
+				       &r),
+			 0);
+	assert_int_equal(r.max_downtime_ms, 100);
+	assert_int_equal(r.net_bps, -1);
+	assert_string_equal(r.predicted_move, "");
+	assert_string_equal(r.predicted_why, "");
+	assert_int_equal(r.predicted_gap_ms, -1);
+	assert_int_equal(r.predicted_downtime_ms, -1);
+	assert_int_equal(r.predicted_total_ms, -1);
 }
 
 /* Pseudo-random bytes must never crash the parser (run under ASan in CI). */

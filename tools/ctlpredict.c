@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctlpredict.c - `ferryctl predict VM`: sample the VM where it runs
+ * (vmsample.h), predict live, quick, restart and HA restart (predict.h) and
+ * print them side by side with how every input was obtained.
+ *
+ * Runs on the node where the VM runs (local libvirt, qemu:///system unless
+ * --connect says otherwise).  When the VM does not run here, ferryd's ledger
+ * is asked where it does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "client.h"
+#include "ferry/predict.h"
+#include "ferry/vmsample.h"
+#include "ferryctl.h"
+
+#define CTLPREDICT_DEFAULT_URI "qemu:///system"
+#define CTLPREDICT_OUT_MAX     16384
+
+struct ctlpredict {
+	bool json;
+	const char *vm;
+	const char *uri;
+	const char *target;
+	const char *save_dir;
+	const char *max_downtime;
+	const char *steps;
+	uint32_t dirty_seconds;
+	char node[256]; /* this node */
+};
+
+static void
+ctlpredict_usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
+	        "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
+	        "                [--connect URI]\n"
+	        "Samples VM on this node and predicts live migration (ferry's policy and "
+	        "libvirt's\n"
+	        "defaults), quick migration, restart and HA restart side by side.\n"
+	        "  --target NODE        the migration target (its last live move gives the "
+	        "bandwidth)\n"
+	        "  --save-dir DIR       the resource's save_dir (probed for write/read bandwidth)\n"
+	        "  --dirty-seconds N    dirty-rate measurement, 1..%d s (default %d; 0 = assume "
+	        "idle)\n"
+	        "  --max-downtime MS    ferry's first downtime limit (default 100)\n"
+	        "  --downtime-steps L   limits raised through when the copy stalls (default "
+	        "200,400,800; none)\n"
+	        "  --connect URI        libvirt URI (default %s)\n",
+	        VMSAMPLE_DIRTY_SECONDS_MAX, VMSAMPLE_DIRTY_SECONDS, CTLPREDICT_DEFAULT_URI);
+}
+
+static void
+ctlpredict_quiet(void *data, virErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+static const char *
+ctlpredict_virt_err(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m != NULL ? m : "unknown libvirt error";
+}
+
+static void
+ctlpredict_json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* ---- where does it run? -------------------------------------------------- */
+
+static const char *
+ctlpredict_node_name(const struct ferry_ipc_status_rsp *s, uint32_t nodeid, char *buf, size_t len)
+{
+	for (uint32_t i = 0; i < s->n_nodes && i < FERRY_IPC_MAX_NODES; i++)
+		if (s->nodes[i].nodeid == nodeid && s->nodes[i].name[0] != '\0') {
+			snprintf(buf, len, "%.*s (%" PRIu32 ")", FERRY_IPC_NODE_LEN - 1,
+			         s->nodes[i].name, nodeid);
+			return buf;
+		}
+	snprintf(buf, len, "node %" PRIu32, nodeid);
+	return buf;
+}
+
+/* The VM is not running here: say where it is, if ferryd's ledger knows. */
+static int
+ctlpredict_not_here(const struct ctlpredict *ctl, const char *state)
+{
+	struct ferryclient *c = NULL;
+	struct ferry_ipc_status_rsp *s = NULL;
+	const struct ferry_ipc_vm_info *v;
+	char owner[96];
+	size_t len = 0;
+	int r;
+
+	fprintf(stderr, "ferryctl: %s is %s on this node (%s), so it cannot be sampled here.\n",
+	        ctl->vm, state, ctl->node);
+	r = ferryclient_connect(&c);
+	if (r == 0)
+		r = ferryclient_status(c, &s, &len);
+	ferryclient_free(c);
+	if (r < 0) {
+		fprintf(stderr,
+		        "ferryd does not answer (%s), so where it runs is unknown: run "
+		        "'ferryctl predict %s' on the node where it runs (pcs status or "
+		        "crm_resource --locate tell).\n",
+		        strerror(-r), ctl->vm);
+		return FERRYCTL_NOT_HERE;
+	}
+	v = (const struct ferry_ipc_vm_info *)(s + 1);
+	for (uint32_t i = 0; i < s->n_vms; i++) {
+		if (strncmp(v[i].vm, ctl->vm, sizeof(v[i].vm)) != 0 &&
+		    strncmp(v[i].uuid, ctl->vm, sizeof(v[i].uuid)) != 0)
+			continue;
+		if (v[i].owner_nodeid != 0 && v[i].owner_nodeid != s->local_nodeid &&
+		    (v[i].state == FERRY_VM_RUNNING || v[i].state == FERRY_VM_MIGRATING))
+			fprintf(stderr,
+			        "ferryd's ledger says it runs on %s: run 'ferryctl predict %s' "
+			        "there.\n",
+			        ctlpredict_node_name(s, v[i].owner_nodeid, owner, sizeof(owner)),
+			        ctl->vm);
+		else
+			fprintf(stderr,
+			        "ferryd's ledger has it %s%s%s: start it first, then run 'ferryctl "
+			        "predict %s' where it runs.\n",
+			        ferryclient_state_name(v[i].state),
+			        v[i].owner_nodeid != 0 ? " on " : "",
+			        v[i].owner_nodeid != 0 ? ctlpredict_node_name(s, v[i].owner_nodeid,
+			                                                      owner, sizeof(owner))
+			                               : "",
+			        ctl->vm);
+		free(s);
+		return FERRYCTL_NOT_HERE;
+	}
+	fprintf(stderr,
+	        "ferryd's ledger does not know it (ledger=off?): run 'ferryctl predict %s' on the "
+	        "node where it runs (pcs status or crm_resource --locate tell).\n",
+	        ctl->vm);
+	free(s);
+	return FERRYCTL_NOT_HERE;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void
+ctlpredict_fmt_value(char *buf, size_t len, const struct vmsample *s, enum vmsample_field f)
+{
+	uint64_t v = vmsample_value(s, f);
+	bool rate = f != VMSAMPLE_MEM && f != VMSAMPLE_TOUCHED;
+
+	if (v == PREDICT_UNKNOWN)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " MiB%s", v / PREDICT_MIB,
+		         (v % PREDICT_MIB) * 10 / PREDICT_MIB, rate ? "/s" : "");
+}
+
+static const char *const ctlpredict_labels[_VMSAMPLE_FIELD_MAX] = {
+        [VMSAMPLE_MEM] = "memory",
+        [VMSAMPLE_TOUCHED] = "touched",
+        [VMSAMPLE_DIRTY] = "dirty rate",
+        [VMSAMPLE_NET] = "migration bw",
+        [VMSAMPLE_SAVE_WRITE] = "save write bw",
+        [VMSAMPLE_SAVE_READ] = "save read bw",
+};
+
+static void
+ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, const char *uuid,
+                      const char *prediction)
+{
+	char val[48];
+
+	printf("vm %s (uuid %s) on %s, target %s, via %s\n", ctl->vm, uuid, ctl->node,
+	       ctl->target != NULL ? ctl->target : "any node", ctl->uri);
+	printf("sampled\n");
+	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
+		ctlpredict_fmt_value(val, sizeof(val), s, (enum vmsample_field)f);
+		printf("  %-16s %-14s %-8s %s\n", ctlpredict_labels[f], val,
+		       vmsample_source_name(s->how[f].source), s->how[f].text);
+	}
+	fputs(prediction, stdout);
+}
+
+static void
+ctlpredict_print_json(const struct ctlpredict *ctl, const struct vmsample *s, const char *uuid,
+                      const char *prediction)
+{
+	size_t n = strlen(prediction);
+
+	printf("{\"vm\":");
+	ctlpredict_json_str(ctl->vm);
+	printf(",\"uuid\":");
+	ctlpredict_json_str(uuid);
+	printf(",\"node\":");
+	ctlpredict_json_str(ctl->node);
+	printf(",\"target\":");
+	if (ctl->target != NULL)
+		ctlpredict_json_str(ctl->target);
+	else
+		printf("null");
+	printf(",\"uri\":");
+	ctlpredict_json_str(ctl->uri);
+	printf(",\"sampled\":{");
+	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
+		uint64_t v = vmsample_value(s, (enum vmsample_field)f);
+
+		printf("%s\"%s\":{\"value\":", f > 0 ? "," : "",
+		       vmsample_field_name((enum vmsample_field)f));
+		if (v == PREDICT_UNKNOWN)
+			printf("null");
+		else
+			printf("%" PRIu64, v);
+		printf(",\"source\":\"%s\",\"how\":", vmsample_source_name(s->how[f].source));
+		ctlpredict_json_str(s->how[f].text);
+		putchar('}');
+	}
+	while (n > 0 && prediction[n - 1] == '\n')
+		n--;
+	printf("},\"prediction\":%.*s}\n", (int)n, prediction);
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
+static int
+ctlpredict_parse(int argc, char **argv, struct ctlpredict *ctl)
+{
+	static const struct option opts[] = {
+	        {"json", no_argument, NULL, 'j'},
+	        {"target", required_argument, NULL, 't'},
+	        {"save-dir", required_argument, NULL, 's'},
+	        {"dirty-seconds", required_argument, NULL, 'd'},
+	        {"max-downtime", required_argument, NULL, 'm'},
+	        {"downtime-steps", required_argument, NULL, 'S'},
+	        {"connect", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *args[2];
+	int n = 0;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jt:s:d:m:S:c:h", opts, NULL)) != -1) {
+		char *end = NULL;
+		unsigned long v;
+
+		switch (opt) {
+		case 'j':
+			ctl->json = true;
+			break;
+		case 't':
+			ctl->target = optarg;
+			break;
+		case 's':
+			ctl->save_dir = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    v > VMSAMPLE_DIRTY_SECONDS_MAX) {
+				fprintf(stderr, "ferryctl: --dirty-seconds %s: use 0..%d\n", optarg,
+				        VMSAMPLE_DIRTY_SECONDS_MAX);
+				return -EINVAL;
+			}
+			ctl->dirty_seconds = (uint32_t)v;
+			break;
+		case 'm':
+			ctl->max_downtime = optarg;
+			break;
+		case 'S':
+			ctl->steps = optarg;
+			break;
+		case 'c':
+			ctl->uri = optarg;
+			break;
+		case 'h':
+			ctlpredict_usage(stdout);
+			return 1;
+		default:
+			ctlpredict_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (n == 2) {
+			ctlpredict_usage(stderr);
+			return -EINVAL;
+		}
+		args[n++] = argv[i];
+	}
+	if (n != 2 || strcmp(args[0], "predict") != 0) {
+		ctlpredict_usage(stderr);
+		return -EINVAL;
+	}
+	ctl->vm = args[1];
+	if (ctl->save_dir != NULL && ctl->save_dir[0] != '/') {
+		fprintf(stderr, "ferryctl: --save-dir %s: give an absolute path\n", ctl->save_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The engine's input: the sample, then the limits from the command line. */
+static int
+ctlpredict_input(const struct ctlpredict *ctl, const struct vmsample *s, struct predict_input *in,
+                 struct predict_params *pp)
+{
+	predict_params_default(pp);
+	*in = s->in;
+	if (ctl->max_downtime != NULL) {
+		/* steps at or under a new first limit no longer apply */
+		uint32_t steps[PREDICT_MAX_STEPS];
+		size_t n = 0;
+
+		if (predict_set(in, pp, "max_downtime_ms", ctl->max_downtime) != 0 ||
+		    in->max_downtime_ms == 0) {
+			fprintf(stderr, "ferryctl: --max-downtime %s: give milliseconds > 0\n",
+			        ctl->max_downtime);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < in->n_downtime_steps; i++)
+			if (in->downtime_steps_ms[i] > in->max_downtime_ms)
+				steps[n++] = in->downtime_steps_ms[i];
+		memset(in->downtime_steps_ms, 0, sizeof(in->downtime_steps_ms));
+		memcpy(in->downtime_steps_ms, steps, n * sizeof(steps[0]));
+		in->n_downtime_steps = n;
+	}
+	if (ctl->steps != NULL && predict_set(in, pp, "downtime_steps_ms", ctl->steps) != 0) {
+		fprintf(stderr,
+		        "ferryctl: --downtime-steps %s: give ascending ms separated by commas, or "
+		        "none\n",
+		        ctl->steps);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
+{
+	struct vmsample_opts o;
+	struct vmsample s;
+	struct predict_input in;
+	struct predict_params pp;
+	struct predict_result *r = NULL;
+	char err[256] = "";
+	char *out = NULL;
+	int rc;
+
+	vmsample_opts_default(&o);
+	o.target = ctl->target;
+	o.save_dir = ctl->save_dir;
+	o.dirty_seconds = ctl->dirty_seconds;
+	if (!ctl->json && ctl->dirty_seconds > 0)
+		fprintf(stderr, "ferryctl: measuring %s for about %" PRIu32 " s...\n", ctl->vm,
+		        ctl->dirty_seconds);
+	rc = vmsample_take(d, &o, &s, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "ferryctl: cannot sample %s: %s\n", ctl->vm,
+		        err[0] != '\0' ? err : strerror(-rc));
+		return FERRYCTL_ERROR;
+	}
+	if (ctlpredict_input(ctl, &s, &in, &pp) != 0)
+		return FERRYCTL_USAGE;
+	r = calloc(1, sizeof(*r));
+	out = calloc(1, CTLPREDICT_OUT_MAX);
+	if (r == NULL || out == NULL) {
+		free(r);
+		free(out);
+		fprintf(stderr, "ferryctl: out of memory\n");
+		return FERRYCTL_ERROR;
+	}
+	rc = predict_compute(&in, &pp, r);
+	if (rc != 0) {
+		fprintf(stderr,
+		        "ferryctl: cannot predict %s from what was sampled (%s): check "
+		        "--max-downtime and --downtime-steps\n",
+		        ctl->vm, strerror(-rc));
+		free(r);
+		free(out);
+		return FERRYCTL_ERROR;
+	}
+	if (ctl->json) {
+		(void)predict_format_json(r, &pp, out, CTLPREDICT_OUT_MAX);
+		ctlpredict_print_json(ctl, &s, uuid, out);
+	} else {
+		(void)predict_format(r, &pp, out, CTLPREDICT_OUT_MAX);
+		ctlpredict_print_text(ctl, &s, uuid, out);
+	}
+	free(r);
+	free(out);
+	return FERRYCTL_OK;
+}
+
+int
+ctlpredict_main(int argc, char **argv)
+{
+	struct ctlpredict ctl = {.uri = CTLPREDICT_DEFAULT_URI,
+	                         .dirty_seconds = VMSAMPLE_DIRTY_SECONDS};
+	char uuid[VIR_UUID_STRING_BUFLEN] = "";
+	virConnectPtr conn;
+	virDomainPtr d;
+	int state = VIR_DOMAIN_NOSTATE;
+	int reason = 0;
+	int r;
+
+	r = ctlpredict_parse(argc, argv, &ctl);
+	if (r != 0)
+		return r > 0 ? FERRYCTL_OK : FERRYCTL_USAGE;
+	/* bad limits are a usage error before a second is spent sampling */
+	{
+		struct vmsample dummy;
+		struct predict_input in;
+		struct predict_params pp;
+
+		memset(&dummy, 0, sizeof(dummy));
+		predict_input_default(&dummy.in);
+		if (ctlpredict_input(&ctl, &dummy, &in, &pp) != 0)
+			return FERRYCTL_USAGE;
+	}
+	if (gethostname(ctl.node, sizeof(ctl.node) - 1) != 0)
+		snprintf(ctl.node, sizeof(ctl.node), "this node");
+	virSetErrorFunc(NULL, ctlpredict_quiet);
+	conn = virConnectOpen(ctl.uri);
+	if (conn == NULL) {
+		fprintf(stderr,
+		        "ferryctl: cannot connect to libvirt (%s): %s; is libvirtd running?\n",
+		        ctl.uri, ctlpredict_virt_err());
+		return FERRYCTL_ERROR;
+	}
+	d = virDomainLookupByName(conn, ctl.vm);
+	if (d == NULL)
+		d = virDomainLookupByUUIDString(conn, ctl.vm);
+	if (d != NULL && virDomainGetState(d, &state, &reason, 0) != 0)
+		state = VIR_DOMAIN_NOSTATE;
+	if (d == NULL || (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)) {
+		if (d != NULL)
+			virDomainFree(d);
+		virConnectClose(conn);
+		return ctlpredict_not_here(&ctl, d == NULL ? "not defined" : "not running");
+	}
+	(void)virDomainGetUUIDString(d, uuid);
+	r = ctlpredict_run(&ctl, d, uuid);
+	virDomainFree(d);
+	virConnectClose(conn);
+	return r;
+}
