@@ -94,7 +94,7 @@ vmfront_stamp(const struct vm_params *p)
 	if (vmfront_stamp_path(p, path, sizeof(path)) != 0)
 		return;
 	(void)mkdir(p->rsctmp, 0755);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return;
 	(void)futimens(fd, NULL);
