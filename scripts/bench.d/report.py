@@ -301,6 +301,9 @@ def table(meta, rows, tg):
     if mon.get("ferry_ms_per_call") is not None:
         lines.append("monitor CPU per call (%s calls, agent + children): ferry %.2f ms, VirtualDomain %s ms" % (
             mon.get("calls"), mon["ferry_ms_per_call"], fmt(mon.get("virtualdomain_ms_per_call"))))
+        if mon.get("ferry_front_ms_per_call") is not None:
+            lines.append("  ferry at a 10 s interval = (5 x front %s ms + 1 x full agent %s ms) / 6" % (
+                fmt(mon.get("ferry_front_ms_per_call")), fmt(mon.get("ferry_full_ms_per_call"))))
     elif mon.get("reason"):
         lines.append("monitor CPU: not measured (%s)" % mon["reason"])
     lines.append("targets (ratios from this run):")
