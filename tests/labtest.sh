@@ -131,7 +131,12 @@ tcp_get() {
 	jq -r ".$2" "$f" 2>/dev/null
 }
 
-boots() { grep -c '^FERRY-BOOT' "$SHARED/serial/$1.log" 2>/dev/null || echo 0; }
+# boots VM: how many times the guest booted (its serial log says FERRY-BOOT once per boot).  Not
+# anchored at the line start: a power cut can end the log in the middle of a heartbeat line, and
+# the next boot's first line is then appended to it.
+boots() { grep -o 'FERRY-BOOT name=' "$SHARED/serial/$1.log" 2>/dev/null | wc -l; }
+# booted_since VM N: the guest booted more than N times (for wait_until)
+booted_since() { [ "$(boots "$1")" -gt "$2" ]; }
 
 # last_move NODE VM: the last moves.jsonl record for VM on NODE
 last_move() {
