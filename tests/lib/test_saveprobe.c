@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "ferry/saveprobe.h"
 
 #define MIB ((uint64_t)1024 * 1024)
@@ -123,21 +125,17 @@ test_probe_and_cache(void **state)
 static int
 group_setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "%s/ferry-saveprobe-XXXXXX", t != NULL ? t : "/tmp");
-	return mkdtemp(tmp) == NULL ? -1 : 0;
+	testutil_tmpdir(tmp, sizeof(tmp), "saveprobe");
+	return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	testutil_rmrf(tmp);
+	return 0;
 }
 
 int

@@ -21,6 +21,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "testutil.h"
+
 #include "ferry/vmsample.h"
 
 #define MIB PREDICT_MIB
@@ -336,22 +338,18 @@ errors_quiet(void *data, virErrorPtr e)
 static int
 group_setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-
 	(void)state;
 	virSetErrorFunc(NULL, errors_quiet);
-	snprintf(tmp, sizeof(tmp), "%s/ferry-vmsample-XXXXXX", t != NULL ? t : "/tmp");
-	return mkdtemp(tmp) == NULL ? -1 : 0;
+	testutil_tmpdir(tmp, sizeof(tmp), "vmsample");
+	return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	testutil_rmrf(tmp);
+	return 0;
 }
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* testutil.h - temp directories and files for the agent's tests. */
-#ifndef FERRY_TEST_AGENT_TESTUTIL_H
-#define FERRY_TEST_AGENT_TESTUTIL_H
+/* testutil.h - temp directories and files for the cmocka tests (agent, lib). */
+#ifndef FERRY_TEST_TESTUTIL_H
+#define FERRY_TEST_TESTUTIL_H
 
 #include <limits.h>
 #include <stdio.h>
