@@ -111,11 +111,20 @@ struct ledgerglue {
 	size_t n_fence_recheck;
 };
 
+/* Where id is in ids[0..n), or n. */
+static size_t ledgerglue_id_index(const uint32_t *ids, size_t n, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n && ids[i] != id; i++)
+		;
+	return i;
+}
+
 static void ledgerglue_fence_recheck(struct ledgerglue *g, uint32_t node)
 {
-	for (size_t i = 0; i < g->n_fence_recheck; i++)
-		if (g->fence_recheck[i] == node)
-			return;
+	if (ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck)
+		return;
 	if (g->n_fence_recheck < FERRYD_MAX_MEMBERS)
 		g->fence_recheck[g->n_fence_recheck++] = node;
 }
@@ -749,19 +758,15 @@ static bool ledgerglue_fence_wanted(struct ferryd *d, uint32_t node, bool orphan
 		return false;
 	if (orphaned && !cluster_is_member(d, node))
 		return true;
-	for (size_t i = 0; i < g->n_fence_recheck; i++)
-		if (g->fence_recheck[i] == node)
-			return true;
-	return false;
+	return ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck;
 }
 
 static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 {
-	for (size_t i = 0; i < g->n_fence_recheck; i++)
-		if (g->fence_recheck[i] == node) {
-			g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
-			return;
-		}
+	size_t i = ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node);
+
+	if (i < g->n_fence_recheck)
+		g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
 }
 
 /*
@@ -775,7 +780,7 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 	struct ledgerglue *g = d->glue;
 	struct ledger_vm_info info;
 	uint32_t asked[FERRYD_MAX_MEMBERS];
-	size_t i, j, n_asked = 0, n = ledger_vm_count(g->l);
+	size_t i, n_asked = 0, n = ledger_vm_count(g->l);
 	unsigned char buf[LEDGERMSG_MAX_LEN];
 	int64_t when_ms = 0;
 	size_t len = 0;
@@ -801,10 +806,8 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 
 			if (!ledgerglue_fence_wanted(d, node, info.orphaned))
 				continue;
-			for (j = 0; j < n_asked; j++)
-				if (asked[j] == node)
-					break;
-			if (j < n_asked || n_asked == FERRYD_MAX_MEMBERS)
+			if (ledgerglue_id_index(asked, n_asked, node) < n_asked ||
+			    n_asked == FERRYD_MAX_MEMBERS)
 				continue;
 			asked[n_asked++] = node;
 			name = cluster_node_name(d, node);
@@ -826,10 +829,7 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 	}
 	/* joined nodes that hold nothing need no reading */
 	for (i = 0; i < g->n_fence_recheck;) {
-		for (j = 0; j < n_asked; j++)
-			if (asked[j] == g->fence_recheck[i])
-				break;
-		if (j == n_asked)
+		if (ledgerglue_id_index(asked, n_asked, g->fence_recheck[i]) == n_asked)
 			g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
 		else
 			i++;
