@@ -274,7 +274,7 @@ actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
 
 	if (rc != OCF_SUCCESS)
 		return OCF_ERR_GENERIC; /* a failed stop must not say "configured" */
-	if (quick_save(a, v, d, s, &a->bg_why, NULL, NULL) != 0)
+	if (quick_save(a, v, d, s, &a->bg_why, NULL, NULL, NULL) != 0)
 		rc = OCF_ERR_GENERIC;
 	imagestore_free(s);
 	return rc;
@@ -527,7 +527,7 @@ actions_start_on(struct vm_agent *a, struct virt *v)
 		if (rc != OCF_SUCCESS)
 			return rc;
 		if (imagestore_has_image(s)) {
-			r = quick_restore(a, v, s, &a->bg_why, NULL);
+			r = quick_restore(a, v, s, &a->bg_why, NULL, NULL);
 			if (r == 1) {
 				vm_log(a, LOG_NOTICE, "stopped -> running (restored)");
 				goto cleanup;

@@ -56,16 +56,6 @@ live_worker_main(void *arg)
 	return NULL;
 }
 
-static void
-live_sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-	                      .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 int
 live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg, size_t msg_len)
 {
@@ -257,7 +247,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		struct virt_job j;
 		uint64_t elapsed;
 
-		live_sleep_ms(LIVE_SAMPLE_MS);
+		virt_sleep_ms(LIVE_SAMPLE_MS);
 		if (atomic_load(&w->done))
 			break;
 		elapsed = agent_now_ms() - t0;

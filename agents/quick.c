@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,8 +12,10 @@
 #include "ledgerlink.h"
 #include "quick.h"
 
-/* The target's libvirtd must answer within this (the image waits meanwhile). */
+/* The target's libvirtd must answer within this. */
 #define QUICK_CONNECT_MS 15000
+/* How often the image's header is read while libvirt saves. */
+#define QUICK_POLL_MS 2
 
 int
 quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore **ret)
@@ -32,17 +35,53 @@ quick_open_store(struct vm_agent *a, struct ocf_reason *why, struct imagestore *
 	                a->p.save_dir, strerror(-r));
 }
 
+/*
+ * The save's libvirt call runs in a worker thread.  libvirt marks the image
+ * complete (its header's final magic) as soon as the last byte of guest
+ * state is written, and only then stops the source QEMU, which takes another
+ * ~200 ms (libvirt checks the dying process every 200 ms).  A quick move
+ * does not wait for that: the restore on the target starts when the image is
+ * complete, and the worker is joined before the restored copy is consumed
+ * and resumed, so there is never a second running copy.
+ */
+static void *
+quick_save_worker(void *arg)
+{
+	struct quick_saving *q = arg;
+
+	q->result = virt_save(q->v, q->d, q->part, q->uuid, q->gen);
+	atomic_store(&q->done, true);
+	return NULL;
+}
+
+int
+quick_save_finish(struct quick_saving *q)
+{
+	if (q == NULL)
+		return 0;
+	if (q->started) {
+		(void)pthread_join(q->thread, NULL);
+		q->started = false;
+	}
+	return q->result;
+}
+
 int
 quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore *s,
-           struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes)
+           struct ocf_reason *why, int64_t *ret_ms, int64_t *ret_bytes,
+           struct quick_saving *pending)
 {
+	struct quick_saving local;
+	struct quick_saving *q = pending != NULL ? pending : &local;
 	const char *part = NULL;
 	uint64_t gen = 0;
 	uint64_t t0 = agent_now_ms();
+	bool early = false;
 	struct stat st;
-	enum virt_state state;
+	enum virt_state state = VIRT_UNKNOWN;
 	int r;
 
+	memset(q, 0, sizeof(*q));
 	r = imagestore_save_begin(s, &part, &gen);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "cannot begin a save in %s: %s", a->p.save_dir, strerror(-r));
@@ -58,15 +97,36 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 		gen = a->ledger_gen;
 	}
 	vm_log(a, LOG_NOTICE, "saving memory to %s (generation %" PRIu64 ")", part, gen);
-	r = virt_save(v, d, part, a->uuid, gen);
+	q->v = v;
+	q->d = d;
+	q->part = part;
+	q->uuid = a->uuid;
+	q->gen = gen;
+	if (pending != NULL && pthread_create(&q->thread, NULL, quick_save_worker, q) == 0) {
+		q->started = true;
+		while (!atomic_load(&q->done)) {
+			if (virt_save_image_complete(part) == 1) {
+				early = true;
+				break;
+			}
+			virt_sleep_ms(QUICK_POLL_MS);
+		}
+	} else
+		(void)quick_save_worker(q);
+	if (early)
+		vm_log(a, LOG_INFO, "image complete after %" PRIu64 " ms, libvirt still stops "
+		       "the source QEMU", agent_now_ms() - t0);
+	else
+		r = quick_save_finish(q);
 	if (r == 0 && stat(part, &st) == 0 && ret_bytes != NULL)
 		*ret_bytes = (int64_t)st.st_size;
 	if (r == 0) {
 		r = imagestore_save_commit(s);
 		if (r != 0) {
-			/* libvirt has stopped the domain; the image is complete
-			 * but not committed.  Do not lose it: leave it for the
-			 * operator, it can never be restored by accident. */
+			/* libvirt has stopped (or stops) the domain; the image is
+			 * complete but not committed.  Do not lose it: leave it
+			 * for the operator, it can never be restored by accident. */
+			(void)quick_save_finish(q);
 			vm_log(a, LOG_ERR, "saved, but cannot commit the image %s: %s", part,
 			       strerror(-r));
 			ocf_fail(why, OCF_ERR_GENERIC,
@@ -151,7 +211,7 @@ quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const 
 
 int
 quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct ocf_reason *why,
-              int64_t *ret_ms)
+              int64_t *ret_ms, struct quick_saving *pending)
 {
 	enum image_verdict verdict = IMAGE_NONE;
 	const char *where = NULL;
@@ -190,6 +250,21 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 		         path, v->uri, v->err);
 		return r;
 	}
+	r = quick_save_finish(pending);
+	if (r != 0) {
+		/* libvirt failed after the image was complete: the source may run
+		 * again, so this image must never be restored */
+		vm_log(a, LOG_ERR, "the save failed after its image was complete (%s), destroying "
+		       "the restored copy", pending->v->err);
+		(void)virt_destroy(v, d);
+		virDomainFree(d);
+		(void)imagestore_reject(s, IMAGE_STALE, &where);
+		ocf_fail(why, OCF_ERR_GENERIC,
+		         "the save reported a failure after writing %s (%s); the restored copy was "
+		         "destroyed and the image moved aside; check where the VM runs",
+		         path, pending->v->err);
+		return r;
+	}
 	r = imagestore_restore_consume(s);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "cannot mark %s consumed (%s), destroying the paused copy", path,
@@ -224,13 +299,14 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 {
 	struct imagestore *s = NULL;
 	struct virt *target = NULL;
+	struct quick_saving saving = {0};
 	struct ocf_reason local_why = {{0}};
 	char uri[PARAMS_URI_MAX];
 	char err[VIRT_ERR_MAX] = "";
 	int64_t save_ms = -1;
 	int64_t restore_ms = -1;
 	int64_t bytes = -1;
-	uint64_t t0 = agent_now_ms();
+	uint64_t t0;
 	int rc;
 	int r;
 
@@ -239,7 +315,16 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
 		return rc;
 	}
-	r = quick_save(a, v, d, s, why, &save_ms, &bytes);
+	/* the target's libvirtd is reached before the guest pauses */
+	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
+	if (r == 0)
+		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
+	if (r != 0)
+		vm_log(a, LOG_WARNING, "cannot reach %s before the save (%s), trying again after it",
+		       a->p.migrate_target, err);
+
+	t0 = agent_now_ms();
+	r = quick_save(a, v, d, s, why, &save_ms, &bytes, &saving);
 	rec->save_ms = save_ms;
 	rec->bytes = bytes;
 	if (r != 0) {
@@ -248,11 +333,13 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		goto cleanup;
 	}
 
-	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
-	if (r == 0)
-		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
+	if (target == NULL) {
+		r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
+		if (r == 0)
+			r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
+	}
 	if (r == 0) {
-		r = quick_restore(a, target, s, &local_why, &restore_ms);
+		r = quick_restore(a, target, s, &local_why, &restore_ms, &saving);
 		if (r == 1) {
 			rec->restore_ms = restore_ms;
 			rec->downtime_ms = (int64_t)(agent_now_ms() - t0);
@@ -269,8 +356,10 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	vm_log(a, LOG_ERR, "restore on %s failed (%s), restoring on this node instead",
 	       a->p.migrate_target, err);
 
+	/* the source QEMU must be gone before its name is restored here */
+	(void)quick_save_finish(&saving);
 	memset(&local_why, 0, sizeof(local_why));
-	r = quick_restore(a, v, s, &local_why, &restore_ms);
+	r = quick_restore(a, v, s, &local_why, &restore_ms, NULL);
 	rec->restore_ms = restore_ms;
 	if (r == 1) {
 		rc = ocf_fail(why, OCF_ERR_GENERIC,
@@ -287,6 +376,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	}
 	snprintf(rec->error, sizeof(rec->error), "%s", why->text);
 cleanup:
+	(void)quick_save_finish(&saving);
 	virt_close(target);
 	imagestore_free(s);
 	return rc;

@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -286,7 +288,7 @@ virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *
 	return r;
 }
 
-static void
+void
 virt_sleep_ms(uint64_t ms)
 {
 	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
@@ -393,6 +395,32 @@ virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid, ui
 	if (virDomainSaveFlags(d, path, NULL, VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
 		return virt_fail(v, "save");
 	return 0;
+}
+
+/*
+ * libvirt's QEMU save image starts with a 16-byte magic (qemu_saveimage.h,
+ * "this magic string is ABI"): written as "LibvirtQemudPart" first and
+ * replaced by "LibvirtQemudSave" once the image is complete.
+ */
+#define VIRT_SAVE_MAGIC "LibvirtQemudSave"
+
+int
+virt_save_image_complete(const char *path)
+{
+	char magic[sizeof(VIRT_SAVE_MAGIC) - 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = pread(fd, magic, sizeof(magic), 0);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	return (size_t)n == sizeof(magic) && memcmp(magic, VIRT_SAVE_MAGIC, sizeof(magic)) == 0;
 }
 
 int

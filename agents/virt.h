@@ -69,6 +69,16 @@ int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
  * saves it to path (bypassing the page cache).  -ENOSPC when the disk is full. */
 int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
               uint64_t generation);
+/* Sleeps ms milliseconds (restarted after signals). */
+void virt_sleep_ms(uint64_t ms);
+
+/* Whether libvirt has finished writing the QEMU save image at path: 1 when
+ * its header carries libvirt's final magic (written after the last byte of
+ * guest state and before libvirt stops the source QEMU), 0 while it is
+ * missing, short or still marked partial, -errno if it cannot be read.
+ * Any other format (the test driver's) stays 0: callers wait for the save
+ * call to return instead. */
+int virt_save_image_complete(const char *path);
 /* UUID and generation embedded in a save image's XML.  -ENOENT no tag. */
 int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen);
 /* Restores path into a paused domain and looks it up by uuid. */

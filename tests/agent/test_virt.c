@@ -929,6 +929,37 @@ test_quick_move_no_image_lost(void **state)
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
 }
 
+/* The early restore waits for libvirt's final magic and nothing else. */
+static void
+test_save_image_complete(void **state)
+{
+	char path[400];
+	FILE *f;
+	static const struct {
+		const char *content;
+		int want;
+	} cases[] = {
+	        {"LibvirtQemudPart\002\000\000\000", 0}, /* being written */
+	        {"LibvirtQemudSave\002\000\000\000", 1}, /* complete */
+	        {"LibvirtQemudSa", 0},                   /* short */
+	        {"TestGuestMagic", 0},                   /* the test driver's format */
+	};
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/complete.img", tmp);
+	assert_int_equal(virt_save_image_complete(path), 0); /* not created yet */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].content, f);
+		fclose(f);
+		assert_int_equal(virt_save_image_complete(path), cases[i].want);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/no-such-dir/x.img", tmp);
+	assert_int_equal(virt_save_image_complete(path), 0);
+}
+
 #define LIVE_TO(target, timeout)                                                                   \
 	ENV(env_config, "OCF_RESKEY_remote_uri=test:///%n",                                        \
 	    "OCF_RESKEY_CRM_meta_migrate_target=" target, "OCF_RESKEY_CRM_meta_timeout=" timeout)
@@ -1483,6 +1514,7 @@ main(void)
 	        T(test_quick_move),
 	        T(test_quick_move_target_down),
 	        T(test_quick_move_no_image_lost),
+	        T(test_save_image_complete),
 	        T(test_live_budget_too_short),
 	        T(test_live_failure_leaves_one_copy),
 	        T(test_auto_move),
