@@ -30,7 +30,7 @@ MOVES = [
 MOVE_LABEL = {k: l for k, l, _ in MOVES}
 MOVE_PRED = {k: p for k, _, p in MOVES}
 METRICS = ["guest_gap_ms", "ping_gap_ms", "tcp_gap_ms", "libvirt_downtime_ms", "total_ms",
-           "agent_total_ms", "bytes", "save_ms", "restore_ms"]
+           "agent_total_ms", "bytes", "save_ms", "restore_ms", "probe_gap_ms"]
 
 
 def load(outdir):
@@ -52,10 +52,11 @@ def load(outdir):
                 r.get("hb_lines") == 0 or (r.get("guest_gap_ms") == 0 and r.get("ping_gap_ms") is None)):
             r["ok"] = False
             r["reason"] = "no heartbeat during the move: the guest was not running (crashed or hung)"
-    for r in runs:  # save/restore times from the agent's record (quick moves)
+    for r in runs:  # from the agent's record: save/restore times (quick moves), its probe's gap
         rec = r.get("record") if isinstance(r.get("record"), dict) else {}
-        for k in ("save_ms", "restore_ms"):
-            v = rec.get(k)
+        for k, src in (("save_ms", "save_ms"), ("restore_ms", "restore_ms"),
+                       ("probe_gap_ms", "guest_gap_ms")):
+            v = rec.get(src)
             r[k] = v if isinstance(v, (int, float)) and v >= 0 else None
     return meta, runs
 
@@ -264,8 +265,9 @@ def table(meta, rows, tg):
         mibs(lb.get("save_write_bps")), mibs(lb.get("save_read_bps")), lb.get("save_method", "?"),
         mibs(lb.get("net_bps"))))
     lines.append("times in ms as median/worst; gap = guest-visible (serial heartbeat); ping = 10 ms ping "
-                 "from the client; libvirt = libvirt's own downtime")
-    hdr = ("%-5s %-8s %-23s %5s %11s %11s %9s %11s %11s %7s %11s  %s" % (
+                 "from the client; tcp = connections that survived, median longest stall; libvirt = "
+                 "libvirt's own downtime; probe = the agent's probe_address gap")
+    hdr = ("%-5s %-8s %-23s %5s %11s %11s %13s %11s %11s %7s %11s  %s" % (
         "MiB", "workload", "move", "ok", "gap", "ping", "tcp", "libvirt", "total", "MiB", "predicted", "notes"))
     lines.append(hdr)
     lines.append("-" * len(hdr))
@@ -282,6 +284,8 @@ def table(meta, rows, tg):
         if r.get("predicted_gap_error") is not None:
             notes.append("pred %+d%%%s" % (round(100 * r["predicted_gap_error"]),
                                            " cal." if r.get("predicted_from") == "calibrated" else ""))
+        if r["probe_gap_ms"]["median"] is not None:
+            notes.append("probe %s" % mw(r["probe_gap_ms"]))
         if r["save_ms"]["median"] is not None:
             notes.append("save %s + restore %s" % (fmt(r["save_ms"]["median"]), fmt(r["restore_ms"]["median"])))
         if r.get("gap_over_lower_bound") is not None:
@@ -291,10 +295,12 @@ def table(meta, rows, tg):
         if r.get("failures"):
             notes.append("%d failed" % len(r["failures"]))
         b = r["bytes"]["median"]
-        lines.append("%-5s %-8s %-23s %5s %11s %11s %9s %11s %11s %7s %11s  %s" % (
+        tcp = "%d/%d" % (r["tcp_survived"]["yes"], r["tcp_survived"]["of"])
+        if r["tcp_gap_ms"]["median"] is not None and r["tcp_survived"]["yes"]:
+            tcp += " %s" % fmt(r["tcp_gap_ms"]["median"])
+        lines.append("%-5s %-8s %-23s %5s %11s %11s %13s %11s %11s %7s %11s  %s" % (
             r["size_mib"], r["workload"], r["label"], "%d/%d" % (r["ok"], r["attempts"]),
-            mw(r["guest_gap_ms"]), mw(r["ping_gap_ms"]),
-            "%d/%d" % (r["tcp_survived"]["yes"], r["tcp_survived"]["of"]),
+            mw(r["guest_gap_ms"]), mw(r["ping_gap_ms"]), tcp,
             mw(r["libvirt_downtime_ms"]), mw(r["total_ms"]),
             fmt(b / 1048576.0 if b else None), pred, ", ".join(notes)))
     mon = meta.get("monitor_cpu") or {}
