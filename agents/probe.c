@@ -48,7 +48,8 @@ struct probe {
 	uint16_t id;
 	uint16_t seq; /* prober thread only */
 	uint8_t cookie[PROBE_COOKIE_LEN];
-	uint64_t mark_us; /* probe_start() returned: the move began */
+	uint64_t mark_us;    /* probe_start() returned: the move began */
+	bool answered_early; /* a reply came before mark_us */
 
 	pthread_t thread;
 	bool thread_started;
@@ -426,8 +427,9 @@ probe_start(const char *address, uint64_t first_wait_ms, struct probe **ret, cha
 	pthread_mutex_lock(&p->lock);
 	while (!p->gaps.any && probe_now_us() < deadline_us)
 		(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-	pthread_mutex_unlock(&p->lock);
 	p->mark_us = probe_now_us();
+	p->answered_early = p->gaps.any;
+	pthread_mutex_unlock(&p->lock);
 	*ret = p;
 	return 0;
 fail:
@@ -457,9 +459,10 @@ probe_stop(struct probe *p, uint64_t grace_ms, struct probe_result *ret, char *e
 	deadline_us = stop_us + grace_ms * 1000u;
 	probe_deadline(&ts, deadline_us);
 	pthread_mutex_lock(&p->lock);
-	/* the first reply from now on ends whatever silence the move caused */
+	/* the first reply from now on ends whatever silence the move caused;
+	 * not worth waiting for when the guest did not answer before it */
 	at_stop = p->gaps.replies;
-	while (p->gaps.replies == at_stop && probe_now_us() < deadline_us)
+	while (p->answered_early && p->gaps.replies == at_stop && probe_now_us() < deadline_us)
 		(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 	answered = p->gaps.replies != at_stop;
 	end_us = answered ? p->gaps.last_us : probe_now_us();
@@ -477,7 +480,7 @@ probe_stop(struct probe *p, uint64_t grace_ms, struct probe_result *ret, char *e
 		probe_free(p);
 		return -ENODATA;
 	}
-	if (g.first_us > p->mark_us) {
+	if (!p->answered_early) {
 		snprintf(err, err_len,
 		         "probe_address %s (%s): the first echo reply came %" PRIu64
 		         " ms after the move began; the gap before it is unknown",

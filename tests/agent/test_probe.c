@@ -9,12 +9,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,6 +223,129 @@ test_probe_two_at_once(void **state)
 	assert_true(r2.replies >= 1 && r2.replies <= r2.sent);
 }
 
+/* ---- a real silence: loopback down in a network namespace of our own --- */
+
+static int
+lo_set(bool up)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		if (up)
+			ifr.ifr_flags |= IFF_UP;
+		else
+			ifr.ifr_flags &= ~IFF_UP;
+		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return r;
+}
+
+struct silence_out {
+	int rc;
+	struct probe_result res;
+	char err[PROBE_ERR_MAX];
+};
+
+/* In a child (its own network namespace): probe 127.0.0.1, take lo down
+ * for silence_ms, bring it back unless still_down, stop with grace_ms. */
+static void
+silence_child(int out, unsigned silence_ms, bool still_down, uint64_t grace_ms)
+{
+	struct silence_out o;
+	struct probe *p = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.rc = probe_start("127.0.0.1", 2000, &p, o.err, sizeof(o.err));
+	if (o.rc == 0) {
+		sleep_ms(50);
+		lo_set(false);
+		sleep_ms(silence_ms);
+		if (!still_down)
+			lo_set(true);
+		o.rc = probe_stop(p, grace_ms, &o.res, o.err, sizeof(o.err));
+	}
+	if (write(out, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(2);
+	_exit(0);
+}
+
+/* Runs silence_child; false (the test skips) when no namespace can be made. */
+static bool
+silence(unsigned silence_ms, bool still_down, uint64_t grace_ms, struct silence_out *o)
+{
+	int fds[2];
+	int status = 0;
+	pid_t pid;
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (unshare(CLONE_NEWNET) != 0 || lo_set(true) != 0)
+			_exit(77);
+		silence_child(fds[1], silence_ms, still_down, grace_ms);
+	}
+	close(fds[1]);
+	n = read(fds[0], o, sizeof(*o));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		return false;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(n, (ssize_t)sizeof(*o));
+	return true;
+}
+
+/* The guest falls silent for 300 ms and answers again: the gap is that
+ * silence (generous bounds: a busy machine only makes it look longer, and
+ * a late timestamp of the last reply before it shorter by a little). */
+static void
+test_probe_silence(void **state)
+{
+	struct silence_out o;
+
+	(void)state;
+	if (geteuid() != 0 || !silence(300, false, 5000, &o))
+		skip(); /* needs root and a network namespace */
+	if (o.rc != 0)
+		fail_msg("probe: %d %s", o.rc, o.err);
+	if (o.res.gap_ms < 150 || o.res.gap_ms > 20000)
+		fail_msg("gap %" PRId64 " ms for a silence of 300 ms", o.res.gap_ms);
+	assert_false(o.res.lower_bound);
+	printf("# silence of 300 ms: gap %" PRId64 " ms\n", o.res.gap_ms);
+}
+
+/* Still silent when the grace runs out: the silence so far counts, and it
+ * is a lower bound. */
+static void
+test_probe_silent_at_end(void **state)
+{
+	struct silence_out o;
+
+	(void)state;
+	if (geteuid() != 0 || !silence(100, true, 200, &o))
+		skip();
+	if (o.rc != 0)
+		fail_msg("probe: %d %s", o.rc, o.err);
+	assert_true(o.res.lower_bound);
+	if (o.res.gap_ms < 150 || o.res.silent_ms < 150)
+		fail_msg("gap %" PRId64 " ms, silent %" PRIu64
+		         " ms: the 300 ms silence not counted",
+		         o.res.gap_ms, o.res.silent_ms);
+	assert_true(o.res.gap_ms >= (int64_t)o.res.silent_ms);
+	printf("# silent at the end: gap %" PRId64 " ms, silent %" PRIu64 " ms\n", o.res.gap_ms,
+	       o.res.silent_ms);
+}
+
 /* Nothing answers: said so, not a gap.  The limited broadcast address: a
  * raw socket without SO_BROADCAST may not send there (EACCES), so nothing
  * leaves this machine and nothing can answer. */
@@ -279,6 +408,8 @@ main(void)
 	        cmocka_unit_test(test_probe_ipv4_loopback),
 	        cmocka_unit_test(test_probe_ipv6_loopback),
 	        cmocka_unit_test(test_probe_two_at_once),
+	        cmocka_unit_test(test_probe_silence),
+	        cmocka_unit_test(test_probe_silent_at_end),
 	        cmocka_unit_test(test_probe_no_answer),
 	        cmocka_unit_test(test_probe_unresolvable),
 	        cmocka_unit_test(test_stop_null),
