@@ -24,6 +24,7 @@
 #include "idcache.h"
 #include "ledgerlink.h"
 #include "live.h"
+#include "probe.h"
 #include "procscan.h"
 #include "quick.h"
 #include "utilization.h"
@@ -35,6 +36,12 @@
 /* Kept for the stop/monitor answer after libvirt is given up on. */
 #define ACTIONS_RESERVE_MS 2000
 #define ACTIONS_UTILIZATION_TIMEOUT_MS 5000 /* per crm_resource call */
+/* probe_address: how long a move waits for the guest's first echo reply
+ * (an answering guest takes well under 1 ms; a wrong address costs every
+ * move this much), and how long after the move for the reply that ends the
+ * move's silence; metadata.c and README.md quote both */
+#define ACTIONS_PROBE_FIRST_WAIT_MS 500
+#define ACTIONS_PROBE_GRACE_MS      10000
 
 static int64_t
 actions_unix_ms(void)
@@ -638,6 +645,88 @@ actions_record(struct vm_agent *a, struct move_record *rec, const char *from, co
 		ledgerlink_record_move(a, rec);
 }
 
+/* Starts pinging probe_address before a move.  NULL when off, not useful
+ * or failed: the probe never fails a move. */
+static struct probe *
+actions_probe_start(struct vm_agent *a, enum params_move how, enum virt_state s)
+{
+	struct probe *p = NULL;
+	char err[PROBE_ERR_MAX] = "";
+	uint64_t wait_ms = agent_left_ms(a, ACTIONS_RESERVE_MS);
+
+	if (a->p.probe_address[0] == '\0')
+		return NULL;
+	if (how == PARAMS_MOVE_RESTART) {
+		/* the silence starts on this node and ends on the target, in
+		 * migrate_from's process: neither agent sees both ends */
+		vm_log(a, LOG_INFO,
+		       "move=restart: not probed (probe_address %s), guest_gap_ms stays unknown",
+		       a->p.probe_address);
+		return NULL;
+	}
+	if (s == VIRT_PAUSED) {
+		vm_log(a, LOG_INFO,
+		       "paused: not probed (probe_address %s), guest_gap_ms stays unknown",
+		       a->p.probe_address);
+		return NULL;
+	}
+	if (wait_ms > ACTIONS_PROBE_FIRST_WAIT_MS)
+		wait_ms = ACTIONS_PROBE_FIRST_WAIT_MS;
+	if (probe_start(a->p.probe_address, wait_ms, &p, err, sizeof(err)) != 0) {
+		vm_log(a, LOG_WARNING, "%s; the guest gap of this move is not measured, ignoring",
+		       err);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+actions_downtime_text(const struct move_record *rec, char *buf, size_t len)
+{
+	if (rec->downtime_ms < 0)
+		snprintf(buf, len, "downtime unknown");
+	else if (strcmp(rec->mode, "live") == 0)
+		snprintf(buf, len, "libvirt downtime %" PRId64 " ms", rec->downtime_ms);
+	else
+		snprintf(buf, len, "downtime %" PRId64 " ms from save to restore",
+		         rec->downtime_ms);
+}
+
+/* The move is over: the gap goes into rec->guest_gap_ms, or a warning
+ * says why not. */
+static void
+actions_probe_stop(struct vm_agent *a, struct probe *p, struct move_record *rec)
+{
+	struct probe_result res;
+	char err[PROBE_ERR_MAX] = "";
+	char downtime[96];
+	char address[PARAMS_PROBE_ADDRESS_MAX + 80];
+	uint64_t grace_ms = agent_left_ms(a, ACTIONS_RESERVE_MS);
+
+	if (grace_ms > ACTIONS_PROBE_GRACE_MS)
+		grace_ms = ACTIONS_PROBE_GRACE_MS;
+	if (probe_stop(p, grace_ms, &res, err, sizeof(err)) != 0) {
+		vm_log(a, LOG_WARNING, "%s; guest_gap_ms not recorded, ignoring", err);
+		return;
+	}
+	rec->guest_gap_ms = res.gap_ms;
+	actions_downtime_text(rec, downtime, sizeof(downtime));
+	if (strcmp(res.address, a->p.probe_address) == 0)
+		snprintf(address, sizeof(address), "probe_address %s", a->p.probe_address);
+	else
+		snprintf(address, sizeof(address), "probe_address %s = %s", a->p.probe_address,
+		         res.address);
+	if (res.lower_bound)
+		vm_log(a, LOG_WARNING,
+		       "guest gap at least %" PRId64 " ms (%s, ping every %d ms; no reply for "
+		       "the last %" PRIu64 " ms when the %" PRIu64
+		       " ms grace after the move ran out; %s); recorded as a lower bound",
+		       res.gap_ms, address, PROBE_INTERVAL_MS, res.silent_ms, grace_ms, downtime);
+	else
+		vm_log(a, LOG_NOTICE, "guest gap %" PRId64 " ms (%s, ping every %d ms; %s)",
+		       res.gap_ms, address, PROBE_INTERVAL_MS, downtime);
+}
+
 static int
 actions_migrate_to_body(void *arg)
 {
@@ -647,6 +736,7 @@ actions_migrate_to_body(void *arg)
 	virDomainPtr d = NULL;
 	enum virt_state s = VIRT_UNKNOWN;
 	enum params_move how = a->p.move;
+	struct probe *probe = NULL;
 	bool begun = false;
 	int rc;
 
@@ -680,6 +770,7 @@ actions_migrate_to_body(void *arg)
 	}
 	if (a->p.ledger)
 		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
+	probe = actions_probe_start(a, how, s);
 	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(how),
 	       a->p.migrate_target);
 	switch (how) {
@@ -706,6 +797,8 @@ actions_migrate_to_body(void *arg)
 record:
 	if (rec.total_ms < 0)
 		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
+	if (probe != NULL) /* also after a failed move: the guest saw that too */
+		actions_probe_stop(a, probe, &rec);
 	/* a restart move is recorded by migrate_from, once the VM has booted */
 	if (how != PARAMS_MOVE_RESTART || rc != OCF_SUCCESS)
 		actions_record(a, &rec, a->p.on_node[0] != '\0' ? a->p.on_node : a->node,
@@ -842,9 +935,10 @@ actions_reload(struct vm_agent *a)
 
 	if (rc == OCF_SUCCESS)
 		vm_log(a, LOG_NOTICE,
-		       "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s, ledger=%s "
-		       "(apply at the next action)",
+		       "parameters reloaded: move=%s, max_downtime_ms=%u, fallback=%s, ledger=%s, "
+		       "probe_address=%s (apply at the next action)",
 		       params_move_name(a->p.move), a->p.policy.max_downtime_ms,
-		       policy_fallback_name(a->p.policy.fallback), a->p.ledger ? "on" : "off");
+		       policy_fallback_name(a->p.policy.fallback), a->p.ledger ? "on" : "off",
+		       a->p.probe_address[0] != '\0' ? a->p.probe_address : "off");
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "probe.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x)       #x
@@ -96,6 +97,18 @@ static const struct metadata_param metadata_params[] = {
          "committed there and save image generations come from it; start is refused when "
          "ferryd does not run. Stop and monitor work without ferryd. off: ferryd is not "
          "asked; image generations are kept in save_dir's NAME.gen files."},
+        {"probe_address", "string", "", false, false, true,
+         "Address of the guest to ping during moves, to record the gap its clients see",
+         "An IPv4 or IPv6 address of the guest that answers ping (a host name works too; it is "
+         "resolved at every move). During every live or quick migrate_to the source node "
+         "pings it every " STR(PROBE_INTERVAL_MS) " ms, from just before the move until the "
+         "first reply after it (at most 10 s more), and records the longest gap between two "
+         "replies as guest_gap_ms in moves.jsonl, beside libvirt's downtime_ms: the "
+         "guest-visible gap of the move, to within the ping interval. If the guest does not "
+         "answer within 0.5 s before the move, a warning says so and the move is not "
+         "measured; if it is still silent 10 s after the move, the silence so far is recorded "
+         "(a lower bound) with a warning. The probe never fails a move. Not probed: move=restart (the "
+         "silence begins and ends in two agents on two nodes) and paused VMs. Empty: off."},
 };
 
 static void

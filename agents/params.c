@@ -2,6 +2,7 @@
 /* params.c - OCF_RESKEY_* -> struct vm_params, with range checks. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,17 @@ params_enum(const char *const *env, struct ocf_reason *why, const char *name,
 	                v, choices);
 }
 
+/* No blanks or control characters: one address or host name. */
+static bool
+params_is_one_word(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
+			return false;
+	}
+	return true;
+}
+
 static int
 params_string(const char *const *env, struct ocf_reason *why, const char *key, const char *name,
               char *dst, size_t len)
@@ -317,6 +329,16 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 	KEEP_FIRST(params_enum(env, why, "ledger", params_ledger_names,
 	                       ARRAY_SIZE(params_ledger_names), "on, off", &e));
 	p->ledger = e == 1;
+	v = params_reskey(env, "probe_address");
+	if (v != NULL && !params_is_one_word(v))
+		KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
+		                    "parameter probe_address='%s' contains a space or control "
+		                    "character; give one IP address or host name of the guest "
+		                    "that answers ping, or leave it empty",
+		                    v));
+	else
+		KEEP_FIRST(params_string(env, why, "OCF_RESKEY_probe_address", "probe_address",
+		                         p->probe_address, sizeof(p->probe_address)));
 
 	/* combinations */
 	if (p->save_dir[0] == '\0') {

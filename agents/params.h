@@ -20,6 +20,8 @@
 
 #define PARAMS_URI_MAX  512
 #define PARAMS_NODE_MAX 256
+/* a host name (253) or an IPv6 address with its %interface */
+#define PARAMS_PROBE_ADDRESS_MAX 256
 
 enum params_move {
 	PARAMS_MOVE_LIVE = 0,
@@ -53,6 +55,8 @@ struct vm_params {
 	uint32_t completion_timeout_s_per_gib;
 	bool autoset_utilization;
 	bool ledger; /* ask ferryd's ownership ledger (ledgerlink.h) */
+	/* an address of the guest pinged during migrate_to (probe.h); empty = off */
+	char probe_address[PARAMS_PROBE_ADDRESS_MAX];
 
 	/* from Pacemaker (CRM_meta_*) and the OCF environment */
 	uint64_t op_timeout_ms;  /* 0 = not given */

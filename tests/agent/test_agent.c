@@ -159,6 +159,7 @@ test_meta_data(void **state)
 	        "fallback",
 	        "autoset_utilization",
 	        "ledger",
+	        "probe_address",
 	};
 	char *out = calloc(1, 65536);
 	char needle[128];
@@ -177,6 +178,8 @@ test_meta_data(void **state)
 	assert_non_null(strstr(out, "<parameter name=\"move\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "<parameter name=\"max_downtime_ms\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "<parameter name=\"ledger\" reloadable=\"1\">"));
+	assert_non_null(strstr(out, "<parameter name=\"probe_address\" reloadable=\"1\">"));
+	assert_non_null(strstr(out, "pings it every 5 ms"));
 	assert_non_null(strstr(out, "<content type=\"string\" default=\"" PARAMS_DEFAULT_LEDGER "\"/>"));
 	assert_non_null(strstr(out, "<content type=\"string\" default=\"qemu:///system\"/>"));
 	assert_non_null(strstr(out, "<content type=\"integer\" default=\"60\"/>"));

@@ -68,6 +68,7 @@ test_defaults(void **state)
 	assert_int_equal(p.ledger, strcmp(PARAMS_DEFAULT_LEDGER, "on") == 0);
 	assert_int_equal(p.op_timeout_ms, 0);
 	assert_string_equal(p.rsctmp, "/run/resource-agents");
+	assert_string_equal(p.probe_address, ""); /* off */
 }
 
 static void
@@ -92,6 +93,7 @@ test_all_set(void **state)
 	        "OCF_RESKEY_fallback=quick",
 	        "OCF_RESKEY_autoset_utilization=true",
 	        "OCF_RESKEY_ledger=off",
+	        "OCF_RESKEY_probe_address=10.0.0.5",
 	        "OCF_RESKEY_CRM_meta_timeout=120000",
 	        "OCF_RESKEY_CRM_meta_interval=10000",
 	        "OCF_RESKEY_CRM_meta_migrate_target=node2",
@@ -125,6 +127,7 @@ test_all_set(void **state)
 	assert_int_equal(p.policy.fallback, POLICY_FALLBACK_QUICK);
 	assert_true(p.autoset_utilization);
 	assert_false(p.ledger);
+	assert_string_equal(p.probe_address, "10.0.0.5");
 	assert_int_equal(p.op_timeout_ms, 120000);
 	assert_int_equal(p.op_interval_ms, 10000);
 	assert_string_equal(p.migrate_target, "node2");
@@ -259,6 +262,49 @@ test_too_long(void **state)
 	expect_bad(big, 6, "hypervisor is longer than 511 characters");
 }
 
+static void
+test_probe_address(void **state)
+{
+	static const char *const good[] = {"10.0.0.5", "fd00::5", "fe80::5%eth0",
+	                                   "web1.example.org"};
+	char big[PARAMS_PROBE_ADDRESS_MAX + 64];
+	struct vm_params p;
+	struct ocf_reason why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char kv[128];
+		const char *env[] = {CONFIG, kv, NULL};
+
+		snprintf(kv, sizeof(kv), "OCF_RESKEY_probe_address=%s", good[i]);
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.probe_address, good[i]);
+	}
+	/* empty is the same as unset: off */
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_probe_address=", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.probe_address, "");
+	}
+	expect_bad("OCF_RESKEY_probe_address=10.0.0.5 10.0.0.6", 6,
+	           "parameter probe_address='10.0.0.5 10.0.0.6' contains a space");
+	expect_bad("OCF_RESKEY_probe_address= ", 6,
+	           "give one IP address or host name of the guest");
+	expect_bad("OCF_RESKEY_probe_address=10.0.0.5\t", 6, "contains a space or control");
+	expect_bad("OCF_RESKEY_probe_address=web1\n", 6, "or leave it empty");
+	snprintf(big, sizeof(big), "OCF_RESKEY_probe_address=%0*d", PARAMS_PROBE_ADDRESS_MAX + 10,
+	         0);
+	expect_bad(big, 6, "probe_address is longer than 255 characters");
+	/* a bad one is off, not half-set */
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_probe_address=a b", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_ERR_CONFIGURED);
+		assert_string_equal(p.probe_address, "");
+	}
+}
+
 /* A bad value leaves the default in place: stop and monitor can go on. */
 static void
 test_bad_value_keeps_default(void **state)
@@ -365,6 +411,7 @@ main(void)
 	        cmocka_unit_test(test_save_dir_combinations),
 	        cmocka_unit_test(test_remote_uri_needs_node),
 	        cmocka_unit_test(test_too_long),
+	        cmocka_unit_test(test_probe_address),
 	        cmocka_unit_test(test_bad_value_keeps_default),
 	        cmocka_unit_test(test_check_host),
 	        cmocka_unit_test(test_expand_node),

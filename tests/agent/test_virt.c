@@ -2,8 +2,8 @@
 /*
  * test_virt.c - the agent's libvirt paths against libvirt's in-process
  * test:///default driver: start, stop, monitor, save, restore, quick and
- * restart moves, the budget refusal of a live move, and the answers when
- * libvirtd hangs or the config is gone.
+ * restart moves, the budget refusal of a live move, the answers when
+ * libvirtd hangs or the config is gone, and probe_address around moves.
  *
  * The test driver keeps its state only while a connection is open, so the
  * fixture holds one (keep).  What the driver lacks or what must fail on
@@ -890,7 +890,59 @@ test_quick_move(void **state)
 	assert_true(rec.downtime_ms >= rec.save_ms);
 	assert_true(rec.bytes > 0);
 	assert_true(rec.total_ms >= 0);
+	assert_int_equal(rec.guest_gap_ms, -1); /* no probe_address */
 	assert_string_equal(fk.calls, ""); /* ledger=off never asks ferryd */
+}
+
+/* probe_address around a quick move: 127.0.0.1 stands in for the guest. */
+#define QUICK_PROBE_TO(target, address)                                                            \
+	ENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n", \
+	    "OCF_RESKEY_CRM_meta_migrate_target=" target,                                          \
+	    "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here",         \
+	    "OCF_RESKEY_probe_address=" address)
+
+static void
+test_probe_quick_move(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_PROBE_TO("default", "127.0.0.1"), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", QUICK_PROBE_TO("default", "127.0.0.1"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.result, "ok");
+	if (geteuid() == 0) {
+		/* loopback answers throughout: some gap, far from the grace */
+		assert_true(rec.guest_gap_ms >= 0);
+		assert_true(rec.guest_gap_ms < 5000);
+	} else {
+		assert_int_equal(rec.guest_gap_ms, -1); /* no raw socket: warned, not failed */
+	}
+}
+
+/* A probe that cannot work never fails the move: guest_gap_ms stays -1. */
+static void
+test_probe_never_fails_a_move(void **state)
+{
+	const char *const *bad[] = {
+	        QUICK_PROBE_TO("default", "no-such-host.invalid"), /* cannot resolve */
+	        QUICK_PROBE_TO("default", "255.255.255.255"),      /* never answers */
+	};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(run("start", bad[i], why, sizeof(why)), OCF_SUCCESS);
+		assert_int_equal(run("migrate_to", bad[i], why, sizeof(why)), OCF_SUCCESS);
+		assert_int_equal(count_lines(moves, &rec), (int)i + 1);
+		assert_string_equal(rec.result, "ok");
+		assert_int_equal(rec.guest_gap_ms, -1);
+	}
 }
 
 static void
@@ -1068,6 +1120,27 @@ test_restart_move(void **state)
 	assert_string_equal(rec.mode, "restart");
 	assert_string_equal(rec.from, "here");
 	assert_string_equal(rec.result, "ok");
+}
+
+/* move=restart is not probed: the record stays without a gap. */
+static void
+test_probe_restart_move(void **state)
+{
+	const char *const *env = ENV(env_config, "OCF_RESKEY_move=restart",
+	                             "OCF_RESKEY_CRM_meta_migrate_target=there",
+	                             "OCF_RESKEY_CRM_meta_migrate_source=here",
+	                             "OCF_RESKEY_shutdown_timeout=5",
+	                             "OCF_RESKEY_probe_address=127.0.0.1");
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", env, why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_to", env, why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(run("migrate_from", env, why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(count_lines(moves, &rec), 1);
+	assert_string_equal(rec.mode, "restart");
+	assert_int_equal(rec.guest_gap_ms, -1);
 }
 
 static void
@@ -1512,6 +1585,8 @@ main(void)
 	        T(test_peer_connect_bounded),
 	        T(test_name_collision),
 	        T(test_quick_move),
+	        T(test_probe_quick_move),
+	        T(test_probe_never_fails_a_move),
 	        T(test_quick_move_target_down),
 	        T(test_quick_move_no_image_lost),
 	        T(test_save_image_complete),
@@ -1519,6 +1594,7 @@ main(void)
 	        T(test_live_failure_leaves_one_copy),
 	        T(test_auto_move),
 	        T(test_restart_move),
+	        T(test_probe_restart_move),
 	        T(test_migrate_needs_pacemaker),
 	        T(test_ledger_start_stop),
 	        T(test_ledger_start_refused),
