@@ -151,12 +151,15 @@ begin_move() {
 	T0=$(date +%s%N)
 }
 
+# create_vm NAME NODE [PARAM=VALUE ...]: a 128 MiB ocf:ferry:vm resource started on NODE; @IP@
+# in a parameter is replaced by the guest's address (e.g. probe_address=@IP@)
 create_vm() {
-	local name=$1 node=$2
+	local name=$1 node=$2 a params=()
 	shift 2
 	"$LAB" vm xml "$name" --mem 128 >/dev/null
+	for a in "$@"; do params+=("${a//@IP@/$(ip_of "$name")}"); done
 	pcs_ resource create "$name" ocf:ferry:vm config="$SHARED/vms/$name.xml" \
-		remote_uri='qemu+tcp://%n/system' save_dir="$SAVE" shutdown_timeout=10 "$@" \
+		remote_uri='qemu+tcp://%n/system' save_dir="$SAVE" shutdown_timeout=10 "${params[@]}" \
 		op monitor interval=10s timeout=30s meta allow-migrate=true --disabled >/dev/null &&
 		pcs_ constraint location "$name" prefers "$node=50" >/dev/null &&
 		pcs_ resource enable "$name" >/dev/null &&
