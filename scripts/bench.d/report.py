@@ -377,6 +377,43 @@ def chart(outdir, meta, rows):
     return png
 
 
+def summary(meta, rows):
+    """summary.md: the medians of the guest-visible gap as a Markdown table, one row per cell
+    (size/workload), one column per move; what the README shows."""
+    moves = [k for k, _, _ in MOVES if any(r["move"] == k for r in rows)]
+    cells = []
+    for r in rows:
+        c = (r["size_mib"], r["workload"])
+        if c not in cells:
+            cells.append(c)
+    by = {(r["size_mib"], r["workload"], r["move"]): r for r in rows}
+
+    def val(r):
+        if r is None:
+            return "—"
+        if r["ok"] == 0:
+            if r["attempts"] == 0:
+                return "—"
+            return "failed %d/%d" % (r["attempts"], r["attempts"])
+        g = r["guest_gap_ms"]["median"]
+        txt = ("%.1f s" % (g / 1000.0)) if g >= 10000 else ("%d ms" % round(g))
+        if r["ok"] < r["attempts"]:
+            txt += " (%d of %d; %d failed)" % (r["ok"], r["attempts"], r["attempts"] - r["ok"])
+        return txt
+    m = meta.get("machine", {})
+    out = ["Median guest-visible gap (serial heartbeat) per move, %s repeats per cell; %s, %s cores, %s, "
+           "kernel %s; \"—\": not run (the table in table.txt says why)." % (
+               meta.get("options", {}).get("repeat", "?"), m.get("host", "?"), m.get("cores", "?"),
+               m.get("virt", "?"), m.get("kernel", "?")), ""]
+    out.append("| guest | " + " | ".join(MOVE_LABEL[k] for k in moves) + " |")
+    out.append("|---" * (len(moves) + 1) + "|")
+    for size, wl in cells:
+        if all((by.get((size, wl, k)) or {}).get("attempts", 0) == 0 for k in moves):
+            continue
+        out.append("| %s MiB %s | " % (size, wl) + " | ".join(val(by.get((size, wl, k))) for k in moves) + " |")
+    return "\n".join(out) + "\n"
+
+
 def main():
     if len(sys.argv) != 2:
         sys.stderr.write(__doc__)
@@ -391,11 +428,13 @@ def main():
         json.dump(res, f, indent=1, sort_keys=False)
         f.write("\n")
     write_csv(os.path.join(outdir, "results.csv"), rows)
+    with open(os.path.join(outdir, "summary.md"), "w") as f:
+        f.write(summary(meta, rows))
     text = table(meta, rows, tg)
     with open(os.path.join(outdir, "table.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
-    print("results: %s/results.json, results.csv, table.txt%s" % (
+    print("results: %s/results.json, results.csv, table.txt, summary.md%s" % (
         outdir, (", chart: %s" % png) if png else " (no chart: gnuplot missing or failed)"))
 
 
