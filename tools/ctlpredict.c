@@ -7,12 +7,17 @@
  * Runs on the node where the VM runs (local libvirt, qemu:///system unless
  * --connect says otherwise).  When the VM does not run here, ferryd's ledger
  * is asked where it does.
+ *
+ * The move policy (max_downtime_ms, downtime_steps, save_dir) is the one the
+ * agent uses: each flag given, else the VM's ocf:ferry:vm resource in the CIB
+ * (ctlcib.h), else ferry's defaults; the output says which.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +28,25 @@
 #include <libvirt/virterror.h>
 
 #include "client.h"
+#include "ctlcib.h"
 #include "ferry/predict.h"
 #include "ferry/vmsample.h"
 #include "ferryctl.h"
 
 #define CTLPREDICT_DEFAULT_URI "qemu:///system"
 #define CTLPREDICT_OUT_MAX     16384
+
+_Static_assert(PREDICT_MAX_STEPS == POLICY_MAX_STEPS, "a resource's steps fit the engine");
+
+/* The move policy predicted with, and where it came from. */
+struct ctlpredict_policy {
+	uint32_t max_downtime_ms;
+	uint32_t downtime_steps_ms[PREDICT_MAX_STEPS]; /* all above max_downtime_ms */
+	size_t n_downtime_steps;
+	char save_dir[PATH_MAX];      /* "" for none */
+	char resource[CTLCIB_ID_MAX]; /* "" when no resource was read */
+	char from[768];               /* e.g. "resource web1 in the CIB" */
+};
 
 struct ctlpredict {
 	bool json;
@@ -39,6 +57,11 @@ struct ctlpredict {
 	const char *max_downtime;
 	const char *steps;
 	uint32_t dirty_seconds;
+	/* --max-downtime and --downtime-steps as parsed */
+	uint32_t max_downtime_ms;
+	uint32_t downtime_steps_ms[PREDICT_MAX_STEPS];
+	size_t n_downtime_steps;
+	struct ctlpredict_policy policy;
 	char node[256]; /* this node */
 };
 
@@ -54,13 +77,18 @@ ctlpredict_usage(FILE *f)
 	        "defaults), quick migration, restart and HA restart side by side.\n"
 	        "  --target NODE        the migration target (its last live move gives the "
 	        "bandwidth)\n"
-	        "  --save-dir DIR       the resource's save_dir (probed for write/read bandwidth)\n"
+	        "  --save-dir DIR       probe DIR for write/read bandwidth\n"
+	        "                       (default: the resource's save_dir)\n"
 	        "  --dirty-seconds N    dirty-rate measurement, 1..%d s (default %d; 0 = assume "
 	        "idle)\n"
-	        "  --max-downtime MS    ferry's first downtime limit (default 100)\n"
-	        "  --downtime-steps L   limits raised through when the copy stalls (default "
-	        "200,400,800; none)\n"
-	        "  --connect URI        libvirt URI (default %s)\n",
+	        "  --max-downtime MS    ferry's first downtime limit\n"
+	        "                       (default: the resource's max_downtime_ms, else 100)\n"
+	        "  --downtime-steps L   limits raised through when the copy stalls, or none\n"
+	        "                       (default: the resource's downtime_steps, else "
+	        "200,400,800)\n"
+	        "  --connect URI        libvirt URI (default %s)\n"
+	        "What no flag gives comes from VM's ocf:ferry:vm resource in the CIB, as the\n"
+	        "agent's move=auto takes it, else from ferry's defaults; the output says which.\n",
 	        VMSAMPLE_DIRTY_SECONDS_MAX, VMSAMPLE_DIRTY_SECONDS, CTLPREDICT_DEFAULT_URI);
 }
 
@@ -194,6 +222,39 @@ static const char *const ctlpredict_labels[_VMSAMPLE_FIELD_MAX] = {
 };
 
 static void
+ctlpredict_print_policy_text(const struct ctlpredict_policy *pol)
+{
+	printf("policy: max_downtime_ms=%" PRIu32 " downtime_steps=", pol->max_downtime_ms);
+	if (pol->n_downtime_steps == 0)
+		printf("none");
+	for (size_t i = 0; i < pol->n_downtime_steps; i++)
+		printf("%s%" PRIu32, i > 0 ? "," : "", pol->downtime_steps_ms[i]);
+	printf(" save_dir=%s (%s)\n", pol->save_dir[0] != '\0' ? pol->save_dir : "none", pol->from);
+}
+
+static void
+ctlpredict_print_policy_json(const struct ctlpredict_policy *pol)
+{
+	printf(",\"policy\":{\"max_downtime_ms\":%" PRIu32 ",\"downtime_steps\":[",
+	       pol->max_downtime_ms);
+	for (size_t i = 0; i < pol->n_downtime_steps; i++)
+		printf("%s%" PRIu32, i > 0 ? "," : "", pol->downtime_steps_ms[i]);
+	printf("],\"save_dir\":");
+	if (pol->save_dir[0] != '\0')
+		ctlpredict_json_str(pol->save_dir);
+	else
+		printf("null");
+	printf(",\"resource\":");
+	if (pol->resource[0] != '\0')
+		ctlpredict_json_str(pol->resource);
+	else
+		printf("null");
+	printf(",\"from\":");
+	ctlpredict_json_str(pol->from);
+	putchar('}');
+}
+
+static void
 ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, const char *uuid,
                       const char *prediction)
 {
@@ -201,6 +262,7 @@ ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, co
 
 	printf("vm %s (uuid %s) on %s, target %s, via %s\n", ctl->vm, uuid, ctl->node,
 	       ctl->target != NULL ? ctl->target : "any node", ctl->uri);
+	ctlpredict_print_policy_text(&ctl->policy);
 	printf("sampled\n");
 	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
 		ctlpredict_fmt_value(val, sizeof(val), s, (enum vmsample_field)f);
@@ -229,6 +291,7 @@ ctlpredict_print_json(const struct ctlpredict *ctl, const struct vmsample *s, co
 		printf("null");
 	printf(",\"uri\":");
 	ctlpredict_json_str(ctl->uri);
+	ctlpredict_print_policy_json(&ctl->policy);
 	printf(",\"sampled\":{");
 	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
 		uint64_t v = vmsample_value(s, (enum vmsample_field)f);
@@ -330,39 +393,122 @@ ctlpredict_parse(int argc, char **argv, struct ctlpredict *ctl)
 	return 0;
 }
 
-/* The engine's input: the sample, then the limits from the command line. */
+/* --max-downtime and --downtime-steps, checked before a second is spent
+ * sampling or reading the CIB. */
 static int
-ctlpredict_input(const struct ctlpredict *ctl, const struct vmsample *s, struct predict_input *in,
-                 struct predict_params *pp)
+ctlpredict_parse_limits(struct ctlpredict *ctl)
 {
-	predict_params_default(pp);
-	*in = s->in;
-	if (ctl->max_downtime != NULL) {
-		/* steps at or under a new first limit no longer apply */
-		uint32_t steps[PREDICT_MAX_STEPS];
-		size_t n = 0;
+	struct predict_input in;
+	struct predict_params pp;
 
-		if (predict_set(in, pp, "max_downtime_ms", ctl->max_downtime) != 0 ||
-		    in->max_downtime_ms == 0) {
+	predict_input_default(&in);
+	predict_params_default(&pp);
+	if (ctl->max_downtime != NULL) {
+		if (predict_set(&in, &pp, "max_downtime_ms", ctl->max_downtime) != 0 ||
+		    in.max_downtime_ms == 0) {
 			fprintf(stderr, "ferryctl: --max-downtime %s: give milliseconds > 0\n",
 			        ctl->max_downtime);
 			return -EINVAL;
 		}
-		for (size_t i = 0; i < in->n_downtime_steps; i++)
-			if (in->downtime_steps_ms[i] > in->max_downtime_ms)
-				steps[n++] = in->downtime_steps_ms[i];
-		memset(in->downtime_steps_ms, 0, sizeof(in->downtime_steps_ms));
-		memcpy(in->downtime_steps_ms, steps, n * sizeof(steps[0]));
-		in->n_downtime_steps = n;
+		ctl->max_downtime_ms = in.max_downtime_ms;
 	}
-	if (ctl->steps != NULL && predict_set(in, pp, "downtime_steps_ms", ctl->steps) != 0) {
-		fprintf(stderr,
-		        "ferryctl: --downtime-steps %s: give ascending ms separated by commas, or "
-		        "none\n",
-		        ctl->steps);
-		return -EINVAL;
+	if (ctl->steps != NULL) {
+		if (predict_set(&in, &pp, "downtime_steps_ms", ctl->steps) != 0) {
+			fprintf(stderr,
+			        "ferryctl: --downtime-steps %s: give ascending ms separated by "
+			        "commas, or none\n",
+			        ctl->steps);
+			return -EINVAL;
+		}
+		memcpy(ctl->downtime_steps_ms, in.downtime_steps_ms,
+		       sizeof(ctl->downtime_steps_ms));
+		ctl->n_downtime_steps = in.n_downtime_steps;
 	}
 	return 0;
+}
+
+/* The policy the agent would use for domain name: each flag given, else
+ * the resource's value, else ferry's default.  The CIB is read only for what
+ * the flags leave open; not reading it is no error: the defaults apply and
+ * policy.from says why. */
+static void
+ctlpredict_policy(struct ctlpredict *ctl, const char *name)
+{
+	struct ctlpredict_policy *pol = &ctl->policy;
+	struct predict_input def;
+	struct ctlcib_policy cib;
+	char flags[64] = "";
+	char base[512] = "";
+	char err[448] = "";
+	size_t n = 0;
+
+	memset(pol, 0, sizeof(*pol));
+	predict_input_default(&def);
+	pol->max_downtime_ms = def.max_downtime_ms;
+	memcpy(pol->downtime_steps_ms, def.downtime_steps_ms, sizeof(pol->downtime_steps_ms));
+	pol->n_downtime_steps = def.n_downtime_steps;
+
+	if (ctl->max_downtime == NULL || ctl->steps == NULL || ctl->save_dir == NULL) {
+		if (ctlcib_policy_read(name, &cib, stderr, err, sizeof(err)) == 0) {
+			snprintf(pol->resource, sizeof(pol->resource), "%s", cib.resource);
+			snprintf(base, sizeof(base), "resource %s in the CIB", cib.resource);
+			if (cib.has_max_downtime)
+				pol->max_downtime_ms = cib.max_downtime_ms;
+			if (cib.has_steps) {
+				memcpy(pol->downtime_steps_ms, cib.downtime_steps_ms,
+				       cib.n_downtime_steps * sizeof(cib.downtime_steps_ms[0]));
+				pol->n_downtime_steps = cib.n_downtime_steps;
+			}
+			snprintf(pol->save_dir, sizeof(pol->save_dir), "%s", cib.save_dir);
+		} else {
+			snprintf(base, sizeof(base), "ferry's defaults: %s", err);
+		}
+	}
+
+	if (ctl->max_downtime != NULL) {
+		pol->max_downtime_ms = ctl->max_downtime_ms;
+		snprintf(flags, sizeof(flags), "--max-downtime");
+	}
+	if (ctl->steps != NULL) {
+		memcpy(pol->downtime_steps_ms, ctl->downtime_steps_ms,
+		       sizeof(pol->downtime_steps_ms));
+		pol->n_downtime_steps = ctl->n_downtime_steps;
+		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s--downtime-steps",
+		         flags[0] != '\0' ? ", " : "");
+	}
+	if (ctl->save_dir != NULL) {
+		snprintf(pol->save_dir, sizeof(pol->save_dir), "%s", ctl->save_dir);
+		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s--save-dir",
+		         flags[0] != '\0' ? ", " : "");
+	}
+
+	/* the agent raises the limit only through steps above it (lib/policy.c) */
+	for (size_t i = 0; i < pol->n_downtime_steps; i++)
+		if (pol->downtime_steps_ms[i] > pol->max_downtime_ms)
+			pol->downtime_steps_ms[n++] = pol->downtime_steps_ms[i];
+	memset(pol->downtime_steps_ms + n, 0, (PREDICT_MAX_STEPS - n) * sizeof(uint32_t));
+	pol->n_downtime_steps = n;
+
+	if (base[0] == '\0')
+		snprintf(pol->from, sizeof(pol->from), "%s", flags);
+	else if (flags[0] == '\0')
+		snprintf(pol->from, sizeof(pol->from), "%s", base);
+	else
+		snprintf(pol->from, sizeof(pol->from), "%s; otherwise %s", flags, base);
+}
+
+/* The engine's input: the sample and the policy. */
+static void
+ctlpredict_input(const struct ctlpredict *ctl, const struct vmsample *s, struct predict_input *in,
+                 struct predict_params *pp)
+{
+	const struct ctlpredict_policy *pol = &ctl->policy;
+
+	predict_params_default(pp);
+	*in = s->in;
+	in->max_downtime_ms = pol->max_downtime_ms;
+	memcpy(in->downtime_steps_ms, pol->downtime_steps_ms, sizeof(in->downtime_steps_ms));
+	in->n_downtime_steps = pol->n_downtime_steps;
 }
 
 static int
@@ -379,7 +525,7 @@ ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
 
 	vmsample_opts_default(&o);
 	o.target = ctl->target;
-	o.save_dir = ctl->save_dir;
+	o.save_dir = ctl->policy.save_dir[0] != '\0' ? ctl->policy.save_dir : NULL;
 	o.dirty_seconds = ctl->dirty_seconds;
 	if (!ctl->json && ctl->dirty_seconds > 0)
 		fprintf(stderr, "ferryctl: measuring %s for about %" PRIu32 " s...\n", ctl->vm,
@@ -390,8 +536,7 @@ ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
 		        err[0] != '\0' ? err : strerror(-rc));
 		return FERRYCTL_ERROR;
 	}
-	if (ctlpredict_input(ctl, &s, &in, &pp) != 0)
-		return FERRYCTL_USAGE;
+	ctlpredict_input(ctl, &s, &in, &pp);
 	r = calloc(1, sizeof(*r));
 	out = calloc(1, CTLPREDICT_OUT_MAX);
 	if (r == NULL || out == NULL) {
@@ -403,9 +548,10 @@ ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
 	rc = predict_compute(&in, &pp, r);
 	if (rc != 0) {
 		fprintf(stderr,
-		        "ferryctl: cannot predict %s from what was sampled (%s): check "
-		        "--max-downtime and --downtime-steps\n",
-		        ctl->vm, strerror(-rc));
+		        "ferryctl: cannot predict %s from what was sampled and the policy "
+		        "max_downtime_ms=%" PRIu32 " (%s): %s; check --max-downtime and "
+		        "--downtime-steps, or the resource's parameters\n",
+		        ctl->vm, ctl->policy.max_downtime_ms, ctl->policy.from, strerror(-rc));
 		free(r);
 		free(out);
 		return FERRYCTL_ERROR;
@@ -430,6 +576,7 @@ ctlpredict_main(int argc, char **argv)
 	char uuid[VIR_UUID_STRING_BUFLEN] = "";
 	virConnectPtr conn;
 	virDomainPtr d;
+	const char *name;
 	int state = VIR_DOMAIN_NOSTATE;
 	int reason = 0;
 	int r;
@@ -438,16 +585,8 @@ ctlpredict_main(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? FERRYCTL_OK : FERRYCTL_USAGE;
 	/* bad limits are a usage error before a second is spent sampling */
-	{
-		struct vmsample dummy;
-		struct predict_input in;
-		struct predict_params pp;
-
-		memset(&dummy, 0, sizeof(dummy));
-		predict_input_default(&dummy.in);
-		if (ctlpredict_input(&ctl, &dummy, &in, &pp) != 0)
-			return FERRYCTL_USAGE;
-	}
+	if (ctlpredict_parse_limits(&ctl) != 0)
+		return FERRYCTL_USAGE;
 	if (gethostname(ctl.node, sizeof(ctl.node) - 1) != 0)
 		snprintf(ctl.node, sizeof(ctl.node), "this node");
 	virSetErrorFunc(NULL, ctlpredict_quiet);
@@ -470,6 +609,8 @@ ctlpredict_main(int argc, char **argv)
 		return ctlpredict_not_here(&ctl, d == NULL ? "not defined" : "not running");
 	}
 	(void)virDomainGetUUIDString(d, uuid);
+	name = virDomainGetName(d);
+	ctlpredict_policy(&ctl, name != NULL ? name : ctl.vm);
 	r = ctlpredict_run(&ctl, d, uuid);
 	virDomainFree(d);
 	virConnectClose(conn);

@@ -2,7 +2,9 @@
 # test_ctlpredict.sh - `ferryctl predict` against libvirt's test:///default
 # driver (its running domain "test"): the text and JSON output, the inputs'
 # provenance, the bandwidth of a recorded move, the save-dir probe and its
-# cache, and the exit codes.  TAP.
+# cache, the policy from the VM's resource in a CIB file (CIB_file: the
+# cluster's CIB is never read here) or ferry's defaults, and the exit codes.
+# TAP.
 top_builddir=${top_builddir:-../..}
 ctl=$top_builddir/tools/ferryctl
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ferry-ctlpredict-XXXXXX") || exit 1
@@ -10,7 +12,9 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/save"
 FERRY_MOVES_LOG=$tmp/moves.jsonl
 FERRY_PROBE_CACHE_DIR=$tmp/cache
-export FERRY_MOVES_LOG FERRY_PROBE_CACHE_DIR
+# no CIB unless a test gives one: the "cannot read the CIB" fallback
+CIB_file=$tmp/no-cib.xml
+export FERRY_MOVES_LOG FERRY_PROBE_CACHE_DIR CIB_file
 printf '%s\n' '{"vm":"web9","to":"node2","mode":"live","result":"ok","start_unix_ms":1795000000000,"net_bps":209715200}' >"$FERRY_MOVES_LOG"
 
 n=0
@@ -35,6 +39,7 @@ check "text: the moves side by side" has "^  quick  *yes"
 check "text: the engine's inputs" has "migration bw     200.0 MiB/s$"
 check "text: the auto choice" has "^auto: live"
 check "text: the probe file is gone" test -z "$(ls -A "$tmp/save")"
+check "text: the policy, and no CIB" has "^policy: max_downtime_ms=100 downtime_steps=200,400,800 save_dir=$tmp/save (--save-dir; otherwise ferry's defaults: cannot read the CIB: .*; check CIB_file or CIB_shadow)$"
 
 "$ctl" --json predict test --connect test:///default --target node3 --save-dir "$tmp/save" \
 	--dirty-seconds 0 --max-downtime 50 >"$tmp/out" 2>"$tmp/err"
@@ -44,9 +49,52 @@ check "json: provenance" has '"net":{"value":209715200,"source":"history","how":
 check "json: probe from the cache" has '"save_write":{"value":[0-9]*,"source":"cached"'
 check "json: the limit given" has '"max_downtime_ms":50,"downtime_steps_ms":\[200,400,800\]'
 check "json: the prediction" has '"prediction":{"input":{"mem_bytes":2147483648,'
+check "json: the policy" has "\"policy\":{\"max_downtime_ms\":50,\"downtime_steps\":\[200,400,800\],\"save_dir\":\"$tmp/save\",\"resource\":null,\"from\":\"--max-downtime, --save-dir; otherwise ferry's defaults: cannot read the CIB: "
 if command -v jq >/dev/null 2>&1; then
-	check "json: valid" jq -e '.sampled.dirty.value == null and .prediction.auto == "live"' "$tmp/out"
+	check "json: valid" jq -e '.sampled.dirty.value == null and .prediction.auto == "live" and .policy.max_downtime_ms == 50' "$tmp/out"
 fi
+
+# the VM's resource in a CIB: "test" is vm-test's config file's domain name
+cib() { # cib FILE RESOURCE-XML...: a CIB with these resources
+	f=$1
+	shift
+	{
+		echo '<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">'
+		echo '<configuration><crm_config/><nodes/><resources>'
+		printf '%s\n' "$@"
+		echo '</resources><constraints/></configuration><status/></cib>'
+	} >"$f"
+}
+prim() { # prim ID PARAM=VALUE...: an ocf:ferry:vm primitive
+	id=$1
+	shift
+	printf '<primitive id="%s" class="ocf" provider="ferry" type="vm"><instance_attributes id="%s-ia">' "$id" "$id"
+	for kv in "$@"; do
+		printf '<nvpair id="%s-%s" name="%s" value="%s"/>' "$id" "${kv%%=*}" "${kv%%=*}" "${kv#*=}"
+	done
+	printf '</instance_attributes></primitive>'
+}
+printf '<domain type="test"><name>test</name></domain>\n' >"$tmp/test.xml"
+printf '<domain type="test"><name>db</name></domain>\n' >"$tmp/db.xml"
+cib "$tmp/cib.xml" "$(prim vm-db config="$tmp/db.xml" max_downtime_ms=50)" \
+	"$(prim vm-test config="$tmp/test.xml" max_downtime_ms=300 downtime_steps=200,600 save_dir="$tmp/save")"
+CIB_file=$tmp/cib.xml "$ctl" predict test --connect test:///default --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
+check "cib: exit 0" test $? -eq 0
+check "cib: the resource's policy, steps above the limit" has "^policy: max_downtime_ms=300 downtime_steps=600 save_dir=$tmp/save (resource vm-test in the CIB)$"
+check "cib: the engine uses it" has "^  downtime target  300 ms, steps 600$"
+check "cib: its save_dir probed" has "save write bw .*probe of $tmp/save"
+check "cib: no warning" test ! -s "$tmp/err"
+CIB_file=$tmp/cib.xml "$ctl" --json predict test --connect test:///default --dirty-seconds 0 \
+	--max-downtime 50 --downtime-steps none >"$tmp/out" 2>"$tmp/err"
+check "cib: flags win" has "\"policy\":{\"max_downtime_ms\":50,\"downtime_steps\":\[\],\"save_dir\":\"$tmp/save\",\"resource\":\"vm-test\",\"from\":\"--max-downtime, --downtime-steps; otherwise resource vm-test in the CIB\"}"
+cib "$tmp/cib.xml" "$(prim vm-db config="$tmp/db.xml" max_downtime_ms=50)"
+CIB_file=$tmp/cib.xml "$ctl" predict test --connect test:///default --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
+check "cib: no resource, defaults" has "^policy: max_downtime_ms=100 downtime_steps=200,400,800 save_dir=none (ferry's defaults: no ocf:ferry:vm resource for test in the CIB)$"
+cib "$tmp/cib.xml" "$(prim test max_downtime_ms=fast downtime_steps=400)"
+CIB_file=$tmp/cib.xml "$ctl" predict test --connect test:///default --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
+check "cib: an unparsable value: exit 0" test $? -eq 0
+check "cib: an unparsable value: the default" has "^policy: max_downtime_ms=100 downtime_steps=400 save_dir=none (resource test in the CIB)$"
+check "cib: an unparsable value: warned" grep -q "^ferryctl: warning: resource test: max_downtime_ms=fast is not a whole number" "$tmp/err"
 
 "$ctl" predict nosuch --connect test:///default >"$tmp/out" 2>&1
 check "a VM not here: exit 7" test $? -eq 7
