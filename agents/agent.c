@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 
+#include "ferry/clock.h"
 #include "agent.h"
 #include "ledgerlink.h"
 #include "virt.h"
@@ -110,18 +110,9 @@ agent_vm_label(const struct vm_agent *a)
 }
 
 uint64_t
-agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-uint64_t
 agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms)
 {
-	uint64_t used = agent_now_ms() - a->t0_ms;
+	uint64_t used = ferry_clock_ms() - a->t0_ms;
 
 	if (used + reserve_ms >= a->op_timeout_ms)
 		return 0;
@@ -134,7 +125,7 @@ agent_run(struct vm_agent *a, const char *action, const char *const *env)
 	const struct agent_action *act = agent_action_find(action);
 	struct utsname u;
 
-	a->t0_ms = agent_now_ms();
+	a->t0_ms = ferry_clock_ms();
 	a->action = action;
 	if (act == NULL) {
 		agent_print_usage(stderr);

@@ -42,7 +42,7 @@ struct vm_agent {
 	struct ocf_reason config_why; /* why it could not be read */
 
 	char node[256];         /* this node's name */
-	uint64_t t0_ms;         /* monotonic clock at start of the action */
+	uint64_t t0_ms;         /* ferry_clock_ms() at start of the action */
 	uint64_t op_timeout_ms; /* in force for this action */
 
 	/* written only by a bounded worker thread (see bounded.h); main reads
@@ -92,7 +92,6 @@ int agent_run(struct vm_agent *a, const char *action, const char *const *env);
 
 /* Milliseconds left until the operation's deadline minus reserve_ms (>= 0). */
 uint64_t agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms);
-uint64_t agent_now_ms(void);
 
 /* metadata.c */
 void metadata_print(FILE *out, const struct agent_action *actions, size_t n);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ferry/clock.h"
 #include "client.h"
 #include "ledgerlink.h"
 
@@ -141,7 +142,7 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 	int r;
 
 	uint64_t retry_ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
-	uint64_t t0 = agent_now_ms();
+	uint64_t t0 = ferry_clock_ms();
 
 	if (retry_ms > LEDGERLINK_RETRY_MAX_MS)
 		retry_ms = LEDGERLINK_RETRY_MAX_MS;
@@ -156,7 +157,7 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 				ledgerlink_lost(a, "acquire", r);
 		}
 		if (r != 0 || !ledgerlink_transient(rsp.verdict) ||
-		    agent_now_ms() - t0 + LEDGERLINK_RETRY_STEP_MS > retry_ms)
+		    ferry_clock_ms() - t0 + LEDGERLINK_RETRY_STEP_MS > retry_ms)
 			break;
 		vm_log(a, LOG_INFO, "ledger: %s refused for now (%s: %.*s), asking again",
 		       restore ? "restore" : "start", ferryclient_verdict_name(rsp.verdict),

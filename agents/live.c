@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ferry/budget.h"
+#include "ferry/clock.h"
 #include "ferry/policy.h"
 #include "live.h"
 #include "quick.h"
@@ -193,7 +194,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		                a->p.op_timeout_ms, mem >> 20,
 		                bin.fallback_quick ? " and quick fallback" : "");
 	}
-	used = agent_now_ms() - a->t0_ms;
+	used = ferry_clock_ms() - a->t0_ms;
 	deadline = budget.live_deadline_ms > used ? budget.live_deadline_ms - used : 0;
 	hard_ms = deadline + budget.abort_reserve_ms / 2;
 	vm_log(a, LOG_NOTICE,
@@ -233,7 +234,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	atomic_init(&w->done, false);
 
 	policy_init(&pol, &a->p.policy, deadline);
-	t0 = agent_now_ms();
+	t0 = ferry_clock_ms();
 	r = pthread_create(&tid, NULL, live_worker_main, w);
 	if (r != 0) {
 		free(w);
@@ -247,10 +248,10 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		struct virt_job j;
 		uint64_t elapsed;
 
-		virt_sleep_ms(LIVE_SAMPLE_MS);
+		ferry_sleep_ms(LIVE_SAMPLE_MS);
 		if (atomic_load(&w->done))
 			break;
-		elapsed = agent_now_ms() - t0;
+		elapsed = ferry_clock_ms() - t0;
 		if (virt_job_stats(v, d, false, &j) == 0 && j.active) {
 			last = j;
 			if (j.mem_bps > peak_bps)
@@ -312,7 +313,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		if (abort_sent && agent_left_ms(a, 1000) == 0)
 			break; /* the worker hangs: do not wait past the timeout */
 	}
-	rec->total_ms = (int64_t)(agent_now_ms() - t0);
+	rec->total_ms = (int64_t)(ferry_clock_ms() - t0);
 	if (rec->max_downtime_ms < 0)
 		rec->max_downtime_ms = pol.downtime_ms;
 	/* what the last sample saw; completed stats replace it on success */
@@ -363,7 +364,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		rec->bytes = q.bytes;
 		rec->downtime_ms = q.downtime_ms;
 		snprintf(rec->error, sizeof(rec->error), "%s", q.error);
-		rec->total_ms = (int64_t)(agent_now_ms() - t0);
+		rec->total_ms = (int64_t)(ferry_clock_ms() - t0);
 		return rc;
 	}
 	if (abort_sent)
@@ -400,7 +401,7 @@ live_deadline_now(const struct vm_agent *a, uint64_t mem_bytes, uint64_t fallbac
 {
 	struct budget_input bin;
 	struct budget budget;
-	uint64_t used = agent_now_ms() - a->t0_ms;
+	uint64_t used = ferry_clock_ms() - a->t0_ms;
 
 	memset(&bin, 0, sizeof(bin));
 	bin.op_timeout_ms = a->p.op_timeout_ms;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/clock.h"
 #include "probe.h"
 
 /* Linux's raw-socket filter of ICMP types (linux/icmp.h, whose struct
@@ -101,15 +102,6 @@ probe_gaps_longest(const struct probe_gaps *g, uint64_t now_us, bool *ret_open)
 }
 
 /* ---- the prober ------------------------------------------------------- */
-
-static uint64_t
-probe_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static uint16_t
 probe_checksum(const uint8_t *buf, size_t len)
@@ -209,7 +201,7 @@ probe_receive(struct probe *p)
 		if (!probe_match(p, buf, (size_t)n, &from))
 			continue;
 		pthread_mutex_lock(&p->lock);
-		probe_gaps_reply(&p->gaps, probe_now_us());
+		probe_gaps_reply(&p->gaps, ferry_clock_us());
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -220,10 +212,10 @@ probe_thread(void *arg)
 {
 	struct probe *p = arg;
 	struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-	uint64_t next_us = probe_now_us();
+	uint64_t next_us = ferry_clock_us();
 
 	for (;;) {
-		uint64_t now = probe_now_us();
+		uint64_t now = ferry_clock_us();
 		struct timespec ts;
 		bool quit;
 
@@ -347,7 +339,7 @@ probe_identity(struct probe *p)
 	uint8_t r[2 + PROBE_COOKIE_LEN];
 
 	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		uint64_t x = probe_now_us() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)p;
+		uint64_t x = ferry_clock_us() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)p;
 
 		for (size_t i = 0; i < sizeof(r); i++)
 			r[i] = (uint8_t)(x >> (8 * (i % 8))) ^ (uint8_t)i;
@@ -422,12 +414,12 @@ probe_start(const char *address, uint64_t first_wait_ms, struct probe **ret, cha
 	if (r != 0)
 		goto fail;
 
-	deadline_us = probe_now_us() + first_wait_ms * 1000u;
+	deadline_us = ferry_clock_us() + first_wait_ms * 1000u;
 	probe_deadline(&ts, deadline_us);
 	pthread_mutex_lock(&p->lock);
-	while (!p->gaps.any && probe_now_us() < deadline_us)
+	while (!p->gaps.any && ferry_clock_us() < deadline_us)
 		(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-	p->mark_us = probe_now_us();
+	p->mark_us = ferry_clock_us();
 	p->answered_early = p->gaps.any;
 	pthread_mutex_unlock(&p->lock);
 	*ret = p;
@@ -455,17 +447,17 @@ probe_stop(struct probe *p, uint64_t grace_ms, struct probe_result *ret, char *e
 		snprintf(err, err_len, "no probe running");
 		return -EINVAL;
 	}
-	stop_us = probe_now_us();
+	stop_us = ferry_clock_us();
 	deadline_us = stop_us + grace_ms * 1000u;
 	probe_deadline(&ts, deadline_us);
 	pthread_mutex_lock(&p->lock);
 	/* the first reply from now on ends whatever silence the move caused;
 	 * not worth waiting for when the guest did not answer before it */
 	at_stop = p->gaps.replies;
-	while (p->answered_early && p->gaps.replies == at_stop && probe_now_us() < deadline_us)
+	while (p->answered_early && p->gaps.replies == at_stop && ferry_clock_us() < deadline_us)
 		(void)pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 	answered = p->gaps.replies != at_stop;
-	end_us = answered ? p->gaps.last_us : probe_now_us();
+	end_us = answered ? p->gaps.last_us : ferry_clock_us();
 	g = p->gaps;
 	sent = p->sent;
 	send_errno = p->send_errno;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ferry/clock.h"
 #include "ledgerlink.h"
 #include "quick.h"
 
@@ -75,7 +76,7 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 	struct quick_saving *q = pending != NULL ? pending : &local;
 	const char *part = NULL;
 	uint64_t gen = 0;
-	uint64_t t0 = agent_now_ms();
+	uint64_t t0 = ferry_clock_ms();
 	bool early = false;
 	struct stat st;
 	enum virt_state state = VIRT_UNKNOWN;
@@ -109,13 +110,13 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 				early = true;
 				break;
 			}
-			virt_sleep_ms(QUICK_POLL_MS);
+			ferry_sleep_ms(QUICK_POLL_MS);
 		}
 	} else
 		(void)quick_save_worker(q);
 	if (early)
 		vm_log(a, LOG_INFO, "image complete after %" PRIu64 " ms, libvirt still stops "
-		       "the source QEMU", agent_now_ms() - t0);
+		       "the source QEMU", ferry_clock_ms() - t0);
 	else
 		r = quick_save_finish(q);
 	if (r == 0 && stat(part, &st) == 0 && ret_bytes != NULL)
@@ -136,8 +137,8 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 			return r;
 		}
 		if (ret_ms != NULL)
-			*ret_ms = (int64_t)(agent_now_ms() - t0);
-		vm_log(a, LOG_NOTICE, "saved in %" PRIu64 " ms", agent_now_ms() - t0);
+			*ret_ms = (int64_t)(ferry_clock_ms() - t0);
+		vm_log(a, LOG_NOTICE, "saved in %" PRIu64 " ms", ferry_clock_ms() - t0);
 		return 0;
 	}
 	vm_log(a, LOG_ERR, "save failed: %s", v->err);
@@ -217,7 +218,7 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 	const char *where = NULL;
 	char path[PATH_MAX];
 	uint64_t gen = 0;
-	uint64_t t0 = agent_now_ms();
+	uint64_t t0 = ferry_clock_ms();
 	virDomainPtr d = NULL;
 	int r;
 
@@ -288,8 +289,8 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 		return r;
 	}
 	if (ret_ms != NULL)
-		*ret_ms = (int64_t)(agent_now_ms() - t0);
-	vm_log(a, LOG_NOTICE, "restored and running in %" PRIu64 " ms", agent_now_ms() - t0);
+		*ret_ms = (int64_t)(ferry_clock_ms() - t0);
+	vm_log(a, LOG_NOTICE, "restored and running in %" PRIu64 " ms", ferry_clock_ms() - t0);
 	return 1;
 }
 
@@ -323,7 +324,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		vm_log(a, LOG_WARNING, "cannot reach %s before the save (%s), trying again after it",
 		       a->p.migrate_target, err);
 
-	t0 = agent_now_ms();
+	t0 = ferry_clock_ms();
 	r = quick_save(a, v, d, s, why, &save_ms, &bytes, &saving);
 	rec->save_ms = save_ms;
 	rec->bytes = bytes;
@@ -342,7 +343,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		r = quick_restore(a, target, s, &local_why, &restore_ms, &saving);
 		if (r == 1) {
 			rec->restore_ms = restore_ms;
-			rec->downtime_ms = (int64_t)(agent_now_ms() - t0);
+			rec->downtime_ms = (int64_t)(ferry_clock_ms() - t0);
 			vm_log(a, LOG_NOTICE,
 			       "quick move to %s done: save %" PRId64 " ms, restore %" PRId64 " ms",
 			       a->p.migrate_target, save_ms, restore_ms);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/clock.h"
 #include "utilization.h"
 
 extern char **environ;
@@ -34,15 +35,6 @@ utilization_tool(void)
 	const char *t = getenv(UTILIZATION_TOOL_ENV);
 
 	return t != NULL && t[0] != '\0' ? t : UTILIZATION_TOOL;
-}
-
-static int64_t
-utilization_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -59,7 +51,7 @@ utilization_run(char *const argv[], char *out, size_t out_len, int timeout_ms)
 	int status = 0;
 	int r;
 	size_t got = 0;
-	int64_t deadline = utilization_now_ms() + timeout_ms;
+	int64_t deadline = (int64_t)ferry_clock_ms() + timeout_ms;
 
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return -errno;
@@ -91,7 +83,7 @@ utilization_run(char *const argv[], char *out, size_t out_len, int timeout_ms)
 		r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
 			break;
-		if (utilization_now_ms() >= deadline) {
+		if ((int64_t)ferry_clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			close(pipefd[0]);

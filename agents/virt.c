@@ -13,6 +13,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "ferry/clock.h"
 #include "bounded.h"
 #include "domxml.h"
 #include "virt.h"
@@ -288,30 +289,11 @@ virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *
 	return r;
 }
 
-void
-virt_sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-	                      .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static uint64_t
-virt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int
 virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
           uint64_t timeout_ms)
 {
-	uint64_t until = virt_now_ms() + timeout_ms;
+	uint64_t until = ferry_clock_ms() + timeout_ms;
 
 	for (;;) {
 		enum virt_state s;
@@ -321,9 +303,9 @@ virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state wa
 			return r;
 		if (s == want || (want == VIRT_ABSENT && s == VIRT_SHUTOFF))
 			return 0;
-		if (virt_now_ms() >= until)
+		if (ferry_clock_ms() >= until)
 			return -ETIMEDOUT;
-		virt_sleep_ms(100);
+		ferry_sleep_ms(100);
 	}
 }
 

@@ -69,8 +69,6 @@ int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
  * saves it to path (bypassing the page cache).  -ENOSPC when the disk is full. */
 int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
               uint64_t generation);
-/* Sleeps ms milliseconds (restarted after signals). */
-void virt_sleep_ms(uint64_t ms);
 
 /* Whether libvirt has finished writing the QEMU save image at path: 1 when
  * its header carries libvirt's final magic (written after the last byte of

@@ -14,19 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/clock.h"
 #include "ferry/saveprobe.h"
 
 #define SAVEPROBE_CHUNK ((size_t)1024 * 1024)
 #define SAVEPROBE_ALIGN 4096
-
-static uint64_t
-saveprobe_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 #define SAVEPROBE_MAGIC "ferry-probe-v1"
 
@@ -135,14 +127,14 @@ saveprobe_once(const char *path, char *buf, uint64_t bytes, bool direct, struct 
 	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOCTTY | dflag, 0600);
 	if (fd < 0)
 		return -errno;
-	t0 = saveprobe_now_ns();
+	t0 = ferry_clock_ns();
 	for (done = 0; done < bytes && r == 0; done += SAVEPROBE_CHUNK) {
 		buf[0] = (char)(done >> 20); /* no two chunks alike */
 		r = saveprobe_write_all(fd, buf, SAVEPROBE_CHUNK);
 	}
 	if (r == 0 && fsync(fd) != 0)
 		r = -errno;
-	t1 = saveprobe_now_ns();
+	t1 = ferry_clock_ns();
 	if (r == 0 && !direct)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
@@ -152,10 +144,10 @@ saveprobe_once(const char *path, char *buf, uint64_t bytes, bool direct, struct 
 		if (fd < 0) {
 			r = -errno;
 		} else {
-			t0 = saveprobe_now_ns();
+			t0 = ferry_clock_ns();
 			for (done = 0; done < bytes && r == 0; done += SAVEPROBE_CHUNK)
 				r = saveprobe_read_all(fd, buf, SAVEPROBE_CHUNK);
-			t1 = saveprobe_now_ns();
+			t1 = ferry_clock_ns();
 			close(fd);
 			ret->read_bps = saveprobe_bps(bytes, t1 - t0);
 		}
@@ -170,7 +162,7 @@ saveprobe_run(const char *dir, uint64_t bytes, struct saveprobe *ret)
 {
 	struct saveprobe p = {0};
 	char path[PATH_MAX];
-	uint32_t x = (uint32_t)getpid() * 2654435761u + (uint32_t)saveprobe_now_ns();
+	uint32_t x = (uint32_t)getpid() * 2654435761u + (uint32_t)ferry_clock_ns();
 	void *mem = NULL;
 	char *buf;
 	int r;

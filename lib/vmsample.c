@@ -15,6 +15,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "ferry/clock.h"
 #include "ferry/vmsample.h"
 
 #define ELEMENTSOF(a)        (sizeof(a) / sizeof((a)[0]))
@@ -98,25 +99,6 @@ vmsample_how(struct vmsample *s, enum vmsample_field f, enum vmsample_source src
 	va_start(ap, fmt);
 	vsnprintf(s->how[f].text, sizeof(s->how[f].text), fmt, ap);
 	va_end(ap);
-}
-
-static uint64_t
-vmsample_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-vmsample_sleep_ms(uint64_t ms)
-{
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-	                      .tv_nsec = (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static const char *
@@ -466,8 +448,8 @@ vmsample_dirty(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *s
 		             vmsample_virt_err());
 		return;
 	}
-	deadline = vmsample_now_ms() + o->dirty_seconds * 1000u + VMSAMPLE_DIRTY_SLACK_MS;
-	vmsample_sleep_ms(o->dirty_seconds * 1000u);
+	deadline = ferry_clock_ms() + o->dirty_seconds * 1000u + VMSAMPLE_DIRTY_SLACK_MS;
+	ferry_sleep_ms(o->dirty_seconds * 1000u);
 	for (;;) {
 		virDomainStatsRecordPtr *recs = NULL;
 		int n = virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs, 0);
@@ -482,9 +464,9 @@ vmsample_dirty(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *s
 		            : VMSAMPLE_DIRTY_NONE;
 		virDomainStatsRecordListFree(recs);
 		if (st == VMSAMPLE_DIRTY_MEASURED || st == VMSAMPLE_DIRTY_NONE ||
-		    vmsample_now_ms() >= deadline)
+		    ferry_clock_ms() >= deadline)
 			break;
-		vmsample_sleep_ms(VMSAMPLE_POLL_MS);
+		ferry_sleep_ms(VMSAMPLE_POLL_MS);
 	}
 	if (st != VMSAMPLE_DIRTY_MEASURED) {
 		vmsample_how(s, VMSAMPLE_DIRTY, VMSAMPLE_ASSUMED, "idle: %s",

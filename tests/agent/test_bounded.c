@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "bounded.h"
+#include "ferry/clock.h"
 
 static int
 quick_fn(void *arg)
@@ -30,15 +31,6 @@ slow_fn(void *arg)
 	return 7;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void
 test_in_time(void **state)
 {
@@ -54,11 +46,11 @@ static void
 test_timeout(void **state)
 {
 	int result = -1;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = ferry_clock_ms();
 
 	(void)state;
 	assert_int_equal(bounded_run(slow_fn, &slow_arg, 50, &result), -ETIMEDOUT);
-	assert_true(now_ms() - t0 < 900);
+	assert_true(ferry_clock_ms() - t0 < 900);
 	assert_int_equal(result, -1); /* untouched */
 	usleep(1100 * 1000);          /* let the worker finish and free the job */
 }

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "agent.h"
+#include "ferry/clock.h"
 #include "ferry/moverec.h"
 #include "live.h"
 #include "quick.h"
@@ -381,7 +382,7 @@ move(const char *const *extra, struct move_record *rec, char *why, size_t why_le
 	assert_int_equal(params_parse(env, &a->p, &r), OCF_SUCCESS);
 	snprintf(a->name, sizeof(a->name), "web1");
 	snprintf(a->uuid, sizeof(a->uuid), UUID);
-	a->t0_ms = agent_now_ms();
+	a->t0_ms = ferry_clock_ms();
 	a->op_timeout_ms = a->p.op_timeout_ms;
 	moverec_init(rec);
 	rc = live_move(a, &src, (virDomainPtr)&fake_dom, rec, &r);
@@ -427,12 +428,12 @@ test_stall_steps_then_abort(void **state)
 	                       "OCF_RESKEY_CRM_meta_timeout=60000", NULL};
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
-	uint64_t t0 = agent_now_ms();
+	uint64_t t0 = ferry_clock_ms();
 
 	(void)state;
 	script(rem, 1, 0);
 	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
-	assert_true(agent_now_ms() - t0 < 5000);
+	assert_true(ferry_clock_ms() - t0 < 5000);
 	assert_true(fx.aborted);
 	assert_false(fx.quick_called);
 	assert_true(fx.n_downtimes >= 1);
@@ -583,7 +584,7 @@ choose(const char *const *extra, struct move_record *rec)
 	assert_int_equal(params_parse(env, &a->p, &r), OCF_SUCCESS);
 	snprintf(a->name, sizeof(a->name), "web1");
 	snprintf(a->uuid, sizeof(a->uuid), UUID);
-	a->t0_ms = agent_now_ms();
+	a->t0_ms = ferry_clock_ms();
 	moverec_init(rec);
 	m = live_choose(a, (virDomainPtr)&fake_dom, rec);
 	free(a);

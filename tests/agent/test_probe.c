@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "ferry/clock.h"
 #include "probe.h"
 
 #define MS 1000u /* µs */
@@ -138,15 +139,6 @@ test_gaps_out_of_order(void **state)
 /* ---- real probes ------------------------------------------------------- */
 
 static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static void
 probe_loopback(const char *address)
 {
 	struct probe *p = NULL;
@@ -157,7 +149,7 @@ probe_loopback(const char *address)
 	r = probe_start(address, 2000, &p, err, sizeof(err));
 	if (r != 0)
 		fail_msg("probe_start(%s): %d %s", address, r, err);
-	sleep_ms(100);
+	ferry_sleep_ms(100);
 	r = probe_stop(p, 5000, &res, err, sizeof(err));
 	if (r != 0)
 		fail_msg("probe_stop(%s): %d %s", address, r, err);
@@ -216,7 +208,7 @@ test_probe_two_at_once(void **state)
 		skip();
 	assert_int_equal(probe_start("127.0.0.1", 2000, &p1, err, sizeof(err)), 0);
 	assert_int_equal(probe_start("127.0.0.1", 2000, &p2, err, sizeof(err)), 0);
-	sleep_ms(100);
+	ferry_sleep_ms(100);
 	assert_int_equal(probe_stop(p1, 5000, &r1, err, sizeof(err)), 0);
 	assert_int_equal(probe_stop(p2, 5000, &r2, err, sizeof(err)), 0);
 	assert_true(r1.replies >= 1 && r1.replies <= r1.sent);
@@ -264,9 +256,9 @@ silence_child(int out, unsigned silence_ms, bool still_down, uint64_t grace_ms)
 	memset(&o, 0, sizeof(o));
 	o.rc = probe_start("127.0.0.1", 2000, &p, o.err, sizeof(o.err));
 	if (o.rc == 0) {
-		sleep_ms(50);
+		ferry_sleep_ms(50);
 		lo_set(false);
-		sleep_ms(silence_ms);
+		ferry_sleep_ms(silence_ms);
 		if (!still_down)
 			lo_set(true);
 		o.rc = probe_stop(p, grace_ms, &o.res, o.err, sizeof(o.err));
