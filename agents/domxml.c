@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/numparse.h"
 #include "domxml.h"
 
 #define DOMXML_MAX_DEPTH 64
@@ -408,22 +409,6 @@ domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1])
 	return 0;
 }
 
-static int
-domxml_parse_u64(const char *s, uint64_t *ret)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /* libvirt memory units -> KiB */
 static int
 domxml_to_kib(uint64_t v, const char *unit, uint64_t *ret)
@@ -562,20 +547,20 @@ domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg_len
 	}
 	snprintf(info.name, sizeof(info.name), "%s", s.name);
 	if (s.current[0] != '\0') {
-		if (domxml_parse_u64(s.current, &v) != 0 ||
+		if (ferry_parse_u64(s.current, &v) != 0 ||
 		    domxml_to_kib(v, s.current_unit, &info.memory_kib) != 0) {
 			domxml_msg(msg, msg_len, "bad <currentMemory>");
 			return -EINVAL;
 		}
 	} else if (s.memory[0] != '\0') {
-		if (domxml_parse_u64(s.memory, &v) != 0 ||
+		if (ferry_parse_u64(s.memory, &v) != 0 ||
 		    domxml_to_kib(v, s.memory_unit, &info.memory_kib) != 0) {
 			domxml_msg(msg, msg_len, "bad <memory>");
 			return -EINVAL;
 		}
 	}
 	if (s.vcpu[0] != '\0') {
-		if (domxml_parse_u64(s.vcpu, &v) != 0 || v == 0 || v > 4096) {
+		if (ferry_parse_u64(s.vcpu, &v) != 0 || v == 0 || v > 4096) {
 			domxml_msg(msg, msg_len, "bad <vcpu>");
 			return -EINVAL;
 		}
@@ -633,7 +618,7 @@ domxml_image_tag(const char *xml, char ret_uuid[DOMXML_UUID_LEN + 1], uint64_t *
 	if (!s.found)
 		return -ENOENT;
 	if (s.err != 0 || domxml_uuid_canon(s.uuid, uuid) != 0 ||
-	    domxml_parse_u64(s.gen, &gen) != 0)
+	    ferry_parse_u64(s.gen, &gen) != 0)
 		return -EINVAL;
 	memcpy(ret_uuid, uuid, sizeof(uuid));
 	*ret_gen = gen;

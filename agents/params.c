@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/numparse.h"
 #include "params.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,23 +74,6 @@ params_reskey(const char *const *env, const char *name)
 	return params_env(env, key);
 }
 
-/* Strict unsigned decimal: digits only, no sign, no junk, no overflow. */
-static int
-params_parse_u64(const char *text, uint64_t *ret)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0 || end == NULL || *end != '\0')
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 static int
 params_parse_bool(const char *text, bool *ret)
 {
@@ -129,7 +113,7 @@ params_u32(const char *const *env, struct ocf_reason *why, const char *name, uin
 
 	if (v == NULL)
 		return OCF_SUCCESS;
-	if (params_parse_u64(v, &n) != 0)
+	if (ferry_parse_u64(v, &n) != 0)
 		return ocf_fail(why, OCF_ERR_CONFIGURED,
 		                "parameter %s=%s is not a whole number; use %u..%u", name, v, min,
 		                max);
@@ -217,10 +201,10 @@ params_meta(const char *const *env, struct vm_params *p)
 	uint64_t n;
 
 	v = params_env(env, "OCF_RESKEY_CRM_meta_timeout");
-	if (v != NULL && params_parse_u64(v, &n) == 0)
+	if (v != NULL && ferry_parse_u64(v, &n) == 0)
 		p->op_timeout_ms = n;
 	v = params_env(env, "OCF_RESKEY_CRM_meta_interval");
-	if (v != NULL && params_parse_u64(v, &n) == 0)
+	if (v != NULL && ferry_parse_u64(v, &n) == 0)
 		p->op_interval_ms = n;
 	(void)params_string(env, NULL, "OCF_RESKEY_CRM_meta_migrate_target", "migrate_target",
 	                    p->migrate_target, sizeof(p->migrate_target));

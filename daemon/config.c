@@ -17,6 +17,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "ferry/numparse.h"
 #include "ferryd.h"
 
 static const char *const foreign_vm_names[] = {
@@ -123,18 +124,8 @@ static int set_bool(const char *key, const char *value, bool *ret, char *err, si
 static int set_u32(const char *key, const char *value, uint32_t min, uint32_t max, uint32_t *ret,
 		   char *err, size_t err_len)
 {
-	unsigned long long v;
-	char *end = NULL;
-
-	errno = 0;
-	if (value[0] == '\0' || value[0] == '-' || isdigit((unsigned char)value[0]) == 0)
-		goto bad;
-	v = strtoull(value, &end, 10);
-	if (errno != 0 || end == NULL || *end != '\0' || v < min || v > max)
-		goto bad;
-	*ret = (uint32_t)v;
-	return 0;
-bad:
+	if (ferry_parse_u32_range(value, min, max, ret) == 0)
+		return 0;
 	snprintf(err, err_len, "%s: bad value '%s' (allowed: an integer from %u to %u)", key, value,
 		 min, max);
 	return -EINVAL;

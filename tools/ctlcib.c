@@ -31,6 +31,7 @@
 #include <crm/msg_xml.h>
 #include <crm/pengine/rules.h>
 
+#include "ferry/numparse.h"
 #include "ctlcib.h"
 
 /* the agent's range for max_downtime_ms (agents/params.c) */
@@ -175,23 +176,6 @@ ctlcib_attr(GHashTable *attrs, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* Strict decimal as the agent's params_parse_u64: digits only. */
-static int
-ctlcib_parse_u32(const char *text, uint32_t min, uint32_t max, uint32_t *ret)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0 || end == NULL || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
 static void
 ctlcib_take(const char *rsc, GHashTable *attrs, struct ctlcib_policy *p, FILE *warn)
 {
@@ -199,8 +183,8 @@ ctlcib_take(const char *rsc, GHashTable *attrs, struct ctlcib_policy *p, FILE *w
 
 	v = ctlcib_attr(attrs, "max_downtime_ms");
 	if (v != NULL) {
-		if (ctlcib_parse_u32(v, CTLCIB_MAX_DOWNTIME_MIN_MS, CTLCIB_MAX_DOWNTIME_MAX_MS,
-		                     &p->max_downtime_ms) == 0)
+		if (ferry_parse_u32_range(v, CTLCIB_MAX_DOWNTIME_MIN_MS, CTLCIB_MAX_DOWNTIME_MAX_MS,
+		                          &p->max_downtime_ms) == 0)
 			p->has_max_downtime = true;
 		else
 			ctlcib_warn(warn,
