@@ -118,11 +118,11 @@ predict_params_default(struct predict_params *p)
 	p->sample_ms = 200;
 	p->stall_samples = 5;
 	p->op_timeout_ms = 120000;
-	p->save_stream_bps = 900 * PREDICT_MIB;
-	p->restore_stream_bps = 1800 * PREDICT_MIB;
-	p->save_setup_ms = 300;
-	p->restore_setup_ms = 500;
-	p->quick_gap_extra_ms = 50;
+	p->save_stream_bps = 1300 * PREDICT_MIB;
+	p->restore_stream_bps = 390 * PREDICT_MIB;
+	p->save_setup_ms = 50;
+	p->restore_setup_ms = 280;
+	p->quick_gap_extra_ms = 25;
 	p->vm_stop_ms = 1000;
 	p->vm_start_ms = 500;
 	p->guest_boot_ms = 4000;

@@ -197,10 +197,13 @@ test_quick_formula(void **state)
 	base(&in, &p);
 	in.touched_bytes = 400 * MIB;
 	in.save_write_bps = 100 * MIB; /* slower than the stream ceiling */
-	in.save_read_bps = 10000 * MIB; /* faster: the ceiling (1800 MiB/s) applies */
+	in.save_read_bps = 10000 * MIB; /* faster: the restore stream's ceiling applies */
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_int_equal(r.quick.save_ms, p.save_setup_ms + 4000);
-	assert_int_equal(r.quick.restore_ms, p.restore_setup_ms + (400 * 1000 + 1799) / 1800);
+	assert_true(p.restore_stream_bps < in.save_read_bps);
+	assert_int_equal(r.quick.restore_ms,
+	                 p.restore_setup_ms + (400 * 1000 * MIB + p.restore_stream_bps - 1) /
+	                                          p.restore_stream_bps);
 	assert_int_equal(r.quick.downtime_ms, r.quick.save_ms + r.quick.restore_ms);
 	assert_int_equal(r.quick.guest_gap_ms, r.quick.downtime_ms + p.quick_gap_extra_ms);
 	assert_int_equal(r.quick.lower_bound_ms, 4000 + 40);
