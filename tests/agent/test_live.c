@@ -29,6 +29,7 @@
 #include "agent.h"
 #include "ferry/clock.h"
 #include "ferry/moverec.h"
+#include "ferry/predict.h"
 #include "live.h"
 #include "quick.h"
 #include "virt.h"
@@ -616,15 +617,17 @@ static void
 test_auto_hot_goes_quick(void **state)
 {
 	struct move_record rec;
+	struct predict_params pp;
 
 	(void)state;
+	predict_params_default(&pp);
 	/* dirties faster than the link: live never converges */
 	sample(512, 400, 2000, 100, 500);
 	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_QUICK);
 	assert_string_equal(rec.predicted_move, "quick");
 	assert_non_null(strstr(rec.predicted_why, "quick: live does not converge"));
 	assert_true(rec.predicted_downtime_ms > 0);
-	assert_int_equal(rec.predicted_downtime_ms + 50, rec.predicted_gap_ms);
+	assert_int_equal(rec.predicted_downtime_ms + pp.quick_gap_extra_ms, rec.predicted_gap_ms);
 }
 
 static void
