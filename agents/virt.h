@@ -79,7 +79,8 @@ int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid
 int virt_save_image_complete(const char *path);
 /* UUID and generation embedded in a save image's XML.  -ENOENT no tag. */
 int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen);
-/* Restores path into a paused domain and looks it up by uuid. */
+/* Restores path into a paused domain (bypassing the page cache) and looks it
+ * up by uuid. */
 int virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret);
 
 /* migration */
