@@ -118,10 +118,10 @@ predict_params_default(struct predict_params *p)
 	p->sample_ms = 200;
 	p->stall_samples = 5;
 	p->op_timeout_ms = 120000;
-	p->save_stream_bps = 1300 * PREDICT_MIB;
-	p->restore_stream_bps = 390 * PREDICT_MIB;
-	p->save_setup_ms = 50;
-	p->restore_setup_ms = 280;
+	p->save_stream_bps = 1200 * PREDICT_MIB;
+	p->restore_stream_bps = 800 * PREDICT_MIB;
+	p->save_setup_ms = 70;
+	p->restore_setup_ms = 420;
 	p->quick_gap_extra_ms = 25;
 	p->vm_stop_ms = 1000;
 	p->vm_start_ms = 500;
