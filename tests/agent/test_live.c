@@ -362,21 +362,19 @@ script(const uint64_t *remaining, size_t n, size_t finish_after)
 	pthread_mutex_unlock(&fx.lock);
 }
 
-static int
-move(const char *const *extra, struct move_record *rec, char *why, size_t why_len)
+/* An agent parsed from base (the test's fixed parameters) + extra (NULL-terminated, may be
+ * NULL), named web1, its operation started now.  Freed by the caller. */
+static struct vm_agent *
+agent_new(const char *const *base, size_t n_base, const char *const *extra)
 {
-	const char *env[32] = {
-	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
-	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
-	        "OCF_RESKEY_save_dir=/x/save",
-	};
+	const char *env[32];
 	struct vm_agent *a = calloc(1, sizeof(*a));
-	struct virt src = {.uri = "src://"};
 	struct ocf_reason r = {{0}};
-	size_t n = 5;
-	int rc;
+	size_t n = 0;
 
 	assert_non_null(a);
+	for (; n < n_base; n++)
+		env[n] = base[n];
 	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
 		env[n++] = extra[i];
 	env[n] = NULL;
@@ -384,6 +382,22 @@ move(const char *const *extra, struct move_record *rec, char *why, size_t why_le
 	snprintf(a->name, sizeof(a->name), "web1");
 	snprintf(a->uuid, sizeof(a->uuid), UUID);
 	a->t0_ms = ferry_clock_ms();
+	return a;
+}
+
+static int
+move(const char *const *extra, struct move_record *rec, char *why, size_t why_len)
+{
+	static const char *const base[] = {
+	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
+	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	        "OCF_RESKEY_save_dir=/x/save",
+	};
+	struct vm_agent *a = agent_new(base, sizeof(base) / sizeof(base[0]), extra);
+	struct virt src = {.uri = "src://"};
+	struct ocf_reason r = {{0}};
+	int rc;
+
 	a->op_timeout_ms = a->p.op_timeout_ms;
 	moverec_init(rec);
 	rc = live_move(a, &src, (virDomainPtr)&fake_dom, rec, &r);
@@ -567,25 +581,15 @@ sample(uint64_t mem, uint64_t touched, uint64_t dirty, uint64_t net, uint64_t sa
 static enum params_move
 choose(const char *const *extra, struct move_record *rec)
 {
-	const char *env[32] = {
+	static const char *const base[] = {
 	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
 	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
 	        "OCF_RESKEY_save_dir=/x/save",    "OCF_RESKEY_move=auto",
 	        "HA_RSCTMP=/x/rsctmp",
 	};
-	struct vm_agent *a = calloc(1, sizeof(*a));
-	struct ocf_reason r = {{0}};
-	size_t n = 7;
+	struct vm_agent *a = agent_new(base, sizeof(base) / sizeof(base[0]), extra);
 	enum params_move m;
 
-	assert_non_null(a);
-	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
-		env[n++] = extra[i];
-	env[n] = NULL;
-	assert_int_equal(params_parse(env, &a->p, &r), OCF_SUCCESS);
-	snprintf(a->name, sizeof(a->name), "web1");
-	snprintf(a->uuid, sizeof(a->uuid), UUID);
-	a->t0_ms = ferry_clock_ms();
 	moverec_init(rec);
 	m = live_choose(a, (virDomainPtr)&fake_dom, rec);
 	free(a);

@@ -79,6 +79,20 @@ static bool report_written(void)
 	return access(report, F_OK) == 0;
 }
 
+/* Waits for the report to Pacemaker and checks its (first) line. */
+static void assert_reported(const char *want)
+{
+	char line[256] = "";
+	FILE *f;
+
+	assert_true(run_until(report_written, 3000));
+	f = fopen(report, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, want);
+}
+
 static bool never(void)
 {
 	return false;
@@ -191,9 +205,6 @@ static void test_unknown_vm_ignored(void **state)
 
 static void test_unexpected_stop_reported(void **state)
 {
-	char line[256] = "";
-	FILE *f;
-
 	(void)state;
 	ledger_known = true;
 	ledger_owner = 1; /* ours */
@@ -201,19 +212,14 @@ static void test_unexpected_stop_reported(void **state)
 	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
 	restart_domain();
 	assert_int_equal(virDomainDestroy(dom), 0); /* not announced */
-	assert_true(run_until(report_written, 3000));
-	f = fopen(report, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
-	assert_string_equal(line, "--fail --resource vm-test --node node1\n");
+	assert_reported("--fail --resource vm-test --node node1\n");
 }
 
 /* The resource id the agent gave survives a restart of ferryd (kept in
  * STATE_DIR/resources); a malformed line there is skipped, not fatal. */
 static void test_rsc_survives_restart(void **state)
 {
-	char path[128], line[256] = "";
+	char path[128];
 	FILE *f;
 
 	(void)state;
@@ -234,12 +240,7 @@ static void test_rsc_survives_restart(void **state)
 	ledger_state = FERRY_VM_RUNNING;
 	restart_domain();
 	assert_int_equal(virDomainDestroy(dom), 0);
-	assert_true(run_until(report_written, 3000));
-	f = fopen(report, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
-	assert_string_equal(line, "--fail --resource vm-test --node node1\n");
+	assert_reported("--fail --resource vm-test --node node1\n");
 }
 
 static void test_announced_stop_not_reported(void **state)
