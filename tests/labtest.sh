@@ -4,6 +4,8 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LAB=$TOP/scripts/lab
 export FERRY_LAB_DIR=${FERRY_LAB_DIR:-/var/tmp/ferry-lab}
 SHARED=$FERRY_LAB_DIR/shared
+# the suites write their lab-up logs here before the lab exists (a fresh machine)
+mkdir -p "$SHARED" 2>/dev/null || true
 AGENT=/usr/lib/ocf/resource.d/ferry/vm
 GUEST=$SHARED/guest
 
