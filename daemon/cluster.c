@@ -104,8 +104,38 @@ int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *r
 	return -ENOENT;
 }
 
+/* An integer key of any width (quorum.* are u8 when set in corosync.conf);
+ * def when it is not set. */
+static bool cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
+{
+	uint64_t v = 0;
+	size_t len = sizeof(v);
+	cmap_value_types_t type;
+
+	if (cmap_get(cmap, key, &v, &len, &type) != CS_OK)
+		return def;
+	switch (type) {
+	case CMAP_VALUETYPE_INT8:
+	case CMAP_VALUETYPE_UINT8:
+		return (v & 0xffu) != 0;
+	case CMAP_VALUETYPE_INT16:
+	case CMAP_VALUETYPE_UINT16:
+		return (v & 0xffffu) != 0;
+	case CMAP_VALUETYPE_INT32:
+	case CMAP_VALUETYPE_UINT32:
+		return (v & 0xffffffffu) != 0;
+	case CMAP_VALUETYPE_INT64:
+	case CMAP_VALUETYPE_UINT64:
+		return v != 0;
+	default:
+		qb_log(LOG_WARNING, "cmap: %s is not a number, taking %d", key, def);
+		return def;
+	}
+}
+
 /* corosync's nodelist.node.N.{nodeid,name,ring0_addr}: names for logs, for
- * ferryctl, and to turn Pacemaker's node names into node ids. */
+ * ferryctl, and to turn Pacemaker's node names into node ids; and the quorum
+ * options the ledger must know (two_node). */
 static void cluster_read_names(struct ferryd *d)
 {
 	cmap_handle_t cmap;
@@ -136,8 +166,42 @@ static void cluster_read_names(struct ferryd *d)
 		free(str);
 		d->cluster.n_names++;
 	}
+	d->cluster.two_node = cluster_cmap_flag(cmap, "quorum.two_node", false);
+	d->cluster.wait_for_all = cluster_cmap_flag(cmap, "quorum.wait_for_all", d->cluster.two_node);
 	cmap_finalize(cmap);
 	qb_log(LOG_INFO, "cmap: %zu nodes in the nodelist", d->cluster.n_names);
+	if (d->cluster.two_node)
+		qb_log(LOG_NOTICE, "quorum: two_node cluster%s: a node alone changes no owner "
+				   "until its peer is fenced",
+		       d->cluster.wait_for_all ? " (wait_for_all)" : "");
+	if (d->cluster.two_node && !d->cluster.wait_for_all)
+		qb_log(LOG_WARNING, "quorum: two_node without wait_for_all: a node that boots alone is "
+				    "quorate; ferry still waits for its peer's fence");
+	if (d->cluster.two_node && d->cluster.n_names != 2)
+		qb_log(LOG_WARNING, "quorum: two_node with %zu nodes in the nodelist, ignoring two_node",
+		       d->cluster.n_names);
+}
+
+uint32_t cluster_two_node_peer(const struct ferryd *d)
+{
+	size_t i;
+
+	if (!d->cluster.two_node || d->cluster.n_names != 2)
+		return 0;
+	for (i = 0; i < d->cluster.n_names; i++)
+		if (d->cluster.names[i].nodeid != d->cluster.local_nodeid)
+			return d->cluster.names[i].nodeid;
+	return 0;
+}
+
+bool cluster_in_view(const struct ferryd *d, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < d->cluster.n_view; i++)
+		if (d->cluster.view[i] == nodeid)
+			return true;
+	return false;
 }
 
 static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
@@ -241,13 +305,15 @@ static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t 
 	void *ctx = NULL;
 	bool was;
 
-	(void)view;
 	if (quorum_context_get(h, (const void **)&ctx) != CS_OK || ctx == NULL)
 		return;
 	d = ctx;
 	was = d->cluster.quorate;
 	d->cluster.quorate = quorate != 0;
 	d->cluster.quorum_ring = ring_seq;
+	d->cluster.n_view = 0;
+	for (uint32_t i = 0; i < n && view != NULL && d->cluster.n_view < FERRYD_MAX_MEMBERS; i++)
+		d->cluster.view[d->cluster.n_view++] = view[i];
 	if (was != d->cluster.quorate)
 		qb_log(LOG_NOTICE, "quorum: %s (ring seq %" PRIu64 ", %" PRIu32 " nodes in view)",
 		       d->cluster.quorate ? "gained" : "lost", ring_seq, n);

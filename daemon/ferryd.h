@@ -114,6 +114,10 @@ struct cluster {
 	bool totem_seen; /* the initial totem confchg (at join) was delivered */
 	bool quorate;
 	uint64_t quorum_ring; /* ring seq of the quorum notification `quorate` came with */
+	uint32_t view[FERRYD_MAX_MEMBERS]; /* votequorum's view with that notification */
+	size_t n_view;
+	bool two_node;     /* corosync quorum.two_node (pcs sets it for 2-node clusters) */
+	bool wait_for_all; /* quorum.wait_for_all (on by default with two_node) */
 	bool membership_known; /* first confchg including us was delivered */
 	uint32_t join_attempts;
 	qb_loop_timer_handle retry_timer;
@@ -139,6 +143,10 @@ int cluster_send(struct ferryd *d, const void *msg, size_t len);
 bool cluster_is_member(const struct ferryd *d, uint32_t nodeid);
 const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid);
 int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret_nodeid);
+/* two_node: the other node of the nodelist, else 0. */
+uint32_t cluster_two_node_peer(const struct ferryd *d);
+/* Is nodeid in votequorum's view of the last quorum notification? */
+bool cluster_in_view(const struct ferryd *d, uint32_t nodeid);
 /* Converts a cs_error_t into a negative errno (the only place that does). */
 int cluster_cs_to_errno(int cs_err);
 
@@ -165,9 +173,19 @@ int persist_history_load(struct persist_history *h, const char *dir);
 /* The ledger blob, framed with a magic, version, length and checksum. */
 int persist_ledger_save(const char *dir, const void *blob, size_t len);
 int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len);
+/* Renames an unusable ledger.bin to ledger.bin.bad-UNIXMS (kept for a look);
+ * the new name in ret_name. */
+int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t len);
+/* The lost-state mark (PERSIST_LOST_FILE): set, test, clear. */
+int persist_lost_mark(const char *dir, const char *why);
+bool persist_lost_marked(const char *dir);
+int persist_lost_clear(const char *dir);
 uint32_t persist_crc32(const void *buf, size_t len);
 
 #define PERSIST_LEDGER_FILE "ledger.bin"
+/* Present while this node's ledger state is lost (an unusable ledger.bin was
+ * set aside): ferryd then joins as "no state", never as a new node. */
+#define PERSIST_LOST_FILE "ledger.lost"
 #define PERSIST_HISTORY_FILE "history.bin"
 
 /* ---- fencehist.c ------------------------------------------------------- */

@@ -76,6 +76,8 @@ static const struct {
 	{FERRY_IPC_MIGRATE_COMMIT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
 	{FERRY_IPC_MIGRATE_ABORT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
 	{FERRY_IPC_SAVE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_RESTORE_COMMIT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
+	{FERRY_IPC_RESTORE_ABORT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
 	{FERRY_IPC_RECORD_MOVE, sizeof(struct ferry_ipc_move_req), false, ipcsrv_handle_move},
 	{FERRY_IPC_EXPECT_STOP, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_expect},
 	{FERRY_IPC_STATUS, sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},

@@ -32,6 +32,7 @@ static const char *const vm_state_names[] = {
 	[LEDGER_VM_RUNNING] = "running",
 	[LEDGER_VM_MIGRATING] = "migrating",
 	[LEDGER_VM_SAVED] = "saved",
+	[LEDGER_VM_RESTORING] = "restoring",
 };
 _Static_assert(sizeof(vm_state_names) / sizeof(vm_state_names[0]) == _LEDGER_VM_STATE_MAX,
 	       "vm state names");
@@ -52,6 +53,8 @@ static const char *const op_names[] = {
 	[LEDGER_OP_MIGRATE_ABORT] = "migrate-abort",
 	[LEDGER_OP_SAVE] = "save",
 	[LEDGER_OP_FORCE_RELEASE] = "force-release",
+	[LEDGER_OP_RESTORE_COMMIT] = "restore-commit",
+	[LEDGER_OP_RESTORE_ABORT] = "restore-abort",
 	[LEDGER_OP_FENCE] = "fence",
 };
 _Static_assert(sizeof(op_names) / sizeof(op_names[0]) == _LEDGER_OP_MAX, "op names");
@@ -161,6 +164,8 @@ struct peer {
 	bool started;
 	bool done;
 	bool valid;
+	bool have_header; /* was_quorate, epoch, seq are the sender's */
+	bool no_state;    /* the sender lost its state */
 	bool was_quorate;
 	uint64_t epoch;
 	uint64_t seq;
@@ -183,7 +188,13 @@ struct ledger {
 	bool quorum_reported;
 	bool quorum_yes;
 	uint32_t quorum_reporter;
+	struct ledger_quorum quorum; /* the last report for this ring */
 	bool quorate;
+	bool lost;      /* this replica's state was lost (unusable file): never "new" */
+	bool snap_lost; /* ... as it was when the round started */
+	bool blocked;   /* the sync round ended without a state that may be taken */
+	bool round_waiting; /* every state is in; the quorum report decides (a lost member) */
+	char blocked_why[160];
 	bool snap_was_quorate;
 	bool overfull; /* the current ring has more members than max_nodes */
 	int64_t sync_ms; /* agreed time of the last sync: the latest member clock */
@@ -201,6 +212,8 @@ struct ledger {
 	ledger_decision_fn decision_fn;
 	void *decision_data;
 };
+
+static uint32_t two_node_hold(const struct ledger *l);
 
 /* ---- logging (the decision log) ---- */
 
@@ -335,7 +348,7 @@ node_add(struct ledger *l, uint32_t id)
 	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
 		;
 	memmove(&st->nodes[i + 1], &st->nodes[i], (st->n_nodes - i) * sizeof(st->nodes[0]));
-	st->nodes[i] = (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1};
+	st->nodes[i] = (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1, .seen_ms = -1};
 	st->n_nodes++;
 	return &st->nodes[i];
 }
@@ -344,7 +357,7 @@ node_add(struct ledger *l, uint32_t id)
 static bool
 vm_orphaned(const struct ledger *l, const struct ledger_vmrec *v)
 {
-	if (v->state == LEDGER_VM_RUNNING)
+	if (v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING)
 		return !ledger_is_member(l, v->owner);
 	if (v->state == LEDGER_VM_MIGRATING)
 		return !ledger_is_member(l, v->owner) || !ledger_is_member(l, v->target);
@@ -393,6 +406,10 @@ vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to,
 	case LEDGER_VM_SAVED:
 		snprintf(detail, sizeof(detail), "image gen %" PRIu64, v->gen);
 		break;
+	case LEDGER_VM_RESTORING:
+		snprintf(detail, sizeof(detail), "image gen %" PRIu64 " on node %" PRIu32, v->gen,
+			 owner);
+		break;
 	case LEDGER_VM_STOPPED:
 	default:
 		snprintf(detail, sizeof(detail), "gen %" PRIu64, v->gen);
@@ -402,7 +419,7 @@ vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to,
 		target = 0;
 	if (to == LEDGER_VM_STOPPED || to == LEDGER_VM_SAVED)
 		owner = 0;
-	if (to == LEDGER_VM_RUNNING &&
+	if ((to == LEDGER_VM_RUNNING || to == LEDGER_VM_RESTORING) &&
 	    (from == LEDGER_VM_STOPPED || from == LEDGER_VM_SAVED || v->owner != owner))
 		v->since_ms = time_ms > l->sync_ms ? time_ms : l->sync_ms;
 	if (to == LEDGER_VM_MIGRATING)
@@ -472,6 +489,43 @@ ledger_set_decision_cb(struct ledger *l, ledger_decision_fn fn, void *userdata)
 {
 	l->decision_fn = fn;
 	l->decision_data = userdata;
+}
+
+void
+ledger_set_lost(struct ledger *l)
+{
+	if (l != NULL && !l->have_ring)
+		l->lost = true;
+}
+
+bool
+ledger_is_lost(const struct ledger *l)
+{
+	return l->lost;
+}
+
+uint32_t
+ledger_fence_wanted(const struct ledger *l)
+{
+	return l->synced ? two_node_hold(l) : 0;
+}
+
+bool
+ledger_blocked_why(const struct ledger *l, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (!l->synced && l->blocked) {
+		snprintf(buf, len, "%s", l->blocked_why);
+		return true;
+	}
+	if (l->synced && !l->quorate && two_node_hold(l) != 0) {
+		snprintf(buf, len,
+			 "two_node: node %" PRIu32 " is out of the quorum view and not fenced yet",
+			 two_node_hold(l));
+		return true;
+	}
+	return false;
 }
 
 bool
@@ -619,6 +673,8 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 		l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
 		l->have_ring = true;
 		l->overfull = true;
+		l->blocked = false;
+		l->round_waiting = false;
 		l->ring = ring_seq;
 		l->n_members = 0;
 		l->synced = false;
@@ -652,9 +708,13 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
 	l->snap_epoch = l->st.epoch;
 	l->snap_seq = l->st.seq;
+	l->snap_lost = l->lost;
 
 	l->have_ring = true;
 	l->overfull = false;
+	l->blocked = false;
+	l->round_waiting = false;
+	memset(&l->quorum, 0, sizeof(l->quorum));
 	l->ring = ring_seq;
 	memcpy(l->members, sorted, n_members * sizeof(uint32_t));
 	l->n_members = n_members;
@@ -697,6 +757,7 @@ ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, siz
 	s.epoch = l->snap_epoch;
 	s.seq = l->snap_seq;
 	s.was_quorate = l->snap_was_quorate;
+	s.no_state = l->snap_lost;
 	s.total_len = (uint32_t)l->snap_len;
 	s.offset = (uint32_t)off;
 	s.chunk_len = (uint32_t)(l->snap_len - off > LEDGERMSG_CHUNK_MAX ? LEDGERMSG_CHUNK_MAX
@@ -708,17 +769,62 @@ ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, siz
 	return idx + 1 < n_chunks ? 1 : 0;
 }
 
-/* Does candidate a beat b?  was quorate, then epoch, then seq, then lowest id. */
+/* Is a's state newer than b's?  was quorate, then epoch, then seq.  Equal
+ * ranks come from one group's agreed history: the same state. */
 static bool
-peer_beats(const struct peer *a, const struct peer *b)
+peer_outranks(const struct peer *a, const struct peer *b)
 {
 	if (a->was_quorate != b->was_quorate)
 		return a->was_quorate;
 	if (a->epoch != b->epoch)
 		return a->epoch > b->epoch;
-	if (a->seq != b->seq)
-		return a->seq > b->seq;
+	return a->seq > b->seq;
+}
+
+/* Does candidate a beat b?  Its rank, then the lowest id. */
+static bool
+peer_beats(const struct peer *a, const struct peer *b)
+{
+	if (peer_outranks(a, b) || peer_outranks(b, a))
+		return peer_outranks(a, b);
 	return a->node < b->node;
+}
+
+/*
+ * two_node: each half of a split is quorate for corosync.  When the peer is
+ * out of votequorum's view, this half may change nothing until a fence of
+ * the peer newer than the last time it was known up has been accepted (or
+ * the peer is back).  Returns the peer's id while that holds, else 0.
+ */
+static uint32_t
+two_node_hold(const struct ledger *l)
+{
+	const struct ledger_quorum *q = &l->quorum;
+	const struct ledger_noderec *n;
+
+	if (!l->quorum_reported || !q->quorate || !q->two_node || q->peer_in_view || q->peer == 0 ||
+	    ledger_is_member(l, q->peer))
+		return 0;
+	n = node_get((struct ledger_rstate *)&l->st, q->peer);
+	if (n != NULL && n->fenced_ms >= 0 && n->fenced_ms > n->seen_ms)
+		return 0;
+	return q->peer;
+}
+
+/* The reported peer is up (in the view): remember when. */
+static bool
+quorum_seen(struct ledger *l)
+{
+	const struct ledger_quorum *q = &l->quorum;
+	struct ledger_noderec *n;
+
+	if (!l->quorum_reported || !q->two_node || !q->peer_in_view || q->peer == 0)
+		return false;
+	n = node_add(l, q->peer);
+	if (n == NULL || n->seen_ms >= q->time_ms)
+		return false;
+	n->seen_ms = q->time_ms;
+	return true;
 }
 
 static void
@@ -739,18 +845,65 @@ finish_sync(struct ledger *l)
 	uint32_t prev[LEDGER_MAX_NODES];
 	size_t n_prev;
 	bool was_orphan[LEDGER_MAX_VMS];
-	size_t n_states = 0;
+	size_t n_states = 0, n_quorate_states = 0;
+	const struct peer *lost = NULL;
 
 	for (size_t i = 0; i < l->n_members; i++) {
 		struct peer *p = &l->peers[i];
 
 		if (p->time_ms > sync_ms)
 			sync_ms = p->time_ms;
-		if (!p->valid)
+		if (p->no_state && lost == NULL)
+			lost = p;
+		if (!p->valid || p->no_state)
 			continue;
 		n_states++;
+		if (p->epoch > 0)
+			n_quorate_states++;
 		if (best == NULL || peer_beats(p, best))
 			best = p;
+	}
+	/*
+	 * The best valid state may be taken only if no member could hold a
+	 * newer one.  A member whose malformed state outranks it could: the
+	 * round then decides nothing (until the next configuration).  So could
+	 * a member that lost its state, unless the best state comes straight
+	 * from the last quorate configuration (was quorate: nothing changed
+	 * anywhere since) or the members with state that went through a
+	 * quorate configuration are a majority of the nodelist: then one of
+	 * them was in the lost member's last quorate configuration (two
+	 * majorities meet) and has its state.  That count needs the quorum
+	 * report, which may come after the last state: wait for it.
+	 */
+	l->round_waiting = false;
+	for (size_t i = 0; i < l->n_members && !l->blocked; i++) {
+		const struct peer *p = &l->peers[i];
+
+		if (!p->valid && !p->no_state && p->have_header &&
+		    (best == NULL || peer_outranks(p, best))) {
+			l->blocked = true;
+			snprintf(l->blocked_why, sizeof(l->blocked_why),
+				 "node %" PRIu32 " sent a malformed state that outranks every valid one",
+				 p->node);
+		}
+	}
+	if (!l->blocked && lost != NULL && (best == NULL || !best->was_quorate)) {
+		if (!l->quorum_reported) {
+			l->round_waiting = true;
+			return 0;
+		}
+		if (l->quorum.expected == 0 || n_quorate_states * 2 <= l->quorum.expected) {
+			l->blocked = true;
+			snprintf(l->blocked_why, sizeof(l->blocked_why),
+				 "node %" PRIu32 " lost its ledger state; waiting for nodes of the "
+				 "last quorate configuration (%zu of %u nodes with state here)",
+				 lost->node, n_quorate_states, (unsigned)l->quorum.expected);
+		}
+	}
+	if (l->blocked) {
+		note(l, "ring %" PRIu64 ": sync not completed: %s; refusing requests", l->ring,
+		     l->blocked_why);
+		return 0;
 	}
 
 	if (sync_ms < 0)
@@ -764,6 +917,7 @@ finish_sync(struct ledger *l)
 		if (ledgerblob_parse(best->data, best->total_len, &l->lim, &tmp) == 0) {
 			/* orphan status before, against the winner's own membership */
 			rstate_copy(&l->st, &tmp);
+			l->lost = false; /* it has the group's state now */
 		} else {
 			best = NULL; /* validated on receipt; cannot happen */
 		}
@@ -785,7 +939,7 @@ finish_sync(struct ledger *l)
 		const struct ledger_vmrec *v = &l->st.vms[i];
 
 		was_orphan[i] = false;
-		if (v->state == LEDGER_VM_RUNNING)
+		if (v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING)
 			was_orphan[i] = !id_in(prev, n_prev, v->owner);
 		else if (v->state == LEDGER_VM_MIGRATING)
 			was_orphan[i] = !id_in(prev, n_prev, v->owner) ||
@@ -805,10 +959,15 @@ finish_sync(struct ledger *l)
 		note(l, "node %" PRIu32 ": left at %" PRId64, prev[i], sync_ms);
 	}
 	for (size_t i = 0; i < l->n_members; i++) {
+		struct ledger_noderec *n;
+
 		if (!id_in(prev, n_prev, l->members[i]))
 			note(l, "node %" PRIu32 ": joined", l->members[i]);
-		if (node_add(l, l->members[i]) == NULL)
+		n = node_add(l, l->members[i]);
+		if (n == NULL)
 			note(l, "node %" PRIu32 ": node table full, ignoring", l->members[i]);
+		else if (n->seen_ms < sync_ms)
+			n->seen_ms = sync_ms;
 	}
 	memcpy(l->st.members, l->members, l->n_members * sizeof(uint32_t));
 	l->st.n_members = l->n_members;
@@ -818,9 +977,9 @@ finish_sync(struct ledger *l)
 		const struct ledger_vmrec *v = &l->st.vms[i];
 		bool now = vm_orphaned(l, v);
 
-		if (now && !was_orphan[i] && v->state == LEDGER_VM_RUNNING)
-			note(l, "vm %s: orphaned (running on node %" PRIu32 ", which left)", v->name,
-			     v->owner);
+		if (now && !was_orphan[i] && v->state != LEDGER_VM_MIGRATING)
+			note(l, "vm %s: orphaned (%s on node %" PRIu32 ", which left)", v->name,
+			     ledger_vm_state_name(v->state), v->owner);
 		else if (now && !was_orphan[i])
 			note(l, "vm %s: orphaned (migrating from node %" PRIu32 " to node %" PRIu32
 				", node %" PRIu32 " left)",
@@ -839,8 +998,13 @@ finish_sync(struct ledger *l)
 	free(l->snap);
 	l->snap = NULL;
 	l->snap_len = 0;
-	if (l->quorum_reported && l->quorum_yes)
+	quorum_seen(l);
+	if (l->quorum_reported && l->quorum_yes && two_node_hold(l) == 0)
 		become_quorate(l, l->quorum_reporter);
+	else if (l->quorum_reported && l->quorum_yes)
+		note(l, "ring %" PRIu64 ": two_node, node %" PRIu32 " is out of the quorum view: "
+			"nothing changes here until it is fenced",
+		     l->ring, two_node_hold(l));
 	return 1;
 }
 
@@ -887,6 +1051,12 @@ apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
 		return 0;
 	}
 	if (!p->started) {
+		p->have_header = true;
+		p->no_state = s->no_state;
+		p->was_quorate = s->was_quorate;
+		p->epoch = s->epoch;
+		p->seq = s->seq;
+		p->time_ms = s->time_ms;
 		if (s->offset != 0 || s->total_len == 0) {
 			p->done = true;
 			p->valid = false;
@@ -895,10 +1065,6 @@ apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
 			if (p->data == NULL)
 				return -ENOMEM;
 			p->started = true;
-			p->was_quorate = s->was_quorate;
-			p->epoch = s->epoch;
-			p->seq = s->seq;
-			p->time_ms = s->time_ms;
 			p->total_len = s->total_len;
 		}
 	} else if (s->offset != p->got || s->total_len != p->total_len || s->epoch != p->epoch ||
@@ -914,7 +1080,9 @@ apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
 			p->valid = state_blob_valid(l, p);
 		}
 	}
-	if (p->done && !p->valid)
+	if (p->done && p->no_state)
+		note(l, "node %" PRIu32 ": lost its state, takes the group's", sender);
+	else if (p->done && !p->valid)
 		note(l, "node %" PRIu32 ": malformed state, ignoring", sender);
 	if (p->time_ms < s->time_ms)
 		p->time_ms = s->time_ms;
@@ -926,15 +1094,17 @@ apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
 }
 
 int
-ledger_apply_quorum(struct ledger *l, uint32_t sender, uint64_t ring_seq, bool quorate,
-		    int64_t time_ms)
+ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quorum *q)
 {
-	(void)time_ms;
-	if (l == NULL)
+	char what[96];
+	uint32_t hold;
+	bool seen;
+
+	if (l == NULL || q == NULL)
 		return -EINVAL;
-	if (!l->have_ring || ring_seq != l->ring) {
+	if (!l->have_ring || q->ring_seq != l->ring) {
 		note(l, "node %" PRIu32 ": quorum report for ring %" PRIu64 " is stale, ignoring",
-		     sender, ring_seq);
+		     sender, q->ring_seq);
 		return 0;
 	}
 	if (!ledger_is_member(l, sender)) {
@@ -942,26 +1112,40 @@ ledger_apply_quorum(struct ledger *l, uint32_t sender, uint64_t ring_seq, bool q
 		return 0;
 	}
 	l->quorum_reported = true;
-	l->quorum_yes = quorate;
+	l->quorum_yes = q->quorate;
 	l->quorum_reporter = sender;
+	l->quorum = *q;
+	if (!q->quorate)
+		snprintf(what, sizeof(what), "not quorate");
+	else if (q->two_node)
+		snprintf(what, sizeof(what), "quorate, two_node, node %" PRIu32 " %s the view",
+			 q->peer, q->peer_in_view ? "in" : "out of");
+	else
+		snprintf(what, sizeof(what), "quorate");
 	if (!l->synced) {
 		note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s (applied when synced)",
-		     l->ring, sender, quorate ? "quorate" : "not quorate");
-		return 0;
+		     l->ring, sender, what);
+		return l->round_waiting ? finish_sync(l) : 0;
 	}
-	if (quorate && !l->quorate) {
+	seen = quorum_seen(l);
+	hold = two_node_hold(l);
+	if (q->quorate && hold == 0 && !l->quorate) {
 		become_quorate(l, sender);
 		return 1;
 	}
-	if (!quorate && l->quorate) {
+	if ((!q->quorate || hold != 0) && l->quorate) {
 		l->quorate = false;
-		note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32 ")", l->ring,
-		     sender);
-		return 0;
+		if (hold != 0)
+			note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32
+				": two_node, node %" PRIu32 " is out of the quorum view and not fenced)",
+			     l->ring, sender, hold);
+		else
+			note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32 ")",
+			     l->ring, sender);
+		return seen ? 1 : 0;
 	}
-	note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s, no change", l->ring, sender,
-	     quorate ? "quorate" : "not quorate");
-	return 0;
+	note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s, no change", l->ring, sender, what);
+	return seen ? 1 : 0;
 }
 
 /* ---- requests ---- */
@@ -971,7 +1155,7 @@ struct req_ctx {
 	uint32_t sender;
 	const struct ledger_request *r;
 	struct ledger_vmrec *v;
-	char why[160]; /* detail of a refusal */
+	char why[sizeof(((struct ledger_decision *)0)->why)]; /* detail of a refusal */
 };
 
 static enum ledger_reason
@@ -1001,14 +1185,15 @@ refuse_held(struct req_ctx *c)
 				      "migrating from node %" PRIu32 " to node %" PRIu32
 				      ", a node left and is not fenced",
 				      v->owner, v->target);
-		return refuse(c, LEDGER_R_ORPHANED,
-			      "running on node %" PRIu32 ", which left and is not fenced", v->owner);
+		return refuse(c, LEDGER_R_ORPHANED, "%s on node %" PRIu32 ", which left and is not fenced",
+			      ledger_vm_state_name(v->state), v->owner);
 	}
 	if (v->state == LEDGER_VM_MIGRATING)
 		return refuse(c, LEDGER_R_OWNED_ELSEWHERE,
 			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
 			      v->target);
-	return refuse(c, LEDGER_R_OWNED_ELSEWHERE, "running on node %" PRIu32, v->owner);
+	return refuse(c, LEDGER_R_OWNED_ELSEWHERE, "%s on node %" PRIu32,
+		      ledger_vm_state_name(v->state), v->owner);
 }
 
 static enum ledger_reason
@@ -1025,7 +1210,37 @@ refuse_not_owner(struct req_ctx *c)
 			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
 			      v->target);
 	}
-	return refuse(c, LEDGER_R_NOT_OWNER, "running on node %" PRIu32, v->owner);
+	if (v->state == LEDGER_VM_RESTORING && v->owner == c->sender)
+		return refuse(c, LEDGER_R_BAD_STATE, "restore of image gen %" PRIu64 " in progress",
+			      v->gen);
+	return refuse(c, LEDGER_R_NOT_OWNER, "%s on node %" PRIu32, ledger_vm_state_name(v->state),
+		      v->owner);
+}
+
+/*
+ * One end of a migration no longer holds the VM (it released it, or it was
+ * fenced): the other end keeps it.  A quick move's image may have been
+ * restored by the target, so it counts as spent either way.
+ */
+static void
+migrating_drop(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t time_ms,
+	       const char *what)
+{
+	char w[96];
+
+	if (v->mode == LEDGER_MODE_QUICK)
+		v->gen++;
+	if (v->owner == node) {
+		int64_t tsince = v->target_since_ms;
+
+		snprintf(w, sizeof(w), "source node %" PRIu32 " %s, the target may hold it", node,
+			 what);
+		vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, time_ms, w);
+		v->since_ms = tsince;
+	} else {
+		snprintf(w, sizeof(w), "target node %" PRIu32 " %s", node, what);
+		vm_transition(l, v, LEDGER_VM_RUNNING, v->owner, 0, time_ms, w);
+	}
 }
 
 static enum ledger_reason
@@ -1058,6 +1273,10 @@ op_acquire(struct req_ctx *c)
 			return LEDGER_R_ALREADY;
 		}
 		return refuse_held(c);
+	case LEDGER_VM_RESTORING:
+		if (v->owner == c->sender)
+			return refuse_not_owner(c);
+		return refuse_held(c);
 	case LEDGER_VM_MIGRATING:
 	default:
 		if (!vm_orphaned(c->l, v) && (v->owner == c->sender || v->target == c->sender))
@@ -1078,6 +1297,8 @@ op_restore(struct req_ctx *c)
 	if (g > v->gen)
 		return refuse(c, LEDGER_R_UNKNOWN_GENERATION,
 			      "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
+	if (v->state == LEDGER_VM_RESTORING && v->owner == c->sender)
+		return LEDGER_R_ALREADY; /* the same restore asked again */
 	if (v->state != LEDGER_VM_SAVED) {
 		if (v->state == LEDGER_VM_STOPPED)
 			return refuse(c, LEDGER_R_BAD_STATE, "stopped, no saved image");
@@ -1086,9 +1307,43 @@ op_restore(struct req_ctx *c)
 				      v->owner);
 		return refuse_held(c);
 	}
+	/* held by the sender from now on, but the image is consumed only when
+	 * the restored copy runs (restore-commit): a restore that fails before
+	 * the guest ran gives it back (restore-abort) */
+	vm_transition(c->l, v, LEDGER_VM_RESTORING, c->sender, 0, c->r->time_ms, NULL);
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_restore_commit(struct req_ctx *c)
+{
+	struct ledger_vmrec *v = c->v;
+
+	if (v->state == LEDGER_VM_RUNNING && v->owner == c->sender)
+		return LEDGER_R_ALREADY;
+	if (v->state != LEDGER_VM_RESTORING || v->owner != c->sender)
+		return refuse(c, v->owner == c->sender ? LEDGER_R_BAD_STATE : LEDGER_R_NOT_OWNER,
+			      "not restoring here (%s, node %" PRIu32 ")",
+			      ledger_vm_state_name(v->state), v->owner);
 	v->gen++; /* the image is consumed */
 	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms,
 		      "restored, image consumed");
+	return LEDGER_R_OK;
+}
+
+static enum ledger_reason
+op_restore_abort(struct req_ctx *c)
+{
+	struct ledger_vmrec *v = c->v;
+
+	if (v->state == LEDGER_VM_SAVED)
+		return LEDGER_R_ALREADY;
+	if (v->state != LEDGER_VM_RESTORING || v->owner != c->sender)
+		return refuse(c, v->owner == c->sender ? LEDGER_R_BAD_STATE : LEDGER_R_NOT_OWNER,
+			      "not restoring here (%s, node %" PRIu32 ")",
+			      ledger_vm_state_name(v->state), v->owner);
+	vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms,
+		      "restore failed before the guest ran, image kept");
 	return LEDGER_R_OK;
 }
 
@@ -1106,11 +1361,22 @@ op_release(struct req_ctx *c)
 			return refuse_not_owner(c);
 		vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms, "released");
 		return LEDGER_R_OK;
+	case LEDGER_VM_RESTORING:
+		if (v->owner != c->sender)
+			return refuse_not_owner(c);
+		/* the restored copy may have run: the image is spent */
+		v->gen++;
+		vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms,
+			      "released while restoring, image consumed");
+		return LEDGER_R_OK;
 	case LEDGER_VM_MIGRATING:
 	default:
-		if (v->owner == c->sender || v->target == c->sender)
-			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
-		return refuse_not_owner(c);
+		if (v->owner != c->sender && v->target != c->sender)
+			return refuse_not_owner(c);
+		/* one end of a migration says it has no copy (its stop after a
+		 * failed or timed-out move): the other end may hold it */
+		migrating_drop(c->l, v, c->sender, c->r->time_ms, "released");
+		return LEDGER_R_OK;
 	}
 }
 
@@ -1177,6 +1443,12 @@ op_migrate_abort(struct req_ctx *c)
 		return LEDGER_R_ALREADY;
 	if (v->state != LEDGER_VM_MIGRATING || v->owner != c->sender)
 		return refuse_not_source(c);
+	/* a target out of reach may have taken the guest over just as it went
+	 * away: it keeps its claim until it is fenced or says it has no copy */
+	if (!ledger_is_member(c->l, v->target))
+		return refuse(c, LEDGER_R_TARGET_LOST,
+			      "target node %" PRIu32 " left and may hold it until it is fenced",
+			      v->target);
 	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms, "migration aborted");
 	return LEDGER_R_OK;
 }
@@ -1201,6 +1473,9 @@ op_force_release(struct req_ctx *c)
 
 	if (v->state == LEDGER_VM_STOPPED || v->state == LEDGER_VM_SAVED)
 		return LEDGER_R_ALREADY;
+	if (v->state == LEDGER_VM_RESTORING ||
+	    (v->state == LEDGER_VM_MIGRATING && v->mode == LEDGER_MODE_QUICK))
+		v->gen++; /* a restored copy may have run: its image is spent */
 	snprintf(why, sizeof(why), "forced by admin on node %" PRIu32, c->sender);
 	vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms, why);
 	return LEDGER_R_OK;
@@ -1217,6 +1492,8 @@ static const op_fn op_handlers[] = {
 	[LEDGER_OP_MIGRATE_ABORT] = op_migrate_abort,
 	[LEDGER_OP_SAVE] = op_save,
 	[LEDGER_OP_FORCE_RELEASE] = op_force_release,
+	[LEDGER_OP_RESTORE_COMMIT] = op_restore_commit,
+	[LEDGER_OP_RESTORE_ABORT] = op_restore_abort,
 };
 _Static_assert(sizeof(op_handlers) / sizeof(op_handlers[0]) == LEDGER_OP_FENCE,
 	       "a handler per request op");
@@ -1234,8 +1511,14 @@ request_prepare(struct req_ctx *c)
 		return refuse(c, LEDGER_R_INVALID, "bad vm name or uuid");
 	if (r->time_ms < 0)
 		return refuse(c, LEDGER_R_INVALID, "negative time");
+	if (!l->synced && l->blocked)
+		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64 ": %s", l->ring, l->blocked_why);
 	if (!l->synced)
 		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64, l->ring);
+	if (!l->quorate && two_node_hold(l) != 0)
+		return refuse(c, LEDGER_R_NOT_QUORATE,
+			      "ring %" PRIu64 ": two_node, node %" PRIu32 " not fenced yet", l->ring,
+			      two_node_hold(l));
 	if (!l->quorate)
 		return refuse(c, LEDGER_R_NOT_QUORATE, "ring %" PRIu64, l->ring);
 	if (!ledger_is_member(l, c->sender))
@@ -1315,6 +1598,8 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 		d.gen = c.v->gen;
 		d.owner = c.v->owner;
 	}
+	if (d.verdict == LEDGER_REFUSED)
+		memcpy(d.why, c.why, sizeof(d.why));
 	/* a printable name for the log even when the request's is bad */
 	snprintf(name, sizeof(name), "%s", ledgerblob_valid_name(r->name) ? r->name : "(invalid)");
 	if (r->op == LEDGER_OP_RESTORE)
@@ -1362,7 +1647,7 @@ enum fence_hold {
 static enum fence_hold
 fence_hold(const struct ledger_vmrec *v, uint32_t node, int64_t fenced_at_ms)
 {
-	if (v->state == LEDGER_VM_RUNNING && v->owner == node)
+	if ((v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING) && v->owner == node)
 		return v->since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
 	if (v->state == LEDGER_VM_MIGRATING && v->owner == node)
 		return v->since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
@@ -1380,16 +1665,13 @@ fence_release(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t f
 	if (v->state == LEDGER_VM_RUNNING) {
 		snprintf(w, sizeof(w), "node %" PRIu32 " fenced", node);
 		vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
-	} else if (v->owner == node) {
-		int64_t tsince = v->target_since_ms;
-
-		snprintf(w, sizeof(w), "source node %" PRIu32 " fenced, the target may hold it",
+	} else if (v->state == LEDGER_VM_RESTORING) {
+		v->gen++; /* the restored copy may have run before the fence */
+		snprintf(w, sizeof(w), "node %" PRIu32 " fenced while restoring, image consumed",
 			 node);
-		vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, fenced_at_ms, w);
-		v->since_ms = tsince;
+		vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
 	} else {
-		snprintf(w, sizeof(w), "target node %" PRIu32 " fenced", node);
-		vm_transition(l, v, LEDGER_VM_RUNNING, v->owner, 0, fenced_at_ms, w);
+		migrating_drop(l, v, node, fenced_at_ms, "fenced");
 	}
 }
 
@@ -1403,6 +1685,7 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	size_t ended = 0, newer = 0, i;
 	const struct ledger_vmrec *first_newer = NULL;
 	char why[160] = "";
+	uint32_t hold;
 
 	(void)time_ms;
 	if (l == NULL)
@@ -1429,7 +1712,8 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		else if (h == FENCE_HOLD_NEWER && newer++ == 0)
 			first_newer = &l->st.vms[i];
 	}
-	if (!l->quorate) {
+	hold = two_node_hold(l);
+	if (!l->quorate && (hold == 0 || node != hold)) {
 		reason = LEDGER_R_NOT_QUORATE;
 	} else if (!ledger_is_member(l, sender)) {
 		reason = LEDGER_R_NOT_MEMBER;
@@ -1468,6 +1752,8 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		for (i = 0; i < l->st.n_vms; i++)
 			if (fence_hold(&l->st.vms[i], node, fenced_at_ms) == FENCE_HOLD_ENDED)
 				fence_release(l, &l->st.vms[i], node, fenced_at_ms);
+		if (hold != 0 && !l->quorate && two_node_hold(l) == 0)
+			become_quorate(l, l->quorum_reporter);
 	}
 	emit(l, &d);
 	if (ret != NULL)
@@ -1534,8 +1820,7 @@ deliver_request(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 static int
 deliver_quorum(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 {
-	return ledger_apply_quorum(l, sender, m->u.quorum.ring_seq, m->u.quorum.quorate,
-				   m->u.quorum.time_ms);
+	return ledger_apply_quorum(l, sender, &m->u.quorum);
 }
 
 static int
@@ -1579,6 +1864,8 @@ static const struct {
 	{LEDGERMSG_MIGRATE_ABORT, deliver_request},
 	{LEDGERMSG_SAVE, deliver_request},
 	{LEDGERMSG_FORCE_RELEASE, deliver_request},
+	{LEDGERMSG_RESTORE_COMMIT, deliver_request},
+	{LEDGERMSG_RESTORE_ABORT, deliver_request},
 	{LEDGERMSG_QUORUM, deliver_quorum},
 	{LEDGERMSG_FENCE, deliver_fence},
 	{LEDGERMSG_STATE, deliver_state},

@@ -56,6 +56,7 @@ enum ledger_vm_state {
 	LEDGER_VM_RUNNING,   /* owner runs it */
 	LEDGER_VM_MIGRATING, /* owner -> target, mode */
 	LEDGER_VM_SAVED,     /* image of generation gen on shared storage, no owner */
+	LEDGER_VM_RESTORING, /* owner restores image gen; consumed only at its commit */
 	_LEDGER_VM_STATE_MAX
 };
 
@@ -68,13 +69,15 @@ enum ledger_mode {
 
 enum ledger_op {
 	LEDGER_OP_ACQUIRE, /* start on the sender */
-	LEDGER_OP_RESTORE, /* restore image generation gen on the sender */
-	LEDGER_OP_RELEASE, /* stopped on the sender */
+	LEDGER_OP_RESTORE, /* restore image generation gen on the sender (-> restoring) */
+	LEDGER_OP_RELEASE, /* the sender has no copy (stopped; during a migration: not here) */
 	LEDGER_OP_MIGRATE_BEGIN,
 	LEDGER_OP_MIGRATE_COMMIT,
 	LEDGER_OP_MIGRATE_ABORT,
 	LEDGER_OP_SAVE,          /* saved by the owner: answers the new gen */
 	LEDGER_OP_FORCE_RELEASE, /* admin: ferryctl release --force */
+	LEDGER_OP_RESTORE_COMMIT, /* the restored copy runs: the image is consumed */
+	LEDGER_OP_RESTORE_ABORT,  /* the restore failed and no copy ever ran: image kept */
 	LEDGER_OP_FENCE,         /* fence confirmation (not a request) */
 	_LEDGER_OP_MAX
 };
@@ -111,6 +114,24 @@ struct ledger_limits {
 	uint32_t max_nodes; /* <= LEDGER_MAX_NODES */
 };
 
+/*
+ * A quorum report for one ring, as votequorum gives it to one member.  In a
+ * two_node cluster (corosync quorum.two_node: what pcs sets up for every
+ * 2-node cluster) each half of a split stays quorate, so the ledger of a
+ * node whose peer left votequorum's view grants nothing until the peer's
+ * fence is confirmed.
+ */
+struct ledger_quorum {
+	uint64_t ring_seq;
+	int64_t time_ms; /* sender's clock */
+	bool quorate;
+	bool two_node;     /* quorum.two_node is set */
+	bool wait_for_all; /* quorum.wait_for_all is set (for the log) */
+	bool peer_in_view; /* two_node: the peer is in votequorum's view */
+	uint32_t peer;     /* two_node: the other node of the nodelist, 0 unknown */
+	uint16_t expected; /* nodes in corosync's nodelist (one vote each), 0 unknown */
+};
+
 /* A request as carried by a CPG message (sender comes from CPG). */
 struct ledger_request {
 	enum ledger_op op;
@@ -132,6 +153,7 @@ struct ledger_decision {
 	enum ledger_reason reason;
 	uint64_t gen;   /* VM image generation after the decision (SAVE: the new image) */
 	uint32_t owner; /* VM owner after the decision, 0 = none */
+	char why[160];  /* the detail of a refusal ("bad vm name or uuid"), or "" */
 };
 
 enum ledger_move_result {
@@ -227,8 +249,7 @@ int ledger_deliver(struct ledger *l, uint32_t sender, const void *buf, size_t le
 /* The same, already decoded (ledger_deliver calls these). */
 int ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_request *r,
 			 struct ledger_decision *ret);
-int ledger_apply_quorum(struct ledger *l, uint32_t sender, uint64_t ring_seq, bool quorate,
-			int64_t time_ms);
+int ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quorum *q);
 int ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fenced_at_ms,
 		       int64_t time_ms, struct ledger_decision *ret);
 /* A move record: kept as the VM's last move (bounded); needs no quorum. */
@@ -240,6 +261,24 @@ int ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_mov
  * a malformed blob (the ledger is then unchanged). */
 int ledger_serialize(const struct ledger *l, char **ret_buf, size_t *ret_len);
 int ledger_load(struct ledger *l, const char *buf, size_t len);
+
+/*
+ * Before the first configuration change: this replica's persisted state was
+ * lost (the file was unusable).  It then joins sync rounds as "no state":
+ * it takes the group's state only from a member that comes straight from
+ * the last quorate configuration, never counts as a new node's empty state,
+ * and a round that has no such member decides nothing.  Cleared once it
+ * has taken the group's state (ledger_is_lost()).
+ */
+void ledger_set_lost(struct ledger *l);
+bool ledger_is_lost(const struct ledger *l);
+
+/* Why this replica refuses every change right now, beyond "syncing" and
+ * "not quorate" (a sync round that could not complete, a two_node hold):
+ * writes it to buf and returns true; false (buf "") when nothing blocks. */
+bool ledger_blocked_why(const struct ledger *l, char *buf, size_t len);
+/* two_node: the peer whose fence this partition waits for, or 0. */
+uint32_t ledger_fence_wanted(const struct ledger *l);
 
 /* Queries. */
 bool ledger_is_quorate(const struct ledger *l);

@@ -148,7 +148,7 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 	if (b.buf == NULL)
 		return -ENOMEM;
 	b.buf[0] = '\0';
-	sb_printf(&b, "ferry-ledger 1\nepoch %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
+	sb_printf(&b, "ferry-ledger 2\nepoch %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
 		  st->seq);
 	for (size_t i = 0; i < st->n_members; i++)
 		sb_printf(&b, " %" PRIu32, st->members[i]);
@@ -160,6 +160,8 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 		sb_ms(&b, n->left_ms);
 		sb_printf(&b, " fenced=");
 		sb_ms(&b, n->fenced_ms);
+		sb_printf(&b, " seen=");
+		sb_ms(&b, n->seen_ms);
 		sb_printf(&b, "\n");
 	}
 	for (size_t i = 0; i < st->n_vms; i++) {
@@ -198,11 +200,19 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 
 /* -- parsing: strict, canonical (what serialize writes, nothing else) -- */
 
+/* The longest line is "members" with every node id (up to 10 digits and a
+ * space each); the most tokens, "members" and one per node. */
+#define LEDGERBLOB_LINE_MAX 1024
+#define LEDGERBLOB_TOK_MAX  (1 + LEDGER_MAX_NODES)
+_Static_assert(sizeof("members") + LEDGER_MAX_NODES * sizeof(" 4294967295") < LEDGERBLOB_LINE_MAX,
+	       "a members line at the node limit fits a parser line");
+_Static_assert(LEDGERBLOB_TOK_MAX >= 12, "a vm line's tokens fit");
+
 struct parser {
 	const char *p;
 	const char *end;
-	char line[1024];
-	char *tok[24];
+	char line[LEDGERBLOB_LINE_MAX];
+	char *tok[LEDGERBLOB_TOK_MAX];
 	int ntok;
 };
 
@@ -415,6 +425,7 @@ parse_vm(struct parser *ps, struct ledger_vmrec *v)
 	/* holders must match the state */
 	switch (v->state) {
 	case LEDGER_VM_RUNNING:
+	case LEDGER_VM_RESTORING:
 		if (v->owner == 0 || v->target != 0)
 			return -EBADMSG;
 		break;
@@ -438,14 +449,19 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 {
 	struct parser ps = {.p = buf, .end = buf + len};
 	uint64_t v;
-	int r;
+	int r, format;
 
 	st->n_members = st->n_nodes = st->n_vms = 0;
 	if (buf == NULL || len > LEDGER_STATE_MAX)
 		return -EBADMSG;
 	r = next_line(&ps);
-	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "ferry-ledger") != 0 ||
-	    strcmp(ps.tok[1], "1") != 0)
+	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "ferry-ledger") != 0)
+		return -EBADMSG;
+	if (strcmp(ps.tok[1], "1") == 0)
+		format = 1;
+	else if (strcmp(ps.tok[1], "2") == 0)
+		format = 2;
+	else
 		return -EBADMSG;
 	r = next_line(&ps);
 	if (r <= 0 || ps.ntok != 2 || strcmp(ps.tok[0], "epoch") != 0 ||
@@ -475,16 +491,20 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 			break;
 		if (strcmp(ps.tok[0], "node") == 0) {
 			struct ledger_noderec *n;
-			const char *left, *fenced;
+			const char *left, *fenced, *seen = "-";
 
-			if (ps.ntok != 4 || st->n_vms > 0 || st->n_nodes >= lim->max_nodes)
+			if (ps.ntok != (format == 1 ? 4 : 5) || st->n_vms > 0 ||
+			    st->n_nodes >= lim->max_nodes)
 				return -EBADMSG;
 			n = &st->nodes[st->n_nodes];
 			left = kv(ps.tok[2], "left");
 			fenced = kv(ps.tok[3], "fenced");
+			if (format >= 2)
+				seen = kv(ps.tok[4], "seen");
 			if (parse_u32_node(ps.tok[1], &n->id) < 0 || n->id == 0 || left == NULL ||
-			    fenced == NULL || parse_ms(left, true, &n->left_ms) < 0 ||
-			    parse_ms(fenced, true, &n->fenced_ms) < 0)
+			    fenced == NULL || seen == NULL || parse_ms(left, true, &n->left_ms) < 0 ||
+			    parse_ms(fenced, true, &n->fenced_ms) < 0 ||
+			    parse_ms(seen, true, &n->seen_ms) < 0)
 				return -EBADMSG;
 			if (st->n_nodes > 0 && n->id <= st->nodes[st->n_nodes - 1].id)
 				return -EBADMSG;
@@ -495,7 +515,7 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 			if (st->n_vms >= lim->max_vms)
 				return -EBADMSG;
 			nv = &st->vms[st->n_vms];
-			if (parse_vm(&ps, nv) < 0)
+			if (parse_vm(&ps, nv) < 0 || (format == 1 && nv->state == LEDGER_VM_RESTORING))
 				return -EBADMSG;
 			if (st->n_vms > 0 && strcmp(nv->name, st->vms[st->n_vms - 1].name) <= 0)
 				return -EBADMSG;

@@ -5,11 +5,11 @@
  *
  * The same blob is the persisted file and the sync round's state message:
  *
- *   ferry-ledger 1
+ *   ferry-ledger 2
  *   epoch E                 quorate rings this state went through
  *   seq S                   agreed messages applied
  *   members A B ..          the ring it was last synced in
- *   node ID left=MS|- fenced=MS|-          (sorted by id)
+ *   node ID left=MS|- fenced=MS|- seen=MS|-    (sorted by id)
  *   vm UUID NAME state=.. owner=.. target=.. mode=.. gen=.. since=..
  *      tsince=.. cseq=.. cms=..           (one line, sorted by name)
  *   move from=.. to=.. mode=.. result=.. start=.. total=.. downtime=..
@@ -17,8 +17,13 @@
  *   end
  *
  * Parsing is strict: only what ledgerblob_write() produces is accepted, so
- * a loaded blob serializes back to the same bytes.  Format history:
+ * a loaded blob of the current format serializes back to the same bytes.
+ * Format history (every older format still loads):
  *   1  ferry 0.1.
+ *   2  2026-12: node lines end in seen= (when the node was last known to be
+ *      up: a member at a sync, or in votequorum's view in a two_node
+ *      cluster; a version-1 line loads as seen=-); the vm state
+ *      "restoring".
  */
 #ifndef FERRY_LEDGERBLOB_H
 #define FERRY_LEDGERBLOB_H
@@ -49,6 +54,7 @@ struct ledger_noderec {
 	uint32_t id;
 	int64_t left_ms;   /* last seen leaving, -1 never */
 	int64_t fenced_ms; /* last accepted fence confirmation, -1 never */
+	int64_t seen_ms;   /* last known up (member at a sync, in the quorum view), -1 never */
 };
 
 struct ledger_rstate {

@@ -54,6 +54,7 @@ _Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
 		       (int)LEDGER_VM_RUNNING == (int)FERRY_VM_RUNNING &&
 		       (int)LEDGER_VM_MIGRATING == (int)FERRY_VM_MIGRATING &&
 		       (int)LEDGER_VM_SAVED == (int)FERRY_VM_SAVED &&
+		       (int)LEDGER_VM_RESTORING == (int)FERRY_VM_RESTORING &&
 		       (int)_LEDGER_VM_STATE_MAX == (int)_FERRY_VM_STATE_MAX,
 	       "ledger and IPC VM states agree");
 
@@ -109,6 +110,7 @@ struct ledgerglue {
 	 * one rebooted by a fence may be back before anyone read it */
 	uint32_t fence_recheck[FERRYD_MAX_MEMBERS];
 	size_t n_fence_recheck;
+	bool lost_marked; /* PERSIST_LOST_FILE is there: cleared once synced */
 };
 
 /* Where id is in ids[0..n), or n. */
@@ -277,12 +279,13 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
 	else if (dec->owner != 0)
 		snprintf(reason, sizeof(reason),
-			 "%s refused: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
-			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->owner,
-			 ledgerglue_node(d, dec->owner), dec->gen);
+			 "%s refused: %s: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
+			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
+			 dec->owner, ledgerglue_node(d, dec->owner), dec->gen);
 	else
-		snprintf(reason, sizeof(reason), "%s refused: %s (generation %" PRIu64 ")",
-			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
+		snprintf(reason, sizeof(reason), "%s refused: %s: %s (generation %" PRIu64 ")",
+			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
+			 dec->gen);
 	if (dec->verdict == LEDGER_GRANTED &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
 		virtwatch_set_rsc(d, p->uuid, p->rsc);
@@ -292,6 +295,7 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 
 static void ledgerglue_send_quorum(struct ferryd *d)
 {
+	struct ledger_quorum q;
 	unsigned char buf[LEDGERMSG_MAX_LEN];
 	size_t len = 0;
 	int r;
@@ -307,8 +311,16 @@ static void ledgerglue_send_quorum(struct ferryd *d)
 		       d->cluster.quorum_ring, d->glue->confchg_ring >> LEDGERGLUE_CFG_SHIFT);
 		return;
 	}
-	r = ledgermsg_encode_quorum(d->glue->confchg_ring, d->cluster.quorate, ledgerglue_now_ms(),
-				    buf, sizeof(buf), &len);
+	memset(&q, 0, sizeof(q));
+	q.ring_seq = d->glue->confchg_ring;
+	q.time_ms = ledgerglue_now_ms();
+	q.quorate = d->cluster.quorate;
+	q.peer = cluster_two_node_peer(d);
+	q.two_node = q.peer != 0;
+	q.wait_for_all = d->cluster.wait_for_all;
+	q.peer_in_view = q.peer != 0 && cluster_in_view(d, q.peer);
+	q.expected = (uint16_t)d->cluster.n_names;
+	r = ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len);
 	if (r == 0)
 		r = cluster_send(d, buf, len);
 	if (r < 0)
@@ -541,6 +553,15 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 			qb_log(LOG_ERR, "history: cannot persist to %s/%s: %s", d->cfg.state_dir,
 			       PERSIST_HISTORY_FILE, strerror(-r));
 	}
+	if (g->lost_marked && ledger_is_synced(g->l) && !ledger_is_lost(g->l)) {
+		r = persist_lost_clear(d->cfg.state_dir);
+		if (r < 0)
+			qb_log(LOG_ERR, "ledger: cannot remove %s/%s: %s", d->cfg.state_dir,
+			       PERSIST_LOST_FILE, strerror(-r));
+		else
+			qb_log(LOG_NOTICE, "ledger: state taken from the cluster, lost state cleared");
+		g->lost_marked = r < 0;
+	}
 	if (!g->was_synced && ledger_is_synced(g->l)) {
 		g->was_synced = true;
 		qb_log(LOG_NOTICE, "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
@@ -623,6 +644,12 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 		break;
 	case FERRY_IPC_SAVE:
 		lr.op = LEDGER_OP_SAVE;
+		break;
+	case FERRY_IPC_RESTORE_COMMIT:
+		lr.op = LEDGER_OP_RESTORE_COMMIT;
+		break;
+	case FERRY_IPC_RESTORE_ABORT:
+		lr.op = LEDGER_OP_RESTORE_ABORT;
 		break;
 	case FERRY_IPC_FORCE_RELEASE:
 		lr.op = LEDGER_OP_FORCE_RELEASE;
@@ -769,6 +796,31 @@ static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 		g->fence_recheck[i] = g->fence_recheck[--g->n_fence_recheck];
 }
 
+/* Reads the fencing history for node and sends its newest fence unless it
+ * went out already.  Returns fencehist's answer (< 0: not read). */
+static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
+{
+	unsigned char buf[LEDGERMSG_MAX_LEN];
+	const char *name = cluster_node_name(d, node);
+	int64_t when_ms = 0;
+	size_t len = 0;
+	int r, e;
+
+	if (name == NULL)
+		return -ENOENT;
+	r = fencehist_fenced_after(d, name, 0, &when_ms);
+	if (r <= 0 || ledgerglue_fence_already_sent(d->glue, node, when_ms))
+		return r;
+	e = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf), &len);
+	if (e == 0)
+		e = cluster_send(d, buf, len);
+	if (e == 0)
+		qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64
+				   " ms)",
+		       node, name, when_ms);
+	return r;
+}
+
 /*
  * Only the lowest member asks the fencer: one confirmation per fence, for
  * the holders of orphaned VMs and for holders that just came back (a fence
@@ -781,15 +833,14 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 	struct ledger_vm_info info;
 	uint32_t asked[FERRYD_MAX_MEMBERS];
 	size_t i, n_asked = 0, n = ledger_vm_count(g->l);
-	unsigned char buf[LEDGERMSG_MAX_LEN];
-	int64_t when_ms = 0;
-	size_t len = 0;
-	const char *name;
-	int r;
 
 	for (i = 0; i < d->cluster.n_members; i++)
 		if (d->cluster.members[i].nodeid < d->cluster.local_nodeid)
 			return;
+	if (ledger_fence_wanted(g->l) != 0) {
+		ledgerglue_fence_send(d, ledger_fence_wanted(g->l));
+		return;
+	}
 	if (!ledger_is_synced(g->l) || !ledger_is_quorate(g->l))
 		return;
 	for (i = 0; i < n; i++) {
@@ -797,7 +848,8 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 
 		if (ledger_vm_get(g->l, i, &info) < 0)
 			continue;
-		if (info.state != LEDGER_VM_RUNNING && info.state != LEDGER_VM_MIGRATING)
+		if (info.state != LEDGER_VM_RUNNING && info.state != LEDGER_VM_MIGRATING &&
+		    info.state != LEDGER_VM_RESTORING)
 			continue;
 		holders[0] = info.owner;
 		holders[1] = info.state == LEDGER_VM_MIGRATING ? info.target : 0;
@@ -810,21 +862,8 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 			    n_asked == FERRYD_MAX_MEMBERS)
 				continue;
 			asked[n_asked++] = node;
-			name = cluster_node_name(d, node);
-			if (name == NULL)
-				continue;
-			r = fencehist_fenced_after(d, name, 0, &when_ms);
-			if (r >= 0 && cluster_is_member(d, node))
+			if (ledgerglue_fence_send(d, node) >= 0 && cluster_is_member(d, node))
 				ledgerglue_fence_rechecked(g, node);
-			if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_ms))
-				continue;
-			r = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf),
-						   &len);
-			if (r == 0)
-				r = cluster_send(d, buf, len);
-			if (r == 0)
-				qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64 " ms)",
-				       node, name, when_ms);
 		}
 	}
 	/* joined nodes that hold nothing need no reading */
@@ -932,6 +971,11 @@ ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
 		return (ssize_t)off;
 	s->synced = ledger_is_synced(d->glue->l) ? 1 : 0;
 	s->config_id = d->glue->confchg_ring;
+	if (!ledger_blocked_why(d->glue->l, s->note, sizeof(s->note)) && ledger_is_lost(d->glue->l))
+		snprintf(s->note, sizeof(s->note),
+			 "this node's ledger state is lost (%s in the state directory); it "
+			 "takes the state of a node of the last quorate configuration",
+			 PERSIST_LOST_FILE);
 	n = ledger_vm_count(d->glue->l);
 	for (i = 0; i < n; i++) {
 		if (off + sizeof(*vi) > len) {
@@ -1014,11 +1058,57 @@ ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req 
 
 /* ---- life cycle ---------------------------------------------------------- */
 
+/*
+ * The persisted ledger.  A missing file is a new node.  A file that cannot
+ * be read or parsed is not: its state may have been the newest in the
+ * cluster, so it is set aside and this node joins as "no state" (the ledger
+ * then waits for a member that comes from the last quorate configuration),
+ * marked on disk so that a restart does not forget it.
+ */
+static void ledgerglue_load(struct ferryd *d)
+{
+	struct ledgerglue *g = d->glue;
+	const char *dir = d->cfg.state_dir;
+	char aside[PATH_MAX] = "", why[PATH_MAX + 128];
+	void *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	g->lost_marked = persist_lost_marked(dir);
+	r = persist_ledger_load(dir, LEDGER_STATE_MAX, &blob, &len);
+	if (r == 0) {
+		r = ledger_load(g->l, blob, len);
+		free(blob);
+		if (r == 0)
+			qb_log(LOG_NOTICE, "ledger: loaded %zu VMs from %s/%s", ledger_vm_count(g->l),
+			       dir, PERSIST_LEDGER_FILE);
+	}
+	if (r < 0 && r != -ENOENT) {
+		int e = persist_ledger_set_aside(dir, ledgerglue_now_ms(), aside, sizeof(aside));
+
+		snprintf(why, sizeof(why), "%s/%s was unusable (%s)%s%s\n", dir, PERSIST_LEDGER_FILE,
+			 strerror(-r), aside[0] != '\0' ? "; kept as " : "", aside);
+		qb_log(LOG_ERR, "ledger: %s/%s is unusable (%s)%s%s; joining without state, "
+				"the ledger waits for a node of the last quorate configuration",
+		       dir, PERSIST_LEDGER_FILE, strerror(-r),
+		       e == 0 ? ", kept as " : "", e == 0 ? aside : "");
+		e = persist_lost_mark(dir, why);
+		if (e < 0)
+			qb_log(LOG_ERR, "ledger: cannot write %s/%s: %s", dir, PERSIST_LOST_FILE,
+			       strerror(-e));
+		g->lost_marked = true;
+	}
+	if (g->lost_marked) {
+		ledger_set_lost(g->l);
+		qb_log(LOG_WARNING, "ledger: this node's ledger state is lost (%s/%s): it takes the "
+				    "cluster's state, never starts as a new node",
+		       dir, PERSIST_LOST_FILE);
+	}
+}
+
 int ledgerglue_start(struct ferryd *d)
 {
 	struct ledgerglue *g;
-	void *blob = NULL;
-	size_t len = 0;
 	int r;
 
 	g = calloc(1, sizeof(*g));
@@ -1034,20 +1124,7 @@ int ledgerglue_start(struct ferryd *d)
 	ledgerglue_decision_log_open(d);
 	ledger_set_log(g->l, ledgerglue_log, d);
 	ledger_set_decision_cb(g->l, ledgerglue_decision, d);
-	r = persist_ledger_load(d->cfg.state_dir, LEDGER_STATE_MAX, &blob, &len);
-	if (r == 0) {
-		r = ledger_load(g->l, blob, len);
-		if (r < 0)
-			qb_log(LOG_ERR, "ledger: %s/%s is unusable (%s); starting empty, peers will resync us",
-			       d->cfg.state_dir, PERSIST_LEDGER_FILE, strerror(-r));
-		else
-			qb_log(LOG_NOTICE, "ledger: loaded %zu VMs from %s/%s",
-			       ledger_vm_count(g->l), d->cfg.state_dir, PERSIST_LEDGER_FILE);
-		free(blob);
-	} else if (r != -ENOENT) {
-		qb_log(LOG_ERR, "ledger: cannot read %s/%s (%s); starting empty",
-		       d->cfg.state_dir, PERSIST_LEDGER_FILE, strerror(-r));
-	}
+	ledgerglue_load(d);
 	r = persist_history_load(&d->history, d->cfg.state_dir);
 	if (r < 0 && r != -ENOENT)
 		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,

@@ -127,11 +127,19 @@ decode_quorum(uint16_t type, const uint8_t *body, size_t body_len, struct ledger
 	if (body_len != sizeof(w))
 		return -EBADMSG;
 	memcpy(&w, body, sizeof(w));
-	if (w.quorate > 1 || !all_zero(w.reserved, sizeof(w.reserved)))
+	if (w.quorate > 1 ||
+	    (w.flags & ~(LEDGERMSG_QUORUM_TWO_NODE | LEDGERMSG_QUORUM_WAIT_FOR_ALL |
+			 LEDGERMSG_QUORUM_PEER_IN_VIEW)) != 0)
 		return -EINVAL;
+	memset(&m->u.quorum, 0, sizeof(m->u.quorum));
 	m->u.quorum.ring_seq = le64toh(w.ring_seq);
 	m->u.quorum.time_ms = (int64_t)le64toh((uint64_t)w.time_ms);
 	m->u.quorum.quorate = w.quorate == 1;
+	m->u.quorum.two_node = (w.flags & LEDGERMSG_QUORUM_TWO_NODE) != 0;
+	m->u.quorum.wait_for_all = (w.flags & LEDGERMSG_QUORUM_WAIT_FOR_ALL) != 0;
+	m->u.quorum.peer_in_view = (w.flags & LEDGERMSG_QUORUM_PEER_IN_VIEW) != 0;
+	m->u.quorum.peer = le32toh(w.peer);
+	m->u.quorum.expected = le16toh(w.expected);
 	return 0;
 }
 
@@ -167,9 +175,10 @@ decode_state(uint16_t type, const uint8_t *body, size_t body_len, struct ledgerm
 	s->total_len = le32toh(w.total_len);
 	s->offset = le32toh(w.offset);
 	s->chunk_len = le32toh(w.chunk_len);
-	if (w.was_quorate > 1 || !all_zero(w.reserved, sizeof(w.reserved)))
+	if (w.was_quorate > 1 || w.no_state > 1 || !all_zero(w.reserved, sizeof(w.reserved)))
 		return -EINVAL;
 	s->was_quorate = w.was_quorate == 1;
+	s->no_state = w.no_state == 1;
 	if (s->chunk_len != body_len - sizeof(w))
 		return -EBADMSG;
 	if (s->chunk_len > LEDGERMSG_CHUNK_MAX || s->total_len > LEDGER_STATE_MAX ||
@@ -242,6 +251,10 @@ static const struct {
 	{LEDGERMSG_SAVE, "save", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
 	{LEDGERMSG_FORCE_RELEASE, "force-release", HDR_LEN + sizeof(struct ledgermsg_req_wire),
 	 decode_request},
+	{LEDGERMSG_RESTORE_COMMIT, "restore-commit", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+	 decode_request},
+	{LEDGERMSG_RESTORE_ABORT, "restore-abort", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+	 decode_request},
 	{LEDGERMSG_QUORUM, "quorum", HDR_LEN + sizeof(struct ledgermsg_quorum_wire), decode_quorum},
 	{LEDGERMSG_FENCE, "fence", HDR_LEN + sizeof(struct ledgermsg_fence_wire), decode_fence},
 	{LEDGERMSG_STATE, "state", HDR_LEN + sizeof(struct ledgermsg_state_wire), decode_state},
@@ -252,9 +265,9 @@ static const struct {
 
 #define N_DECODERS (sizeof(decoders) / sizeof(decoders[0]))
 
-_Static_assert(LEDGERMSG_FORCE_RELEASE - LEDGERMSG_ACQUIRE == LEDGER_OP_FORCE_RELEASE,
+_Static_assert(LEDGERMSG_RESTORE_ABORT - LEDGERMSG_ACQUIRE == LEDGER_OP_RESTORE_ABORT,
 	       "request types follow enum ledger_op");
-_Static_assert(LEDGER_OP_FENCE == LEDGER_OP_FORCE_RELEASE + 1, "fence is not a request");
+_Static_assert(LEDGER_OP_FENCE == LEDGER_OP_RESTORE_ABORT + 1, "fence is not a request");
 
 static size_t
 decoder_index(uint16_t type)
@@ -276,13 +289,13 @@ ledgermsg_type_name(uint16_t type)
 bool
 ledgermsg_type_is_request(uint16_t type)
 {
-	return type >= LEDGERMSG_ACQUIRE && type <= LEDGERMSG_FORCE_RELEASE;
+	return type >= LEDGERMSG_ACQUIRE && type <= LEDGERMSG_RESTORE_ABORT;
 }
 
 int
 ledgermsg_type_from_op(enum ledger_op op)
 {
-	if ((unsigned)op > LEDGER_OP_FORCE_RELEASE)
+	if ((unsigned)op >= LEDGER_OP_FENCE)
 		return -EINVAL;
 	return LEDGERMSG_ACQUIRE + (int)op;
 }
@@ -385,19 +398,23 @@ ledgermsg_encode_request(const struct ledger_request *r, void *buf, size_t len, 
 }
 
 int
-ledgermsg_encode_quorum(uint64_t ring_seq, bool quorate, int64_t time_ms, void *buf, size_t len,
-			size_t *ret_len)
+ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len, size_t *ret_len)
 {
 	struct ledgermsg_quorum_wire w;
 	size_t total;
 	int e;
 
-	if (ret_len == NULL)
+	if (q == NULL || ret_len == NULL)
 		return -EINVAL;
 	memset(&w, 0, sizeof(w));
-	w.ring_seq = htole64(ring_seq);
-	w.time_ms = (int64_t)htole64((uint64_t)time_ms);
-	w.quorate = quorate ? 1 : 0;
+	w.ring_seq = htole64(q->ring_seq);
+	w.time_ms = (int64_t)htole64((uint64_t)q->time_ms);
+	w.quorate = q->quorate ? 1 : 0;
+	w.flags = (uint8_t)((q->two_node ? LEDGERMSG_QUORUM_TWO_NODE : 0) |
+			    (q->wait_for_all ? LEDGERMSG_QUORUM_WAIT_FOR_ALL : 0) |
+			    (q->peer_in_view ? LEDGERMSG_QUORUM_PEER_IN_VIEW : 0));
+	w.peer = htole32(q->peer);
+	w.expected = htole16(q->expected);
 	e = put_header(buf, len, LEDGERMSG_QUORUM, sizeof(w), &total);
 	if (e < 0)
 		return e;
@@ -449,6 +466,7 @@ ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t len, s
 	w.offset = htole32(s->offset);
 	w.chunk_len = htole32(s->chunk_len);
 	w.was_quorate = s->was_quorate ? 1 : 0;
+	w.no_state = s->no_state ? 1 : 0;
 	e = put_header(buf, len, LEDGERMSG_STATE, sizeof(w) + s->chunk_len, &total);
 	if (e < 0)
 		return e;

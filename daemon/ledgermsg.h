@@ -25,6 +25,10 @@
  * needs every node on one version before ledger changes are made):
  *   1  ferry 0.1: requests, quorum report, fence confirmation, state chunk,
  *      move record.
+ *   2  2026-12: restore commit and abort requests (the state "restoring");
+ *      the quorum report carries two_node, wait_for_all, the peer and whether
+ *      it is in votequorum's view, and the number of nodes in the nodelist; a state chunk says when its sender lost
+ *      its state (unusable file: it may not be taken as a new node's).
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -36,7 +40,7 @@
 #include "ledger.h"
 
 #define LEDGERMSG_MAGIC     0x47444c46u /* "FLDG" as little-endian bytes */
-#define LEDGERMSG_VERSION   1
+#define LEDGERMSG_VERSION   2
 #define LEDGERMSG_CHUNK_MAX (32 * 1024)
 #define LEDGERMSG_MAX_LEN   (64 * 1024)
 #define LEDGERMSG_ERROR_MAX 128
@@ -50,6 +54,8 @@ enum ledgermsg_type {
 	LEDGERMSG_MIGRATE_ABORT = 6,
 	LEDGERMSG_SAVE = 7,
 	LEDGERMSG_FORCE_RELEASE = 8,
+	LEDGERMSG_RESTORE_COMMIT = 9,
+	LEDGERMSG_RESTORE_ABORT = 10,
 	LEDGERMSG_QUORUM = 16,
 	LEDGERMSG_FENCE = 17,
 	LEDGERMSG_STATE = 18,
@@ -76,11 +82,17 @@ struct ledgermsg_req_wire {
 	char name[LEDGER_NAME_MAX];
 };
 
+#define LEDGERMSG_QUORUM_TWO_NODE     0x1u
+#define LEDGERMSG_QUORUM_WAIT_FOR_ALL 0x2u
+#define LEDGERMSG_QUORUM_PEER_IN_VIEW 0x4u
+
 struct ledgermsg_quorum_wire {
 	uint64_t ring_seq;
 	int64_t time_ms;
 	uint8_t quorate;
-	uint8_t reserved[7];
+	uint8_t flags;     /* LEDGERMSG_QUORUM_* */
+	uint16_t expected; /* nodes in the nodelist, 0 unknown */
+	uint32_t peer;
 };
 
 struct ledgermsg_fence_wire {
@@ -99,7 +111,8 @@ struct ledgermsg_state_wire {
 	uint32_t offset;    /* of this chunk */
 	uint32_t chunk_len; /* bytes following this struct */
 	uint8_t was_quorate;
-	uint8_t reserved[3];
+	uint8_t no_state; /* 1: the sender lost its state; data is an empty ledger */
+	uint8_t reserved[2];
 	/* uint8_t data[chunk_len]; */
 };
 
@@ -129,6 +142,7 @@ struct ledgermsg_state {
 	uint32_t offset;
 	uint32_t chunk_len;
 	bool was_quorate;
+	bool no_state;
 	const uint8_t *data;
 };
 
@@ -136,11 +150,7 @@ struct ledgermsg {
 	enum ledgermsg_type type;
 	union {
 		struct ledger_request req; /* the request types */
-		struct {
-			uint64_t ring_seq;
-			int64_t time_ms;
-			bool quorate;
-		} quorum;
+		struct ledger_quorum quorum;
 		struct {
 			uint32_t node;
 			int64_t fenced_at_ms;
@@ -165,7 +175,7 @@ int ledgermsg_decode(const void *buf, size_t len, struct ledgermsg *ret);
  * -ENOBUFS if buf is too small, -EINVAL / -ENAMETOOLONG on a bad field. */
 int ledgermsg_encode_request(const struct ledger_request *r, void *buf, size_t len,
 			     size_t *ret_len);
-int ledgermsg_encode_quorum(uint64_t ring_seq, bool quorate, int64_t time_ms, void *buf, size_t len,
+int ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len,
 			    size_t *ret_len);
 int ledgermsg_encode_fence(uint32_t node, int64_t fenced_at_ms, int64_t time_ms, void *buf,
 			   size_t len, size_t *ret_len);

@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +231,48 @@ int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t
 {
 	return persist_framed_load(dir, PERSIST_LEDGER_FILE, PERSIST_MAGIC_LEDGER, max_len,
 				   ret_blob, ret_len);
+}
+
+int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t len)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int n;
+
+	n = snprintf(from, sizeof(from), "%s/%s", dir, PERSIST_LEDGER_FILE);
+	if (n < 0 || (size_t)n >= sizeof(from))
+		return -ENAMETOOLONG;
+	n = snprintf(to, sizeof(to), "%s.bad-%" PRId64, from, now_ms);
+	if (n < 0 || (size_t)n >= sizeof(to))
+		return -ENAMETOOLONG;
+	if (rename(from, to) < 0)
+		return -errno;
+	snprintf(ret_name, len, "%s", to);
+	return fsync_dir(dir);
+}
+
+int persist_lost_mark(const char *dir, const char *why)
+{
+	return persist_write(dir, PERSIST_LOST_FILE, why, strlen(why));
+}
+
+bool persist_lost_marked(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, PERSIST_LOST_FILE);
+
+	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
+}
+
+int persist_lost_clear(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, PERSIST_LOST_FILE);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return fsync_dir(dir);
 }
 
 int persist_history_init(struct persist_history *h, size_t max)

@@ -36,6 +36,7 @@ static const char *const state_names[] = {
 	[FERRY_VM_RUNNING] = "running",
 	[FERRY_VM_MIGRATING] = "migrating",
 	[FERRY_VM_SAVED] = "saved",
+	[FERRY_VM_RESTORING] = "restoring",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == _FERRY_VM_STATE_MAX,
 	       "state name table");
@@ -246,6 +247,19 @@ int ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
 		     struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_SAVE, vm, uuid, NULL, NULL, 0, 0, 0, ret);
+}
+
+int ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
+			       struct ferry_ipc_vm_rsp *ret)
+{
+	return ferryclient_vm_call(c, FERRY_IPC_RESTORE_COMMIT, vm, uuid, NULL, NULL, 0, 0, 0,
+				   ret);
+}
+
+int ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
+			      struct ferry_ipc_vm_rsp *ret)
+{
+	return ferryclient_vm_call(c, FERRY_IPC_RESTORE_ABORT, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
 int ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,

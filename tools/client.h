@@ -55,6 +55,13 @@ int ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char 
 			      struct ferry_ipc_vm_rsp *ret);
 int ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
 		     struct ferry_ipc_vm_rsp *ret);
+/* After a granted ACQUIRE in FERRY_ACQUIRE_RESTORE mode the VM is "restoring":
+ * commit once the restored copy runs (the image is consumed), abort when the
+ * restore failed before the guest ran (the image stays valid). */
+int ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
+			       struct ferry_ipc_vm_rsp *ret);
+int ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
+			      struct ferry_ipc_vm_rsp *ret);
 /* Before the agent stops/saves/migrates a VM on purpose: its stop within
  * timeout_ms is then not reported to Pacemaker as a failure. */
 int ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,

@@ -139,6 +139,7 @@ static void terminate_strings(struct ferry_ipc_status_rsp *s, size_t len)
 	(void)len;
 	for (i = 0; i < s->n_nodes; i++)
 		s->nodes[i].name[FERRY_IPC_NODE_LEN - 1] = '\0';
+	s->note[sizeof(s->note) - 1] = '\0';
 	for (i = 0; i < s->n_vms; i++) {
 		v[i].vm[sizeof(v[i].vm) - 1] = '\0';
 		v[i].uuid[sizeof(v[i].uuid) - 1] = '\0';
@@ -175,7 +176,9 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 			json_str(s->nodes[i].name);
 			printf(",\"member\":%s}", s->nodes[i].member ? "true" : "false");
 		}
-		printf("],\"truncated\":%s,\"vms\":[", s->truncated ? "true" : "false");
+		printf("],\"note\":");
+		json_str(s->note);
+		printf(",\"truncated\":%s,\"vms\":[", s->truncated ? "true" : "false");
 		for (i = 0; i < s->n_vms; i++) {
 			printf("%s{\"name\":", i > 0 ? "," : "");
 			json_str(v[i].vm);
@@ -200,6 +203,8 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	       ")   ring: %" PRIu32 "/%" PRIu64 "\n\n",
 	       owner, s->quorate ? "yes" : "NO", s->synced ? "synced" : "SYNCING",
 	       s->config_id >> 20, s->config_id & 0xfffff, s->ring_nodeid, s->ring_seq);
+	if (s->note[0] != '\0')
+		printf("The ledger decides nothing now: %s\n\n", s->note);
 	printf("%-8s %-24s %s\n", "NODEID", "NAME", "MEMBER");
 	for (i = 0; i < s->n_nodes; i++)
 		printf("%-8" PRIu32 " %-24s %s\n", s->nodes[i].nodeid,

@@ -26,6 +26,9 @@
  *   1  2026-11  first version: acquire, release, migrate begin/commit/abort,
  *               save, record move, expect stop; status, ledger dump,
  *               history, force release.
+ *   2  2026-12  restore in two steps (ACQUIRE restore, then RESTORE_COMMIT
+ *               or RESTORE_ABORT) and the state "restoring"; a refusal's
+ *               reason carries the ledger's detail; status has a note.
  */
 #ifndef FERRY_IPCPROTO_H
 #define FERRY_IPCPROTO_H
@@ -36,7 +39,7 @@
 #define FERRY_IPC_SERVICE "ferryd"
 /* Tests only: both sides use this service name instead when it is set. */
 #define FERRY_IPC_SERVICE_ENV "FERRY_IPC_SERVICE"
-#define FERRY_IPC_VERSION 1
+#define FERRY_IPC_VERSION 2
 
 /* Hard limits: the largest request the server reads, the largest message
  * either side sends (the libqb buffer size), and the array sizes. */
@@ -60,6 +63,8 @@ enum ferry_ipc_type {
 	FERRY_IPC_SAVE = 6,            /* a save image is about to be written */
 	FERRY_IPC_RECORD_MOVE = 7,     /* a finished move, for history */
 	FERRY_IPC_EXPECT_STOP = 8,     /* local only: this node is about to stop it */
+	FERRY_IPC_RESTORE_COMMIT = 9,  /* the restored copy runs: the image is consumed */
+	FERRY_IPC_RESTORE_ABORT = 10,  /* the restore failed, no copy ever ran: image kept */
 	/* from ferryctl */
 	FERRY_IPC_STATUS = 32,
 	FERRY_IPC_LEDGER_DUMP = 33,
@@ -97,6 +102,7 @@ enum ferry_ipc_vm_state {
 	FERRY_VM_RUNNING = 1,
 	FERRY_VM_MIGRATING = 2,
 	FERRY_VM_SAVED = 3,
+	FERRY_VM_RESTORING = 4, /* owner restores the image; consumed at its commit */
 	_FERRY_VM_STATE_MAX,
 };
 
@@ -116,7 +122,7 @@ struct ferry_ipc_rsp_hdr {
 	uint32_t seq;
 };
 
-/* ACQUIRE, RELEASE, MIGRATE_*, SAVE, EXPECT_STOP, FORCE_RELEASE. */
+/* ACQUIRE, RELEASE, MIGRATE_*, SAVE, EXPECT_STOP, FORCE_RELEASE, RESTORE_*. */
 struct ferry_ipc_vm_req {
 	struct ferry_ipc_req_hdr hdr;
 	char vm[FERRY_IPC_VM_LEN];
@@ -202,6 +208,7 @@ struct ferry_ipc_status_rsp {
 	uint32_t synced;    /* 1 once this node's ledger has the group's state */
 	uint32_t reserved;
 	uint64_t config_id; /* ledger configuration: ring seq << 20 | change number */
+	char note[192];     /* why the ledger decides nothing now (blocked, lost, two_node), or "" */
 	struct ferry_ipc_node nodes[FERRY_IPC_MAX_NODES];
 };
 

@@ -38,6 +38,8 @@ struct wire {
 static struct wire *head, **tail = &head;
 static uint64_t view_id; /* bumps on every configuration change */
 static int fenced_node;      /* fencehist stub: this node was fenced ... */
+static bool two_node;        /* cmap stub: quorum.two_node, nodes 1 and 2 */
+static unsigned view_mask;   /* votequorum stub: nodes in the quorum view */
 static int64_t fenced_at_ms; /* ... at this time */
 
 static struct node *of(struct ferryd *d)
@@ -82,6 +84,17 @@ int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *r
 		return -ENOENT;
 	*ret = (uint32_t)(name[4] - '0');
 	return 0;
+}
+uint32_t cluster_two_node_peer(const struct ferryd *d)
+{
+	if (!two_node)
+		return 0;
+	return d->cluster.local_nodeid == 1 ? 2 : 1;
+}
+bool cluster_in_view(const struct ferryd *d, uint32_t nodeid)
+{
+	(void)d;
+	return (view_mask & (1u << nodeid)) != 0;
 }
 int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
 {
@@ -190,6 +203,7 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 			continue;
 		nodes[i].d.cluster.quorate = quorate;
 	}
+	view_mask = members;
 	cpg_change(members);
 	/* a process that just joined gets its initial totem configuration after
 	 * its CPG join (the order seen on corosync 3.1) */
@@ -230,6 +244,13 @@ static void node_start(uint32_t i)
 	}
 	d->loop = loop;
 	d->cluster.local_nodeid = i;
+	/* corosync's nodelist: N nodes (two_node: nodes 1 and 2) */
+	d->cluster.n_names = two_node ? 2 : N;
+	for (uint32_t k = 0; k < d->cluster.n_names; k++) {
+		d->cluster.names[k].nodeid = k + 1;
+		snprintf(d->cluster.names[k].name, sizeof(d->cluster.names[k].name), "node%u",
+			 k + 1);
+	}
 	assert_int_equal(persist_history_init(&d->history, 10), 0);
 	assert_int_equal(ledgerglue_start(d), 0);
 	nodes[i].up = true;
@@ -302,12 +323,33 @@ static int teardown(void **state)
 	uint32_t i;
 
 	(void)state;
+	two_node = false;
 	for (i = 1; i <= N; i++) {
 		if (nodes[i].started)
 			node_stop(i);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nodes[i].dir);
 		assert_int_equal(system(cmd), 0);
 	}
+	return 0;
+}
+
+static int setup_two_node(void **state)
+{
+	(void)state;
+	if (loop == NULL)
+		loop = qb_loop_create();
+	view_id = 0;
+	group_mask = 0;
+	fenced_node = 0;
+	two_node = true;
+	for (uint32_t i = 1; i <= N; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		snprintf(nodes[i].dir, sizeof(nodes[i].dir), "/tmp/ferry-glue-XXXXXX");
+		assert_non_null(mkdtemp(nodes[i].dir));
+		if (i <= 2)
+			node_start(i);
+	}
+	confchg(0x6, 10, true); /* nodes 1 and 2 */
 	return 0;
 }
 
@@ -419,6 +461,81 @@ static void test_fence_same_second(void **state)
 	ledgerglue_fence_poll(&nodes[1].d);
 	deliver_all();
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+}
+
+/* Review finding 2: pcs's 2-node clusters have two_node, so each half of a
+ * split is quorate for corosync.  Node 1 alone must grant nothing until node
+ * 2's fence is confirmed; its fence poll asks for node 2 although node 2
+ * holds nothing; then node 1 grants. */
+static void test_two_node_split_waits_for_fence(void **state)
+{
+	(void)state;
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	/* the split: each node alone, both quorate for corosync */
+	nodes[2].up = false;
+	confchg(0x2, 11, true);
+	assert_true(ledger_is_synced(nodes[1].d.glue->l));
+	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
+	assert_int_equal(ledger_fence_wanted(nodes[1].d.glue->l), 2);
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web2", U2, NULL), FERRY_VERDICT_NO_QUORUM);
+	assert_non_null(strstr(nodes[1].answer.reason, "node 2 not fenced yet"));
+	/* no fence in the history yet: nothing changes */
+	ledgerglue_fence_poll(&nodes[1].d);
+	deliver_all();
+	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
+	/* Pacemaker on node 1 fenced node 2 */
+	fenced_node = 2;
+	fenced_at_ms = ledgerglue_now_ms() + 10;
+	ledgerglue_fence_poll(&nodes[1].d);
+	assert_non_null(head);
+	deliver_all();
+	assert_true(ledger_is_quorate(nodes[1].d.glue->l));
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web2", U2, NULL), FERRY_VERDICT_GRANTED);
+}
+
+/* Review finding 6: an unusable ledger file is set aside and the node joins
+ * without state; with only a stale node beside it nothing is decided; once
+ * the nodes with state are a majority, it takes the newest state. */
+static void test_corrupt_ledger_file_joins_lost(void **state)
+{
+	char path[128], cmd[256];
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	for (uint32_t i = 1; i <= N; i++)
+		node_stop(i);
+	group_mask = 0;
+	/* node 2's file is damaged on disk */
+	snprintf(path, sizeof(path), "%s/%s", nodes[2].dir, PERSIST_LEDGER_FILE);
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 30, SEEK_SET), 0);
+	fputc('#', f);
+	fclose(f);
+	node_start(2);
+	assert_true(ledger_is_lost(nodes[2].d.glue->l));
+	snprintf(path, sizeof(path), "%s/%s", nodes[2].dir, PERSIST_LOST_FILE);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q '^ledger.bin.bad-'", nodes[2].dir);
+	assert_int_equal(system(cmd), 0);
+	/* restarted alone it is still lost: the mark is on disk */
+	node_stop(2);
+	node_start(2);
+	assert_true(ledger_is_lost(nodes[2].d.glue->l));
+	/* with node 3 only: 1 of 3 nodes with state, nothing decided */
+	node_start(3);
+	confchg(0xc, 20, true);
+	assert_false(ledger_is_synced(nodes[3].d.glue->l));
+	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_UNAVAILABLE);
+	/* node 1 comes back: 2 of 3, the newest state wins, the mark goes */
+	node_start(1);
+	confchg(0xe, 21, true);
+	assert_true(ledger_is_synced(nodes[2].d.glue->l));
+	assert_false(ledger_is_lost(nodes[2].d.glue->l));
+	assert_int_not_equal(stat(path, &st), 0);
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 }
 
 static void test_force_release_by_name(void **state)
@@ -635,6 +752,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_staggered_start, setup_staggered, teardown),
+		cmocka_unit_test_setup_teardown(test_two_node_split_waits_for_fence, setup_two_node,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_ledger_file_joins_lost, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,8 +35,7 @@ check_roundtrip(const uint8_t *data, size_t size, const struct ledgermsg *m)
 	if (ledgermsg_type_is_request(m->type))
 		r = ledgermsg_encode_request(&m->u.req, out, sizeof(out), &len);
 	else if (m->type == LEDGERMSG_QUORUM)
-		r = ledgermsg_encode_quorum(m->u.quorum.ring_seq, m->u.quorum.quorate,
-					    m->u.quorum.time_ms, out, sizeof(out), &len);
+		r = ledgermsg_encode_quorum(&m->u.quorum, out, sizeof(out), &len);
 	else if (m->type == LEDGERMSG_FENCE)
 		r = ledgermsg_encode_fence(m->u.fence.node, m->u.fence.fenced_at_ms,
 					   m->u.fence.time_ms, out, sizeof(out), &len);
@@ -55,6 +54,7 @@ quorate_ledger(void)
 {
 	static const uint32_t me = 1;
 	struct ledger *l = ledger_new(NULL);
+	const struct ledger_quorum q = {.ring_seq = 1, .quorate = true};
 	size_t len;
 
 	if (l == NULL)
@@ -62,7 +62,7 @@ quorate_ledger(void)
 	if (ledger_confchg(l, 1, &me, 1, 0) < 0 ||
 	    ledger_state_msg(l, 0, 0, out, sizeof(out), &len) != 0 ||
 	    ledger_deliver(l, 1, out, len) < 0 ||
-	    ledgermsg_encode_quorum(1, true, 0, out, sizeof(out), &len) < 0 ||
+	    ledgermsg_encode_quorum(&q, out, sizeof(out), &len) < 0 ||
 	    ledger_deliver(l, 1, out, len) < 0 || !ledger_is_quorate(l))
 		abort();
 	return l;
@@ -86,13 +86,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (l == NULL)
 		abort();
 	if (ledger_load(l, (const char *)data, size) == 0) {
-		char *buf = NULL;
-		size_t len = 0;
+		static const char current[] = "ferry-ledger 2\n";
+		char *buf = NULL, *again = NULL;
+		size_t len = 0, len2 = 0;
+		struct ledger *l2 = ledger_new(NULL);
 
-		if (ledger_serialize(l, &buf, &len) != 0 || len != size ||
-		    memcmp(buf, data, size) != 0)
+		/* the current format comes back byte for byte; an older one
+		 * loads, and what it becomes comes back byte for byte */
+		if (l2 == NULL || ledger_serialize(l, &buf, &len) != 0 ||
+		    ledger_load(l2, buf, len) != 0 || ledger_serialize(l2, &again, &len2) != 0 ||
+		    len2 != len || memcmp(again, buf, len) != 0)
+			abort();
+		if (size >= sizeof(current) - 1 && memcmp(data, current, sizeof(current) - 1) == 0 &&
+		    (len != size || memcmp(buf, data, size) != 0))
 			abort();
 		free(buf);
+		free(again);
+		ledger_free(l2);
 	}
 	ledger_free(l);
 	return 0;

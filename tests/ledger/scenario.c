@@ -20,7 +20,13 @@
  *   join A B.. [with N|alone]  boot (from persisted state) and join the
  *                              single group (or N's group, or a new one)
  *   leave A.. | crash A..      the node dies (its persisted state stays)
+ *   two_node                   auto quorum as corosync's two_node: 1 and
+ *                              wait_for_all (pcs's 2-node clusters)
  *   wipe A                     a down node loses its persisted state
+ *   corrupt A                  a down node's persisted state is damaged
+ *                              (it boots with its state lost)
+ *   bad-state A                A's state in the next sync round arrives
+ *                              damaged, its header intact
  *   restart-process N          ferryd on N restarts, corosync stays: N leaves
  *                              and rejoins its group in the same totem ring
  *   partition A B | C ..       each side becomes a group
@@ -32,7 +38,8 @@
  *   hold / flush               stop delivering / deliver what is queued
  *   slow N / send-state N      N's state in the next sync round is sent
  *                              only on send-state (the round stays open)
- *   acquire|restore|release|save|migrate-begin|migrate-commit|migrate-abort|
+ *   acquire|restore|restore-commit|restore-abort|release|save|migrate-begin|
+ *   migrate-commit|migrate-abort|
  *   force-release node=N vm=NAME [uuid=U] [gen=G] [to=N] [mode=M]
  *   move node=N vm=NAME from=A to=B mode=M result=R [downtime=MS] [total=MS]
  *   garbage node=N kind=truncated|oversize|version|magic|type|field
@@ -52,7 +59,7 @@
 #include "ledgermsg.h"
 
 #define MAX_LINES 4096
-#define MAX_TOK   32
+#define MAX_TOK   (SIMNET_MAX_NODES + 8) /* "join" with every node */
 
 struct nodelog {
 	char *lines[MAX_LINES];
@@ -555,6 +562,28 @@ run_event(struct runner *r, char **tok, int ntok)
 		if (ntok != 2 || parse_num(tok[1], &v) < 0)
 			return fail(r, "expected N");
 		simnet_set_expected(r->c, (uint32_t)v);
+		return 0;
+	}
+	if (strcmp(cmd, "two_node") == 0) {
+		/* corosync two_node + wait_for_all, as pcs sets up 2-node clusters */
+		if (ntok != 1)
+			return fail(r, "two_node");
+		simnet_set_expected(r->c, 2);
+		simnet_set_two_node(r->c, true);
+		return 0;
+	}
+	if (strcmp(cmd, "corrupt") == 0 || strcmp(cmd, "bad-state") == 0) {
+		uint32_t node = 0;
+
+		if (ntok != 2 || parse_node(r, tok[1], &node) < 0)
+			return fail(r, "%s N", cmd);
+		if (strcmp(cmd, "corrupt") == 0) {
+			if (simnet_is_up(r->c, node))
+				return fail(r, "corrupt N (a down node)");
+			simnet_corrupt(r->c, node);
+		} else {
+			simnet_set_bad_state(r->c, node);
+		}
 		return 0;
 	}
 	if (strcmp(cmd, "time") == 0) {

@@ -22,9 +22,17 @@
  * Every node's clock is off by up to 200 ms; every time in a message is the
  * sender's clock, as on a real cluster.
  *
+ * Three configurations run by default: 12 seeds of 3 to 5 nodes (6000
+ * steps each), 4 seeds of a two_node cluster (corosync's two_node +
+ * wait_for_all, what pcs sets up for 2 nodes: each half of a split is
+ * quorate for corosync, so the ledgers must hold until a fence), and one
+ * seed at the ledger's limit of LEDGER_MAX_NODES members (fewer steps: every
+ * membership change is a sync round of that many states on that many
+ * replicas).
+ *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
- * seed, default 6000; 12 seeds run by default), SIM_VERBOSE=1 (print every ledger line) for long or
- * failing runs.
+ * seed), SIM_NODES=K (nodes; 2 means two_node), SIM_VERBOSE=1 (print every
+ * ledger line) for long or failing runs.
  */
 #include "config.h"
 
@@ -67,6 +75,7 @@ struct sim {
 	} late[16];
 	size_t n_late;
 	unsigned long step;
+	bool two_node;
 	int64_t skew_ms[SIMNET_MAX_NODES + 1];
 	bool verbose;
 	char failure[256];
@@ -109,6 +118,8 @@ on_line(uint32_t node, const char *line, void *userdata)
 		printf("# [%" PRIu32 "] %s\n", node, line);
 }
 
+static void send_op(struct sim *s, uint32_t node, enum ledger_op op, int vm);
+
 /* Pending requests by req_id, to know the VM of a decision. */
 #define MAX_PENDING 4096
 static struct {
@@ -146,12 +157,27 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 		return;
 	switch (d->op) {
 	case LEDGER_OP_ACQUIRE:
-	case LEDGER_OP_RESTORE:
 		s->running[node][vm] = true; /* the agent starts it, even on "already" */
+		break;
+	case LEDGER_OP_RESTORE:
+		/* the agent restores; mostly the copy runs and it commits, now and
+		 * then libvirt fails before the guest ran and it aborts */
+		if (pick(s, 6) == 0) {
+			s->running[node][vm] = false;
+			send_op(s, node, LEDGER_OP_RESTORE_ABORT, vm);
+		} else {
+			s->running[node][vm] = true;
+			send_op(s, node, LEDGER_OP_RESTORE_COMMIT, vm);
+		}
 		break;
 	case LEDGER_OP_RELEASE:
 	case LEDGER_OP_SAVE:
 		s->running[node][vm] = false;
+		/* a target that stops the VM destroys the incoming copy: the
+		 * migration in flight fails (a late landing would be paused by
+		 * ferryd's virtwatch as a copy the ledger did not grant) */
+		if (s->mig[vm].active && !s->mig[vm].done && s->mig[vm].target == node)
+			s->mig[vm].active = false;
 		break;
 	case LEDGER_OP_MIGRATE_BEGIN:
 		if (d->reason == LEDGER_R_OK && s->running[node][vm]) {
@@ -480,10 +506,13 @@ do_fence(struct sim *s)
 	size_t n;
 	int64_t now = simnet_now(s->net);
 
+	victim = 1 + pick(s, s->n_nodes);
+	/* two_node: Pacemaker on either half is quorate and fences the other */
+	if (g < 0 && s->two_node && simnet_is_up(s->net, victim == 1 ? 2 : 1))
+		g = simnet_group_of(s->net, victim == 1 ? 2 : 1);
 	if (g < 0)
 		return;
 	n = simnet_group_members(s->net, g, m, SIMNET_MAX_NODES);
-	victim = 1 + pick(s, s->n_nodes);
 	for (size_t i = 0; i < n; i++)
 		if (m[i] == victim)
 			return;
@@ -644,7 +673,8 @@ check(struct sim *s)
 }
 
 static bool
-run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t summary_len)
+run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool verbose, char *summary,
+	 size_t summary_len)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	uint32_t up[SIMNET_MAX_NODES];
@@ -655,7 +685,8 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 		return false;
 	s->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
 	s->verbose = verbose;
-	s->n_nodes = 3 + pick(s, 3);
+	s->n_nodes = n_nodes != 0 ? n_nodes : 3 + pick(s, 3);
+	s->two_node = s->n_nodes == 2;
 	for (int i = 0; i < N_VMS; i++) {
 		snprintf(s->names[i], sizeof(s->names[i]), "vm%d", i);
 		snprintf(s->uuids[i], sizeof(s->uuids[i]), "00000000-0000-4000-8000-%012d", i + 1);
@@ -663,6 +694,7 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 	s->net = simnet_new(NULL);
 	simnet_set_callbacks(s->net, on_line, on_decision, s);
 	simnet_set_expected(s->net, s->n_nodes);
+	simnet_set_two_node(s->net, s->two_node);
 	simnet_set_shuffle(s->net, rnd_cb, s);
 	/* clocks are off by up to 200 ms either way (NTP on a bad day) */
 	for (uint32_t i = 1; i <= s->n_nodes; i++) {
@@ -775,28 +807,56 @@ run_seed(uint64_t seed, unsigned long steps, bool verbose, char *summary, size_t
 	return ok;
 }
 
+/* The default runs: seeds, nodes (0 = 3 to 5 at random), steps. */
+static const struct {
+	uint64_t first, n;
+	uint32_t nodes;
+	unsigned long steps;
+} sim_runs[] = {
+	{1, 12, 0, 6000},
+	{13, 4, 2, 6000},
+	{17, 1, SIMNET_MAX_NODES, 3000},
+};
+
 int
 main(void)
 {
 	const char *e_seed = getenv("SIM_SEED"), *e_steps = getenv("SIM_STEPS");
-	unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 6000;
+	const char *e_nodes = getenv("SIM_NODES");
 	bool verbose = getenv("SIM_VERBOSE") != NULL && strcmp(getenv("SIM_VERBOSE"), "1") == 0;
-	uint64_t first = 1, n = 12;
+	uint32_t nodes = e_nodes != NULL ? (uint32_t)strtoul(e_nodes, NULL, 10) : 0;
+	uint64_t total = 0, t = 0;
 	int rc = 0;
 	char summary[512];
 
-	if (e_seed != NULL) {
-		first = strtoull(e_seed, NULL, 10);
-		n = 1;
+	if (nodes == 1 || nodes > SIMNET_MAX_NODES) {
+		fprintf(stderr, "SIM_NODES: 2 to %d (0 or unset: 3 to 5)\n", SIMNET_MAX_NODES);
+		return 2;
 	}
-	printf("1..%" PRIu64 "\n", n);
-	for (uint64_t i = 0; i < n; i++) {
-		bool ok = run_seed(first + i, steps, verbose, summary, sizeof(summary));
+	if (e_seed != NULL) {
+		uint64_t seed = strtoull(e_seed, NULL, 10);
+		unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 6000;
+		bool ok = run_seed(seed, steps, nodes, verbose, summary, sizeof(summary));
 
-		printf("%s %" PRIu64 " - seed %" PRIu64 ": %s\n", ok ? "ok" : "not ok", i + 1,
-		       first + i, summary);
-		if (!ok)
-			rc = 1;
+		printf("1..1\n%s 1 - seed %" PRIu64 ": %s\n", ok ? "ok" : "not ok", seed, summary);
+		return ok ? 0 : 1;
+	}
+	for (size_t r = 0; r < sizeof(sim_runs) / sizeof(sim_runs[0]); r++)
+		total += sim_runs[r].n;
+	printf("1..%" PRIu64 "\n", total);
+	for (size_t r = 0; r < sizeof(sim_runs) / sizeof(sim_runs[0]); r++) {
+		for (uint64_t i = 0; i < sim_runs[r].n; i++) {
+			uint64_t seed = sim_runs[r].first + i;
+			unsigned long steps =
+				e_steps != NULL ? strtoul(e_steps, NULL, 10) : sim_runs[r].steps;
+			bool ok = run_seed(seed, steps, sim_runs[r].nodes, verbose, summary,
+					   sizeof(summary));
+
+			printf("%s %" PRIu64 " - seed %" PRIu64 "%s: %s\n", ok ? "ok" : "not ok", ++t,
+			       seed, sim_runs[r].nodes == 2 ? " (two_node)" : "", summary);
+			if (!ok)
+				rc = 1;
+		}
 	}
 	return rc;
 }

@@ -37,6 +37,9 @@ struct cnode {
 	bool slow;
 	bool owes_state; /* slow in the current round, state not sent yet */
 	int64_t skew_ms;  /* this node's clock minus the true time */
+	bool lost_mark;   /* ferryd's ledger.lost: set at a boot with an unusable file */
+	bool bad_state;   /* its next state is sent damaged (header intact) */
+	bool seen_all;    /* corosync saw every node since it started (wait_for_all) */
 };
 
 struct simnet {
@@ -47,6 +50,7 @@ struct simnet {
 	bool same_ring; /* CPG changes inside one totem ring */
 	int64_t now_ms;
 	uint32_t expected;
+	bool two_node;
 	uint64_t (*rnd)(void *);
 	void *rnd_data;
 	simnet_line_fn line_fn;
@@ -231,6 +235,8 @@ persist(struct cnode *n)
 	free(n->persisted);
 	n->persisted = buf;
 	n->persisted_len = len;
+	if (n->lost_mark && ledger_is_synced(n->l) && !ledger_is_lost(n->l))
+		n->lost_mark = false; /* ferryd removes ledger.lost */
 }
 
 int
@@ -251,17 +257,44 @@ simnet_boot(struct simnet *c, uint32_t node)
 	ledger_set_decision_cb(n->l, on_decision, n);
 	n->up = true;
 	n->group = -1;
+	if (!c->same_ring)
+		n->seen_all = false; /* corosync starts too */
 	if (n->persisted != NULL) {
 		r = ledger_load(n->l, n->persisted, n->persisted_len);
 		if (r < 0) {
 			char line[80];
 
-			snprintf(line, sizeof(line), "node %u: persisted state unreadable (%d), empty",
+			snprintf(line, sizeof(line), "node %u: persisted state unreadable (%d), lost",
 				 node, r);
 			on_line(line, n);
+			n->lost_mark = true;
 		}
 	}
+	if (n->lost_mark)
+		ledger_set_lost(n->l);
 	return 0;
+}
+
+void
+simnet_corrupt(struct simnet *c, uint32_t node)
+{
+	if (!valid_node(node) || c->nodes[node].persisted == NULL ||
+	    c->nodes[node].persisted_len == 0)
+		return;
+	c->nodes[node].persisted[0] ^= 0x20; /* "ferry-ledger" no more */
+}
+
+void
+simnet_set_bad_state(struct simnet *c, uint32_t node)
+{
+	if (valid_node(node))
+		c->nodes[node].bad_state = true;
+}
+
+void
+simnet_set_two_node(struct simnet *c, bool two_node)
+{
+	c->two_node = two_node;
 }
 
 void
@@ -404,6 +437,11 @@ send_state(struct simnet *c, uint32_t node)
 
 		if (r < 0)
 			return r;
+		if (n->bad_state && idx == 0 && len > sizeof(struct ledgermsg_hdr) +
+							 sizeof(struct ledgermsg_state_wire))
+			buf[sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire)] ^= 0x20;
+		if (r == 0)
+			n->bad_state = false;
 		int e = simnet_send(c, node, buf, len);
 		if (e < 0)
 			return e;
@@ -433,6 +471,8 @@ group_change(struct simnet *c, int gi)
 	for (size_t i = 0; i < g->n; i++) {
 		order[n_order++] = g->members[i];
 		c->nodes[g->members[i]].owes_state = false;
+		if (c->expected > 0 && g->n >= c->expected)
+			c->nodes[g->members[i]].seen_all = true;
 	}
 	if (c->expected > 0)
 		order[n_order++] = 0; /* the quorum report */
@@ -455,7 +495,7 @@ group_change(struct simnet *c, int gi)
 		} else if (order[i] != 0)
 			r = send_state(c, order[i]);
 		else
-			r = simnet_send_quorum(c, g->members[0], g->n * 2 > c->expected);
+			r = simnet_send_auto_quorum(c, g->members[0]);
 		if (r < 0 && r != -EAGAIN)
 			return r;
 	}
@@ -646,21 +686,64 @@ simnet_send_request(struct simnet *c, uint32_t sender, struct ledger_request *r)
 	return simnet_send(c, sender, buf, len);
 }
 
-int
-simnet_send_quorum(struct simnet *c, uint32_t sender, bool quorate)
+static int
+send_quorum(struct simnet *c, uint32_t sender, const struct ledger_quorum *in)
 {
 	uint8_t buf[256];
 	size_t len;
 	struct ledger *l = simnet_ledger(c, sender);
+	struct ledger_quorum q = *in;
 	int e;
 
 	if (l == NULL)
 		return -ENOTCONN;
-	e = ledgermsg_encode_quorum(ledger_ring(l), quorate, c->now_ms + c->nodes[sender].skew_ms, buf,
-				    sizeof(buf), &len);
+	q.ring_seq = ledger_ring(l);
+	q.time_ms = c->now_ms + c->nodes[sender].skew_ms;
+	e = ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len);
 	if (e < 0)
 		return e;
 	return simnet_send(c, sender, buf, len);
+}
+
+int
+simnet_send_quorum(struct simnet *c, uint32_t sender, bool quorate)
+{
+	struct ledger_quorum q = {.quorate = quorate};
+
+	return send_quorum(c, sender, &q);
+}
+
+int
+simnet_send_auto_quorum(struct simnet *c, uint32_t sender)
+{
+	struct ledger_quorum q = {0};
+	const struct cnode *n;
+	const struct cgroup *g;
+	uint32_t peer;
+
+	if (!valid_node(sender) || !c->nodes[sender].up || c->nodes[sender].group < 0)
+		return -ENOTCONN;
+	n = &c->nodes[sender];
+	g = &c->groups[n->group];
+	q.expected = (uint16_t)c->expected;
+	if (!c->two_node) {
+		q.quorate = g->n * 2 > c->expected;
+		return send_quorum(c, sender, &q);
+	}
+	/* two_node, wait_for_all: nodes 1 and 2 */
+	peer = sender == 1 ? 2 : 1;
+	q.two_node = true;
+	q.wait_for_all = true;
+	q.peer = peer;
+	q.peer_in_view = false;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->members[i] == peer)
+			q.peer_in_view = true;
+	/* a ferryd restart leaves corosync, hence the view, as it was */
+	if (c->same_ring && c->nodes[peer].up)
+		q.peer_in_view = true;
+	q.quorate = q.peer_in_view || n->seen_all;
+	return send_quorum(c, sender, &q);
 }
 
 int

@@ -20,7 +20,8 @@
 
 #include "ledger.h"
 
-#define SIMNET_MAX_NODES 16
+/* as many nodes as the ledger tracks: the runs at the limit are the point */
+#define SIMNET_MAX_NODES LEDGER_MAX_NODES
 
 struct simnet;
 
@@ -38,6 +39,14 @@ void simnet_set_callbacks(struct simnet *c, simnet_line_fn line, simnet_decision
 /* Quorum reports sent automatically after each confchg: majority of expected
  * (0 = off: scenarios send "quorum N yes|no" themselves). */
 void simnet_set_expected(struct simnet *c, uint32_t expected);
+/* Quorum as corosync computes it with two_node: 1 and wait_for_all (what pcs
+ * sets up for a 2-node cluster): a node alone is quorate once it has seen
+ * its peer since its corosync started; the reports carry the peer and
+ * whether it is in the quorum view.  Needs expected 2. */
+void simnet_set_two_node(struct simnet *c, bool two_node);
+/* Sends node sender's report for its ring as corosync would compute it now
+ * (auto mode's rule), whatever the auto setting. */
+int simnet_send_auto_quorum(struct simnet *c, uint32_t sender);
 /* Order of state messages in a sync round: false = member order, true = the
  * random order given by rnd (the simulator). */
 void simnet_set_shuffle(struct simnet *c, uint64_t (*rnd)(void *), void *rnd_data);
@@ -68,6 +77,12 @@ int simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_
 		     size_t n_sides);
 /* Drops a node's persisted blob (a node that lost its disk). */
 void simnet_wipe(struct simnet *c, uint32_t node);
+/* Damages a down node's persisted blob (ferryd then boots with its state
+ * lost, as it does with an unusable ledger.bin). */
+void simnet_corrupt(struct simnet *c, uint32_t node);
+/* In its next sync round the node's state blob arrives damaged, its header
+ * (epoch, seq, was quorate) intact: a malformed state that may outrank. */
+void simnet_set_bad_state(struct simnet *c, uint32_t node);
 
 /* A node whose clock is off by skew_ms: every time it puts in a message. */
 void simnet_set_skew(struct simnet *c, uint32_t node, int64_t skew_ms);

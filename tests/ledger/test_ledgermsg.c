@@ -94,13 +94,33 @@ test_roundtrip_others(void **state)
 	uint8_t data[100];
 	size_t len;
 
+	const struct ledger_quorum q = {.ring_seq = 77, .time_ms = -5, .quorate = true};
+	const struct ledger_quorum q2 = {.ring_seq = 78,
+					 .quorate = true,
+					 .two_node = true,
+					 .wait_for_all = true,
+					 .peer_in_view = false,
+					 .peer = 2};
+
 	(void)state;
-	assert_int_equal(ledgermsg_encode_quorum(77, true, -5, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len), 0);
 	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
 	assert_int_equal(m.type, LEDGERMSG_QUORUM);
 	assert_int_equal(m.u.quorum.ring_seq, 77);
 	assert_true(m.u.quorum.quorate);
+	assert_false(m.u.quorum.two_node);
+	assert_int_equal(m.u.quorum.peer, 0);
 	assert_int_equal(m.u.quorum.time_ms, -5);
+	/* two_node: the peer and the flags go around */
+	assert_int_equal(ledgermsg_encode_quorum(&q2, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_true(m.u.quorum.two_node);
+	assert_true(m.u.quorum.wait_for_all);
+	assert_false(m.u.quorum.peer_in_view);
+	assert_int_equal(m.u.quorum.peer, 2);
+	/* an unknown flag is refused */
+	buf[HDR + offsetof(struct ledgermsg_quorum_wire, flags)] |= 0x80;
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
 
 	assert_int_equal(ledgermsg_encode_fence(9, 1050, 2000, buf, sizeof(buf), &len), 0);
 	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
@@ -210,6 +230,7 @@ test_wrong_version_magic_type(void **state)
 static void
 test_garbage_fields(void **state)
 {
+	const struct ledger_quorum q = {.ring_seq = 1, .quorate = true};
 	struct ledgermsg m;
 	size_t len;
 	size_t name_off = HDR + offsetof(struct ledgermsg_req_wire, name);
@@ -236,7 +257,7 @@ test_garbage_fields(void **state)
 	buf[offsetof(struct ledgermsg_hdr, reserved)] = 1;
 	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
 	/* a boolean that is not 0 or 1 */
-	assert_int_equal(ledgermsg_encode_quorum(1, true, 0, buf, sizeof(buf), &len), 0);
+	assert_int_equal(ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len), 0);
 	buf[HDR + offsetof(struct ledgermsg_quorum_wire, quorate)] = 2;
 	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
 }
@@ -279,6 +300,7 @@ test_state_bounds(void **state)
 static void
 test_encoder_errors(void **state)
 {
+	const struct ledger_quorum q = {.ring_seq = 1};
 	struct ledger_request r;
 	size_t len;
 
@@ -290,7 +312,7 @@ test_encoder_errors(void **state)
 	assert_int_equal(ledgermsg_encode_request(&r, buf, sizeof(buf), &len), -EINVAL);
 	make_request(&r, LEDGER_OP_RELEASE);
 	assert_int_equal(ledgermsg_encode_request(&r, buf, 20, &len), -ENOBUFS);
-	assert_int_equal(ledgermsg_encode_quorum(1, false, 0, NULL, 0, &len), -ENOBUFS);
+	assert_int_equal(ledgermsg_encode_quorum(&q, NULL, 0, &len), -ENOBUFS);
 }
 
 /* Random bytes, and random corruptions of valid messages: never a crash,
@@ -370,6 +392,7 @@ deliver_all_states(struct ledger *from, uint32_t sender, struct ledger **to, siz
 static struct ledger *
 quorate_single(void)
 {
+	const struct ledger_quorum q = {.ring_seq = 1, .quorate = true};
 	struct ledger *l = ledger_new(NULL);
 	uint32_t me = 1;
 	size_t len;
@@ -377,7 +400,7 @@ quorate_single(void)
 	assert_non_null(l);
 	assert_int_equal(ledger_confchg(l, 1, &me, 1, 0), 0);
 	deliver_all_states(l, 1, &l, 1);
-	assert_int_equal(ledgermsg_encode_quorum(1, true, 0, msg, sizeof(msg), &len), 0);
+	assert_int_equal(ledgermsg_encode_quorum(&q, msg, sizeof(msg), &len), 0);
 	assert_int_equal(ledger_deliver(l, 1, msg, len), 1);
 	assert_true(ledger_is_quorate(l));
 	return l;
