@@ -5,7 +5,7 @@
  * granted, 5 if refused, 3 if ferryd is unreachable, 1 on other errors.
  *
  *   ipccall acquire VM UUID [RSC] [restore GEN]
- *   ipccall release|commit|abort|save|expect-stop VM UUID
+ *   ipccall release|commit|abort|restore-commit|restore-abort|save|expect-stop VM UUID
  *   ipccall begin VM UUID TARGET [live|quick]
  *   ipccall move VM UUID FROM TO MODE RESULT DOWNTIME_MS
  */
@@ -59,6 +59,10 @@ int main(int argc, char **argv)
 		r = ferryclient_migrate_commit(c, vm, uuid, &rsp);
 	} else if (strcmp(op, "abort") == 0) {
 		r = ferryclient_migrate_abort(c, vm, uuid, &rsp);
+	} else if (strcmp(op, "restore-commit") == 0) {
+		r = ferryclient_restore_commit(c, vm, uuid, &rsp);
+	} else if (strcmp(op, "restore-abort") == 0) {
+		r = ferryclient_restore_abort(c, vm, uuid, &rsp);
 	} else if (strcmp(op, "save") == 0) {
 		r = ferryclient_save(c, vm, uuid, &rsp);
 	} else if (strcmp(op, "expect-stop") == 0) {

@@ -27,5 +27,17 @@ fi
 bash "$TOP/tests/daemon/lab_ferryd.sh"
 rc=$?
 [ $rc -eq 0 ] || TAP_FAILED=1 keep_logs ferryd
-exit $rc
-# the EXIT trap takes the lab down (lab_ferryd.sh leaves the node it fenced powered off)
+# lab_ferryd.sh leaves the node it fenced powered off
+"$LAB" down >/dev/null 2>&1
+
+# A 2-node cluster as pcs sets one up (two_node), split in two: a lab of its own.
+if ! "$LAB" up 2 >"$FERRY_LAB_DIR/two-node-lab-up.log" 2>&1; then
+	echo "not ok - lab up 2 for the two_node checks"
+	tail -20 "$FERRY_LAB_DIR/two-node-lab-up.log" | sed 's/^/#   /'
+	exit 1
+fi
+bash "$TOP/tests/daemon/lab_two_node.sh"
+rc2=$?
+[ $rc2 -eq 0 ] || TAP_FAILED=1 keep_logs two-node
+[ $rc -eq 0 ] && [ $rc2 -eq 0 ]
+# the EXIT trap takes the lab down

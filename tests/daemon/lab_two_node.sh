@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# tests/daemon/lab_two_node.sh - a 2-node cluster as pcs sets one up (corosync two_node: 1 and
+# wait_for_all, per-node fence delay so node1 wins a fence race), split in two: each half stays
+# quorate for corosync, so only ferryd's ledger keeps a VM from running twice.  Prints TAP.
+# Run by tests/daemon/lab_suite.sh on a lab of its own (scripts/lab up 2).
+#
+#   1  corosync runs two_node and ferryd knows it
+#   2  web1 runs on node2 through pcs (ocf:ferry:vm, ledger on)
+#   3  split with fencing failing: both halves quorate for corosync, both ledgers grant
+#      nothing (a VM nobody holds is refused on either side, with the reason)
+#   4  throughout the split web1 runs on one node only (census every 0.5 s)
+#   5  fencing works again: node1 fences node2, its ledger takes over, web1 is restarted on
+#      node1 exactly once (one fresh boot), owner node1 in the ledger
+#   6  node2 comes back and takes node1's ledger
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$TOP/tests/tap.sh"
+. "$TOP/tests/labtest.sh"
+IPC=${IPCCALL:-$TOP/tests/daemon/ipccall}
+SAVE=$SHARED/save
+VM=tn-web1
+
+x() { timeout 60 "$LAB" exec "$@"; }
+flog() { cat "$FERRY_LAB_DIR/state/nodes/$1/log/ferryd.out" 2>/dev/null; }
+status_json() { x "$1" ferryctl --json status 2>/dev/null; }
+now_ms() { date +%s%3N; }
+
+# copies: on how many nodes VM's vCPUs run (the lab's census, which asks a suspect's nodes twice)
+copies() {
+	"$LAB" census --json 2>/dev/null |
+		jq -r --arg v "$VM" '[.vms[] | select(.name == $v) | (.running_on | length)] | max // 0'
+}
+
+# ---- 1: two_node --------------------------------------------------------------------------
+synced_quorate() { status_json "$1" | jq -e '.synced and .quorate' >/dev/null; }
+wait_until 60 synced_quorate node1 && wait_until 60 synced_quorate node2
+q=$(x node1 corosync-quorumtool -s 2>/dev/null)
+if grep -q '2Node' <<<"$q" && grep -q 'WaitForAll' <<<"$q" &&
+	flog node1 | grep -q 'two_node cluster (wait_for_all)'; then
+	tap_ok "corosync runs two_node with wait_for_all, and ferryd says so"
+else
+	tap_fail "two_node not in force: $(grep -i flags <<<"$q")"
+fi
+
+# ---- 2: a VM on node2 -----------------------------------------------------------------------
+OFF=
+if create_vm "$VM" node2; then
+	tap_ok "$VM runs on node2 (pcs, ocf:ferry:vm, ledger on)"
+else
+	tap_fail "$VM did not start on node2: $(pcs_ status 2>&1 | grep "$VM")"
+fi
+b0=$(boots "$VM")
+
+# census in the background for the whole split: every 0.5 s, the most copies seen
+census_loop() {
+	local max=0 c
+	while [ ! -e "$SHARED/tn-census.stop" ]; do
+		c=$(copies)
+		[[ $c =~ ^[0-9]+$ ]] && [ "$c" -gt "$max" ] && max=$c
+		echo "$max" >"$SHARED/tn-census.max"
+		sleep 0.5
+	done
+}
+rm -f "$SHARED/tn-census.stop" "$SHARED/tn-census.max"
+census_loop &
+census_pid=$!
+
+# ---- 3: split with fencing failing ------------------------------------------------------------
+"$LAB" fence fail >/dev/null
+"$LAB" isolate node2 >/dev/null
+t_split=$(now_ms)
+alone() { status_json "$1" | jq -e --argjson n "$2" '.synced and ([.nodes[] | select(.member)] | length == 1) and ([.nodes[] | select(.nodeid == $n and .member == false)] | length == 1)' >/dev/null; }
+wait_until 60 alone node1 2 || tap_diag "node1 still sees node2 after 60 s"
+wait_until 60 alone node2 1 || tap_diag "node2 still sees node1 after 60 s"
+U9=$(python3 -c 'import uuid; print(uuid.uuid4())')
+q1=$(x node1 corosync-quorumtool -s 2>/dev/null | sed -n 's/^Quorate: *//p')
+q2=$(x node2 corosync-quorumtool -s 2>/dev/null | sed -n 's/^Quorate: *//p')
+a1=$(x node1 "$IPC" acquire tn-web9 "$U9")
+r1=$?
+a2=$(x node2 "$IPC" acquire tn-web9 "$U9")
+r2=$?
+n1=$(status_json node1 | jq -r .note)
+tap_diag "corosync quorate: node1 $q1, node2 $q2; node1: $a1 (rc $r1); node2: $a2 (rc $r2)"
+tap_diag "node1 ferryctl status: $n1"
+if [[ $q1 == Yes && $q2 == Yes && $r1 == 5 && $r2 == 5 && $a1 == *"not fenced yet"* &&
+	$a2 == *"not fenced yet"* && $n1 == *two_node* ]]; then
+	tap_ok "split: both halves quorate for corosync, neither ledger grants (waiting for the peer's fence)"
+else
+	tap_fail "split: a ledger granted or gave another reason"
+fi
+sleep 5 # the split goes on while Pacemaker's fencing keeps failing
+
+# ---- 5: fencing works again ---------------------------------------------------------------------
+"$LAB" fence ok >/dev/null
+fenced() { [ -e "$FERRY_LAB_DIR/state/nodes/node2/off" ]; }
+if ! wait_until 90 fenced; then
+	tap_diag "Pacemaker did not retry the fence within 90 s; fencing node2 from node1 by hand"
+	x node1 stonith_admin --fence node2 --timeout 60 >/dev/null 2>&1
+fi
+OFF=node2
+t_fenced=$(now_ms)
+owner_is_1() { status_json node1 | jq -e --arg v "$VM" '.quorate and ([.vms[] | select(.name == $v and .owner == 1)] | length == 1)' >/dev/null; }
+if fenced && wait_until 120 owner_is_1 && wait_on "$VM" node1 120 &&
+	wait_until 90 booted_since "$VM" "$b0"; then
+	dt=$(($(now_ms) - t_fenced))
+	nb=$(($(boots "$VM") - b0))
+	conf=$(flog node1 | grep -c "node 2: fence confirmation sent")
+	tap_diag "node2 fenced $((t_fenced - t_split)) ms after the split; $VM owned by node1 and booted $dt ms after it"
+	if [ "$nb" = 1 ] && [ "$conf" -ge 1 ]; then
+		tap_ok "after node2's fence node1's ledger takes over: $VM restarted once on node1"
+	else
+		tap_fail "$VM booted $nb times after the fence; fence confirmations sent: $conf"
+	fi
+else
+	tap_fail "no recovery after the fence: node2 off=$(fenced && echo yes || echo no), $VM on '$(where "$VM")', ledger: $(status_json node1 | jq -c --arg v "$VM" '.vms[] | select(.name == $v)')"
+fi
+
+touch "$SHARED/tn-census.stop"
+wait $census_pid 2>/dev/null
+max=$(cat "$SHARED/tn-census.max" 2>/dev/null || echo "?")
+if [ "$max" = 1 ]; then
+	tap_ok "census during the split and the recovery: $VM never ran on two nodes"
+else
+	tap_fail "census: $VM ran on $max nodes at once"
+fi
+
+# ---- 6: node2 comes back -------------------------------------------------------------------------
+"$LAB" heal node2 >/dev/null 2>&1
+if "$LAB" poweron node2 >/dev/null 2>&1 && OFF= && wait_until 90 synced_quorate node2 &&
+	[ "$(status_json node2 | jq -c '.vms')" = "$(status_json node1 | jq -c '.vms')" ]; then
+	tap_ok "node2 back: it took node1's ledger ($VM owned by node1)"
+else
+	tap_fail "node2 back: ledgers differ: node1 $(status_json node1 | jq -c '.vms') node2 $(status_json node2 | jq -c '.vms')"
+fi
+OFF=
+tap_done
