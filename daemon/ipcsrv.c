@@ -27,6 +27,7 @@
 #include <qb/qbloop.h>
 
 #include "ferryd.h"
+#include "ledgerblob.h"
 
 struct ipcsrv_client {
 	uid_t uid;
@@ -210,13 +211,25 @@ static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
 {
 	const struct ferry_ipc_vm_req *r = req;
 	struct ferry_ipc_vm_rsp rsp;
+	char vm[FERRY_IPC_VM_LEN], uuid[FERRY_IPC_UUID_LEN];
 	uint32_t t = r->timeout_ms;
 
-	(void)cl;
+	/* The client's bytes: terminate our copies, and take only a canonical
+	 * UUID (the ledger's own rule) before virtwatch compares and keeps it. */
+	memcpy(vm, r->vm, sizeof(vm));
+	vm[sizeof(vm) - 1] = '\0';
+	memcpy(uuid, r->uuid, sizeof(uuid));
+	uuid[sizeof(uuid) - 1] = '\0';
+	if (!ledgerblob_valid_uuid(uuid)) {
+		qb_log(LOG_WARNING, "vm %s: expect stop from pid %d: malformed uuid, refused", vm,
+		       (int)cl->pid);
+		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EINVAL);
+		return;
+	}
 	memset(&rsp, 0, sizeof(rsp));
 	if (t == 0 || t > d->cfg.expect_stop_max_ms)
 		t = d->cfg.expect_stop_max_ms;
-	virtwatch_expect_stop(d, r->uuid, t);
+	virtwatch_expect_stop(d, uuid, t);
 	rsp.verdict = FERRY_VERDICT_GRANTED;
 	ipcsrv_send(c, r->hdr.qb.id, r->hdr.seq, 0, &rsp, sizeof(rsp));
 }
@@ -416,30 +429,41 @@ static struct qb_ipcs_service_handlers ipcsrv_handlers = {
 	.connection_destroyed = ipcsrv_destroyed,
 };
 
-int ipcsrv_start(struct ferryd *d)
+/* The server's state without the libqb service (tests use it alone). */
+static struct ipcsrv *ipcsrv_new(const struct config *cfg)
 {
 	struct ipcsrv *s;
 	struct group *g;
-	const char *name;
-	int r;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return -ENOMEM;
-	s->max_pending = d->cfg.ipc_max_clients;
+		return NULL;
+	s->max_pending = cfg->ipc_max_clients;
 	s->pending = calloc(s->max_pending, sizeof(*s->pending));
 	if (s->pending == NULL) {
 		free(s);
-		return -ENOMEM;
+		return NULL;
 	}
-	g = getgrnam(d->cfg.ipc_group);
+	g = getgrnam(cfg->ipc_group);
 	if (g != NULL) {
 		s->allowed_gid = g->gr_gid;
 		s->gid_known = true;
 	} else {
 		qb_log(LOG_WARNING, "ipc: group %s does not exist, only root may connect",
-		       d->cfg.ipc_group);
+		       cfg->ipc_group);
 	}
+	return s;
+}
+
+int ipcsrv_start(struct ferryd *d)
+{
+	struct ipcsrv *s;
+	const char *name;
+	int r;
+
+	s = ipcsrv_new(&d->cfg);
+	if (s == NULL)
+		return -ENOMEM;
 	d->ipc = s;
 	name = getenv(FERRY_IPC_SERVICE_ENV);
 	if (name == NULL || name[0] == '\0')

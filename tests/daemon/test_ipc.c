@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ipc - the IPC protocol's checks on both sides: the server's request
  * validation (length, size field, version, type), the peer credential
- * check, and the client's answer validation. */
+ * check, and the client's answer validation; then the server's request path
+ * on fake libqb connections (libqb's connection calls are --wrap'ed). */
+#include "config.c"
 #include "ipcsrv.c"
 
 #include <setjmp.h>
@@ -37,10 +39,144 @@ ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req 
 	(void)d, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
 }
+static char expect_uuid[64];
+static int expect_calls;
+
+/* Reads the UUID as virtwatch does (up to its terminator). */
 void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms)
 {
-	(void)d, (void)uuid, (void)timeout_ms;
+	(void)d, (void)timeout_ms;
+	snprintf(expect_uuid, sizeof(expect_uuid), "%s", uuid);
+	expect_calls++;
 }
+
+/* ---- fake libqb connections ------------------------------------------------ */
+
+struct fake_conn {
+	void *ctx; /* qb_ipcs_context_set */
+	int refs;
+	pid_t pid;
+	bool disconnected;
+	int n_rsp;
+	int32_t rsp_type;
+	int32_t rsp_error;
+	size_t rsp_len;
+	struct ferry_ipc_vm_rsp rsp; /* the last answer, when it fits */
+};
+
+static struct ferryd srv;
+
+void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c);
+void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c);
+void __wrap_qb_ipcs_context_set(qb_ipcs_connection_t *c, void *context);
+ssize_t __wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, size_t size);
+void __wrap_qb_ipcs_connection_ref(qb_ipcs_connection_t *c);
+void __wrap_qb_ipcs_connection_unref(qb_ipcs_connection_t *c);
+void __wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid,
+					mode_t mode);
+int32_t __wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c,
+					    struct qb_ipcs_connection_stats *stats, int32_t clear);
+void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c);
+
+void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c)
+{
+	(void)c;
+	return &srv;
+}
+void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c)
+{
+	return ((struct fake_conn *)(void *)c)->ctx;
+}
+void __wrap_qb_ipcs_context_set(qb_ipcs_connection_t *c, void *context)
+{
+	((struct fake_conn *)(void *)c)->ctx = context;
+}
+ssize_t __wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, size_t size)
+{
+	struct fake_conn *f = (void *)c;
+	const struct ferry_ipc_rsp_hdr *h = data;
+
+	assert_true(size >= sizeof(*h));
+	f->n_rsp++;
+	f->rsp_type = h->qb.id;
+	f->rsp_error = h->qb.error;
+	f->rsp_len = size;
+	memset(&f->rsp, 0, sizeof(f->rsp));
+	memcpy(&f->rsp, data, size < sizeof(f->rsp) ? size : sizeof(f->rsp));
+	return (ssize_t)size;
+}
+void __wrap_qb_ipcs_connection_ref(qb_ipcs_connection_t *c)
+{
+	((struct fake_conn *)(void *)c)->refs++;
+}
+void __wrap_qb_ipcs_connection_unref(qb_ipcs_connection_t *c)
+{
+	((struct fake_conn *)(void *)c)->refs--;
+}
+void __wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid,
+					mode_t mode)
+{
+	(void)c, (void)uid, (void)gid, (void)mode;
+}
+int32_t __wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c,
+					    struct qb_ipcs_connection_stats *stats, int32_t clear)
+{
+	(void)clear;
+	memset(stats, 0, sizeof(*stats));
+	stats->client_pid = ((struct fake_conn *)(void *)c)->pid;
+	return 0;
+}
+/* As libqb: the server's destroyed hook runs when the last reference goes. */
+void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c)
+{
+	struct fake_conn *f = (void *)c;
+
+	if (f->disconnected)
+		return;
+	f->disconnected = true;
+	ipcsrv_destroyed(c);
+}
+
+static qb_ipcs_connection_t *qbc(struct fake_conn *f)
+{
+	return (qb_ipcs_connection_t *)(void *)f;
+}
+
+/* A server without the libqb service, for the fake connections. */
+static int server_setup(void **state)
+{
+	(void)state;
+	memset(&srv, 0, sizeof(srv));
+	config_defaults(&srv.cfg);
+	srv.ipc = ipcsrv_new(&srv.cfg);
+	expect_calls = 0;
+	expect_uuid[0] = '\0';
+	return srv.ipc == NULL ? -1 : 0;
+}
+
+static int server_teardown(void **state)
+{
+	(void)state;
+	ipcsrv_stop(&srv);
+	return 0;
+}
+
+/* A connection libqb accepted and created for uid:gid. */
+static void fake_connect(struct fake_conn *f, uid_t uid, gid_t gid)
+{
+	memset(f, 0, sizeof(*f));
+	f->refs = 1;
+	f->pid = getpid();
+	assert_int_equal(ipcsrv_accept(qbc(f), uid, gid), 0);
+	ipcsrv_created(qbc(f));
+}
+
+static void fake_close(struct fake_conn *f)
+{
+	__wrap_qb_ipcs_disconnect(qbc(f));
+}
+
+#define GOOD_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
 static void fill(void *buf, size_t len, int32_t type)
 {
@@ -137,6 +273,89 @@ static void test_peer(void **state)
 	assert_int_equal(ipcsrv_check_peer(0, 5, (gid_t)-1), 0);
 }
 
+/* An EXPECT_STOP request on the heap, sized exactly like libqb's copy. */
+static struct ferry_ipc_vm_req *expect_req(const char *uuid)
+{
+	struct ferry_ipc_vm_req *r = malloc(sizeof(*r));
+
+	assert_non_null(r);
+	fill(r, sizeof(*r), FERRY_IPC_EXPECT_STOP);
+	snprintf(r->vm, sizeof(r->vm), "web1");
+	if (uuid != NULL)
+		snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
+	r->timeout_ms = 1000;
+	return r;
+}
+
+/* Issue 10 item 7: a UUID field without a terminator, and nothing but
+ * non-zero bytes after it up to the end of the request, was read past the
+ * request's end (ASan: heap-buffer-overflow); it is refused now. */
+static void test_expect_unterminated_uuid(void **state)
+{
+	struct ferry_ipc_vm_req *r = expect_req(NULL);
+	struct fake_conn f;
+
+	(void)state;
+	fake_connect(&f, 0, 0);
+	memset(r->uuid, 'a', sizeof(*r) - offsetof(struct ferry_ipc_vm_req, uuid));
+	ipcsrv_process(qbc(&f), r, sizeof(*r));
+	assert_int_equal(f.n_rsp, 1);
+	assert_int_equal(f.rsp_error, -EINVAL);
+	assert_int_equal(expect_calls, 0);
+	free(r);
+	fake_close(&f);
+}
+
+/* Terminated but not a canonical lower-case 8-4-4-4-12 UUID: refused. */
+static void test_expect_bad_uuid(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"web1",
+		"6695EB01-F6A4-8304-79AA-97F2502E193F", /* upper case */
+		"6695eb01f6a4830479aa97f2502e193f",     /* no dashes */
+		"6695eb01-f6a4-8304-79aa-97f2502e193f0",
+		"6695eb01-f6a4-8304-79aa-97f2502e193",
+		"6695eb01-f6a4-8304-79aa_97f2502e193f",
+		"../../../../etc/passwd",
+	};
+	struct fake_conn f;
+	size_t i;
+
+	(void)state;
+	fake_connect(&f, 0, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ferry_ipc_vm_req *r = expect_req(bad[i]);
+
+		ipcsrv_process(qbc(&f), r, sizeof(*r));
+		assert_int_equal(f.n_rsp, (int)i + 1);
+		assert_int_equal(f.rsp_error, -EINVAL);
+		free(r);
+	}
+	assert_int_equal(expect_calls, 0);
+	fake_close(&f);
+}
+
+static void test_expect_good_uuid(void **state)
+{
+	struct ferry_ipc_vm_req *r = expect_req(GOOD_UUID);
+	struct fake_conn f;
+
+	(void)state;
+	fake_connect(&f, 0, 0);
+	/* the fields after the UUID need no terminator of their own */
+	memset(r->rsc, 'x', sizeof(r->rsc));
+	memset(r->peer, 'y', sizeof(r->peer));
+	ipcsrv_process(qbc(&f), r, sizeof(*r));
+	assert_int_equal(f.n_rsp, 1);
+	assert_int_equal(f.rsp_error, 0);
+	assert_int_equal(f.rsp.verdict, FERRY_VERDICT_GRANTED);
+	assert_int_equal(expect_calls, 1);
+	assert_string_equal(expect_uuid, GOOD_UUID);
+	free(r);
+	fake_close(&f);
+}
+
 static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
 {
 	struct ferry_ipc_rsp_hdr *h = buf;
@@ -223,6 +442,12 @@ int main(void)
 		cmocka_unit_test(test_request_good),  cmocka_unit_test(test_request_bad),
 		cmocka_unit_test(test_peer),          cmocka_unit_test(test_client_vm_rsp),
 		cmocka_unit_test(test_client_arrays), cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_expect_unterminated_uuid, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(test_expect_bad_uuid, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(test_expect_good_uuid, server_setup,
+						server_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@
 
 #include "client.h"
 
+#define UUID1 "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
 static struct ferryd d;
 static atomic_bool client_done;
 static uint64_t parked_token;
@@ -95,7 +97,7 @@ ssize_t ledgerglue_history(struct ferryd *dd, const struct ferry_ipc_history_req
 void virtwatch_expect_stop(struct ferryd *dd, const char *uuid, uint32_t timeout_ms)
 {
 	(void)dd;
-	assert_string_equal(uuid, "u-1");
+	assert_string_equal(uuid, UUID1);
 	assert_int_equal(timeout_ms, dd->cfg.expect_stop_max_ms); /* 0 = the maximum */
 	expect_calls++;
 }
@@ -135,7 +137,8 @@ static void *client_thread(void *arg)
 	CHECK(rsp.verdict == FERRY_VERDICT_OWNED);
 	CHECK(strcmp(parked_req.peer, "node2") == 0);
 	/* local request answered at once */
-	CHECK(ferryclient_expect_stop(c, "web1", "u-1", 0) == 0);
+	CHECK(ferryclient_expect_stop(c, "web1", UUID1, 0) == 0);
+	CHECK(ferryclient_expect_stop(c, "web1", "u-1", 0) == -EINVAL); /* not a UUID */
 	/* views */
 	CHECK(ferryclient_status(c, &st, &len) == 0);
 	CHECK(st->n_vms == 1);
