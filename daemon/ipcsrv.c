@@ -4,7 +4,8 @@
  * ferryctl (protocol: include/ferry/ipcproto.h).
  *
  * Who may connect: peer credentials from the kernel; uid 0, or primary gid
- * = cfg.ipc_group (haclient).  FORCE_RELEASE needs uid 0.  Hard limits: at
+ * = cfg.ipc_group (haclient).  Only uid 0 may change ownership (see
+ * ipcsrv_table); haclient gets the read-only views.  Hard limits: at
  * most cfg.ipc_max_clients connections, FERRY_IPC_MAX_MSG_BYTES buffers,
  * requests of exactly their type's size, one request in flight per client.
  *
@@ -65,24 +66,44 @@ static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
 static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req);
 
+/*
+ * Who may send what: every request that changes or records ownership
+ * (ACQUIRE .. EXPECT_STOP, RESTORE_*, FORCE_RELEASE) is root's, i.e. the
+ * resource agent's, which Pacemaker runs as root; a member of ipc_group
+ * gets the read-only views and -EPERM for the rest.  Otherwise any haclient
+ * process could move ownership in the ledger without moving the VM.
+ */
 static const struct {
 	int32_t type;
-	size_t size; /* exact */
+	const char *name; /* for logs */
+	size_t size;      /* exact */
 	bool root_only;
 	ipcsrv_handler_fn handler;
 } ipcsrv_table[] = {
-	{FERRY_IPC_ACQUIRE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_RELEASE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_BEGIN, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_COMMIT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_ABORT, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_SAVE, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_vm},
-	{FERRY_IPC_RECORD_MOVE, sizeof(struct ferry_ipc_move_req), false, ipcsrv_handle_move},
-	{FERRY_IPC_EXPECT_STOP, sizeof(struct ferry_ipc_vm_req), false, ipcsrv_handle_expect},
-	{FERRY_IPC_STATUS, sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
-	{FERRY_IPC_LEDGER_DUMP, sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
-	{FERRY_IPC_HISTORY, sizeof(struct ferry_ipc_history_req), false, ipcsrv_handle_view},
-	{FERRY_IPC_FORCE_RELEASE, sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+	{FERRY_IPC_ACQUIRE, "acquire", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+	{FERRY_IPC_RELEASE, "release", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_BEGIN, "migrate begin", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_COMMIT, "migrate commit", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
+	{FERRY_IPC_MIGRATE_ABORT, "migrate abort", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
+	{FERRY_IPC_SAVE, "save", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+	{FERRY_IPC_RECORD_MOVE, "record move", sizeof(struct ferry_ipc_move_req), true,
+	 ipcsrv_handle_move},
+	{FERRY_IPC_EXPECT_STOP, "expect stop", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_expect},
+	{FERRY_IPC_RESTORE_COMMIT, "restore commit", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
+	{FERRY_IPC_RESTORE_ABORT, "restore abort", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
+	{FERRY_IPC_STATUS, "status", sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
+	{FERRY_IPC_LEDGER_DUMP, "ledger dump", sizeof(struct ferry_ipc_empty_req), false,
+	 ipcsrv_handle_view},
+	{FERRY_IPC_HISTORY, "history", sizeof(struct ferry_ipc_history_req), false,
+	 ipcsrv_handle_view},
+	{FERRY_IPC_FORCE_RELEASE, "force release", sizeof(struct ferry_ipc_vm_req), true,
+	 ipcsrv_handle_vm},
 };
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
@@ -377,8 +398,8 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 		return 0;
 	}
 	if (ipcsrv_table[idx].root_only && cl->uid != 0) {
-		qb_log(LOG_WARNING, "ipc: pid %d uid %u: request %d needs root, refused",
-		       (int)cl->pid, (unsigned)cl->uid, h.qb.id);
+		qb_log(LOG_WARNING, "ipc: pid %d uid %u: %s changes ownership and needs root, refused",
+		       (int)cl->pid, (unsigned)cl->uid, ipcsrv_table[idx].name);
 		ipcsrv_send_error(c, h.qb.id, h.seq, -EPERM);
 		return 0;
 	}

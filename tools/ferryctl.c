@@ -374,8 +374,11 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 		return exit_for(r);
 	r = ferryclient_force_release(*c, vm, &rsp);
 	if (r < 0) {
-		fprintf(stderr, "ferryctl: release failed: %s%s\n", strerror(-r),
-			r == -EPERM ? " (force release needs root)" : "");
+		if (r == -EPERM)
+			fprintf(stderr, "ferryctl: ferryd refused the release: only root may change "
+					"VM ownership; run 'ferryctl release --force' as root\n");
+		else
+			fprintf(stderr, "ferryctl: release failed: %s\n", strerror(-r));
 		return exit_for(r);
 	}
 	if (ctl->json) {

@@ -60,6 +60,8 @@ enum ferry_ipc_type {
 	FERRY_IPC_SAVE = 6,            /* a save image is about to be written */
 	FERRY_IPC_RECORD_MOVE = 7,     /* a finished move, for history */
 	FERRY_IPC_EXPECT_STOP = 8,     /* local only: this node is about to stop it */
+	FERRY_IPC_RESTORE_COMMIT = 9,  /* version 2 */
+	FERRY_IPC_RESTORE_ABORT = 10,  /* version 2 */
 	/* from ferryctl */
 	FERRY_IPC_STATUS = 32,
 	FERRY_IPC_LEDGER_DUMP = 33,

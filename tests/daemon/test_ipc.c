@@ -15,13 +15,20 @@
 #include "client.h"
 
 /* ipcsrv.c's neighbours, not used by the pure checks */
+static uint64_t glue_token; /* the last request handed to the glue */
+static int glue_calls;
+
 void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
-	(void)d, (void)token, (void)req;
+	(void)d, (void)req;
+	glue_token = token;
+	glue_calls++;
 }
 void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry_ipc_move *m)
 {
-	(void)d, (void)token, (void)m;
+	(void)d, (void)m;
+	glue_token = token;
+	glue_calls++;
 }
 ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
 {
@@ -65,6 +72,9 @@ struct fake_conn {
 };
 
 static struct ferryd srv;
+
+#define HACLIENT_GID ((gid_t)189)
+#define USER_UID ((uid_t)1000)
 
 void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c);
 void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c);
@@ -149,9 +159,15 @@ static int server_setup(void **state)
 	memset(&srv, 0, sizeof(srv));
 	config_defaults(&srv.cfg);
 	srv.ipc = ipcsrv_new(&srv.cfg);
+	if (srv.ipc == NULL)
+		return -1;
+	srv.ipc->allowed_gid = HACLIENT_GID; /* whatever this host has */
+	srv.ipc->gid_known = true;
 	expect_calls = 0;
 	expect_uuid[0] = '\0';
-	return srv.ipc == NULL ? -1 : 0;
+	glue_calls = 0;
+	glue_token = 0;
+	return 0;
 }
 
 static int server_teardown(void **state)
@@ -216,10 +232,12 @@ static void test_request_good(void **state)
 	assert_true(ipcsrv_check_request(&e, sizeof(e)) >= 0);
 	fill(&hi, sizeof(hi), FERRY_IPC_HISTORY);
 	assert_true(ipcsrv_check_request(&hi, sizeof(hi)) >= 0);
-	/* only FORCE_RELEASE needs root */
+	/* only the read-only views are open to haclient */
 	for (i = 0; i < IPCSRV_N_TYPES; i++)
 		assert_int_equal(ipcsrv_table[i].root_only,
-				 ipcsrv_table[i].type == FERRY_IPC_FORCE_RELEASE);
+				 ipcsrv_table[i].type != FERRY_IPC_STATUS &&
+					 ipcsrv_table[i].type != FERRY_IPC_LEDGER_DUMP &&
+					 ipcsrv_table[i].type != FERRY_IPC_HISTORY);
 }
 
 static void test_request_bad(void **state)
@@ -356,6 +374,99 @@ static void test_expect_good_uuid(void **state)
 	fake_close(&f);
 }
 
+/* ---- who may send what (issue 10, item 8) ------------------------------------ */
+
+/* A well-formed request of this type on the heap; *ret_len: its size. */
+static void *type_req(int32_t type, size_t *ret_len)
+{
+	struct ferry_ipc_vm_req *vm;
+	size_t i;
+	void *r;
+
+	for (i = 0; i < IPCSRV_N_TYPES && ipcsrv_table[i].type != type; i++)
+		;
+	assert_true(i < IPCSRV_N_TYPES);
+	r = calloc(1, ipcsrv_table[i].size);
+	assert_non_null(r);
+	fill(r, ipcsrv_table[i].size, type);
+	if (ipcsrv_table[i].size == sizeof(*vm)) {
+		vm = r;
+		snprintf(vm->vm, sizeof(vm->vm), "web1");
+		snprintf(vm->uuid, sizeof(vm->uuid), GOOD_UUID);
+	}
+	*ret_len = ipcsrv_table[i].size;
+	return r;
+}
+
+/* The test's request type and peer class (the case's initial state). */
+enum peer_class { PEER_ROOT, PEER_HACLIENT };
+struct type_case {
+	int32_t type;
+	enum peer_class peer;
+	char name[64];
+};
+
+/* One request of the case's type from root (uid 0) or from a member of
+ * haclient (uid 1000, primary group haclient).  Root reaches the handler for
+ * every type; haclient reaches it only for the views and gets -EPERM for
+ * everything that changes or records ownership. */
+static void test_type_access(void **state)
+{
+	const struct type_case *tc = *state;
+	struct fake_conn f;
+	size_t len, i;
+	void *r = type_req(tc->type, &len);
+	bool root_only;
+
+	for (i = 0; i < IPCSRV_N_TYPES && ipcsrv_table[i].type != tc->type; i++)
+		;
+	root_only = ipcsrv_table[i].root_only;
+	if (tc->peer == PEER_ROOT)
+		fake_connect(&f, 0, 0);
+	else
+		fake_connect(&f, USER_UID, HACLIENT_GID);
+	ipcsrv_process(qbc(&f), r, len);
+	if (tc->peer == PEER_HACLIENT && root_only) {
+		assert_int_equal(f.n_rsp, 1);
+		assert_int_equal(f.rsp_type, tc->type);
+		assert_int_equal(f.rsp_error, -EPERM);
+		assert_int_equal(glue_calls + expect_calls, 0);
+	} else if (ipcsrv_table[i].handler == ipcsrv_handle_view) {
+		/* the stub glue's views answer -ENOSYS: the handler ran */
+		assert_int_equal(f.n_rsp, 1);
+		assert_int_equal(f.rsp_error, -ENOSYS);
+	} else if (ipcsrv_table[i].handler == ipcsrv_handle_expect) {
+		assert_int_equal(f.n_rsp, 1);
+		assert_int_equal(f.rsp_error, 0);
+		assert_int_equal(expect_calls, 1);
+	} else {
+		/* parked for the ledger's answer, then answered */
+		struct ferry_ipc_vm_rsp rsp;
+
+		assert_int_equal(f.n_rsp, 0);
+		assert_int_equal(glue_calls, 1);
+		memset(&rsp, 0, sizeof(rsp));
+		assert_int_equal(ipcsrv_reply(&srv, glue_token, &rsp, sizeof(rsp)), 0);
+		assert_int_equal(f.n_rsp, 1);
+		assert_int_equal(f.rsp_error, 0);
+	}
+	free(r);
+	fake_close(&f);
+}
+
+/* Neither root nor haclient: not even a connection. */
+static void test_other_refused(void **state)
+{
+	struct fake_conn f;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.pid = getpid();
+	assert_int_equal(ipcsrv_accept(qbc(&f), USER_UID, USER_UID), -EACCES);
+	assert_null(f.ctx);
+	assert_int_equal(srv.ipc->n_clients, 0);
+}
+
 static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
 {
 	struct ferry_ipc_rsp_hdr *h = buf;
@@ -438,7 +549,7 @@ static void test_names(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_request_good),  cmocka_unit_test(test_request_bad),
 		cmocka_unit_test(test_peer),          cmocka_unit_test(test_client_vm_rsp),
 		cmocka_unit_test(test_client_arrays), cmocka_unit_test(test_names),
@@ -448,7 +559,33 @@ int main(void)
 						server_teardown),
 		cmocka_unit_test_setup_teardown(test_expect_good_uuid, server_setup,
 						server_teardown),
+		cmocka_unit_test_setup_teardown(test_other_refused, server_setup, server_teardown),
 	};
+	static struct type_case cases[2 * IPCSRV_N_TYPES];
+	static struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + 2 * IPCSRV_N_TYPES];
+	size_t n = 0, i;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (n = 0; n < sizeof(fixed) / sizeof(fixed[0]); n++)
+		tests[n] = fixed[n];
+	/* one case per request type and peer: test_access_<peer>_<type> */
+	for (i = 0; i < 2 * IPCSRV_N_TYPES; i++) {
+		struct type_case *tc = &cases[i];
+		const char *t = ipcsrv_table[i / 2].name;
+		char *p;
+
+		tc->type = ipcsrv_table[i / 2].type;
+		tc->peer = i % 2 == 0 ? PEER_ROOT : PEER_HACLIENT;
+		snprintf(tc->name, sizeof(tc->name), "test_access_%s_%s",
+			 tc->peer == PEER_ROOT ? "root" : "haclient", t);
+		for (p = tc->name; *p != '\0'; p++)
+			if (*p == ' ')
+				*p = '_';
+		tests[n].name = tc->name;
+		tests[n].test_func = test_type_access;
+		tests[n].setup_func = server_setup;
+		tests[n].teardown_func = server_teardown;
+		tests[n].initial_state = tc;
+		n++;
+	}
+	return _cmocka_run_group_tests("test_ipc", tests, n, NULL, NULL);
 }
