@@ -198,7 +198,7 @@ void virtwatch_scan(struct ferryd *d);
 int ipcsrv_start(struct ferryd *d);
 void ipcsrv_stop(struct ferryd *d);
 /* Pure checks, exposed for the tests. */
-int ipcsrv_check_peer(uid_t uid, gid_t gid, gid_t allowed_gid);
+int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid);
 int ipcsrv_check_request(const void *buf, size_t len);
 /* Completes a deferred reply (an ownership request answered when our own
  * CPG message came back). */

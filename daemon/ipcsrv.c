@@ -3,8 +3,8 @@
  * ipcsrv.c - the libqb IPC server "ferryd" for the resource agent and
  * ferryctl (protocol: include/ferry/ipcproto.h).
  *
- * Who may connect: peer credentials from the kernel; uid 0, or primary gid
- * = cfg.ipc_group (haclient).  Only uid 0 may change ownership (see
+ * Who may connect: peer credentials from the kernel; uid 0, or a process
+ * whose primary or supplementary groups hold cfg.ipc_group (haclient).  Only uid 0 may change ownership (see
  * ipcsrv_table); haclient gets the read-only views.  Hard limits: at
  * most cfg.ipc_max_clients connections, FERRY_IPC_MAX_MSG_BYTES buffers,
  * requests of exactly their type's size, one request in flight per client.
@@ -17,11 +17,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <qb/qbipcs.h>
 #include <qb/qblog.h>
@@ -29,6 +31,15 @@
 
 #include "ferryd.h"
 #include "ledgerblob.h"
+
+/* /proc/PID/status is about 1.5 KiB; Groups: comes before the long tail */
+#define IPCSRV_STATUS_MAX 16384
+
+static void *mfree(void *p)
+{
+	free(p);
+	return NULL;
+}
 
 struct ipcsrv_client {
 	uid_t uid;
@@ -108,13 +119,107 @@ static const struct {
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
 
-int ipcsrv_check_peer(uid_t uid, gid_t gid, gid_t allowed_gid)
+/* The value of "Key:" in /proc/PID/status text, or NULL. */
+static const char *ipcsrv_status_field(const char *text, const char *key)
 {
+	size_t n = strlen(key);
+	const char *p = text;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, n) == 0 && p[n] == ':')
+			return p + n + 1;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/* Reads one decimal id from *p (after blanks) and advances *p past it; false
+ * at the end of the line or on anything else than digits. */
+static bool ipcsrv_status_id(const char **p, unsigned long *ret)
+{
+	char *end;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*ret = strtoul(*p, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\0'))
+		return false;
+	*p = end;
+	return true;
+}
+
+/* True if the "Key:" line's second id (real, effective, saved, fs) is want. */
+static bool ipcsrv_status_effective_is(const char *text, const char *key, unsigned long want)
+{
+	const char *p = ipcsrv_status_field(text, key);
+	unsigned long id;
+
+	return p != NULL && ipcsrv_status_id(&p, &id) && ipcsrv_status_id(&p, &id) && id == want;
+}
+
+/*
+ * May a peer connect?  uid, gid: its effective ids from the kernel (libqb's
+ * SO_PEERCRED); proc_status: the text of the peer's /proc/PID/status, or
+ * NULL if it could not be read.  Root may; so may a process whose primary
+ * group or one of whose supplementary groups (the Groups: line) is
+ * allowed_gid ((gid_t)-1: no such group on this host).  The supplementary
+ * groups count only if that status is still the peer's: its effective Uid
+ * and Gid must be the ones the kernel gave (else the pid was reused or the
+ * process changed its ids since it connected).  0 or -EACCES.
+ */
+int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid)
+{
+	const char *p;
+	unsigned long g;
+
 	if (uid == 0)
 		return 0;
-	if (allowed_gid != (gid_t)-1 && gid == allowed_gid)
+	if (allowed_gid == (gid_t)-1)
+		return -EACCES;
+	if (gid == allowed_gid)
 		return 0;
+	if (proc_status == NULL || !ipcsrv_status_effective_is(proc_status, "Uid", uid) ||
+	    !ipcsrv_status_effective_is(proc_status, "Gid", gid))
+		return -EACCES;
+	p = ipcsrv_status_field(proc_status, "Groups");
+	while (p != NULL && ipcsrv_status_id(&p, &g))
+		if (g == allowed_gid)
+			return 0;
 	return -EACCES;
+}
+
+/* /proc/PID/status into buf (terminated); 0 or -errno. */
+static int ipcsrv_read_status(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	size_t used = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (used < len - 1) {
+		n = read(fd, buf + used, len - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	close(fd);
+	return r;
 }
 
 /* Returns the table index for a well-formed request, or -EBADMSG (shorter
@@ -319,15 +424,32 @@ int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
 static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 {
 	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct qb_ipcs_connection_stats st;
 	struct ipcsrv_client *cl;
+	char *status = NULL;
+	pid_t pid = 0;
+	gid_t allowed;
 	int r;
 
 	if (d == NULL || d->ipc == NULL)
 		return -ENOTCONN;
-	r = ipcsrv_check_peer(uid, gid, d->ipc->gid_known ? d->ipc->allowed_gid : (gid_t)-1);
+	if (qb_ipcs_connection_stats_get(c, &st, 0) == 0)
+		pid = st.client_pid;
+	allowed = d->ipc->gid_known ? d->ipc->allowed_gid : (gid_t)-1;
+	/* a member of the group through its supplementary groups: ask the
+	 * kernel which groups that process carries (not the group database) */
+	if (uid != 0 && allowed != (gid_t)-1 && gid != allowed && pid > 0) {
+		status = calloc(1, IPCSRV_STATUS_MAX);
+		if (status != NULL && ipcsrv_read_status(pid, status, IPCSRV_STATUS_MAX) < 0)
+			status = mfree(status);
+	}
+	r = ipcsrv_check_peer(uid, gid, status, allowed);
+	free(status);
 	if (r < 0) {
-		qb_log(LOG_WARNING, "ipc: refused a client with uid %u gid %u (need root or group %s)",
-		       (unsigned)uid, (unsigned)gid, d->cfg.ipc_group);
+		qb_log(LOG_WARNING,
+		       "ipc: refused pid %d uid %u gid %u (need root or group %s, primary or "
+		       "supplementary)",
+		       (int)pid, (unsigned)uid, (unsigned)gid, d->cfg.ipc_group);
 		return r;
 	}
 	if (d->ipc->n_clients >= d->cfg.ipc_max_clients) {
@@ -340,6 +462,7 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 		return -ENOMEM;
 	cl->uid = uid;
 	cl->gid = gid;
+	cl->pid = pid;
 	qb_ipcs_context_set(c, cl);
 	if (uid != 0 && d->ipc->gid_known)
 		qb_ipcs_connection_auth_set(c, -1, d->ipc->allowed_gid,

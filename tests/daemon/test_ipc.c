@@ -6,9 +6,12 @@
 #include "config.c"
 #include "ipcsrv.c"
 
+#include <grp.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -280,15 +283,135 @@ static void test_request_bad(void **state)
 static void test_peer(void **state)
 {
 	(void)state;
-	assert_int_equal(ipcsrv_check_peer(0, 0, 189), 0);      /* root */
-	assert_int_equal(ipcsrv_check_peer(0, 1000, 189), 0);   /* root, any group */
-	assert_int_equal(ipcsrv_check_peer(189, 189, 189), 0);  /* hacluster:haclient */
-	assert_int_equal(ipcsrv_check_peer(1000, 189, 189), 0); /* a member of haclient */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000, 189), -EACCES);
-	assert_int_equal(ipcsrv_check_peer(1000, 0, 189), -EACCES); /* gid 0 is not uid 0 */
+	assert_int_equal(ipcsrv_check_peer(0, 0, NULL, 189), 0);      /* root */
+	assert_int_equal(ipcsrv_check_peer(0, 1000, NULL, 189), 0);   /* root, any group */
+	assert_int_equal(ipcsrv_check_peer(189, 189, NULL, 189), 0);  /* hacluster:haclient */
+	assert_int_equal(ipcsrv_check_peer(1000, 189, NULL, 189), 0); /* primary group haclient */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, NULL, 189), -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 0, NULL, 189), -EACCES); /* gid 0 is not uid 0 */
 	/* no haclient group on this host: root only */
-	assert_int_equal(ipcsrv_check_peer(1000, (gid_t)-1, (gid_t)-1), -EACCES);
-	assert_int_equal(ipcsrv_check_peer(0, 5, (gid_t)-1), 0);
+	assert_int_equal(ipcsrv_check_peer(1000, (gid_t)-1, NULL, (gid_t)-1), -EACCES);
+	assert_int_equal(ipcsrv_check_peer(0, 5, NULL, (gid_t)-1), 0);
+}
+
+/* /proc/PID/status of a uid 1000 gid 1000 process, with these groups. */
+#define STATUS(uid_line, gid_line, groups_line)                                                  \
+	"Name:\tferryctl\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4242\n"     \
+	"PPid:\t1\nTracerPid:\t0\n" uid_line gid_line "FDSize:\t64\n" groups_line             \
+	"NStgid:\t4242\nVmPeak:\t   1000 kB\n"
+#define UIDS "Uid:\t1000\t1000\t1000\t1000\n"
+#define GIDS "Gid:\t1000\t1000\t1000\t1000\n"
+
+/* Issue 10, item 11: a member of haclient through a supplementary group
+ * (the usual case: "usermod -aG haclient alice") was refused, as only the
+ * primary group was compared. */
+static void test_peer_supplementary(void **state)
+{
+	(void)state;
+	/* haclient among the supplementary groups: admitted */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 189 \n"),
+					   189),
+			 0);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t189\n"), 189),
+			 0);
+	/* the last line of the text */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000,
+					   "Uid:\t1000\t1000\t1000\t1000\n"
+					   "Gid:\t1000\t1000\t1000\t1000\nGroups:\t4 189",
+					   189),
+			 0);
+	/* other groups only, or none */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 1890\n"),
+					   189),
+			 -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t18 9\n"), 189),
+			 -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t \n"), 189),
+			 -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, ""), 189), -EACCES);
+	/* unreadable status: primary group only */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, NULL, 189), -EACCES);
+	/* a status that is not the peer's any more (pid reused by another user,
+	 * or ids changed since connect): its groups do not count */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000,
+					   STATUS("Uid:\t1001\t1001\t1001\t1001\n", GIDS,
+						  "Groups:\t189\n"),
+					   189),
+			 -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000,
+					   STATUS(UIDS, "Gid:\t1000\t5\t1000\t1000\n",
+						  "Groups:\t189\n"),
+					   189),
+			 -EACCES);
+	/* the effective uid is the one that counts (SO_PEERCRED's) */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000,
+					   STATUS("Uid:\t0\t1000\t0\t1000\n", GIDS,
+						  "Groups:\t189\n"),
+					   189),
+			 0);
+	/* a Groups-like text elsewhere is not the Groups: line */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000,
+					   "Name:\tGroups: 189\n" UIDS GIDS "Groups:\t7\n", 189),
+			 -EACCES);
+	/* malformed ids */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t18x9 189\n"),
+					   189),
+			 -EACCES);
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t-189\n"), 189),
+			 -EACCES);
+	/* no haclient group on this host */
+	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t189\n"),
+					   (gid_t)-1),
+			 -EACCES);
+}
+
+/* The accept path reads the peer's real /proc/PID/status: a child that
+ * carries haclient only as a supplementary group (needs root to set up). */
+static void test_accept_supplementary(void **state)
+{
+	gid_t groups[] = {HACLIENT_GID};
+	struct fake_conn f;
+	int p[2], status;
+	char ok = 0;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		printf("# test_accept_supplementary: needs root to give a child other groups\n");
+		skip();
+	}
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups(1, groups) == 0 && setresgid(USER_UID, USER_UID, USER_UID) == 0 &&
+		    setresuid(USER_UID, USER_UID, USER_UID) == 0)
+			ok = 1;
+		if (write(p[1], &ok, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &ok, 1), 1);
+	close(p[0]);
+	assert_int_equal(ok, 1);
+	memset(&f, 0, sizeof(f));
+	f.pid = pid;
+	assert_int_equal(ipcsrv_accept(qbc(&f), USER_UID, USER_UID), 0);
+	assert_non_null(f.ctx);
+	fake_close(&f);
+	/* the same process is not in another group */
+	srv.ipc->allowed_gid = HACLIENT_GID + 1;
+	memset(&f, 0, sizeof(f));
+	f.pid = pid;
+	assert_int_equal(ipcsrv_accept(qbc(&f), USER_UID, USER_UID), -EACCES);
+	/* nor does its status speak for another uid */
+	srv.ipc->allowed_gid = HACLIENT_GID;
+	assert_int_equal(ipcsrv_accept(qbc(&f), USER_UID + 1, USER_UID), -EACCES);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
 /* An EXPECT_STOP request on the heap, sized exactly like libqb's copy. */
@@ -551,7 +674,8 @@ int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_request_good),  cmocka_unit_test(test_request_bad),
-		cmocka_unit_test(test_peer),          cmocka_unit_test(test_client_vm_rsp),
+		cmocka_unit_test(test_peer),          cmocka_unit_test(test_peer_supplementary),
+		cmocka_unit_test(test_client_vm_rsp),
 		cmocka_unit_test(test_client_arrays), cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_expect_unterminated_uuid, server_setup,
 						server_teardown),
@@ -560,6 +684,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expect_good_uuid, server_setup,
 						server_teardown),
 		cmocka_unit_test_setup_teardown(test_other_refused, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_accept_supplementary, server_setup,
+						server_teardown),
 	};
 	static struct type_case cases[2 * IPCSRV_N_TYPES];
 	static struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + 2 * IPCSRV_N_TYPES];
