@@ -4,9 +4,12 @@
  * ferryctl (protocol: include/ferry/ipcproto.h).
  *
  * Who may connect: peer credentials from the kernel; uid 0, or a process
- * whose primary or supplementary groups hold cfg.ipc_group (haclient).  Only uid 0 may change ownership (see
- * ipcsrv_table); haclient gets the read-only views.  Hard limits: at
- * most cfg.ipc_max_clients connections, FERRY_IPC_MAX_MSG_BYTES buffers,
+ * whose primary or supplementary groups hold cfg.ipc_group (haclient).
+ * Only uid 0 may change ownership (see ipcsrv_table); haclient gets the
+ * read-only views.  Hard limits: at most cfg.ipc_max_clients connections,
+ * of which ipc_root_reserved are root's alone and each other uid may hold
+ * ipc_max_clients_per_uid; a non-root client with no request in flight is
+ * disconnected after ipc_idle_timeout_ms; FERRY_IPC_MAX_MSG_BYTES buffers,
  * requests of exactly their type's size, one request in flight per client.
  *
  * Ownership requests are answered when the ledger has decided, i.e. when
@@ -28,6 +31,7 @@
 #include <qb/qbipcs.h>
 #include <qb/qblog.h>
 #include <qb/qbloop.h>
+#include <qb/qbutil.h>
 
 #include "ferryd.h"
 #include "ledgerblob.h"
@@ -42,10 +46,13 @@ static void *mfree(void *p)
 }
 
 struct ipcsrv_client {
+	qb_ipcs_connection_t *c;
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
-	uint64_t token; /* the request in flight, 0 = none */
+	uint64_t token;     /* the request in flight, 0 = none */
+	uint64_t active_ns; /* connected, last request or last answer (monotonic) */
+	bool closing;       /* we disconnected it; libqb has yet to destroy it */
 };
 
 struct ipcsrv_pending {
@@ -57,9 +64,12 @@ struct ipcsrv_pending {
 
 struct ipcsrv {
 	qb_ipcs_service_t *svc;
+	qb_loop_t *loop;
 	gid_t allowed_gid;
 	bool gid_known;
 	uint32_t n_clients;
+	struct ipcsrv_client **clients; /* the admitted ones; cfg.ipc_max_clients slots */
+	qb_loop_timer_handle idle_timer;
 	uint64_t next_token;
 	struct ipcsrv_pending *pending;
 	size_t max_pending;
@@ -222,6 +232,32 @@ static int ipcsrv_read_status(pid_t pid, char *buf, size_t len)
 	return r;
 }
 
+/*
+ * May one more client of uid connect?  n_all: clients connected now,
+ * n_nonroot: those that are not root, n_uid: those of this uid.  Root may
+ * take every slot (the agent must get in however busy ferryd is); everyone
+ * else shares what ipc_root_reserved leaves and has at most
+ * ipc_max_clients_per_uid connections per uid.  0, -EMFILE (no slot left
+ * for it) or -EUSERS (this uid has its share).
+ */
+int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
+		       uint32_t n_uid)
+{
+	uint32_t reserved, shared;
+
+	if (n_all >= cfg->ipc_max_clients)
+		return -EMFILE;
+	if (uid == 0)
+		return 0;
+	reserved = config_ipc_root_reserved(cfg);
+	shared = cfg->ipc_max_clients > reserved ? cfg->ipc_max_clients - reserved : 0;
+	if (n_nonroot >= shared)
+		return -EMFILE;
+	if (n_uid >= cfg->ipc_max_clients_per_uid)
+		return -EUSERS;
+	return 0;
+}
+
 /* Returns the table index for a well-formed request, or -EBADMSG (shorter
  * than a header, or size field and length disagree, or not the exact size
  * of its type), -EMSGSIZE (above the hard limit), -EPROTO (other version),
@@ -254,6 +290,7 @@ static void ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int
 			void *rsp, size_t len)
 {
 	struct ferry_ipc_rsp_hdr *h = rsp;
+	struct ipcsrv_client *cl;
 	ssize_t n;
 
 	h->qb.id = type;
@@ -261,6 +298,9 @@ static void ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int
 	h->qb.error = error;
 	h->version = FERRY_IPC_VERSION;
 	h->seq = seq;
+	cl = qb_ipcs_context_get(c);
+	if (cl != NULL)
+		cl->active_ns = qb_util_nano_current_get();
 	n = qb_ipcs_response_send(c, rsp, len);
 	if (n < 0)
 		qb_log(LOG_WARNING, "ipc: cannot send a %zu-byte response: %s, ignoring", len,
@@ -429,6 +469,7 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	char *status = NULL;
 	pid_t pid = 0;
 	gid_t allowed;
+	uint32_t i, slot = d != NULL ? d->cfg.ipc_max_clients : 0, n_nonroot = 0, n_uid = 0;
 	int r;
 
 	if (d == NULL || d->ipc == NULL)
@@ -452,17 +493,41 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 		       (int)pid, (unsigned)uid, (unsigned)gid, d->cfg.ipc_group);
 		return r;
 	}
-	if (d->ipc->n_clients >= d->cfg.ipc_max_clients) {
-		qb_log(LOG_WARNING, "ipc: refused a client: %u clients already (ipc_max_clients)",
-		       d->ipc->n_clients);
-		return -EMFILE;
+	for (i = 0; i < d->cfg.ipc_max_clients; i++) {
+		const struct ipcsrv_client *o = d->ipc->clients[i];
+
+		if (o == NULL) {
+			if (slot == d->cfg.ipc_max_clients)
+				slot = i;
+			continue;
+		}
+		n_nonroot += o->uid != 0;
+		n_uid += o->uid == uid;
+	}
+	r = ipcsrv_check_slots(&d->cfg, uid, d->ipc->n_clients, n_nonroot, n_uid);
+	if (r < 0 || slot == d->cfg.ipc_max_clients) {
+		if (r == -EUSERS)
+			qb_log(LOG_WARNING,
+			       "ipc: refused pid %d uid %u: it has %u connections already "
+			       "(ipc_max_clients_per_uid)",
+			       (int)pid, (unsigned)uid, n_uid);
+		else
+			qb_log(LOG_WARNING,
+			       "ipc: refused pid %d uid %u: %u clients connected, %u of them not root "
+			       "(ipc_max_clients %u, ipc_root_reserved %u)",
+			       (int)pid, (unsigned)uid, d->ipc->n_clients, n_nonroot,
+			       d->cfg.ipc_max_clients, config_ipc_root_reserved(&d->cfg));
+		return r < 0 ? r : -EMFILE;
 	}
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL)
 		return -ENOMEM;
+	cl->c = c;
 	cl->uid = uid;
 	cl->gid = gid;
 	cl->pid = pid;
+	cl->active_ns = qb_util_nano_current_get();
+	d->ipc->clients[slot] = cl;
 	qb_ipcs_context_set(c, cl);
 	if (uid != 0 && d->ipc->gid_known)
 		qb_ipcs_connection_auth_set(c, -1, d->ipc->allowed_gid,
@@ -491,9 +556,19 @@ static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
 {
 	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
+	uint32_t i;
 
-	if (d != NULL && d->ipc != NULL && d->ipc->n_clients > 0)
-		d->ipc->n_clients--;
+	/* libqb calls this for refused connections too: only ours count */
+	if (cl == NULL)
+		return;
+	if (d != NULL && d->ipc != NULL) {
+		for (i = 0; i < d->cfg.ipc_max_clients; i++) {
+			if (d->ipc->clients[i] != cl)
+				continue;
+			d->ipc->clients[i] = NULL;
+			d->ipc->n_clients--;
+		}
+	}
 	free(cl);
 	qb_ipcs_context_set(c, NULL);
 }
@@ -512,6 +587,7 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 		ipcsrv_send_error(c, h.qb.id, h.seq, -ENOTCONN);
 		return 0;
 	}
+	cl->active_ns = qb_util_nano_current_get();
 	idx = ipcsrv_check_request(data, size);
 	if (idx < 0) {
 		qb_log(LOG_WARNING,
@@ -532,6 +608,57 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 	}
 	ipcsrv_table[idx].handler(d, c, cl, data);
 	return 0;
+}
+
+/*
+ * Disconnects every client that is not root, has no request in flight and
+ * sent nothing and got nothing for ipc_idle_timeout_ms (at now_ns): an idle
+ * connection only holds a slot.  Root's are left alone: the agent keeps its
+ * connection from MIGRATE_BEGIN to COMMIT, which is as long as the
+ * migration, and root has reserved slots anyway.  Returns how many.
+ */
+static unsigned ipcsrv_sweep_idle(struct ferryd *d, uint64_t now_ns)
+{
+	uint64_t idle_ns = (uint64_t)d->cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+	struct ipcsrv_client *cl;
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 0; i < d->cfg.ipc_max_clients; i++) {
+		cl = d->ipc->clients[i];
+		if (cl == NULL || cl->closing || cl->uid == 0 || cl->token != 0 ||
+		    now_ns < cl->active_ns || now_ns - cl->active_ns < idle_ns)
+			continue;
+		qb_log(LOG_NOTICE, "ipc: pid %d uid %u idle for %u ms (ipc_idle_timeout_ms), "
+		       "disconnected", (int)cl->pid, (unsigned)cl->uid,
+		       (unsigned)((now_ns - cl->active_ns) / QB_TIME_NS_IN_MSEC));
+		cl->closing = true;
+		n++;
+		qb_ipcs_disconnect(cl->c); /* may free cl (ipcsrv_destroyed) */
+	}
+	return n;
+}
+
+static uint64_t ipcsrv_sweep_interval_ns(const struct config *cfg)
+{
+	uint64_t ms = cfg->ipc_idle_timeout_ms / 4;
+
+	if (ms < 50)
+		ms = 50;
+	if (ms > 1000)
+		ms = 1000;
+	return ms * QB_TIME_NS_IN_MSEC;
+}
+
+static void ipcsrv_idle_timer(void *data)
+{
+	struct ferryd *d = data;
+
+	if (d->ipc == NULL)
+		return;
+	ipcsrv_sweep_idle(d, qb_util_nano_current_get());
+	qb_loop_timer_add(d->ipc->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(&d->cfg), d,
+			  ipcsrv_idle_timer, &d->ipc->idle_timer);
 }
 
 /* libqb's poll hooks, onto our qb loop (NULL = the default loop, which is
@@ -584,7 +711,10 @@ static struct ipcsrv *ipcsrv_new(const struct config *cfg)
 		return NULL;
 	s->max_pending = cfg->ipc_max_clients;
 	s->pending = calloc(s->max_pending, sizeof(*s->pending));
-	if (s->pending == NULL) {
+	s->clients = calloc(cfg->ipc_max_clients, sizeof(*s->clients));
+	if (s->pending == NULL || s->clients == NULL) {
+		free(s->pending);
+		free(s->clients);
 		free(s);
 		return NULL;
 	}
@@ -623,7 +753,17 @@ int ipcsrv_start(struct ferryd *d)
 	r = qb_ipcs_run(s->svc);
 	if (r < 0)
 		goto fail;
-	qb_log(LOG_INFO, "ipc: serving %s (at most %u clients, %u-byte messages)", name, d->cfg.ipc_max_clients, FERRY_IPC_MAX_MSG_BYTES);
+	s->loop = d->loop;
+	r = qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(&d->cfg), d,
+			      ipcsrv_idle_timer, &s->idle_timer);
+	if (r < 0)
+		goto fail;
+	qb_log(LOG_INFO,
+	       "ipc: serving %s (at most %u clients, %u of them kept for root, %u per other uid; "
+	       "idle ones disconnected after %u ms; %u-byte messages)",
+	       name, d->cfg.ipc_max_clients, config_ipc_root_reserved(&d->cfg),
+	       d->cfg.ipc_max_clients_per_uid, d->cfg.ipc_idle_timeout_ms,
+	       FERRY_IPC_MAX_MSG_BYTES);
 	return 0;
 fail:
 	ipcsrv_stop(d);
@@ -637,12 +777,15 @@ void ipcsrv_stop(struct ferryd *d)
 
 	if (s == NULL)
 		return;
+	if (s->loop != NULL)
+		qb_loop_timer_del(s->loop, s->idle_timer);
 	for (i = 0; i < s->max_pending; i++)
 		if (s->pending[i].token != 0 && s->pending[i].c != NULL)
 			qb_ipcs_connection_unref(s->pending[i].c);
 	if (s->svc != NULL)
 		qb_ipcs_destroy(s->svc);
 	free(s->pending);
+	free(s->clients);
 	free(s);
 	d->ipc = NULL;
 }

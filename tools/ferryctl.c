@@ -70,6 +70,12 @@ static int connect_or_complain(struct ferryclient **c)
 		if (exit_for(r) == FERRYCTL_DENIED)
 			fprintf(stderr, "ferryctl: ferryd refused the connection (%s): run as root or a member of haclient\n",
 				strerror(-r));
+		else if (r == -EMFILE || r == -EUSERS)
+			fprintf(stderr, "ferryctl: ferryd has no connection slot for you (%s): %s; "
+					"try again later\n",
+				strerror(-r),
+				r == -EUSERS ? "your user holds ipc_max_clients_per_uid connections"
+					     : "every slot not kept for root is taken");
 		else
 			fprintf(stderr, "ferryctl: cannot reach ferryd (%s): is it running on this node?\n",
 				strerror(-r));

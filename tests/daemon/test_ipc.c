@@ -590,6 +590,176 @@ static void test_other_refused(void **state)
 	assert_int_equal(srv.ipc->n_clients, 0);
 }
 
+/* ---- connection slots and idle clients (issue 10, item 9) ------------------ */
+
+static void test_slots_pure(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c); /* 32 clients, 8 kept for root, 4 per other uid */
+	assert_int_equal(config_ipc_root_reserved(&c), 8);
+	assert_int_equal(ipcsrv_check_slots(&c, 1000, 0, 0, 0), 0);
+	assert_int_equal(ipcsrv_check_slots(&c, 1000, 3, 3, 3), 0);
+	assert_int_equal(ipcsrv_check_slots(&c, 1000, 4, 4, 4), -EUSERS);
+	assert_int_equal(ipcsrv_check_slots(&c, 1001, 4, 4, 0), 0);
+	/* the others' share is full: only root gets in */
+	assert_int_equal(ipcsrv_check_slots(&c, 1001, 24, 24, 0), -EMFILE);
+	assert_int_equal(ipcsrv_check_slots(&c, 0, 24, 24, 0), 0);
+	assert_int_equal(ipcsrv_check_slots(&c, 0, 31, 24, 7), 0);
+	/* every slot taken: nobody */
+	assert_int_equal(ipcsrv_check_slots(&c, 0, 32, 24, 8), -EMFILE);
+	assert_int_equal(ipcsrv_check_slots(&c, 1001, 32, 8, 0), -EMFILE);
+	/* root may hold any number (the agent: one per resource operation) */
+	assert_int_equal(ipcsrv_check_slots(&c, 0, 20, 0, 20), 0);
+	/* nothing kept for root */
+	c.ipc_root_reserved = 0;
+	assert_int_equal(ipcsrv_check_slots(&c, 1001, 31, 31, 0), 0);
+	/* one slot: a quarter of it is nothing */
+	config_defaults(&c);
+	c.ipc_max_clients = 1;
+	assert_int_equal(config_ipc_root_reserved(&c), 0);
+	assert_int_equal(ipcsrv_check_slots(&c, 1000, 0, 0, 0), 0);
+}
+
+/* The attack of the review: one haclient uid opening connections until
+ * the agent can't get in.  It gets its per-uid share, other haclient uids
+ * the rest of the shared slots, and root always finds a reserved one. */
+static void test_slots_haclient_cannot_starve_root(void **state)
+{
+	static struct fake_conn f[40];
+	uint32_t max = srv.cfg.ipc_max_clients, reserved = config_ipc_root_reserved(&srv.cfg);
+	uint32_t per_uid = srv.cfg.ipc_max_clients_per_uid;
+	size_t n = 0, i;
+	uid_t u;
+
+	(void)state;
+	assert_true(max <= sizeof(f) / sizeof(f[0]));
+	/* one uid: per_uid connections, then -EUSERS */
+	for (i = 0; i < per_uid; i++)
+		fake_connect(&f[n++], USER_UID, HACLIENT_GID);
+	memset(&f[n], 0, sizeof(f[n]));
+	assert_int_equal(ipcsrv_accept(qbc(&f[n]), USER_UID, HACLIENT_GID), -EUSERS);
+	/* more uids fill the shared slots, then -EMFILE */
+	for (u = USER_UID + 1; n < max - reserved; u++)
+		for (i = 0; i < per_uid && n < max - reserved; i++)
+			fake_connect(&f[n++], u, HACLIENT_GID);
+	memset(&f[n], 0, sizeof(f[n]));
+	assert_int_equal(ipcsrv_accept(qbc(&f[n]), u + 1, HACLIENT_GID), -EMFILE);
+	/* root still gets every reserved slot */
+	while (n < max)
+		fake_connect(&f[n++], 0, 0);
+	assert_int_equal(srv.ipc->n_clients, max);
+	memset(&f[n], 0, sizeof(f[n]));
+	assert_int_equal(ipcsrv_accept(qbc(&f[n]), 0, 0), -EMFILE);
+	/* a freed slot is usable again */
+	fake_close(&f[0]);
+	fake_connect(&f[0], USER_UID, HACLIENT_GID);
+	for (i = 0; i < n; i++)
+		fake_close(&f[i]);
+	assert_int_equal(srv.ipc->n_clients, 0);
+}
+
+/* libqb calls connection_destroyed for refused connections too; they
+ * used to be subtracted from the count, which then let in more clients
+ * than ipc_max_clients. */
+static void test_slots_refused_not_counted(void **state)
+{
+	struct fake_conn a, b, refused;
+	int k;
+
+	(void)state;
+	srv.cfg.ipc_max_clients = 1;
+	fake_connect(&a, 0, 0);
+	for (k = 0; k < 3; k++) {
+		memset(&refused, 0, sizeof(refused));
+		assert_int_equal(ipcsrv_accept(qbc(&refused), 0, 0), -EMFILE);
+		ipcsrv_destroyed(qbc(&refused)); /* as libqb does on a refusal */
+	}
+	assert_int_equal(srv.ipc->n_clients, 1);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(ipcsrv_accept(qbc(&b), 0, 0), -EMFILE);
+	fake_close(&a);
+	assert_int_equal(srv.ipc->n_clients, 0);
+	srv.cfg.ipc_max_clients = 32;
+}
+
+static struct ipcsrv_client *client_of(struct fake_conn *f)
+{
+	return f->ctx;
+}
+
+/* A non-root client with no request in flight is cut off once idle for
+ * ipc_idle_timeout_ms; a request or an answer restarts its clock; root's
+ * connections and one waiting for the ledger's answer are kept. */
+static void test_idle_cutoff(void **state)
+{
+	uint64_t t = srv.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+	struct fake_conn user, busy, root, late;
+	struct ferry_ipc_vm_rsp rsp;
+	uint64_t t0;
+	size_t len;
+	void *r;
+
+	(void)state;
+	fake_connect(&user, USER_UID, HACLIENT_GID);
+	fake_connect(&busy, 0, 0);
+	fake_connect(&root, 0, 0);
+	fake_connect(&late, USER_UID + 1, HACLIENT_GID);
+	t0 = client_of(&user)->active_ns;
+	/* busy: root, with a request parked for the ledger */
+	r = type_req(FERRY_IPC_RELEASE, &len);
+	ipcsrv_process(qbc(&busy), r, len);
+	free(r);
+	assert_int_equal(glue_calls, 1);
+	/* late: asked something half-way */
+	client_of(&late)->active_ns = t0 + t / 2;
+
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t - 1), 0);
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t), 1);
+	assert_true(user.disconnected);
+	assert_false(late.disconnected);
+	assert_int_equal(srv.ipc->n_clients, 3);
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t / 2 + t), 1);
+	assert_true(late.disconnected);
+	/* root's stay, idle or waiting, however long */
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 100 * t), 0);
+	assert_false(root.disconnected);
+	assert_false(busy.disconnected);
+	memset(&rsp, 0, sizeof(rsp));
+	assert_int_equal(ipcsrv_reply(&srv, glue_token, &rsp, sizeof(rsp)), 0);
+	assert_int_equal(srv.ipc->n_clients, 2);
+	fake_close(&busy);
+	fake_close(&root);
+	assert_int_equal(srv.ipc->n_clients, 0);
+}
+
+/* A request restarts a haclient client's clock, and one with a request in
+ * flight is never idle (for haclient only root's requests park today, but
+ * the rule is on the request, not on the uid). */
+static void test_idle_activity_restarts(void **state)
+{
+	uint64_t t = srv.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+	struct ferry_ipc_empty_req e;
+	struct fake_conn user;
+	uint64_t t0;
+
+	(void)state;
+	fake_connect(&user, USER_UID, HACLIENT_GID);
+	fill(&e, sizeof(e), FERRY_IPC_STATUS);
+	ipcsrv_process(qbc(&user), &e, sizeof(e));
+	assert_int_equal(user.n_rsp, 1);
+	t0 = client_of(&user)->active_ns;
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t - 1), 0);
+	client_of(&user)->token = 42; /* as if waiting for an answer */
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 10 * t), 0);
+	client_of(&user)->token = 0;
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 10 * t), 1);
+	assert_true(user.disconnected);
+	/* swept once: a second sweep before libqb destroys it does nothing */
+	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 20 * t), 0);
+}
+
 static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
 {
 	struct ferry_ipc_rsp_hdr *h = buf;
@@ -685,6 +855,14 @@ int main(void)
 						server_teardown),
 		cmocka_unit_test_setup_teardown(test_other_refused, server_setup, server_teardown),
 		cmocka_unit_test_setup_teardown(test_accept_supplementary, server_setup,
+						server_teardown),
+		cmocka_unit_test(test_slots_pure),
+		cmocka_unit_test_setup_teardown(test_slots_haclient_cannot_starve_root,
+						server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_slots_refused_not_counted, server_setup,
+						server_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_cutoff, server_setup, server_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_activity_restarts, server_setup,
 						server_teardown),
 	};
 	static struct type_case cases[2 * IPCSRV_N_TYPES];
