@@ -73,7 +73,11 @@ ledgerlink_client(struct vm_agent *a, struct ferryclient **ret)
 static void
 ledgerlink_lost(struct vm_agent *a, const char *what, int r)
 {
-	vm_log(a, LOG_ERR, "ledger: %s: no answer from ferryd: %s", what, strerror(-r));
+	if (r == -EPERM)
+		vm_log(a, LOG_ERR, "ledger: %s: ferryd refused it: only root may change VM "
+		       "ownership (the agent must run as root)", what);
+	else
+		vm_log(a, LOG_ERR, "ledger: %s: no answer from ferryd: %s", what, strerror(-r));
 	a->ledger_client = ferryclient_free(a->ledger_client);
 	a->ledger_down = true;
 }

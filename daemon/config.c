@@ -73,6 +73,9 @@ void config_defaults(struct config *c)
 	c->foreign_vm = CONFIG_FOREIGN_PAUSE;
 	c->fail_report = CONFIG_FAIL_CONTROLD;
 	c->ipc_max_clients = 32;
+	c->ipc_root_reserved = CONFIG_AUTO; /* a quarter of ipc_max_clients */
+	c->ipc_max_clients_per_uid = 4;
+	c->ipc_idle_timeout_ms = 60000;
 	c->history_max = 500;
 	c->fence_poll_ms = 2000;
 	c->startup_retries = 30;
@@ -170,7 +173,8 @@ static int set_log_level(const char *key, const char *value, int *ret, char *err
 }
 
 static const char *const known_keys =
-	"cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, log_level, log_file, "
+	"cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, ipc_root_reserved, "
+	"ipc_max_clients_per_uid, ipc_idle_timeout_ms, log_level, log_file, "
 	"decision_log, log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, fence_poll_ms, "
 	"startup_retries, retry_interval_ms, expect_stop_max_ms";
 
@@ -205,6 +209,12 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_u32(key, value, 0, 65536, &c->blackbox_kib, err, err_len);
 	if (strcmp(key, "ipc_max_clients") == 0)
 		return set_u32(key, value, 1, 1024, &c->ipc_max_clients, err, err_len);
+	if (strcmp(key, "ipc_root_reserved") == 0)
+		return set_u32(key, value, 0, 1023, &c->ipc_root_reserved, err, err_len);
+	if (strcmp(key, "ipc_max_clients_per_uid") == 0)
+		return set_u32(key, value, 1, 1024, &c->ipc_max_clients_per_uid, err, err_len);
+	if (strcmp(key, "ipc_idle_timeout_ms") == 0)
+		return set_u32(key, value, 1000, 86400000, &c->ipc_idle_timeout_ms, err, err_len);
 	if (strcmp(key, "history_max") == 0)
 		return set_u32(key, value, 1, 100000, &c->history_max, err, err_len);
 	if (strcmp(key, "fence_poll_ms") == 0)
@@ -229,6 +239,25 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	}
 	snprintf(err, err_len, "unknown key '%s' (known keys: %s)", key, known_keys);
 	return -EINVAL;
+}
+
+uint32_t config_ipc_root_reserved(const struct config *c)
+{
+	if (c->ipc_root_reserved == CONFIG_AUTO)
+		return c->ipc_max_clients / 4;
+	return c->ipc_root_reserved;
+}
+
+int config_check(const struct config *c, char *err, size_t err_len)
+{
+	if (c->ipc_root_reserved != CONFIG_AUTO && c->ipc_root_reserved >= c->ipc_max_clients) {
+		snprintf(err, err_len,
+			 "ipc_root_reserved (%u) must be less than ipc_max_clients (%u), or only "
+			 "root could connect",
+			 c->ipc_root_reserved, c->ipc_max_clients);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static char *trim(char *s)
@@ -303,7 +332,11 @@ int config_load(struct config *c, const char *path, bool missing_ok, char *err, 
 	if (ferror(f)) {
 		r = -EIO;
 		snprintf(err, err_len, "%s: read error", path);
+		goto cleanup;
 	}
+	r = config_check(c, msg, sizeof(msg));
+	if (r < 0)
+		snprintf(err, err_len, "%s: %s", path, msg);
 cleanup:
 	fclose(f);
 	return r;

@@ -63,12 +63,18 @@ struct config {
 	enum config_foreign_vm foreign_vm;
 	enum config_fail_report fail_report;
 	uint32_t ipc_max_clients;
+	uint32_t ipc_root_reserved;       /* CONFIG_AUTO: config_ipc_root_reserved() */
+	uint32_t ipc_max_clients_per_uid; /* for any uid but root */
+	uint32_t ipc_idle_timeout_ms;     /* a non-root client idle this long is cut off */
 	uint32_t history_max;
 	uint32_t fence_poll_ms;
 	uint32_t startup_retries;
 	uint32_t retry_interval_ms;
 	uint32_t expect_stop_max_ms;
 };
+
+/* A numeric key left at its default where that default depends on others. */
+#define CONFIG_AUTO UINT32_MAX
 
 /* Fills every field with its default. */
 void config_defaults(struct config *c);
@@ -77,6 +83,13 @@ void config_defaults(struct config *c);
  * missing_ok.  On a bad line writes "file:line: ..." into err and returns
  * -EINVAL; on an I/O error returns -errno with the reason in err. */
 int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t err_len);
+
+/* Of ipc_max_clients, how many only root may use (default: a quarter). */
+uint32_t config_ipc_root_reserved(const struct config *c);
+
+/* Checks the rules between keys (config_load does, after the last line):
+ * 0, or -EINVAL with the reason in err. */
+int config_check(const struct config *c, char *err, size_t err_len);
 
 /* Applies one "key = value" (used by config_load and by tests). */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len);
@@ -203,7 +216,8 @@ void fencehist_stop(struct ferryd *d);
 int virtwatch_start(struct ferryd *d);
 void virtwatch_stop(struct ferryd *d);
 /* Tells virtwatch that the local agent will stop this VM within timeout_ms:
- * its stop is not an unexpected failure. */
+ * its stop is not an unexpected failure.  uuid: a NUL-terminated canonical
+ * UUID (ipcsrv checks the client's with ledgerblob_valid_uuid). */
 void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms);
 /* Remembers the Pacemaker resource id of a VM (from ACQUIRE). */
 void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc);
@@ -215,8 +229,10 @@ void virtwatch_scan(struct ferryd *d);
 int ipcsrv_start(struct ferryd *d);
 void ipcsrv_stop(struct ferryd *d);
 /* Pure checks, exposed for the tests. */
-int ipcsrv_check_peer(uid_t uid, gid_t gid, gid_t allowed_gid);
+int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid);
 int ipcsrv_check_request(const void *buf, size_t len);
+int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
+		       uint32_t n_uid);
 /* Completes a deferred reply (an ownership request answered when our own
  * CPG message came back). */
 int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ledgerblob.h - the ledger's replicated state and its text format
- * (private to ledger.c and ledgerblob.c).
+ * (private to ledger.c and ledgerblob.c; ipcsrv.c uses the name and uuid
+ * validators, so that ferryd has one rule for a VM's UUID).
  *
  * The same blob is the persisted file and the sync round's state message:
  *

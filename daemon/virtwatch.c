@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include "ferryd.h"
 
 #define VIRTWATCH_MAX_EXPECT 64
+#define VIRTWATCH_MAX_KIDS 16 /* crm_resource --fail runs at once */
 #define VIRTWATCH_MAX_RSC 256
 #define VIRTWATCH_RECONNECT_MS 2000
 #define VIRTWATCH_EV_CLOSED (-1)
@@ -64,7 +66,10 @@ struct virtwatch {
 	bool thread_running;
 	atomic_bool quit;
 	qb_loop_timer_handle reconnect_timer;
-	qb_loop_signal_handle sigchld;
+	struct {
+		pid_t pid; /* 0 = free */
+		int fd;    /* its pidfd, polled by the loop */
+	} kids[VIRTWATCH_MAX_KIDS];
 	unsigned connect_failures; /* in a row; only the first is logged as an error */
 	struct {
 		char uuid[FERRY_IPC_UUID_LEN];
@@ -371,6 +376,61 @@ cleanup:
 	return rc == pcmk_rc_ok ? 0 : -EIO;
 }
 
+/*
+ * Our own children (crm_resource --fail) are reaped one by one through a
+ * pidfd on the loop, not by a SIGCHLD handler with waitpid(-1): that one
+ * also took the children of the libraries in this process, and libqb leaks
+ * the copy of a signal that is still queued when the handler is removed
+ * (qb_loop_signal_del unlinks it without freeing it: LeakSanitizer's 64
+ * bytes from libqb in test_virtwatch).
+ */
+static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
+{
+	struct ferryd *d = data;
+	struct virtwatch *w = d->virt;
+	int status = 0;
+	size_t i;
+
+	(void)revents;
+	for (i = 0; i < VIRTWATCH_MAX_KIDS; i++) {
+		if (w->kids[i].pid == 0 || w->kids[i].fd != fd)
+			continue;
+		if (waitpid(w->kids[i].pid, &status, WNOHANG) != w->kids[i].pid)
+			return 0; /* not yet (spurious wake-up) */
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			qb_log(LOG_WARNING, "crm_resource --fail (pid %d) failed (status 0x%x)",
+			       (int)w->kids[i].pid, (unsigned)status);
+		qb_loop_poll_del(d->loop, fd);
+		close(fd);
+		w->kids[i].pid = 0;
+		w->kids[i].fd = -1;
+		return 0;
+	}
+	return 0;
+}
+
+static void virtwatch_kid_watch(struct ferryd *d, const char *vm, pid_t pid)
+{
+	struct virtwatch *w = d->virt;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < VIRTWATCH_MAX_KIDS && w->kids[i].pid != 0; i++)
+		;
+	fd = i < VIRTWATCH_MAX_KIDS ? pidfd_open(pid, 0) : -1; /* always close-on-exec */
+	if (fd < 0 || qb_loop_poll_add(d->loop, QB_LOOP_LOW, fd, POLLIN, d, virtwatch_kid_cb) < 0) {
+		qb_log(LOG_WARNING,
+		       "vm %s: cannot watch crm_resource (pid %d): %s; it stays a zombie until "
+		       "ferryd exits",
+		       vm, (int)pid, fd < 0 && i < VIRTWATCH_MAX_KIDS ? strerror(errno) : "too many");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	w->kids[i].pid = pid;
+	w->kids[i].fd = fd;
+}
+
 static int virtwatch_fail_spawn(struct ferryd *d, const char *vm, const char *rsc)
 {
 	char *argv[] = {(char *)"crm_resource", (char *)"--fail", (char *)"--resource",
@@ -383,7 +443,8 @@ static int virtwatch_fail_spawn(struct ferryd *d, const char *vm, const char *rs
 		qb_log(LOG_ERR, "vm %s: cannot run crm_resource --fail: %s", vm, strerror(r));
 		return -r;
 	}
-	return 0; /* reaped by the SIGCHLD handler */
+	virtwatch_kid_watch(d, vm, pid);
+	return 0;
 }
 
 static void virtwatch_report_failure(struct ferryd *d, const char *vm, const char *uuid,
@@ -580,17 +641,6 @@ static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static int32_t virtwatch_sigchld(int32_t sig, void *data)
-{
-	int status;
-
-	(void)sig;
-	(void)data;
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
-	return 0;
-}
-
 static int virtwatch_connect(struct ferryd *d)
 {
 	struct virtwatch *w = d->virt;
@@ -640,6 +690,8 @@ int virtwatch_start(struct ferryd *d)
 	if (w == NULL)
 		return -ENOMEM;
 	w->pipe_r = w->pipe_w = -1;
+	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++)
+		w->kids[i].fd = -1;
 	d->virt = w;
 	virtwatch_rsc_load(d);
 	virSetErrorFunc(NULL, virtwatch_silence);
@@ -656,7 +708,6 @@ int virtwatch_start(struct ferryd *d)
 	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, w->pipe_r, POLLIN, d, virtwatch_pipe_cb);
 	if (r < 0)
 		goto fail;
-	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGCHLD, d, virtwatch_sigchld, &w->sigchld);
 	r = pthread_create(&w->thread, NULL, virtwatch_thread, w);
 	if (r != 0) {
 		r = -r;
@@ -684,8 +735,13 @@ void virtwatch_stop(struct ferryd *d)
 	if (w == NULL)
 		return;
 	qb_loop_timer_del(d->loop, w->reconnect_timer);
-	if (w->sigchld != NULL)
-		qb_loop_signal_del(d->loop, w->sigchld);
+	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++) {
+		if (w->kids[i].pid == 0)
+			continue;
+		/* not waited for: init reaps it once ferryd is gone */
+		qb_loop_poll_del(d->loop, w->kids[i].fd);
+		close(w->kids[i].fd);
+	}
 	if (w->conn != NULL) {
 		virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
 		virConnectUnregisterCloseCallback(w->conn, virtwatch_close_cb);

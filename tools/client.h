@@ -13,7 +13,8 @@
  *   -EPROTO                  the answer is not a well-formed answer to this
  *                            request (size, version, type or sequence)
  *   other                    ferryd's own error for the request (e.g.
- *                            -EPERM: force release needs root)
+ *                            -EPERM: the request changes ownership, which
+ *                            only root may ask for)
  * A refusal by the ledger is not an error: look at rsp->verdict.
  */
 #ifndef FERRY_TOOLS_CLIENT_H

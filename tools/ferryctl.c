@@ -70,6 +70,12 @@ static int connect_or_complain(struct ferryclient **c)
 		if (exit_for(r) == FERRYCTL_DENIED)
 			fprintf(stderr, "ferryctl: ferryd refused the connection (%s): run as root or a member of haclient\n",
 				strerror(-r));
+		else if (r == -EMFILE || r == -EUSERS)
+			fprintf(stderr, "ferryctl: ferryd has no connection slot for you (%s): %s; "
+					"try again later\n",
+				strerror(-r),
+				r == -EUSERS ? "your user holds ipc_max_clients_per_uid connections"
+					     : "every slot not kept for root is taken");
 		else
 			fprintf(stderr, "ferryctl: cannot reach ferryd (%s): is it running on this node?\n",
 				strerror(-r));
@@ -379,8 +385,11 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 		return exit_for(r);
 	r = ferryclient_force_release(*c, vm, &rsp);
 	if (r < 0) {
-		fprintf(stderr, "ferryctl: release failed: %s%s\n", strerror(-r),
-			r == -EPERM ? " (force release needs root)" : "");
+		if (r == -EPERM)
+			fprintf(stderr, "ferryctl: ferryd refused the release: only root may change "
+					"VM ownership; run 'ferryctl release --force' as root\n");
+		else
+			fprintf(stderr, "ferryctl: release failed: %s\n", strerror(-r));
 		return exit_for(r);
 	}
 	if (ctl->json) {

@@ -104,6 +104,9 @@ static const struct {
 	{"ipc_max_clients", "2000", "from 1 to 1024"},
 	{"ipc_max_clients", "-1", "from 1 to 1024"},
 	{"ipc_max_clients", "12abc", "from 1 to 1024"},
+	{"ipc_root_reserved", "1024", "from 0 to 1023"},
+	{"ipc_max_clients_per_uid", "0", "from 1 to 1024"},
+	{"ipc_idle_timeout_ms", "999", "from 1000 to 86400000"},
 	{"history_max", "0", "from 1 to 100000"},
 	{"fence_poll_ms", "5", "from 100 to 600000"},
 	{"startup_retries", "x", "from 0 to 1000"},
@@ -197,6 +200,48 @@ static void test_value_too_long(void **state)
 	assert_string_equal(c.cpg_group, "ferry");
 }
 
+/* The IPC limits (issue 10, item 9): their defaults, and the reserve for
+ * root must leave the others a slot when it is set by hand. */
+static void test_ipc_limits(void **state)
+{
+	struct config c;
+	char err[512] = "";
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.ipc_max_clients, 32);
+	assert_int_equal(config_ipc_root_reserved(&c), 8); /* a quarter */
+	assert_int_equal(c.ipc_max_clients_per_uid, 4);
+	assert_int_equal(c.ipc_idle_timeout_ms, 60000);
+	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+
+	/* a small ipc_max_clients alone stays valid: the reserve follows it */
+	assert_int_equal(write_conf("ipc_max_clients = 5\n"), 0);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(config_ipc_root_reserved(&c), 1);
+
+	assert_int_equal(write_conf("ipc_max_clients = 10\nipc_root_reserved = 2\n"
+				    "ipc_max_clients_per_uid = 3\nipc_idle_timeout_ms = 5000\n"),
+			 0);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(config_ipc_root_reserved(&c), 2);
+	assert_int_equal(c.ipc_max_clients_per_uid, 3);
+	assert_int_equal(c.ipc_idle_timeout_ms, 5000);
+
+	/* a reserve that leaves nothing: refused, naming both keys */
+	assert_int_equal(write_conf("ipc_root_reserved = 4\nipc_max_clients = 4\n"), 0);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "ipc_root_reserved (4)"));
+	assert_non_null(strstr(err, "ipc_max_clients (4)"));
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -212,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),  cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_lines),  cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_value_too_long), cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ipc_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,21 +2,30 @@
 /* test_ipclive - the IPC server and the client library over real libqb IPC,
  * in one process (server on a qb loop in the main thread, client in a
  * thread): deferred ownership answers, views, malformed requests answered
- * with an error, the client limit.  Uses a private service name. */
+ * with an error, the client limit; and, with clients in child processes, an
+ * idle haclient client cut off while root's is kept.  Uses a private
+ * service name. */
 #include "config.c"
 #include "ipcsrv.c"
 
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "client.h"
+
+#define UUID1 "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
 static struct ferryd d;
 static atomic_bool client_done;
@@ -95,7 +104,7 @@ ssize_t ledgerglue_history(struct ferryd *dd, const struct ferry_ipc_history_req
 void virtwatch_expect_stop(struct ferryd *dd, const char *uuid, uint32_t timeout_ms)
 {
 	(void)dd;
-	assert_string_equal(uuid, "u-1");
+	assert_string_equal(uuid, UUID1);
 	assert_int_equal(timeout_ms, dd->cfg.expect_stop_max_ms); /* 0 = the maximum */
 	expect_calls++;
 }
@@ -135,7 +144,8 @@ static void *client_thread(void *arg)
 	CHECK(rsp.verdict == FERRY_VERDICT_OWNED);
 	CHECK(strcmp(parked_req.peer, "node2") == 0);
 	/* local request answered at once */
-	CHECK(ferryclient_expect_stop(c, "web1", "u-1", 0) == 0);
+	CHECK(ferryclient_expect_stop(c, "web1", UUID1, 0) == 0);
+	CHECK(ferryclient_expect_stop(c, "web1", "u-1", 0) == -EINVAL); /* not a UUID */
 	/* views */
 	CHECK(ferryclient_status(c, &st, &len) == 0);
 	CHECK(st->n_vms == 1);
@@ -208,10 +218,207 @@ static void test_live(void **state)
 	qb_loop_destroy(d.loop);
 }
 
+/* ---- idle clients over real libqb IPC (issue 10, item 9) -------------------- */
+
+#define HACLIENT_GID ((gid_t)189)
+#define USER_UID ((uid_t)1000)
+
+struct idle_child {
+	pid_t pid;
+	int up_r;   /* the child writes its state: 'c' connected, or an error */
+	int go_w;   /* we write 'g': try a request now */
+	int status; /* its wait status, -1 while it runs */
+};
+
+static struct idle_child idle_kids[2]; /* [0] haclient, [1] root */
+static int idle_phase;
+static uint64_t idle_t0, idle_grace_end, idle_deadline;
+static char idle_error[256];
+
+/* In the child: connect (as haclient or root), ask once, wait for 'g',
+ * ask again.  Exit 0 when the second request failed (haclient: cut off)
+ * or succeeded (root: kept), else the step that went wrong. */
+static int idle_child_main(bool as_haclient, int up_w, int go_r)
+{
+	gid_t groups[] = {HACLIENT_GID};
+	struct ferry_ipc_status_rsp *st = NULL;
+	struct ferryclient *c = NULL;
+	size_t len = 0;
+	char go = 0;
+	int r;
+
+	if (as_haclient && (setgroups(1, groups) != 0 ||
+			    setresgid(HACLIENT_GID, HACLIENT_GID, HACLIENT_GID) != 0 ||
+			    setresuid(USER_UID, USER_UID, USER_UID) != 0))
+		return 10;
+	if (ferryclient_connect(&c) != 0)
+		return 11;
+	if (ferryclient_status(c, &st, &len) != 0)
+		return 12;
+	free(st);
+	st = NULL;
+	if (write(up_w, "c", 1) != 1 || read(go_r, &go, 1) != 1 || go != 'g')
+		return 13;
+	r = ferryclient_status(c, &st, &len);
+	free(st);
+	ferryclient_free(c);
+	if (as_haclient)
+		return r != 0 ? 0 : 14;
+	return r == 0 ? 0 : 15;
+}
+
+static void idle_spawn(struct idle_child *k, bool as_haclient)
+{
+	int up[2], go[2];
+
+	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	k->pid = fork();
+	assert_true(k->pid >= 0);
+	if (k->pid == 0) {
+		close(up[0]);
+		close(go[1]);
+		_exit(idle_child_main(as_haclient, up[1], go[0]));
+	}
+	close(up[1]);
+	close(go[0]);
+	k->up_r = up[0];
+	k->go_w = go[1];
+	k->status = -1;
+	fcntl(k->up_r, F_SETFL, O_NONBLOCK);
+}
+
+static bool idle_child_up(struct idle_child *k)
+{
+	char c = 0;
+
+	return read(k->up_r, &c, 1) == 1 && c == 'c';
+}
+
+static void idle_reap(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int st;
+
+		if (idle_kids[i].status < 0 && waitpid(idle_kids[i].pid, &st, WNOHANG) ==
+						       idle_kids[i].pid)
+			idle_kids[i].status = st;
+	}
+}
+
+/* The test's steps, from a timer: both connected; the haclient one is cut
+ * off and root's is not; a few more sweeps; both try a request; both done. */
+static void idle_watch(void *data)
+{
+	uint64_t now = qb_util_nano_current_get();
+	static bool up[2];
+
+	(void)data;
+	idle_reap();
+	if (now > idle_deadline) {
+		snprintf(idle_error, sizeof(idle_error), "stuck in phase %d (%u clients)",
+			 idle_phase, d.ipc->n_clients);
+		qb_loop_stop(d.loop);
+		return;
+	}
+	switch (idle_phase) {
+	case 0: /* both connected and asked once */
+		for (int i = 0; i < 2; i++)
+			up[i] = up[i] || idle_child_up(&idle_kids[i]);
+		if (up[0] && up[1] && d.ipc->n_clients == 2) {
+			idle_t0 = now;
+			idle_phase = 1;
+		}
+		if (idle_kids[0].status >= 0 || idle_kids[1].status >= 0) {
+			snprintf(idle_error, sizeof(idle_error), "a client ended early");
+			qb_loop_stop(d.loop);
+			return;
+		}
+		break;
+	case 1: /* the haclient one is cut off */
+		if (d.ipc->n_clients == 1) {
+			printf("# the idle haclient client was disconnected %" PRIu64
+			       " ms after its last answer (ipc_idle_timeout_ms %u)\n",
+			       (uint64_t)((now - idle_t0) / QB_TIME_NS_IN_MSEC),
+			       d.cfg.ipc_idle_timeout_ms);
+			idle_grace_end = now + 3ull * d.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+			idle_phase = 2;
+		}
+		break;
+	case 2: /* a few more sweeps: root's stays */
+		if (now >= idle_grace_end) {
+			if (d.ipc->n_clients != 1) {
+				snprintf(idle_error, sizeof(idle_error),
+					 "root's idle client was disconnected too");
+				qb_loop_stop(d.loop);
+				return;
+			}
+			for (int i = 0; i < 2; i++)
+				if (write(idle_kids[i].go_w, "g", 1) != 1)
+					snprintf(idle_error, sizeof(idle_error), "write: %s",
+						 strerror(errno));
+			idle_phase = 3;
+		}
+		break;
+	default: /* both children done */
+		if (idle_kids[0].status >= 0 && idle_kids[1].status >= 0) {
+			qb_loop_stop(d.loop);
+			return;
+		}
+		break;
+	}
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, idle_watch,
+			  &watch_timer);
+}
+
+static void test_idle_live(void **state)
+{
+	char name[64];
+
+	(void)state;
+	snprintf(name, sizeof(name), "ferry-test-%ld", (long)getpid());
+	setenv(FERRY_IPC_SERVICE_ENV, name, 1);
+	memset(&d, 0, sizeof(d));
+	config_defaults(&d.cfg);
+	d.cfg.ipc_idle_timeout_ms = 300; /* below the config minimum, to keep the test short */
+	d.loop = qb_loop_create();
+	assert_non_null(d.loop);
+	assert_int_equal(ipcsrv_start(&d), 0);
+	d.ipc->allowed_gid = HACLIENT_GID; /* whatever this host has */
+	d.ipc->gid_known = true;
+	idle_spawn(&idle_kids[0], true);
+	idle_spawn(&idle_kids[1], false);
+	idle_phase = 0;
+	idle_error[0] = '\0';
+	/* a guard against a hang, not a time limit on the behaviour */
+	idle_deadline = qb_util_nano_current_get() + 60ull * QB_TIME_NS_IN_SEC;
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, idle_watch,
+			  &watch_timer);
+	qb_loop_run(d.loop);
+	for (int i = 0; i < 2; i++) {
+		if (idle_kids[i].status < 0) {
+			kill(idle_kids[i].pid, SIGKILL);
+			waitpid(idle_kids[i].pid, &idle_kids[i].status, 0);
+		}
+		close(idle_kids[i].up_r);
+		close(idle_kids[i].go_w);
+	}
+	ipcsrv_stop(&d);
+	qb_loop_destroy(d.loop);
+	if (idle_error[0] != '\0')
+		fail_msg("%s", idle_error);
+	/* haclient: its request after the cut failed; root: it still worked */
+	assert_true(WIFEXITED(idle_kids[0].status));
+	assert_int_equal(WEXITSTATUS(idle_kids[0].status), 0);
+	assert_true(WIFEXITED(idle_kids[1].status));
+	assert_int_equal(WEXITSTATUS(idle_kids[1].status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_idle_live),
 	};
 
 	if (geteuid() != 0) {

@@ -98,6 +98,15 @@ static bool never(void)
 	return false;
 }
 
+/* No crm_resource of ours left unreaped (and none watched any more). */
+static bool kids_reaped(void)
+{
+	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++)
+		if (d.virt->kids[i].pid != 0)
+			return false;
+	return true;
+}
+
 static int setup(void **state)
 {
 	char path[512], script[128];
@@ -112,7 +121,8 @@ static int setup(void **state)
 	f = fopen(script, "w");
 	if (f == NULL)
 		return -1;
-	fprintf(f, "#!/bin/sh\necho \"$*\" > %s.tmp && mv %s.tmp %s\n", report, report, report);
+	fprintf(f, "#!/bin/sh\necho $$ > %s.pid\necho \"$*\" > %s.tmp && mv %s.tmp %s\n", report,
+		report, report, report);
 	fclose(f);
 	chmod(script, 0755);
 	snprintf(path, sizeof(path), "%s:%s", dir, getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
@@ -215,6 +225,38 @@ static void test_unexpected_stop_reported(void **state)
 	assert_reported("--fail --resource vm-test --node node1\n");
 }
 
+/* The crm_resource ferryd spawned is reaped by ferryd (its pidfd), not left
+ * a zombie, and not by a SIGCHLD handler: a signal still queued in libqb's
+ * loop when virtwatch stopped leaked 64 bytes (LeakSanitizer, asan run). */
+static void test_report_child_reaped(void **state)
+{
+	struct sigaction sa;
+	char path[160];
+	int pid = 0;
+	FILE *f;
+
+	(void)state;
+	ledger_known = true;
+	ledger_owner = 1;
+	ledger_state = FERRY_VM_RUNNING;
+	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
+	restart_domain();
+	assert_int_equal(virDomainDestroy(dom), 0);
+	assert_reported("--fail --resource vm-test --node node1\n");
+	snprintf(path, sizeof(path), "%s.pid", report);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_true(run_until(kids_reaped, 10000));
+	/* reaped: not even a zombie left (kill(pid, 0) finds zombies) */
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	/* virtwatch installs no SIGCHLD handler of its own */
+	assert_int_equal(sigaction(SIGCHLD, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_DFL);
+}
+
 /* The resource id the agent gave survives a restart of ferryd (kept in
  * STATE_DIR/resources); a malformed line there is skipped, not fatal. */
 static void test_rsc_survives_restart(void **state)
@@ -294,6 +336,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incoming_migration_allowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_vm_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unexpected_stop_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_child_reaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsc_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announced_stop_not_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_pauses_running_foreign, setup, teardown),

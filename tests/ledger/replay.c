@@ -4,7 +4,10 @@
  * "make check" exercises it on the seed inputs (and on any crash input that
  * was added after a fix).  TAP: one test per file.
  *
- *   test_replay [FILE|DIR]...   default: $abs_srcdir/fuzz/corpus
+ *   test_replay [FILE|DIR]...   default: $abs_srcdir/REPLAY_CORPUS
+ *
+ * Linked with one fuzz target; other directories reuse it with their own
+ * -DREPLAY_CORPUS='"fuzz/NAME"' (tests/agent).
  */
 #include "config.h"
 
@@ -19,6 +22,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_FILES 1024
+
+#ifndef REPLAY_CORPUS
+#define REPLAY_CORPUS "fuzz/corpus"
+#endif
 
 static int
 cmp_str(const void *a, const void *b)
@@ -71,7 +78,7 @@ main(int argc, char **argv)
 				return 2;
 			}
 	} else {
-		snprintf(def, sizeof(def), "%s/fuzz/corpus", src != NULL ? src : ".");
+		snprintf(def, sizeof(def), "%s/%s", src != NULL ? src : ".", REPLAY_CORPUS);
 		if (add_path(def, files, &n) < 0) {
 			printf("1..0 # SKIP no corpus at %s\n", def);
 			return 0;
