@@ -206,6 +206,10 @@ virtstack_probe_restore(virConnectPtr conn, bool channels)
 		case VIR_ERR_RPC: /* an old daemon without the procedure */
 			a = VIRTSTACK_PROBE_REFUSED;
 			break;
+		case VIR_ERR_OPERATION_DENIED: /* a read-only connection: no answer */
+		case VIR_ERR_AUTH_FAILED:
+			a = VIRTSTACK_PROBE_NOT_ASKED;
+			break;
 		default:
 			a = VIRTSTACK_PROBE_ACCEPTED;
 			break;
