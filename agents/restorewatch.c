@@ -26,6 +26,10 @@ struct restorewatch {
 	char uuid[40];
 	pid_t old[RESTOREWATCH_MAX_OLD]; /* QEMUs of this UUID before the restore */
 	size_t n_old;
+	/* the highest pid at start: only newer ones are opened while polling, so
+	 * the watcher reads a directory listing, not every process's files, while
+	 * the target's QEMU starts on the same cores */
+	pid_t max_pid;
 	pthread_t thread;
 	atomic_bool stop;
 	uint64_t t0_ms;
@@ -96,7 +100,7 @@ restorewatch_is_qemu(const struct restorewatch *w, const char *pid)
 }
 
 static pid_t
-restorewatch_scan(const struct restorewatch *w, bool skip_old)
+restorewatch_scan(struct restorewatch *w, bool skip_old, bool only_new)
 {
 	DIR *d = opendir(w->proc_root);
 	struct dirent *e;
@@ -109,6 +113,11 @@ restorewatch_scan(const struct restorewatch *w, bool skip_old)
 		bool old = false;
 
 		if (p <= 0)
+			continue;
+		if (!only_new && p > w->max_pid)
+			w->max_pid = p;
+		/* pids wrap around rarely; a QEMU missed then only costs the split */
+		if (only_new && p <= w->max_pid)
 			continue;
 		for (size_t i = 0; skip_old && i < w->n_old; i++)
 			old = old || w->old[i] == p;
@@ -143,7 +152,7 @@ restorewatch_thread(void *arg)
 		uint64_t r;
 
 		if (w->pid == 0)
-			w->pid = restorewatch_scan(w, true);
+			w->pid = restorewatch_scan(w, true, true);
 		if (w->pid != 0 && restorewatch_rchar(w, &r)) {
 			w->t_ms[w->n] = ferry_clock_ms() - w->t0_ms;
 			w->rchar[w->n] = r;
@@ -165,8 +174,10 @@ restorewatch_start(const char *proc_root, const char *uuid, struct restorewatch 
 	snprintf(w->proc_root, sizeof(w->proc_root), "%s", proc_root);
 	snprintf(w->uuid, sizeof(w->uuid), "%s", uuid);
 	/* the source's QEMU of a quick move may still be stopping */
-	while (w->n_old < RESTOREWATCH_MAX_OLD && (p = restorewatch_scan(w, true)) != 0)
+	while (w->n_old < RESTOREWATCH_MAX_OLD && (p = restorewatch_scan(w, true, false)) != 0)
 		w->old[w->n_old++] = p;
+	if (w->n_old == RESTOREWATCH_MAX_OLD || w->max_pid == 0)
+		(void)restorewatch_scan(w, true, false); /* max_pid of the whole list */
 	w->t0_ms = ferry_clock_ms();
 	if (pthread_create(&w->thread, NULL, restorewatch_thread, w) != 0) {
 		free(w);
