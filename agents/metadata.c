@@ -76,6 +76,16 @@ static const struct metadata_param metadata_params[] = {
         {"parallel_connections", "integer", "0", false, false, true,
          "Parallel migration connections (0-64, 0/1 = one)",
          "Number of multifd connections; 2 or more passes VIR_MIGRATE_PARALLEL."},
+        {"save_channels", "integer", "1", false, false, true,
+         "Quick moves' save image: 0 raw, 1 sparse, 2-16 sparse through N channels",
+         "How quick moves write and read the memory image. 0: the classic raw image "
+         "(virDomainSaveFlags), which every libvirt reads. 1: a sparse image (QEMU's mapped-ram: "
+         "pages at fixed offsets, written and read with QEMU's own direct I/O). 2-16: a sparse "
+         "image through that many parallel channels. Sparse needs libvirt >= 11.2 and QEMU >= "
+         "9.0 on both nodes (Debian 13, or Debian 12 with bookworm-backports); where either "
+         "node lacks it the raw image is used and the move record says so. Stops with "
+         "on_stop=save always write raw images, so that any node can restore them. The "
+         "default, 1, was the fastest on the 2-core lab (doc/bench.md)."},
         {"completion_timeout_s_per_gib", "integer", "0", false, false, true,
          "Live-copy time allowed per GiB of guest RAM, s (0 = no cap)",
          "Caps the live attempt at this many seconds per GiB of guest memory, within the "

@@ -190,6 +190,7 @@ params_defaults(struct vm_params *p)
 	p->policy.max_downtime_ms = PARAMS_DEFAULT_MAX_DOWNTIME_MS;
 	(void)policy_parse_steps(PARAMS_DEFAULT_DOWNTIME_STEPS, &p->policy);
 	snprintf(p->rsctmp, sizeof(p->rsctmp), "%s", PARAMS_DEFAULT_RSCTMP);
+	p->save_channels = PARAMS_DEFAULT_SAVE_CHANNELS;
 	p->ledger = strcmp(PARAMS_DEFAULT_LEDGER, "on") == 0;
 }
 
@@ -302,6 +303,8 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 		                    "parameter postcopy=%s is unknown; use one of off, after-stall",
 		                    v));
 	KEEP_FIRST(params_u32(env, why, "parallel_connections", 0, 64, &p->parallel_connections));
+	KEEP_FIRST(params_u32(env, why, "save_channels", 0, PARAMS_MAX_SAVE_CHANNELS,
+	                      &p->save_channels));
 	KEEP_FIRST(params_u32(env, why, "completion_timeout_s_per_gib", 0, 3600,
 	                      &p->completion_timeout_s_per_gib));
 	v = params_reskey(env, "fallback");

@@ -52,6 +52,7 @@ struct vm_params {
 	uint32_t bandwidth_mib_s;    /* 0 = unlimited */
 	bool auto_converge;
 	uint32_t parallel_connections; /* 0 or 1 = one connection */
+	uint32_t save_channels;        /* quick moves: 0 raw image, 1 sparse, N channels */
 	uint32_t completion_timeout_s_per_gib;
 	bool autoset_utilization;
 	bool ledger; /* ask ferryd's ownership ledger (ledgerlink.h) */
@@ -75,6 +76,10 @@ struct vm_params {
 #define PARAMS_DEFAULT_MAX_DOWNTIME_MS    100
 #define PARAMS_DEFAULT_DOWNTIME_STEPS     "200,400,800"
 #define PARAMS_DEFAULT_RSCTMP             "/run/resource-agents"
+/* measured on the 2-core lab, libvirt 11.3 / QEMU 10.0 (doc/bench.md): one
+ * channel of a sparse image beat the raw image and 2 or 4 channels */
+#define PARAMS_DEFAULT_SAVE_CHANNELS      1
+#define PARAMS_MAX_SAVE_CHANNELS          16
 /* ledger=on|off when the resource does not say: the one place that decides
  * whether ferryd's ledger is used by default.  On: start, restore and moves
  * ask ferryd first, and a node without ferryd refuses to start VMs. */

@@ -83,6 +83,7 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 	int r;
 
 	memset(q, 0, sizeof(*q));
+	q->image_ms = -1;
 	r = imagestore_save_begin(s, &part, &gen);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "cannot begin a save in %s: %s", a->p.save_dir, strerror(-r));
@@ -114,6 +115,7 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 		}
 	} else
 		(void)quick_save_worker(q);
+	q->image_ms = (int64_t)(ferry_clock_ms() - t0);
 	if (early)
 		vm_log(a, LOG_INFO, "image complete after %" PRIu64 " ms, libvirt still stops "
 		       "the source QEMU", ferry_clock_ms() - t0);
@@ -219,6 +221,7 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 	char path[PATH_MAX];
 	uint64_t gen = 0;
 	uint64_t t0 = ferry_clock_ms();
+	uint64_t t_restored;
 	virDomainPtr d = NULL;
 	int r;
 
@@ -251,6 +254,7 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 		         path, v->uri, v->err);
 		return r;
 	}
+	t_restored = ferry_clock_ms();
 	r = quick_save_finish(pending);
 	if (r != 0) {
 		/* libvirt failed after the image was complete: the source may run
@@ -290,8 +294,40 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 	}
 	if (ret_ms != NULL)
 		*ret_ms = (int64_t)(ferry_clock_ms() - t0);
+	v->last_restore.resume_ms = (int64_t)(ferry_clock_ms() - t_restored);
 	vm_log(a, LOG_NOTICE, "restored and running in %" PRIu64 " ms", ferry_clock_ms() - t0);
 	return 1;
+}
+
+/* Which image a quick move writes: save_channels lowered to what both ends'
+ * stacks can do (virtstack.h); both stacks go into the record. */
+static void
+quick_plan_image(struct vm_agent *a, struct virt *v, struct virt *target, struct move_record *rec)
+{
+	char why[160] = "";
+	uint32_t n = virt_plan_quick_image(v, target, a->p.save_channels, why, sizeof(why));
+	const struct virtstack *st;
+
+	st = virt_stack(v);
+	if (st != NULL)
+		(void)virtstack_describe(st, rec->stack_from, sizeof(rec->stack_from));
+	st = target != NULL ? virt_stack(target) : NULL;
+	if (st != NULL)
+		(void)virtstack_describe(st, rec->stack_to, sizeof(rec->stack_to));
+	if (n < a->p.save_channels)
+		vm_log(a, LOG_INFO, "save_channels=%" PRIu32 " lowered to %" PRIu32 ": %s",
+		       a->p.save_channels, n, why);
+	vm_log(a, LOG_INFO, "quick move image: %s%s (this node %s; %s %s)",
+	       n >= 1 ? "sparse" : "raw", n >= 2 ? ", parallel channels" : "", rec->stack_from,
+	       a->p.migrate_target, rec->stack_to[0] != '\0' ? rec->stack_to : "not reached");
+}
+
+static void
+quick_record_restore(const struct virt *target, struct move_record *rec)
+{
+	rec->qemu_start_ms = target->last_restore.qemu_start_ms;
+	rec->restore_read_ms = target->last_restore.read_ms;
+	rec->resume_ms = target->last_restore.resume_ms;
 }
 
 int
@@ -317,17 +353,26 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		return rc;
 	}
 	/* the target's libvirtd is reached before the guest pauses */
+	t0 = ferry_clock_ms();
 	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
 	if (r == 0)
 		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
+	rec->connect_ms = (int64_t)(ferry_clock_ms() - t0);
 	if (r != 0)
 		vm_log(a, LOG_WARNING, "cannot reach %s before the save (%s), trying again after it",
 		       a->p.migrate_target, err);
+	quick_plan_image(a, v, target, rec);
 
 	t0 = ferry_clock_ms();
 	r = quick_save(a, v, d, s, why, &save_ms, &bytes, &saving);
 	rec->save_ms = save_ms;
 	rec->bytes = bytes;
+	rec->image_ms = saving.image_ms;
+	rec->save_channels = v->save_channels; /* what virt_save used */
+	snprintf(rec->image_format, sizeof(rec->image_format), "%s",
+	         v->save_channels >= 1 ? "sparse" : "raw");
+	if (target != NULL)
+		target->save_channels = v->save_channels;
 	if (r != 0) {
 		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
 		rc = OCF_ERR_GENERIC;
@@ -341,6 +386,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	}
 	if (r == 0) {
 		r = quick_restore(a, target, s, &local_why, &restore_ms, &saving);
+		quick_record_restore(target, rec);
 		if (r == 1) {
 			rec->restore_ms = restore_ms;
 			rec->downtime_ms = (int64_t)(ferry_clock_ms() - t0);

@@ -34,6 +34,7 @@ struct quick_saving {
 	bool started;   /* the worker runs or has not been joined */
 	atomic_bool done;
 	int result;     /* virt_save()'s, once done */
+	int64_t image_ms; /* pause (save call) -> image complete, -1 unknown */
 };
 
 /* Saves the domain.  0, or -errno with the store aborted and the VM left

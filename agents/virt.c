@@ -16,6 +16,7 @@
 #include "ferry/clock.h"
 #include "bounded.h"
 #include "domxml.h"
+#include "restorewatch.h"
 #include "virt.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -25,6 +26,22 @@ static const char *const virt_state_names[] = {
         [VIRT_SHUTOFF] = "shut off", [VIRT_CRASHED] = "crashed", [VIRT_UNKNOWN] = "unknown",
 };
 _Static_assert(ARRAY_SIZE(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
+
+static const char *const virt_image_format_names[] = {
+        [VIRT_IMAGE_UNKNOWN] = "unknown",
+        [VIRT_IMAGE_RAW] = "raw",
+        [VIRT_IMAGE_COMPRESSED] = "compressed",
+        [VIRT_IMAGE_SPARSE] = "sparse",
+};
+_Static_assert(ARRAY_SIZE(virt_image_format_names) == _VIRT_IMAGE_FORMAT_MAX, "image formats");
+
+const char *
+virt_image_format_name(enum virt_image_format f)
+{
+	if ((unsigned)f >= ARRAY_SIZE(virt_image_format_names))
+		return "invalid";
+	return virt_image_format_names[f];
+}
 
 const char *
 virt_state_name(enum virt_state s)
@@ -309,6 +326,14 @@ virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state wa
 	}
 }
 
+const struct virtstack *
+virt_stack(struct virt *v)
+{
+	if (!v->stack_known && virtstack_probe(v->conn, &v->stack) == 0)
+		v->stack_known = true;
+	return v->stack_known ? &v->stack : NULL;
+}
+
 int
 virt_create(struct virt *v, const char *xml, virDomainPtr *ret)
 {
@@ -363,6 +388,30 @@ virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret)
 	return 0;
 }
 
+/* The sparse save: QEMU writes guest pages at fixed offsets (mapped-ram),
+ * through save_channels channels, with its own O_DIRECT when BYPASS_CACHE is
+ * given.  -EOPNOTSUPP or -EINVAL: refused before the save began. */
+static int
+virt_save_sparse(struct virt *v, virDomainPtr d, const char *path)
+{
+	virTypedParameterPtr params = NULL;
+	int n = 0;
+	int max = 0;
+	int r = 0;
+
+	if (virTypedParamsAddString(&params, &n, &max, VIR_DOMAIN_SAVE_PARAM_FILE, path) != 0 ||
+	    virTypedParamsAddString(&params, &n, &max, VIR_DOMAIN_SAVE_PARAM_IMAGE_FORMAT,
+	                            "sparse") != 0 ||
+	    (v->save_channels >= 2 &&
+	     virTypedParamsAddInt(&params, &n, &max, VIR_DOMAIN_SAVE_PARAM_PARALLEL_CHANNELS,
+	                          (int)v->save_channels) != 0))
+		r = virt_fail(v, "save parameters");
+	if (r == 0 && virDomainSaveParams(d, params, n, VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
+		r = virt_fail(v, "save (sparse)");
+	virTypedParamsFree(params, n);
+	return r;
+}
+
 int
 virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid, uint64_t generation)
 {
@@ -374,6 +423,17 @@ virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid, ui
 	if (virDomainSetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, tag, DOMXML_IMAGE_PREFIX,
 	                         DOMXML_IMAGE_NS, VIR_DOMAIN_AFFECT_LIVE) != 0)
 		return virt_fail(v, "tag the domain for saving");
+	if (v->save_channels >= 1) {
+		enum virt_state st = VIRT_UNKNOWN;
+
+		r = virt_save_sparse(v, d, path);
+		if (r != -EOPNOTSUPP && r != -EINVAL)
+			return r;
+		/* refused up front: the guest must still run for the classic save */
+		if (virt_state(v, d, &st) != 0 || st != VIRT_RUNNING)
+			return r;
+		v->save_channels = 0;
+	}
 	if (virDomainSaveFlags(d, path, NULL, VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
 		return virt_fail(v, "save");
 	return 0;
@@ -405,6 +465,43 @@ virt_save_image_complete(const char *path)
 	return (size_t)n == sizeof(magic) && memcmp(magic, VIRT_SAVE_MAGIC, sizeof(magic)) == 0;
 }
 
+/* virQEMUSaveHeader (qemu_saveimage.h): magic[16], then little-endian u32
+ * version, data_len, was_running, format.  Format 0 is raw, 6 sparse (checked
+ * on libvirt 11.3: virsh save --image-format sparse), the others compressed. */
+#define VIRT_HEADER_FORMAT_OFF 28
+#define VIRT_FORMAT_RAW        0
+#define VIRT_FORMAT_SPARSE     6
+
+int
+virt_save_image_format(const char *path, enum virt_image_format *ret)
+{
+	unsigned char h[VIRT_HEADER_FORMAT_OFF + 4];
+	uint32_t format;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, h, sizeof(h), 0);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	if ((size_t)n < sizeof(h) || memcmp(h, VIRT_SAVE_MAGIC, sizeof(VIRT_SAVE_MAGIC) - 1) != 0) {
+		*ret = VIRT_IMAGE_UNKNOWN;
+		return 0;
+	}
+	format = (uint32_t)h[VIRT_HEADER_FORMAT_OFF] | (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 1] << 8 |
+	         (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 2] << 16 |
+	         (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 3] << 24;
+	*ret = format == VIRT_FORMAT_RAW      ? VIRT_IMAGE_RAW
+	       : format == VIRT_FORMAT_SPARSE ? VIRT_IMAGE_SPARSE
+	                                      : VIRT_IMAGE_COMPRESSED;
+	return 0;
+}
+
 int
 virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen)
 {
@@ -422,9 +519,84 @@ virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *re
 	return r;
 }
 
+static int
+virt_restore_sparse(struct virt *v, const char *path)
+{
+	const struct virtstack *st = virt_stack(v);
+	virTypedParameterPtr params = NULL;
+	unsigned int flags = VIR_DOMAIN_SAVE_PAUSED;
+	int n = 0;
+	int max = 0;
+	int r = 0;
+
+	if (st == NULL || !st->has[VIRTSTACK_SAVE_SPARSE]) {
+		char desc[160] = "an unknown stack";
+
+		if (st != NULL)
+			(void)virtstack_describe(st, desc, sizeof(desc));
+		snprintf(v->err, sizeof(v->err),
+		         "the image is sparse (mapped-ram) and %.200s cannot restore it (%.160s); restore it "
+		         "on a node with libvirt >= 11.2 and QEMU >= 9.0",
+		         v->uri, desc);
+		return -EPROTONOSUPPORT;
+	}
+	if (st->has[VIRTSTACK_SAVE_DIRECT_IO])
+		flags |= VIR_DOMAIN_SAVE_BYPASS_CACHE;
+	if (virTypedParamsAddString(&params, &n, &max, VIR_DOMAIN_SAVE_PARAM_FILE, path) != 0 ||
+	    (v->save_channels >= 2 && st->has[VIRTSTACK_SAVE_PARALLEL] &&
+	     virTypedParamsAddInt(&params, &n, &max, VIR_DOMAIN_SAVE_PARAM_PARALLEL_CHANNELS,
+	                          (int)v->save_channels) != 0))
+		r = virt_fail(v, "restore parameters");
+	if (r == 0 && virDomainRestoreParams(v->conn, params, n, flags) != 0)
+		r = virt_fail(v, "restore (sparse)");
+	virTypedParamsFree(params, n);
+	return r;
+}
+
+uint32_t
+virt_plan_quick_image(struct virt *src, struct virt *dst, uint32_t wanted, char *why,
+                      size_t why_len)
+{
+	uint32_t n = virtstack_save_channels(virt_stack(src), dst != NULL ? virt_stack(dst) : NULL,
+	                                     wanted, why, why_len);
+
+	src->save_channels = n;
+	if (dst != NULL)
+		dst->save_channels = n;
+	return n;
+}
+
+static int virt_restore_call(struct virt *v, const char *path);
+
 int
 virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret)
 {
+	struct restorewatch *w = NULL;
+	uint64_t t0 = ferry_clock_ms();
+	int r;
+
+	v->last_restore.call_ms = -1;
+	v->last_restore.qemu_start_ms = -1;
+	v->last_restore.read_ms = -1;
+	v->last_restore.resume_ms = -1;
+	if (uuid != NULL && uuid[0] != '\0')
+		(void)restorewatch_start(RESTOREWATCH_PROC_ROOT, uuid, &w);
+	r = virt_restore_call(v, path);
+	v->last_restore.call_ms = (int64_t)(ferry_clock_ms() - t0);
+	restorewatch_stop(w, &v->last_restore.qemu_start_ms, &v->last_restore.read_ms);
+	if (r != 0)
+		return r;
+	return virt_lookup(v, uuid, NULL, ret);
+}
+
+static int
+virt_restore_call(struct virt *v, const char *path)
+{
+	enum virt_image_format format = VIRT_IMAGE_UNKNOWN;
+
+	(void)virt_save_image_format(path, &format);
+	if (format == VIRT_IMAGE_SPARSE)
+		return virt_restore_sparse(v, path);
 	/*
 	 * BYPASS_CACHE: libvirt's iohelper reads the image with O_DIRECT in
 	 * large blocks and pipes it to QEMU.  The image was written with
@@ -437,7 +609,7 @@ virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomai
 	if (virDomainRestoreFlags(v->conn, path, NULL,
 	                          VIR_DOMAIN_SAVE_PAUSED | VIR_DOMAIN_SAVE_BYPASS_CACHE) != 0)
 		return virt_fail(v, "restore");
-	return virt_lookup(v, uuid, NULL, ret);
+	return 0;
 }
 
 int

@@ -16,6 +16,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "ferry/virtstack.h"
+
 #define VIRT_ERR_MAX 512
 
 enum virt_state {
@@ -32,9 +34,37 @@ struct virt {
 	virConnectPtr conn;
 	char uri[512];
 	char err[VIRT_ERR_MAX]; /* text of the last failure */
+	/* the stack behind conn (virtstack.h), probed on first use by virt_stack() */
+	struct virtstack stack;
+	bool stack_known;
+	/* how virt_save writes and virt_restore_paused reads images: 0 the classic
+	 * raw image (virDomainSaveFlags, any libvirt), 1 a sparse (mapped-ram)
+	 * image, N >= 2 a sparse image through N parallel channels.  Set by the
+	 * caller from virtstack_save_channels(); virt_save writes back what it used. */
+	uint32_t save_channels;
+	/* the last virt_restore_paused: the call, split by restorewatch.h into
+	 * QEMU start and image read (-1 when the target's QEMU was not seen);
+	 * resume_ms is the caller's (consume + resume) */
+	struct {
+		int64_t call_ms;
+		int64_t qemu_start_ms;
+		int64_t read_ms;
+		int64_t resume_ms;
+	} last_restore;
+};
+
+/* Format of a libvirt QEMU save image, from its header. */
+enum virt_image_format {
+	VIRT_IMAGE_UNKNOWN = 0, /* not a complete libvirt QEMU save image */
+	VIRT_IMAGE_RAW,
+	VIRT_IMAGE_COMPRESSED, /* gzip, bzip2, xz, lzop, zstd */
+	VIRT_IMAGE_SPARSE,     /* QEMU mapped-ram: pages at fixed offsets */
+	_VIRT_IMAGE_FORMAT_MAX,
 };
 
 const char *virt_state_name(enum virt_state s);
+
+const char *virt_image_format_name(enum virt_image_format f);
 
 /* Silences libvirt's default error printing (once per process). */
 void virt_init(void);
@@ -58,6 +88,10 @@ int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_sta
 int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
               uint64_t timeout_ms);
 
+/* The stack behind the connection, probed once (virtstack_probe); NULL if it
+ * cannot be read (the connection is gone). */
+const struct virtstack *virt_stack(struct virt *v);
+
 int virt_create(struct virt *v, const char *xml, virDomainPtr *ret);
 int virt_destroy(struct virt *v, virDomainPtr d);
 int virt_shutdown(struct virt *v, virDomainPtr d);
@@ -66,7 +100,10 @@ int virt_resume(struct virt *v, virDomainPtr d);
 int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
 
 /* Tags the running domain with <ferry:image uuid generation> metadata and
- * saves it to path (bypassing the page cache).  -ENOSPC when the disk is full. */
+ * saves it to path (bypassing the page cache).  -ENOSPC when the disk is full.
+ * With v->save_channels >= 1 the image is sparse (virDomainSaveParams); if the
+ * daemon refuses that before it starts (and the domain still runs), the
+ * classic image is written instead and v->save_channels set to 0. */
 int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid,
               uint64_t generation);
 
@@ -77,10 +114,21 @@ int virt_save(struct virt *v, virDomainPtr d, const char *path, const char *uuid
  * Any other format (the test driver's) stays 0: callers wait for the save
  * call to return instead. */
 int virt_save_image_complete(const char *path);
+/* A quick move's image: the channels wanted (save_channels) lowered to what
+ * both connections' stacks can do (virtstack_save_channels), set on both.
+ * Returns the channels used; why says why fewer (or is empty). */
+uint32_t virt_plan_quick_image(struct virt *src, struct virt *dst, uint32_t wanted, char *why,
+                               size_t why_len);
+
+/* The format recorded in a complete image's header (libvirt's virQEMUSaveHeader:
+ * magic, version, data_len, was_running, format).  -errno if unreadable. */
+int virt_save_image_format(const char *path, enum virt_image_format *ret);
 /* UUID and generation embedded in a save image's XML.  -ENOENT no tag. */
 int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen);
 /* Restores path into a paused domain (bypassing the page cache) and looks it
- * up by uuid. */
+ * up by uuid.  A sparse image is restored with virDomainRestoreParams (through
+ * v->save_channels channels when >= 2); a daemon that cannot read it gets
+ * -EPROTONOSUPPORT before anything starts, and the image stays valid. */
 int virt_restore_paused(struct virt *v, const char *path, const char *uuid, virDomainPtr *ret);
 
 /* migration */

@@ -38,6 +38,8 @@
 #include <crm/common/ipc_controld.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "ferry/virtstack.h"
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
 
@@ -71,6 +73,7 @@ struct virtwatch {
 		int fd;    /* its pidfd, polled by the loop */
 	} kids[VIRTWATCH_MAX_KIDS];
 	unsigned connect_failures; /* in a row; only the first is logged as an error */
+	bool stack_logged;         /* the stack behind the connection, once per start */
 	struct {
 		char uuid[FERRY_IPC_UUID_LEN];
 		uint64_t deadline_ns;
@@ -663,6 +666,15 @@ static int virtwatch_connect(struct ferryd *d)
 		qb_log(LOG_NOTICE, "libvirt: connected to %s after %u failed attempts",
 		       d->cfg.libvirt_uri, w->connect_failures);
 	w->connect_failures = 0;
+	if (!w->stack_logged) {
+		struct virtstack st;
+		char desc[256];
+
+		if (virtstack_probe(w->conn, &st) == 0 &&
+		    virtstack_describe(&st, desc, sizeof(desc)) > 0)
+			qb_log(LOG_NOTICE, "libvirt: stack %s (via %s)", desc, d->cfg.libvirt_uri);
+		w->stack_logged = true;
+	}
 	if (virConnectSetKeepAlive(w->conn, 5, 3) < 0)
 		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", d->cfg.libvirt_uri);
 	virConnectRegisterCloseCallback(w->conn, virtwatch_close_cb, w, NULL);

@@ -54,8 +54,17 @@ static const struct field fields[] = {
 	INT_FIELD(predicted_downtime_ms),
 	INT_FIELD(predicted_gap_ms),
 	INT_FIELD(predicted_total_ms),
+	INT_FIELD(connect_ms),
+	INT_FIELD(image_ms),
+	INT_FIELD(qemu_start_ms),
+	INT_FIELD(restore_read_ms),
+	INT_FIELD(resume_ms),
+	INT_FIELD(save_channels),
+	STR_FIELD(image_format),
+	STR_FIELD(stack_from),
+	STR_FIELD(stack_to),
 };
-_Static_assert(ELEMENTSOF(fields) == 22, "one entry per member of struct move_record");
+_Static_assert(ELEMENTSOF(fields) == 31, "one entry per member of struct move_record");
 
 static char *
 str_at(struct move_record *r, const struct field *f)

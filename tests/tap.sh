@@ -19,6 +19,13 @@ tap_skip() {
 	echo "ok $TAP_N - $1 # SKIP ${2:-}"
 }
 
+# tap_todo NAME REASON: a known failure, not yet fixed (TAP's TODO: reported, not counted as
+# a failure; scripts/test lists it as XFAIL in its summary).
+tap_todo() {
+	TAP_N=$((TAP_N + 1))
+	echo "not ok $TAP_N - $1 # TODO ${2:-}"
+}
+
 tap_diag() {
 	echo "# $*"
 }

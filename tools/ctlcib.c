@@ -28,7 +28,10 @@
 #include <crm/common/nvpair.h>
 #include <crm/common/results.h>
 #include <crm/common/xml.h>
-#include <crm/msg_xml.h>
+#if __has_include(<crm/common/xml_element.h>)
+/* Pacemaker 3.0 moved crm_element_value() here */
+#include <crm/common/xml_element.h>
+#endif
 #include <crm/pengine/rules.h>
 
 #include "ferry/numparse.h"
@@ -38,9 +41,15 @@
 #define CTLCIB_MAX_DOWNTIME_MIN_MS 1u
 #define CTLCIB_MAX_DOWNTIME_MAX_MS 60000u
 
+/* The CIB's element and attribute names, spelled out: Pacemaker 2.1 names
+ * them in crm/msg_xml.h (XML_CIB_TAG_RESOURCE, ...), 3.0 removed those for
+ * PCMK_XE_* / PCMK_XA_*; the schema's names are the same in both. */
+#define CTLCIB_XE_PRIMITIVE  "primitive"
+#define CTLCIB_XA_ID         "id"
+#define CTLCIB_XE_INSTANCE   "instance_attributes"
 #define CTLCIB_XPATH                                                                               \
-	"/" XML_TAG_CIB "/" XML_CIB_TAG_CONFIGURATION "/" XML_CIB_TAG_RESOURCES                    \
-	"//" XML_CIB_TAG_RESOURCE "[@class='ocf'][@provider='ferry'][@type='vm']"
+	"/cib/configuration/resources//" CTLCIB_XE_PRIMITIVE                                       \
+	"[@class='ocf'][@provider='ferry'][@type='vm']"
 
 static void ctlcib_msg(char *buf, size_t len, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -161,7 +170,7 @@ ctlcib_attrs(xmlNode *top, xmlNode *prim)
 	GHashTable *attrs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
 	crm_time_t *now = crm_time_new(NULL);
 
-	pe_unpack_nvpairs(top, prim, XML_TAG_ATTR_SETS, NULL, attrs, NULL, FALSE, now, NULL);
+	pe_unpack_nvpairs(top, prim, CTLCIB_XE_INSTANCE, NULL, attrs, NULL, FALSE, now, NULL);
 	crm_time_free(now);
 	return attrs;
 }
@@ -233,19 +242,36 @@ ctlcib_take(const char *rsc, GHashTable *attrs, struct ctlcib_policy *p, FILE *w
 
 /* ---- which primitive is the VM's -------------------------------------------- */
 
+static bool
+ctlcib_is_primitive(const xmlNode *x)
+{
+	return x != NULL && x->type == XML_ELEMENT_NODE &&
+	       xmlStrcmp(x->name, (const xmlChar *)CTLCIB_XE_PRIMITIVE) == 0;
+}
+
+/* The next <primitive> sibling from x on (x included); plain libxml2, as
+ * Pacemaker 3.0 dropped first_named_child() and crm_next_same_xml(). */
+static xmlNode *
+ctlcib_primitive_from(xmlNode *x)
+{
+	while (x != NULL && !ctlcib_is_primitive(x))
+		x = x->next;
+	return x;
+}
+
 /* One match is the primitive itself; several come wrapped in <xpath-query>. */
 static xmlNode *
 ctlcib_first(xmlNode *answer)
 {
-	if (strcmp(crm_element_name(answer), XML_CIB_TAG_RESOURCE) == 0)
+	if (ctlcib_is_primitive(answer))
 		return answer;
-	return first_named_child(answer, XML_CIB_TAG_RESOURCE);
+	return ctlcib_primitive_from(answer->children);
 }
 
 static xmlNode *
 ctlcib_next(const xmlNode *answer, const xmlNode *prim)
 {
-	return prim == answer ? NULL : crm_next_same_xml(prim);
+	return prim == answer ? NULL : ctlcib_primitive_from(prim->next);
 }
 
 /* The primitive whose config file's domain is vm.  Several: the first, with
@@ -261,7 +287,7 @@ ctlcib_by_config(xmlNode *answer, const char *vm, FILE *warn, char *why_none, si
 	for (xmlNode *prim = ctlcib_first(answer); prim != NULL; prim = ctlcib_next(answer, prim)) {
 		GHashTable *attrs = ctlcib_attrs(answer, prim);
 		const char *config = ctlcib_attr(attrs, "config");
-		const char *id = crm_element_value(prim, XML_ATTR_ID);
+		const char *id = crm_element_value(prim, CTLCIB_XA_ID);
 		char name[256];
 		int r;
 
@@ -276,8 +302,8 @@ ctlcib_by_config(xmlNode *answer, const char *vm, FILE *warn, char *why_none, si
 				ctlcib_warn(warn,
 				            "resources %s and %s both have %s as their config's "
 				            "domain; using %s (give each VM one resource)",
-				            crm_element_value(found, XML_ATTR_ID), id, vm,
-				            crm_element_value(found, XML_ATTR_ID));
+				            crm_element_value(found, CTLCIB_XA_ID), id, vm,
+				            crm_element_value(found, CTLCIB_XA_ID));
 		}
 		g_hash_table_destroy(attrs);
 	}
@@ -299,7 +325,7 @@ ctlcib_pick(xmlNode *answer, const char *vm, struct ctlcib_policy *ret, FILE *wa
 
 	for (xmlNode *c = ctlcib_first(answer); c != NULL && prim == NULL;
 	     c = ctlcib_next(answer, c))
-		if (g_strcmp0(crm_element_value(c, XML_ATTR_ID), vm) == 0)
+		if (g_strcmp0(crm_element_value(c, CTLCIB_XA_ID), vm) == 0)
 			prim = c;
 	if (prim == NULL)
 		prim = ctlcib_by_config(answer, vm, warn, why_none, sizeof(why_none));
@@ -308,7 +334,7 @@ ctlcib_pick(xmlNode *answer, const char *vm, struct ctlcib_policy *ret, FILE *wa
 		           why_none);
 		return -ENOENT;
 	}
-	id = crm_element_value(prim, XML_ATTR_ID);
+	id = crm_element_value(prim, CTLCIB_XA_ID);
 	if (id == NULL || strlen(id) >= sizeof(ret->resource)) {
 		ctlcib_msg(err, err_len,
 		           "the id of %s's resource is empty or longer than %zu "

@@ -29,6 +29,7 @@
 
 #include "client.h"
 #include "ctlcib.h"
+#include "ctlstack.h"
 #include "ferry/predict.h"
 #include "ferry/vmsample.h"
 #include "ferryctl.h"
@@ -63,6 +64,7 @@ struct ctlpredict {
 	size_t n_downtime_steps;
 	struct ctlpredict_policy policy;
 	char node[256]; /* this node */
+	char stack[256]; /* ctlstack_line(): libvirt/QEMU here and what ferry uses */
 };
 
 static void
@@ -262,6 +264,7 @@ ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, co
 
 	printf("vm %s (uuid %s) on %s, target %s, via %s\n", ctl->vm, uuid, ctl->node,
 	       ctl->target != NULL ? ctl->target : "any node", ctl->uri);
+	printf("stack %s\n", ctl->stack);
 	ctlpredict_print_policy_text(&ctl->policy);
 	printf("sampled\n");
 	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
@@ -291,6 +294,8 @@ ctlpredict_print_json(const struct ctlpredict *ctl, const struct vmsample *s, co
 		printf("null");
 	printf(",\"uri\":");
 	ctlpredict_json_str(ctl->uri);
+	printf(",\"stack\":");
+	ctlpredict_json_str(ctl->stack);
 	ctlpredict_print_policy_json(&ctl->policy);
 	printf(",\"sampled\":{");
 	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++) {
@@ -609,6 +614,7 @@ ctlpredict_main(int argc, char **argv)
 		return ctlpredict_not_here(&ctl, d == NULL ? "not defined" : "not running");
 	}
 	(void)virDomainGetUUIDString(d, uuid);
+	ctlstack_line(conn, ctl.stack, sizeof(ctl.stack));
 	name = virDomainGetName(d);
 	ctlpredict_policy(&ctl, name != NULL ? name : ctl.vm);
 	r = ctlpredict_run(&ctl, d, uuid);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlstack.h"
 #include "ferryctl.h"
 
 struct ferryctl {
@@ -160,6 +161,7 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	struct ferry_ipc_status_rsp *s = NULL;
 	struct ferry_ipc_vm_info *v;
 	char owner[96], peer[96], when[32], state[160];
+	char stack[256];
 	size_t len = 0;
 	uint32_t i;
 	int r;
@@ -171,8 +173,12 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	}
 	terminate_strings(s, len);
 	v = (struct ferry_ipc_vm_info *)(s + 1);
+	/* this node's libvirt, asked directly: ferryd's reply does not carry it */
+	ctlstack_line(NULL, stack, sizeof(stack));
 	if (ctl->json) {
-		printf("{\"local_nodeid\":%" PRIu32 ",\"quorate\":%s,\"synced\":%s,\"config_id\":%" PRIu64
+		printf("{\"stack\":");
+		json_str(stack);
+		printf(",\"local_nodeid\":%" PRIu32 ",\"quorate\":%s,\"synced\":%s,\"config_id\":%" PRIu64
 		       ",\"ring\":{\"nodeid\":%" PRIu32 ",\"seq\":%" PRIu64 "},\"nodes\":[",
 		       s->local_nodeid, s->quorate ? "true" : "false", s->synced ? "true" : "false",
 		       s->config_id, s->ring_nodeid, s->ring_seq);
@@ -205,6 +211,7 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 		return FERRYCTL_OK;
 	}
 	fmt_node(s, s->local_nodeid, owner, sizeof(owner));
+	printf("Stack: %s\n", stack);
 	printf("This node: %s   quorum: %s   ledger: %s (configuration %" PRIu64 ".%" PRIu64
 	       ")   ring: %" PRIu32 "/%" PRIu64 "\n\n",
 	       owner, s->quorate ? "yes" : "NO", s->synced ? "synced" : "SYNCING",

@@ -45,6 +45,20 @@ struct move_record {
 	int64_t predicted_downtime_ms; /* of the chosen move (libvirt's clock) */
 	int64_t predicted_gap_ms;      /* guest-visible gap of the chosen move */
 	int64_t predicted_total_ms;
+	/* quick: where the time went (-1 not measured).  connect_ms: reaching
+	 * the target's libvirtd (before the pause); image_ms: pause -> image
+	 * complete; qemu_start_ms: restore call -> the target's QEMU reads the
+	 * image (needs its /proc, see agents/restorewatch.h); restore_read_ms:
+	 * that -> restored, paused; resume_ms: consume + resume */
+	int64_t connect_ms;
+	int64_t image_ms;
+	int64_t qemu_start_ms;
+	int64_t restore_read_ms;
+	int64_t resume_ms;
+	int64_t save_channels; /* quick: 0 raw image, 1 sparse, N parallel; -1 n/a */
+	char image_format[16]; /* quick: raw | sparse (empty n/a) */
+	char stack_from[96];   /* virtstack_describe() of both ends, short form */
+	char stack_to[96];
 };
 
 /* Sets every numeric field to -1 and strings to empty. */

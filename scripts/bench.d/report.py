@@ -92,6 +92,29 @@ def pred_for(meta, cell_key, move, which_pred="prediction"):
     return d
 
 
+# where a quick move's time goes, from the agent's move record (moves.jsonl)
+PHASES = [("connect_ms", "connect"), ("image_ms", "pause->image"), ("qemu_start_ms", "QEMU start"),
+          ("restore_read_ms", "restore read"), ("resume_ms", "resume")]
+
+
+def phases(ok_runs):
+    """Medians of the quick phases over the cell's good runs, the image format and the stacks."""
+    recs = [r.get("record") for r in ok_runs if isinstance(r.get("record"), dict)]
+    out = {}
+    for k, _ in PHASES:
+        md, _w = med_worst(rec.get(k) if isinstance(rec.get(k), (int, float)) and rec.get(k) >= 0
+                           else None for rec in recs)
+        out[k] = md
+    fmts = sorted({rec.get("image_format") for rec in recs if rec.get("image_format")})
+    out["image_format"] = "/".join(fmts) if fmts else None
+    chans = sorted({rec.get("save_channels") for rec in recs
+                    if isinstance(rec.get("save_channels"), int) and rec.get("save_channels") >= 0})
+    out["save_channels"] = "/".join(str(c) for c in chans) if chans else None
+    stacks = sorted({rec.get("stack_to") for rec in recs if rec.get("stack_to")})
+    out["stack"] = "; ".join(s.split(";")[0] for s in stacks) if stacks else None
+    return out
+
+
 def aggregate(meta, runs):
     cells = {}
     order = []
@@ -143,6 +166,8 @@ def aggregate(meta, runs):
         dt = row["libvirt_downtime_ms"]["median"]
         if pred and pred.get("downtime_ms") and dt and move in ("live", "live-defaults", "vd-live"):
             row["predicted_downtime_error"] = round(pred["downtime_ms"] / dt - 1, 3)
+        if move == "quick":
+            row["phases"] = phases(ok)
         if move in ("quick", "vd-quick"):
             # the disk alone, for the image this move wrote (its bytes), else the touched estimate
             c = meta.get("cells", {}).get(cell_key, {})
@@ -303,6 +328,18 @@ def table(meta, rows, tg):
             mw(r["guest_gap_ms"]), mw(r["ping_gap_ms"]), tcp,
             mw(r["libvirt_downtime_ms"]), mw(r["total_ms"]),
             fmt(b / 1048576.0 if b else None), pred, ", ".join(notes)))
+    qrows = [r for r in rows if r.get("phases")]
+    if qrows:
+        lines.append("ferry quick moves, where the time goes (median ms, from moves.jsonl; QEMU start and "
+                     "restore read are split from /proc, '-' where not measured):")
+        ph = "%-5s %-8s %-10s %8s " % ("MiB", "workload", "image", "channels") + " ".join(
+            "%13s" % label for _, label in PHASES) + "  stack (target)"
+        lines.append(ph)
+        for r in qrows:
+            p = r["phases"]
+            lines.append("%-5s %-8s %-10s %8s " % (r["size_mib"], r["workload"], p.get("image_format") or "-",
+                                                   p.get("save_channels") or "-") +
+                         " ".join("%13s" % fmt(p.get(k)) for k, _ in PHASES) + "  " + (p.get("stack") or "-"))
     mon = meta.get("monitor_cpu") or {}
     if mon.get("ferry_ms_per_call") is not None:
         lines.append("monitor CPU per call (%s calls, agent + children): ferry %.2f ms, VirtualDomain %s ms" % (

@@ -66,6 +66,7 @@ test_defaults(void **state)
 	assert_false(p.auto_converge);
 	assert_false(p.autoset_utilization);
 	assert_int_equal(p.ledger, strcmp(PARAMS_DEFAULT_LEDGER, "on") == 0);
+	assert_int_equal(p.save_channels, PARAMS_DEFAULT_SAVE_CHANNELS);
 	assert_int_equal(p.op_timeout_ms, 0);
 	assert_string_equal(p.rsctmp, "/run/resource-agents");
 	assert_string_equal(p.probe_address, ""); /* off */
@@ -89,6 +90,7 @@ test_all_set(void **state)
 	        "OCF_RESKEY_auto_converge=yes",
 	        "OCF_RESKEY_postcopy=after-stall",
 	        "OCF_RESKEY_parallel_connections=4",
+	        "OCF_RESKEY_save_channels=4",
 	        "OCF_RESKEY_completion_timeout_s_per_gib=20",
 	        "OCF_RESKEY_fallback=quick",
 	        "OCF_RESKEY_autoset_utilization=true",
@@ -123,6 +125,7 @@ test_all_set(void **state)
 	assert_true(p.auto_converge);
 	assert_int_equal(p.policy.postcopy, POLICY_POSTCOPY_AFTER_STALL);
 	assert_int_equal(p.parallel_connections, 4);
+	assert_int_equal(p.save_channels, 4);
 	assert_int_equal(p.completion_timeout_s_per_gib, 20);
 	assert_int_equal(p.policy.fallback, POLICY_FALLBACK_QUICK);
 	assert_true(p.autoset_utilization);
@@ -173,6 +176,7 @@ test_bad_numbers(void **state)
 	expect_bad("OCF_RESKEY_bandwidth_mib_s=1.5", 6, "not a whole number");
 	expect_bad("OCF_RESKEY_bandwidth_mib_s=1000001", 6, "out of range");
 	expect_bad("OCF_RESKEY_parallel_connections=65", 6, "out of range; use 0..64");
+	expect_bad("OCF_RESKEY_save_channels=17", 6, "save_channels=17 is out of range; use 0..16");
 	expect_bad("OCF_RESKEY_completion_timeout_s_per_gib=3601", 6, "out of range");
 }
 

@@ -38,6 +38,8 @@ fake_signon(cib_t *cib, const char *name, enum cib_conn_type type)
 static int
 fake_query(cib_t *cib, const char *section, xmlNode **output, int options)
 {
+	xmlDoc *doc;
+
 	assert_ptr_equal(cib, &fake_cib);
 	assert_string_equal(section, "/cib/configuration/resources//primitive[@class='ocf']"
 	                             "[@provider='ferry'][@type='vm']");
@@ -46,7 +48,10 @@ fake_query(cib_t *cib, const char *section, xmlNode **output, int options)
 	queries++;
 	if (query_rc != pcmk_ok)
 		return query_rc;
-	*output = string2xml(answer_xml);
+	/* libxml2 directly: Pacemaker 3.0 has no string2xml() */
+	doc = xmlReadMemory(answer_xml, (int)strlen(answer_xml), "answer.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	*output = xmlDocGetRootElement(doc);
 	assert_non_null(*output);
 	return pcmk_ok;
 }

@@ -44,6 +44,15 @@ sample(struct move_record *r)
 	r->predicted_downtime_ms = 66;
 	r->predicted_gap_ms = 106;
 	r->predicted_total_ms = 1576;
+	r->connect_ms = 12;
+	r->image_ms = 280;
+	r->qemu_start_ms = 190;
+	r->restore_read_ms = 110;
+	r->resume_ms = 9;
+	r->save_channels = 1;
+	snprintf(r->image_format, sizeof(r->image_format), "sparse");
+	snprintf(r->stack_from, sizeof(r->stack_from), "debian13: libvirt 11.3.0, QEMU 10.0.2");
+	snprintf(r->stack_to, sizeof(r->stack_to), "debian13: libvirt 11.3.0, QEMU 10.0.2");
 }
 
 static void
@@ -71,6 +80,15 @@ assert_records_equal(const struct move_record *a, const struct move_record *b)
 	assert_int_equal(a->predicted_downtime_ms, b->predicted_downtime_ms);
 	assert_int_equal(a->predicted_gap_ms, b->predicted_gap_ms);
 	assert_int_equal(a->predicted_total_ms, b->predicted_total_ms);
+	assert_int_equal(a->connect_ms, b->connect_ms);
+	assert_int_equal(a->image_ms, b->image_ms);
+	assert_int_equal(a->qemu_start_ms, b->qemu_start_ms);
+	assert_int_equal(a->restore_read_ms, b->restore_read_ms);
+	assert_int_equal(a->resume_ms, b->resume_ms);
+	assert_int_equal(a->save_channels, b->save_channels);
+	assert_string_equal(a->image_format, b->image_format);
+	assert_string_equal(a->stack_from, b->stack_from);
+	assert_string_equal(a->stack_to, b->stack_to);
 }
 
 static void
@@ -106,7 +124,11 @@ test_format_exact(void **state)
 		     "\"restore_ms\":310,\"bytes\":536870912,\"iterations\":4,"
 		     "\"max_downtime_ms\":200,\"net_bps\":1073741824,\"predicted_move\":\"live\","
 		     "\"predicted_why\":\"live: converges (passes 2)\",\"predicted_downtime_ms\":66,"
-		     "\"predicted_gap_ms\":106,\"predicted_total_ms\":1576}\n");
+		     "\"predicted_gap_ms\":106,\"predicted_total_ms\":1576,\"connect_ms\":12,"
+		     "\"image_ms\":280,\"qemu_start_ms\":190,\"restore_read_ms\":110,"
+		     "\"resume_ms\":9,\"save_channels\":1,\"image_format\":\"sparse\","
+		     "\"stack_from\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\","
+		     "\"stack_to\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\"}\n");
 	assert_int_equal(n, (int)strlen(buf));
 
 	moverec_init(&r);
