@@ -790,7 +790,7 @@ actions_migrate_to_body(void *arg)
 	}
 	vm_log(a, rc == OCF_SUCCESS ? LOG_NOTICE : LOG_ERR, "migrating -> %s",
 	       rc == OCF_SUCCESS ? "moved" : "move failed");
-	if (begun)
+	if (begun && !a->ledger_move_ended)
 		ledgerlink_migrate_end(a, rc == OCF_SUCCESS);
 	else if (a->p.ledger && how == PARAMS_MOVE_RESTART && rc == OCF_SUCCESS)
 		ledgerlink_release(a); /* migrate_from acquires it on the target */

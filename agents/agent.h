@@ -56,6 +56,8 @@ struct vm_agent {
 	bool ledger_down;                  /* unreachable: not asked again */
 	bool ledger_gen_set;               /* ledger_gen holds for this action */
 	uint64_t ledger_gen;               /* generation images carry / are judged by */
+	bool ledger_restoring;             /* a restore was granted: commit or abort it */
+	bool ledger_move_ended;            /* the move's ledger entry was already closed */
 };
 
 /* Every log line about the VM starts with "vm NAME:". */

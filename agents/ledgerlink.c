@@ -357,6 +357,43 @@ ledgerlink_migrate_end(struct vm_agent *a, bool ok)
 		       rsp.reason);
 }
 
+int
+ledgerlink_restore_end(struct vm_agent *a, bool ran)
+{
+	struct ferry_ipc_vm_rsp rsp;
+	struct ferryclient *c = NULL;
+	const char *what = ran ? "restore commit" : "restore abort";
+	int r;
+
+	a->ledger_restoring = false;
+	r = ledgerlink_client(a, &c);
+	if (r != 0) {
+		vm_log(a, LOG_ERR, "ledger: cannot send the %s; ferryctl status shows the VM "
+		       "restoring until this node stops it or ferryd is back", what);
+		return r;
+	}
+	memset(&rsp, 0, sizeof(rsp));
+	r = ran ? ferryclient_restore_commit(c, a->name, a->uuid, &rsp)
+	        : ferryclient_restore_abort(c, a->name, a->uuid, &rsp);
+	if (r != 0) {
+		ledgerlink_lost(a, what, r);
+		return r;
+	}
+	if (rsp.verdict != FERRY_VERDICT_GRANTED) {
+		vm_log(a, LOG_ERR, "ledger: %s refused (%s: %.*s)", what,
+		       ferryclient_verdict_name(rsp.verdict), (int)sizeof(rsp.reason) - 1,
+		       rsp.reason);
+		return -EPERM;
+	}
+	if (ran)
+		vm_log(a, LOG_NOTICE, "ledger: restored, image consumed, generation %" PRIu64,
+		       rsp.generation);
+	else
+		vm_log(a, LOG_NOTICE, "ledger: restore given back, image generation %" PRIu64
+		       " stays restorable", rsp.generation);
+	return 0;
+}
+
 void
 ledgerlink_record_move(struct vm_agent *a, const struct move_record *rec)
 {

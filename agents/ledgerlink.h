@@ -35,6 +35,14 @@
  * not go on. */
 int ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_reason *why);
 
+/* After a restore the ledger granted (a->ledger_restoring): ran = true once
+ * the restored copy exists here (the image is consumed), false when the
+ * restore failed before any copy ran (the image stays restorable).  Also,
+ * with ran = false, during a quick move from this node whose image was
+ * restored nowhere: the VM goes back to "saved" with the move's image.
+ * 0, or a negative errno (logged). */
+int ledgerlink_restore_end(struct vm_agent *a, bool ran);
+
 /* Announce a stop on purpose (stop, migrate_to) within timeout_ms.  Logged. */
 void ledgerlink_expect_stop(struct vm_agent *a, uint64_t timeout_ms);
 

@@ -186,6 +186,7 @@ quick_check_tag(struct vm_agent *a, struct virt *v, struct imagestore *s, const 
 		if (r == 0) {
 			a->ledger_gen = igen;
 			a->ledger_gen_set = true;
+			a->ledger_restoring = true; /* commit or abort below */
 			return 0;
 		}
 		if (r != -ESTALE)
@@ -249,6 +250,13 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 	r = virt_restore_paused(v, path, a->uuid, &d);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "restore failed: %s", v->err);
+		if (a->ledger_restoring && ledgerlink_restore_end(a, false) != 0) {
+			ocf_fail(why, OCF_ERR_GENERIC,
+			         "restore of %s via %s failed (%s); the image is kept, but ferryd "
+			         "could not be told: ferryctl status shows it restoring here",
+			         path, v->uri, v->err);
+			return r;
+		}
 		ocf_fail(why, OCF_ERR_GENERIC,
 		         "restore of %s via %s failed (%s); the image is kept and still valid",
 		         path, v->uri, v->err);
@@ -276,12 +284,17 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 		       strerror(-r));
 		(void)virt_destroy(v, d);
 		virDomainFree(d);
+		if (a->ledger_restoring)
+			(void)ledgerlink_restore_end(a, false); /* the paused copy never ran */
 		ocf_fail(why, OCF_ERR_GENERIC,
 		         "cannot mark %s consumed (%s); the restored copy was destroyed, the image "
 		         "is kept",
 		         path, strerror(-r));
 		return r;
 	}
+	/* consumed: from here on the copy on this node is the VM's, run or not */
+	if (a->ledger_restoring)
+		(void)ledgerlink_restore_end(a, true);
 	r = virt_resume(v, d);
 	virDomainFree(d);
 	if (r != 0) {
@@ -414,6 +427,12 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		              "node again",
 		              a->p.migrate_target, err);
 	} else {
+		/* no copy runs anywhere: the image the move wrote is the VM, and
+		 * the ledger must hold it as saved, or the next start would set
+		 * it aside as stale and cold boot */
+		if (a->p.ledger && a->ledger_gen_set && imagestore_has_image(s) &&
+		    ledgerlink_restore_end(a, false) == 0)
+			a->ledger_move_ended = true;
 		rc = ocf_fail(why, OCF_ERR_GENERIC,
 		              "quick move to %s failed (%s) and restore on this node failed too "
 		              "(%s); the image stays in %s for the next start",

@@ -1338,6 +1338,15 @@ op_restore_abort(struct req_ctx *c)
 
 	if (v->state == LEDGER_VM_SAVED)
 		return LEDGER_R_ALREADY;
+	if (v->state == LEDGER_VM_MIGRATING && v->mode == LEDGER_MODE_QUICK &&
+	    v->owner == c->sender) {
+		/* the source of a quick move found its image restored nowhere
+		 * (still unconsumed in the store) and no copy running: the
+		 * image of this generation is the VM again */
+		vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms,
+			      "quick move failed on both ends, image kept");
+		return LEDGER_R_OK;
+	}
 	if (v->state != LEDGER_VM_RESTORING || v->owner != c->sender)
 		return refuse(c, v->owner == c->sender ? LEDGER_R_BAD_STATE : LEDGER_R_NOT_OWNER,
 			      "not restoring here (%s, node %" PRIu32 ")",

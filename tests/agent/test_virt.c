@@ -194,6 +194,7 @@ static struct {
 	const char *reason;     /* reason in refusals */
 	uint64_t gen;           /* the model's generation */
 	bool saved;             /* the model's state is "saved" */
+	bool restoring;         /* "restoring": granted, not yet committed or aborted */
 	uint32_t mode;          /* migrate_begin's mode */
 	int moves;              /* record_move calls */
 	struct ferry_ipc_move move;
@@ -300,11 +301,50 @@ __wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uu
 			         ", current gen %" PRIu64, generation, fk.gen);
 			return 0;
 		}
-		fk.gen++;
+		/* restoring: the image is consumed by the commit, kept by an abort */
+		fk.saved = false;
+		fk.restoring = true;
+		ret->generation = fk.gen;
+		return 0;
 	} else if (fk.saved) {
 		fk.gen++;
 	}
 	fk.saved = false;
+	ret->generation = fk.gen;
+	return 0;
+}
+
+int __wrap_ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                                      struct ferry_ipc_vm_rsp *ret);
+int __wrap_ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                                     struct ferry_ipc_vm_rsp *ret);
+
+int
+__wrap_ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                                  struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("restore_commit");
+	if (fk_refuse(FERRY_IPC_RESTORE_COMMIT, ret))
+		return 0;
+	assert_true(fk.restoring);
+	fk.restoring = false;
+	fk.gen++;
+	ret->generation = fk.gen;
+	return 0;
+}
+
+/* From "restoring", or from a quick move's source: back to "saved". */
+int
+__wrap_ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                                 struct ferry_ipc_vm_rsp *ret)
+{
+	(void)c, (void)vm, (void)uuid;
+	fk_log("restore_abort");
+	if (fk_refuse(FERRY_IPC_RESTORE_ABORT, ret))
+		return 0;
+	fk.restoring = false;
+	fk.saved = true;
 	ret->generation = fk.gen;
 	return 0;
 }
@@ -1305,7 +1345,9 @@ test_ledger_save_restore(void **state)
 	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
 	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), RUNNING);
-	assert_string_equal(fk.calls, "acquire:start expect_stop save acquire:restore:42");
+	assert_string_equal(fk.calls,
+	                    "acquire:start expect_stop save acquire:restore:42 restore_commit");
+	assert_false(fk.restoring);
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
 	assert_int_equal(fk.gen, 43);
@@ -1406,6 +1448,83 @@ test_ledger_restore_refused_keeps_image(void **state)
 	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
 	                 OCF_SUCCESS);
 	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+}
+
+/* Review finding 5: libvirt's restore fails after the ledger granted it.
+ * The grant only made the VM "restoring"; the abort gives the image back,
+ * and the next start restores the same generation (before: the grant had
+ * consumed it, the next start set the image aside as stale, RAM lost). */
+static void
+test_ledger_failed_restore_keeps_image(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	ledger_save_one();
+	fake_restore_fail = true;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "the image is kept and still valid"));
+	assert_string_equal(fk.calls, "acquire:restore:42 restore_abort");
+	assert_true(fk.saved);
+	assert_int_equal(fk.gen, 42);
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_int_equal(dom_state(), ABSENT);
+	/* the next start restores that very image */
+	fake_restore_fail = false;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:restore:42 restore_commit");
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(fk.gen, 43);
+	assert_int_equal(count_prefix(NAME ".save.stale."), 0);
+}
+
+/* The abort cannot reach ferryd: the exit reason says the ledger still
+ * shows the VM restoring (the image itself is kept). */
+static void
+test_ledger_failed_restore_abort_lost(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	ledger_save_one();
+	fake_restore_fail = true;
+	fk.verdict[FERRY_IPC_RESTORE_ABORT] = FERRY_VERDICT_BAD_STATE;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "ferryctl status shows it restoring here"));
+	assert_true(exists(save_dir, NAME ".save"));
+	assert_true(fk.restoring);
+}
+
+/* A quick move whose restore fails on both ends: nothing runs, the image
+ * the move wrote is the VM; the ledger takes it back as saved, and the next
+ * start restores it (before: the abort left it "running" on the source,
+ * the stop released it and the next start cold booted). */
+static void
+test_ledger_quick_move_fails_both_ends(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LQUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	fake_restore_fail = true;
+	assert_int_equal(run("migrate_to", LQUICK_TO("default"), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "restore on this node failed too"));
+	assert_int_equal(dom_state(), ABSENT);
+	assert_string_equal(fk.calls, "acquire:start migrate_begin:quick:default expect_stop "
+	                              "restore_abort record_move");
+	assert_true(fk.saved);
+	assert_true(exists(save_dir, NAME ".save"));
+	fake_restore_fail = false;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "acquire:restore:41 restore_commit");
+	assert_int_equal(dom_state(), RUNNING);
 }
 
 static void
@@ -1599,6 +1718,9 @@ main(void)
 	        T(test_migrate_needs_pacemaker),
 	        T(test_ledger_start_stop),
 	        T(test_ledger_start_refused),
+	        T(test_ledger_failed_restore_keeps_image),
+	        T(test_ledger_failed_restore_abort_lost),
+	        T(test_ledger_quick_move_fails_both_ends),
 	        T(test_ledger_orphan_granted_once_fenced),
 	        T(test_ledger_unreachable),
 	        T(test_ledger_save_restore),
