@@ -104,6 +104,17 @@ ledgerlink_why_refused(struct vm_agent *a, const char *what, const struct ferry_
 	char reason[FERRY_IPC_REASON_LEN];
 
 	snprintf(reason, sizeof(reason), "%.*s", (int)sizeof(reason) - 1, rsp->reason);
+	if ((rsp->verdict == FERRY_VERDICT_OWNED || rsp->verdict == FERRY_VERDICT_BAD_STATE) &&
+	    strstr(reason, "migrat") != NULL) {
+		/* Pacemaker's stops on both ends close a move; an admin only
+		 * when they cannot run (review finding 10) */
+		ocf_fail(why, OCF_ERR_GENERIC,
+		         "%s refused: a move is still open in ferryd's ledger; if neither node "
+		         "runs it: ferryctl release --force %s (%s)",
+		         what, a->name, reason);
+		vm_log(a, LOG_ERR, "ledger: %s", why->text);
+		return;
+	}
 	switch (rsp->verdict) {
 	case FERRY_VERDICT_OWNED:
 		ocf_fail(why, OCF_ERR_GENERIC,
@@ -213,6 +224,40 @@ ledgerlink_expect_stop(struct vm_agent *a, uint64_t timeout_ms)
 		ledgerlink_lost(a, "expect_stop", r);
 }
 
+/* The release's answer, logged; r from the call. */
+static void
+ledgerlink_released(struct vm_agent *a, int r, const struct ferry_ipc_vm_rsp *rsp)
+{
+	if (r != 0) {
+		vm_log(a, LOG_WARNING, "ledger: stopped, but ferryd did not answer the release (%s); "
+		       "it lists this node as the owner until one", strerror(-r));
+		return;
+	}
+	if (rsp->verdict == FERRY_VERDICT_GRANTED)
+		vm_log(a, LOG_INFO, "ledger: released");
+	else
+		vm_log(a, LOG_INFO, "ledger: release not needed (%s: %.*s), ignoring",
+		       ferryclient_verdict_name(rsp->verdict), (int)sizeof(rsp->reason) - 1,
+		       rsp->reason);
+}
+
+void
+ledgerlink_release_apart(struct vm_agent *a)
+{
+	struct ferry_ipc_vm_rsp rsp;
+	struct ferryclient *c = NULL;
+	int r;
+
+	if (a->uuid[0] == '\0')
+		return;
+	memset(&rsp, 0, sizeof(rsp));
+	r = ferryclient_connect(&c);
+	if (r == 0)
+		r = ferryclient_release(c, a->name, a->uuid, &rsp);
+	c = ferryclient_free(c);
+	ledgerlink_released(a, r, &rsp);
+}
+
 void
 ledgerlink_release(struct vm_agent *a)
 {
@@ -234,12 +279,7 @@ ledgerlink_release(struct vm_agent *a)
 		ledgerlink_lost(a, "release", r);
 		return;
 	}
-	if (rsp.verdict == FERRY_VERDICT_GRANTED)
-		vm_log(a, LOG_INFO, "ledger: released");
-	else
-		vm_log(a, LOG_INFO, "ledger: release not needed (%s: %.*s), ignoring",
-		       ferryclient_verdict_name(rsp.verdict), (int)sizeof(rsp.reason) - 1,
-		       rsp.reason);
+	ledgerlink_released(a, 0, &rsp);
 }
 
 /* A VM that runs here but the ledger has never seen (started with

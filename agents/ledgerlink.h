@@ -49,6 +49,10 @@ void ledgerlink_expect_stop(struct vm_agent *a, uint64_t timeout_ms);
 /* The VM is stopped on this node.  Refusals are logged, never fatal. */
 void ledgerlink_release(struct vm_agent *a);
 
+/* The same on a connection of its own: for main() after a worker that may
+ * still hold a->ledger_client was given up on (libvirtd hung). */
+void ledgerlink_release_apart(struct vm_agent *a);
+
 /* A save image is about to be written: 0 and *ret_gen = the generation the
  * image must carry; otherwise logged (the caller must not save). */
 int ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen);

@@ -855,6 +855,27 @@ test_libvirt_hangs(void **state)
 	assert_int_equal(run("monitor", ENV(env_config), why, sizeof(why)), OCF_SUCCESS);
 }
 
+/* Review finding 10: a stop that succeeds through /proc (libvirtd hung, no
+ * QEMU process runs the VM) tells the ledger, or every later start is
+ * refused until ferryctl release --force. */
+static void
+test_ledger_stop_through_proc_releases(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
+	fk.calls[0] = '\0';
+	atomic_store(&fake_hang, true);
+	assert_int_equal(run("stop", LENV(env_config, "OCF_RESKEY_CRM_meta_timeout=4000"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	/* the hung worker never reached ferryd: main released on its own connection */
+	assert_string_equal(fk.calls, "release");
+	atomic_store(&fake_hang, false);
+	usleep(300 * 1000); /* the abandoned worker finishes its stop late */
+}
+
 static void
 test_peer_connect_bounded(void **state)
 {
@@ -1270,6 +1291,15 @@ test_ledger_start_refused(void **state)
 	assert_within_128(why, "start refused: orphaned until node 2 is fenced");
 	assert_within_128(why, "ferryctl release --force " NAME);
 	assert_non_null(strstr(fk.calls, "acquire:start acquire:start"));
+
+	/* a move left open (migrate_to timed out, a stop could not release):
+	 * the reason names the command that closes it (review finding 10) */
+	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_OWNED;
+	fk.reason = "migrating from node 1 to node 2";
+	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_within_128(why, "start refused: a move is still open in ferryd's ledger");
+	assert_within_128(why, "ferryctl release --force " NAME);
+	assert_non_null(strstr(why, "migrating from node 1 to node 2"));
 
 	fk.verdict[FERRY_IPC_ACQUIRE] = FERRY_VERDICT_NO_QUORUM;
 	fk.reason = "not quorate";
@@ -1702,6 +1732,7 @@ main(void)
 	        T(test_config_gone),
 	        T(test_config_changed_under_running_vm),
 	        T(test_libvirt_hangs),
+	        T(test_ledger_stop_through_proc_releases),
 	        T(test_peer_connect_bounded),
 	        T(test_name_collision),
 	        T(test_quick_move),
