@@ -12,10 +12,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "bounded.h"
@@ -26,6 +29,7 @@
 #include "live.h"
 #include "probe.h"
 #include "procscan.h"
+#include "qmp.h"
 #include "quick.h"
 #include "utilization.h"
 #include "virt.h"
@@ -41,6 +45,8 @@
  * move this much), and how long after the move for the reply that ends the
  * move's silence; metadata.c and README.md quote both */
 #define ACTIONS_PROBE_FIRST_WAIT_MS 500
+/* QEMU's own monitor answers within this, and a killed QEMU is gone within it */
+#define ACTIONS_QMP_MS 3000
 #define ACTIONS_PROBE_GRACE_MS      10000
 
 static int64_t
@@ -415,9 +421,54 @@ cleanup:
 	return rc;
 }
 
+/*
+ * libvirtd is gone and QEMU process pid still runs the VM: ask QEMU itself.
+ * An incoming migration that never completed ("inmigrate": libvirt 11 asks
+ * QEMU to wait after a failed one, and only libvirtd would kill it) never
+ * ran the guest, so it is killed and the stop succeeds.  0 once it is gone;
+ * otherwise status says what QEMU answered (empty if it did not).
+ */
+static int
+actions_stop_incoming(struct vm_agent *a, pid_t pid, char *status, size_t len)
+{
+	char path[PATH_MAX];
+	pid_t again = 0;
+	int r;
+
+	status[0] = '\0';
+	r = qmp_find_monitor(PROCSCAN_PROC_ROOT, pid, path, sizeof(path));
+	if (r == 0)
+		r = qmp_query_status(path, ACTIONS_QMP_MS, status, len);
+	if (r != 0) {
+		vm_log(a, LOG_WARNING, "QEMU process %d: no answer on its monitor (%s)", (int)pid,
+		       strerror(-r));
+		status[0] = '\0';
+		return r;
+	}
+	if (strcmp(status, "inmigrate") != 0) {
+		vm_log(a, LOG_WARNING, "QEMU process %d says %s: a guest may run there", (int)pid,
+		       status);
+		return -EBUSY;
+	}
+	vm_log(a, LOG_WARNING,
+	       "QEMU process %d holds an incoming migration that never completed (status "
+	       "inmigrate): no guest ran in it, killing it",
+	       (int)pid);
+	if (kill(pid, SIGKILL) != 0 && errno != ESRCH)
+		return -errno;
+	for (int i = 0; i < ACTIONS_QMP_MS / 100; i++) {
+		r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &again);
+		if (r == 0)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -ETIMEDOUT;
+}
+
 int
 actions_stop(struct vm_agent *a)
 {
+	char status[QMP_STATUS_MAX] = "";
 	pid_t pid = 0;
 	int r;
 
@@ -437,19 +488,25 @@ actions_stop(struct vm_agent *a)
 			                "unknown; restart libvirtd",
 			                a->p.hypervisor);
 		r = procscan_find(PROCSCAN_RUN_DIR, PROCSCAN_PROC_ROOT, a->name, a->uuid, &pid);
+		if (r == 1 && actions_stop_incoming(a, pid, status, sizeof(status)) == 0)
+			r = 0;
 		if (r == 0) {
 			vm_log(a, LOG_WARNING,
 			       "libvirtd does not answer, but no QEMU process runs this VM: "
 			       "stopped");
 			(void)idcache_remove(a->p.rsctmp, a->p.resource);
+			/* the worker may still hold its own connection to ferryd */
+			if (a->p.ledger)
+				ledgerlink_release_apart(a);
 			return OCF_SUCCESS;
 		}
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-		                "libvirtd (%s) does not answer and %s; restart libvirtd or let the "
-		                "cluster fence this node",
+		                "libvirtd (%s) does not answer and %s%s%s; restart libvirtd or let "
+		                "the cluster fence this node",
 		                a->p.hypervisor,
 		                r == 1 ? "the VM's QEMU process still runs"
-		                       : "/proc cannot be read");
+		                       : "/proc cannot be read",
+		                status[0] != '\0' ? ", QEMU says " : "", status);
 	}
 	if (r == OCF_SUCCESS)
 		(void)idcache_remove(a->p.rsctmp, a->p.resource);
