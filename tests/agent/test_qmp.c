@@ -103,11 +103,11 @@ test_find_monitor(void **state)
 
 struct fake_qemu {
 	int listen_fd;
-	bool greet;           /* send the QMP greeting (false: a monitor held by libvirtd) */
-	const char *status;   /* query-status answers this */
-	bool error;           /* query-status answers an error */
-	bool events;          /* events interleaved before each answer */
-	char got[512];        /* what the client sent */
+	bool greet;         /* send the QMP greeting (false: a monitor held by libvirtd) */
+	const char *status; /* query-status answers this */
+	bool error;         /* query-status answers an error */
+	bool events;        /* events interleaved before each answer */
+	char got[512];      /* what the client sent */
 };
 
 static const char greeting[] =
@@ -165,8 +165,9 @@ fake_qemu_main(void *arg)
 		if (f->events)
 			fake_say(fd, event);
 		if (f->error)
-			snprintf(answer, sizeof(answer),
-			         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}}\r\n");
+			snprintf(
+			        answer, sizeof(answer),
+			        "{\"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}}\r\n");
 		else
 			snprintf(answer, sizeof(answer),
 			         "{\"return\": {\"status\": \"%s\", \"singlestep\": false, "
