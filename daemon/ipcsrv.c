@@ -34,7 +34,7 @@
 #include <qb/qbutil.h>
 
 #include "ferryd.h"
-#include "ledgerblob.h"
+#include "ledgertypes.h"
 
 /* /proc/PID/status is about 1.5 KiB; Groups: comes before the long tail */
 #define IPCSRV_STATUS_MAX 16384
@@ -386,7 +386,7 @@ static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
 	vm[sizeof(vm) - 1] = '\0';
 	memcpy(uuid, r->uuid, sizeof(uuid));
 	uuid[sizeof(uuid) - 1] = '\0';
-	if (!ledgerblob_valid_uuid(uuid)) {
+	if (!ledger_valid_uuid(uuid)) {
 		qb_log(LOG_WARNING, "vm %s: expect stop from pid %d: malformed uuid, refused", vm,
 		       (int)cl->pid);
 		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EINVAL);
