@@ -247,11 +247,16 @@ int main(int argc, char **argv)
 	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGUSR1, d, ferryd_on_usr1, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* 3. the ledger and its persisted state */
+	/* 3. the ledger and its persisted state; the fencer is asked later */
+	d->fence = fencehist_new();
+	if (d->fence == NULL) {
+		qb_log(LOG_ERR, "fencer: cannot start: %s", strerror(ENOMEM));
+		goto out_loop;
+	}
 	r = ledgerglue_start(d);
 	if (r < 0) {
 		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
-		goto out_loop;
+		goto out_fence;
 	}
 
 	/* 4. libvirt (keeps reconnecting by itself if libvirtd is not up yet) */
@@ -285,8 +290,9 @@ out_cluster:
 out_virt:
 	virtwatch_stop(d);
 out_glue:
-	fencehist_stop(d);
 	ledgerglue_stop(d);
+out_fence:
+	d->fence = fencehist_free(d->fence);
 out_loop:
 	qb_loop_destroy(d->loop);
 out_history:

@@ -27,75 +27,9 @@
 
 #include <ferry/ipcproto.h>
 
-#ifndef FERRY_STATE_DIR
-#define FERRY_STATE_DIR "/var/lib/ferry"
-#endif
-
-#define FERRYD_CONF_PATH "/etc/ferry/ferryd.conf"
-#define FERRYD_MAX_MEMBERS FERRY_IPC_MAX_NODES
-
-/* ---- config.c ---------------------------------------------------------- */
-
-enum config_foreign_vm {
-	CONFIG_FOREIGN_PAUSE = 0,
-	CONFIG_FOREIGN_DESTROY,
-	CONFIG_FOREIGN_WARN,
-	_CONFIG_FOREIGN_MAX,
-};
-
-enum config_fail_report {
-	CONFIG_FAIL_CONTROLD = 0, /* Pacemaker controller's fail request (lib call) */
-	CONFIG_FAIL_CRM_RESOURCE, /* spawn crm_resource --fail */
-	CONFIG_FAIL_OFF,
-	_CONFIG_FAIL_MAX,
-};
-
-struct config {
-	char cpg_group[128];
-	char state_dir[PATH_MAX];
-	char libvirt_uri[256];
-	char ipc_group[64];  /* besides root, members of this group may connect */
-	char log_file[PATH_MAX]; /* empty = no file */
-	char decision_log[PATH_MAX]; /* ledger decision lines; empty = none */
-	int log_priority;        /* syslog priority: LOG_ERR .. LOG_DEBUG */
-	bool log_syslog;
-	uint32_t blackbox_kib;
-	enum config_foreign_vm foreign_vm;
-	enum config_fail_report fail_report;
-	uint32_t ipc_max_clients;
-	uint32_t ipc_root_reserved;       /* CONFIG_AUTO: config_ipc_root_reserved() */
-	uint32_t ipc_max_clients_per_uid; /* for any uid but root */
-	uint32_t ipc_idle_timeout_ms;     /* a non-root client idle this long is cut off */
-	uint32_t history_max;
-	uint32_t fence_poll_ms;
-	uint32_t startup_retries;
-	uint32_t retry_interval_ms;
-	uint32_t expect_stop_max_ms;
-};
-
-/* A numeric key left at its default where that default depends on others. */
-#define CONFIG_AUTO UINT32_MAX
-
-/* Fills every field with its default. */
-void config_defaults(struct config *c);
-
-/* Parses path over the defaults in c.  A missing file is not an error when
- * missing_ok.  On a bad line writes "file:line: ..." into err and returns
- * -EINVAL; on an I/O error returns -errno with the reason in err. */
-int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t err_len);
-
-/* Of ipc_max_clients, how many only root may use (default: a quarter). */
-uint32_t config_ipc_root_reserved(const struct config *c);
-
-/* Checks the rules between keys (config_load does, after the last line):
- * 0, or -EINVAL with the reason in err. */
-int config_check(const struct config *c, char *err, size_t err_len);
-
-/* Applies one "key = value" (used by config_load and by tests). */
-int config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len);
-
-const char *config_foreign_vm_name(enum config_foreign_vm v);
-const char *config_fail_report_name(enum config_fail_report v);
+#include "fencehist.h"
+#include "ferrydconf.h"
+#include "persist.h"
 
 /* ---- cluster.c --------------------------------------------------------- */
 
@@ -162,54 +96,6 @@ uint32_t cluster_two_node_peer(const struct ferryd *d);
 bool cluster_in_view(const struct ferryd *d, uint32_t nodeid);
 /* Converts a cs_error_t into a negative errno (the only place that does). */
 int cluster_cs_to_errno(int cs_err);
-
-/* ---- persist.c --------------------------------------------------------- */
-
-/* Writes dir/name atomically: name.tmp, write, fsync, rename, fsync(dir). */
-int persist_write(const char *dir, const char *name, const void *buf, size_t len);
-/* Reads dir/name (at most max_len bytes, else -EFBIG) into a new buffer. */
-int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,
-		 size_t *ret_len);
-
-/* Move history: a bounded ring of struct ferry_ipc_move, kept in memory and
- * persisted in one file with a magic, a version and a checksum. */
-struct persist_history {
-	struct ferry_ipc_move *moves; /* oldest first */
-	size_t n;
-	size_t max;
-};
-int persist_history_init(struct persist_history *h, size_t max);
-void persist_history_done(struct persist_history *h);
-void persist_history_add(struct persist_history *h, const struct ferry_ipc_move *m);
-int persist_history_save(const struct persist_history *h, const char *dir);
-int persist_history_load(struct persist_history *h, const char *dir);
-/* The ledger blob, framed with a magic, version, length and checksum. */
-int persist_ledger_save(const char *dir, const void *blob, size_t len);
-int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len);
-/* Renames an unusable ledger.bin to ledger.bin.bad-UNIXMS (kept for a look);
- * the new name in ret_name. */
-int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t len);
-/* The lost-state mark (PERSIST_LOST_FILE): set, test, clear. */
-int persist_lost_mark(const char *dir, const char *why);
-bool persist_lost_marked(const char *dir);
-int persist_lost_clear(const char *dir);
-uint32_t persist_crc32(const void *buf, size_t len);
-
-#define PERSIST_LEDGER_FILE "ledger.bin"
-/* Present while this node's ledger state is lost (an unusable ledger.bin was
- * set aside): ferryd then joins as "no state", never as a new node. */
-#define PERSIST_LOST_FILE "ledger.lost"
-#define PERSIST_HISTORY_FILE "history.bin"
-
-/* ---- fencehist.c ------------------------------------------------------- */
-
-/* 1 if Pacemaker's fencing history shows `node` fenced (completed, success)
- * at or after since_unix_ms (*ret_when_unix_ms: the latest such fence, with
- * the history's sub-second part), 0 if not, negative errno if the fencer
- * can't be asked. */
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_ms,
-			   int64_t *ret_when_unix_ms);
-void fencehist_stop(struct ferryd *d);
 
 /* ---- virtwatch.c ------------------------------------------------------- */
 

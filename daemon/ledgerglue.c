@@ -808,7 +808,7 @@ static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
 
 	if (name == NULL)
 		return -ENOENT;
-	r = fencehist_fenced_after(d, name, 0, &when_ms);
+	r = fencehist_fenced_after(d->fence, name, 0, &when_ms);
 	if (r <= 0 || ledgerglue_fence_already_sent(d->glue, node, when_ms))
 		return r;
 	e = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf), &len);

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ferryd.h"
+#include "persist.h"
 
 #define PERSIST_MAGIC_LEDGER 0x4652594cu  /* "FRYL" */
 #define PERSIST_MAGIC_HISTORY 0x46525948u /* "FRYH" */

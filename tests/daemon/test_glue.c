@@ -111,10 +111,10 @@ void virtwatch_scan(struct ferryd *d)
 {
 	of(d)->scans++;
 }
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since, int64_t *ret)
+int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since, int64_t *ret)
 {
-	(void)d, (void)since;
-	if (fenced_node == 0 || strcmp(node, cluster_node_name(d, (uint32_t)fenced_node)) != 0)
+	(void)f, (void)since;
+	if (fenced_node == 0 || strcmp(node, cluster_node_name(NULL, (uint32_t)fenced_node)) != 0)
 		return 0;
 	*ret = fenced_at_ms;
 	return 1;
