@@ -74,8 +74,12 @@ void ferryd_fatal(struct ferryd *d, int exit_code)
 	qb_loop_stop(d->loop);
 }
 
-void ferryd_membership_known(struct ferryd *d)
+/* ---- cluster events: the first membership, and on to the glue ---- */
+
+static void ferryd_membership_known(void *ctx)
 {
+	struct ferryd *d = ctx;
+
 	if (d->ready)
 		return;
 	d->ready = true;
@@ -83,6 +87,41 @@ void ferryd_membership_known(struct ferryd *d)
 	       d->cluster.n_members, d->cluster.quorate ? "quorate" : "not quorate");
 	ferryd_notify("READY=1\nSTATUS=member of the ferry group");
 }
+
+static void ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg,
+				   size_t len)
+{
+	ledgerglue_deliver(ctx, nodeid, pid, msg, len);
+}
+
+static void ferryd_cluster_confchg(void *ctx)
+{
+	ledgerglue_confchg(ctx);
+}
+
+static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
+{
+	ledgerglue_totem_confchg(ctx, initial);
+}
+
+static void ferryd_cluster_quorum(void *ctx)
+{
+	ledgerglue_quorum(ctx);
+}
+
+static void ferryd_cluster_fatal(void *ctx, int exit_code)
+{
+	ferryd_fatal(ctx, exit_code);
+}
+
+static const struct cluster_events ferryd_cluster_events = {
+	.deliver = ferryd_cluster_deliver,
+	.membership_known = ferryd_membership_known,
+	.confchg = ferryd_cluster_confchg,
+	.totem_confchg = ferryd_cluster_totem_confchg,
+	.quorum = ferryd_cluster_quorum,
+	.fatal = ferryd_cluster_fatal,
+};
 
 static int32_t ferryd_on_term(int32_t sig, void *data)
 {
@@ -267,7 +306,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 5. corosync: CPG join + quorum (bounded retries from the loop) */
-	r = cluster_start(d);
+	r = cluster_start(&d->cluster, d->loop, &d->cfg, &ferryd_cluster_events, d);
 	if (r < 0) {
 		qb_log(LOG_ERR, "corosync: cannot start: %s", strerror(-r));
 		goto out_virt;
@@ -286,7 +325,7 @@ int main(int argc, char **argv)
 
 	ipcsrv_stop(d);
 out_cluster:
-	cluster_stop(d);
+	cluster_stop(&d->cluster);
 out_virt:
 	virtwatch_stop(d);
 out_glue:

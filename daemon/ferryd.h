@@ -27,75 +27,12 @@
 
 #include <ferry/ipcproto.h>
 
+#include "cluster.h"
 #include "fencehist.h"
 #include "ferrydconf.h"
 #include "persist.h"
 
-/* ---- cluster.c --------------------------------------------------------- */
-
-struct cluster_member {
-	uint32_t nodeid;
-	uint32_t pid;
-};
-
-#define CLUSTER_MAX_PENDING 256u
-
-struct cluster_pending {
-	size_t len;
-	unsigned char data[];
-};
-
-struct cluster {
-	uint64_t cpg_handle;    /* cpg_handle_t */
-	uint64_t quorum_handle; /* quorum_handle_t */
-	int32_t cpg_fd;
-	int32_t quorum_fd;
-	bool cpg_joined;
-	uint32_t local_nodeid;
-	struct cluster_member members[FERRYD_MAX_MEMBERS];
-	size_t n_members;
-	uint32_t joined[FERRYD_MAX_MEMBERS]; /* node ids that joined in the last confchg */
-	size_t n_joined;
-	uint64_t ring_seq;
-	uint32_t ring_nodeid;
-	bool totem_seen; /* the initial totem confchg (at join) was delivered */
-	bool quorate;
-	uint64_t quorum_ring; /* ring seq of the quorum notification `quorate` came with */
-	uint32_t view[FERRYD_MAX_MEMBERS]; /* votequorum's view with that notification */
-	size_t n_view;
-	bool two_node;     /* corosync quorum.two_node (pcs sets it for 2-node clusters) */
-	bool wait_for_all; /* quorum.wait_for_all (on by default with two_node) */
-	bool membership_known; /* first confchg including us was delivered */
-	uint32_t join_attempts;
-	qb_loop_timer_handle retry_timer;
-	qb_loop_timer_handle flush_timer;
-	struct cluster_pending *pending[CLUSTER_MAX_PENDING]; /* TRY_AGAIN queue */
-	size_t n_pending;
-	/* node names from corosync's nodelist (cmap) */
-	struct {
-		uint32_t nodeid;
-		char name[FERRY_IPC_NODE_LEN];
-	} names[FERRYD_MAX_MEMBERS];
-	size_t n_names;
-};
-
 struct ferryd;
-
-/* Connects to CPG and quorum; CS_ERR_TRY_AGAIN is retried from a timer, at
- * most cfg.startup_retries times, then the daemon stops with an error. */
-int cluster_start(struct ferryd *d);
-void cluster_stop(struct ferryd *d);
-/* Sends msg to the group in agreed order (delivered back to us as well). */
-int cluster_send(struct ferryd *d, const void *msg, size_t len);
-bool cluster_is_member(const struct ferryd *d, uint32_t nodeid);
-const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid);
-int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret_nodeid);
-/* two_node: the other node of the nodelist, else 0. */
-uint32_t cluster_two_node_peer(const struct ferryd *d);
-/* Is nodeid in votequorum's view of the last quorum notification? */
-bool cluster_in_view(const struct ferryd *d, uint32_t nodeid);
-/* Converts a cs_error_t into a negative errno (the only place that does). */
-int cluster_cs_to_errno(int cs_err);
 
 /* ---- virtwatch.c ------------------------------------------------------- */
 
@@ -171,7 +108,5 @@ struct ferryd {
 
 /* ferryd.c: stops the loop with an exit code after a fatal run-time error. */
 void ferryd_fatal(struct ferryd *d, int exit_code);
-/* ferryd.c: called by cluster.c when the first membership is known. */
-void ferryd_membership_known(struct ferryd *d);
 
 #endif

@@ -141,7 +141,7 @@ static int64_t ledgerglue_now_ms(void)
 
 static const char *ledgerglue_node(const struct ferryd *d, uint32_t nodeid)
 {
-	const char *n = cluster_node_name(d, nodeid);
+	const char *n = cluster_node_name(&d->cluster, nodeid);
 
 	return n != NULL && n[0] != '\0' ? n : "?";
 }
@@ -315,14 +315,14 @@ static void ledgerglue_send_quorum(struct ferryd *d)
 	q.ring_seq = d->glue->confchg_ring;
 	q.time_ms = ledgerglue_now_ms();
 	q.quorate = d->cluster.quorate;
-	q.peer = cluster_two_node_peer(d);
+	q.peer = cluster_two_node_peer(&d->cluster);
 	q.two_node = q.peer != 0;
 	q.wait_for_all = d->cluster.wait_for_all;
-	q.peer_in_view = q.peer != 0 && cluster_in_view(d, q.peer);
+	q.peer_in_view = q.peer != 0 && cluster_in_view(&d->cluster, q.peer);
 	q.expected = (uint16_t)d->cluster.n_names;
 	r = ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = cluster_send(&d->cluster, buf, len);
 	if (r < 0)
 		qb_log(LOG_ERR, "ledger: cannot send the quorum report: %s", strerror(-r));
 }
@@ -383,7 +383,7 @@ static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
 			       strerror(-r));
 			break;
 		}
-		if (cluster_send(d, buf, len) < 0)
+		if (cluster_send(&d->cluster, buf, len) < 0)
 			break;
 		if (r == 0)
 			break;
@@ -454,7 +454,7 @@ void ledgerglue_confchg(struct ferryd *d)
 	w.type = LEDGERGLUE_CONFIG;
 	w.length = sizeof(w);
 	w.cfg_id = next;
-	r = cluster_send(d, &w, sizeof(w));
+	r = cluster_send(&d->cluster, &w, sizeof(w));
 	if (r < 0) {
 		qb_log(LOG_ERR, "ledger: cannot announce configuration %" PRIu64 ": %s", next,
 		       strerror(-r));
@@ -630,7 +630,7 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 	case FERRY_IPC_MIGRATE_BEGIN:
 		lr.op = LEDGER_OP_MIGRATE_BEGIN;
 		lr.mode = req.mode == FERRY_MIGRATE_QUICK ? LEDGER_MODE_QUICK : LEDGER_MODE_LIVE;
-		if (cluster_nodeid_by_name(d, req.peer, &lr.target) < 0) {
+		if (cluster_nodeid_by_name(&d->cluster, req.peer, &lr.target) < 0) {
 			snprintf(why, sizeof(why), "unknown target node '%s'", req.peer);
 			ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, why);
 			return;
@@ -686,7 +686,7 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 	}
 	r = ledgermsg_encode_request(&lr, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = cluster_send(&d->cluster, buf, len);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot send the request to the cluster: %s",
 			 strerror(-r));
@@ -732,9 +732,9 @@ void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry
 	}
 	snprintf(lm.name, sizeof(lm.name), "%s", m.vm);
 	snprintf(lm.uuid, sizeof(lm.uuid), "%s", m.uuid);
-	if (cluster_nodeid_by_name(d, m.from, &lm.from) < 0)
+	if (cluster_nodeid_by_name(&d->cluster, m.from, &lm.from) < 0)
 		lm.from = 0;
-	if (cluster_nodeid_by_name(d, m.to, &lm.to) < 0)
+	if (cluster_nodeid_by_name(&d->cluster, m.to, &lm.to) < 0)
 		lm.to = 0;
 	lm.mode = (enum ledger_mode)mode;
 	lm.result = (enum ledger_move_result)result;
@@ -746,7 +746,7 @@ void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry
 	snprintf(lm.error, sizeof(lm.error), "%s", m.error);
 	r = ledgermsg_encode_move(&lm, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = cluster_send(&d->cluster, buf, len);
 	if (r < 0)
 		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
 				  "cannot send the move record to the cluster");
@@ -783,7 +783,7 @@ static bool ledgerglue_fence_wanted(struct ferryd *d, uint32_t node, bool orphan
 
 	if (node == 0)
 		return false;
-	if (orphaned && !cluster_is_member(d, node))
+	if (orphaned && !cluster_is_member(&d->cluster, node))
 		return true;
 	return ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck;
 }
@@ -801,7 +801,7 @@ static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
 {
 	unsigned char buf[LEDGERMSG_MAX_LEN];
-	const char *name = cluster_node_name(d, node);
+	const char *name = cluster_node_name(&d->cluster, node);
 	int64_t when_ms = 0;
 	size_t len = 0;
 	int r, e;
@@ -813,7 +813,7 @@ static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
 		return r;
 	e = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf), &len);
 	if (e == 0)
-		e = cluster_send(d, buf, len);
+		e = cluster_send(&d->cluster, buf, len);
 	if (e == 0)
 		qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64
 				   " ms)",
@@ -862,7 +862,7 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 			    n_asked == FERRYD_MAX_MEMBERS)
 				continue;
 			asked[n_asked++] = node;
-			if (ledgerglue_fence_send(d, node) >= 0 && cluster_is_member(d, node))
+			if (ledgerglue_fence_send(d, node) >= 0 && cluster_is_member(&d->cluster, node))
 				ledgerglue_fence_rechecked(g, node);
 		}
 	}
@@ -952,7 +952,7 @@ ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
 	s->ring_nodeid = d->cluster.ring_nodeid;
 	for (i = 0; i < d->cluster.n_names && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
 		s->nodes[s->n_nodes].nodeid = d->cluster.names[i].nodeid;
-		s->nodes[s->n_nodes].member = cluster_is_member(d, d->cluster.names[i].nodeid);
+		s->nodes[s->n_nodes].member = cluster_is_member(&d->cluster, d->cluster.names[i].nodeid);
 		snprintf(s->nodes[s->n_nodes].name, FERRY_IPC_NODE_LEN, "%s",
 			 d->cluster.names[i].name);
 		s->n_nodes++;

@@ -348,7 +348,7 @@ static bool virtwatch_expected(struct virtwatch *w, const char *uuid)
 
 static const char *virtwatch_local_name(struct ferryd *d)
 {
-	const char *n = cluster_node_name(d, d->cluster.local_nodeid);
+	const char *n = cluster_node_name(&d->cluster, d->cluster.local_nodeid);
 
 	return n != NULL && n[0] != '\0' ? n : d->local_name;
 }
@@ -474,7 +474,7 @@ static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid
 {
 	struct virtwatch *w = d->virt;
 	virDomainPtr dom;
-	const char *owner_name = cluster_node_name(d, owner);
+	const char *owner_name = cluster_node_name(&d->cluster, owner);
 	char owner_text[FERRY_IPC_NODE_LEN + 32];
 	int rc = 0, st = 0, reason = 0;
 

@@ -49,12 +49,12 @@ static struct node *of(struct ferryd *d)
 
 /* ---- stubs of the neighbouring adapters ---------------------------------- */
 
-int cluster_send(struct ferryd *d, const void *msg, size_t len)
+int cluster_send(struct cluster *c, const void *msg, size_t len)
 {
 	struct wire *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
-	w->from = d->cluster.local_nodeid;
+	w->from = c->local_nodeid;
 	w->len = len;
 	w->data = malloc(len);
 	memcpy(w->data, msg, len);
@@ -63,37 +63,37 @@ int cluster_send(struct ferryd *d, const void *msg, size_t len)
 	tail = &w->next;
 	return 0;
 }
-bool cluster_is_member(const struct ferryd *d, uint32_t nodeid)
+bool cluster_is_member(const struct cluster *c, uint32_t nodeid)
 {
-	for (size_t i = 0; i < d->cluster.n_members; i++)
-		if (d->cluster.members[i].nodeid == nodeid)
+	for (size_t i = 0; i < c->n_members; i++)
+		if (c->members[i].nodeid == nodeid)
 			return true;
 	return false;
 }
-const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid)
+const char *cluster_node_name(const struct cluster *c, uint32_t nodeid)
 {
 	static const char *const names[] = {"?", "node1", "node2", "node3"};
 
-	(void)d;
+	(void)c;
 	return nodeid <= N ? names[nodeid] : NULL;
 }
-int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret)
+int cluster_nodeid_by_name(const struct cluster *c, const char *name, uint32_t *ret)
 {
-	(void)d;
+	(void)c;
 	if (strncmp(name, "node", 4) != 0 || name[4] < '1' || name[4] > '0' + N || name[5] != '\0')
 		return -ENOENT;
 	*ret = (uint32_t)(name[4] - '0');
 	return 0;
 }
-uint32_t cluster_two_node_peer(const struct ferryd *d)
+uint32_t cluster_two_node_peer(const struct cluster *c)
 {
 	if (!two_node)
 		return 0;
-	return d->cluster.local_nodeid == 1 ? 2 : 1;
+	return c->local_nodeid == 1 ? 2 : 1;
 }
-bool cluster_in_view(const struct ferryd *d, uint32_t nodeid)
+bool cluster_in_view(const struct cluster *c, uint32_t nodeid)
 {
-	(void)d;
+	(void)c;
 	return (view_mask & (1u << nodeid)) != 0;
 }
 int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
@@ -137,8 +137,8 @@ static void deliver_all(void)
 			tail = &head;
 		if (w->view == view_id) {
 			for (i = 1; i <= N; i++)
-				if (nodes[i].up && cluster_is_member(&nodes[i].d, w->from) &&
-				    cluster_is_member(&nodes[w->from].d, i))
+				if (nodes[i].up && cluster_is_member(&nodes[i].d.cluster, w->from) &&
+				    cluster_is_member(&nodes[w->from].d.cluster, i))
 					ledgerglue_deliver(&nodes[i].d, w->from, 0, w->data, w->len);
 		}
 		free(w->data);

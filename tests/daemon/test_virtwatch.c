@@ -35,7 +35,7 @@ int ledgerglue_vm_lookup(struct ferryd *dd, const char *uuid, uint32_t *owner, u
 	*peer = ledger_peer;
 	return 0;
 }
-const char *cluster_node_name(const struct ferryd *dd, uint32_t nodeid)
+const char *cluster_node_name(const struct cluster *dd, uint32_t nodeid)
 {
 	(void)dd, (void)nodeid;
 	return NULL;
