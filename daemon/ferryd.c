@@ -123,6 +123,48 @@ static const struct cluster_events ferryd_cluster_events = {
 	.fatal = ferryd_cluster_fatal,
 };
 
+/* ---- ipcsrv events: requests to the glue, expected stops to virtwatch ---- */
+
+static void ferryd_ipc_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+{
+	ledgerglue_request(ctx, token, req);
+}
+
+static void ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+{
+	ledgerglue_record_move(ctx, token, m);
+}
+
+static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+{
+	virtwatch_expect_stop(ctx, uuid, timeout_ms);
+}
+
+static ssize_t ferryd_ipc_status(void *ctx, void *buf, size_t len)
+{
+	return ledgerglue_status(ctx, buf, len);
+}
+
+static ssize_t ferryd_ipc_dump(void *ctx, void *buf, size_t len)
+{
+	return ledgerglue_dump(ctx, buf, len);
+}
+
+static ssize_t ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
+				  size_t len)
+{
+	return ledgerglue_history(ctx, req, buf, len);
+}
+
+static const struct ipcsrv_events ferryd_ipc_events = {
+	.request = ferryd_ipc_request,
+	.record_move = ferryd_ipc_record_move,
+	.expect_stop = ferryd_ipc_expect_stop,
+	.status = ferryd_ipc_status,
+	.dump = ferryd_ipc_dump,
+	.history = ferryd_ipc_history,
+};
+
 static int32_t ferryd_on_term(int32_t sig, void *data)
 {
 	struct ferryd *d = data;
@@ -313,7 +355,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 6. IPC for the agent and ferryctl */
-	r = ipcsrv_start(d);
+	r = ipcsrv_start(d->loop, &d->cfg, &ferryd_ipc_events, d, &d->ipc);
 	if (r < 0) {
 		qb_log(LOG_ERR, "ipc: cannot serve %s: %s", FERRY_IPC_SERVICE, strerror(-r));
 		goto out_cluster;
@@ -323,7 +365,7 @@ int main(int argc, char **argv)
 	ret = d->exit_code;
 	qb_log(LOG_NOTICE, "ferryd stopping (exit code %d)", ret);
 
-	ipcsrv_stop(d);
+	d->ipc = ipcsrv_stop(d->ipc);
 out_cluster:
 	cluster_stop(&d->cluster);
 out_virt:

@@ -29,6 +29,7 @@
 
 #include "cluster.h"
 #include "fencehist.h"
+#include "ipcsrv.h"
 #include "ferrydconf.h"
 #include "persist.h"
 
@@ -46,19 +47,6 @@ void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_
 void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc);
 /* Looks for running VMs this node does not own (after a ledger change). */
 void virtwatch_scan(struct ferryd *d);
-
-/* ---- ipcsrv.c ---------------------------------------------------------- */
-
-int ipcsrv_start(struct ferryd *d);
-void ipcsrv_stop(struct ferryd *d);
-/* Pure checks, exposed for the tests. */
-int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid);
-int ipcsrv_check_request(const void *buf, size_t len);
-int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
-		       uint32_t n_uid);
-/* Completes a deferred reply (an ownership request answered when our own
- * CPG message came back). */
-int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len);
 
 /* ---- ledgerglue.c ------------------------------------------------------ */
 

@@ -247,7 +247,7 @@ static void ledgerglue_answer(struct ferryd *d, uint64_t token, enum ferry_ipc_v
 	rsp.owner_nodeid = owner;
 	rsp.generation = gen;
 	snprintf(rsp.reason, sizeof(rsp.reason), "%s", reason);
-	ipcsrv_reply(d, token, &rsp, sizeof(rsp));
+	ipcsrv_reply(d->ipc, token, &rsp, sizeof(rsp));
 }
 
 static void ledgerglue_decision(const struct ledger_decision *dec, void *userdata)

@@ -96,11 +96,14 @@ bool cluster_in_view(const struct cluster *c, uint32_t nodeid)
 	(void)c;
 	return (view_mask & (1u << nodeid)) != 0;
 }
-int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
+/* each node's "server" is the node itself (node_start) */
+int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
 {
+	struct node *n = (struct node *)(void *)s;
+
 	assert_int_equal(len, sizeof(struct ferry_ipc_vm_rsp));
-	memcpy(&of(d)->answer, rsp, len);
-	of(d)->answered_token = token;
+	memcpy(&n->answer, rsp, len);
+	n->answered_token = token;
 	return 0;
 }
 void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
@@ -243,6 +246,7 @@ static void node_start(uint32_t i)
 			 dir_copy);
 	}
 	d->loop = loop;
+	d->ipc = (struct ipcsrv *)(void *)&nodes[i];
 	d->cluster.local_nodeid = i;
 	/* corosync's nodelist: N nodes (two_node: nodes 1 and 2) */
 	d->cluster.n_names = two_node ? 2 : N;
