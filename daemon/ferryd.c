@@ -137,7 +137,9 @@ static void ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry
 
 static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
-	virtwatch_expect_stop(ctx, uuid, timeout_ms);
+	struct ferryd *d = ctx;
+
+	virtwatch_expect_stop(d->virt, uuid, timeout_ms);
 }
 
 static ssize_t ferryd_ipc_status(void *ctx, void *buf, size_t len)
@@ -163,6 +165,68 @@ static const struct ipcsrv_events ferryd_ipc_events = {
 	.status = ferryd_ipc_status,
 	.dump = ferryd_ipc_dump,
 	.history = ferryd_ipc_history,
+};
+
+/* ---- virtwatch events: the ledger, the cluster's names, its file ---- */
+
+static int ferryd_virt_vm_lookup(void *ctx, const char *uuid, uint32_t *ret_owner,
+				 uint32_t *ret_state, uint32_t *ret_peer)
+{
+	return ledgerglue_vm_lookup(ctx, uuid, ret_owner, ret_state, ret_peer);
+}
+
+static uint32_t ferryd_virt_local_nodeid(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return d->cluster.local_nodeid;
+}
+
+static const char *ferryd_virt_local_name(void *ctx)
+{
+	struct ferryd *d = ctx;
+	const char *n = cluster_node_name(&d->cluster, d->cluster.local_nodeid);
+
+	return n != NULL && n[0] != '\0' ? n : d->local_name;
+}
+
+static const char *ferryd_virt_node_name(void *ctx, uint32_t nodeid)
+{
+	struct ferryd *d = ctx;
+
+	return cluster_node_name(&d->cluster, nodeid);
+}
+
+static bool ferryd_virt_ready(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return d->ready;
+}
+
+static int ferryd_virt_file_write(void *ctx, const char *name, const void *buf, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_write(d->cfg.state_dir, name, buf, len);
+}
+
+static int ferryd_virt_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf,
+				 size_t *ret_len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_read(d->cfg.state_dir, name, max_len, ret_buf, ret_len);
+}
+
+static const struct virtwatch_events ferryd_virt_events = {
+	.vm_lookup = ferryd_virt_vm_lookup,
+	.local_nodeid = ferryd_virt_local_nodeid,
+	.local_name = ferryd_virt_local_name,
+	.node_name = ferryd_virt_node_name,
+	.ready = ferryd_virt_ready,
+	.file_write = ferryd_virt_file_write,
+	.file_read = ferryd_virt_file_read,
 };
 
 static int32_t ferryd_on_term(int32_t sig, void *data)
@@ -341,7 +405,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 4. libvirt (keeps reconnecting by itself if libvirtd is not up yet) */
-	r = virtwatch_start(d);
+	r = virtwatch_start(d->loop, &d->cfg, &ferryd_virt_events, d, &d->virt);
 	if (r < 0) {
 		qb_log(LOG_ERR, "libvirt: cannot start the event watcher: %s", strerror(-r));
 		goto out_glue;
@@ -369,7 +433,7 @@ int main(int argc, char **argv)
 out_cluster:
 	cluster_stop(&d->cluster);
 out_virt:
-	virtwatch_stop(d);
+	d->virt = virtwatch_stop(d->virt);
 out_glue:
 	ledgerglue_stop(d);
 out_fence:

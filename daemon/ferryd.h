@@ -32,21 +32,9 @@
 #include "ipcsrv.h"
 #include "ferrydconf.h"
 #include "persist.h"
+#include "virtwatch.h"
 
 struct ferryd;
-
-/* ---- virtwatch.c ------------------------------------------------------- */
-
-int virtwatch_start(struct ferryd *d);
-void virtwatch_stop(struct ferryd *d);
-/* Tells virtwatch that the local agent will stop this VM within timeout_ms:
- * its stop is not an unexpected failure.  uuid: a NUL-terminated canonical
- * UUID (ipcsrv checks the client's with ledger_valid_uuid). */
-void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms);
-/* Remembers the Pacemaker resource id of a VM (from ACQUIRE). */
-void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc);
-/* Looks for running VMs this node does not own (after a ledger change). */
-void virtwatch_scan(struct ferryd *d);
 
 /* ---- ledgerglue.c ------------------------------------------------------ */
 

@@ -262,7 +262,7 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 	 * now foreign (e.g. a wrong force release); virtwatch decides */
 	if (dec->verdict == LEDGER_GRANTED && dec->owner != d->cluster.local_nodeid &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
-		virtwatch_scan(d);
+		virtwatch_scan(d->virt);
 	if (dec->sender != d->cluster.local_nodeid)
 		return;
 	if (dec->op == LEDGER_OP_FENCE && dec->verdict != LEDGER_GRANTED) {
@@ -288,7 +288,7 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 			 dec->gen);
 	if (dec->verdict == LEDGER_GRANTED &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
-		virtwatch_set_rsc(d, p->uuid, p->rsc);
+		virtwatch_set_rsc(d->virt, p->uuid, p->rsc);
 	ledgerglue_answer(d, p->token, ledgerglue_verdict(dec), dec->owner, dec->gen, reason);
 	memset(p, 0, sizeof(*p));
 }
@@ -567,7 +567,7 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 		qb_log(LOG_NOTICE, "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
 		       ledger_ring(g->l), ledger_epoch(g->l), ledger_vm_count(g->l),
 		       ledger_is_quorate(g->l) ? "quorate" : "not quorate");
-		virtwatch_scan(d);
+		virtwatch_scan(d->virt);
 	}
 }
 

@@ -42,11 +42,6 @@ static bool two_node;        /* cmap stub: quorum.two_node, nodes 1 and 2 */
 static unsigned view_mask;   /* votequorum stub: nodes in the quorum view */
 static int64_t fenced_at_ms; /* ... at this time */
 
-static struct node *of(struct ferryd *d)
-{
-	return (struct node *)d; /* d is the first member */
-}
-
 /* ---- stubs of the neighbouring adapters ---------------------------------- */
 
 int cluster_send(struct cluster *c, const void *msg, size_t len)
@@ -106,13 +101,14 @@ int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
 	n->answered_token = token;
 	return 0;
 }
-void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+/* each node's watcher is the node itself (node_start) */
+void virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc)
 {
-	(void)d, (void)uuid, (void)rsc;
+	(void)w, (void)uuid, (void)rsc;
 }
-void virtwatch_scan(struct ferryd *d)
+void virtwatch_scan(struct virtwatch *w)
 {
-	of(d)->scans++;
+	((struct node *)(void *)w)->scans++;
 }
 int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since, int64_t *ret)
 {
@@ -247,6 +243,7 @@ static void node_start(uint32_t i)
 	}
 	d->loop = loop;
 	d->ipc = (struct ipcsrv *)(void *)&nodes[i];
+	d->virt = (struct virtwatch *)(void *)&nodes[i];
 	d->cluster.local_nodeid = i;
 	/* corosync's nodelist: N nodes (two_node: nodes 1 and 2) */
 	d->cluster.n_names = two_node ? 2 : N;
