@@ -81,29 +81,6 @@ bool cluster_is_member(const struct cluster *c, uint32_t nodeid)
 	return false;
 }
 
-const char *cluster_node_name(const struct cluster *c, uint32_t nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_names; i++)
-		if (c->names[i].nodeid == nodeid)
-			return c->names[i].name;
-	return NULL;
-}
-
-int cluster_nodeid_by_name(const struct cluster *c, const char *name, uint32_t *ret_nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_names; i++) {
-		if (strcmp(c->names[i].name, name) == 0) {
-			*ret_nodeid = c->names[i].nodeid;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* An integer key of any width (quorum.* are u8 when set in corosync.conf);
  * def when it is not set. */
 static bool cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
@@ -182,26 +159,29 @@ static void cluster_read_names(struct cluster *c)
 		       c->n_names);
 }
 
-uint32_t cluster_two_node_peer(const struct cluster *c)
+void cluster_membership(const struct cluster *c, struct membership *ret)
 {
 	size_t i;
 
-	if (!c->two_node || c->n_names != 2)
-		return 0;
-	for (i = 0; i < c->n_names; i++)
-		if (c->names[i].nodeid != c->local_nodeid)
-			return c->names[i].nodeid;
-	return 0;
-}
-
-bool cluster_in_view(const struct cluster *c, uint32_t nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_view; i++)
-		if (c->view[i] == nodeid)
-			return true;
-	return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->local_nodeid = c->local_nodeid;
+	ret->membership_known = c->membership_known;
+	for (i = 0; i < c->n_members; i++)
+		ret->members[i] = c->members[i].nodeid;
+	ret->n_members = c->n_members;
+	memcpy(ret->joined, c->joined, c->n_joined * sizeof(c->joined[0]));
+	ret->n_joined = c->n_joined;
+	ret->ring_seq = c->ring_seq;
+	ret->ring_nodeid = c->ring_nodeid;
+	ret->totem_seen = c->totem_seen;
+	ret->quorate = c->quorate;
+	ret->quorum_ring = c->quorum_ring;
+	memcpy(ret->view, c->view, c->n_view * sizeof(c->view[0]));
+	ret->n_view = c->n_view;
+	ret->two_node = c->two_node;
+	ret->wait_for_all = c->wait_for_all;
+	memcpy(ret->names, c->names, c->n_names * sizeof(c->names[0]));
+	ret->n_names = c->n_names;
 }
 
 static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,

@@ -15,6 +15,7 @@
 #include <qb/qbloop.h>
 
 #include "ferrydconf.h"
+#include "membership.h"
 
 struct cluster_member {
 	uint32_t nodeid;
@@ -55,10 +56,7 @@ struct cluster {
 	struct cluster_pending *pending[CLUSTER_MAX_PENDING]; /* TRY_AGAIN queue */
 	size_t n_pending;
 	/* node names from corosync's nodelist (cmap) */
-	struct {
-		uint32_t nodeid;
-		char name[FERRY_IPC_NODE_LEN];
-	} names[FERRYD_MAX_MEMBERS];
+	struct membership_name names[FERRYD_MAX_MEMBERS];
 	size_t n_names;
 	/* set by cluster_start */
 	qb_loop_t *loop;
@@ -68,8 +66,7 @@ struct cluster {
 };
 
 /* What corosync says, reported to whoever created the cluster (ferryd.c):
- * every callback gets ctx.  The struct cluster is readable in the callback;
- * the cluster_* queries below answer from it. */
+ * every callback gets ctx; cluster_membership() gives what it knows. */
 struct cluster_events {
 	/* a CPG message in agreed order (our own too) */
 	void (*deliver)(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg, size_t len);
@@ -94,12 +91,9 @@ void cluster_stop(struct cluster *c);
 /* Sends msg to the group in agreed order (delivered back to us as well). */
 int cluster_send(struct cluster *c, const void *msg, size_t len);
 bool cluster_is_member(const struct cluster *c, uint32_t nodeid);
-const char *cluster_node_name(const struct cluster *c, uint32_t nodeid);
-int cluster_nodeid_by_name(const struct cluster *c, const char *name, uint32_t *ret_nodeid);
-/* two_node: the other node of the nodelist, else 0. */
-uint32_t cluster_two_node_peer(const struct cluster *c);
-/* Is nodeid in votequorum's view of the last quorum notification? */
-bool cluster_in_view(const struct cluster *c, uint32_t nodeid);
+/* What corosync said so far, as a value (membership.h): members, ring,
+ * quorum, names.  Up to date in every event callback. */
+void cluster_membership(const struct cluster *c, struct membership *ret);
 /* Converts a cs_error_t into a negative errno (the only place that does). */
 int cluster_cs_to_errno(int cs_err);
 

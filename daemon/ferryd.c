@@ -67,7 +67,8 @@ static void ferryd_blackbox_write(const struct ferryd *d, const char *why)
 		       why);
 }
 
-void ferryd_fatal(struct ferryd *d, int exit_code)
+/* Stops the loop with an exit code after a fatal run-time error. */
+static void ferryd_fatal(struct ferryd *d, int exit_code)
 {
 	d->exit_code = exit_code;
 	ferryd_blackbox_write(d, "fatal error");
@@ -91,22 +92,35 @@ static void ferryd_membership_known(void *ctx)
 static void ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg,
 				   size_t len)
 {
-	ledgerglue_deliver(ctx, nodeid, pid, msg, len);
+	struct ferryd *d = ctx;
+
+	ledgerglue_deliver(d->glue, nodeid, pid, msg, len);
 }
 
+/* Every membership event: keep a copy of what corosync says, for
+ * virtwatch's questions, and hand the value to the glue. */
 static void ferryd_cluster_confchg(void *ctx)
 {
-	ledgerglue_confchg(ctx);
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_confchg(d->glue, &d->members);
 }
 
 static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
 {
-	ledgerglue_totem_confchg(ctx, initial);
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_totem_confchg(d->glue, &d->members, initial);
 }
 
 static void ferryd_cluster_quorum(void *ctx)
 {
-	ledgerglue_quorum(ctx);
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_quorum(d->glue, &d->members);
 }
 
 static void ferryd_cluster_fatal(void *ctx, int exit_code)
@@ -127,12 +141,16 @@ static const struct cluster_events ferryd_cluster_events = {
 
 static void ferryd_ipc_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
-	ledgerglue_request(ctx, token, req);
+	struct ferryd *d = ctx;
+
+	ledgerglue_request(d->glue, token, req);
 }
 
 static void ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
-	ledgerglue_record_move(ctx, token, m);
+	struct ferryd *d = ctx;
+
+	ledgerglue_record_move(d->glue, token, m);
 }
 
 static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
@@ -144,18 +162,24 @@ static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout
 
 static ssize_t ferryd_ipc_status(void *ctx, void *buf, size_t len)
 {
-	return ledgerglue_status(ctx, buf, len);
+	struct ferryd *d = ctx;
+
+	return ledgerglue_status(d->glue, buf, len);
 }
 
 static ssize_t ferryd_ipc_dump(void *ctx, void *buf, size_t len)
 {
-	return ledgerglue_dump(ctx, buf, len);
+	struct ferryd *d = ctx;
+
+	return ledgerglue_dump(d->glue, buf, len);
 }
 
 static ssize_t ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 				  size_t len)
 {
-	return ledgerglue_history(ctx, req, buf, len);
+	struct ferryd *d = ctx;
+
+	return persist_history_view(&d->history, req, buf, len);
 }
 
 static const struct ipcsrv_events ferryd_ipc_events = {
@@ -172,20 +196,22 @@ static const struct ipcsrv_events ferryd_ipc_events = {
 static int ferryd_virt_vm_lookup(void *ctx, const char *uuid, uint32_t *ret_owner,
 				 uint32_t *ret_state, uint32_t *ret_peer)
 {
-	return ledgerglue_vm_lookup(ctx, uuid, ret_owner, ret_state, ret_peer);
+	struct ferryd *d = ctx;
+
+	return ledgerglue_vm_lookup(d->glue, uuid, ret_owner, ret_state, ret_peer);
 }
 
 static uint32_t ferryd_virt_local_nodeid(void *ctx)
 {
 	struct ferryd *d = ctx;
 
-	return d->cluster.local_nodeid;
+	return d->members.local_nodeid;
 }
 
 static const char *ferryd_virt_local_name(void *ctx)
 {
 	struct ferryd *d = ctx;
-	const char *n = cluster_node_name(&d->cluster, d->cluster.local_nodeid);
+	const char *n = membership_node_name(&d->members, d->members.local_nodeid);
 
 	return n != NULL && n[0] != '\0' ? n : d->local_name;
 }
@@ -194,7 +220,7 @@ static const char *ferryd_virt_node_name(void *ctx, uint32_t nodeid)
 {
 	struct ferryd *d = ctx;
 
-	return cluster_node_name(&d->cluster, nodeid);
+	return membership_node_name(&d->members, nodeid);
 }
 
 static bool ferryd_virt_ready(void *ctx)
@@ -227,6 +253,113 @@ static const struct virtwatch_events ferryd_virt_events = {
 	.ready = ferryd_virt_ready,
 	.file_write = ferryd_virt_file_write,
 	.file_read = ferryd_virt_file_read,
+};
+
+/* ---- the glue's operations: the adapters that do what it decided ---- */
+
+static int ferryd_glue_send(void *ctx, const void *msg, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return cluster_send(&d->cluster, msg, len);
+}
+
+static int ferryd_glue_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return ipcsrv_reply(d->ipc, token, rsp, len);
+}
+
+static void ferryd_glue_vm_scan(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	virtwatch_scan(d->virt);
+}
+
+static void ferryd_glue_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
+{
+	struct ferryd *d = ctx;
+
+	virtwatch_set_rsc(d->virt, uuid, rsc);
+}
+
+static int ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_unix_ms,
+				    int64_t *ret_when_unix_ms)
+{
+	struct ferryd *d = ctx;
+
+	return fencehist_fenced_after(d->fence, node, since_unix_ms, ret_when_unix_ms);
+}
+
+static int ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_save(d->cfg.state_dir, blob, len);
+}
+
+static int ferryd_glue_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_load(d->cfg.state_dir, max_len, ret_blob, ret_len);
+}
+
+static int ferryd_glue_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_set_aside(d->cfg.state_dir, now_ms, ret_name, len);
+}
+
+static bool ferryd_glue_lost_marked(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_marked(d->cfg.state_dir);
+}
+
+static int ferryd_glue_lost_mark(void *ctx, const char *why)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_mark(d->cfg.state_dir, why);
+}
+
+static int ferryd_glue_lost_clear(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_clear(d->cfg.state_dir);
+}
+
+static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
+{
+	struct ferryd *d = ctx;
+	int r;
+
+	persist_history_add(&d->history, rec);
+	r = persist_history_save(&d->history, d->cfg.state_dir);
+	if (r < 0)
+		qb_log(LOG_ERR, "history: cannot persist to %s/%s: %s", d->cfg.state_dir,
+		       PERSIST_HISTORY_FILE, strerror(-r));
+}
+
+static const struct ledgerglue_ops ferryd_glue_ops = {
+	.send = ferryd_glue_send,
+	.reply = ferryd_glue_reply,
+	.vm_scan = ferryd_glue_vm_scan,
+	.vm_set_rsc = ferryd_glue_vm_set_rsc,
+	.fenced_after = ferryd_glue_fenced_after,
+	.ledger_save = ferryd_glue_ledger_save,
+	.ledger_load = ferryd_glue_ledger_load,
+	.ledger_set_aside = ferryd_glue_ledger_set_aside,
+	.lost_marked = ferryd_glue_lost_marked,
+	.lost_mark = ferryd_glue_lost_mark,
+	.lost_clear = ferryd_glue_lost_clear,
+	.move_recorded = ferryd_glue_move_recorded,
 };
 
 static int32_t ferryd_on_term(int32_t sig, void *data)
@@ -398,11 +531,15 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "fencer: cannot start: %s", strerror(ENOMEM));
 		goto out_loop;
 	}
-	r = ledgerglue_start(d);
+	r = ledgerglue_start(d->loop, &d->cfg, &ferryd_glue_ops, d, &d->glue);
 	if (r < 0) {
 		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
 		goto out_fence;
 	}
+	r = persist_history_load(&d->history, d->cfg.state_dir);
+	if (r < 0 && r != -ENOENT)
+		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,
+		       PERSIST_HISTORY_FILE, strerror(-r));
 
 	/* 4. libvirt (keeps reconnecting by itself if libvirtd is not up yet) */
 	r = virtwatch_start(d->loop, &d->cfg, &ferryd_virt_events, d, &d->virt);
@@ -417,6 +554,7 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "corosync: cannot start: %s", strerror(-r));
 		goto out_virt;
 	}
+	cluster_membership(&d->cluster, &d->members); /* the nodelist's names */
 
 	/* 6. IPC for the agent and ferryctl */
 	r = ipcsrv_start(d->loop, &d->cfg, &ferryd_ipc_events, d, &d->ipc);
@@ -435,7 +573,7 @@ out_cluster:
 out_virt:
 	d->virt = virtwatch_stop(d->virt);
 out_glue:
-	ledgerglue_stop(d);
+	d->glue = ledgerglue_stop(d->glue);
 out_fence:
 	d->fence = fencehist_free(d->fence);
 out_loop:

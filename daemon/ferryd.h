@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ferryd.h - the daemon's one context struct and the interfaces of its
- * adapters (one .c per concern, file name = symbol prefix):
+ * ferryd.h - main's context: the one struct that owns the daemon.  Only
+ * ferryd.c includes it; it alone knows every module, creates each with the
+ * loop, the configuration and a callback table, and wires one module's
+ * events to another's functions (doc/architecture.md, scripts/check-layers).
  *
- *   config.c     /etc/ferry/ferryd.conf
- *   cluster.c    corosync CPG (agreed order) + quorum
- *   ipcsrv.c     libqb IPC server for the agent and ferryctl
- *   persist.c    atomic files under the state directory
- *   fencehist.c  Pacemaker fencing history
- *   virtwatch.c  libvirt lifecycle events, fail reports, foreign VMs
- *   ledgerglue.c the seam between these adapters and the pure ledger
+ *   config.c      /etc/ferry/ferryd.conf (ferrydconf.h)            base
+ *   membership.c  what corosync says, as a value                    value
+ *   cluster.c     corosync CPG (agreed order) + quorum              adapter
+ *   ipcsrv.c      libqb IPC server for the agent and ferryctl       adapter
+ *   persist.c     atomic files under the state directory            adapter
+ *   fencehist.c   Pacemaker fencing history                         adapter
+ *   virtwatch.c   libvirt lifecycle events, fail reports, foreign VMs adapter
+ *   ledgerglue.c  the seam between the adapters and the pure ledger glue
+ *   ledger*.c     the pure ledger, its codecs and vocabulary        core
  *
- * Only ferryd.c (main) creates and frees struct ferryd; every callback gets
- * it from its handle's context, never from a global.
+ * Every callback gets struct ferryd from its table's ctx, never from a
+ * global.
  */
 #ifndef FERRYD_H
 #define FERRYD_H
@@ -28,43 +32,13 @@
 #include <ferry/ipcproto.h>
 
 #include "cluster.h"
+#include "ferrydconf.h"
 #include "fencehist.h"
 #include "ipcsrv.h"
-#include "ferrydconf.h"
+#include "ledgerglue.h"
+#include "membership.h"
 #include "persist.h"
 #include "virtwatch.h"
-
-struct ferryd;
-
-/* ---- ledgerglue.c ------------------------------------------------------ */
-
-int ledgerglue_start(struct ferryd *d);
-void ledgerglue_stop(struct ferryd *d);
-void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const void *msg,
-			size_t len);
-void ledgerglue_confchg(struct ferryd *d);
-/* initial: the totem configuration corosync delivers once at join. */
-void ledgerglue_totem_confchg(struct ferryd *d, bool initial);
-void ledgerglue_quorum(struct ferryd *d);
-/* An ownership request from the local agent; the answer comes later through
- * ipcsrv_reply(token) (or at once, for local refusals). */
-void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc_vm_req *req);
-void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry_ipc_move *m);
-/* Read-only views for ferryctl: fill buf, return bytes used or -errno. */
-ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len);
-ssize_t ledgerglue_dump(struct ferryd *d, void *buf, size_t len);
-ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req *req, void *buf,
-			   size_t len);
-/* For virtwatch: who owns this VM (0 none), and may it run here now? */
-int ledgerglue_vm_lookup(struct ferryd *d, const char *uuid, uint32_t *ret_owner,
-			 uint32_t *ret_state, uint32_t *ret_peer);
-
-/* ---- the context ------------------------------------------------------- */
-
-struct ledgerglue;
-struct virtwatch;
-struct ipcsrv;
-struct fencehist;
 
 struct ferryd {
 	qb_loop_t *loop;
@@ -74,6 +48,7 @@ struct ferryd {
 	int exit_code; /* set before qb_loop_stop() on a fatal error */
 	bool ready;    /* READY sent (first membership known) */
 	struct cluster cluster;
+	struct membership members; /* what cluster said last (cluster_membership) */
 	struct ipcsrv *ipc;
 	struct virtwatch *virt;
 	struct fencehist *fence;
@@ -81,8 +56,5 @@ struct ferryd {
 	struct persist_history history;
 	char local_name[FERRY_IPC_NODE_LEN];
 };
-
-/* ferryd.c: stops the loop with an exit code after a fatal run-time error. */
-void ferryd_fatal(struct ferryd *d, int exit_code);
 
 #endif

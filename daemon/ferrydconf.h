@@ -20,6 +20,14 @@
 #define FERRY_STATE_DIR "/var/lib/ferry"
 #endif
 
+/* The state directory's files (persist.c writes them; the glue names them
+ * in its logs and in ferryctl's status). */
+#define PERSIST_LEDGER_FILE "ledger.bin"
+/* Present while this node's ledger state is lost (an unusable ledger.bin was
+ * set aside): ferryd then joins as "no state", never as a new node. */
+#define PERSIST_LOST_FILE "ledger.lost"
+#define PERSIST_HISTORY_FILE "history.bin"
+
 #define FERRYD_CONF_PATH "/etc/ferry/ferryd.conf"
 #define FERRYD_MAX_MEMBERS FERRY_IPC_MAX_NODES
 

@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <ferry/ipcproto.h>
+
+#include "ferrydconf.h"
 
 /* Writes dir/name atomically: name.tmp, write, fsync, rename, fsync(dir). */
 int persist_write(const char *dir, const char *name, const void *buf, size_t len);
@@ -31,6 +34,10 @@ void persist_history_done(struct persist_history *h);
 void persist_history_add(struct persist_history *h, const struct ferry_ipc_move *m);
 int persist_history_save(const struct persist_history *h, const char *dir);
 int persist_history_load(struct persist_history *h, const char *dir);
+/* ferryctl's history view: the newest records matching req (a VM's name or
+ * UUID, or all), as many as fit buf; bytes used or -errno. */
+ssize_t persist_history_view(const struct persist_history *h,
+			     const struct ferry_ipc_history_req *req, void *buf, size_t len);
 /* The ledger blob, framed with a magic, version, length and checksum. */
 int persist_ledger_save(const char *dir, const void *blob, size_t len);
 int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len);
@@ -43,10 +50,6 @@ bool persist_lost_marked(const char *dir);
 int persist_lost_clear(const char *dir);
 uint32_t persist_crc32(const void *buf, size_t len);
 
-#define PERSIST_LEDGER_FILE "ledger.bin"
-/* Present while this node's ledger state is lost (an unusable ledger.bin was
- * set aside): ferryd then joins as "no state", never as a new node. */
-#define PERSIST_LOST_FILE "ledger.lost"
-#define PERSIST_HISTORY_FILE "history.bin"
+/* PERSIST_*_FILE: the state directory's file names, in ferrydconf.h */
 
 #endif

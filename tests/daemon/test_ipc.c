@@ -21,29 +21,29 @@
 static uint64_t glue_token; /* the last request handed to the glue */
 static int glue_calls;
 
-static void ledgerglue_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
 	(void)ctx, (void)req;
 	glue_token = token;
 	glue_calls++;
 }
-static void ledgerglue_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	(void)ctx, (void)m;
 	glue_token = token;
 	glue_calls++;
 }
-static ssize_t ledgerglue_status(void *ctx, void *buf, size_t len)
+static ssize_t ev_status(void *ctx, void *buf, size_t len)
 {
 	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-static ssize_t ledgerglue_dump(void *ctx, void *buf, size_t len)
+static ssize_t ev_dump(void *ctx, void *buf, size_t len)
 {
 	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-static ssize_t ledgerglue_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
+static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 			   size_t len)
 {
 	(void)ctx, (void)req, (void)buf, (void)len;
@@ -53,7 +53,7 @@ static char expect_uuid[64];
 static int expect_calls;
 
 /* Reads the UUID as virtwatch does (up to its terminator). */
-static void virtwatch_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
 	(void)ctx, (void)timeout_ms;
 	snprintf(expect_uuid, sizeof(expect_uuid), "%s", uuid);
@@ -62,12 +62,12 @@ static void virtwatch_expect_stop(void *ctx, const char *uuid, uint32_t timeout_
 
 /* the stand-ins above, as ferryd.c would wire its neighbours */
 static const struct ipcsrv_events events = {
-	.request = ledgerglue_request,
-	.record_move = ledgerglue_record_move,
-	.expect_stop = virtwatch_expect_stop,
-	.status = ledgerglue_status,
-	.dump = ledgerglue_dump,
-	.history = ledgerglue_history,
+	.request = ev_request,
+	.record_move = ev_record_move,
+	.expect_stop = ev_expect_stop,
+	.status = ev_status,
+	.dump = ev_dump,
+	.history = ev_history,
 };
 
 /* ---- fake libqb connections ------------------------------------------------ */

@@ -56,7 +56,7 @@ static void answer_later(void *data)
 	assert_int_equal(ipcsrv_reply(d.ipc, parked_token, &rsp, sizeof(rsp)), -ENOENT);
 }
 
-static void ledgerglue_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
 	(void)ctx;
 	parked_token = token;
@@ -64,7 +64,7 @@ static void ledgerglue_request(void *ctx, uint64_t token, const struct ferry_ipc
 	qb_loop_timer_add(d.loop, QB_LOOP_MED, 20 * QB_TIME_NS_IN_MSEC, NULL, answer_later,
 			  &reply_timer);
 }
-static void ledgerglue_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	struct ferry_ipc_vm_rsp rsp;
 
@@ -73,7 +73,7 @@ static void ledgerglue_record_move(void *ctx, uint64_t token, const struct ferry
 	rsp.verdict = strcmp(m->result, "ok") == 0 ? FERRY_VERDICT_GRANTED : FERRY_VERDICT_REFUSED;
 	ipcsrv_reply(d.ipc, token, &rsp, sizeof(rsp));
 }
-static ssize_t ledgerglue_status(void *ctx, void *buf, size_t len)
+static ssize_t ev_status(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_status_rsp *s = buf;
 	struct ferry_ipc_vm_info *v = (void *)(s + 1);
@@ -92,7 +92,7 @@ static ssize_t ledgerglue_status(void *ctx, void *buf, size_t len)
 	v->generation = 3;
 	return (ssize_t)(sizeof(*s) + sizeof(*v));
 }
-static ssize_t ledgerglue_dump(void *ctx, void *buf, size_t len)
+static ssize_t ev_dump(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_dump_rsp *r = buf;
 
@@ -102,13 +102,13 @@ static ssize_t ledgerglue_dump(void *ctx, void *buf, size_t len)
 	memcpy(r + 1, "hello", 5);
 	return (ssize_t)(sizeof(*r) + 5);
 }
-static ssize_t ledgerglue_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
+static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 			   size_t len)
 {
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -EIO;
 }
-static void virtwatch_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
 	(void)ctx;
 	assert_string_equal(uuid, UUID1);
@@ -118,12 +118,12 @@ static void virtwatch_expect_stop(void *ctx, const char *uuid, uint32_t timeout_
 
 /* the stand-ins above, as ferryd.c would wire its neighbours */
 static const struct ipcsrv_events events = {
-	.request = ledgerglue_request,
-	.record_move = ledgerglue_record_move,
-	.expect_stop = virtwatch_expect_stop,
-	.status = ledgerglue_status,
-	.dump = ledgerglue_dump,
-	.history = ledgerglue_history,
+	.request = ev_request,
+	.record_move = ev_record_move,
+	.expect_stop = ev_expect_stop,
+	.status = ev_status,
+	.dump = ev_dump,
+	.history = ev_history,
 };
 
 static int client_result = -1;
