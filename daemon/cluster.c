@@ -24,7 +24,7 @@
 #include <corosync/quorum.h>
 #include <qb/qblog.h>
 
-#include "ferryd.h"
+#include "cluster.h"
 
 
 int cluster_cs_to_errno(int cs_err)
@@ -62,7 +62,7 @@ int cluster_cs_to_errno(int cs_err)
 	}
 }
 
-static struct ferryd *cpg_ctx(cpg_handle_t h)
+static struct cluster *cpg_ctx(cpg_handle_t h)
 {
 	void *ctx = NULL;
 
@@ -71,37 +71,14 @@ static struct ferryd *cpg_ctx(cpg_handle_t h)
 	return ctx;
 }
 
-bool cluster_is_member(const struct ferryd *d, uint32_t nodeid)
+bool cluster_is_member(const struct cluster *c, uint32_t nodeid)
 {
 	size_t i;
 
-	for (i = 0; i < d->cluster.n_members; i++)
-		if (d->cluster.members[i].nodeid == nodeid)
+	for (i = 0; i < c->n_members; i++)
+		if (c->members[i].nodeid == nodeid)
 			return true;
 	return false;
-}
-
-const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < d->cluster.n_names; i++)
-		if (d->cluster.names[i].nodeid == nodeid)
-			return d->cluster.names[i].name;
-	return NULL;
-}
-
-int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret_nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < d->cluster.n_names; i++) {
-		if (strcmp(d->cluster.names[i].name, name) == 0) {
-			*ret_nodeid = d->cluster.names[i].nodeid;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 /* An integer key of any width (quorum.* are u8 when set in corosync.conf);
@@ -136,7 +113,7 @@ static bool cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
 /* corosync's nodelist.node.N.{nodeid,name,ring0_addr}: names for logs, for
  * ferryctl, and to turn Pacemaker's node names into node ids; and the quorum
  * options the ledger must know (two_node). */
-static void cluster_read_names(struct ferryd *d)
+static void cluster_read_names(struct cluster *c)
 {
 	cmap_handle_t cmap;
 	char key[128];
@@ -144,7 +121,7 @@ static void cluster_read_names(struct ferryd *d)
 	uint32_t nodeid;
 	unsigned i;
 
-	d->cluster.n_names = 0;
+	c->n_names = 0;
 	if (cmap_initialize(&cmap) != CS_OK) {
 		qb_log(LOG_WARNING, "cmap: cannot read the nodelist, node names unknown, ignoring");
 		return;
@@ -160,59 +137,62 @@ static void cluster_read_names(struct ferryd *d)
 			if (cmap_get_string(cmap, key, &str) != CS_OK)
 				str = NULL;
 		}
-		d->cluster.names[d->cluster.n_names].nodeid = nodeid;
-		snprintf(d->cluster.names[d->cluster.n_names].name, FERRY_IPC_NODE_LEN, "%s",
+		c->names[c->n_names].nodeid = nodeid;
+		snprintf(c->names[c->n_names].name, FERRY_IPC_NODE_LEN, "%s",
 			 str != NULL ? str : "");
 		free(str);
-		d->cluster.n_names++;
+		c->n_names++;
 	}
-	d->cluster.two_node = cluster_cmap_flag(cmap, "quorum.two_node", false);
-	d->cluster.wait_for_all = cluster_cmap_flag(cmap, "quorum.wait_for_all", d->cluster.two_node);
+	c->two_node = cluster_cmap_flag(cmap, "quorum.two_node", false);
+	c->wait_for_all = cluster_cmap_flag(cmap, "quorum.wait_for_all", c->two_node);
 	cmap_finalize(cmap);
-	qb_log(LOG_INFO, "cmap: %zu nodes in the nodelist", d->cluster.n_names);
-	if (d->cluster.two_node)
+	qb_log(LOG_INFO, "cmap: %zu nodes in the nodelist", c->n_names);
+	if (c->two_node)
 		qb_log(LOG_NOTICE, "quorum: two_node cluster%s: a node alone changes no owner "
 				   "until its peer is fenced",
-		       d->cluster.wait_for_all ? " (wait_for_all)" : "");
-	if (d->cluster.two_node && !d->cluster.wait_for_all)
+		       c->wait_for_all ? " (wait_for_all)" : "");
+	if (c->two_node && !c->wait_for_all)
 		qb_log(LOG_WARNING, "quorum: two_node without wait_for_all: a node that boots alone is "
 				    "quorate; ferry still waits for its peer's fence");
-	if (d->cluster.two_node && d->cluster.n_names != 2)
+	if (c->two_node && c->n_names != 2)
 		qb_log(LOG_WARNING, "quorum: two_node with %zu nodes in the nodelist, ignoring two_node",
-		       d->cluster.n_names);
+		       c->n_names);
 }
 
-uint32_t cluster_two_node_peer(const struct ferryd *d)
+void cluster_membership(const struct cluster *c, struct membership *ret)
 {
 	size_t i;
 
-	if (!d->cluster.two_node || d->cluster.n_names != 2)
-		return 0;
-	for (i = 0; i < d->cluster.n_names; i++)
-		if (d->cluster.names[i].nodeid != d->cluster.local_nodeid)
-			return d->cluster.names[i].nodeid;
-	return 0;
-}
-
-bool cluster_in_view(const struct ferryd *d, uint32_t nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < d->cluster.n_view; i++)
-		if (d->cluster.view[i] == nodeid)
-			return true;
-	return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->local_nodeid = c->local_nodeid;
+	ret->membership_known = c->membership_known;
+	for (i = 0; i < c->n_members; i++)
+		ret->members[i] = c->members[i].nodeid;
+	ret->n_members = c->n_members;
+	memcpy(ret->joined, c->joined, c->n_joined * sizeof(c->joined[0]));
+	ret->n_joined = c->n_joined;
+	ret->ring_seq = c->ring_seq;
+	ret->ring_nodeid = c->ring_nodeid;
+	ret->totem_seen = c->totem_seen;
+	ret->quorate = c->quorate;
+	ret->quorum_ring = c->quorum_ring;
+	memcpy(ret->view, c->view, c->n_view * sizeof(c->view[0]));
+	ret->n_view = c->n_view;
+	ret->two_node = c->two_node;
+	ret->wait_for_all = c->wait_for_all;
+	memcpy(ret->names, c->names, c->n_names * sizeof(c->names[0]));
+	ret->n_names = c->n_names;
 }
 
 static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
 			    uint32_t pid, void *msg, size_t len)
 {
-	struct ferryd *d = cpg_ctx(h);
+	struct cluster *c = cpg_ctx(h);
 
 	(void)group;
-	if (d == NULL)
+	if (c == NULL)
 		return;
-	ledgerglue_deliver(d, nodeid, pid, msg, len);
+	c->ev->deliver(c->ctx, nodeid, pid, msg, len);
 }
 
 static const char *cluster_reason_name(uint32_t reason)
@@ -238,12 +218,12 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 			    const struct cpg_address *left, size_t n_left,
 			    const struct cpg_address *joined, size_t n_joined)
 {
-	struct ferryd *d = cpg_ctx(h);
+	struct cluster *c = cpg_ctx(h);
 	size_t i;
 	bool had = false;
 
 	(void)group;
-	if (d == NULL)
+	if (c == NULL)
 		return;
 	for (i = 0; i < n_left; i++)
 		qb_log(LOG_NOTICE, "node %" PRIu32 ": left group (%s)", left[i].nodeid,
@@ -255,84 +235,84 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 		       n_members, FERRYD_MAX_MEMBERS, FERRYD_MAX_MEMBERS);
 		n_members = FERRYD_MAX_MEMBERS;
 	}
-	d->cluster.n_joined = 0;
+	c->n_joined = 0;
 	for (i = 0; i < n_joined && i < FERRYD_MAX_MEMBERS; i++) {
-		d->cluster.joined[d->cluster.n_joined++] = joined[i].nodeid;
+		c->joined[c->n_joined++] = joined[i].nodeid;
 		/* our own join, even if corosync sees another pid (pid namespace) */
-		if (joined[i].nodeid == d->cluster.local_nodeid && !d->cluster.membership_known)
+		if (joined[i].nodeid == c->local_nodeid && !c->membership_known)
 			had = true;
 	}
-	d->cluster.n_members = 0;
+	c->n_members = 0;
 	for (i = 0; i < n_members; i++) {
-		d->cluster.members[i].nodeid = members[i].nodeid;
-		d->cluster.members[i].pid = members[i].pid;
-		d->cluster.n_members++;
-		if (members[i].nodeid == d->cluster.local_nodeid &&
+		c->members[i].nodeid = members[i].nodeid;
+		c->members[i].pid = members[i].pid;
+		c->n_members++;
+		if (members[i].nodeid == c->local_nodeid &&
 		    members[i].pid == (uint32_t)getpid())
 			had = true;
 	}
 	qb_log(LOG_NOTICE, "cpg: membership has %zu members (ring %" PRIu32 "/%" PRIu64 ")",
-	       d->cluster.n_members, d->cluster.ring_nodeid, d->cluster.ring_seq);
-	if (had && !d->cluster.membership_known) {
-		d->cluster.membership_known = true;
-		ferryd_membership_known(d);
+	       c->n_members, c->ring_nodeid, c->ring_seq);
+	if (had && !c->membership_known) {
+		c->membership_known = true;
+		c->ev->membership_known(c->ctx);
 	}
-	ledgerglue_confchg(d);
+	c->ev->confchg(c->ctx);
 }
 
 static void cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n,
 				  const uint32_t *members)
 {
-	struct ferryd *d = cpg_ctx(h);
+	struct cluster *c = cpg_ctx(h);
 	bool initial;
 
 	(void)members;
-	if (d == NULL)
+	if (c == NULL)
 		return;
-	initial = !d->cluster.totem_seen;
-	d->cluster.totem_seen = true;
-	d->cluster.ring_nodeid = ring_id.nodeid;
-	d->cluster.ring_seq = ring_id.seq;
+	initial = !c->totem_seen;
+	c->totem_seen = true;
+	c->ring_nodeid = ring_id.nodeid;
+	c->ring_seq = ring_id.seq;
 	qb_log(LOG_INFO, "totem: ring %" PRIu32 "/%" PRIu64 " with %" PRIu32 " nodes",
 	       ring_id.nodeid, ring_id.seq, n);
-	ledgerglue_totem_confchg(d, initial);
+	c->ev->totem_confchg(c->ctx, initial);
 }
 
 static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,
 				  uint32_t n, uint32_t *view)
 {
-	struct ferryd *d = NULL;
+	struct cluster *c = NULL;
 	void *ctx = NULL;
 	bool was;
 
 	if (quorum_context_get(h, (const void **)&ctx) != CS_OK || ctx == NULL)
 		return;
-	d = ctx;
-	was = d->cluster.quorate;
-	d->cluster.quorate = quorate != 0;
-	d->cluster.quorum_ring = ring_seq;
-	d->cluster.n_view = 0;
-	for (uint32_t i = 0; i < n && view != NULL && d->cluster.n_view < FERRYD_MAX_MEMBERS; i++)
-		d->cluster.view[d->cluster.n_view++] = view[i];
-	if (was != d->cluster.quorate)
+	c = ctx;
+	was = c->quorate;
+	c->quorate = quorate != 0;
+	c->quorum_ring = ring_seq;
+	c->n_view = 0;
+	for (uint32_t i = 0; i < n && view != NULL && c->n_view < FERRYD_MAX_MEMBERS; i++)
+		c->view[c->n_view++] = view[i];
+	if (was != c->quorate)
 		qb_log(LOG_NOTICE, "quorum: %s (ring seq %" PRIu64 ", %" PRIu32 " nodes in view)",
-		       d->cluster.quorate ? "gained" : "lost", ring_seq, n);
-	ledgerglue_quorum(d);
+		       c->quorate ? "gained" : "lost", ring_seq, n);
+	c->ev->quorum(c->ctx);
 }
 
 static int32_t cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
 {
-	struct ferryd *d = data;
+	struct cluster *c = data;
 	cs_error_t rc;
 
 	(void)fd;
 	(void)revents;
-	rc = cpg_dispatch((cpg_handle_t)d->cluster.cpg_handle, CS_DISPATCH_ALL);
+	rc = cpg_dispatch((cpg_handle_t)c->cpg_handle, CS_DISPATCH_ALL);
 	if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
 		qb_log(LOG_ERR, "cpg: lost the connection to corosync (%s), stopping",
 		       strerror(-cluster_cs_to_errno(rc)));
-		d->cluster.cpg_fd = -1;
-		ferryd_fatal(d, 1);
+		c->cpg_fd = -1;
+		c->ev->fatal(c->ctx, 1);
 		return -1; /* removes the fd from the loop */
 	}
 	return 0;
@@ -340,17 +320,17 @@ static int32_t cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
 
 static int32_t cluster_quorum_dispatch(int32_t fd, int32_t revents, void *data)
 {
-	struct ferryd *d = data;
+	struct cluster *c = data;
 	cs_error_t rc;
 
 	(void)fd;
 	(void)revents;
-	rc = quorum_dispatch((quorum_handle_t)d->cluster.quorum_handle, CS_DISPATCH_ALL);
+	rc = quorum_dispatch((quorum_handle_t)c->quorum_handle, CS_DISPATCH_ALL);
 	if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
 		qb_log(LOG_ERR, "quorum: lost the connection to corosync (%s), stopping",
 		       strerror(-cluster_cs_to_errno(rc)));
-		d->cluster.quorum_fd = -1;
-		ferryd_fatal(d, 1);
+		c->quorum_fd = -1;
+		c->ev->fatal(c->ctx, 1);
 		return -1;
 	}
 	return 0;
@@ -370,7 +350,7 @@ static quorum_callbacks_t cluster_quorum_callbacks = {
 
 /* One attempt at everything; a partial success is undone so the next try
  * starts clean.  Returns 0, -EAGAIN (worth retrying) or another -errno. */
-static int cluster_connect(struct ferryd *d)
+static int cluster_connect(struct cluster *c)
 {
 	struct cpg_name group;
 	cpg_handle_t cpg = 0;
@@ -382,10 +362,10 @@ static int cluster_connect(struct ferryd *d)
 	int r;
 
 	memset(&group, 0, sizeof(group));
-	group.length = (uint32_t)strlen(d->cfg.cpg_group);
-	memcpy(group.value, d->cfg.cpg_group, group.length);
+	group.length = (uint32_t)strlen(c->cfg->cpg_group);
+	memcpy(group.value, c->cfg->cpg_group, group.length);
 
-	rc = cpg_model_initialize(&cpg, CPG_MODEL_V1, (cpg_model_data_t *)&cluster_cpg_model, d);
+	rc = cpg_model_initialize(&cpg, CPG_MODEL_V1, (cpg_model_data_t *)&cluster_cpg_model, c);
 	if (rc != CS_OK)
 		return cluster_cs_to_errno(rc);
 	rc = cpg_local_get(cpg, &local);
@@ -397,7 +377,7 @@ static int cluster_connect(struct ferryd *d)
 	rc = quorum_initialize(&q, &cluster_quorum_callbacks, &qtype);
 	if (rc != CS_OK)
 		goto fail;
-	rc = quorum_context_set(q, d);
+	rc = quorum_context_set(q, c);
 	if (rc != CS_OK)
 		goto fail;
 	rc = quorum_fd_get(q, &q_fd);
@@ -414,24 +394,24 @@ static int cluster_connect(struct ferryd *d)
 	if (rc != CS_OK)
 		goto fail;
 
-	d->cluster.cpg_handle = cpg;
-	d->cluster.quorum_handle = q;
-	d->cluster.local_nodeid = local;
-	d->cluster.quorate = quorate != 0;
-	d->cluster.cpg_joined = true;
-	d->cluster.cpg_fd = cpg_fd;
-	d->cluster.quorum_fd = q_fd;
-	qb_log(LOG_NOTICE, "node %u: joined CPG group %s, %s", local, d->cfg.cpg_group,
-	       d->cluster.quorate ? "quorate" : "not quorate");
-	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, cpg_fd, POLLIN | POLLPRI, d,
+	c->cpg_handle = cpg;
+	c->quorum_handle = q;
+	c->local_nodeid = local;
+	c->quorate = quorate != 0;
+	c->cpg_joined = true;
+	c->cpg_fd = cpg_fd;
+	c->quorum_fd = q_fd;
+	qb_log(LOG_NOTICE, "node %u: joined CPG group %s, %s", local, c->cfg->cpg_group,
+	       c->quorate ? "quorate" : "not quorate");
+	r = qb_loop_poll_add(c->loop, QB_LOOP_HIGH, cpg_fd, POLLIN | POLLPRI, c,
 			     cluster_cpg_dispatch);
 	if (r < 0)
 		return r;
-	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, q_fd, POLLIN | POLLPRI, d,
+	r = qb_loop_poll_add(c->loop, QB_LOOP_HIGH, q_fd, POLLIN | POLLPRI, c,
 			     cluster_quorum_dispatch);
 	if (r < 0)
 		return r;
-	ledgerglue_quorum(d);
+	c->ev->quorum(c->ctx);
 	return 0;
 fail:
 	r = cluster_cs_to_errno(rc);
@@ -443,61 +423,67 @@ fail:
 
 static void cluster_retry(void *data)
 {
-	struct ferryd *d = data;
+	struct cluster *c = data;
 	int r;
 
-	d->cluster.join_attempts++;
-	r = cluster_connect(d);
+	c->join_attempts++;
+	r = cluster_connect(c);
 	if (r == 0)
 		return;
 	if ((r == -EAGAIN || r == -ENOTCONN) &&
-	    d->cluster.join_attempts <= d->cfg.startup_retries) {
+	    c->join_attempts <= c->cfg->startup_retries) {
 		qb_log(LOG_INFO, "corosync: not ready (%s), attempt %u of %u", strerror(-r),
-		       d->cluster.join_attempts, d->cfg.startup_retries + 1);
-		qb_loop_timer_add(d->loop, QB_LOOP_MED,
-				  (uint64_t)d->cfg.retry_interval_ms * QB_TIME_NS_IN_MSEC, d,
-				  cluster_retry, &d->cluster.retry_timer);
+		       c->join_attempts, c->cfg->startup_retries + 1);
+		qb_loop_timer_add(c->loop, QB_LOOP_MED,
+				  (uint64_t)c->cfg->retry_interval_ms * QB_TIME_NS_IN_MSEC, c,
+				  cluster_retry, &c->retry_timer);
 		return;
 	}
 	qb_log(LOG_ERR, "corosync: cannot join CPG group %s after %u attempts: %s",
-	       d->cfg.cpg_group, d->cluster.join_attempts, strerror(-r));
-	ferryd_fatal(d, 1);
+	       c->cfg->cpg_group, c->join_attempts, strerror(-r));
+	c->ev->fatal(c->ctx, 1);
 }
 
-int cluster_start(struct ferryd *d)
+int cluster_start(struct cluster *c, qb_loop_t *loop, const struct config *cfg,
+		  const struct cluster_events *events, void *ctx)
 {
-	d->cluster.cpg_fd = -1;
-	d->cluster.quorum_fd = -1;
-	cluster_read_names(d);
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->cfg = cfg;
+	c->ev = events;
+	c->ctx = ctx;
+	c->cpg_fd = -1;
+	c->quorum_fd = -1;
+	cluster_read_names(c);
 	/* the first attempt runs from the loop too, so start-up order holds */
-	return qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, cluster_retry,
-				 &d->cluster.retry_timer);
+	return qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c, cluster_retry,
+				 &c->retry_timer);
 }
 
-void cluster_stop(struct ferryd *d)
+void cluster_stop(struct cluster *c)
 {
 	struct cpg_name group;
 
-	qb_loop_timer_del(d->loop, d->cluster.retry_timer);
-	qb_loop_timer_del(d->loop, d->cluster.flush_timer);
-	while (d->cluster.n_pending > 0)
-		free(d->cluster.pending[--d->cluster.n_pending]);
-	if (d->cluster.quorum_fd >= 0)
-		qb_loop_poll_del(d->loop, d->cluster.quorum_fd);
-	if (d->cluster.cpg_fd >= 0)
-		qb_loop_poll_del(d->loop, d->cluster.cpg_fd);
-	if (d->cluster.cpg_joined) {
+	qb_loop_timer_del(c->loop, c->retry_timer);
+	qb_loop_timer_del(c->loop, c->flush_timer);
+	while (c->n_pending > 0)
+		free(c->pending[--c->n_pending]);
+	if (c->quorum_fd >= 0)
+		qb_loop_poll_del(c->loop, c->quorum_fd);
+	if (c->cpg_fd >= 0)
+		qb_loop_poll_del(c->loop, c->cpg_fd);
+	if (c->cpg_joined) {
 		memset(&group, 0, sizeof(group));
-		group.length = (uint32_t)strlen(d->cfg.cpg_group);
-		memcpy(group.value, d->cfg.cpg_group, group.length);
-		cpg_leave((cpg_handle_t)d->cluster.cpg_handle, &group);
-		cpg_finalize((cpg_handle_t)d->cluster.cpg_handle);
-		quorum_trackstop((quorum_handle_t)d->cluster.quorum_handle);
-		quorum_finalize((quorum_handle_t)d->cluster.quorum_handle);
-		d->cluster.cpg_joined = false;
+		group.length = (uint32_t)strlen(c->cfg->cpg_group);
+		memcpy(group.value, c->cfg->cpg_group, group.length);
+		cpg_leave((cpg_handle_t)c->cpg_handle, &group);
+		cpg_finalize((cpg_handle_t)c->cpg_handle);
+		quorum_trackstop((quorum_handle_t)c->quorum_handle);
+		quorum_finalize((quorum_handle_t)c->quorum_handle);
+		c->cpg_joined = false;
 	}
-	d->cluster.cpg_fd = -1;
-	d->cluster.quorum_fd = -1;
+	c->cpg_fd = -1;
+	c->quorum_fd = -1;
 }
 
 /* Agreed (total) order.  CS_ERR_TRY_AGAIN here is corosync's flow control
@@ -505,47 +491,47 @@ void cluster_stop(struct ferryd *d)
  * timer, in order; never a sleep, never a nested dispatch. */
 static void cluster_flush(void *data);
 
-static int cluster_mcast(struct ferryd *d, const void *msg, size_t len)
+static int cluster_mcast(struct cluster *c, const void *msg, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
 
 	return cluster_cs_to_errno(
-		cpg_mcast_joined((cpg_handle_t)d->cluster.cpg_handle, CPG_TYPE_AGREED, &iov, 1));
+		cpg_mcast_joined((cpg_handle_t)c->cpg_handle, CPG_TYPE_AGREED, &iov, 1));
 }
 
 static void cluster_flush(void *data)
 {
-	struct ferryd *d = data;
+	struct cluster *c = data;
 	struct cluster_pending *p;
 	int r;
 
-	while (d->cluster.n_pending > 0) {
-		p = d->cluster.pending[0];
-		r = cluster_mcast(d, p->data, p->len);
+	while (c->n_pending > 0) {
+		p = c->pending[0];
+		r = cluster_mcast(c, p->data, p->len);
 		if (r == -EAGAIN)
 			break;
 		if (r < 0)
 			qb_log(LOG_ERR, "cpg: dropped a queued %zu-byte message: %s", p->len,
 			       strerror(-r));
 		free(p);
-		d->cluster.n_pending--;
-		memmove(&d->cluster.pending[0], &d->cluster.pending[1],
-			d->cluster.n_pending * sizeof(d->cluster.pending[0]));
+		c->n_pending--;
+		memmove(&c->pending[0], &c->pending[1],
+			c->n_pending * sizeof(c->pending[0]));
 	}
-	if (d->cluster.n_pending > 0)
-		qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, d, cluster_flush,
-				  &d->cluster.flush_timer);
+	if (c->n_pending > 0)
+		qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, c, cluster_flush,
+				  &c->flush_timer);
 }
 
-int cluster_send(struct ferryd *d, const void *msg, size_t len)
+int cluster_send(struct cluster *c, const void *msg, size_t len)
 {
 	struct cluster_pending *p;
 	int r;
 
-	if (!d->cluster.cpg_joined)
+	if (!c->cpg_joined)
 		return -ENOTCONN;
-	if (d->cluster.n_pending == 0) {
-		r = cluster_mcast(d, msg, len);
+	if (c->n_pending == 0) {
+		r = cluster_mcast(c, msg, len);
 		if (r != -EAGAIN) {
 			if (r < 0)
 				qb_log(LOG_ERR, "cpg: cannot send a %zu-byte message: %s", len,
@@ -553,7 +539,7 @@ int cluster_send(struct ferryd *d, const void *msg, size_t len)
 			return r;
 		}
 	}
-	if (d->cluster.n_pending >= CLUSTER_MAX_PENDING) {
+	if (c->n_pending >= CLUSTER_MAX_PENDING) {
 		qb_log(LOG_ERR, "cpg: send queue full (%u messages), refusing a %zu-byte message",
 		       CLUSTER_MAX_PENDING, len);
 		return -ENOBUFS;
@@ -563,9 +549,9 @@ int cluster_send(struct ferryd *d, const void *msg, size_t len)
 		return -ENOMEM;
 	p->len = len;
 	memcpy(p->data, msg, len);
-	d->cluster.pending[d->cluster.n_pending++] = p;
-	if (d->cluster.n_pending == 1)
-		qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, d, cluster_flush,
-				  &d->cluster.flush_timer);
+	c->pending[c->n_pending++] = p;
+	if (c->n_pending == 1)
+		qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, c, cluster_flush,
+				  &c->flush_timer);
 	return 0;
 }

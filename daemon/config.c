@@ -18,7 +18,7 @@
 #include <syslog.h>
 
 #include "ferry/numparse.h"
-#include "ferryd.h"
+#include "ferrydconf.h"
 
 static const char *const foreign_vm_names[] = {
 	[CONFIG_FOREIGN_PAUSE] = "pause",

@@ -19,7 +19,7 @@
 #include <crm/stonith-ng.h>
 #include <qb/qblog.h>
 
-#include "ferryd.h"
+#include "fencehist.h"
 
 #define FENCEHIST_TIMEOUT_S 5
 
@@ -39,17 +39,15 @@ static int fencehist_rc_to_errno(int rc)
 	return -EIO;
 }
 
-static int fencehist_connect(struct ferryd *d)
+struct fencehist *fencehist_new(void)
 {
-	struct fencehist *f = d->fence;
+	return calloc(1, sizeof(struct fencehist));
+}
+
+static int fencehist_connect(struct fencehist *f)
+{
 	int rc;
 
-	if (f == NULL) {
-		f = calloc(1, sizeof(*f));
-		if (f == NULL)
-			return -ENOMEM;
-		d->fence = f;
-	}
 	if (f->connected)
 		return 0;
 	if (f->st == NULL) {
@@ -68,24 +66,24 @@ static int fencehist_connect(struct ferryd *d)
 	return 0;
 }
 
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_unix_ms,
+int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_unix_ms,
 			   int64_t *ret_when_unix_ms)
 {
 	stonith_history_t *hist = NULL, *h;
 	int64_t best = -1, when_ms;
 	int rc, r;
 
-	r = fencehist_connect(d);
+	r = fencehist_connect(f);
 	if (r < 0)
 		return r;
-	rc = d->fence->st->cmds->history(d->fence->st, st_opt_sync_call, node, &hist,
+	rc = f->st->cmds->history(f->st, st_opt_sync_call, node, &hist,
 					 FENCEHIST_TIMEOUT_S);
 	if (rc < 0) {
 		r = fencehist_rc_to_errno(rc);
 		qb_log(LOG_WARNING, "node %s: fencing history query failed (%s), will retry",
 		       node, strerror(-r));
-		d->fence->st->cmds->disconnect(d->fence->st);
-		d->fence->connected = false;
+		f->st->cmds->disconnect(f->st);
+		f->connected = false;
 		return r;
 	}
 	for (h = hist; h != NULL; h = h->next) {
@@ -109,17 +107,15 @@ int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since_uni
 	return 1;
 }
 
-void fencehist_stop(struct ferryd *d)
+struct fencehist *fencehist_free(struct fencehist *f)
 {
-	struct fencehist *f = d->fence;
-
 	if (f == NULL)
-		return;
+		return NULL;
 	if (f->st != NULL) {
 		if (f->connected)
 			f->st->cmds->disconnect(f->st);
 		stonith_api_delete(f->st);
 	}
 	free(f);
-	d->fence = NULL;
+	return NULL;
 }

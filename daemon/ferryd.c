@@ -67,15 +67,20 @@ static void ferryd_blackbox_write(const struct ferryd *d, const char *why)
 		       why);
 }
 
-void ferryd_fatal(struct ferryd *d, int exit_code)
+/* Stops the loop with an exit code after a fatal run-time error. */
+static void ferryd_fatal(struct ferryd *d, int exit_code)
 {
 	d->exit_code = exit_code;
 	ferryd_blackbox_write(d, "fatal error");
 	qb_loop_stop(d->loop);
 }
 
-void ferryd_membership_known(struct ferryd *d)
+/* ---- cluster events: the first membership, and on to the glue ---- */
+
+static void ferryd_membership_known(void *ctx)
 {
+	struct ferryd *d = ctx;
+
 	if (d->ready)
 		return;
 	d->ready = true;
@@ -83,6 +88,279 @@ void ferryd_membership_known(struct ferryd *d)
 	       d->cluster.n_members, d->cluster.quorate ? "quorate" : "not quorate");
 	ferryd_notify("READY=1\nSTATUS=member of the ferry group");
 }
+
+static void ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg,
+				   size_t len)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_deliver(d->glue, nodeid, pid, msg, len);
+}
+
+/* Every membership event: keep a copy of what corosync says, for
+ * virtwatch's questions, and hand the value to the glue. */
+static void ferryd_cluster_confchg(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_confchg(d->glue, &d->members);
+}
+
+static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
+{
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_totem_confchg(d->glue, &d->members, initial);
+}
+
+static void ferryd_cluster_quorum(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	cluster_membership(&d->cluster, &d->members);
+	ledgerglue_quorum(d->glue, &d->members);
+}
+
+static void ferryd_cluster_fatal(void *ctx, int exit_code)
+{
+	ferryd_fatal(ctx, exit_code);
+}
+
+static const struct cluster_events ferryd_cluster_events = {
+	.deliver = ferryd_cluster_deliver,
+	.membership_known = ferryd_membership_known,
+	.confchg = ferryd_cluster_confchg,
+	.totem_confchg = ferryd_cluster_totem_confchg,
+	.quorum = ferryd_cluster_quorum,
+	.fatal = ferryd_cluster_fatal,
+};
+
+/* ---- ipcsrv events: requests to the glue, expected stops to virtwatch ---- */
+
+static void ferryd_ipc_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_request(d->glue, token, req);
+}
+
+static void ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_record_move(d->glue, token, m);
+}
+
+static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+{
+	struct ferryd *d = ctx;
+
+	virtwatch_expect_stop(d->virt, uuid, timeout_ms);
+}
+
+static ssize_t ferryd_ipc_status(void *ctx, void *buf, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return ledgerglue_status(d->glue, buf, len);
+}
+
+static ssize_t ferryd_ipc_dump(void *ctx, void *buf, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return ledgerglue_dump(d->glue, buf, len);
+}
+
+static ssize_t ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
+				  size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_history_view(&d->history, req, buf, len);
+}
+
+static const struct ipcsrv_events ferryd_ipc_events = {
+	.request = ferryd_ipc_request,
+	.record_move = ferryd_ipc_record_move,
+	.expect_stop = ferryd_ipc_expect_stop,
+	.status = ferryd_ipc_status,
+	.dump = ferryd_ipc_dump,
+	.history = ferryd_ipc_history,
+};
+
+/* ---- virtwatch events: the ledger, the cluster's names, its file ---- */
+
+static int ferryd_virt_vm_lookup(void *ctx, const char *uuid, uint32_t *ret_owner,
+				 uint32_t *ret_state, uint32_t *ret_peer)
+{
+	struct ferryd *d = ctx;
+
+	return ledgerglue_vm_lookup(d->glue, uuid, ret_owner, ret_state, ret_peer);
+}
+
+static uint32_t ferryd_virt_local_nodeid(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return d->members.local_nodeid;
+}
+
+static const char *ferryd_virt_local_name(void *ctx)
+{
+	struct ferryd *d = ctx;
+	const char *n = membership_node_name(&d->members, d->members.local_nodeid);
+
+	return n != NULL && n[0] != '\0' ? n : d->local_name;
+}
+
+static const char *ferryd_virt_node_name(void *ctx, uint32_t nodeid)
+{
+	struct ferryd *d = ctx;
+
+	return membership_node_name(&d->members, nodeid);
+}
+
+static bool ferryd_virt_ready(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return d->ready;
+}
+
+static int ferryd_virt_file_write(void *ctx, const char *name, const void *buf, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_write(d->cfg.state_dir, name, buf, len);
+}
+
+static int ferryd_virt_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf,
+				 size_t *ret_len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_read(d->cfg.state_dir, name, max_len, ret_buf, ret_len);
+}
+
+static const struct virtwatch_events ferryd_virt_events = {
+	.vm_lookup = ferryd_virt_vm_lookup,
+	.local_nodeid = ferryd_virt_local_nodeid,
+	.local_name = ferryd_virt_local_name,
+	.node_name = ferryd_virt_node_name,
+	.ready = ferryd_virt_ready,
+	.file_write = ferryd_virt_file_write,
+	.file_read = ferryd_virt_file_read,
+};
+
+/* ---- the glue's operations: the adapters that do what it decided ---- */
+
+static int ferryd_glue_send(void *ctx, const void *msg, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return cluster_send(&d->cluster, msg, len);
+}
+
+static int ferryd_glue_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return ipcsrv_reply(d->ipc, token, rsp, len);
+}
+
+static void ferryd_glue_vm_scan(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	virtwatch_scan(d->virt);
+}
+
+static void ferryd_glue_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
+{
+	struct ferryd *d = ctx;
+
+	virtwatch_set_rsc(d->virt, uuid, rsc);
+}
+
+static int ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_unix_ms,
+				    int64_t *ret_when_unix_ms)
+{
+	struct ferryd *d = ctx;
+
+	return fencehist_fenced_after(d->fence, node, since_unix_ms, ret_when_unix_ms);
+}
+
+static int ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_save(d->cfg.state_dir, blob, len);
+}
+
+static int ferryd_glue_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_load(d->cfg.state_dir, max_len, ret_blob, ret_len);
+}
+
+static int ferryd_glue_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return persist_ledger_set_aside(d->cfg.state_dir, now_ms, ret_name, len);
+}
+
+static bool ferryd_glue_lost_marked(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_marked(d->cfg.state_dir);
+}
+
+static int ferryd_glue_lost_mark(void *ctx, const char *why)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_mark(d->cfg.state_dir, why);
+}
+
+static int ferryd_glue_lost_clear(void *ctx)
+{
+	struct ferryd *d = ctx;
+
+	return persist_lost_clear(d->cfg.state_dir);
+}
+
+static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
+{
+	struct ferryd *d = ctx;
+	int r;
+
+	persist_history_add(&d->history, rec);
+	r = persist_history_save(&d->history, d->cfg.state_dir);
+	if (r < 0)
+		qb_log(LOG_ERR, "history: cannot persist to %s/%s: %s", d->cfg.state_dir,
+		       PERSIST_HISTORY_FILE, strerror(-r));
+}
+
+static const struct ledgerglue_ops ferryd_glue_ops = {
+	.send = ferryd_glue_send,
+	.reply = ferryd_glue_reply,
+	.vm_scan = ferryd_glue_vm_scan,
+	.vm_set_rsc = ferryd_glue_vm_set_rsc,
+	.fenced_after = ferryd_glue_fenced_after,
+	.ledger_save = ferryd_glue_ledger_save,
+	.ledger_load = ferryd_glue_ledger_load,
+	.ledger_set_aside = ferryd_glue_ledger_set_aside,
+	.lost_marked = ferryd_glue_lost_marked,
+	.lost_mark = ferryd_glue_lost_mark,
+	.lost_clear = ferryd_glue_lost_clear,
+	.move_recorded = ferryd_glue_move_recorded,
+};
 
 static int32_t ferryd_on_term(int32_t sig, void *data)
 {
@@ -247,29 +525,39 @@ int main(int argc, char **argv)
 	qb_loop_signal_add(d->loop, QB_LOOP_LOW, SIGUSR1, d, ferryd_on_usr1, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* 3. the ledger and its persisted state */
-	r = ledgerglue_start(d);
-	if (r < 0) {
-		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
+	/* 3. the ledger and its persisted state; the fencer is asked later */
+	d->fence = fencehist_new();
+	if (d->fence == NULL) {
+		qb_log(LOG_ERR, "fencer: cannot start: %s", strerror(ENOMEM));
 		goto out_loop;
 	}
+	r = ledgerglue_start(d->loop, &d->cfg, &ferryd_glue_ops, d, &d->glue);
+	if (r < 0) {
+		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
+		goto out_fence;
+	}
+	r = persist_history_load(&d->history, d->cfg.state_dir);
+	if (r < 0 && r != -ENOENT)
+		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,
+		       PERSIST_HISTORY_FILE, strerror(-r));
 
 	/* 4. libvirt (keeps reconnecting by itself if libvirtd is not up yet) */
-	r = virtwatch_start(d);
+	r = virtwatch_start(d->loop, &d->cfg, &ferryd_virt_events, d, &d->virt);
 	if (r < 0) {
 		qb_log(LOG_ERR, "libvirt: cannot start the event watcher: %s", strerror(-r));
 		goto out_glue;
 	}
 
 	/* 5. corosync: CPG join + quorum (bounded retries from the loop) */
-	r = cluster_start(d);
+	r = cluster_start(&d->cluster, d->loop, &d->cfg, &ferryd_cluster_events, d);
 	if (r < 0) {
 		qb_log(LOG_ERR, "corosync: cannot start: %s", strerror(-r));
 		goto out_virt;
 	}
+	cluster_membership(&d->cluster, &d->members); /* the nodelist's names */
 
 	/* 6. IPC for the agent and ferryctl */
-	r = ipcsrv_start(d);
+	r = ipcsrv_start(d->loop, &d->cfg, &ferryd_ipc_events, d, &d->ipc);
 	if (r < 0) {
 		qb_log(LOG_ERR, "ipc: cannot serve %s: %s", FERRY_IPC_SERVICE, strerror(-r));
 		goto out_cluster;
@@ -279,14 +567,15 @@ int main(int argc, char **argv)
 	ret = d->exit_code;
 	qb_log(LOG_NOTICE, "ferryd stopping (exit code %d)", ret);
 
-	ipcsrv_stop(d);
+	d->ipc = ipcsrv_stop(d->ipc);
 out_cluster:
-	cluster_stop(d);
+	cluster_stop(&d->cluster);
 out_virt:
-	virtwatch_stop(d);
+	d->virt = virtwatch_stop(d->virt);
 out_glue:
-	fencehist_stop(d);
-	ledgerglue_stop(d);
+	d->glue = ledgerglue_stop(d->glue);
+out_fence:
+	d->fence = fencehist_free(d->fence);
 out_loop:
 	qb_loop_destroy(d->loop);
 out_history:

@@ -33,8 +33,8 @@
 #include <qb/qbloop.h>
 #include <qb/qbutil.h>
 
-#include "ferryd.h"
-#include "ledgerblob.h"
+#include "ipcsrv.h"
+#include "ledgertypes.h"
 
 /* /proc/PID/status is about 1.5 KiB; Groups: comes before the long tail */
 #define IPCSRV_STATUS_MAX 16384
@@ -73,18 +73,21 @@ struct ipcsrv {
 	uint64_t next_token;
 	struct ipcsrv_pending *pending;
 	size_t max_pending;
+	const struct config *cfg;
+	const struct ipcsrv_events *ev;
+	void *ctx;
 };
 
-typedef void (*ipcsrv_handler_fn)(struct ferryd *d, qb_ipcs_connection_t *c,
+typedef void (*ipcsrv_handler_fn)(struct ipcsrv *s, qb_ipcs_connection_t *c,
 				  struct ipcsrv_client *cl, const void *req);
 
-static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+static void ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
 			     const void *req);
-static void ipcsrv_handle_move(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req);
-static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
 				 struct ipcsrv_client *cl, const void *req);
-static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req);
 
 /*
@@ -330,11 +333,10 @@ static struct ipcsrv_pending *ipcsrv_pending_find(struct ipcsrv *s, uint64_t tok
  * park it in a free pending slot and return its token, or answer -EBUSY and
  * return 0 when every slot is taken.
  */
-static uint64_t ipcsrv_park(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+static uint64_t ipcsrv_park(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
 			    const struct ferry_ipc_req_hdr *hdr)
 {
 	struct ipcsrv_pending *p = NULL;
-	struct ipcsrv *s = d->ipc;
 
 	for (size_t i = 0; p == NULL && i < s->max_pending; i++)
 		if (s->pending[i].token == 0)
@@ -352,27 +354,27 @@ static uint64_t ipcsrv_park(struct ferryd *d, qb_ipcs_connection_t *c, struct ip
 	return p->token;
 }
 
-static void ipcsrv_handle_vm(struct ferryd *d, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+static void ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
 			     const void *req)
 {
 	const struct ferry_ipc_vm_req *r = req;
-	uint64_t token = ipcsrv_park(d, c, cl, &r->hdr);
+	uint64_t token = ipcsrv_park(s, c, cl, &r->hdr);
 
 	if (token != 0)
-		ledgerglue_request(d, token, r);
+		s->ev->request(s->ctx, token, r);
 }
 
-static void ipcsrv_handle_move(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req)
 {
 	const struct ferry_ipc_move_req *r = req;
-	uint64_t token = ipcsrv_park(d, c, cl, &r->hdr);
+	uint64_t token = ipcsrv_park(s, c, cl, &r->hdr);
 
 	if (token != 0)
-		ledgerglue_record_move(d, token, &r->move);
+		s->ev->record_move(s->ctx, token, &r->move);
 }
 
-static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
 				 struct ipcsrv_client *cl, const void *req)
 {
 	const struct ferry_ipc_vm_req *r = req;
@@ -386,21 +388,21 @@ static void ipcsrv_handle_expect(struct ferryd *d, qb_ipcs_connection_t *c,
 	vm[sizeof(vm) - 1] = '\0';
 	memcpy(uuid, r->uuid, sizeof(uuid));
 	uuid[sizeof(uuid) - 1] = '\0';
-	if (!ledgerblob_valid_uuid(uuid)) {
+	if (!ledger_valid_uuid(uuid)) {
 		qb_log(LOG_WARNING, "vm %s: expect stop from pid %d: malformed uuid, refused", vm,
 		       (int)cl->pid);
 		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EINVAL);
 		return;
 	}
 	memset(&rsp, 0, sizeof(rsp));
-	if (t == 0 || t > d->cfg.expect_stop_max_ms)
-		t = d->cfg.expect_stop_max_ms;
-	virtwatch_expect_stop(d, uuid, t);
+	if (t == 0 || t > s->cfg->expect_stop_max_ms)
+		t = s->cfg->expect_stop_max_ms;
+	s->ev->expect_stop(s->ctx, uuid, t);
 	rsp.verdict = FERRY_VERDICT_GRANTED;
 	ipcsrv_send(c, r->hdr.qb.id, r->hdr.seq, 0, &rsp, sizeof(rsp));
 }
 
-static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
+static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req)
 {
 	const struct ferry_ipc_req_hdr *h = req;
@@ -415,13 +417,13 @@ static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
 	}
 	switch (h->qb.id) {
 	case FERRY_IPC_STATUS:
-		n = ledgerglue_status(d, buf, FERRY_IPC_MAX_MSG_BYTES);
+		n = s->ev->status(s->ctx, buf, FERRY_IPC_MAX_MSG_BYTES);
 		break;
 	case FERRY_IPC_LEDGER_DUMP:
-		n = ledgerglue_dump(d, buf, FERRY_IPC_MAX_MSG_BYTES);
+		n = s->ev->dump(s->ctx, buf, FERRY_IPC_MAX_MSG_BYTES);
 		break;
 	default:
-		n = ledgerglue_history(d, req, buf, FERRY_IPC_MAX_MSG_BYTES);
+		n = s->ev->history(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES);
 		break;
 	}
 	if (n < 0)
@@ -431,15 +433,15 @@ static void ipcsrv_handle_view(struct ferryd *d, qb_ipcs_connection_t *c,
 	free(buf);
 }
 
-int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
+int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
 {
 	struct ipcsrv_pending *p;
 	struct ipcsrv_client *cl;
 	void *copy;
 
-	if (d->ipc == NULL)
+	if (s == NULL)
 		return -ENOTCONN;
-	p = ipcsrv_pending_find(d->ipc, token);
+	p = ipcsrv_pending_find(s, token);
 	if (p == NULL)
 		return -ENOENT;
 	if (p->c != NULL) {
@@ -463,20 +465,20 @@ int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
 
 static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 {
-	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct qb_ipcs_connection_stats st;
 	struct ipcsrv_client *cl;
 	char *status = NULL;
 	pid_t pid = 0;
 	gid_t allowed;
-	uint32_t i, slot = d != NULL ? d->cfg.ipc_max_clients : 0, n_nonroot = 0, n_uid = 0;
+	uint32_t i, slot = s != NULL ? s->cfg->ipc_max_clients : 0, n_nonroot = 0, n_uid = 0;
 	int r;
 
-	if (d == NULL || d->ipc == NULL)
+	if (s == NULL)
 		return -ENOTCONN;
 	if (qb_ipcs_connection_stats_get(c, &st, 0) == 0)
 		pid = st.client_pid;
-	allowed = d->ipc->gid_known ? d->ipc->allowed_gid : (gid_t)-1;
+	allowed = s->gid_known ? s->allowed_gid : (gid_t)-1;
 	/* a member of the group through its supplementary groups: ask the
 	 * kernel which groups that process carries (not the group database) */
 	if (uid != 0 && allowed != (gid_t)-1 && gid != allowed && pid > 0) {
@@ -490,22 +492,22 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 		qb_log(LOG_WARNING,
 		       "ipc: refused pid %d uid %u gid %u (need root or group %s, primary or "
 		       "supplementary)",
-		       (int)pid, (unsigned)uid, (unsigned)gid, d->cfg.ipc_group);
+		       (int)pid, (unsigned)uid, (unsigned)gid, s->cfg->ipc_group);
 		return r;
 	}
-	for (i = 0; i < d->cfg.ipc_max_clients; i++) {
-		const struct ipcsrv_client *o = d->ipc->clients[i];
+	for (i = 0; i < s->cfg->ipc_max_clients; i++) {
+		const struct ipcsrv_client *o = s->clients[i];
 
 		if (o == NULL) {
-			if (slot == d->cfg.ipc_max_clients)
+			if (slot == s->cfg->ipc_max_clients)
 				slot = i;
 			continue;
 		}
 		n_nonroot += o->uid != 0;
 		n_uid += o->uid == uid;
 	}
-	r = ipcsrv_check_slots(&d->cfg, uid, d->ipc->n_clients, n_nonroot, n_uid);
-	if (r < 0 || slot == d->cfg.ipc_max_clients) {
+	r = ipcsrv_check_slots(s->cfg, uid, s->n_clients, n_nonroot, n_uid);
+	if (r < 0 || slot == s->cfg->ipc_max_clients) {
 		if (r == -EUSERS)
 			qb_log(LOG_WARNING,
 			       "ipc: refused pid %d uid %u: it has %u connections already "
@@ -515,8 +517,8 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 			qb_log(LOG_WARNING,
 			       "ipc: refused pid %d uid %u: %u clients connected, %u of them not root "
 			       "(ipc_max_clients %u, ipc_root_reserved %u)",
-			       (int)pid, (unsigned)uid, d->ipc->n_clients, n_nonroot,
-			       d->cfg.ipc_max_clients, config_ipc_root_reserved(&d->cfg));
+			       (int)pid, (unsigned)uid, s->n_clients, n_nonroot,
+			       s->cfg->ipc_max_clients, config_ipc_root_reserved(s->cfg));
 		return r < 0 ? r : -EMFILE;
 	}
 	cl = calloc(1, sizeof(*cl));
@@ -527,12 +529,12 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	cl->gid = gid;
 	cl->pid = pid;
 	cl->active_ns = qb_util_nano_current_get();
-	d->ipc->clients[slot] = cl;
+	s->clients[slot] = cl;
 	qb_ipcs_context_set(c, cl);
-	if (uid != 0 && d->ipc->gid_known)
-		qb_ipcs_connection_auth_set(c, -1, d->ipc->allowed_gid,
+	if (uid != 0 && s->gid_known)
+		qb_ipcs_connection_auth_set(c, -1, s->allowed_gid,
 					    S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP);
-	d->ipc->n_clients++;
+	s->n_clients++;
 	return 0;
 }
 
@@ -554,19 +556,19 @@ static int32_t ipcsrv_closed(qb_ipcs_connection_t *c)
 
 static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
 {
-	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
 	uint32_t i;
 
 	/* libqb calls this for refused connections too: only ours count */
 	if (cl == NULL)
 		return;
-	if (d != NULL && d->ipc != NULL) {
-		for (i = 0; i < d->cfg.ipc_max_clients; i++) {
-			if (d->ipc->clients[i] != cl)
+	if (s != NULL) {
+		for (i = 0; i < s->cfg->ipc_max_clients; i++) {
+			if (s->clients[i] != cl)
 				continue;
-			d->ipc->clients[i] = NULL;
-			d->ipc->n_clients--;
+			s->clients[i] = NULL;
+			s->n_clients--;
 		}
 	}
 	free(cl);
@@ -575,7 +577,7 @@ static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
 
 static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 {
-	struct ferryd *d = qb_ipcs_connection_service_context_get(c);
+	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
 	struct ferry_ipc_req_hdr h;
 	int idx;
@@ -583,7 +585,7 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 	memset(&h, 0, sizeof(h));
 	if (size >= sizeof(h))
 		memcpy(&h, data, sizeof(h));
-	if (d == NULL || cl == NULL) {
+	if (s == NULL || cl == NULL) {
 		ipcsrv_send_error(c, h.qb.id, h.seq, -ENOTCONN);
 		return 0;
 	}
@@ -606,7 +608,7 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 		ipcsrv_send_error(c, h.qb.id, h.seq, -EBUSY);
 		return 0;
 	}
-	ipcsrv_table[idx].handler(d, c, cl, data);
+	ipcsrv_table[idx].handler(s, c, cl, data);
 	return 0;
 }
 
@@ -617,15 +619,15 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
  * connection from MIGRATE_BEGIN to COMMIT, which is as long as the
  * migration, and root has reserved slots anyway.  Returns how many.
  */
-static unsigned ipcsrv_sweep_idle(struct ferryd *d, uint64_t now_ns)
+static unsigned ipcsrv_sweep_idle(struct ipcsrv *s, uint64_t now_ns)
 {
-	uint64_t idle_ns = (uint64_t)d->cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+	uint64_t idle_ns = (uint64_t)s->cfg->ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
 	struct ipcsrv_client *cl;
 	unsigned n = 0;
 	uint32_t i;
 
-	for (i = 0; i < d->cfg.ipc_max_clients; i++) {
-		cl = d->ipc->clients[i];
+	for (i = 0; i < s->cfg->ipc_max_clients; i++) {
+		cl = s->clients[i];
 		if (cl == NULL || cl->closing || cl->uid == 0 || cl->token != 0 ||
 		    now_ns < cl->active_ns || now_ns - cl->active_ns < idle_ns)
 			continue;
@@ -652,13 +654,11 @@ static uint64_t ipcsrv_sweep_interval_ns(const struct config *cfg)
 
 static void ipcsrv_idle_timer(void *data)
 {
-	struct ferryd *d = data;
+	struct ipcsrv *s = data;
 
-	if (d->ipc == NULL)
-		return;
-	ipcsrv_sweep_idle(d, qb_util_nano_current_get());
-	qb_loop_timer_add(d->ipc->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(&d->cfg), d,
-			  ipcsrv_idle_timer, &d->ipc->idle_timer);
+	ipcsrv_sweep_idle(s, qb_util_nano_current_get());
+	qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(s->cfg), s,
+			  ipcsrv_idle_timer, &s->idle_timer);
 }
 
 /* libqb's poll hooks, onto our qb loop (NULL = the default loop, which is
@@ -701,7 +701,8 @@ static struct qb_ipcs_service_handlers ipcsrv_handlers = {
 };
 
 /* The server's state without the libqb service (tests use it alone). */
-static struct ipcsrv *ipcsrv_new(const struct config *cfg)
+static struct ipcsrv *ipcsrv_new(const struct config *cfg, const struct ipcsrv_events *events,
+				 void *ctx)
 {
 	struct ipcsrv *s;
 	struct group *g;
@@ -709,6 +710,9 @@ static struct ipcsrv *ipcsrv_new(const struct config *cfg)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
+	s->cfg = cfg;
+	s->ev = events;
+	s->ctx = ctx;
 	s->max_pending = cfg->ipc_max_clients;
 	s->pending = calloc(s->max_pending, sizeof(*s->pending));
 	s->clients = calloc(cfg->ipc_max_clients, sizeof(*s->clients));
@@ -729,16 +733,16 @@ static struct ipcsrv *ipcsrv_new(const struct config *cfg)
 	return s;
 }
 
-int ipcsrv_start(struct ferryd *d)
+int ipcsrv_start(qb_loop_t *loop, const struct config *cfg, const struct ipcsrv_events *events,
+		 void *ctx, struct ipcsrv **ret)
 {
 	struct ipcsrv *s;
 	const char *name;
 	int r;
 
-	s = ipcsrv_new(&d->cfg);
+	s = ipcsrv_new(cfg, events, ctx);
 	if (s == NULL)
 		return -ENOMEM;
-	d->ipc = s;
 	name = getenv(FERRY_IPC_SERVICE_ENV);
 	if (name == NULL || name[0] == '\0')
 		name = FERRY_IPC_SERVICE;
@@ -747,36 +751,35 @@ int ipcsrv_start(struct ferryd *d)
 		r = -errno != 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
-	qb_ipcs_service_context_set(s->svc, d);
+	qb_ipcs_service_context_set(s->svc, s);
 	qb_ipcs_poll_handlers_set(s->svc, &ipcsrv_poll);
 	qb_ipcs_enforce_buffer_size(s->svc, FERRY_IPC_MAX_MSG_BYTES);
 	r = qb_ipcs_run(s->svc);
 	if (r < 0)
 		goto fail;
-	s->loop = d->loop;
-	r = qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(&d->cfg), d,
+	s->loop = loop;
+	r = qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(cfg), s,
 			      ipcsrv_idle_timer, &s->idle_timer);
 	if (r < 0)
 		goto fail;
 	qb_log(LOG_INFO,
 	       "ipc: serving %s (at most %u clients, %u of them kept for root, %u per other uid; "
 	       "idle ones disconnected after %u ms; %u-byte messages)",
-	       name, d->cfg.ipc_max_clients, config_ipc_root_reserved(&d->cfg),
-	       d->cfg.ipc_max_clients_per_uid, d->cfg.ipc_idle_timeout_ms,
-	       FERRY_IPC_MAX_MSG_BYTES);
+	       name, cfg->ipc_max_clients, config_ipc_root_reserved(cfg),
+	       cfg->ipc_max_clients_per_uid, cfg->ipc_idle_timeout_ms, FERRY_IPC_MAX_MSG_BYTES);
+	*ret = s;
 	return 0;
 fail:
-	ipcsrv_stop(d);
+	ipcsrv_stop(s);
 	return r;
 }
 
-void ipcsrv_stop(struct ferryd *d)
+struct ipcsrv *ipcsrv_stop(struct ipcsrv *s)
 {
-	struct ipcsrv *s = d->ipc;
 	size_t i;
 
 	if (s == NULL)
-		return;
+		return NULL;
 	if (s->loop != NULL)
 		qb_loop_timer_del(s->loop, s->idle_timer);
 	for (i = 0; i < s->max_pending; i++)
@@ -787,5 +790,5 @@ void ipcsrv_stop(struct ferryd *d)
 	free(s->pending);
 	free(s->clients);
 	free(s);
-	d->ipc = NULL;
+	return NULL;
 }

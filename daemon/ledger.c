@@ -25,138 +25,6 @@
 #include "ledgerblob.h"
 #include "ledgermsg.h"
 
-/* ---- names ---- */
-
-static const char *const vm_state_names[] = {
-	[LEDGER_VM_STOPPED] = "stopped",
-	[LEDGER_VM_RUNNING] = "running",
-	[LEDGER_VM_MIGRATING] = "migrating",
-	[LEDGER_VM_SAVED] = "saved",
-	[LEDGER_VM_RESTORING] = "restoring",
-};
-_Static_assert(sizeof(vm_state_names) / sizeof(vm_state_names[0]) == _LEDGER_VM_STATE_MAX,
-	       "vm state names");
-
-static const char *const mode_names[] = {
-	[LEDGER_MODE_LIVE] = "live",
-	[LEDGER_MODE_QUICK] = "quick",
-	[LEDGER_MODE_RESTART] = "restart",
-};
-_Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == _LEDGER_MODE_MAX, "mode names");
-
-static const char *const op_names[] = {
-	[LEDGER_OP_ACQUIRE] = "acquire",
-	[LEDGER_OP_RESTORE] = "restore",
-	[LEDGER_OP_RELEASE] = "release",
-	[LEDGER_OP_MIGRATE_BEGIN] = "migrate-begin",
-	[LEDGER_OP_MIGRATE_COMMIT] = "migrate-commit",
-	[LEDGER_OP_MIGRATE_ABORT] = "migrate-abort",
-	[LEDGER_OP_SAVE] = "save",
-	[LEDGER_OP_FORCE_RELEASE] = "force-release",
-	[LEDGER_OP_RESTORE_COMMIT] = "restore-commit",
-	[LEDGER_OP_RESTORE_ABORT] = "restore-abort",
-	[LEDGER_OP_FENCE] = "fence",
-};
-_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == _LEDGER_OP_MAX, "op names");
-
-static const char *const verdict_names[] = {
-	[LEDGER_GRANTED] = "granted",
-	[LEDGER_REFUSED] = "refused",
-};
-_Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == _LEDGER_VERDICT_MAX,
-	       "verdict names");
-
-static const char *const reason_names[] = {
-	[LEDGER_R_OK] = "ok",
-	[LEDGER_R_ALREADY] = "already",
-	[LEDGER_R_SYNCING] = "syncing",
-	[LEDGER_R_NOT_QUORATE] = "not-quorate",
-	[LEDGER_R_NOT_MEMBER] = "not-member",
-	[LEDGER_R_UNKNOWN_VM] = "unknown-vm",
-	[LEDGER_R_INVALID] = "invalid",
-	[LEDGER_R_NAME_MISMATCH] = "name-mismatch",
-	[LEDGER_R_NAME_IN_USE] = "name-in-use",
-	[LEDGER_R_TOO_MANY_VMS] = "too-many-vms",
-	[LEDGER_R_OWNED_ELSEWHERE] = "owned-elsewhere",
-	[LEDGER_R_ORPHANED] = "orphaned",
-	[LEDGER_R_NOT_OWNER] = "not-owner",
-	[LEDGER_R_BAD_STATE] = "bad-state",
-	[LEDGER_R_TARGET_LOST] = "target-lost",
-	[LEDGER_R_STALE_GENERATION] = "stale-generation",
-	[LEDGER_R_UNKNOWN_GENERATION] = "unknown-generation",
-};
-_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == _LEDGER_REASON_MAX,
-	       "reason names");
-
-static const char *const move_result_names[] = {
-	[LEDGER_MOVE_OK] = "ok",
-	[LEDGER_MOVE_ABORTED] = "aborted",
-	[LEDGER_MOVE_FAILED] = "failed",
-};
-_Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
-	       "move result names");
-
-#define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "(out-of-range)")
-
-const char *
-ledger_vm_state_name(enum ledger_vm_state s)
-{
-	return NAME_OF(vm_state_names, s, _LEDGER_VM_STATE_MAX);
-}
-
-const char *
-ledger_mode_name(enum ledger_mode m)
-{
-	return NAME_OF(mode_names, m, _LEDGER_MODE_MAX);
-}
-
-const char *
-ledger_op_name(enum ledger_op op)
-{
-	return NAME_OF(op_names, op, _LEDGER_OP_MAX);
-}
-
-const char *
-ledger_verdict_name(enum ledger_verdict v)
-{
-	return NAME_OF(verdict_names, v, _LEDGER_VERDICT_MAX);
-}
-
-const char *
-ledger_reason_name(enum ledger_reason r)
-{
-	return NAME_OF(reason_names, r, _LEDGER_REASON_MAX);
-}
-
-const char *
-ledger_move_result_name(enum ledger_move_result r)
-{
-	return NAME_OF(move_result_names, r, _LEDGER_MOVE_RESULT_MAX);
-}
-
-static int
-lookup_name(const char *const *table, int n, const char *s)
-{
-	if (s == NULL)
-		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		if (strcmp(table[i], s) == 0)
-			return i;
-	return -EINVAL;
-}
-
-int
-ledger_mode_from_name(const char *s)
-{
-	return lookup_name(mode_names, _LEDGER_MODE_MAX, s);
-}
-
-int
-ledger_move_result_from_name(const char *s)
-{
-	return lookup_name(move_result_names, _LEDGER_MOVE_RESULT_MAX, s);
-}
-
 /* ---- data (the replicated part: ledgerblob.h) ---- */
 
 struct peer {
@@ -1516,7 +1384,7 @@ request_prepare(struct req_ctx *c)
 	struct ledger_vmrec *v;
 	size_t i;
 
-	if (!ledgerblob_valid_uuid(r->uuid) || !ledgerblob_valid_name(r->name))
+	if (!ledger_valid_uuid(r->uuid) || !ledger_valid_name(r->name))
 		return refuse(c, LEDGER_R_INVALID, "bad vm name or uuid");
 	if (r->time_ms < 0)
 		return refuse(c, LEDGER_R_INVALID, "negative time");
@@ -1610,7 +1478,7 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 	if (d.verdict == LEDGER_REFUSED)
 		memcpy(d.why, c.why, sizeof(d.why));
 	/* a printable name for the log even when the request's is bad */
-	snprintf(name, sizeof(name), "%s", ledgerblob_valid_name(r->name) ? r->name : "(invalid)");
+	snprintf(name, sizeof(name), "%s", ledger_valid_name(r->name) ? r->name : "(invalid)");
 	if (r->op == LEDGER_OP_RESTORE)
 		snprintf(args, sizeof(args), " gen %" PRIu64, r->gen);
 	else if (r->op == LEDGER_OP_MIGRATE_BEGIN)
@@ -1787,7 +1655,7 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 	v = vm_by_uuid(&l->st, m->uuid);
 	if (v == NULL || strcmp(v->name, m->name) != 0) {
 		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring",
-		     l->st.seq, sender, ledgerblob_valid_name(m->name) ? m->name : "(invalid)");
+		     l->st.seq, sender, ledger_valid_name(m->name) ? m->name : "(invalid)");
 		return 1;
 	}
 	v->has_move = true;

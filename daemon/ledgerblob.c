@@ -36,41 +36,6 @@ vm_state_from_name(const char *s)
 	return -EINVAL;
 }
 
-bool
-ledgerblob_valid_name(const char *s)
-{
-	size_t n = strnlen(s, LEDGER_NAME_MAX);
-
-	if (n == 0 || n >= LEDGER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '@';
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-bool
-ledgerblob_valid_uuid(const char *s)
-{
-	if (strnlen(s, LEDGER_UUID_MAX) != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		char c = s[i];
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-			return false;
-		}
-	}
-	return true;
-}
-
-
 struct sbuf {
 	char *buf;
 	size_t len;
@@ -398,7 +363,7 @@ parse_vm(struct parser *ps, struct ledger_vmrec *v)
 	if (ps->ntok != 12)
 		return -EBADMSG;
 	memset(v, 0, sizeof(*v));
-	if (!ledgerblob_valid_uuid(ps->tok[1]) || !ledgerblob_valid_name(ps->tok[2]))
+	if (!ledger_valid_uuid(ps->tok[1]) || !ledger_valid_name(ps->tok[2]))
 		return -EBADMSG;
 	snprintf(v->uuid, sizeof(v->uuid), "%s", ps->tok[1]);
 	snprintf(v->name, sizeof(v->name), "%s", ps->tok[2]);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ledgerblob.h - the ledger's replicated state and its text format
- * (private to ledger.c and ledgerblob.c; ipcsrv.c uses the name and uuid
- * validators, so that ferryd has one rule for a VM's UUID).
+ * (private to ledger.c and ledgerblob.c).  It speaks ledgertypes.h only:
+ * the format does not depend on the state machine that uses it.
  *
  * The same blob is the persisted file and the sync round's state message:
  *
@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledger.h"
+#include "ledgertypes.h"
 
 struct ledger_vmrec {
 	char uuid[LEDGER_UUID_MAX];
@@ -68,10 +68,6 @@ struct ledger_rstate {
 	struct ledger_vmrec *vms; /* sorted by name, capacity max_vms */
 	size_t n_vms;
 };
-
-/* Names: 1..63 of [A-Za-z0-9._+:@-]; uuids: canonical lower-case 8-4-4-4-12. */
-bool ledgerblob_valid_name(const char *s);
-bool ledgerblob_valid_uuid(const char *s);
 
 /* Allocates *ret_buf (free() it).  -E2BIG past LEDGER_STATE_MAX, -ENOMEM. */
 int ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len);

@@ -3,10 +3,12 @@
  * ledgerglue.c - the seam between ferryd's adapters and the pure ledger
  * (ledger.h / ledgermsg.h, owned by the ledger's authors).
  *
- * In:  CPG deliveries and configuration changes, quorum, fence
- *      confirmations (from fencehist), agent and ferryctl requests (ipcsrv).
- * Out: CPG messages, IPC answers, the persisted ledger and move history,
- *      and ledger decision lines in the log.
+ * In:  CPG deliveries, membership values (configuration changes, quorum),
+ *      agent and ferryctl requests, all handed in by ferryd.c.
+ * Out: through struct ledgerglue_ops (ledgerglue.h): CPG messages, IPC
+ *      answers, fencing-history questions, the persisted ledger and the
+ *      move records; and ledger decision lines in the log and the
+ *      decision log file.  The glue calls no adapter itself.
  *
  * An agent's request is encoded as a ledger message and multicast in agreed
  * order; the answer is the ledger's decision for that message when it comes
@@ -45,8 +47,8 @@
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
 
-#include "ferryd.h"
 #include "ledger.h"
+#include "ledgerglue.h"
 #include "ledgermsg.h"
 
 /* status and virtwatch use the ledger's state values as FERRY_VM_* */
@@ -111,6 +113,11 @@ struct ledgerglue {
 	uint32_t fence_recheck[FERRYD_MAX_MEMBERS];
 	size_t n_fence_recheck;
 	bool lost_marked; /* PERSIST_LOST_FILE is there: cleared once synced */
+	qb_loop_t *loop;
+	const struct config *cfg;
+	const struct ledgerglue_ops *ops;
+	void *ctx;
+	struct membership m; /* the last membership ferryd.c gave us */
 };
 
 /* Where id is in ids[0..n), or n. */
@@ -139,24 +146,23 @@ static int64_t ledgerglue_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *ledgerglue_node(const struct ferryd *d, uint32_t nodeid)
+static const char *ledgerglue_node(const struct ledgerglue *g, uint32_t nodeid)
 {
-	const char *n = cluster_node_name(d, nodeid);
+	const char *n = membership_node_name(&g->m, nodeid);
 
 	return n != NULL && n[0] != '\0' ? n : "?";
 }
 
-static void ledgerglue_decision_log_open(struct ferryd *d)
+static void ledgerglue_decision_log_open(struct ledgerglue *g)
 {
-	struct ledgerglue *g = d->glue;
 	struct stat st;
 
-	if (d->cfg.decision_log[0] == '\0')
+	if (g->cfg->decision_log[0] == '\0')
 		return;
-	g->decision_fd = open(d->cfg.decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	g->decision_fd = open(g->cfg->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (g->decision_fd < 0) {
 		qb_log(LOG_WARNING, "ledger: cannot open %s (%s), decision lines only in the log",
-		       d->cfg.decision_log, strerror(errno));
+		       g->cfg->decision_log, strerror(errno));
 		return;
 	}
 	g->decision_bytes = fstat(g->decision_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -166,8 +172,7 @@ static void ledgerglue_decision_log_open(struct ferryd *d)
  * a configuration, so the files of two nodes can be compared. */
 static void ledgerglue_log(const char *line, void *userdata)
 {
-	struct ferryd *d = userdata;
-	struct ledgerglue *g = d->glue;
+	struct ledgerglue *g = userdata;
 	char old[PATH_MAX + 8];
 	struct iovec iov[2];
 	ssize_t n;
@@ -178,11 +183,11 @@ static void ledgerglue_log(const char *line, void *userdata)
 	if (g->decision_bytes > LEDGERGLUE_DECISION_LOG_MAX) {
 		close(g->decision_fd);
 		g->decision_fd = -1;
-		snprintf(old, sizeof(old), "%s.old", d->cfg.decision_log);
-		if (rename(d->cfg.decision_log, old) < 0)
-			qb_log(LOG_WARNING, "ledger: cannot rotate %s: %s", d->cfg.decision_log,
+		snprintf(old, sizeof(old), "%s.old", g->cfg->decision_log);
+		if (rename(g->cfg->decision_log, old) < 0)
+			qb_log(LOG_WARNING, "ledger: cannot rotate %s: %s", g->cfg->decision_log,
 			       strerror(errno));
-		ledgerglue_decision_log_open(d);
+		ledgerglue_decision_log_open(g);
 		if (g->decision_fd < 0)
 			return;
 	}
@@ -195,17 +200,17 @@ static void ledgerglue_log(const char *line, void *userdata)
 		g->decision_bytes += (uint64_t)n;
 }
 
-static void ledgerglue_persist(struct ferryd *d)
+static void ledgerglue_persist(struct ledgerglue *g)
 {
 	char *blob = NULL;
 	size_t len = 0;
 	int r;
 
-	r = ledger_serialize(d->glue->l, &blob, &len);
+	r = ledger_serialize(g->l, &blob, &len);
 	if (r == 0)
-		r = persist_ledger_save(d->cfg.state_dir, blob, len);
+		r = g->ops->ledger_save(g->ctx, blob, len);
 	if (r < 0)
-		qb_log(LOG_ERR, "ledger: cannot persist to %s/%s: %s", d->cfg.state_dir,
+		qb_log(LOG_ERR, "ledger: cannot persist to %s/%s: %s", g->cfg->state_dir,
 		       PERSIST_LEDGER_FILE, strerror(-r));
 	free(blob);
 }
@@ -237,7 +242,7 @@ static enum ferry_ipc_verdict ledgerglue_verdict(const struct ledger_decision *d
 	}
 }
 
-static void ledgerglue_answer(struct ferryd *d, uint64_t token, enum ferry_ipc_verdict v,
+static void ledgerglue_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v,
 			      uint32_t owner, uint64_t gen, const char *reason)
 {
 	struct ferry_ipc_vm_rsp rsp;
@@ -247,23 +252,22 @@ static void ledgerglue_answer(struct ferryd *d, uint64_t token, enum ferry_ipc_v
 	rsp.owner_nodeid = owner;
 	rsp.generation = gen;
 	snprintf(rsp.reason, sizeof(rsp.reason), "%s", reason);
-	ipcsrv_reply(d, token, &rsp, sizeof(rsp));
+	g->ops->reply(g->ctx, token, &rsp, sizeof(rsp));
 }
 
 static void ledgerglue_decision(const struct ledger_decision *dec, void *userdata)
 {
-	struct ferryd *d = userdata;
-	struct ledgerglue *g = d->glue;
+	struct ledgerglue *g = userdata;
 	struct ledgerglue_pending *p = NULL;
 	char reason[FERRY_IPC_REASON_LEN];
 	size_t i;
 
 	/* another node started or restored a VM: if it also runs here, it is
 	 * now foreign (e.g. a wrong force release); virtwatch decides */
-	if (dec->verdict == LEDGER_GRANTED && dec->owner != d->cluster.local_nodeid &&
+	if (dec->verdict == LEDGER_GRANTED && dec->owner != g->m.local_nodeid &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
-		virtwatch_scan(d);
-	if (dec->sender != d->cluster.local_nodeid)
+		g->ops->vm_scan(g->ctx);
+	if (dec->sender != g->m.local_nodeid)
 		return;
 	if (dec->op == LEDGER_OP_FENCE && dec->verdict != LEDGER_GRANTED) {
 		g->n_fence_sent = 0; /* the next poll sends it again */
@@ -281,48 +285,48 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 		snprintf(reason, sizeof(reason),
 			 "%s refused: %s: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
 			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
-			 dec->owner, ledgerglue_node(d, dec->owner), dec->gen);
+			 dec->owner, ledgerglue_node(g, dec->owner), dec->gen);
 	else
 		snprintf(reason, sizeof(reason), "%s refused: %s: %s (generation %" PRIu64 ")",
 			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
 			 dec->gen);
 	if (dec->verdict == LEDGER_GRANTED &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
-		virtwatch_set_rsc(d, p->uuid, p->rsc);
-	ledgerglue_answer(d, p->token, ledgerglue_verdict(dec), dec->owner, dec->gen, reason);
+		g->ops->vm_set_rsc(g->ctx, p->uuid, p->rsc);
+	ledgerglue_answer(g, p->token, ledgerglue_verdict(dec), dec->owner, dec->gen, reason);
 	memset(p, 0, sizeof(*p));
 }
 
-static void ledgerglue_send_quorum(struct ferryd *d)
+static void ledgerglue_send_quorum(struct ledgerglue *g)
 {
 	struct ledger_quorum q;
 	unsigned char buf[LEDGERMSG_MAX_LEN];
 	size_t len = 0;
 	int r;
 
-	if (!d->cluster.membership_known || d->glue->confchg_ring == 0)
+	if (!g->m.membership_known || g->confchg_ring == 0)
 		return;
 	/* quorum is a property of a totem ring: a value from another ring
 	 * (the notification for a new ring may come after its confchg) is
 	 * not reported; the notification for this ring will be */
-	if (d->cluster.quorum_ring != d->cluster.ring_seq ||
-	    d->cluster.ring_seq != d->glue->confchg_ring >> LEDGERGLUE_CFG_SHIFT) {
+	if (g->m.quorum_ring != g->m.ring_seq ||
+	    g->m.ring_seq != g->confchg_ring >> LEDGERGLUE_CFG_SHIFT) {
 		qb_log(LOG_DEBUG, "ledger: quorum known for ring %" PRIu64 ", not %" PRIu64 " yet",
-		       d->cluster.quorum_ring, d->glue->confchg_ring >> LEDGERGLUE_CFG_SHIFT);
+		       g->m.quorum_ring, g->confchg_ring >> LEDGERGLUE_CFG_SHIFT);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
-	q.ring_seq = d->glue->confchg_ring;
+	q.ring_seq = g->confchg_ring;
 	q.time_ms = ledgerglue_now_ms();
-	q.quorate = d->cluster.quorate;
-	q.peer = cluster_two_node_peer(d);
+	q.quorate = g->m.quorate;
+	q.peer = membership_two_node_peer(&g->m);
 	q.two_node = q.peer != 0;
-	q.wait_for_all = d->cluster.wait_for_all;
-	q.peer_in_view = q.peer != 0 && cluster_in_view(d, q.peer);
-	q.expected = (uint16_t)d->cluster.n_names;
+	q.wait_for_all = g->m.wait_for_all;
+	q.peer_in_view = q.peer != 0 && membership_in_view(&g->m, q.peer);
+	q.expected = (uint16_t)g->m.n_names;
 	r = ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = g->ops->send(g->ctx, buf, len);
 	if (r < 0)
 		qb_log(LOG_ERR, "ledger: cannot send the quorum report: %s", strerror(-r));
 }
@@ -336,9 +340,8 @@ static int ledgerglue_cmp_u32(const void *a, const void *b)
 
 /* A new configuration for the ledger: members (sorted, unique), our state,
  * and our view of quorum. */
-static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
+static void ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 {
-	struct ledgerglue *g = d->glue;
 	uint32_t members[FERRYD_MAX_MEMBERS];
 	unsigned char *buf;
 	size_t i, n = 0, len;
@@ -346,8 +349,8 @@ static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
 	uint32_t idx;
 	int r;
 
-	for (i = 0; i < d->cluster.n_members; i++)
-		members[n++] = d->cluster.members[i].nodeid;
+	for (i = 0; i < g->m.n_members; i++)
+		members[n++] = g->m.members[i];
 	qsort(members, n, sizeof(members[0]), ledgerglue_cmp_u32);
 	for (i = 1; i < n;) {
 		if (members[i] == members[i - 1]) {
@@ -372,7 +375,7 @@ static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
 	       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1), n);
 	g->confchg_ring = cfg_id;
 	g->was_synced = false;
-	ledgerglue_persist(d);
+	ledgerglue_persist(g);
 	buf = calloc(1, LEDGERMSG_MAX_LEN);
 	if (buf == NULL)
 		return;
@@ -383,70 +386,72 @@ static void ledgerglue_apply_config(struct ferryd *d, uint64_t cfg_id)
 			       strerror(-r));
 			break;
 		}
-		if (cluster_send(d, buf, len) < 0)
+		if (g->ops->send(g->ctx, buf, len) < 0)
 			break;
 		if (r == 0)
 			break;
 	}
 	free(buf);
-	ledgerglue_send_quorum(d);
+	ledgerglue_send_quorum(g);
 }
 
-static uint64_t ledgerglue_ring_cfg(const struct ferryd *d)
+static uint64_t ledgerglue_ring_cfg(const struct ledgerglue *g)
 {
-	return d->cluster.ring_seq << LEDGERGLUE_CFG_SHIFT;
+	return g->m.ring_seq << LEDGERGLUE_CFG_SHIFT;
 }
 
-static bool ledgerglue_joined(const struct ferryd *d, uint32_t nodeid)
+static bool ledgerglue_joined(const struct ledgerglue *g, uint32_t nodeid)
 {
 	size_t i;
 
-	for (i = 0; i < d->cluster.n_joined; i++)
-		if (d->cluster.joined[i] == nodeid)
+	for (i = 0; i < g->m.n_joined; i++)
+		if (g->m.joined[i] == nodeid)
 			return true;
 	return false;
 }
 
 /* The lowest node id among the members that were already in the group
  * before the last CPG change (0 if everyone just joined). */
-static uint32_t ledgerglue_lowest_old(const struct ferryd *d)
+static uint32_t ledgerglue_lowest_old(const struct ledgerglue *g)
 {
 	uint32_t lowest = 0, id;
 	size_t i;
 
-	for (i = 0; i < d->cluster.n_members; i++) {
-		id = d->cluster.members[i].nodeid;
-		if (!ledgerglue_joined(d, id) && (lowest == 0 || id < lowest))
+	for (i = 0; i < g->m.n_members; i++) {
+		id = g->m.members[i];
+		if (!ledgerglue_joined(g, id) && (lowest == 0 || id < lowest))
 			lowest = id;
 	}
 	return lowest;
 }
 
-void ledgerglue_confchg(struct ferryd *d)
+void ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
 {
-	struct ledgerglue *g = d->glue;
 	struct ledgerglue_wire w;
 	uint32_t lowest_old;
 	uint64_t next;
 	int r;
 
-	if (g == NULL || !d->cluster.membership_known)
+	if (g == NULL)
 		return;
-	for (size_t i = 0; i < d->cluster.n_joined; i++)
-		ledgerglue_fence_recheck(g, d->cluster.joined[i]);
-	lowest_old = ledgerglue_lowest_old(d);
+	g->m = *m;
+	if (!g->m.membership_known)
+		return;
+	for (size_t i = 0; i < g->m.n_joined; i++)
+		ledgerglue_fence_recheck(g, g->m.joined[i]);
+	lowest_old = ledgerglue_lowest_old(g);
 	if (lowest_old == 0) {
 		/* nobody was here before: all fresh, all agree on the ring's id
 		 * (once the initial totem configuration told us the ring) */
-		if (d->cluster.totem_seen)
-			ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
+		if (g->m.totem_seen)
+			ledgerglue_apply_config(g, ledgerglue_ring_cfg(g));
 		return;
 	}
-	if (lowest_old != d->cluster.local_nodeid)
+	if (lowest_old != g->m.local_nodeid)
 		return; /* wait for its CONFIG */
 	next = g->confchg_ring > g->cfg_sent ? g->confchg_ring : g->cfg_sent;
-	if (next < ledgerglue_ring_cfg(d))
-		next = ledgerglue_ring_cfg(d);
+	if (next < ledgerglue_ring_cfg(g))
+		next = ledgerglue_ring_cfg(g);
 	next++;
 	memset(&w, 0, sizeof(w));
 	w.magic = LEDGERGLUE_MAGIC;
@@ -454,7 +459,7 @@ void ledgerglue_confchg(struct ferryd *d)
 	w.type = LEDGERGLUE_CONFIG;
 	w.length = sizeof(w);
 	w.cfg_id = next;
-	r = cluster_send(d, &w, sizeof(w));
+	r = g->ops->send(g->ctx, &w, sizeof(w));
 	if (r < 0) {
 		qb_log(LOG_ERR, "ledger: cannot announce configuration %" PRIu64 ": %s", next,
 		       strerror(-r));
@@ -463,20 +468,23 @@ void ledgerglue_confchg(struct ferryd *d)
 	g->cfg_sent = next;
 }
 
-void ledgerglue_totem_confchg(struct ferryd *d, bool initial)
+void ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, bool initial)
 {
-	if (d->glue == NULL || !d->cluster.membership_known)
+	if (g == NULL)
+		return;
+	g->m = *m;
+	if (!g->m.membership_known)
 		return;
 	/* the ring we joined in: if others were already in the group, their
 	 * CONFIG decides; if not, the CPG change waited for this */
-	if (initial && ledgerglue_lowest_old(d) != 0)
+	if (initial && ledgerglue_lowest_old(g) != 0)
 		return;
-	if (ledgerglue_ring_cfg(d) > d->glue->confchg_ring)
-		ledgerglue_apply_config(d, ledgerglue_ring_cfg(d));
+	if (ledgerglue_ring_cfg(g) > g->confchg_ring)
+		ledgerglue_apply_config(g, ledgerglue_ring_cfg(g));
 }
 
 /* Returns true if msg was the glue's own (handled or dropped here). */
-static bool ledgerglue_own_message(struct ferryd *d, uint32_t nodeid, const void *msg, size_t len)
+static bool ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const void *msg, size_t len)
 {
 	struct ledgerglue_wire w;
 	uint32_t magic;
@@ -498,21 +506,21 @@ static bool ledgerglue_own_message(struct ferryd *d, uint32_t nodeid, const void
 		       nodeid, w.version, w.type);
 		return true;
 	}
-	ledgerglue_apply_config(d, w.cfg_id);
+	ledgerglue_apply_config(g, w.cfg_id);
 	return true;
 }
 
-void ledgerglue_quorum(struct ferryd *d)
+void ledgerglue_quorum(struct ledgerglue *g, const struct membership *m)
 {
-	if (d->glue == NULL)
+	if (g == NULL)
 		return;
-	ledgerglue_send_quorum(d);
+	g->m = *m;
+	ledgerglue_send_quorum(g);
 }
 
-void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const void *msg,
+void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, const void *msg,
 			size_t len)
 {
-	struct ledgerglue *g = d->glue;
 	struct ledgermsg m;
 	struct ferry_ipc_move rec;
 	bool is_move;
@@ -521,7 +529,7 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 	(void)pid;
 	if (g == NULL)
 		return;
-	if (ledgerglue_own_message(d, nodeid, msg, len))
+	if (ledgerglue_own_message(g, nodeid, msg, len))
 		return;
 	is_move = ledgermsg_decode(msg, len, &m) == 0 && m.type == LEDGERMSG_MOVE;
 	r = ledger_deliver(g->l, nodeid, msg, len);
@@ -531,13 +539,13 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 		return;
 	}
 	if (r > 0)
-		ledgerglue_persist(d);
+		ledgerglue_persist(g);
 	if (is_move) {
 		memset(&rec, 0, sizeof(rec));
 		snprintf(rec.vm, sizeof(rec.vm), "%s", m.u.move.name);
 		snprintf(rec.uuid, sizeof(rec.uuid), "%s", m.u.move.uuid);
-		snprintf(rec.from, sizeof(rec.from), "%s", ledgerglue_node(d, m.u.move.from));
-		snprintf(rec.to, sizeof(rec.to), "%s", ledgerglue_node(d, m.u.move.to));
+		snprintf(rec.from, sizeof(rec.from), "%s", ledgerglue_node(g, m.u.move.from));
+		snprintf(rec.to, sizeof(rec.to), "%s", ledgerglue_node(g, m.u.move.to));
 		snprintf(rec.mode, sizeof(rec.mode), "%s", ledger_mode_name(m.u.move.mode));
 		snprintf(rec.result, sizeof(rec.result), "%s",
 			 ledger_move_result_name(m.u.move.result));
@@ -547,16 +555,12 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 		rec.downtime_ms = m.u.move.downtime_ms;
 		rec.guest_gap_ms = m.u.move.guest_gap_ms;
 		rec.bytes = m.u.move.bytes;
-		persist_history_add(&d->history, &rec);
-		r = persist_history_save(&d->history, d->cfg.state_dir);
-		if (r < 0)
-			qb_log(LOG_ERR, "history: cannot persist to %s/%s: %s", d->cfg.state_dir,
-			       PERSIST_HISTORY_FILE, strerror(-r));
+		g->ops->move_recorded(g->ctx, &rec);
 	}
 	if (g->lost_marked && ledger_is_synced(g->l) && !ledger_is_lost(g->l)) {
-		r = persist_lost_clear(d->cfg.state_dir);
+		r = g->ops->lost_clear(g->ctx);
 		if (r < 0)
-			qb_log(LOG_ERR, "ledger: cannot remove %s/%s: %s", d->cfg.state_dir,
+			qb_log(LOG_ERR, "ledger: cannot remove %s/%s: %s", g->cfg->state_dir,
 			       PERSIST_LOST_FILE, strerror(-r));
 		else
 			qb_log(LOG_NOTICE, "ledger: state taken from the cluster, lost state cleared");
@@ -567,7 +571,7 @@ void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const v
 		qb_log(LOG_NOTICE, "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
 		       ledger_ring(g->l), ledger_epoch(g->l), ledger_vm_count(g->l),
 		       ledger_is_quorate(g->l) ? "quorate" : "not quorate");
-		virtwatch_scan(d);
+		g->ops->vm_scan(g->ctx);
 	}
 }
 
@@ -597,9 +601,8 @@ static int ledgerglue_find(struct ledgerglue *g, const char *uuid_or_name,
 	return -ENOENT;
 }
 
-void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc_vm_req *in)
+void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_vm_req *in)
 {
-	struct ledgerglue *g = d->glue;
 	struct ferry_ipc_vm_req req = *in;
 	struct ledger_request lr;
 	struct ledger_vm_info info;
@@ -613,8 +616,8 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 	req.uuid[sizeof(req.uuid) - 1] = '\0';
 	req.rsc[sizeof(req.rsc) - 1] = '\0';
 	req.peer[sizeof(req.peer) - 1] = '\0';
-	if (g == NULL || !d->cluster.membership_known) {
-		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+	if (g == NULL || !g->m.membership_known) {
+		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
 				  "ferryd has not joined the cluster yet");
 		return;
 	}
@@ -630,9 +633,9 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 	case FERRY_IPC_MIGRATE_BEGIN:
 		lr.op = LEDGER_OP_MIGRATE_BEGIN;
 		lr.mode = req.mode == FERRY_MIGRATE_QUICK ? LEDGER_MODE_QUICK : LEDGER_MODE_LIVE;
-		if (cluster_nodeid_by_name(d, req.peer, &lr.target) < 0) {
+		if (membership_nodeid_by_name(&g->m, req.peer, &lr.target) < 0) {
 			snprintf(why, sizeof(why), "unknown target node '%s'", req.peer);
-			ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, why);
+			ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0, why);
 			return;
 		}
 		break;
@@ -657,7 +660,7 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 		if (req.uuid[0] == '\0') {
 			if (ledgerglue_find(g, req.vm, &info) < 0) {
 				snprintf(why, sizeof(why), "no VM '%s' in the ledger", req.vm);
-				ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, why);
+				ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0, why);
 				return;
 			}
 			snprintf(req.uuid, sizeof(req.uuid), "%s", info.uuid);
@@ -666,11 +669,11 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 		qb_log(LOG_NOTICE, "vm %s: force release requested by an administrator", req.vm);
 		break;
 	default:
-		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0, "unsupported request");
+		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0, "unsupported request");
 		return;
 	}
 	if (strlen(req.vm) >= sizeof(lr.name) || strlen(req.uuid) >= sizeof(lr.uuid)) {
-		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0,
+		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0,
 				  "VM name or UUID too long for the ledger");
 		return;
 	}
@@ -680,17 +683,17 @@ void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc
 	lr.time_ms = ledgerglue_now_ms();
 	p = ledgerglue_pending_new(g);
 	if (p == NULL) {
-		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
 				  "too many requests in flight");
 		return;
 	}
 	r = ledgermsg_encode_request(&lr, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = g->ops->send(g->ctx, buf, len);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot send the request to the cluster: %s",
 			 strerror(-r));
-		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0, why);
+		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0, why);
 		return;
 	}
 	p->req_id = lr.req_id;
@@ -709,7 +712,7 @@ static int ledgerglue_mode_from_name(const char *s)
 	return ledger_mode_from_name(s);
 }
 
-void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry_ipc_move *in)
+void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_move *in)
 {
 	struct ferry_ipc_move m = *in;
 	struct ledger_move lm;
@@ -726,15 +729,15 @@ void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry
 	result = ledger_move_result_from_name(m.result);
 	if (mode < 0 || result < 0 || strlen(m.vm) >= sizeof(lm.name) ||
 	    strlen(m.uuid) >= sizeof(lm.uuid)) {
-		ledgerglue_answer(d, token, FERRY_VERDICT_REFUSED, 0, 0,
+		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0,
 				  "bad move record (mode, result, name or UUID)");
 		return;
 	}
 	snprintf(lm.name, sizeof(lm.name), "%s", m.vm);
 	snprintf(lm.uuid, sizeof(lm.uuid), "%s", m.uuid);
-	if (cluster_nodeid_by_name(d, m.from, &lm.from) < 0)
+	if (membership_nodeid_by_name(&g->m, m.from, &lm.from) < 0)
 		lm.from = 0;
-	if (cluster_nodeid_by_name(d, m.to, &lm.to) < 0)
+	if (membership_nodeid_by_name(&g->m, m.to, &lm.to) < 0)
 		lm.to = 0;
 	lm.mode = (enum ledger_mode)mode;
 	lm.result = (enum ledger_move_result)result;
@@ -746,12 +749,12 @@ void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry
 	snprintf(lm.error, sizeof(lm.error), "%s", m.error);
 	r = ledgermsg_encode_move(&lm, buf, sizeof(buf), &len);
 	if (r == 0)
-		r = cluster_send(d, buf, len);
+		r = g->ops->send(g->ctx, buf, len);
 	if (r < 0)
-		ledgerglue_answer(d, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
 				  "cannot send the move record to the cluster");
 	else
-		ledgerglue_answer(d, token, FERRY_VERDICT_GRANTED, 0, 0, "move recorded");
+		ledgerglue_answer(g, token, FERRY_VERDICT_GRANTED, 0, 0, "move recorded");
 }
 
 /* ---- timers: request deadlines, fence confirmations --------------------- */
@@ -777,13 +780,12 @@ static bool ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid,
 }
 
 /* Does the fencing history need reading for this holder of a VM? */
-static bool ledgerglue_fence_wanted(struct ferryd *d, uint32_t node, bool orphaned)
+static bool ledgerglue_fence_wanted(struct ledgerglue *g, uint32_t node, bool orphaned)
 {
-	struct ledgerglue *g = d->glue;
 
 	if (node == 0)
 		return false;
-	if (orphaned && !cluster_is_member(d, node))
+	if (orphaned && !membership_is_member(&g->m, node))
 		return true;
 	return ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck;
 }
@@ -798,22 +800,22 @@ static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 
 /* Reads the fencing history for node and sends its newest fence unless it
  * went out already.  Returns fencehist's answer (< 0: not read). */
-static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
+static int ledgerglue_fence_send(struct ledgerglue *g, uint32_t node)
 {
 	unsigned char buf[LEDGERMSG_MAX_LEN];
-	const char *name = cluster_node_name(d, node);
+	const char *name = membership_node_name(&g->m, node);
 	int64_t when_ms = 0;
 	size_t len = 0;
 	int r, e;
 
 	if (name == NULL)
 		return -ENOENT;
-	r = fencehist_fenced_after(d, name, 0, &when_ms);
-	if (r <= 0 || ledgerglue_fence_already_sent(d->glue, node, when_ms))
+	r = g->ops->fenced_after(g->ctx, name, 0, &when_ms);
+	if (r <= 0 || ledgerglue_fence_already_sent(g, node, when_ms))
 		return r;
 	e = ledgermsg_encode_fence(node, when_ms, ledgerglue_now_ms(), buf, sizeof(buf), &len);
 	if (e == 0)
-		e = cluster_send(d, buf, len);
+		e = g->ops->send(g->ctx, buf, len);
 	if (e == 0)
 		qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64
 				   " ms)",
@@ -827,18 +829,17 @@ static int ledgerglue_fence_send(struct ferryd *d, uint32_t node)
  * that rebooted a node ends what it held, even once it is a member again).
  * The ledger decides what a fence ends; this only reports the newest one.
  */
-static void ledgerglue_fence_poll(struct ferryd *d)
+static void ledgerglue_fence_poll(struct ledgerglue *g)
 {
-	struct ledgerglue *g = d->glue;
 	struct ledger_vm_info info;
 	uint32_t asked[FERRYD_MAX_MEMBERS];
 	size_t i, n_asked = 0, n = ledger_vm_count(g->l);
 
-	for (i = 0; i < d->cluster.n_members; i++)
-		if (d->cluster.members[i].nodeid < d->cluster.local_nodeid)
+	for (i = 0; i < g->m.n_members; i++)
+		if (g->m.members[i] < g->m.local_nodeid)
 			return;
 	if (ledger_fence_wanted(g->l) != 0) {
-		ledgerglue_fence_send(d, ledger_fence_wanted(g->l));
+		ledgerglue_fence_send(g, ledger_fence_wanted(g->l));
 		return;
 	}
 	if (!ledger_is_synced(g->l) || !ledger_is_quorate(g->l))
@@ -856,13 +857,13 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 		for (size_t k = 0; k < 2; k++) {
 			uint32_t node = holders[k];
 
-			if (!ledgerglue_fence_wanted(d, node, info.orphaned))
+			if (!ledgerglue_fence_wanted(g, node, info.orphaned))
 				continue;
 			if (ledgerglue_id_index(asked, n_asked, node) < n_asked ||
 			    n_asked == FERRYD_MAX_MEMBERS)
 				continue;
 			asked[n_asked++] = node;
-			if (ledgerglue_fence_send(d, node) >= 0 && cluster_is_member(d, node))
+			if (ledgerglue_fence_send(g, node) >= 0 && membership_is_member(&g->m, node))
 				ledgerglue_fence_rechecked(g, node);
 		}
 	}
@@ -877,36 +878,35 @@ static void ledgerglue_fence_poll(struct ferryd *d)
 
 static void ledgerglue_tick(void *data)
 {
-	struct ferryd *d = data;
-	struct ledgerglue *g = d->glue;
+	struct ledgerglue *g = data;
 	uint64_t now = qb_util_nano_current_get();
 	size_t i;
 
 	for (i = 0; i < LEDGERGLUE_MAX_PENDING; i++) {
 		if (g->pending[i].req_id == 0 || g->pending[i].deadline_ns > now)
 			continue;
-		ledgerglue_answer(d, g->pending[i].token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
+		ledgerglue_answer(g, g->pending[i].token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
 				  "no decision from the cluster in time");
 		memset(&g->pending[i], 0, sizeof(g->pending[i]));
 	}
-	if (now - g->last_fence_poll_ns >= (uint64_t)d->cfg.fence_poll_ms * QB_TIME_NS_IN_MSEC) {
+	if (now - g->last_fence_poll_ns >= (uint64_t)g->cfg->fence_poll_ms * QB_TIME_NS_IN_MSEC) {
 		g->last_fence_poll_ns = now;
-		ledgerglue_fence_poll(d);
+		ledgerglue_fence_poll(g);
 	}
-	qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
-			  d, ledgerglue_tick, &g->tick_timer);
+	qb_loop_timer_add(g->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
+			  g, ledgerglue_tick, &g->tick_timer);
 }
 
 /* ---- views -------------------------------------------------------------- */
 
-int ledgerglue_vm_lookup(struct ferryd *d, const char *uuid, uint32_t *ret_owner,
+int ledgerglue_vm_lookup(struct ledgerglue *g, const char *uuid, uint32_t *ret_owner,
 			 uint32_t *ret_state, uint32_t *ret_peer)
 {
 	struct ledger_vm_info info;
 
-	if (d->glue == NULL)
+	if (g == NULL)
 		return -EAGAIN;
-	if (ledger_vm_find(d->glue->l, uuid, &info) < 0)
+	if (ledger_vm_find(g->l, uuid, &info) < 0)
 		return -ENOENT;
 	*ret_owner = info.owner;
 	*ret_state = (uint32_t)info.state;
@@ -914,7 +914,7 @@ int ledgerglue_vm_lookup(struct ferryd *d, const char *uuid, uint32_t *ret_owner
 	return 0;
 }
 
-static void ledgerglue_fill_vm(struct ferryd *d, const struct ledger_vm_info *in,
+static void ledgerglue_fill_vm(struct ledgerglue *g, const struct ledger_vm_info *in,
 			       struct ferry_ipc_vm_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -930,13 +930,13 @@ static void ledgerglue_fill_vm(struct ferryd *d, const struct ledger_vm_info *in
 	if (in->has_move)
 		snprintf(out->last_move, sizeof(out->last_move), "%s %s->%s %s %" PRId64 " ms",
 			 ledger_mode_name(in->last_move.mode),
-			 ledgerglue_node(d, in->last_move.from),
-			 ledgerglue_node(d, in->last_move.to),
+			 ledgerglue_node(g, in->last_move.from),
+			 ledgerglue_node(g, in->last_move.to),
 			 ledger_move_result_name(in->last_move.result),
 			 in->last_move.downtime_ms);
 }
 
-ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
+ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 {
 	struct ferry_ipc_status_rsp *s = buf;
 	struct ferry_ipc_vm_info *vi;
@@ -946,62 +946,62 @@ ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
 	if (len < sizeof(*s))
 		return -ENOBUFS;
 	memset(s, 0, sizeof(*s));
-	s->local_nodeid = d->cluster.local_nodeid;
-	s->quorate = d->glue != NULL && ledger_is_quorate(d->glue->l) ? 1 : 0;
-	s->ring_seq = d->cluster.ring_seq;
-	s->ring_nodeid = d->cluster.ring_nodeid;
-	for (i = 0; i < d->cluster.n_names && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
-		s->nodes[s->n_nodes].nodeid = d->cluster.names[i].nodeid;
-		s->nodes[s->n_nodes].member = cluster_is_member(d, d->cluster.names[i].nodeid);
+	s->local_nodeid = g->m.local_nodeid;
+	s->quorate = g != NULL && ledger_is_quorate(g->l) ? 1 : 0;
+	s->ring_seq = g->m.ring_seq;
+	s->ring_nodeid = g->m.ring_nodeid;
+	for (i = 0; i < g->m.n_names && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
+		s->nodes[s->n_nodes].nodeid = g->m.names[i].nodeid;
+		s->nodes[s->n_nodes].member = membership_is_member(&g->m, g->m.names[i].nodeid);
 		snprintf(s->nodes[s->n_nodes].name, FERRY_IPC_NODE_LEN, "%s",
-			 d->cluster.names[i].name);
+			 g->m.names[i].name);
 		s->n_nodes++;
 	}
-	for (i = 0; i < d->cluster.n_members && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
+	for (i = 0; i < g->m.n_members && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
 		for (j = 0; j < s->n_nodes; j++)
-			if (s->nodes[j].nodeid == d->cluster.members[i].nodeid)
+			if (s->nodes[j].nodeid == g->m.members[i])
 				break;
 		if (j < s->n_nodes)
 			continue;
-		s->nodes[s->n_nodes].nodeid = d->cluster.members[i].nodeid;
+		s->nodes[s->n_nodes].nodeid = g->m.members[i];
 		s->nodes[s->n_nodes].member = 1;
 		s->n_nodes++;
 	}
-	if (d->glue == NULL)
+	if (g == NULL)
 		return (ssize_t)off;
-	s->synced = ledger_is_synced(d->glue->l) ? 1 : 0;
-	s->config_id = d->glue->confchg_ring;
-	if (!ledger_blocked_why(d->glue->l, s->note, sizeof(s->note)) && ledger_is_lost(d->glue->l))
+	s->synced = ledger_is_synced(g->l) ? 1 : 0;
+	s->config_id = g->confchg_ring;
+	if (!ledger_blocked_why(g->l, s->note, sizeof(s->note)) && ledger_is_lost(g->l))
 		snprintf(s->note, sizeof(s->note),
 			 "this node's ledger state is lost (%s in the state directory); it "
 			 "takes the state of a node of the last quorate configuration",
 			 PERSIST_LOST_FILE);
-	n = ledger_vm_count(d->glue->l);
+	n = ledger_vm_count(g->l);
 	for (i = 0; i < n; i++) {
 		if (off + sizeof(*vi) > len) {
 			s->truncated = 1;
 			break;
 		}
-		if (ledger_vm_get(d->glue->l, i, &info) < 0)
+		if (ledger_vm_get(g->l, i, &info) < 0)
 			continue;
 		vi = (struct ferry_ipc_vm_info *)((char *)buf + off);
-		ledgerglue_fill_vm(d, &info, vi);
+		ledgerglue_fill_vm(g, &info, vi);
 		off += sizeof(*vi);
 		s->n_vms++;
 	}
 	return (ssize_t)off;
 }
 
-ssize_t ledgerglue_dump(struct ferryd *d, void *buf, size_t len)
+ssize_t ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len)
 {
 	struct ferry_ipc_dump_rsp *r = buf;
 	char *blob = NULL;
 	size_t blob_len = 0;
 	int e;
 
-	if (d->glue == NULL)
+	if (g == NULL)
 		return -EAGAIN;
-	e = ledger_serialize(d->glue->l, &blob, &blob_len);
+	e = ledger_serialize(g->l, &blob, &blob_len);
 	if (e < 0)
 		return e;
 	if (sizeof(*r) + blob_len > len) {
@@ -1010,50 +1010,10 @@ ssize_t ledgerglue_dump(struct ferryd *d, void *buf, size_t len)
 	}
 	memset(r, 0, sizeof(*r));
 	r->blob_len = (uint32_t)blob_len;
-	r->n_vms = (uint32_t)ledger_vm_count(d->glue->l);
+	r->n_vms = (uint32_t)ledger_vm_count(g->l);
 	memcpy((char *)buf + sizeof(*r), blob, blob_len);
 	free(blob);
 	return (ssize_t)(sizeof(*r) + blob_len);
-}
-
-static bool ledgerglue_move_matches(const struct ferry_ipc_move *m, const char *filter)
-{
-	return filter[0] == '\0' || strcmp(m->vm, filter) == 0 || strcmp(m->uuid, filter) == 0;
-}
-
-ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req *req, void *buf,
-			   size_t len)
-{
-	struct ferry_ipc_history_rsp *r = buf;
-	char filter[FERRY_IPC_VM_LEN];
-	size_t i, total = 0, fit, skip, out = 0;
-
-	if (len < sizeof(*r))
-		return -ENOBUFS;
-	memcpy(filter, req->vm, sizeof(filter));
-	filter[sizeof(filter) - 1] = '\0';
-	for (i = 0; i < d->history.n; i++)
-		if (ledgerglue_move_matches(&d->history.moves[i], filter))
-			total++;
-	fit = (len - sizeof(*r)) / sizeof(struct ferry_ipc_move);
-	if (req->max_records != 0 && req->max_records < fit)
-		fit = req->max_records;
-	skip = total > fit ? total - fit : 0; /* keep the newest */
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < d->history.n; i++) {
-		if (!ledgerglue_move_matches(&d->history.moves[i], filter))
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		memcpy((char *)buf + sizeof(*r) + out * sizeof(struct ferry_ipc_move),
-		       &d->history.moves[i], sizeof(struct ferry_ipc_move));
-		out++;
-	}
-	r->n = (uint32_t)out;
-	r->total = (uint32_t)total;
-	return (ssize_t)(sizeof(*r) + out * sizeof(struct ferry_ipc_move));
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -1065,17 +1025,16 @@ ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req 
  * then waits for a member that comes from the last quorate configuration),
  * marked on disk so that a restart does not forget it.
  */
-static void ledgerglue_load(struct ferryd *d)
+static void ledgerglue_load(struct ledgerglue *g)
 {
-	struct ledgerglue *g = d->glue;
-	const char *dir = d->cfg.state_dir;
+	const char *dir = g->cfg->state_dir;
 	char aside[PATH_MAX] = "", why[PATH_MAX + 128];
 	void *blob = NULL;
 	size_t len = 0;
 	int r;
 
-	g->lost_marked = persist_lost_marked(dir);
-	r = persist_ledger_load(dir, LEDGER_STATE_MAX, &blob, &len);
+	g->lost_marked = g->ops->lost_marked(g->ctx);
+	r = g->ops->ledger_load(g->ctx, LEDGER_STATE_MAX, &blob, &len);
 	if (r == 0) {
 		r = ledger_load(g->l, blob, len);
 		free(blob);
@@ -1084,7 +1043,7 @@ static void ledgerglue_load(struct ferryd *d)
 			       dir, PERSIST_LEDGER_FILE);
 	}
 	if (r < 0 && r != -ENOENT) {
-		int e = persist_ledger_set_aside(dir, ledgerglue_now_ms(), aside, sizeof(aside));
+		int e = g->ops->ledger_set_aside(g->ctx, ledgerglue_now_ms(), aside, sizeof(aside));
 
 		snprintf(why, sizeof(why), "%s/%s was unusable (%s)%s%s\n", dir, PERSIST_LEDGER_FILE,
 			 strerror(-r), aside[0] != '\0' ? "; kept as " : "", aside);
@@ -1092,7 +1051,7 @@ static void ledgerglue_load(struct ferryd *d)
 				"the ledger waits for a node of the last quorate configuration",
 		       dir, PERSIST_LEDGER_FILE, strerror(-r),
 		       e == 0 ? ", kept as " : "", e == 0 ? aside : "");
-		e = persist_lost_mark(dir, why);
+		e = g->ops->lost_mark(g->ctx, why);
 		if (e < 0)
 			qb_log(LOG_ERR, "ledger: cannot write %s/%s: %s", dir, PERSIST_LOST_FILE,
 			       strerror(-e));
@@ -1106,10 +1065,10 @@ static void ledgerglue_load(struct ferryd *d)
 	}
 }
 
-int ledgerglue_start(struct ferryd *d)
+int ledgerglue_start(qb_loop_t *loop, const struct config *cfg, const struct ledgerglue_ops *ops,
+		     void *ctx, struct ledgerglue **ret)
 {
 	struct ledgerglue *g;
-	int r;
 
 	g = calloc(1, sizeof(*g));
 	if (g == NULL)
@@ -1119,31 +1078,29 @@ int ledgerglue_start(struct ferryd *d)
 		free(g);
 		return -ENOMEM;
 	}
+	g->loop = loop;
+	g->cfg = cfg;
+	g->ops = ops;
+	g->ctx = ctx;
 	g->decision_fd = -1;
-	d->glue = g;
-	ledgerglue_decision_log_open(d);
-	ledger_set_log(g->l, ledgerglue_log, d);
-	ledger_set_decision_cb(g->l, ledgerglue_decision, d);
-	ledgerglue_load(d);
-	r = persist_history_load(&d->history, d->cfg.state_dir);
-	if (r < 0 && r != -ENOENT)
-		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,
-		       PERSIST_HISTORY_FILE, strerror(-r));
-	qb_loop_timer_add(d->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
-			  d, ledgerglue_tick, &g->tick_timer);
+	ledgerglue_decision_log_open(g);
+	ledger_set_log(g->l, ledgerglue_log, g);
+	ledger_set_decision_cb(g->l, ledgerglue_decision, g);
+	ledgerglue_load(g);
+	qb_loop_timer_add(g->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
+			  g, ledgerglue_tick, &g->tick_timer);
+	*ret = g;
 	return 0;
 }
 
-void ledgerglue_stop(struct ferryd *d)
+struct ledgerglue *ledgerglue_stop(struct ledgerglue *g)
 {
-	struct ledgerglue *g = d->glue;
-
 	if (g == NULL)
-		return;
-	qb_loop_timer_del(d->loop, g->tick_timer);
+		return NULL;
+	qb_loop_timer_del(g->loop, g->tick_timer);
 	ledger_free(g->l);
 	if (g->decision_fd >= 0)
 		close(g->decision_fd);
 	free(g);
-	d->glue = NULL;
+	return NULL;
 }

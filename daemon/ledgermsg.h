@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledger.h"
+#include "ledgertypes.h"
 
 #define LEDGERMSG_MAGIC     0x47444c46u /* "FLDG" as little-endian bytes */
 #define LEDGERMSG_VERSION   2

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ferryd.h"
+#include "persist.h"
 
 #define PERSIST_MAGIC_LEDGER 0x4652594cu  /* "FRYL" */
 #define PERSIST_MAGIC_HISTORY 0x46525948u /* "FRYH" */
@@ -341,4 +341,46 @@ int persist_history_load(struct persist_history *h, const char *dir)
 	}
 	free(buf);
 	return 0;
+}
+
+/* ---- the history view ---- */
+
+static bool persist_move_matches(const struct ferry_ipc_move *m, const char *filter)
+{
+	return filter[0] == '\0' || strcmp(m->vm, filter) == 0 || strcmp(m->uuid, filter) == 0;
+}
+
+ssize_t persist_history_view(const struct persist_history *h,
+			     const struct ferry_ipc_history_req *req, void *buf, size_t len)
+{
+	struct ferry_ipc_history_rsp *r = buf;
+	char filter[FERRY_IPC_VM_LEN];
+	size_t i, total = 0, fit, skip, out = 0;
+
+	if (len < sizeof(*r))
+		return -ENOBUFS;
+	memcpy(filter, req->vm, sizeof(filter));
+	filter[sizeof(filter) - 1] = '\0';
+	for (i = 0; i < h->n; i++)
+		if (persist_move_matches(&h->moves[i], filter))
+			total++;
+	fit = (len - sizeof(*r)) / sizeof(struct ferry_ipc_move);
+	if (req->max_records != 0 && req->max_records < fit)
+		fit = req->max_records;
+	skip = total > fit ? total - fit : 0; /* keep the newest */
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < h->n; i++) {
+		if (!persist_move_matches(&h->moves[i], filter))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		memcpy((char *)buf + sizeof(*r) + out * sizeof(struct ferry_ipc_move),
+		       &h->moves[i], sizeof(struct ferry_ipc_move));
+		out++;
+	}
+	r->n = (uint32_t)out;
+	r->total = (uint32_t)total;
+	return (ssize_t)(sizeof(*r) + out * sizeof(struct ferry_ipc_move));
 }

@@ -43,7 +43,7 @@
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
 
-#include "ferryd.h"
+#include "virtwatch.h"
 
 #define VIRTWATCH_MAX_EXPECT 64
 #define VIRTWATCH_MAX_KIDS 16 /* crm_resource --fail runs at once */
@@ -84,9 +84,13 @@ struct virtwatch {
 	} rsc[VIRTWATCH_MAX_RSC];
 	size_t n_rsc;
 	size_t rsc_evict; /* full: the next slot to reuse (round robin) */
+	qb_loop_t *loop;
+	const struct config *cfg;
+	const struct virtwatch_events *ev;
+	void *ctx;
 };
 
-static int virtwatch_connect(struct ferryd *d);
+static int virtwatch_connect(struct virtwatch *w);
 
 /* The one place virErrorPtr is read: logs it and returns a negative errno. */
 static int virtwatch_error(const char *what, const char *vm)
@@ -210,9 +214,8 @@ static bool virtwatch_rsc_word_ok(const char *s, size_t max)
 	return true;
 }
 
-static void virtwatch_rsc_save(struct ferryd *d)
+static void virtwatch_rsc_save(struct virtwatch *w)
 {
-	struct virtwatch *w = d->virt;
 	size_t cap = w->n_rsc * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2) + 1, len = 0;
 	char *buf = malloc(cap);
 	int r;
@@ -222,11 +225,11 @@ static void virtwatch_rsc_save(struct ferryd *d)
 	for (size_t i = 0; i < w->n_rsc; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s %s\n", w->rsc[i].uuid,
 					w->rsc[i].rsc);
-	r = persist_write(d->cfg.state_dir, VIRTWATCH_RSC_FILE, buf, len);
+	r = w->ev->file_write(w->ctx, VIRTWATCH_RSC_FILE, buf, len);
 	if (r < 0)
 		qb_log(LOG_WARNING, "resource ids: cannot write %s/%s (%s); failures of VMs "
 		       "started before a restart of ferryd are reported under the VM's name",
-		       d->cfg.state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
+		       w->cfg->state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
 	free(buf);
 }
 
@@ -249,22 +252,21 @@ static void virtwatch_rsc_put(struct virtwatch *w, const char *uuid, const char 
 	snprintf(w->rsc[i].rsc, sizeof(w->rsc[i].rsc), "%s", rsc);
 }
 
-static void virtwatch_rsc_load(struct ferryd *d)
+static void virtwatch_rsc_load(struct virtwatch *w)
 {
-	struct virtwatch *w = d->virt;
 	size_t len = 0, bad = 0;
 	void *data = NULL;
 	char *line, *save = NULL;
 	int r;
 
-	r = persist_read(d->cfg.state_dir, VIRTWATCH_RSC_FILE,
+	r = w->ev->file_read(w->ctx, VIRTWATCH_RSC_FILE,
 			 VIRTWATCH_MAX_RSC * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2), &data,
 			 &len);
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
 		qb_log(LOG_WARNING, "resource ids: cannot read %s/%s (%s), starting without",
-		       d->cfg.state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
+		       w->cfg->state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
 		return;
 	}
 	char *text = realloc(data, len + 1);
@@ -292,13 +294,12 @@ static void virtwatch_rsc_load(struct ferryd *d)
 	free(text);
 	if (bad > 0)
 		qb_log(LOG_WARNING, "resource ids: %zu malformed line(s) in %s/%s ignored", bad,
-		       d->cfg.state_dir, VIRTWATCH_RSC_FILE);
+		       w->cfg->state_dir, VIRTWATCH_RSC_FILE);
 	qb_log(LOG_INFO, "resource ids: %zu loaded", w->n_rsc);
 }
 
-void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
+void virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc)
 {
-	struct virtwatch *w = d->virt;
 	const char *known;
 
 	if (w == NULL || rsc == NULL || !virtwatch_rsc_word_ok(rsc, FERRY_IPC_RSC_LEN) ||
@@ -308,12 +309,11 @@ void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
 	if (known != NULL && strcmp(known, rsc) == 0)
 		return;
 	virtwatch_rsc_put(w, uuid, rsc);
-	virtwatch_rsc_save(d);
+	virtwatch_rsc_save(w);
 }
 
-void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms)
+void virtwatch_expect_stop(struct virtwatch *w, const char *uuid, uint32_t timeout_ms)
 {
-	struct virtwatch *w = d->virt;
 	uint64_t now = qb_util_nano_current_get();
 	size_t i, slot = 0;
 
@@ -346,14 +346,12 @@ static bool virtwatch_expected(struct virtwatch *w, const char *uuid)
 	return false;
 }
 
-static const char *virtwatch_local_name(struct ferryd *d)
+static const char *virtwatch_local_name(struct virtwatch *w)
 {
-	const char *n = cluster_node_name(d, d->cluster.local_nodeid);
-
-	return n != NULL && n[0] != '\0' ? n : d->local_name;
+	return w->ev->local_name(w->ctx);
 }
 
-static int virtwatch_fail_controld(struct ferryd *d, const char *vm, const char *rsc)
+static int virtwatch_fail_controld(struct virtwatch *w, const char *vm, const char *rsc)
 {
 	pcmk_ipc_api_t *api = NULL;
 	int rc;
@@ -364,7 +362,7 @@ static int virtwatch_fail_controld(struct ferryd *d, const char *vm, const char 
 	rc = pcmk_connect_ipc(api, pcmk_ipc_dispatch_sync);
 	if (rc != pcmk_rc_ok)
 		goto cleanup;
-	rc = pcmk_controld_api_fail(api, virtwatch_local_name(d), NULL, rsc, rsc, "ocf", "ferry",
+	rc = pcmk_controld_api_fail(api, virtwatch_local_name(w), NULL, rsc, rsc, "ocf", "ferry",
 				    "vm");
 	if (rc == pcmk_rc_ok)
 		pcmk_poll_ipc(api, 1000); /* the controller's ack; its absence is harmless */
@@ -389,8 +387,7 @@ cleanup:
  */
 static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
 {
-	struct ferryd *d = data;
-	struct virtwatch *w = d->virt;
+	struct virtwatch *w = data;
 	int status = 0;
 	size_t i;
 
@@ -403,7 +400,7 @@ static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			qb_log(LOG_WARNING, "crm_resource --fail (pid %d) failed (status 0x%x)",
 			       (int)w->kids[i].pid, (unsigned)status);
-		qb_loop_poll_del(d->loop, fd);
+		qb_loop_poll_del(w->loop, fd);
 		close(fd);
 		w->kids[i].pid = 0;
 		w->kids[i].fd = -1;
@@ -412,16 +409,15 @@ static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static void virtwatch_kid_watch(struct ferryd *d, const char *vm, pid_t pid)
+static void virtwatch_kid_watch(struct virtwatch *w, const char *vm, pid_t pid)
 {
-	struct virtwatch *w = d->virt;
 	size_t i;
 	int fd;
 
 	for (i = 0; i < VIRTWATCH_MAX_KIDS && w->kids[i].pid != 0; i++)
 		;
 	fd = i < VIRTWATCH_MAX_KIDS ? pidfd_open(pid, 0) : -1; /* always close-on-exec */
-	if (fd < 0 || qb_loop_poll_add(d->loop, QB_LOOP_LOW, fd, POLLIN, d, virtwatch_kid_cb) < 0) {
+	if (fd < 0 || qb_loop_poll_add(w->loop, QB_LOOP_LOW, fd, POLLIN, w, virtwatch_kid_cb) < 0) {
 		qb_log(LOG_WARNING,
 		       "vm %s: cannot watch crm_resource (pid %d): %s; it stays a zombie until "
 		       "ferryd exits",
@@ -434,10 +430,10 @@ static void virtwatch_kid_watch(struct ferryd *d, const char *vm, pid_t pid)
 	w->kids[i].fd = fd;
 }
 
-static int virtwatch_fail_spawn(struct ferryd *d, const char *vm, const char *rsc)
+static int virtwatch_fail_spawn(struct virtwatch *w, const char *vm, const char *rsc)
 {
 	char *argv[] = {(char *)"crm_resource", (char *)"--fail", (char *)"--resource",
-			(char *)rsc, (char *)"--node", (char *)virtwatch_local_name(d), NULL};
+			(char *)rsc, (char *)"--node", (char *)virtwatch_local_name(w), NULL};
 	pid_t pid;
 	int r;
 
@@ -446,35 +442,34 @@ static int virtwatch_fail_spawn(struct ferryd *d, const char *vm, const char *rs
 		qb_log(LOG_ERR, "vm %s: cannot run crm_resource --fail: %s", vm, strerror(r));
 		return -r;
 	}
-	virtwatch_kid_watch(d, vm, pid);
+	virtwatch_kid_watch(w, vm, pid);
 	return 0;
 }
 
-static void virtwatch_report_failure(struct ferryd *d, const char *vm, const char *uuid,
+static void virtwatch_report_failure(struct virtwatch *w, const char *vm, const char *uuid,
 				     const char *why)
 {
-	const char *rsc = virtwatch_rsc(d->virt, uuid);
+	const char *rsc = virtwatch_rsc(w, uuid);
 
 	if (rsc == NULL)
 		rsc = vm; /* no ACQUIRE seen since ferryd started: resource named like the VM */
-	if (d->cfg.fail_report == CONFIG_FAIL_OFF) {
+	if (w->cfg->fail_report == CONFIG_FAIL_OFF) {
 		qb_log(LOG_ERR, "vm %s: %s; not reported (fail_report = off)", vm, why);
 		return;
 	}
 	qb_log(LOG_ERR, "vm %s: %s; reporting resource %s failed on %s", vm, why, rsc,
-	       virtwatch_local_name(d));
-	if (d->cfg.fail_report == CONFIG_FAIL_CONTROLD && virtwatch_fail_controld(d, vm, rsc) == 0)
+	       virtwatch_local_name(w));
+	if (w->cfg->fail_report == CONFIG_FAIL_CONTROLD && virtwatch_fail_controld(w, vm, rsc) == 0)
 		return;
-	if (d->cfg.fail_report == CONFIG_FAIL_CONTROLD)
+	if (w->cfg->fail_report == CONFIG_FAIL_CONTROLD)
 		qb_log(LOG_NOTICE, "vm %s: falling back to crm_resource --fail", vm);
-	virtwatch_fail_spawn(d, vm, rsc);
+	virtwatch_fail_spawn(w, vm, rsc);
 }
 
-static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid, uint32_t owner)
+static void virtwatch_foreign(struct virtwatch *w, const char *vm, const char *uuid, uint32_t owner)
 {
-	struct virtwatch *w = d->virt;
 	virDomainPtr dom;
-	const char *owner_name = cluster_node_name(d, owner);
+	const char *owner_name = w->ev->node_name(w->ctx, owner);
 	char owner_text[FERRY_IPC_NODE_LEN + 32];
 	int rc = 0, st = 0, reason = 0;
 
@@ -483,7 +478,7 @@ static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid
 	else
 		snprintf(owner_text, sizeof(owner_text), "node %" PRIu32 " (%s) owns it", owner,
 			 owner_name != NULL ? owner_name : "?");
-	if (d->cfg.foreign_vm == CONFIG_FOREIGN_WARN) {
+	if (w->cfg->foreign_vm == CONFIG_FOREIGN_WARN) {
 		qb_log(LOG_ERR, "vm %s: running here but %s; left running (foreign_vm = warn)", vm,
 		       owner_text);
 		return;
@@ -494,22 +489,22 @@ static void virtwatch_foreign(struct ferryd *d, const char *vm, const char *uuid
 		return;
 	}
 	/* a start can bring STARTED and RESUMED: act once */
-	if (d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE && virDomainGetState(dom, &st, &reason, 0) == 0 &&
+	if (w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE && virDomainGetState(dom, &st, &reason, 0) == 0 &&
 	    st == VIR_DOMAIN_PAUSED) {
 		qb_log(LOG_DEBUG, "vm %s: foreign and already paused", vm);
 		virDomainFree(dom);
 		return;
 	}
-	if (d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE)
+	if (w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE)
 		rc = virDomainSuspend(dom);
 	else
 		rc = virDomainDestroy(dom);
 	if (rc < 0)
-		virtwatch_error(d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "pause" : "destroy",
+		virtwatch_error(w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE ? "pause" : "destroy",
 				vm);
 	else
 		qb_log(LOG_ERR, "vm %s: started here but %s: %s", vm, owner_text,
-		       d->cfg.foreign_vm == CONFIG_FOREIGN_PAUSE ? "paused" : "destroyed");
+		       w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE ? "paused" : "destroyed");
 	virDomainFree(dom);
 }
 
@@ -531,13 +526,13 @@ static const char *virtwatch_stop_why(int event, int detail)
 	}
 }
 
-static void virtwatch_handle(struct ferryd *d, const struct virtwatch_event *ev)
+static void virtwatch_handle(struct virtwatch *w, const struct virtwatch_event *ev)
 {
 	uint32_t owner = 0, state = 0, peer = 0;
-	uint32_t me = d->cluster.local_nodeid;
+	uint32_t me = w->ev->local_nodeid(w->ctx);
 	int r;
 
-	r = ledgerglue_vm_lookup(d, ev->uuid, &owner, &state, &peer);
+	r = w->ev->vm_lookup(w->ctx, ev->uuid, &owner, &state, &peer);
 	qb_log(LOG_DEBUG, "vm %s: libvirt event %d/%d (ledger: %s)", ev->name, ev->event,
 	       ev->detail, r == 0 ? "known" : "unknown");
 	if (r < 0)
@@ -549,7 +544,7 @@ static void virtwatch_handle(struct ferryd *d, const struct virtwatch_event *ev)
 			return;
 		if (state == FERRY_VM_MIGRATING && peer == me)
 			return; /* incoming migration */
-		virtwatch_foreign(d, ev->name, ev->uuid, owner);
+		virtwatch_foreign(w, ev->name, ev->uuid, owner);
 		return;
 	case VIR_DOMAIN_EVENT_STOPPED:
 		if (ev->detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED ||
@@ -560,11 +555,11 @@ static void virtwatch_handle(struct ferryd *d, const struct virtwatch_event *ev)
 	case VIR_DOMAIN_EVENT_CRASHED:
 		if (owner != me || state != FERRY_VM_RUNNING)
 			return;
-		if (virtwatch_expected(d->virt, ev->uuid)) {
+		if (virtwatch_expected(w, ev->uuid)) {
 			qb_log(LOG_INFO, "vm %s: stopped, as the agent announced", ev->name);
 			return;
 		}
-		virtwatch_report_failure(d, ev->name, ev->uuid,
+		virtwatch_report_failure(w, ev->name, ev->uuid,
 					 virtwatch_stop_why(ev->event, ev->detail));
 		return;
 	default:
@@ -572,9 +567,8 @@ static void virtwatch_handle(struct ferryd *d, const struct virtwatch_event *ev)
 	}
 }
 
-void virtwatch_scan(struct ferryd *d)
+void virtwatch_scan(struct virtwatch *w)
 {
-	struct virtwatch *w = d->virt;
 	virDomainPtr *doms = NULL;
 	struct virtwatch_event ev;
 	int i, n, st = 0, reason = 0;
@@ -592,7 +586,7 @@ void virtwatch_scan(struct ferryd *d)
 		    virDomainGetState(doms[i], &st, &reason, 0) == 0 && st == VIR_DOMAIN_RUNNING) {
 			snprintf(ev.name, sizeof(ev.name), "%s", virDomainGetName(doms[i]));
 			ev.event = VIR_DOMAIN_EVENT_STARTED;
-			virtwatch_handle(d, &ev);
+			virtwatch_handle(w, &ev);
 		}
 		virDomainFree(doms[i]);
 	}
@@ -601,20 +595,19 @@ void virtwatch_scan(struct ferryd *d)
 
 static void virtwatch_reconnect(void *data)
 {
-	struct ferryd *d = data;
+	struct virtwatch *w = data;
 
-	if (virtwatch_connect(d) < 0)
-		qb_loop_timer_add(d->loop, QB_LOOP_LOW,
-				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
-				  virtwatch_reconnect, &d->virt->reconnect_timer);
+	if (virtwatch_connect(w) < 0)
+		qb_loop_timer_add(w->loop, QB_LOOP_LOW,
+				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
+				  virtwatch_reconnect, &w->reconnect_timer);
 	else
-		virtwatch_scan(d);
+		virtwatch_scan(w);
 }
 
 static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 {
-	struct ferryd *d = data;
-	struct virtwatch *w = d->virt;
+	struct virtwatch *w = data;
 	struct virtwatch_event ev;
 	ssize_t n;
 
@@ -627,44 +620,43 @@ static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 		ev.name[sizeof(ev.name) - 1] = '\0';
 		if (ev.event == VIRTWATCH_EV_CLOSED) {
 			qb_log(LOG_ERR, "libvirt: connection to %s closed (reason %d), reconnecting",
-			       d->cfg.libvirt_uri, ev.detail);
+			       w->cfg->libvirt_uri, ev.detail);
 			if (w->conn != NULL) {
 				virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
 				virConnectUnregisterCloseCallback(w->conn, virtwatch_close_cb);
 				virConnectClose(w->conn);
 				w->conn = NULL;
 			}
-			qb_loop_timer_add(d->loop, QB_LOOP_LOW,
-					  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
+			qb_loop_timer_add(w->loop, QB_LOOP_LOW,
+					  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
 					  virtwatch_reconnect, &w->reconnect_timer);
 			continue;
 		}
-		virtwatch_handle(d, &ev);
+		virtwatch_handle(w, &ev);
 	}
 	return 0;
 }
 
-static int virtwatch_connect(struct ferryd *d)
+static int virtwatch_connect(struct virtwatch *w)
 {
-	struct virtwatch *w = d->virt;
 
-	w->conn = virConnectOpen(d->cfg.libvirt_uri);
+	w->conn = virConnectOpen(w->cfg->libvirt_uri);
 	if (w->conn == NULL) {
 		virErrorPtr e = virGetLastError();
 
 		/* at start-up libvirtd may simply not be up yet (the caller says
 		 * so); a lost connection is an error the first time */
-		if (w->connect_failures++ == 0 && d->ready)
+		if (w->connect_failures++ == 0 && w->ev->ready(w->ctx))
 			return virtwatch_error("connect", NULL);
 		qb_log(w->connect_failures == 1 ? LOG_WARNING : LOG_INFO,
-		       "libvirt: cannot connect to %s (attempt %u): %s", d->cfg.libvirt_uri,
+		       "libvirt: cannot connect to %s (attempt %u): %s", w->cfg->libvirt_uri,
 		       w->connect_failures,
 		       e != NULL && e->message != NULL ? e->message : "unknown error");
 		return -ENOTCONN;
 	}
 	if (w->connect_failures > 0)
 		qb_log(LOG_NOTICE, "libvirt: connected to %s after %u failed attempts",
-		       d->cfg.libvirt_uri, w->connect_failures);
+		       w->cfg->libvirt_uri, w->connect_failures);
 	w->connect_failures = 0;
 	if (!w->stack_logged) {
 		struct virtstack st;
@@ -672,11 +664,11 @@ static int virtwatch_connect(struct ferryd *d)
 
 		if (virtstack_probe(w->conn, &st) == 0 &&
 		    virtstack_describe(&st, desc, sizeof(desc)) > 0)
-			qb_log(LOG_NOTICE, "libvirt: stack %s (via %s)", desc, d->cfg.libvirt_uri);
+			qb_log(LOG_NOTICE, "libvirt: stack %s (via %s)", desc, w->cfg->libvirt_uri);
 		w->stack_logged = true;
 	}
 	if (virConnectSetKeepAlive(w->conn, 5, 3) < 0)
-		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", d->cfg.libvirt_uri);
+		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", w->cfg->libvirt_uri);
 	virConnectRegisterCloseCallback(w->conn, virtwatch_close_cb, w, NULL);
 	w->lifecycle_id = virConnectDomainEventRegisterAny(
 		w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
@@ -688,11 +680,12 @@ static int virtwatch_connect(struct ferryd *d)
 		w->conn = NULL;
 		return r;
 	}
-	qb_log(LOG_NOTICE, "libvirt: watching %s", d->cfg.libvirt_uri);
+	qb_log(LOG_NOTICE, "libvirt: watching %s", w->cfg->libvirt_uri);
 	return 0;
 }
 
-int virtwatch_start(struct ferryd *d)
+int virtwatch_start(qb_loop_t *loop, const struct config *cfg,
+		    const struct virtwatch_events *events, void *ctx, struct virtwatch **ret)
 {
 	struct virtwatch *w;
 	int p[2];
@@ -701,11 +694,14 @@ int virtwatch_start(struct ferryd *d)
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return -ENOMEM;
+	w->loop = loop;
+	w->cfg = cfg;
+	w->ev = events;
+	w->ctx = ctx;
 	w->pipe_r = w->pipe_w = -1;
 	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++)
 		w->kids[i].fd = -1;
-	d->virt = w;
-	virtwatch_rsc_load(d);
+	virtwatch_rsc_load(w);
 	virSetErrorFunc(NULL, virtwatch_silence);
 	if (virEventRegisterDefaultImpl() < 0) {
 		r = virtwatch_error("event loop setup", NULL);
@@ -717,7 +713,7 @@ int virtwatch_start(struct ferryd *d)
 	}
 	w->pipe_r = p[0];
 	w->pipe_w = p[1];
-	r = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, w->pipe_r, POLLIN, d, virtwatch_pipe_cb);
+	r = qb_loop_poll_add(w->loop, QB_LOOP_HIGH, w->pipe_r, POLLIN, w, virtwatch_pipe_cb);
 	if (r < 0)
 		goto fail;
 	r = pthread_create(&w->thread, NULL, virtwatch_thread, w);
@@ -726,32 +722,31 @@ int virtwatch_start(struct ferryd *d)
 		goto fail;
 	}
 	w->thread_running = true;
-	if (virtwatch_connect(d) < 0) {
+	if (virtwatch_connect(w) < 0) {
 		/* libvirtd may start after us: keep trying, ownership works without it */
 		qb_log(LOG_WARNING, "libvirt: %s not reachable yet, retrying every %d ms",
-		       d->cfg.libvirt_uri, VIRTWATCH_RECONNECT_MS);
-		qb_loop_timer_add(d->loop, QB_LOOP_LOW,
-				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, d,
+		       w->cfg->libvirt_uri, VIRTWATCH_RECONNECT_MS);
+		qb_loop_timer_add(w->loop, QB_LOOP_LOW,
+				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
 				  virtwatch_reconnect, &w->reconnect_timer);
 	}
+	*ret = w;
 	return 0;
 fail:
-	virtwatch_stop(d);
+	virtwatch_stop(w);
 	return r;
 }
 
-void virtwatch_stop(struct ferryd *d)
+struct virtwatch *virtwatch_stop(struct virtwatch *w)
 {
-	struct virtwatch *w = d->virt;
-
 	if (w == NULL)
-		return;
-	qb_loop_timer_del(d->loop, w->reconnect_timer);
+		return NULL;
+	qb_loop_timer_del(w->loop, w->reconnect_timer);
 	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++) {
 		if (w->kids[i].pid == 0)
 			continue;
 		/* not waited for: init reaps it once ferryd is gone */
-		qb_loop_poll_del(d->loop, w->kids[i].fd);
+		qb_loop_poll_del(w->loop, w->kids[i].fd);
 		close(w->kids[i].fd);
 	}
 	if (w->conn != NULL) {
@@ -766,11 +761,11 @@ void virtwatch_stop(struct ferryd *d)
 	if (w->conn != NULL)
 		virConnectClose(w->conn);
 	if (w->pipe_r >= 0) {
-		qb_loop_poll_del(d->loop, w->pipe_r);
+		qb_loop_poll_del(w->loop, w->pipe_r);
 		close(w->pipe_r);
 	}
 	if (w->pipe_w >= 0)
 		close(w->pipe_w);
 	free(w);
-	d->virt = NULL;
+	return NULL;
 }

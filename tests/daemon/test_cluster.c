@@ -207,41 +207,58 @@ int32_t __wrap_qb_loop_poll_del(qb_loop_t *l, int32_t fd)
 	return 0;
 }
 
-void ferryd_fatal(struct ferryd *d, int code)
+/* the events cluster.c reports (ferryd.c wires them to main and the glue) */
+static void ev_fatal(void *ctx, int code)
 {
-	(void)d;
+	(void)ctx;
 	fatal_code = code;
 }
-void ferryd_membership_known(struct ferryd *d)
+static void ev_membership_known(void *ctx)
 {
-	(void)d;
+	(void)ctx;
 	known_calls++;
 }
-void ledgerglue_deliver(struct ferryd *d, uint32_t nodeid, uint32_t pid, const void *msg,
-			size_t len)
+static void ev_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
 {
-	(void)d, (void)nodeid, (void)pid, (void)msg, (void)len;
+	(void)ctx, (void)nodeid, (void)pid, (void)msg, (void)len;
 }
-void ledgerglue_confchg(struct ferryd *d)
+static void ev_confchg(void *ctx)
 {
-	(void)d;
+	(void)ctx;
 	confchg_calls++;
 }
-void ledgerglue_totem_confchg(struct ferryd *d, bool initial)
+static void ev_totem_confchg(void *ctx, bool initial)
 {
-	(void)d;
+	(void)ctx;
 	(void)initial;
 	totem_calls++;
 }
-void ledgerglue_quorum(struct ferryd *d)
+static void ev_quorum(void *ctx)
 {
-	(void)d;
+	(void)ctx;
 	quorum_calls++;
 }
+static const struct cluster_events events = {
+	.deliver = ev_deliver,
+	.membership_known = ev_membership_known,
+	.confchg = ev_confchg,
+	.totem_confchg = ev_totem_confchg,
+	.quorum = ev_quorum,
+	.fatal = ev_fatal,
+};
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static struct ferryd d;
+/* what ferryd.c gives the cluster: its config, and the cluster itself */
+static struct {
+	struct config cfg;
+	struct cluster cluster;
+} d;
+
+static int cluster_start_d(void)
+{
+	return cluster_start(&d.cluster, NULL, &d.cfg, &events, &d);
+}
 
 static int setup(void **state)
 {
@@ -281,7 +298,7 @@ static void test_try_again_then_join(void **state)
 	init_script[2] = CS_OK;
 	init_n = 3;
 	d.cfg.startup_retries = 5;
-	assert_int_equal(cluster_start(&d), 0);
+	assert_int_equal(cluster_start_d(), 0);
 	assert_int_equal(d.cluster.n_names, 0);
 	run_timer(); /* attempt 1: TRY_AGAIN, re-armed */
 	assert_false(d.cluster.cpg_joined);
@@ -296,7 +313,7 @@ static void test_try_again_then_join(void **state)
 	assert_int_equal(fatal_code, -1);
 	assert_null(timer_fn); /* no further attempt armed */
 	assert_int_equal(quorum_calls, 1);
-	cluster_stop(&d);
+	cluster_stop(&d.cluster);
 	assert_int_equal(cpg_finalized, 1);
 	assert_int_equal(quorum_finalized, 1);
 	assert_int_equal(polls, 0);
@@ -307,7 +324,7 @@ static void test_retries_bounded(void **state)
 	(void)state;
 	init_n = 0; /* always TRY_AGAIN */
 	d.cfg.startup_retries = 2;
-	assert_int_equal(cluster_start(&d), 0);
+	assert_int_equal(cluster_start_d(), 0);
 	run_timer();
 	run_timer();
 	assert_int_equal(fatal_code, -1);
@@ -323,7 +340,7 @@ static void test_join_error_is_fatal(void **state)
 	init_script[0] = CS_OK;
 	init_n = 1;
 	join_rc = CS_ERR_ACCESS; /* not retried: a configuration problem */
-	assert_int_equal(cluster_start(&d), 0);
+	assert_int_equal(cluster_start_d(), 0);
 	run_timer();
 	assert_int_equal(fatal_code, 1);
 	assert_int_equal(cpg_finalized, 1);
@@ -335,7 +352,7 @@ static void join(void)
 {
 	init_script[0] = CS_OK;
 	init_n = 1;
-	assert_int_equal(cluster_start(&d), 0);
+	assert_int_equal(cluster_start_d(), 0);
 	run_timer();
 	assert_true(d.cluster.cpg_joined);
 }
@@ -364,32 +381,32 @@ static void test_membership(void **state)
 	assert_true(d.cluster.membership_known);
 	assert_int_equal(known_calls, 1);
 	assert_int_equal(d.cluster.n_members, 3);
-	assert_true(cluster_is_member(&d, 3));
+	assert_true(cluster_is_member(&d.cluster, 3));
 	model->cpg_confchg_fn(1, NULL, members, 2, &left, 1, NULL, 0);
 	assert_int_equal(known_calls, 1); /* once */
-	assert_false(cluster_is_member(&d, 3));
+	assert_false(cluster_is_member(&d.cluster, 3));
 	assert_int_equal(confchg_calls, 3);
 	/* quorum lost */
 	qcb->quorum_notify_fn(2, 0, 45, 1, totem);
 	assert_false(d.cluster.quorate);
 	assert_int_equal(quorum_calls, 2);
-	cluster_stop(&d);
+	cluster_stop(&d.cluster);
 }
 
 static void test_send_flow_control(void **state)
 {
 	(void)state;
 	join();
-	assert_int_equal(cluster_send(&d, "a", 1), 0);
+	assert_int_equal(cluster_send(&d.cluster, "a", 1), 0);
 	assert_int_equal(mcast_calls, 1);
 	mcast_script[0] = CS_ERR_TRY_AGAIN; /* b: queued */
 	mcast_script[1] = CS_ERR_TRY_AGAIN; /* flush 1: still busy */
 	mcast_script[2] = CS_OK;            /* flush 2: b */
 	mcast_script[3] = CS_OK;            /* flush 2: c */
 	mcast_n = 4;
-	assert_int_equal(cluster_send(&d, "b", 1), 0);
+	assert_int_equal(cluster_send(&d.cluster, "b", 1), 0);
 	assert_int_equal(d.cluster.n_pending, 1);
-	assert_int_equal(cluster_send(&d, "c", 1), 0); /* behind b, not sent directly */
+	assert_int_equal(cluster_send(&d.cluster, "c", 1), 0); /* behind b, not sent directly */
 	assert_int_equal(d.cluster.n_pending, 2);
 	assert_int_equal(mcast_calls, 2);
 	run_timer();
@@ -401,10 +418,10 @@ static void test_send_flow_control(void **state)
 	/* a hard error is returned, not queued */
 	mcast_script[4] = CS_ERR_TOO_BIG;
 	mcast_n = 5;
-	assert_int_equal(cluster_send(&d, "d", 1), -EMSGSIZE);
+	assert_int_equal(cluster_send(&d.cluster, "d", 1), -EMSGSIZE);
 	assert_int_equal(d.cluster.n_pending, 0);
-	cluster_stop(&d);
-	assert_int_equal(cluster_send(&d, "e", 1), -ENOTCONN);
+	cluster_stop(&d.cluster);
+	assert_int_equal(cluster_send(&d.cluster, "e", 1), -ENOTCONN);
 }
 
 static void test_send_queue_bounded(void **state)
@@ -417,9 +434,9 @@ static void test_send_queue_bounded(void **state)
 		mcast_script[i] = CS_ERR_TRY_AGAIN;
 	mcast_n = MAX_SCRIPT;
 	for (i = 0; i < CLUSTER_MAX_PENDING; i++)
-		assert_int_equal(cluster_send(&d, "x", 1), 0);
-	assert_int_equal(cluster_send(&d, "x", 1), -ENOBUFS);
-	cluster_stop(&d); /* frees the queue */
+		assert_int_equal(cluster_send(&d.cluster, "x", 1), 0);
+	assert_int_equal(cluster_send(&d.cluster, "x", 1), -ENOBUFS);
+	cluster_stop(&d.cluster); /* frees the queue */
 	assert_int_equal(d.cluster.n_pending, 0);
 }
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_glue - ledgerglue.c with the real ledger (libledger.a) and real
- * persistence, N ferryd contexts in one process over a simulated CPG that
- * delivers in one total order.  The adapters around the glue (CPG send,
- * IPC reply, libvirt, fencer) are stubs that record what they were asked. */
+ * persistence, N nodes in one process over a simulated CPG that delivers in
+ * one total order.  Each node's glue gets the operations table ferryd.c
+ * would give it: CPG send, IPC reply, libvirt and the fencer are stand-ins
+ * that record what they were asked; persistence is persist.c's. */
 #include "config.c"
 #include "persist.c"
+#include "membership.c"
 #include "ledgerglue.c"
 
 #include <setjmp.h>
@@ -15,8 +17,17 @@
 
 #define N 3
 
+/* what ferryd.c holds for one node */
+struct glue_ctx {
+	struct config cfg;
+	qb_loop_t *loop;
+	struct membership cluster; /* what corosync says (cluster_membership) */
+	struct ledgerglue *glue;
+	struct persist_history history;
+};
+
 struct node {
-	struct ferryd d;
+	struct glue_ctx d;
 	bool up;      /* reachable in the simulated network */
 	bool started; /* has a glue to stop */
 	char dir[64];
@@ -42,19 +53,15 @@ static bool two_node;        /* cmap stub: quorum.two_node, nodes 1 and 2 */
 static unsigned view_mask;   /* votequorum stub: nodes in the quorum view */
 static int64_t fenced_at_ms; /* ... at this time */
 
-static struct node *of(struct ferryd *d)
-{
-	return (struct node *)d; /* d is the first member */
-}
+/* ---- the glue's operations, as ferryd.c wires them ------------------------- */
 
-/* ---- stubs of the neighbouring adapters ---------------------------------- */
-
-int cluster_send(struct ferryd *d, const void *msg, size_t len)
+static int op_send(void *ctx, const void *msg, size_t len)
 {
+	struct node *n = ctx;
 	struct wire *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
-	w->from = d->cluster.local_nodeid;
+	w->from = n->d.cluster.local_nodeid;
 	w->len = len;
 	w->data = malloc(len);
 	memcpy(w->data, msg, len);
@@ -63,61 +70,92 @@ int cluster_send(struct ferryd *d, const void *msg, size_t len)
 	tail = &w->next;
 	return 0;
 }
-bool cluster_is_member(const struct ferryd *d, uint32_t nodeid)
+static int op_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
 {
-	for (size_t i = 0; i < d->cluster.n_members; i++)
-		if (d->cluster.members[i].nodeid == nodeid)
-			return true;
-	return false;
+	struct node *n = ctx;
+
+	assert_int_equal(len, sizeof(struct ferry_ipc_vm_rsp));
+	memcpy(&n->answer, rsp, len);
+	n->answered_token = token;
+	return 0;
 }
-const char *cluster_node_name(const struct ferryd *d, uint32_t nodeid)
+static void op_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
+{
+	(void)ctx, (void)uuid, (void)rsc;
+}
+static void op_vm_scan(void *ctx)
+{
+	((struct node *)ctx)->scans++;
+}
+static int op_fenced_after(void *ctx, const char *node, int64_t since, int64_t *ret)
 {
 	static const char *const names[] = {"?", "node1", "node2", "node3"};
 
-	(void)d;
-	return nodeid <= N ? names[nodeid] : NULL;
-}
-int cluster_nodeid_by_name(const struct ferryd *d, const char *name, uint32_t *ret)
-{
-	(void)d;
-	if (strncmp(name, "node", 4) != 0 || name[4] < '1' || name[4] > '0' + N || name[5] != '\0')
-		return -ENOENT;
-	*ret = (uint32_t)(name[4] - '0');
-	return 0;
-}
-uint32_t cluster_two_node_peer(const struct ferryd *d)
-{
-	if (!two_node)
-		return 0;
-	return d->cluster.local_nodeid == 1 ? 2 : 1;
-}
-bool cluster_in_view(const struct ferryd *d, uint32_t nodeid)
-{
-	(void)d;
-	return (view_mask & (1u << nodeid)) != 0;
-}
-int ipcsrv_reply(struct ferryd *d, uint64_t token, const void *rsp, size_t len)
-{
-	assert_int_equal(len, sizeof(struct ferry_ipc_vm_rsp));
-	memcpy(&of(d)->answer, rsp, len);
-	of(d)->answered_token = token;
-	return 0;
-}
-void virtwatch_set_rsc(struct ferryd *d, const char *uuid, const char *rsc)
-{
-	(void)d, (void)uuid, (void)rsc;
-}
-void virtwatch_scan(struct ferryd *d)
-{
-	of(d)->scans++;
-}
-int fencehist_fenced_after(struct ferryd *d, const char *node, int64_t since, int64_t *ret)
-{
-	(void)d, (void)since;
-	if (fenced_node == 0 || strcmp(node, cluster_node_name(d, (uint32_t)fenced_node)) != 0)
+	(void)ctx, (void)since;
+	if (fenced_node == 0 || strcmp(node, names[fenced_node]) != 0)
 		return 0;
 	*ret = fenced_at_ms;
 	return 1;
+}
+static int op_ledger_save(void *ctx, const void *blob, size_t len)
+{
+	return persist_ledger_save(((struct node *)ctx)->d.cfg.state_dir, blob, len);
+}
+static int op_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
+{
+	return persist_ledger_load(((struct node *)ctx)->d.cfg.state_dir, max_len, ret_blob,
+				   ret_len);
+}
+static int op_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
+{
+	return persist_ledger_set_aside(((struct node *)ctx)->d.cfg.state_dir, now_ms, ret_name,
+					len);
+}
+static bool op_lost_marked(void *ctx)
+{
+	return persist_lost_marked(((struct node *)ctx)->d.cfg.state_dir);
+}
+static int op_lost_mark(void *ctx, const char *why)
+{
+	return persist_lost_mark(((struct node *)ctx)->d.cfg.state_dir, why);
+}
+static int op_lost_clear(void *ctx)
+{
+	return persist_lost_clear(((struct node *)ctx)->d.cfg.state_dir);
+}
+static void op_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
+{
+	struct node *n = ctx;
+
+	persist_history_add(&n->d.history, rec);
+	(void)persist_history_save(&n->d.history, n->d.cfg.state_dir); /* ferryd.c logs a failure */
+}
+static const struct ledgerglue_ops ops = {
+	.send = op_send,
+	.reply = op_reply,
+	.vm_scan = op_vm_scan,
+	.vm_set_rsc = op_vm_set_rsc,
+	.fenced_after = op_fenced_after,
+	.ledger_save = op_ledger_save,
+	.ledger_load = op_ledger_load,
+	.ledger_set_aside = op_ledger_set_aside,
+	.lost_marked = op_lost_marked,
+	.lost_mark = op_lost_mark,
+	.lost_clear = op_lost_clear,
+	.move_recorded = op_move_recorded,
+};
+
+/* Node i's membership as corosync says it now: votequorum's view follows
+ * view_mask. */
+static const struct membership *said(uint32_t i)
+{
+	struct membership *m = &nodes[i].d.cluster;
+
+	m->n_view = 0;
+	for (uint32_t k = 1; k <= N; k++)
+		if (view_mask & (1u << k))
+			m->view[m->n_view++] = k;
+	return m;
 }
 
 /* ---- the simulated cluster ------------------------------------------------- */
@@ -137,9 +175,9 @@ static void deliver_all(void)
 			tail = &head;
 		if (w->view == view_id) {
 			for (i = 1; i <= N; i++)
-				if (nodes[i].up && cluster_is_member(&nodes[i].d, w->from) &&
-				    cluster_is_member(&nodes[w->from].d, i))
-					ledgerglue_deliver(&nodes[i].d, w->from, 0, w->data, w->len);
+				if (nodes[i].up && membership_is_member(&nodes[i].d.cluster, w->from) &&
+				    membership_is_member(&nodes[w->from].d.cluster, i))
+					ledgerglue_deliver(nodes[i].d.glue, w->from, 0, w->data, w->len);
 		}
 		free(w->data);
 		free(w);
@@ -158,7 +196,7 @@ static void cpg_change(unsigned members)
 
 	view_id++;
 	for (i = 1; i <= N; i++) {
-		struct ferryd *d = &nodes[i].d;
+		struct glue_ctx *d = &nodes[i].d;
 
 		if (!(members & (1u << i)) || !nodes[i].up)
 			continue;
@@ -166,12 +204,12 @@ static void cpg_change(unsigned members)
 		for (j = 1; j <= N; j++) {
 			if (!(members & (1u << j)) || !nodes[j].up)
 				continue;
-			d->cluster.members[d->cluster.n_members++].nodeid = j;
+			d->cluster.members[d->cluster.n_members++] = j;
 			if (joined & (1u << j))
 				d->cluster.joined[d->cluster.n_joined++] = j;
 		}
 		d->cluster.membership_known = true;
-		ledgerglue_confchg(d);
+		ledgerglue_confchg(d->glue, said(i));
 	}
 	group_mask = members;
 	deliver_all();
@@ -187,7 +225,7 @@ static void totem_change(unsigned members, uint64_t ring)
 		if (!(members & (1u << i)) || !nodes[i].up)
 			continue;
 		nodes[i].d.cluster.ring_seq = ring;
-		ledgerglue_totem_confchg(&nodes[i].d, false);
+		ledgerglue_totem_confchg(nodes[i].d.glue, said(i), false);
 	}
 	deliver_all();
 }
@@ -212,7 +250,7 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 			continue;
 		nodes[i].d.cluster.ring_seq = ring;
 		nodes[i].d.cluster.totem_seen = true;
-		ledgerglue_totem_confchg(&nodes[i].d, true);
+		ledgerglue_totem_confchg(nodes[i].d.glue, said(i), true);
 	}
 	deliver_all();
 	if (nodes[1 + (unsigned)__builtin_ctz(members >> 1)].d.cluster.ring_seq != ring)
@@ -223,14 +261,14 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 		    nodes[i].d.cluster.quorum_ring == ring)
 			continue;
 		nodes[i].d.cluster.quorum_ring = ring;
-		ledgerglue_quorum(&nodes[i].d);
+		ledgerglue_quorum(nodes[i].d.glue, said(i));
 	}
 	deliver_all();
 }
 
 static void node_start(uint32_t i)
 {
-	struct ferryd *d = &nodes[i].d;
+	struct glue_ctx *d = &nodes[i].d;
 
 	memset(d, 0, sizeof(*d));
 	config_defaults(&d->cfg);
@@ -244,6 +282,7 @@ static void node_start(uint32_t i)
 	}
 	d->loop = loop;
 	d->cluster.local_nodeid = i;
+	d->cluster.two_node = two_node;
 	/* corosync's nodelist: N nodes (two_node: nodes 1 and 2) */
 	d->cluster.n_names = two_node ? 2 : N;
 	for (uint32_t k = 0; k < d->cluster.n_names; k++) {
@@ -252,14 +291,16 @@ static void node_start(uint32_t i)
 			 k + 1);
 	}
 	assert_int_equal(persist_history_init(&d->history, 10), 0);
-	assert_int_equal(ledgerglue_start(d), 0);
+	assert_int_equal(ledgerglue_start(d->loop, &d->cfg, &ops, &nodes[i], &d->glue), 0);
+	/* ferryd.c loads the move history after the glue (a missing file is none) */
+	(void)persist_history_load(&d->history, d->cfg.state_dir);
 	nodes[i].up = true;
 	nodes[i].started = true;
 }
 
 static void node_stop(uint32_t i)
 {
-	ledgerglue_stop(&nodes[i].d);
+	nodes[i].d.glue = ledgerglue_stop(nodes[i].d.glue);
 	persist_history_done(&nodes[i].d.history);
 	nodes[i].up = false;
 	nodes[i].started = false;
@@ -280,7 +321,7 @@ static uint64_t request(uint32_t i, int32_t type, const char *vm, const char *uu
 		snprintf(r.peer, sizeof(r.peer), "%s", peer);
 	r.mode = mode;
 	nodes[i].answered_token = 0;
-	ledgerglue_request(&nodes[i].d, ++next_token, &r);
+	ledgerglue_request(nodes[i].d.glue, ++next_token, &r);
 	return next_token;
 }
 
@@ -374,11 +415,11 @@ static void test_sync_and_acquire(void **state)
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 	assert_non_null(strstr(nodes[2].answer.reason, "node1"));
 	for (i = 1; i <= N; i++) {
-		assert_int_equal(ledgerglue_vm_lookup(&nodes[i].d, U1, &owner, &st, &peer), 0);
+		assert_int_equal(ledgerglue_vm_lookup(nodes[i].d.glue, U1, &owner, &st, &peer), 0);
 		assert_int_equal(owner, 1);
 		assert_int_equal(st, FERRY_VM_RUNNING);
 	}
-	assert_int_equal(ledgerglue_vm_lookup(&nodes[1].d, U2, &owner, &st, &peer), -ENOENT);
+	assert_int_equal(ledgerglue_vm_lookup(nodes[1].d.glue, U2, &owner, &st, &peer), -ENOENT);
 }
 
 static void test_race(void **state)
@@ -406,11 +447,11 @@ static void test_migrate(void **state)
 	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node9"), FERRY_VERDICT_REFUSED);
 	assert_non_null(strstr(nodes[1].answer.reason, "unknown target node"));
 	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node3"), FERRY_VERDICT_GRANTED);
-	assert_int_equal(ledgerglue_vm_lookup(&nodes[3].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(ledgerglue_vm_lookup(nodes[3].d.glue, U1, &owner, &st, &peer), 0);
 	assert_int_equal(st, FERRY_VM_MIGRATING);
 	assert_int_equal(peer, 3);
 	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_COMMIT, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
-	assert_int_equal(ledgerglue_vm_lookup(&nodes[2].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(ledgerglue_vm_lookup(nodes[2].d.glue, U1, &owner, &st, &peer), 0);
 	assert_int_equal(owner, 3);
 	assert_int_equal(st, FERRY_VM_RUNNING);
 	/* only the owner releases */
@@ -430,21 +471,21 @@ static void test_orphan_then_fenced(void **state)
 	assert_true(ledger_is_synced(nodes[1].d.glue->l));
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_ORPHANED);
 	/* fence history says nothing yet: no confirmation sent */
-	ledgerglue_fence_poll(&nodes[1].d);
+	ledgerglue_fence_poll(nodes[1].d.glue);
 	deliver_all();
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_ORPHANED);
 	/* node 2 is not the lowest member: it never asks the fencer */
 	fenced_node = 3;
 	fenced_at_ms = ((int64_t)time(NULL) + 5) * 1000;
-	ledgerglue_fence_poll(&nodes[2].d);
+	ledgerglue_fence_poll(nodes[2].d.glue);
 	assert_null(head);
-	ledgerglue_fence_poll(&nodes[1].d);
+	ledgerglue_fence_poll(nodes[1].d.glue);
 	assert_non_null(head);
 	deliver_all();
-	ledgerglue_fence_poll(&nodes[1].d); /* the same fence is sent once */
+	ledgerglue_fence_poll(nodes[1].d.glue); /* the same fence is sent once */
 	assert_null(head);
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
-	assert_int_equal(ledgerglue_vm_lookup(&nodes[1].d, U1, &owner, &st, &peer), 0);
+	assert_int_equal(ledgerglue_vm_lookup(nodes[1].d.glue, U1, &owner, &st, &peer), 0);
 	assert_int_equal(owner, 2);
 }
 
@@ -458,7 +499,7 @@ static void test_fence_same_second(void **state)
 	confchg(0x6, 11, true);
 	fenced_node = 3;
 	fenced_at_ms = ledgerglue_now_ms() + 40;
-	ledgerglue_fence_poll(&nodes[1].d);
+	ledgerglue_fence_poll(nodes[1].d.glue);
 	deliver_all();
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 }
@@ -480,13 +521,13 @@ static void test_two_node_split_waits_for_fence(void **state)
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web2", U2, NULL), FERRY_VERDICT_NO_QUORUM);
 	assert_non_null(strstr(nodes[1].answer.reason, "node 2 not fenced yet"));
 	/* no fence in the history yet: nothing changes */
-	ledgerglue_fence_poll(&nodes[1].d);
+	ledgerglue_fence_poll(nodes[1].d.glue);
 	deliver_all();
 	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
 	/* Pacemaker on node 1 fenced node 2 */
 	fenced_node = 2;
 	fenced_at_ms = ledgerglue_now_ms() + 10;
-	ledgerglue_fence_poll(&nodes[1].d);
+	ledgerglue_fence_poll(nodes[1].d.glue);
 	assert_non_null(head);
 	deliver_all();
 	assert_true(ledger_is_quorate(nodes[1].d.glue->l));
@@ -567,7 +608,7 @@ static void test_stale_quorum_not_reported(void **state)
 	/* the notification for ring 11: not quorate */
 	nodes[1].d.cluster.quorate = false;
 	nodes[1].d.cluster.quorum_ring = 11;
-	ledgerglue_quorum(&nodes[1].d);
+	ledgerglue_quorum(nodes[1].d.glue, said(1));
 	deliver_all();
 	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
 }
@@ -596,7 +637,7 @@ static void test_persist_restart(void **state)
 	snprintf(m.mode, sizeof(m.mode), "live");
 	snprintf(m.result, sizeof(m.result), "ok");
 	m.downtime_ms = 57;
-	ledgerglue_record_move(&nodes[2].d, 1, &m);
+	ledgerglue_record_move(nodes[2].d.glue, 1, &m);
 	assert_int_equal(nodes[2].answer.verdict, FERRY_VERDICT_GRANTED);
 	deliver_all();
 	assert_int_equal(nodes[3].d.history.n, 1); /* replicated */
@@ -608,7 +649,7 @@ static void test_persist_restart(void **state)
 	for (uint32_t i = 1; i <= N; i++) {
 		node_start(i);
 		assert_int_equal(nodes[i].d.history.n, 1);
-		assert_int_equal(ledgerglue_vm_lookup(&nodes[i].d, U1, &owner, &st, &peer), 0);
+		assert_int_equal(ledgerglue_vm_lookup(nodes[i].d.glue, U1, &owner, &st, &peer), 0);
 		assert_int_equal(owner, 2);
 	}
 	confchg(0xe, 20, true);
@@ -721,16 +762,16 @@ static void test_status_views(void **state)
 	(void)state;
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 	nodes[1].d.cluster.n_names = 0;
-	n = ledgerglue_status(&nodes[2].d, buf, sizeof(buf));
+	n = ledgerglue_status(nodes[2].d.glue, buf, sizeof(buf));
 	assert_int_equal(n, sizeof(*s) + sizeof(*v));
 	assert_int_equal(s->n_vms, 1);
 	assert_int_equal(s->quorate, 1);
 	assert_int_equal(s->n_nodes, 3);
 	assert_string_equal(v->vm, "web1");
 	assert_int_equal(v->owner_nodeid, 1);
-	assert_int_equal(ledgerglue_status(&nodes[2].d, buf, sizeof(*s) + 10), sizeof(*s));
+	assert_int_equal(ledgerglue_status(nodes[2].d.glue, buf, sizeof(*s) + 10), sizeof(*s));
 	assert_int_equal(s->truncated, 1);
-	n = ledgerglue_dump(&nodes[3].d, buf, sizeof(buf));
+	n = ledgerglue_dump(nodes[3].d.glue, buf, sizeof(buf));
 	assert_true(n > (ssize_t)sizeof(*du));
 	assert_int_equal(du->n_vms, 1);
 	assert_non_null(memmem(du + 1, du->blob_len, U1, strlen(U1)));

@@ -21,44 +21,54 @@
 static uint64_t glue_token; /* the last request handed to the glue */
 static int glue_calls;
 
-void ledgerglue_request(struct ferryd *d, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
-	(void)d, (void)req;
+	(void)ctx, (void)req;
 	glue_token = token;
 	glue_calls++;
 }
-void ledgerglue_record_move(struct ferryd *d, uint64_t token, const struct ferry_ipc_move *m)
+static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
-	(void)d, (void)m;
+	(void)ctx, (void)m;
 	glue_token = token;
 	glue_calls++;
 }
-ssize_t ledgerglue_status(struct ferryd *d, void *buf, size_t len)
+static ssize_t ev_status(void *ctx, void *buf, size_t len)
 {
-	(void)d, (void)buf, (void)len;
+	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-ssize_t ledgerglue_dump(struct ferryd *d, void *buf, size_t len)
+static ssize_t ev_dump(void *ctx, void *buf, size_t len)
 {
-	(void)d, (void)buf, (void)len;
+	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-ssize_t ledgerglue_history(struct ferryd *d, const struct ferry_ipc_history_req *req, void *buf,
+static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 			   size_t len)
 {
-	(void)d, (void)req, (void)buf, (void)len;
+	(void)ctx, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
 }
 static char expect_uuid[64];
 static int expect_calls;
 
 /* Reads the UUID as virtwatch does (up to its terminator). */
-void virtwatch_expect_stop(struct ferryd *d, const char *uuid, uint32_t timeout_ms)
+static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
-	(void)d, (void)timeout_ms;
+	(void)ctx, (void)timeout_ms;
 	snprintf(expect_uuid, sizeof(expect_uuid), "%s", uuid);
 	expect_calls++;
 }
+
+/* the stand-ins above, as ferryd.c would wire its neighbours */
+static const struct ipcsrv_events events = {
+	.request = ev_request,
+	.record_move = ev_record_move,
+	.expect_stop = ev_expect_stop,
+	.status = ev_status,
+	.dump = ev_dump,
+	.history = ev_history,
+};
 
 /* ---- fake libqb connections ------------------------------------------------ */
 
@@ -74,7 +84,11 @@ struct fake_conn {
 	struct ferry_ipc_vm_rsp rsp; /* the last answer, when it fits */
 };
 
-static struct ferryd srv;
+/* what ferryd.c gives the server: its config; and the server */
+static struct {
+	struct config cfg;
+	struct ipcsrv *ipc;
+} srv;
 
 #define HACLIENT_GID ((gid_t)189)
 #define USER_UID ((uid_t)1000)
@@ -94,7 +108,7 @@ void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c);
 void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c)
 {
 	(void)c;
-	return &srv;
+	return srv.ipc;
 }
 void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c)
 {
@@ -161,7 +175,7 @@ static int server_setup(void **state)
 	(void)state;
 	memset(&srv, 0, sizeof(srv));
 	config_defaults(&srv.cfg);
-	srv.ipc = ipcsrv_new(&srv.cfg);
+	srv.ipc = ipcsrv_new(&srv.cfg, &events, &srv);
 	if (srv.ipc == NULL)
 		return -1;
 	srv.ipc->allowed_gid = HACLIENT_GID; /* whatever this host has */
@@ -176,7 +190,7 @@ static int server_setup(void **state)
 static int server_teardown(void **state)
 {
 	(void)state;
-	ipcsrv_stop(&srv);
+	srv.ipc = ipcsrv_stop(srv.ipc);
 	return 0;
 }
 
@@ -569,7 +583,7 @@ static void test_type_access(void **state)
 		assert_int_equal(f.n_rsp, 0);
 		assert_int_equal(glue_calls, 1);
 		memset(&rsp, 0, sizeof(rsp));
-		assert_int_equal(ipcsrv_reply(&srv, glue_token, &rsp, sizeof(rsp)), 0);
+		assert_int_equal(ipcsrv_reply(srv.ipc, glue_token, &rsp, sizeof(rsp)), 0);
 		assert_int_equal(f.n_rsp, 1);
 		assert_int_equal(f.rsp_error, 0);
 	}
@@ -715,19 +729,19 @@ static void test_idle_cutoff(void **state)
 	/* late: asked something half-way */
 	client_of(&late)->active_ns = t0 + t / 2;
 
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t - 1), 0);
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t), 1);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + t - 1), 0);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + t), 1);
 	assert_true(user.disconnected);
 	assert_false(late.disconnected);
 	assert_int_equal(srv.ipc->n_clients, 3);
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t / 2 + t), 1);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + t / 2 + t), 1);
 	assert_true(late.disconnected);
 	/* root's stay, idle or waiting, however long */
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 100 * t), 0);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + 100 * t), 0);
 	assert_false(root.disconnected);
 	assert_false(busy.disconnected);
 	memset(&rsp, 0, sizeof(rsp));
-	assert_int_equal(ipcsrv_reply(&srv, glue_token, &rsp, sizeof(rsp)), 0);
+	assert_int_equal(ipcsrv_reply(srv.ipc, glue_token, &rsp, sizeof(rsp)), 0);
 	assert_int_equal(srv.ipc->n_clients, 2);
 	fake_close(&busy);
 	fake_close(&root);
@@ -750,14 +764,14 @@ static void test_idle_activity_restarts(void **state)
 	ipcsrv_process(qbc(&user), &e, sizeof(e));
 	assert_int_equal(user.n_rsp, 1);
 	t0 = client_of(&user)->active_ns;
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + t - 1), 0);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + t - 1), 0);
 	client_of(&user)->token = 42; /* as if waiting for an answer */
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 10 * t), 0);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + 10 * t), 0);
 	client_of(&user)->token = 0;
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 10 * t), 1);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + 10 * t), 1);
 	assert_true(user.disconnected);
 	/* swept once: a second sweep before libqb destroys it does nothing */
-	assert_int_equal(ipcsrv_sweep_idle(&srv, t0 + 20 * t), 0);
+	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + 20 * t), 0);
 }
 
 static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)

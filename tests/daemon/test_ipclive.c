@@ -27,7 +27,12 @@
 
 #define UUID1 "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
-static struct ferryd d;
+/* what ferryd.c gives the server: its loop and config; and the server */
+static struct {
+	struct config cfg;
+	qb_loop_t *loop;
+	struct ipcsrv *ipc;
+} d;
 static atomic_bool client_done;
 static uint64_t parked_token;
 static struct ferry_ipc_vm_req parked_req;
@@ -47,31 +52,33 @@ static void answer_later(void *data)
 	rsp.owner_nodeid = 2;
 	rsp.generation = parked_req.generation + 1;
 	snprintf(rsp.reason, sizeof(rsp.reason), "%s %s", parked_req.vm, parked_req.rsc);
-	assert_int_equal(ipcsrv_reply(&d, parked_token, &rsp, sizeof(rsp)), 0);
-	assert_int_equal(ipcsrv_reply(&d, parked_token, &rsp, sizeof(rsp)), -ENOENT);
+	assert_int_equal(ipcsrv_reply(d.ipc, parked_token, &rsp, sizeof(rsp)), 0);
+	assert_int_equal(ipcsrv_reply(d.ipc, parked_token, &rsp, sizeof(rsp)), -ENOENT);
 }
 
-void ledgerglue_request(struct ferryd *dd, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
+	(void)ctx;
 	parked_token = token;
 	parked_req = *req;
-	qb_loop_timer_add(dd->loop, QB_LOOP_MED, 20 * QB_TIME_NS_IN_MSEC, NULL, answer_later,
+	qb_loop_timer_add(d.loop, QB_LOOP_MED, 20 * QB_TIME_NS_IN_MSEC, NULL, answer_later,
 			  &reply_timer);
 }
-void ledgerglue_record_move(struct ferryd *dd, uint64_t token, const struct ferry_ipc_move *m)
+static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	struct ferry_ipc_vm_rsp rsp;
 
+	(void)ctx;
 	memset(&rsp, 0, sizeof(rsp));
 	rsp.verdict = strcmp(m->result, "ok") == 0 ? FERRY_VERDICT_GRANTED : FERRY_VERDICT_REFUSED;
-	ipcsrv_reply(dd, token, &rsp, sizeof(rsp));
+	ipcsrv_reply(d.ipc, token, &rsp, sizeof(rsp));
 }
-ssize_t ledgerglue_status(struct ferryd *dd, void *buf, size_t len)
+static ssize_t ev_status(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_status_rsp *s = buf;
 	struct ferry_ipc_vm_info *v = (void *)(s + 1);
 
-	(void)dd;
+	(void)ctx;
 	assert_true(len >= sizeof(*s) + sizeof(*v));
 	memset(buf, 0, sizeof(*s) + sizeof(*v));
 	s->local_nodeid = 1;
@@ -85,29 +92,39 @@ ssize_t ledgerglue_status(struct ferryd *dd, void *buf, size_t len)
 	v->generation = 3;
 	return (ssize_t)(sizeof(*s) + sizeof(*v));
 }
-ssize_t ledgerglue_dump(struct ferryd *dd, void *buf, size_t len)
+static ssize_t ev_dump(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_dump_rsp *r = buf;
 
-	(void)dd, (void)len;
+	(void)ctx, (void)len;
 	memset(r, 0, sizeof(*r));
 	r->blob_len = 5;
 	memcpy(r + 1, "hello", 5);
 	return (ssize_t)(sizeof(*r) + 5);
 }
-ssize_t ledgerglue_history(struct ferryd *dd, const struct ferry_ipc_history_req *req, void *buf,
+static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 			   size_t len)
 {
-	(void)dd, (void)req, (void)buf, (void)len;
+	(void)ctx, (void)req, (void)buf, (void)len;
 	return -EIO;
 }
-void virtwatch_expect_stop(struct ferryd *dd, const char *uuid, uint32_t timeout_ms)
+static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
-	(void)dd;
+	(void)ctx;
 	assert_string_equal(uuid, UUID1);
-	assert_int_equal(timeout_ms, dd->cfg.expect_stop_max_ms); /* 0 = the maximum */
+	assert_int_equal(timeout_ms, d.cfg.expect_stop_max_ms); /* 0 = the maximum */
 	expect_calls++;
 }
+
+/* the stand-ins above, as ferryd.c would wire its neighbours */
+static const struct ipcsrv_events events = {
+	.request = ev_request,
+	.record_move = ev_record_move,
+	.expect_stop = ev_expect_stop,
+	.status = ev_status,
+	.dump = ev_dump,
+	.history = ev_history,
+};
 
 static int client_result = -1;
 static char client_error[256];
@@ -205,7 +222,7 @@ static void test_live(void **state)
 	d.cfg.ipc_max_clients = 1;
 	d.loop = qb_loop_create();
 	assert_non_null(d.loop);
-	assert_int_equal(ipcsrv_start(&d), 0);
+	assert_int_equal(ipcsrv_start(d.loop, &d.cfg, &events, &d, &d.ipc), 0);
 	assert_int_equal(pthread_create(&t, NULL, client_thread, NULL), 0);
 	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, watch_client,
 			  &watch_timer);
@@ -214,7 +231,7 @@ static void test_live(void **state)
 	if (client_result != 0)
 		fail_msg("client: %s", client_error);
 	assert_int_equal(expect_calls, 1);
-	ipcsrv_stop(&d);
+	d.ipc = ipcsrv_stop(d.ipc);
 	qb_loop_destroy(d.loop);
 }
 
@@ -383,7 +400,7 @@ static void test_idle_live(void **state)
 	d.cfg.ipc_idle_timeout_ms = 300; /* below the config minimum, to keep the test short */
 	d.loop = qb_loop_create();
 	assert_non_null(d.loop);
-	assert_int_equal(ipcsrv_start(&d), 0);
+	assert_int_equal(ipcsrv_start(d.loop, &d.cfg, &events, &d, &d.ipc), 0);
 	d.ipc->allowed_gid = HACLIENT_GID; /* whatever this host has */
 	d.ipc->gid_known = true;
 	idle_spawn(&idle_kids[0], true);
@@ -403,7 +420,7 @@ static void test_idle_live(void **state)
 		close(idle_kids[i].up_r);
 		close(idle_kids[i].go_w);
 	}
-	ipcsrv_stop(&d);
+	d.ipc = ipcsrv_stop(d.ipc);
 	qb_loop_destroy(d.loop);
 	if (idle_error[0] != '\0')
 		fail_msg("%s", idle_error);

@@ -17,17 +17,26 @@
 
 #define TEST_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
-static struct ferryd d;
 static virConnectPtr conn;
 static virDomainPtr dom;
 static char dir[64], report[128];
 static uint32_t ledger_owner, ledger_state, ledger_peer;
 static bool ledger_known;
 
-int ledgerglue_vm_lookup(struct ferryd *dd, const char *uuid, uint32_t *owner, uint32_t *state,
-			 uint32_t *peer)
+/* what ferryd.c gives the watcher: its loop, config and facts; the watcher */
+static struct {
+	struct config cfg;
+	qb_loop_t *loop;
+	uint32_t local_nodeid;
+	char local_name[FERRY_IPC_NODE_LEN];
+	struct virtwatch *virt;
+} d;
+
+/* the ledger and the cluster, as ferryd.c would answer for them */
+static int ev_vm_lookup(void *ctx, const char *uuid, uint32_t *owner, uint32_t *state,
+			uint32_t *peer)
 {
-	(void)dd;
+	(void)ctx;
 	if (!ledger_known || strcmp(uuid, TEST_UUID) != 0)
 		return -ENOENT;
 	*owner = ledger_owner;
@@ -35,11 +44,46 @@ int ledgerglue_vm_lookup(struct ferryd *dd, const char *uuid, uint32_t *owner, u
 	*peer = ledger_peer;
 	return 0;
 }
-const char *cluster_node_name(const struct ferryd *dd, uint32_t nodeid)
+static uint32_t ev_local_nodeid(void *ctx)
 {
-	(void)dd, (void)nodeid;
+	(void)ctx;
+	return d.local_nodeid;
+}
+static const char *ev_local_name(void *ctx)
+{
+	(void)ctx;
+	return d.local_name; /* no name from corosync's nodelist */
+}
+static const char *ev_node_name(void *ctx, uint32_t nodeid)
+{
+	(void)ctx, (void)nodeid;
 	return NULL;
 }
+static bool ev_ready(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+static int ev_file_write(void *ctx, const char *name, const void *buf, size_t len)
+{
+	(void)ctx;
+	return persist_write(d.cfg.state_dir, name, buf, len);
+}
+static int ev_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf,
+			size_t *ret_len)
+{
+	(void)ctx;
+	return persist_read(d.cfg.state_dir, name, max_len, ret_buf, ret_len);
+}
+static const struct virtwatch_events events = {
+	.vm_lookup = ev_vm_lookup,
+	.local_nodeid = ev_local_nodeid,
+	.local_name = ev_local_name,
+	.node_name = ev_node_name,
+	.ready = ev_ready,
+	.file_write = ev_file_write,
+	.file_read = ev_file_read,
+};
 
 /* ---- driving the loop ------------------------------------------------------ */
 
@@ -133,10 +177,10 @@ static int setup(void **state)
 	snprintf(d.cfg.libvirt_uri, sizeof(d.cfg.libvirt_uri), "test:///default");
 	snprintf(d.cfg.state_dir, sizeof(d.cfg.state_dir), "%s", dir);
 	d.cfg.fail_report = CONFIG_FAIL_CRM_RESOURCE;
-	d.cluster.local_nodeid = 1;
+	d.local_nodeid = 1;
 	snprintf(d.local_name, sizeof(d.local_name), "node1");
 	d.loop = qb_loop_create();
-	if (d.loop == NULL || virtwatch_start(&d) < 0)
+	if (d.loop == NULL || virtwatch_start(d.loop, &d.cfg, &events, &d, &d.virt) < 0)
 		return -1;
 	conn = virConnectOpen("test:///default");
 	dom = conn != NULL ? virDomainLookupByUUIDString(conn, TEST_UUID) : NULL;
@@ -150,7 +194,7 @@ static int teardown(void **state)
 	(void)state;
 	virDomainFree(dom);
 	virConnectClose(conn);
-	virtwatch_stop(&d);
+	d.virt = virtwatch_stop(d.virt);
 	qb_loop_destroy(d.loop);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -219,7 +263,7 @@ static void test_unexpected_stop_reported(void **state)
 	ledger_known = true;
 	ledger_owner = 1; /* ours */
 	ledger_state = FERRY_VM_RUNNING;
-	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
+	virtwatch_set_rsc(d.virt, TEST_UUID, "vm-test");
 	restart_domain();
 	assert_int_equal(virDomainDestroy(dom), 0); /* not announced */
 	assert_reported("--fail --resource vm-test --node node1\n");
@@ -239,7 +283,7 @@ static void test_report_child_reaped(void **state)
 	ledger_known = true;
 	ledger_owner = 1;
 	ledger_state = FERRY_VM_RUNNING;
-	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
+	virtwatch_set_rsc(d.virt, TEST_UUID, "vm-test");
 	restart_domain();
 	assert_int_equal(virDomainDestroy(dom), 0);
 	assert_reported("--fail --resource vm-test --node node1\n");
@@ -265,15 +309,15 @@ static void test_rsc_survives_restart(void **state)
 	FILE *f;
 
 	(void)state;
-	virtwatch_set_rsc(&d, TEST_UUID, "vm-test");
-	virtwatch_set_rsc(&d, "not a uuid", "x"); /* refused: blanks */
-	virtwatch_stop(&d);
+	virtwatch_set_rsc(d.virt, TEST_UUID, "vm-test");
+	virtwatch_set_rsc(d.virt, "not a uuid", "x"); /* refused: blanks */
+	d.virt = virtwatch_stop(d.virt);
 	snprintf(path, sizeof(path), "%s/resources", dir);
 	f = fopen(path, "a");
 	assert_non_null(f);
 	fputs("garbage-without-a-space\n", f);
 	fclose(f);
-	assert_int_equal(virtwatch_start(&d), 0);
+	assert_int_equal(virtwatch_start(d.loop, &d.cfg, &events, &d, &d.virt), 0);
 	assert_string_equal(virtwatch_rsc(d.virt, TEST_UUID), "vm-test");
 	assert_int_equal(d.virt->n_rsc, 1);
 
@@ -293,7 +337,7 @@ static void test_announced_stop_not_reported(void **state)
 	ledger_state = FERRY_VM_RUNNING;
 	restart_domain();
 	run_until(never, 100);
-	virtwatch_expect_stop(&d, TEST_UUID, 5000);
+	virtwatch_expect_stop(d.virt, TEST_UUID, 5000);
 	assert_int_equal(virDomainDestroy(dom), 0);
 	run_until(never, 500);
 	assert_false(report_written());
@@ -313,7 +357,7 @@ static void test_scan_pauses_running_foreign(void **state)
 	ledger_known = true; /* the ledger learns, after a sync, that node 3 owns it */
 	ledger_owner = 3;
 	ledger_state = FERRY_VM_RUNNING;
-	virtwatch_scan(&d);
+	virtwatch_scan(d.virt);
 	assert_true(is_paused());
 }
 
