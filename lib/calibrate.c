@@ -375,8 +375,9 @@ calibrate_format(const struct calibration *c, char *buf, size_t len)
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
 	out_printf(&o,
-		   "calibration (%" PRIu32 " recorded moves; median of the newest %d, %d needed)\n",
-		   c->records, CALIBRATE_MAX_SAMPLES, CALIBRATE_MIN_SAMPLES);
+		   "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
+		   c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
+		   CALIBRATE_MIN_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++)
 		out_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label, defs[q].param,
 			   c->q[q].value, c->q[q].how);

@@ -516,8 +516,8 @@ vmsample_history(const struct vmsample_opts *o, struct vmsample *s)
 		snprintf(s->history, sizeof(s->history), "no moves log %.96s (%s)", path,
 		         strerror(-rc));
 	else
-		snprintf(s->history, sizeof(s->history), "%zu moves in %.96s%s", n, path,
-		         skipped > 0 ? " (unreadable lines skipped)" : "");
+		snprintf(s->history, sizeof(s->history), "%zu record%s in %.96s%s", n,
+		         n == 1 ? "" : "s", path, skipped > 0 ? " (unreadable lines skipped)" : "");
 	vmsample_net(o, path, recs, n, rc, s);
 	predict_params_default(&apriori);
 	(void)calibrate_compute(recs, n, o->node, o->target, &apriori, &s->cal);

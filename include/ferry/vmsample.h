@@ -107,7 +107,7 @@ struct vmsample {
 	int64_t net_move_unix_ms; /* start of the move net_bps came from, -1 none */
 	/* the constants from the moves log (all "constant" when there is none) */
 	struct calibration cal;
-	char history[VMSAMPLE_HOW_MAX]; /* how the log was read, e.g. "12 moves in PATH" */
+	char history[VMSAMPLE_HOW_MAX]; /* how the log was read, e.g. "12 records in PATH" */
 };
 
 void vmsample_opts_default(struct vmsample_opts *o);

@@ -39,7 +39,7 @@ check "text: save dir probed now" has "save write bw .*measured  *probe of $tmp/
 check "text: the moves side by side" has "^  quick  *yes"
 check "text: the engine's inputs" has "migration bw     200.0 MiB/s$"
 check "text: the auto choice" has "^auto: live"
-check "text: the moves log read" has "^history: 1 moves in $FERRY_MOVES_LOG$"
+check "text: the moves log read" has "^history: 1 record in $FERRY_MOVES_LOG$"
 check "text: constants where history is short" has "^  QEMU start       restore_setup_ms              420  constant: no successful quick move records it$"
 check "text: the probe file is gone" test -z "$(ls -A "$tmp/save")"
 check "text: the policy, and no CIB" has "^policy: max_downtime_ms=100 downtime_steps=200,400,800 save_dir=$tmp/save (--save-dir; otherwise ferry's defaults: cannot read the CIB: .*; check CIB_file or CIB_shadow)$"
@@ -110,7 +110,7 @@ qrec() { # qrec RESULT RESTORE_MS: a quick move $host -> node2, 400 MiB raw imag
 { qrec ok 1100; qrec ok 1200; qrec failed 9000; qrec ok 1150; } >>"$FERRY_MOVES_LOG"
 "$ctl" predict test --connect test:///default --target node2 --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
 check "history: exit 0" test $? -eq 0
-check "history: the log read" has "^history: 5 moves in $FERRY_MOVES_LOG$"
+check "history: the log read" has "^history: 5 records in $FERRY_MOVES_LOG$"
 check "history: QEMU start from the pair" has "^  QEMU start       restore_setup_ms              650  history: 3 quick moves $host->node2$"
 check "history: save rate from the pair" has "^  save rate        save_stream_bps         524288000  history: 3 quick moves $host->node2$"
 check "history: live gap stays a constant" has "^  live gap extra   live_gap_extra_ms              40  constant: no successful live move records it$"

@@ -261,7 +261,7 @@ test_format(void **state)
 	assert_int_equal(calibrate_compute(r, 3, "n\"1", "n2", &p, &c), 0);
 	need = calibrate_format(&c, buf, sizeof(buf));
 	assert_int_equal(need, strlen(buf));
-	assert_non_null(strstr(buf, "calibration (3 recorded moves"));
+	assert_non_null(strstr(buf, "calibration (3 records;"));
 	assert_non_null(strstr(buf, "  QEMU start       restore_setup_ms              300  "
 				    "history: 3 quick moves n\"1->n2\n"));
 	assert_int_equal(calibrate_format(&c, small, sizeof(small)), need);

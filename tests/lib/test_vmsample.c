@@ -329,7 +329,7 @@ test_take_test_driver(void **state)
 	assert_int_equal(s.how[VMSAMPLE_NET].source, VMSAMPLE_HISTORY);
 	assert_non_null(strstr(s.how[VMSAMPLE_NET].text, "live move of x to node2"));
 	assert_int_equal(s.net_move_unix_ms, 1795000000000);
-	assert_non_null(strstr(s.history, "4 moves in "));
+	assert_non_null(strstr(s.history, "4 records in "));
 	assert_int_equal(s.cal.records, 4);
 	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].scope, CALIBRATE_PAIR);
 	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].value, 650);
