@@ -24,8 +24,8 @@ typedef bool (*calibrate_sample_fn)(const struct move_record *r, uint64_t *ret);
 struct calibrate_def {
 	const char *param;
 	const char *label;
-	const char *kind;        /* the record's mode */
-	enum calibrate_end end;  /* the node whose moves stand in for the pair's */
+	const char *kind;       /* the record's mode */
+	enum calibrate_end end; /* the node whose moves stand in for the pair's */
 	calibrate_sample_fn sample;
 };
 
@@ -97,26 +97,26 @@ sample_gap_extra(const struct move_record *r, uint64_t *ret)
 }
 
 static const struct calibrate_def defs[] = {
-	[CALIBRATE_SAVE_RATE] = {"save_stream_bps", "save rate", "quick", END_FROM,
-				 sample_save_rate},
-	[CALIBRATE_SAVE_FIXED] = {"save_setup_ms", "save fixed", "quick", END_FROM,
-				  sample_save_fixed},
-	[CALIBRATE_RESTORE_RATE] = {"restore_stream_bps", "restore rate", "quick", END_TO,
-				    sample_restore_rate},
-	[CALIBRATE_QEMU_START] = {"restore_setup_ms", "QEMU start", "quick", END_TO,
-				  sample_qemu_start},
-	[CALIBRATE_QUICK_GAP] = {"quick_gap_extra_ms", "quick gap extra", "quick", END_TO,
-				 sample_gap_extra},
-	[CALIBRATE_LIVE_GAP] = {"live_gap_extra_ms", "live gap extra", "live", END_TO,
-				sample_gap_extra},
+        [CALIBRATE_SAVE_RATE] = {"save_stream_bps", "save rate", "quick", END_FROM,
+                                 sample_save_rate},
+        [CALIBRATE_SAVE_FIXED] = {"save_setup_ms", "save fixed", "quick", END_FROM,
+                                  sample_save_fixed},
+        [CALIBRATE_RESTORE_RATE] = {"restore_stream_bps", "restore rate", "quick", END_TO,
+                                    sample_restore_rate},
+        [CALIBRATE_QEMU_START] = {"restore_setup_ms", "QEMU start", "quick", END_TO,
+                                  sample_qemu_start},
+        [CALIBRATE_QUICK_GAP] = {"quick_gap_extra_ms", "quick gap extra", "quick", END_TO,
+                                 sample_gap_extra},
+        [CALIBRATE_LIVE_GAP] = {"live_gap_extra_ms", "live gap extra", "live", END_TO,
+                                sample_gap_extra},
 };
 _Static_assert(ELEMENTSOF(defs) == _CALIBRATE_QTY_MAX, "one definition per quantity");
 
 static const char *const scope_names[] = {
-	[CALIBRATE_PAIR] = "pair",
-	[CALIBRATE_NODE] = "node",
-	[CALIBRATE_CLUSTER] = "cluster",
-	[CALIBRATE_CONSTANT] = "constant",
+        [CALIBRATE_PAIR] = "pair",
+        [CALIBRATE_NODE] = "node",
+        [CALIBRATE_CLUSTER] = "cluster",
+        [CALIBRATE_CONSTANT] = "constant",
 };
 _Static_assert(ELEMENTSOF(scope_names) == _CALIBRATE_SCOPE_MAX, "scope_names size");
 
@@ -152,7 +152,7 @@ given(const char *s)
 
 static bool
 in_scope(const struct move_record *r, enum calibrate_scope s, enum calibrate_end end,
-	 const char *from, const char *to)
+         const char *from, const char *to)
 {
 	switch (s) {
 	case CALIBRATE_PAIR:
@@ -248,7 +248,7 @@ calibrate_apply(const struct calibration *c, struct predict_params *p)
 }
 
 static void how_printf(struct calibrate_value *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 static void
 how_printf(struct calibrate_value *v, const char *fmt, ...)
@@ -262,8 +262,8 @@ how_printf(struct calibrate_value *v, const char *fmt, ...)
 
 static void
 calibrate_one(const struct move_record *recs, size_t n, const char *from, const char *to,
-	      const struct predict_params *apriori, enum calibrate_qty q,
-	      struct calibrate_value *out)
+              const struct predict_params *apriori, enum calibrate_qty q,
+              struct calibrate_value *out)
 {
 	const struct calibrate_def *d = &defs[q];
 	const char *node = d->end == END_FROM ? from : to;
@@ -297,10 +297,11 @@ calibrate_one(const struct move_record *recs, size_t n, const char *from, const 
 		out->scope = s;
 		out->samples = k;
 		if (s == CALIBRATE_PAIR)
-			how_printf(out, "history: %" PRIu32 " %s moves %s->%s", k, d->kind, from, to);
+			how_printf(out, "history: %" PRIu32 " %s moves %s->%s", k, d->kind, from,
+			           to);
 		else if (s == CALIBRATE_NODE)
 			how_printf(out, "history: %" PRIu32 " %s moves %s %s", k, d->kind,
-				   d->end == END_FROM ? "from" : "to", node);
+			           d->end == END_FROM ? "from" : "to", node);
 		else
 			how_printf(out, "history: %" PRIu32 " %s moves, any nodes", k, d->kind);
 		return;
@@ -311,12 +312,13 @@ calibrate_one(const struct move_record *recs, size_t n, const char *from, const 
 		how_printf(out, "constant: no successful %s move records it", d->kind);
 	else
 		how_printf(out, "constant: %" PRIu32 " %s move%s record%s it, %d needed", most,
-			   d->kind, most == 1 ? "" : "s", most == 1 ? "s" : "", CALIBRATE_MIN_SAMPLES);
+		           d->kind, most == 1 ? "" : "s", most == 1 ? "s" : "",
+		           CALIBRATE_MIN_SAMPLES);
 }
 
 int
 calibrate_compute(const struct move_record *recs, size_t n, const char *from, const char *to,
-		  const struct predict_params *apriori, struct calibration *ret)
+                  const struct predict_params *apriori, struct calibration *ret)
 {
 	struct calibration c;
 
@@ -374,13 +376,12 @@ calibrate_format(const struct calibration *c, char *buf, size_t len)
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	out_printf(&o,
-		   "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
-		   c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
-		   CALIBRATE_MIN_SAMPLES);
+	out_printf(&o, "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
+	           c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
+	           CALIBRATE_MIN_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++)
 		out_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label, defs[q].param,
-			   c->q[q].value, c->q[q].how);
+		           c->q[q].value, c->q[q].how);
 	return o.need;
 }
 
@@ -391,14 +392,15 @@ calibrate_format_json(const struct calibration *c, char *buf, size_t len)
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	out_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d",
-		   c->records, CALIBRATE_MIN_SAMPLES, CALIBRATE_MAX_SAMPLES);
+	out_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d", c->records,
+	           CALIBRATE_MIN_SAMPLES, CALIBRATE_MAX_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++) {
-		out_printf(&o, ",\"%s\":{\"value\":%" PRIu64 ",\"source\":\"%s\",\"scope\":\"%s\""
-			       ",\"samples\":%" PRIu32 ",\"how\":",
-			   defs[q].param, c->q[q].value,
-			   c->q[q].scope == CALIBRATE_CONSTANT ? "constant" : "history",
-			   calibrate_scope_name(c->q[q].scope), c->q[q].samples);
+		out_printf(&o,
+		           ",\"%s\":{\"value\":%" PRIu64 ",\"source\":\"%s\",\"scope\":\"%s\""
+		           ",\"samples\":%" PRIu32 ",\"how\":",
+		           defs[q].param, c->q[q].value,
+		           c->q[q].scope == CALIBRATE_CONSTANT ? "constant" : "history",
+		           calibrate_scope_name(c->q[q].scope), c->q[q].samples);
 		out_json_str(&o, c->q[q].how);
 		out_printf(&o, "}");
 	}

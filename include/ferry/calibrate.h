@@ -41,7 +41,7 @@
 
 #define CALIBRATE_MIN_SAMPLES 3
 #define CALIBRATE_MAX_SAMPLES 20 /* per quantity: the newest */
-#define CALIBRATE_HOW_MAX 160
+#define CALIBRATE_HOW_MAX     160
 
 enum calibrate_qty {
 	CALIBRATE_SAVE_RATE = 0,
@@ -64,15 +64,15 @@ enum calibrate_scope {
 };
 
 struct calibrate_value {
-	uint64_t value;             /* in the parameter's unit (bytes/s or ms) */
+	uint64_t value; /* in the parameter's unit (bytes/s or ms) */
 	enum calibrate_scope scope;
-	uint32_t samples;           /* used for the median (0 for a constant) */
+	uint32_t samples; /* used for the median (0 for a constant) */
 	char how[CALIBRATE_HOW_MAX];
 };
 
 struct calibration {
 	struct calibrate_value q[_CALIBRATE_QTY_MAX];
-	uint32_t records;           /* records given */
+	uint32_t records; /* records given */
 };
 
 /*
@@ -82,7 +82,7 @@ struct calibration {
  * apriori or ret, or recs NULL with n > 0.
  */
 int calibrate_compute(const struct move_record *recs, size_t n, const char *from, const char *to,
-		      const struct predict_params *apriori, struct calibration *ret);
+                      const struct predict_params *apriori, struct calibration *ret);
 
 /* Writes the calibrated values into p (constants are left as they are, and
  * so is a value from no samples). */

@@ -42,8 +42,7 @@ quick(struct move_record *r, const char *from, const char *to, int64_t image_ms,
 }
 
 static void
-live(struct move_record *r, const char *from, const char *to, int64_t downtime_ms,
-     int64_t gap_ms)
+live(struct move_record *r, const char *from, const char *to, int64_t downtime_ms, int64_t gap_ms)
 {
 	moverec_init(r);
 	snprintf(r->from, sizeof(r->from), "%s", from);
@@ -156,7 +155,8 @@ test_ignored(void **state)
 	assert_int_equal(calibrate_compute(r, 8, "n1", "n2", &p, &c), 0);
 	/* rates: r[5] and r[7] (r[4] has no bytes, r[6] is sparse) */
 	assert_int_equal(c.q[CALIBRATE_SAVE_RATE].scope, CALIBRATE_CONSTANT);
-	assert_string_equal(c.q[CALIBRATE_SAVE_RATE].how, "constant: 2 quick moves record it, 3 needed");
+	assert_string_equal(c.q[CALIBRATE_SAVE_RATE].how,
+	                    "constant: 2 quick moves record it, 3 needed");
 	assert_int_equal(c.q[CALIBRATE_RESTORE_RATE].scope, CALIBRATE_CONSTANT);
 	/* QEMU start: r[4], r[6], r[7] */
 	assert_int_equal(c.q[CALIBRATE_QEMU_START].scope, CALIBRATE_PAIR);
@@ -263,15 +263,15 @@ test_format(void **state)
 	assert_int_equal(need, strlen(buf));
 	assert_non_null(strstr(buf, "calibration (3 records;"));
 	assert_non_null(strstr(buf, "  QEMU start       restore_setup_ms              300  "
-				    "history: 3 quick moves n\"1->n2\n"));
+	                            "history: 3 quick moves n\"1->n2\n"));
 	assert_int_equal(calibrate_format(&c, small, sizeof(small)), need);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_int_equal(calibrate_format(&c, NULL, 0), need);
 	need = calibrate_format_json(&c, buf, sizeof(buf));
 	assert_int_equal(need, strlen(buf));
 	assert_non_null(strstr(buf, "\"restore_setup_ms\":{\"value\":300,\"source\":\"history\","
-				    "\"scope\":\"pair\",\"samples\":3,\"how\":\"history: 3 quick "
-				    "moves n\\\"1->n2\"}"));
+	                            "\"scope\":\"pair\",\"samples\":3,\"how\":\"history: 3 quick "
+	                            "moves n\\\"1->n2\"}"));
 	assert_non_null(strstr(buf, "\"live_gap_extra_ms\":{\"value\":40,\"source\":\"constant\""));
 
 	assert_string_equal(calibrate_param_name(CALIBRATE_LIVE_GAP), "live_gap_extra_ms");
@@ -285,13 +285,10 @@ int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_history),
-		cmocka_unit_test(test_median),
-		cmocka_unit_test(test_newest_only),
-		cmocka_unit_test(test_ignored),
-		cmocka_unit_test(test_scopes),
-		cmocka_unit_test(test_extremes),
-		cmocka_unit_test(test_format),
+	        cmocka_unit_test(test_no_history),  cmocka_unit_test(test_median),
+	        cmocka_unit_test(test_newest_only), cmocka_unit_test(test_ignored),
+	        cmocka_unit_test(test_scopes),      cmocka_unit_test(test_extremes),
+	        cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests_name("calibrate", tests, NULL, NULL);
