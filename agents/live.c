@@ -469,6 +469,7 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 
 	vmsample_opts_default(&o);
 	o.target = a->p.migrate_target;
+	o.node = a->node;
 	o.save_dir = a->p.save_dir;
 	o.cache_dir = a->p.rsctmp;
 	rc = vmsample_take(d, &o, &s, err, sizeof(err));
@@ -486,8 +487,15 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 		vm_log(a, LOG_DEBUG, "move=auto %s: %s", vmsample_field_name((enum vmsample_field)f),
 		       s.how[f].text);
 
+	for (int q = 0; q < _CALIBRATE_QTY_MAX; q++)
+		vm_log(a, LOG_INFO, "move=auto %s (%s): %" PRIu64 ", %s",
+		       calibrate_qty_label((enum calibrate_qty)q),
+		       calibrate_param_name((enum calibrate_qty)q), s.cal.q[q].value,
+		       s.cal.q[q].how);
+
 	live_predict_input(a, &s, &in);
 	predict_params_default(&pp);
+	calibrate_apply(&s.cal, &pp);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return live_choose_live(a, rec, "cannot predict", strerror(ENOMEM));

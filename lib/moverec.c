@@ -436,6 +436,100 @@ end:
 	return 0;
 }
 
+/* ---- read ---- */
+
+const char *
+moverec_path(const char *path)
+{
+	if (path == NULL) {
+		path = secure_getenv(MOVEREC_PATH_ENV);
+		if (path == NULL || path[0] == '\0')
+			path = MOVEREC_DEFAULT_PATH;
+	}
+	return path;
+}
+
+/* Newest first: start time descending, then the later line (higher seq) first. */
+struct read_slot {
+	struct move_record r;
+	uint64_t seq;
+};
+
+static int
+read_cmp(const void *a, const void *b)
+{
+	const struct read_slot *x = a, *y = b;
+
+	if (x->r.start_unix_ms != y->r.start_unix_ms)
+		return x->r.start_unix_ms > y->r.start_unix_ms ? -1 : 1;
+	return x->seq > y->seq ? -1 : x->seq < y->seq ? 1 : 0;
+}
+
+int
+moverec_read(FILE *f, size_t max, struct move_record **ret, size_t *ret_n, size_t *ret_skipped)
+{
+	struct read_slot *ring = NULL;
+	struct move_record *out = NULL;
+	char *line = NULL;
+	size_t cap = 0, n = 0, skipped = 0;
+	uint64_t seq = 0;
+	int rc = 0;
+
+	if (f == NULL || ret == NULL || ret_n == NULL || max > MOVEREC_READ_MAX)
+		return -EINVAL;
+	if (max > 0) {
+		ring = calloc(max, sizeof(*ring));
+		if (ring == NULL)
+			return -ENOMEM;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		struct read_slot *s;
+
+		if (ring == NULL)
+			continue;
+		s = &ring[seq % max];
+		if (moverec_parse(line, &s->r) != 0) {
+			skipped++;
+			continue;
+		}
+		s->seq = seq++;
+		if (n < max)
+			n++;
+	}
+	free(line);
+	if (n > 0) {
+		qsort(ring, n, sizeof(*ring), read_cmp);
+		out = calloc(n, sizeof(*out));
+		if (out == NULL) {
+			rc = -ENOMEM;
+			goto cleanup;
+		}
+		for (size_t i = 0; i < n; i++)
+			out[i] = ring[i].r;
+	}
+	*ret = out;
+	*ret_n = n;
+	if (ret_skipped != NULL)
+		*ret_skipped = skipped;
+cleanup:
+	free(ring);
+	return rc;
+}
+
+int
+moverec_load(const char *path, size_t max, struct move_record **ret, size_t *ret_n,
+	     size_t *ret_skipped)
+{
+	FILE *f = fopen(moverec_path(path), "re");
+	int rc;
+
+	if (f == NULL)
+		return -errno;
+	rc = moverec_read(f, max, ret, ret_n, ret_skipped);
+	fclose(f);
+	return rc;
+}
+
 /* ---- append ---- */
 
 static int
@@ -539,11 +633,7 @@ moverec_append(const char *path, const struct move_record *r)
 
 	if (r == NULL)
 		return -EINVAL;
-	if (path == NULL) {
-		path = secure_getenv(MOVEREC_PATH_ENV);
-		if (path == NULL || path[0] == '\0')
-			path = MOVEREC_DEFAULT_PATH;
-	}
+	path = moverec_path(path);
 
 	n = format_fitting(r, line, sizeof(line));
 	if (n < 0)

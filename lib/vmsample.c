@@ -216,41 +216,29 @@ vmsample_smaps_guest_rss(FILE *f, uint64_t min_bytes, uint64_t *ret_rss, uint64_
 /* ---- moves log ------------------------------------------------------------ */
 
 int
-vmsample_pick_move(FILE *f, const char *target, struct move_record *ret, bool *ret_same_target)
+vmsample_pick_move(const struct move_record *recs, size_t n, const char *target,
+                   struct move_record *ret, bool *ret_same_target)
 {
-	struct move_record r, same, any;
-	bool have_same = false;
-	bool have_any = false;
-	char *line = NULL;
-	size_t cap = 0;
+	const struct move_record *any = NULL;
 
-	while (getline(&line, &cap, f) > 0) {
-		if (moverec_parse(line, &r) != 0)
+	for (size_t i = 0; i < n; i++) {
+		const struct move_record *r = &recs[i];
+
+		if (strcmp(r->mode, "live") != 0 || strcmp(r->result, "ok") != 0 || r->net_bps <= 0)
 			continue;
-		if (strcmp(r.mode, "live") != 0 || strcmp(r.result, "ok") != 0 || r.net_bps <= 0)
-			continue;
-		if (!have_any || r.start_unix_ms >= any.start_unix_ms) {
+		if (any == NULL)
 			any = r;
-			have_any = true;
-		}
-		if (target != NULL && target[0] != '\0' && strcmp(r.to, target) == 0 &&
-		    (!have_same || r.start_unix_ms >= same.start_unix_ms)) {
-			same = r;
-			have_same = true;
+		if (target != NULL && target[0] != '\0' && strcmp(r->to, target) == 0) {
+			*ret = *r;
+			*ret_same_target = true;
+			return 1;
 		}
 	}
-	free(line);
-	if (have_same) {
-		*ret = same;
-		*ret_same_target = true;
-		return 1;
-	}
-	if (have_any) {
-		*ret = any;
-		*ret_same_target = false;
-		return 1;
-	}
-	return 0;
+	if (any == NULL)
+		return 0;
+	*ret = *any;
+	*ret_same_target = false;
+	return 1;
 }
 
 /* ---- dirty-rate stats ------------------------------------------------------ */
@@ -481,31 +469,21 @@ vmsample_dirty(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *s
 }
 
 static void
-vmsample_net(const struct vmsample_opts *o, struct vmsample *s)
+vmsample_net(const struct vmsample_opts *o, const char *path, const struct move_record *recs,
+             size_t n, int load_rc, struct vmsample *s)
 {
-	const char *path = o->moves_path;
 	struct move_record r;
 	bool same = false;
 	char when[32] = "?";
 	struct tm tm;
 	time_t t;
-	FILE *f;
-	int found;
 
-	if (path == NULL) {
-		path = secure_getenv(MOVEREC_PATH_ENV);
-		if (path == NULL || path[0] == '\0')
-			path = MOVEREC_DEFAULT_PATH;
-	}
-	f = fopen(path, "re");
-	if (f == NULL) {
+	if (load_rc != 0) {
 		vmsample_how(s, VMSAMPLE_NET, VMSAMPLE_ASSUMED, "default: no moves log %.96s (%s)",
-		             path, strerror(errno));
+		             path, strerror(-load_rc));
 		return;
 	}
-	found = vmsample_pick_move(f, o->target, &r, &same);
-	fclose(f);
-	if (found != 1) {
+	if (vmsample_pick_move(recs, n, o->target, &r, &same) != 1) {
 		vmsample_how(s, VMSAMPLE_NET, VMSAMPLE_ASSUMED,
 		             "default: no successful live move with a recorded bandwidth in %.96s",
 		             path);
@@ -521,6 +499,29 @@ vmsample_net(const struct vmsample_opts *o, struct vmsample *s)
 	             same || o->target == NULL || o->target[0] == '\0'
 	                     ? ""
 	                     : " (none to the target yet)");
+}
+
+/* The moves log, read once: the migration bandwidth and the calibration. */
+static void
+vmsample_history(const struct vmsample_opts *o, struct vmsample *s)
+{
+	const char *path = moverec_path(o->moves_path);
+	struct move_record *recs = NULL;
+	struct predict_params apriori;
+	size_t n = 0, skipped = 0;
+	int rc;
+
+	rc = moverec_load(path, MOVEREC_READ_MAX, &recs, &n, &skipped);
+	if (rc != 0)
+		snprintf(s->history, sizeof(s->history), "no moves log %.96s (%s)", path,
+		         strerror(-rc));
+	else
+		snprintf(s->history, sizeof(s->history), "%zu record%s in %.96s%s", n,
+		         n == 1 ? "" : "s", path, skipped > 0 ? " (unreadable lines skipped)" : "");
+	vmsample_net(o, path, recs, n, rc, s);
+	predict_params_default(&apriori);
+	(void)calibrate_compute(recs, n, o->node, o->target, &apriori, &s->cal);
+	free(recs);
 }
 
 static void
@@ -610,7 +611,7 @@ vmsample_take(virDomainPtr d, const struct vmsample_opts *o0, struct vmsample *r
 
 	vmsample_touched(d, &o, s);
 	vmsample_dirty(d, &o, s);
-	vmsample_net(&o, s);
+	vmsample_history(&o, s);
 	vmsample_save(&o, s);
 	*ret = *s;
 	free(s);

@@ -8,6 +8,10 @@
  * --connect says otherwise).  When the VM does not run here, ferryd's ledger
  * is asked where it does.
  *
+ * The model's constants are calibrated from this node's moves log (the
+ * same read as the bandwidth, calibrate.h); the output says, per constant,
+ * whether it came from history or is the a-priori value.
+ *
  * The move policy (max_downtime_ms, downtime_steps, save_dir) is the one the
  * agent uses: each flag given, else the VM's ocf:ferry:vm resource in the CIB
  * (ctlcib.h), else ferry's defaults; the output says which.
@@ -30,6 +34,7 @@
 #include "client.h"
 #include "ctlcib.h"
 #include "ctlstack.h"
+#include "ferry/calibrate.h"
 #include "ferry/predict.h"
 #include "ferry/vmsample.h"
 #include "ferryctl.h"
@@ -260,6 +265,7 @@ static void
 ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, const char *uuid,
                       const char *prediction)
 {
+	char cal[2048];
 	char val[48];
 
 	printf("vm %s (uuid %s) on %s, target %s, via %s\n", ctl->vm, uuid, ctl->node,
@@ -272,6 +278,9 @@ ctlpredict_print_text(const struct ctlpredict *ctl, const struct vmsample *s, co
 		printf("  %-16s %-14s %-8s %s\n", ctlpredict_labels[f], val,
 		       vmsample_source_name(s->how[f].source), s->how[f].text);
 	}
+	printf("history: %s\n", s->history);
+	(void)calibrate_format(&s->cal, cal, sizeof(cal));
+	fputs(cal, stdout);
 	fputs(prediction, stdout);
 }
 
@@ -280,6 +289,7 @@ ctlpredict_print_json(const struct ctlpredict *ctl, const struct vmsample *s, co
                       const char *prediction)
 {
 	size_t n = strlen(prediction);
+	char cal[4096];
 
 	printf("{\"vm\":");
 	ctlpredict_json_str(ctl->vm);
@@ -311,9 +321,13 @@ ctlpredict_print_json(const struct ctlpredict *ctl, const struct vmsample *s, co
 		ctlpredict_json_str(s->how[f].text);
 		putchar('}');
 	}
+	printf("},\"history\":");
+	ctlpredict_json_str(s->history);
+	(void)calibrate_format_json(&s->cal, cal, sizeof(cal));
+	printf(",\"calibration\":%s", cal);
 	while (n > 0 && prediction[n - 1] == '\n')
 		n--;
-	printf("},\"prediction\":%.*s}\n", (int)n, prediction);
+	printf(",\"prediction\":%.*s}\n", (int)n, prediction);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -510,6 +524,7 @@ ctlpredict_input(const struct ctlpredict *ctl, const struct vmsample *s, struct 
 	const struct ctlpredict_policy *pol = &ctl->policy;
 
 	predict_params_default(pp);
+	calibrate_apply(&s->cal, pp);
 	*in = s->in;
 	in->max_downtime_ms = pol->max_downtime_ms;
 	memcpy(in->downtime_steps_ms, pol->downtime_steps_ms, sizeof(in->downtime_steps_ms));
@@ -530,6 +545,7 @@ ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
 
 	vmsample_opts_default(&o);
 	o.target = ctl->target;
+	o.node = ctl->node;
 	o.save_dir = ctl->policy.save_dir[0] != '\0' ? ctl->policy.save_dir : NULL;
 	o.dirty_seconds = ctl->dirty_seconds;
 	if (!ctl->json && ctl->dirty_seconds > 0)

@@ -12,10 +12,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MOVEREC_DEFAULT_PATH FERRY_STATE_DIR "/moves.jsonl"
 #define MOVEREC_PATH_ENV "FERRY_MOVES_LOG" /* overrides the path (tests) */
 #define MOVEREC_MAX_LINE 4096
+/* The most records moverec_read() keeps: the newest lines of the log. */
+#define MOVEREC_READ_MAX 512
 
 struct move_record {
 	char vm[128];
@@ -75,11 +78,32 @@ int moverec_format(const struct move_record *r, char *buf, size_t len);
  * only on success. */
 int moverec_parse(const char *line, struct move_record *ret);
 
-/* Appends to path (NULL = $FERRY_MOVES_LOG or MOVEREC_DEFAULT_PATH), creating
+/* Appends to moverec_path(path), creating
  * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync.
  * A record whose line would exceed MOVEREC_MAX_LINE is kept with its error
  * text, then its predicted_why, shortened (halved until it fits) rather than lost.  The file is 0644,
  * directories 0755; the parent directory is fsync'd when the file is new. */
 int moverec_append(const char *path, const struct move_record *r);
+
+/* The moves log's path: path if given, else $FERRY_MOVES_LOG, else
+ * MOVEREC_DEFAULT_PATH. */
+const char *moverec_path(const char *path);
+
+/*
+ * The one reader of a moves log, for everything that learns from past moves
+ * (the migration bandwidth, the prediction's calibration): reads every line
+ * of f, keeps the last max (<= MOVEREC_READ_MAX) that moverec_parse()
+ * accepts (others are skipped and counted in *ret_skipped, if not NULL) and
+ * returns them newest first: by start_unix_ms, descending; equal times, the
+ * later line first.  0 and *ret (an array to free(), NULL when empty),
+ * *ret_n; -EINVAL, -ENOMEM.  Nothing is written on error.
+ */
+int moverec_read(FILE *f, size_t max, struct move_record **ret, size_t *ret_n,
+		 size_t *ret_skipped);
+
+/* moverec_read() of the log at moverec_path(path): -errno when it cannot be
+ * opened (-ENOENT: no move recorded yet). */
+int moverec_load(const char *path, size_t max, struct move_record **ret, size_t *ret_n,
+		 size_t *ret_skipped);
 
 #endif

@@ -18,6 +18,10 @@
  *               to the same target with a recorded net_bps, else to any
  *               target.  Bandwidth belongs to the path, so any VM's move
  *               counts.
+ *   calibration the same read of the moves log (moverec_load(), once)
+ *               calibrates the model's constants (calibrate.h) for a move
+ *               from opts.node to opts.target; the caller applies it with
+ *               calibrate_apply().
  *   save bw     a short probe in the save dir: write PROBE bytes with
  *               O_DIRECT (buffered + fsync where O_DIRECT is refused),
  *               fsync, read them back, unlink; cached in CACHE_DIR for
@@ -39,6 +43,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "ferry/calibrate.h"
 #include "ferry/moverec.h"
 #include "ferry/predict.h"
 #include "ferry/saveprobe.h"
@@ -81,6 +86,7 @@ struct vmsample_how {
 
 struct vmsample_opts {
 	const char *target;   /* migration target node; NULL or "" = any */
+	const char *node;     /* this node (the move's source), as moves record it; NULL = unknown */
 	const char *save_dir; /* NULL or "": save bandwidth not probed */
 	const char
 	        *cache_dir; /* probe cache; NULL = $FERRY_PROBE_CACHE_DIR or VMSAMPLE_CACHE_DIR */
@@ -99,6 +105,9 @@ struct vmsample {
 	struct vmsample_how how[_VMSAMPLE_FIELD_MAX];
 	uint64_t max_mem_bytes;   /* the domain's maximum memory */
 	int64_t net_move_unix_ms; /* start of the move net_bps came from, -1 none */
+	/* the constants from the moves log (all "constant" when there is none) */
+	struct calibration cal;
+	char history[VMSAMPLE_HOW_MAX]; /* how the log was read, e.g. "12 records in PATH" */
 };
 
 void vmsample_opts_default(struct vmsample_opts *o);
@@ -130,12 +139,13 @@ uint64_t vmsample_value(const struct vmsample *s, enum vmsample_field f);
 int vmsample_smaps_guest_rss(FILE *f, uint64_t min_bytes, uint64_t *ret_rss, uint64_t *ret_size);
 
 /*
- * Reads a moves log (moverec lines) from f and picks the newest successful
- * "live" record with net_bps > 0 whose "to" is target, else (target NULL or
- * none) the newest to any node.  Unparsable lines are skipped.  1 and *ret
+ * From n move records, newest first (moverec_read()), picks the first
+ * successful "live" record with net_bps > 0 whose "to" is target, else
+ * (target NULL or none) the first to any node.  1 and *ret
  * (*ret_same_target says which rule matched), 0 none.
  */
-int vmsample_pick_move(FILE *f, const char *target, struct move_record *ret, bool *ret_same_target);
+int vmsample_pick_move(const struct move_record *recs, size_t n, const char *target,
+                       struct move_record *ret, bool *ret_same_target);
 
 /* Dirty-rate stats of one domain (virDomainStatsRecord params). */
 enum vmsample_dirty_status {

@@ -95,6 +95,7 @@ static struct {
 	char target[64];
 	char save_dir[64];
 	char cache_dir[64];
+	char node[64];
 	uint32_t dirty_seconds;
 } smp;
 
@@ -106,6 +107,7 @@ __wrap_vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsam
 	snprintf(smp.target, sizeof(smp.target), "%s", o->target);
 	snprintf(smp.save_dir, sizeof(smp.save_dir), "%s", o->save_dir);
 	snprintf(smp.cache_dir, sizeof(smp.cache_dir), "%s", o->cache_dir);
+	snprintf(smp.node, sizeof(smp.node), "%s", o->node != NULL ? o->node : "(null)");
 	smp.dirty_seconds = o->dirty_seconds;
 	if (smp.rc != 0) {
 		snprintf(err, err_len, "cannot read the domain's memory size: fake says no");
@@ -590,6 +592,7 @@ choose(const char *const *extra, struct move_record *rec)
 	struct vm_agent *a = agent_new(base, sizeof(base) / sizeof(base[0]), extra);
 	enum params_move m;
 
+	snprintf(a->node, sizeof(a->node), "node1");
 	moverec_init(rec);
 	m = live_choose(a, (virDomainPtr)&fake_dom, rec);
 	free(a);
@@ -632,6 +635,37 @@ test_auto_hot_goes_quick(void **state)
 	assert_non_null(strstr(rec.predicted_why, "quick: live does not converge"));
 	assert_true(rec.predicted_downtime_ms > 0);
 	assert_int_equal(rec.predicted_downtime_ms + pp.quick_gap_extra_ms, rec.predicted_gap_ms);
+}
+
+/* the sample's calibration (the moves log) changes the constants move=auto
+ * predicts with: a target whose QEMU starts slowly makes quick slower */
+static void
+test_auto_applies_the_calibration(void **state)
+{
+	struct move_record rec;
+	struct predict_params pp;
+	int64_t plain_dt, plain_gap;
+
+	(void)state;
+	predict_params_default(&pp);
+	sample(512, 400, 2000, 100, 500);
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_QUICK);
+	assert_string_equal(smp.node, "node1"); /* the move's source, for the pair */
+	plain_dt = rec.predicted_downtime_ms;
+	plain_gap = rec.predicted_gap_ms;
+
+	sample(512, 400, 2000, 100, 500);
+	smp.sample.cal.q[CALIBRATE_QEMU_START] = (struct calibrate_value){
+	        .value = 2420, .scope = CALIBRATE_PAIR, .samples = 5, .how = "history"};
+	smp.sample.cal.q[CALIBRATE_QUICK_GAP] = (struct calibrate_value){
+	        .value = 125, .scope = CALIBRATE_NODE, .samples = 3, .how = "history"};
+	/* a constant stays a constant, whatever value it carries */
+	smp.sample.cal.q[CALIBRATE_SAVE_FIXED] = (struct calibrate_value){
+	        .value = 99999, .scope = CALIBRATE_CONSTANT, .how = "constant"};
+	assert_int_equal(choose(NULL, &rec), PARAMS_MOVE_QUICK);
+	assert_int_equal(rec.predicted_downtime_ms, plain_dt + 2420 - pp.restore_setup_ms);
+	assert_int_equal(rec.predicted_gap_ms, rec.predicted_downtime_ms + 125);
+	assert_true(rec.predicted_gap_ms > plain_gap);
 }
 
 static void
@@ -684,6 +718,7 @@ main(void)
 	        cmocka_unit_test(test_budget_refused),
 	        cmocka_unit_test(test_auto_idle_goes_live),
 	        cmocka_unit_test(test_auto_hot_goes_quick),
+	        cmocka_unit_test(test_auto_applies_the_calibration),
 	        cmocka_unit_test(test_auto_uses_the_resource_limits),
 	        cmocka_unit_test(test_auto_without_sample_goes_live),
 	};

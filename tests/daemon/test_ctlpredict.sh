@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_ctlpredict.sh - `ferryctl predict` against libvirt's test:///default
 # driver (its running domain "test"): the text and JSON output, the inputs'
-# provenance, the bandwidth of a recorded move, the save-dir probe and its
+# provenance, the bandwidth of a recorded move, the constants calibrated from
+# recorded moves (or not), the save-dir probe and its
 # cache, the policy from the VM's resource in a CIB file (CIB_file: the
 # cluster's CIB is never read here) or ferry's defaults, and the exit codes.
 # TAP.
@@ -38,6 +39,8 @@ check "text: save dir probed now" has "save write bw .*measured  *probe of $tmp/
 check "text: the moves side by side" has "^  quick  *yes"
 check "text: the engine's inputs" has "migration bw     200.0 MiB/s$"
 check "text: the auto choice" has "^auto: live"
+check "text: the moves log read" has "^history: 1 record in $FERRY_MOVES_LOG$"
+check "text: constants where history is short" has "^  QEMU start       restore_setup_ms              420  constant: no successful quick move records it$"
 check "text: the probe file is gone" test -z "$(ls -A "$tmp/save")"
 check "text: the policy, and no CIB" has "^policy: max_downtime_ms=100 downtime_steps=200,400,800 save_dir=$tmp/save (--save-dir; otherwise ferry's defaults: cannot read the CIB: .*; check CIB_file or CIB_shadow)$"
 
@@ -95,6 +98,29 @@ CIB_file=$tmp/cib.xml "$ctl" predict test --connect test:///default --dirty-seco
 check "cib: an unparsable value: exit 0" test $? -eq 0
 check "cib: an unparsable value: the default" has "^policy: max_downtime_ms=100 downtime_steps=400 save_dir=none (resource test in the CIB)$"
 check "cib: an unparsable value: warned" grep -q "^ferryctl: warning: resource test: max_downtime_ms=fast is not a whole number" "$tmp/err"
+
+# calibration: the moves log read once gives the bandwidth and the constants.
+# Quick moves from this node (its host name, as ferryctl knows it) to node2:
+# three with phases (pair scope), one failed (ignored).
+host=$(hostname)
+qrec() { # qrec RESULT RESTORE_MS: a quick move $host -> node2, 400 MiB raw image
+	printf '{"vm":"web8","from":"%s","to":"node2","mode":"quick","result":"%s","start_unix_ms":1795000100000,"bytes":419430400,"image_ms":800,"save_ms":810,"restore_ms":%s,"restore_read_ms":500,"downtime_ms":%s,"guest_gap_ms":%s,"image_format":"raw"}\n' \
+		"$host" "$1" "$2" $((810 + $2 + 10)) $((810 + $2 + 40))
+}
+{ qrec ok 1100; qrec ok 1200; qrec failed 9000; qrec ok 1150; } >>"$FERRY_MOVES_LOG"
+"$ctl" predict test --connect test:///default --target node2 --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
+check "history: exit 0" test $? -eq 0
+check "history: the log read" has "^history: 5 records in $FERRY_MOVES_LOG$"
+check "history: QEMU start from the pair" has "^  QEMU start       restore_setup_ms              650  history: 3 quick moves $host->node2$"
+check "history: save rate from the pair" has "^  save rate        save_stream_bps         524288000  history: 3 quick moves $host->node2$"
+check "history: live gap stays a constant" has "^  live gap extra   live_gap_extra_ms              40  constant: no successful live move records it$"
+check "history: the engine uses it" has "^  restore_setup_ms         650$"
+"$ctl" --json predict test --connect test:///default --target node3 --dirty-seconds 0 >"$tmp/out" 2>"$tmp/err"
+check "history json: node scope for the save (from this node)" has "\"save_stream_bps\":{\"value\":524288000,\"source\":\"history\",\"scope\":\"node\",\"samples\":3,\"how\":\"history: 3 quick moves from $host\"}"
+check "history json: cluster scope for the restore (nothing to node3)" has "\"restore_setup_ms\":{\"value\":650,\"source\":\"history\",\"scope\":\"cluster\""
+if command -v jq >/dev/null 2>&1; then
+	check "history json: valid, and the engine's constants follow" jq -e '.calibration.records == 5 and .prediction.params.restore_setup_ms == 650 and .calibration.live_gap_extra_ms.source == "constant"' "$tmp/out"
+fi
 
 "$ctl" predict nosuch --connect test:///default >"$tmp/out" 2>&1
 check "a VM not here: exit 7" test $? -eq 7

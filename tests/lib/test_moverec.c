@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test_moverec - move records: JSON format, parse, append. */
+/* test_moverec - move records: JSON format, parse, append, read back. */
 #include <config.h>
 
 #include <errno.h>
@@ -411,6 +411,111 @@ test_append(void **state)
 	rmdir(dir);
 }
 
+static FILE *
+mem(const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	assert_non_null(f);
+	return f;
+}
+
+/* newest first by start time; equal times: the later line first; bad lines skipped */
+static void
+test_read_order(void **state)
+{
+	static const char log[] = "{\"vm\":\"a\",\"start_unix_ms\":3000}\n"
+				  "garbage\n"
+				  "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
+				  "\n"
+				  "{\"vm\":\"c\",\"start_unix_ms\":3000}\n"
+				  "{\"vm\":\"d\"}\n"
+				  "{\"vm\":\"e\",\"start_unix_ms\":2000"; /* no newline at the end */
+	struct move_record *r = NULL;
+	size_t n = 0, skipped = 0;
+	FILE *f = mem(log);
+
+	(void)state;
+	assert_int_equal(moverec_read(f, MOVEREC_READ_MAX, &r, &n, &skipped), 0);
+	fclose(f);
+	assert_int_equal(n, 4); /* "e" is cut: not a record */
+	assert_int_equal(skipped, 3);
+	assert_string_equal(r[0].vm, "c");
+	assert_string_equal(r[1].vm, "a");
+	assert_string_equal(r[2].vm, "b");
+	assert_string_equal(r[3].vm, "d"); /* no start time: -1, the oldest */
+	free(r);
+}
+
+/* only the last max lines are kept, whatever their times */
+static void
+test_read_bounded(void **state)
+{
+	static const char log[] = "{\"vm\":\"a\",\"start_unix_ms\":9000}\n"
+				  "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
+				  "{\"vm\":\"c\",\"start_unix_ms\":2000}\n"
+				  "{\"vm\":\"d\",\"start_unix_ms\":1500}\n";
+	struct move_record *r = NULL;
+	size_t n = 0;
+	FILE *f = mem(log);
+
+	(void)state;
+	assert_int_equal(moverec_read(f, 2, &r, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[0].vm, "c");
+	assert_string_equal(r[1].vm, "d");
+	free(r);
+	rewind(f);
+	r = (void *)1;
+	assert_int_equal(moverec_read(f, 0, &r, &n, NULL), 0);
+	assert_null(r);
+	assert_int_equal(n, 0);
+	rewind(f);
+	assert_int_equal(moverec_read(f, MOVEREC_READ_MAX + 1, &r, &n, NULL), -EINVAL);
+	assert_int_equal(moverec_read(NULL, 2, &r, &n, NULL), -EINVAL);
+	fclose(f);
+
+	f = mem("\n\n");
+	assert_int_equal(moverec_read(f, 5, &r, &n, NULL), 0);
+	assert_null(r);
+	assert_int_equal(n, 0);
+	fclose(f);
+}
+
+/* what moverec_append writes, moverec_load reads back; the path rule is the same */
+static void
+test_load(void **state)
+{
+	char dir[] = "/tmp/ferry-moverec-load-XXXXXX";
+	char path[128];
+	struct move_record rec, *r = NULL;
+	size_t n = 7;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/moves.jsonl", dir);
+	assert_int_equal(moverec_load(path, 10, &r, &n, NULL), -ENOENT);
+	assert_int_equal(n, 7); /* not written on error */
+	sample(&rec);
+	assert_int_equal(moverec_append(path, &rec), 0);
+	rec.start_unix_ms += 1000;
+	snprintf(rec.vm, sizeof(rec.vm), "web2");
+	assert_int_equal(moverec_append(path, &rec), 0);
+	setenv(MOVEREC_PATH_ENV, path, 1);
+	assert_string_equal(moverec_path(NULL), path);
+	assert_string_equal(moverec_path("/x"), "/x");
+	assert_int_equal(moverec_load(NULL, 10, &r, &n, NULL), 0);
+	unsetenv(MOVEREC_PATH_ENV);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[0].vm, "web2");
+	assert_string_equal(r[1].vm, "web1");
+	assert_int_equal(r[1].bytes, 536870912);
+	free(r);
+	assert_string_equal(moverec_path(NULL), MOVEREC_DEFAULT_PATH);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -424,6 +529,9 @@ main(void)
 		cmocka_unit_test(test_parse_lenient_where_harmless),
 		cmocka_unit_test(test_parse_fuzz),
 		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_read_order),
+		cmocka_unit_test(test_read_bounded),
+		cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests_name("moverec", tests, NULL, NULL);

@@ -152,27 +152,33 @@ static void
 test_pick_move(void **state)
 {
 	struct move_record r;
+	struct move_record *recs = NULL;
+	size_t n = 0;
 	bool same = false;
 	FILE *f = fmemopen((void *)moves_log, sizeof(moves_log) - 1, "r");
 
 	(void)state;
-	assert_int_equal(vmsample_pick_move(f, "node2", &r, &same), 1);
+	/* the one reader of the log, newest first */
+	assert_int_equal(moverec_read(f, MOVEREC_READ_MAX, &recs, &n, NULL), 0);
+	fclose(f);
+	assert_int_equal(vmsample_pick_move(recs, n, "node2", &r, &same), 1);
 	assert_true(same);
 	assert_int_equal(r.net_bps, 100);
 	assert_string_equal(r.vm, "a");
-	rewind(f);
 	/* nothing to node4: the newest to anywhere */
-	assert_int_equal(vmsample_pick_move(f, "node4", &r, &same), 1);
+	assert_int_equal(vmsample_pick_move(recs, n, "node4", &r, &same), 1);
 	assert_false(same);
 	assert_int_equal(r.net_bps, 300);
-	rewind(f);
-	assert_int_equal(vmsample_pick_move(f, NULL, &r, &same), 1);
+	assert_int_equal(vmsample_pick_move(recs, n, NULL, &r, &same), 1);
 	assert_int_equal(r.net_bps, 300);
-	fclose(f);
+	free(recs);
 
 	f = fmemopen((void *)"{}\n", 3, "r");
-	assert_int_equal(vmsample_pick_move(f, "node2", &r, &same), 0);
+	assert_int_equal(moverec_read(f, MOVEREC_READ_MAX, &recs, &n, NULL), 0);
 	fclose(f);
+	assert_int_equal(vmsample_pick_move(recs, n, "node2", &r, &same), 0);
+	free(recs);
+	assert_int_equal(vmsample_pick_move(NULL, 0, "node2", &r, &same), 0);
 }
 
 static void
@@ -278,6 +284,10 @@ test_take_test_driver(void **state)
 	assert_non_null(strstr(s.how[VMSAMPLE_DIRTY].text, "cannot start"));
 	assert_int_equal(s.in.net_bps, PREDICT_UNKNOWN);
 	assert_non_null(strstr(s.how[VMSAMPLE_NET].text, "no moves log"));
+	/* no log: every constant a-priori */
+	assert_non_null(strstr(s.history, "no moves log"));
+	assert_int_equal(s.cal.records, 0);
+	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].scope, CALIBRATE_CONSTANT);
 	/* the probe ran and was cached */
 	assert_int_equal(s.how[VMSAMPLE_SAVE_WRITE].source, VMSAMPLE_MEASURED);
 	assert_true(s.in.save_write_bps > 0 && s.in.save_write_bps != PREDICT_UNKNOWN);
@@ -301,8 +311,17 @@ test_take_test_driver(void **state)
 	         (unsigned long long)info.maxMem / 4);
 	snprintf(path, sizeof(path), "%s/smaps", pdir);
 	write_file(path, smaps);
+	/* one live move gives the bandwidth; three quick moves from this node
+	 * to node2 calibrate the restore, in the same read of the log */
 	write_file(moves, "{\"vm\":\"x\",\"to\":\"node2\",\"mode\":\"live\",\"result\":\"ok\","
-	                  "\"start_unix_ms\":1795000000000,\"net_bps\":123456789}\n");
+	                  "\"start_unix_ms\":1795000000000,\"net_bps\":123456789}\n"
+	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	                  "\"restore_ms\":900,\"restore_read_ms\":300}\n"
+	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	                  "\"restore_ms\":1000,\"restore_read_ms\":300}\n"
+	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	                  "\"restore_ms\":950,\"restore_read_ms\":300}\n");
+	o.node = "here";
 	assert_int_equal(vmsample_take(d, &o, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.how[VMSAMPLE_TOUCHED].source, VMSAMPLE_MEASURED);
 	assert_int_equal(s.in.touched_bytes, (uint64_t)info.maxMem / 4 * 1024);
@@ -310,6 +329,12 @@ test_take_test_driver(void **state)
 	assert_int_equal(s.how[VMSAMPLE_NET].source, VMSAMPLE_HISTORY);
 	assert_non_null(strstr(s.how[VMSAMPLE_NET].text, "live move of x to node2"));
 	assert_int_equal(s.net_move_unix_ms, 1795000000000);
+	assert_non_null(strstr(s.history, "4 records in "));
+	assert_int_equal(s.cal.records, 4);
+	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].scope, CALIBRATE_PAIR);
+	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].value, 650);
+	assert_string_equal(s.cal.q[CALIBRATE_QEMU_START].how, "history: 3 quick moves here->node2");
+	assert_int_equal(s.cal.q[CALIBRATE_SAVE_RATE].scope, CALIBRATE_CONSTANT);
 	/* the probe now comes from the cache */
 	assert_int_equal(s.how[VMSAMPLE_SAVE_WRITE].source, VMSAMPLE_CACHED);
 
