@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +40,10 @@ main(int argc, char **argv)
 		return OCF_ERR_ARGS;
 	}
 	vm_log_init();
+	/* a libvirtd that dies mid-call closes the socket libvirt writes to: that
+	 * must be an error the action handles (it then asks /proc or QEMU), never
+	 * a death by SIGPIPE without an exit reason */
+	signal(SIGPIPE, SIG_IGN);
 	/* on the heap: a bounded worker given up on may still use it at exit */
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
