@@ -405,6 +405,13 @@ def ledger_seq(rec):
 
 
 def ledger_key(rec):
+    """The configuration a ledger dump was made in, from the dump itself (epoch and members):
+    ferryctl status and ledger are two calls, and a change can fall between them."""
+    text = json.dumps(rec.get("ledger"))
+    e = re.search(r"epoch (\d+)", text)
+    m = re.search(r"members ([\d ]+)", text)
+    if e or m:
+        return "epoch %s members %s" % (e.group(1) if e else "?", m.group(1).strip() if m else "?")
     s = rec.get("status") or {}
     return json.dumps(s.get("config_id"), sort_keys=True)
 
@@ -534,7 +541,37 @@ def collect(trace, lab):
                    "action": a.get("action"), "completed": a.get("completed"),
                    "completed_ms": parse_when(a.get("completed"))})
         break
+    # Pacemaker's history is kept in memory by each node's fencer and is lost with a node that
+    # was power cut; its log keeps every completed fence with milliseconds, so read every
+    # node's log too, and ferryd's confirmations (which come later than the fence)
     st = os.path.join(lab_dir(), "state", "nodes")
+    year = time.gmtime().tm_year
+    for n in sorted(os.listdir(st)) if os.path.isdir(st) else []:
+        f = os.path.join(st, n, "root", "var-log-pacemaker", "pacemaker.log")
+        try:
+            for line in open(f, errors="replace"):
+                if "pacemaker-fenced" not in line or "targeting" not in line or ": OK" not in line:
+                    continue
+                m = re.match(r"(\w{3} \d\d \d\d:\d\d:\d\d)(\.\d+)? \S+ +pacemaker-fenced .*"
+                             r"Operation '(reboot|off)' targeting (\S+) by \S+ .*: OK", line)
+                if not m:
+                    continue
+                t = time.strptime("%d %s" % (year, m.group(1)), "%Y %b %d %H:%M:%S")
+                import calendar
+                ms_ = calendar.timegm(t) * 1000 + int(float(m.group(2) or 0) * 1000)
+                w.put({"t": now_ms(), "kind": "fence", "target": m.group(4), "status": "success",
+                       "action": m.group(3), "source": "pacemaker.log of " + n, "completed_ms": ms_})
+        except OSError:
+            pass
+        f = os.path.join(st, n, "log", "ferryd.out")
+        try:
+            for line in open(f, errors="replace"):
+                m = re.search(r"fence confirmation sent \((\S+) fenced at (\d+) ms\)", line)
+                if m:
+                    w.put({"t": now_ms(), "kind": "fence", "target": m.group(1), "status": "success",
+                           "source": "ferryd of " + n, "completed_ms": int(m.group(2))})
+        except OSError:
+            pass
     for n in sorted(os.listdir(st)) if os.path.isdir(st) else []:
         f = os.path.join(st, n, "root", "var-lib-ferry", "decisions.log")
         try:
