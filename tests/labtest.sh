@@ -211,7 +211,7 @@ qemu_on() {
 # memory left to copy (virsh domjobinfo); prints the job's figures on one line
 copy_in_progress() {
 	local j done_b left_b
-	j=$("$LAB" virsh "$1" domjobinfo "$2" --keep-completed 2>/dev/null) || j=$("$LAB" virsh "$1" domjobinfo "$2" 2>/dev/null) || return 1
+	j=$("$LAB" virsh "$1" domjobinfo "$2" 2>/dev/null) || return 1
 	printf '%s\n' "$j" | grep -q '^Job type: *Unbounded' || return 1
 	done_b=$(printf '%s\n' "$j" | awk -F': *' '/^Memory processed:/ { split($2, a, " "); v = a[1]; u = a[2]
 		m = (u == "KiB") ? 1024 : (u == "MiB") ? 1048576 : (u == "GiB") ? 1073741824 : 1; printf "%d", v * m }')
