@@ -155,10 +155,12 @@ begin_move() {
 
 # create_vm NAME NODE [PARAM=VALUE ...]: a 128 MiB ocf:ferry:vm resource started on NODE; @IP@
 # in a parameter is replaced by the guest's address (e.g. probe_address=@IP@)
+# VM_XML_OPTS (e.g. "--touch 48") goes to `scripts/lab vm xml`.
 create_vm() {
 	local name=$1 node=$2 a params=()
 	shift 2
-	"$LAB" vm xml "$name" --mem 128 >/dev/null
+	# shellcheck disable=SC2086
+	"$LAB" vm xml "$name" --mem 128 ${VM_XML_OPTS:-} >/dev/null
 	for a in "$@"; do params+=("${a//@IP@/$(ip_of "$name")}"); done
 	pcs_ resource create "$name" ocf:ferry:vm config="$SHARED/vms/$name.xml" \
 		remote_uri='qemu+tcp://%n/system' save_dir="$SAVE" shutdown_timeout=10 "${params[@]}" \
@@ -189,4 +191,32 @@ keep_logs() {
 	done
 	cp -a "$SHARED/serial" "$dst/serial" 2>/dev/null
 	tap_diag "logs of the failed run kept in $dst"
+}
+
+# uuid_of VM: the UUID in VM's domain XML (the lab's shared vms/ dir)
+uuid_of() { sed -n 's:.*<uuid>\(.*\)</uuid>.*:\1:p' "$SHARED/vms/$1.xml"; }
+
+# qemu_on VM NODE: pid of VM's QEMU in NODE's network namespace (any state), or nothing.  Faster
+# than the census (no libvirt): for catching a short moment such as a restore in progress.
+qemu_on() {
+	local ino p
+	ino=$(cat "$FERRY_LAB_DIR/state/nodes/$2/netns.ino" 2>/dev/null) || return 1
+	for p in $(pgrep -f -- "-uuid $(uuid_of "$1")"); do
+		[ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$ino" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# copy_in_progress NODE VM MIN_MIB: VM's migration job on NODE has copied at least MIN_MIB and has
+# memory left to copy (virsh domjobinfo); prints the job's figures on one line
+copy_in_progress() {
+	local j done_b left_b
+	j=$("$LAB" virsh "$1" domjobinfo "$2" 2>/dev/null) || return 1
+	printf '%s\n' "$j" | grep -q '^Job type: *Unbounded' || return 1
+	done_b=$(printf '%s\n' "$j" | awk -F': *' '/^Memory processed:/ { split($2, a, " "); v = a[1]; u = a[2]
+		m = (u == "KiB") ? 1024 : (u == "MiB") ? 1048576 : (u == "GiB") ? 1073741824 : 1; printf "%d", v * m }')
+	left_b=$(printf '%s\n' "$j" | awk -F': *' '/^Memory remaining:/ { split($2, a, " "); v = a[1]; u = a[2]
+		m = (u == "KiB") ? 1024 : (u == "MiB") ? 1048576 : (u == "GiB") ? 1073741824 : 1; printf "%d", v * m }')
+	[ "${done_b:-0}" -ge $(($3 * 1048576)) ] && [ "${left_b:-0}" -gt 0 ] || return 1
+	echo "copied $((done_b / 1048576)) MiB, $((left_b / 1048576)) MiB left ($(printf '%s\n' "$j" | awk -F': *' '/^Memory bandwidth:/ { print $2 }'))"
 }
