@@ -303,12 +303,30 @@ ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen)
 	struct ferryclient *c = NULL;
 	int r;
 
+	uint64_t retry_ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+	uint64_t t0 = ferry_clock_ms();
+
+	if (retry_ms > LEDGERLINK_RETRY_MAX_MS)
+		retry_ms = LEDGERLINK_RETRY_MAX_MS;
 	r = ledgerlink_client(a, &c);
 	if (r != 0)
 		return -ENOTCONN;
 	memset(&rsp, 0, sizeof(rsp));
 	r = ferryclient_save(c, a->name, a->uuid, &rsp);
 	if (r == 0 && ledgerlink_adopt(a, &rsp) == 0 && a->ledger_client != NULL) {
+		memset(&rsp, 0, sizeof(rsp));
+		r = ferryclient_save(a->ledger_client, a->name, a->uuid, &rsp);
+	}
+	/* the stop after a failed migrate_to whose target was lost: the ledger
+	 * keeps the move open until that node is fenced (Pacemaker is doing it
+	 * now), then gives the VM back to this node, and the save may go on;
+	 * shutting down at once would throw the guest's memory away */
+	while (r == 0 && a->ledger_client != NULL && rsp.verdict == FERRY_VERDICT_BAD_STATE &&
+	       strstr(rsp.reason, "migration in progress") != NULL &&
+	       ferry_clock_ms() - t0 + LEDGERLINK_RETRY_STEP_MS <= retry_ms) {
+		vm_log(a, LOG_INFO, "ledger: save waits for the open move to close (%.*s)",
+		       (int)sizeof(rsp.reason) - 1, rsp.reason);
+		usleep(LEDGERLINK_RETRY_STEP_MS * 1000u);
 		memset(&rsp, 0, sizeof(rsp));
 		r = ferryclient_save(a->ledger_client, a->name, a->uuid, &rsp);
 	}

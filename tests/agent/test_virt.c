@@ -1588,6 +1588,30 @@ test_ledger_save_without_ledger_shuts_down(void **state)
 	assert_string_equal(fk.calls, "expect_stop save release");
 }
 
+/* The stop after a failed migrate_to whose target lost power: the ledger
+ * keeps the move open until the target is fenced; the save waits for it
+ * instead of shutting the guest down (found by the fault catalogue's
+ * power-target-mid-live: memory lost although on_stop=save). */
+static void
+test_ledger_save_waits_for_open_move(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	fk.verdict[FERRY_IPC_SAVE] = FERRY_VERDICT_BAD_STATE;
+	fk.reason = "migration in progress";
+	fk.refusals = 3;
+	fk.calls[0] = '\0';
+	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_string_equal(fk.calls, "expect_stop save save save save");
+	assert_true(exists(save_dir, NAME ".save")); /* saved, not shut down */
+	assert_true(fk.saved);
+}
+
 static void
 test_ledger_save_fails_takes_it_back(void **state)
 {
@@ -1750,6 +1774,7 @@ main(void)
 	        T(test_ledger_start_stop),
 	        T(test_ledger_start_refused),
 	        T(test_ledger_failed_restore_keeps_image),
+	        T(test_ledger_save_waits_for_open_move),
 	        T(test_ledger_failed_restore_abort_lost),
 	        T(test_ledger_quick_move_fails_both_ends),
 	        T(test_ledger_orphan_granted_once_fenced),
