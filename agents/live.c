@@ -279,6 +279,57 @@ live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, bool pos
 	return where;
 }
 
+/* After libvirt reported the migration done: the guest must run on the target
+ * (resumed there if it was left paused).  0 when it does; else -errno and
+ * why says where the guest is. */
+static int
+live_confirm(struct vm_agent *a, struct virt *v, const char *target_uri, char *why, size_t why_len)
+{
+	struct live_side src;
+	struct live_side dst = {.known = false, .state = VIRT_UNKNOWN, .why = VIRT_WHY_OTHER};
+	struct virt *t = NULL;
+	char err[VIRT_ERR_MAX] = "";
+	char src_text[64];
+	char dst_text[64];
+	virDomainPtr d = NULL;
+	int r;
+
+	r = virt_open_within(target_uri, LIVE_CONNECT_MS, &t, err, sizeof(err));
+	if (r == 0)
+		live_query(t, a->uuid, &dst);
+	if (dst.known && dst.state == VIRT_PAUSED && dst.why != VIRT_WHY_POSTCOPY_FAILED) {
+		vm_log(a, LOG_WARNING, "migrated, but paused on %s (%s): resuming it there",
+		       a->p.migrate_target, virt_why_name(dst.why));
+		if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
+			if (virt_resume(t, d) != 0)
+				vm_log(a, LOG_ERR, "cannot resume it on %s: %s",
+				       a->p.migrate_target, t->err);
+			virDomainFree(d);
+		}
+		live_query(t, a->uuid, &dst);
+	}
+	virt_close(t);
+	if (dst.known && dst.state == VIRT_RUNNING && dst.why != VIRT_WHY_POSTCOPY_FAILED)
+		return 0;
+	live_query(v, a->uuid, &src);
+	live_side_text(&src, src_text, sizeof(src_text));
+	live_side_text(&dst, dst_text, sizeof(dst_text));
+	if (!dst.known) {
+		vm_log(a, LOG_ERR,
+		       "libvirt reported the migration done, but %s cannot be reached (%s)",
+		       a->p.migrate_target, err);
+		snprintf(why, why_len, "target %.64s, %.64s here", dst_text, src_text);
+		return -EHOSTUNREACH;
+	}
+	vm_log(a, LOG_ERR,
+	       "libvirt reported the migration done, but the guest is %s on %s and %s "
+	       "on this node",
+	       dst_text, a->p.migrate_target, src_text);
+	snprintf(why, why_len, "the guest is %.64s on %.64s and %.64s on this node", dst_text,
+	         a->p.migrate_target, src_text);
+	return -EIO;
+}
+
 /* Completed-job stats from the target (the source's transient domain is gone). */
 static void
 live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record *rec)
@@ -517,11 +568,28 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	pthread_join(tid, NULL);
 
 	if (w->rc == 0) {
+		free(w);
+		/* libvirt's word is not enough: the guest must run on the target */
+		r = live_confirm(a, v, target_uri, settle, sizeof(settle));
+		if (r != 0) {
+			snprintf(rec->error, sizeof(rec->error), "reported done, but %.200s",
+			         settle);
+			if (r == -EHOSTUNREACH)
+				return ocf_fail(
+				        why, OCF_ERR_GENERIC,
+				        "libvirt reported the migration to %s done but %s "
+				        "cannot be reached to confirm it runs there (%s); %s",
+				        a->p.migrate_target, a->p.migrate_target, settle,
+				        live_held_advice(a, advice, sizeof(advice)));
+			return ocf_fail(why, OCF_ERR_GENERIC,
+			                "libvirt reported the migration to %s done but %s; check "
+			                "both nodes",
+			                a->p.migrate_target, settle);
+		}
 		live_record_stats(a, target_uri, rec);
 		vm_log(a, LOG_NOTICE,
 		       "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
 		       a->p.migrate_target, rec->total_ms, rec->downtime_ms);
-		free(w);
 		return OCF_SUCCESS;
 	}
 

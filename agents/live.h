@@ -7,7 +7,8 @@
  * The deadline comes from budget_compute() so that an abort (and a quick
  * fallback) still fits in the migrate_to timeout.  After an abort or a
  * failure live_settle() leaves one copy where that is certain, and touches
- * nothing where it is not (the reason says what to check).
+ * nothing where it is not (the reason says what to check); after a reported
+ * success the guest must be seen running on the target.
  */
 #ifndef FERRY_AGENT_LIVE_H
 #define FERRY_AGENT_LIVE_H

@@ -835,6 +835,66 @@ test_precopy_failed_target_has_none(void **state)
 	assert_non_null(strstr(rec.error, "source running, target absent"));
 }
 
+/* libvirt reports success but the guest is paused on the target (seen on
+ * libvirt 11.3): resumed there, and only then a success. */
+static void
+test_success_target_paused(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_PAUSED;
+	fx.target_why = VIRT_WHY_MIGRATION;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_true(fx.target_resumed);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "resume:dst");
+}
+
+/* libvirt reports success but the target cannot be reached to confirm it:
+ * not a success; the reason says where the guest should be. */
+static void
+test_success_target_unreachable(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_RUNNING;
+	fx.target_unreachable = true;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "");
+	assert_within_128(why, "reported the migration to node2 done but node2 cannot be reached");
+	assert_non_null(strstr(why, "ferryctl status"));
+	assert_non_null(strstr(rec.error, "unreachable"));
+}
+
+/* libvirt reports success but the guest runs nowhere: not a success. */
+static void
+test_success_target_has_none(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_SHUTOFF;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "reported the migration to node2 done"));
+	assert_non_null(strstr(why, "shut off on node2"));
+	assert_non_null(strstr(why, "absent on this node"));
+}
+
 static void
 test_budget_refused(void **state)
 {
@@ -981,6 +1041,9 @@ main(void)
 	        cmocka_unit_test(test_precopy_paused_target_unreachable),
 	        cmocka_unit_test(test_precopy_failed_target_runs),
 	        cmocka_unit_test(test_precopy_failed_target_has_none),
+	        cmocka_unit_test(test_success_target_paused),
+	        cmocka_unit_test(test_success_target_unreachable),
+	        cmocka_unit_test(test_success_target_has_none),
 	        cmocka_unit_test(test_budget_refused),
 	        cmocka_unit_test(test_auto_idle_goes_live),
 	        cmocka_unit_test(test_auto_hot_goes_quick),
