@@ -57,62 +57,276 @@ live_worker_main(void *arg)
 	return NULL;
 }
 
-int
-live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg, size_t msg_len)
+/* What settling does, decided from both nodes' states before anything is
+ * touched (live_settle_plan); the outcome (enum live_where) follows. */
+enum live_plan {
+	LIVE_PLAN_KEEP_SOURCE,      /* the source runs: a target copy goes */
+	LIVE_PLAN_RESUME_SOURCE,    /* the target never ran the guest: its copy goes, then the
+	                             * source resumes */
+	LIVE_PLAN_KEEP_TARGET,      /* the target runs the guest: the paused (stale) source goes */
+	LIVE_PLAN_HOLD_UNREACHABLE, /* source paused, target unreachable: touch nothing */
+	LIVE_PLAN_HOLD_SPLIT,       /* post-copy broke off: memory on both nodes, touch nothing */
+	LIVE_PLAN_HOLD_LOST,        /* post-copy, the target has no copy: touch nothing */
+	LIVE_PLAN_UNKNOWN,
+};
+
+struct live_side {
+	bool known; /* reachable and answered */
+	enum virt_state state;
+	enum virt_why why;
+};
+
+static bool
+live_side_gone(const struct live_side *s)
 {
-	enum virt_state src = VIRT_UNKNOWN;
-	enum virt_state dst = VIRT_UNKNOWN;
+	return s->known && (s->state == VIRT_ABSENT || s->state == VIRT_SHUTOFF);
+}
+
+/* The target's copy is in a post-copy (running or paused): the guest has run
+ * there and may need the source's pages. */
+static bool
+live_side_postcopy(const struct live_side *s)
+{
+	return s->known && (s->state == VIRT_RUNNING || s->state == VIRT_PAUSED) &&
+	       (s->why == VIRT_WHY_POSTCOPY || s->why == VIRT_WHY_POSTCOPY_FAILED);
+}
+
+/* Whether the paused source may have handed the guest over in post-copy: libvirt
+ * says so, or this agent started post-copy and the source is paused by it. */
+static bool
+live_source_postcopy(const struct live_side *src, bool postcopy_started)
+{
+	return src->state == VIRT_PAUSED &&
+	       (src->why == VIRT_WHY_POSTCOPY || src->why == VIRT_WHY_POSTCOPY_FAILED ||
+	        (postcopy_started && src->why == VIRT_WHY_MIGRATION));
+}
+
+/* Pure: a paused source is resumed only when the target answered and certainly
+ * never ran the guest (no copy, or an incoming copy never started), and never
+ * after a post-copy switch. */
+static enum live_plan
+live_settle_plan(const struct live_side *src, const struct live_side *dst, bool postcopy_started)
+{
+	if (!src->known)
+		return LIVE_PLAN_UNKNOWN;
+	if (src->state == VIRT_RUNNING)
+		return LIVE_PLAN_KEEP_SOURCE;
+	if (src->state == VIRT_ABSENT || src->state == VIRT_SHUTOFF)
+		return dst->known && dst->state == VIRT_RUNNING && !live_side_postcopy(dst)
+		               ? LIVE_PLAN_KEEP_TARGET
+		               : LIVE_PLAN_UNKNOWN;
+	if (src->state != VIRT_PAUSED)
+		return LIVE_PLAN_UNKNOWN;
+	if (!dst->known)
+		return LIVE_PLAN_HOLD_UNREACHABLE;
+	if (live_side_postcopy(dst))
+		return LIVE_PLAN_HOLD_SPLIT;
+	if (dst->state == VIRT_RUNNING)
+		return LIVE_PLAN_KEEP_TARGET;
+	if (live_source_postcopy(src, postcopy_started))
+		return dst->state == VIRT_PAUSED ? LIVE_PLAN_HOLD_SPLIT : LIVE_PLAN_HOLD_LOST;
+	if (live_side_gone(dst) || (dst->state == VIRT_PAUSED && dst->why == VIRT_WHY_MIGRATION))
+		return LIVE_PLAN_RESUME_SOURCE;
+	return LIVE_PLAN_UNKNOWN; /* paused or crashed on the target: it may have run it */
+}
+
+static void
+live_side_text(const struct live_side *s, char *buf, size_t len)
+{
+	if (!s->known)
+		snprintf(buf, len, "unreachable");
+	else if (s->why != VIRT_WHY_OTHER && (s->state == VIRT_PAUSED || s->state == VIRT_RUNNING))
+		snprintf(buf, len, "%s (%s)", virt_state_name(s->state), virt_why_name(s->why));
+	else
+		snprintf(buf, len, "%s", virt_state_name(s->state));
+}
+
+static void
+live_query(struct virt *v, const char *uuid, struct live_side *ret)
+{
+	struct live_side s = {.known = false, .state = VIRT_UNKNOWN, .why = VIRT_WHY_OTHER};
+
+	if (v != NULL && virt_query_why(v, uuid, NULL, &s.state, &s.why) == 0)
+		s.known = true;
+	*ret = s;
+}
+
+/* Destroys the domain on v if it is there; 0 once it is gone. */
+static int
+live_remove(struct vm_agent *a, struct virt *v, const char *node, struct live_side *side)
+{
+	virDomainPtr d = NULL;
+
+	if (live_side_gone(side))
+		return 0;
+	if (virt_lookup(v, a->uuid, NULL, &d) == 0) {
+		if (virt_destroy(v, d) != 0)
+			vm_log(a, LOG_WARNING, "cannot destroy the copy on %s: %s", node, v->err);
+		virDomainFree(d);
+	}
+	(void)virt_wait(v, a->uuid, NULL, VIRT_ABSENT, 3000);
+	live_query(v, a->uuid, side);
+	return live_side_gone(side) ? 0 : -EBUSY;
+}
+
+enum live_where
+live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, bool postcopy_started,
+            char *msg, size_t msg_len)
+{
+	struct live_side src;
+	struct live_side dst = {.known = false, .state = VIRT_UNKNOWN, .why = VIRT_WHY_OTHER};
 	struct virt *t = NULL;
 	char err[VIRT_ERR_MAX] = "";
+	char src_text[64];
+	char dst_text[64];
+	enum live_where where = LIVE_WHERE_UNKNOWN;
 	virDomainPtr d = NULL;
-	int r;
 
-	r = virt_query(v, a->uuid, NULL, &src);
-	if (r == 0 && src == VIRT_PAUSED) {
-		vm_log(a, LOG_WARNING, "source left paused after the failed migration, resuming");
+	live_query(v, a->uuid, &src);
+	/* the target first: whether it has run the guest decides what the source may do */
+	if (virt_open_within(target_uri, LIVE_CONNECT_MS, &t, err, sizeof(err)) == 0) {
+		live_query(t, a->uuid, &dst);
+		/* an incoming copy that never started may take a moment to vanish */
+		if (dst.known && dst.state == VIRT_PAUSED && dst.why == VIRT_WHY_MIGRATION &&
+		    virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000) == 0)
+			live_query(t, a->uuid, &dst);
+		if (!dst.known)
+			snprintf(err, sizeof(err), "%s", t->err);
+	}
+	switch (live_settle_plan(&src, &dst, postcopy_started)) {
+	case LIVE_PLAN_KEEP_SOURCE:
+		if (!dst.known) {
+			vm_log(a, LOG_WARNING, "runs on this node; target %s unreachable (%s)",
+			       a->p.migrate_target, err);
+			where = LIVE_WHERE_SOURCE;
+			break;
+		}
+		if (!live_side_gone(&dst))
+			vm_log(a, LOG_WARNING,
+			       "target copy on %s is %s while the source runs, destroying it",
+			       a->p.migrate_target, virt_state_name(dst.state));
+		if (live_remove(a, t, a->p.migrate_target, &dst) == 0) {
+			vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s",
+			       a->p.migrate_target);
+			where = LIVE_WHERE_SOURCE;
+		}
+		break;
+	case LIVE_PLAN_RESUME_SOURCE:
+		if (!live_side_gone(&dst))
+			vm_log(a, LOG_WARNING,
+			       "target copy on %s is %s and never ran, destroying it",
+			       a->p.migrate_target, virt_state_name(dst.state));
+		if (live_remove(a, t, a->p.migrate_target, &dst) != 0)
+			break; /* never two copies: the source stays paused */
+		vm_log(a, LOG_WARNING, "source left paused by the failed migration (%s), resuming",
+		       virt_why_name(src.why));
 		if (virt_lookup(v, a->uuid, NULL, &d) == 0) {
-			(void)virt_resume(v, d);
+			if (virt_resume(v, d) != 0)
+				vm_log(a, LOG_ERR, "cannot resume: %s", v->err);
 			virDomainFree(d);
 			d = NULL;
 		}
-		(void)virt_query(v, a->uuid, NULL, &src);
-	}
-	r = virt_open_within(target_uri, LIVE_CONNECT_MS, &t, err, sizeof(err));
-	if (r == 0) {
-		/* the target's incoming domain may take a moment to vanish */
-		(void)virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000);
-		r = virt_query(t, a->uuid, NULL, &dst);
-	}
-	if (r == 0 && src == VIRT_RUNNING && dst != VIRT_ABSENT && dst != VIRT_SHUTOFF) {
-		vm_log(a, LOG_WARNING,
-		       "target copy on %s is %s while the source runs, destroying it",
-		       a->p.migrate_target, virt_state_name(dst));
-		if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
-			(void)virt_destroy(t, d);
-			virDomainFree(d);
+		live_query(v, a->uuid, &src);
+		if (src.known && src.state == VIRT_RUNNING) {
+			vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s",
+			       a->p.migrate_target);
+			where = LIVE_WHERE_SOURCE;
 		}
-		(void)virt_wait(t, a->uuid, NULL, VIRT_ABSENT, 3000);
-		r = virt_query(t, a->uuid, NULL, &dst);
-	}
-	virt_close(t);
-	snprintf(msg, msg_len, "source %s, target %s", virt_state_name(src),
-	         r == 0 ? virt_state_name(dst) : "unreachable");
-	if (src == VIRT_RUNNING && r == 0 && (dst == VIRT_ABSENT || dst == VIRT_SHUTOFF)) {
-		vm_log(a, LOG_NOTICE, "one copy: runs on this node, none on %s",
-		       a->p.migrate_target);
-		return 0;
-	}
-	if ((src == VIRT_ABSENT || src == VIRT_SHUTOFF) && r == 0 && dst == VIRT_RUNNING) {
+		break;
+	case LIVE_PLAN_KEEP_TARGET:
+		if (src.state == VIRT_PAUSED) {
+			vm_log(a, LOG_WARNING,
+			       "the guest runs on %s; destroying the stale copy paused here (%s)",
+			       a->p.migrate_target, virt_why_name(src.why));
+			if (live_remove(a, v, "this node", &src) != 0)
+				vm_log(a, LOG_ERR, "the stale copy is still here: never resume it");
+		}
 		vm_log(a, LOG_NOTICE, "one copy: the migration completed, runs on %s",
 		       a->p.migrate_target);
-		return 1;
+		where = LIVE_WHERE_TARGET;
+		break;
+	case LIVE_PLAN_HOLD_UNREACHABLE:
+		vm_log(a, LOG_ERR,
+		       "source paused (%s) and target %s unreachable (%s): the guest may run "
+		       "there, not resuming",
+		       virt_why_name(src.why), a->p.migrate_target, err);
+		where = live_source_postcopy(&src, postcopy_started) ? LIVE_WHERE_POSTCOPY_TARGET
+		                                                     : LIVE_WHERE_MAYBE_TARGET;
+		break;
+	case LIVE_PLAN_HOLD_SPLIT:
+		vm_log(a, LOG_ERR,
+		       "post-copy to %s broke off: the memory is split, keeping both copies",
+		       a->p.migrate_target);
+		where = LIVE_WHERE_SPLIT;
+		break;
+	case LIVE_PLAN_HOLD_LOST:
+		vm_log(a, LOG_ERR,
+		       "post-copy to %s failed and %s has no copy: this node's paused copy is "
+		       "stale, not resuming it",
+		       a->p.migrate_target, a->p.migrate_target);
+		where = LIVE_WHERE_LOST;
+		break;
+	case LIVE_PLAN_UNKNOWN:
+	default:
+		break;
 	}
-	if (src == VIRT_RUNNING && r != 0) {
-		vm_log(a, LOG_WARNING, "runs on this node; target %s unreachable (%s)",
-		       a->p.migrate_target, err);
+	virt_close(t);
+	live_side_text(&src, src_text, sizeof(src_text));
+	live_side_text(&dst, dst_text, sizeof(dst_text));
+	snprintf(msg, msg_len, "source %s, target %s", src_text, dst_text);
+	if (where == LIVE_WHERE_UNKNOWN)
+		vm_log(a, LOG_ERR, "cannot confirm a single running copy: %s", msg);
+	return where;
+}
+
+/* After libvirt reported the migration done: the guest must run on the target
+ * (resumed there if it was left paused).  0 when it does; else -errno and
+ * why says where the guest is. */
+static int
+live_confirm(struct vm_agent *a, struct virt *v, const char *target_uri, char *why, size_t why_len)
+{
+	struct live_side src;
+	struct live_side dst = {.known = false, .state = VIRT_UNKNOWN, .why = VIRT_WHY_OTHER};
+	struct virt *t = NULL;
+	char err[VIRT_ERR_MAX] = "";
+	char src_text[64];
+	char dst_text[64];
+	virDomainPtr d = NULL;
+	int r;
+
+	r = virt_open_within(target_uri, LIVE_CONNECT_MS, &t, err, sizeof(err));
+	if (r == 0)
+		live_query(t, a->uuid, &dst);
+	if (dst.known && dst.state == VIRT_PAUSED && dst.why != VIRT_WHY_POSTCOPY_FAILED) {
+		vm_log(a, LOG_WARNING, "migrated, but paused on %s (%s): resuming it there",
+		       a->p.migrate_target, virt_why_name(dst.why));
+		if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
+			if (virt_resume(t, d) != 0)
+				vm_log(a, LOG_ERR, "cannot resume it on %s: %s",
+				       a->p.migrate_target, t->err);
+			virDomainFree(d);
+		}
+		live_query(t, a->uuid, &dst);
+	}
+	virt_close(t);
+	if (dst.known && dst.state == VIRT_RUNNING && dst.why != VIRT_WHY_POSTCOPY_FAILED)
 		return 0;
+	live_query(v, a->uuid, &src);
+	live_side_text(&src, src_text, sizeof(src_text));
+	live_side_text(&dst, dst_text, sizeof(dst_text));
+	if (!dst.known) {
+		vm_log(a, LOG_ERR,
+		       "libvirt reported the migration done, but %s cannot be reached (%s)",
+		       a->p.migrate_target, err);
+		snprintf(why, why_len, "target %.64s, %.64s here", dst_text, src_text);
+		return -EHOSTUNREACH;
 	}
-	vm_log(a, LOG_ERR, "cannot confirm a single running copy: %s", msg);
+	vm_log(a, LOG_ERR,
+	       "libvirt reported the migration done, but the guest is %s on %s and %s "
+	       "on this node",
+	       dst_text, a->p.migrate_target, src_text);
+	snprintf(why, why_len, "the guest is %.64s on %.64s and %.64s on this node", dst_text,
+	         a->p.migrate_target, src_text);
 	return -EIO;
 }
 
@@ -144,6 +358,23 @@ live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record
 	virt_close(t);
 }
 
+/* What to do while the target cannot be reached and may hold the guest: the
+ * ledger keeps the VM held by the target until it is fenced (MIGRATE_ABORT is
+ * refused while the target is not a member). */
+static const char *
+live_held_advice(const struct vm_agent *a, char *buf, size_t len)
+{
+	if (a->p.ledger)
+		snprintf(buf, len,
+		         "ferryctl status shows who holds it (%.64s, until fenced, if it left the "
+		         "cluster): check %.64s or fence it before starting the VM elsewhere",
+		         a->p.migrate_target, a->p.migrate_target);
+	else
+		snprintf(buf, len, "check %.64s or fence it before starting the VM elsewhere",
+		         a->p.migrate_target);
+	return buf;
+}
+
 int
 live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
           struct ocf_reason *why)
@@ -156,6 +387,8 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	pthread_t tid;
 	char target_uri[PARAMS_URI_MAX];
 	char settle[256];
+	char advice[384];
+	enum live_where where;
 	uint64_t mem = 0;
 	uint64_t t0;
 	uint64_t used;
@@ -335,23 +568,40 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	pthread_join(tid, NULL);
 
 	if (w->rc == 0) {
+		free(w);
+		/* libvirt's word is not enough: the guest must run on the target */
+		r = live_confirm(a, v, target_uri, settle, sizeof(settle));
+		if (r != 0) {
+			snprintf(rec->error, sizeof(rec->error), "reported done, but %.200s",
+			         settle);
+			if (r == -EHOSTUNREACH)
+				return ocf_fail(
+				        why, OCF_ERR_GENERIC,
+				        "libvirt reported the migration to %s done but %s "
+				        "cannot be reached to confirm it runs there (%s); %s",
+				        a->p.migrate_target, a->p.migrate_target, settle,
+				        live_held_advice(a, advice, sizeof(advice)));
+			return ocf_fail(why, OCF_ERR_GENERIC,
+			                "libvirt reported the migration to %s done but %s; check "
+			                "both nodes",
+			                a->p.migrate_target, settle);
+		}
 		live_record_stats(a, target_uri, rec);
 		vm_log(a, LOG_NOTICE,
 		       "live migration to %s done in %" PRId64 " ms, downtime %" PRId64 " ms",
 		       a->p.migrate_target, rec->total_ms, rec->downtime_ms);
-		free(w);
 		return OCF_SUCCESS;
 	}
 
 	vm_log(a, abort_sent ? LOG_NOTICE : LOG_ERR, "migration to %s ended: %s",
 	       a->p.migrate_target, w->err);
-	r = live_settle(a, v, target_uri, settle, sizeof(settle));
-	if (r == 1) {
+	where = live_settle(a, v, target_uri, postcopy, settle, sizeof(settle));
+	if (where == LIVE_WHERE_TARGET) {
 		live_record_stats(a, target_uri, rec);
 		free(w);
 		return OCF_SUCCESS;
 	}
-	if (r == 0 && fallback) {
+	if (where == LIVE_WHERE_SOURCE && fallback) {
 		struct move_record q;
 		int rc;
 
@@ -371,19 +621,48 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		snprintf(rec->result, sizeof(rec->result), "aborted");
 	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
 	         settle);
-	if (r == 0 && abort_sent)
+	if (where == LIVE_WHERE_SOURCE && abort_sent)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
 		             "live migration to %s aborted, the VM keeps running on this node "
 		             "(after %" PRId64 " ms: %s); raise the migrate_to timeout, set "
 		             "fallback=quick or use move=quick",
 		             a->p.migrate_target, rec->total_ms, why_abort);
-	else if (r == 0)
+	else if (where == LIVE_WHERE_SOURCE)
 		r = ocf_fail(why, OCF_ERR_GENERIC,
 		             "live migration to %s failed, the VM keeps running on this node "
 		             "(after %" PRId64 " ms: %s); check that %s answers and the migration "
 		             "port is open",
 		             a->p.migrate_target, rec->total_ms, w->err, target_uri);
 	/* Pacemaker keeps 128 characters of an exit reason: the outcome comes first. */
+	else if (where == LIVE_WHERE_POSTCOPY_TARGET)
+		r = ocf_fail(why, OCF_ERR_GENERIC,
+		             "live migration to %s failed in post-copy and %s "
+		             "cannot be reached: the guest's only current memory may be on %s; "
+		             "this copy stays paused; %s",
+		             a->p.migrate_target, a->p.migrate_target, a->p.migrate_target,
+		             live_held_advice(a, advice, sizeof(advice)));
+	else if (where == LIVE_WHERE_MAYBE_TARGET)
+		r = ocf_fail(why, OCF_ERR_GENERIC,
+		             "live migration to %s failed and %s cannot be reached: the VM stays "
+		             "paused here and may run on %s (the handover may have completed); %s",
+		             a->p.migrate_target, a->p.migrate_target, a->p.migrate_target,
+		             live_held_advice(a, advice, sizeof(advice)));
+	else if (where == LIVE_WHERE_SPLIT)
+		r = ocf_fail(
+		        why, OCF_ERR_GENERIC,
+		        "live migration to %s failed in post-copy: the guest's memory is split "
+		        "between this node and %s, both copies kept paused; recover with "
+		        "virsh migrate --postcopy --postcopy-resume, never resume or destroy "
+		        "one copy alone (%s)",
+		        a->p.migrate_target, a->p.migrate_target, settle);
+	else if (where == LIVE_WHERE_LOST)
+		r = ocf_fail(
+		        why, OCF_ERR_GENERIC,
+		        "live migration to %s failed in post-copy and %s has no copy: the copy "
+		        "paused here is stale (the guest ran on %s since), not resumed; check "
+		        "%s's logs before starting the VM from its disks",
+		        a->p.migrate_target, a->p.migrate_target, a->p.migrate_target,
+		        a->p.migrate_target);
 	else
 		r = ocf_fail(why, OCF_ERR_GENERIC,
 		             "live migration to %s failed (%s) and a single running copy cannot be "

@@ -5,8 +5,10 @@
  * The migration runs in a worker thread on its own connection; this thread
  * samples the job every LIVE_SAMPLE_MS and applies what policy_step() says.
  * The deadline comes from budget_compute() so that an abort (and a quick
- * fallback) still fits in the migrate_to timeout.  After an abort exactly
- * one copy runs: the source (resumed if paused), the target's is gone.
+ * fallback) still fits in the migrate_to timeout.  After an abort or a
+ * failure live_settle() leaves one copy where that is certain, and touches
+ * nothing where it is not (the reason says what to check); after a reported
+ * success the guest must be seen running on the target.
  */
 #ifndef FERRY_AGENT_LIVE_H
 #define FERRY_AGENT_LIVE_H
@@ -38,10 +40,30 @@ enum params_move live_choose(struct vm_agent *a, virDomainPtr d, struct move_rec
 void live_predict_input(const struct vm_agent *a, const struct vmsample *s,
                         struct predict_input *ret);
 
-/* After a failed or aborted migration: 0 the VM runs on the source only,
- * 1 it runs on the target only (the migration completed), -errno unknown.
- * Destroys a target copy while the source runs; resumes a paused source. */
-int live_settle(struct vm_agent *a, struct virt *v, const char *target_uri, char *msg,
-                size_t msg_len);
+/* Where the guest is after a failed or aborted migration (live_settle). */
+enum live_where {
+	LIVE_WHERE_SOURCE,          /* runs on this node only */
+	LIVE_WHERE_TARGET,          /* runs on the target only: the migration completed */
+	LIVE_WHERE_MAYBE_TARGET,    /* paused here by the migration, the target cannot be
+	                             * reached: the handover may have completed */
+	LIVE_WHERE_POSTCOPY_TARGET, /* paused here after a post-copy switch, the target cannot
+	                             * be reached: the only current memory may be there */
+	LIVE_WHERE_SPLIT,           /* post-copy broke off: memory on both nodes, both kept */
+	LIVE_WHERE_LOST,            /* post-copy, and the target has no copy: the paused
+	                             * copy here is stale */
+	LIVE_WHERE_UNKNOWN,
+};
+
+/*
+ * After a failed or aborted migration: asks the target first, then acts.
+ * A paused source is resumed only when the target answered and certainly never
+ * ran the guest (no copy, or an incoming copy that never started, destroyed
+ * first); never after a post-copy switch (libvirt's pause reason, or
+ * postcopy_started by this agent).  A target that runs the guest keeps it and
+ * a stale paused source copy is destroyed.  A target copy is destroyed while
+ * the source runs.  msg: "source STATE, target STATE" for logs and records.
+ */
+enum live_where live_settle(struct vm_agent *a, struct virt *v, const char *target_uri,
+                            bool postcopy_started, char *msg, size_t msg_len);
 
 #endif

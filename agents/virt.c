@@ -27,6 +27,14 @@ static const char *const virt_state_names[] = {
 };
 _Static_assert(ARRAY_SIZE(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
 
+static const char *const virt_why_names[] = {
+        [VIRT_WHY_OTHER] = "other",
+        [VIRT_WHY_MIGRATION] = "migration",
+        [VIRT_WHY_POSTCOPY] = "post-copy",
+        [VIRT_WHY_POSTCOPY_FAILED] = "failed post-copy",
+};
+_Static_assert(ARRAY_SIZE(virt_why_names) == _VIRT_WHY_MAX, "virt why names");
+
 static const char *const virt_image_format_names[] = {
         [VIRT_IMAGE_UNKNOWN] = "unknown",
         [VIRT_IMAGE_RAW] = "raw",
@@ -49,6 +57,43 @@ virt_state_name(enum virt_state s)
 	if ((unsigned)s >= ARRAY_SIZE(virt_state_names))
 		return "invalid";
 	return virt_state_names[s];
+}
+
+const char *
+virt_why_name(enum virt_why w)
+{
+	if ((unsigned)w >= ARRAY_SIZE(virt_why_names))
+		return "invalid";
+	return virt_why_names[w];
+}
+
+enum virt_why
+virt_why_of(int state, int reason)
+{
+	if (state == VIR_DOMAIN_PAUSED) {
+		switch (reason) {
+		case VIR_DOMAIN_PAUSED_MIGRATION:
+		case VIR_DOMAIN_PAUSED_STARTING_UP:
+			return VIRT_WHY_MIGRATION;
+		case VIR_DOMAIN_PAUSED_POSTCOPY:
+			return VIRT_WHY_POSTCOPY;
+		case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
+			return VIRT_WHY_POSTCOPY_FAILED;
+		default:
+			return VIRT_WHY_OTHER;
+		}
+	}
+	if (state == VIR_DOMAIN_RUNNING) {
+		switch (reason) {
+		case VIR_DOMAIN_RUNNING_POSTCOPY:
+			return VIRT_WHY_POSTCOPY;
+		case VIR_DOMAIN_RUNNING_POSTCOPY_FAILED:
+			return VIRT_WHY_POSTCOPY_FAILED;
+		default:
+			return VIRT_WHY_OTHER;
+		}
+	}
+	return VIRT_WHY_OTHER;
 }
 
 static void
@@ -254,6 +299,14 @@ virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37])
 int
 virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
 {
+	enum virt_why why;
+
+	return virt_state_why(v, d, ret, &why);
+}
+
+int
+virt_state_why(struct virt *v, virDomainPtr d, enum virt_state *ret, enum virt_why *ret_why)
+{
 	int state = 0;
 	int reason = 0;
 
@@ -262,10 +315,12 @@ virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
 
 		if (r == -ENOENT) {
 			*ret = VIRT_ABSENT;
+			*ret_why = VIRT_WHY_OTHER;
 			return 0;
 		}
 		return r;
 	}
+	*ret_why = virt_why_of(state, reason);
 	switch (state) {
 	case VIR_DOMAIN_RUNNING:
 	case VIR_DOMAIN_BLOCKED:
@@ -292,16 +347,26 @@ virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret)
 int
 virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
 {
+	enum virt_why why;
+
+	return virt_query_why(v, uuid, name, ret, &why);
+}
+
+int
+virt_query_why(struct virt *v, const char *uuid, const char *name, enum virt_state *ret,
+               enum virt_why *ret_why)
+{
 	virDomainPtr d = NULL;
 	int r = virt_lookup(v, uuid, name, &d);
 
 	if (r == -ENOENT) {
 		*ret = VIRT_ABSENT;
+		*ret_why = VIRT_WHY_OTHER;
 		return 0;
 	}
 	if (r != 0)
 		return r;
-	r = virt_state(v, d, ret);
+	r = virt_state_why(v, d, ret, ret_why);
 	virDomainFree(d);
 	return r;
 }

@@ -53,6 +53,20 @@ struct virt {
 	} last_restore;
 };
 
+/* Why a domain is in its state, as far as a migration's outcome goes: libvirt's
+ * virDomainGetState reason, converted in virt.c only. */
+enum virt_why {
+	VIRT_WHY_OTHER = 0,       /* booted, resumed, migrated in, paused by a user or an error */
+	VIRT_WHY_MIGRATION,       /* paused by a migration before its switchover
+	                           * (PAUSED_MIGRATION), or an incoming copy not started
+	                           * yet (PAUSED_STARTING_UP) */
+	VIRT_WHY_POSTCOPY,        /* in post-copy: the target runs the guest and fetches the
+	                           * pages it lacks from the paused source */
+	VIRT_WHY_POSTCOPY_FAILED, /* post-copy broke off: the guest's memory is split between
+	                           * both nodes */
+	_VIRT_WHY_MAX,
+};
+
 /* Format of a libvirt QEMU save image, from its header. */
 enum virt_image_format {
 	VIRT_IMAGE_UNKNOWN = 0, /* not a complete libvirt QEMU save image */
@@ -65,6 +79,10 @@ enum virt_image_format {
 const char *virt_state_name(enum virt_state s);
 
 const char *virt_image_format_name(enum virt_image_format f);
+
+const char *virt_why_name(enum virt_why w);
+/* The one conversion of libvirt's (state, reason) pairs into enum virt_why. */
+enum virt_why virt_why_of(int state, int reason);
 
 /* Silences libvirt's default error printing (once per process). */
 void virt_init(void);
@@ -81,8 +99,13 @@ int virt_lookup(struct virt *v, const char *uuid, const char *name, virDomainPtr
 /* The domain called name, if any, and its UUID.  -ENOENT if none. */
 int virt_uuid_of_name(struct virt *v, const char *name, char ret_uuid[37]);
 int virt_state(struct virt *v, virDomainPtr d, enum virt_state *ret);
+/* virt_state and why the domain is in it (VIRT_WHY_OTHER when absent). */
+int virt_state_why(struct virt *v, virDomainPtr d, enum virt_state *ret, enum virt_why *ret_why);
 /* lookup + state; VIRT_ABSENT when not found */
 int virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret);
+/* lookup + virt_state_why; VIRT_ABSENT (VIRT_WHY_OTHER) when not found */
+int virt_query_why(struct virt *v, const char *uuid, const char *name, enum virt_state *ret,
+                   enum virt_why *ret_why);
 /* Polls every 100 ms until the domain is in want (VIRT_ABSENT also accepts
  * SHUTOFF) or timeout_ms passes (-ETIMEDOUT). */
 int virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,

@@ -7,8 +7,10 @@
  * the loop aborts it; job stats come from the script.  Checks: limits set
  * before the copy, the policy's downtime steps and post-copy applied, the
  * abort at the budget's deadline with one copy left, the quick fallback,
- * and what is recorded.  move=auto's choice (live_choose) runs against a
- * scripted sample (vmsample_take is wrapped too).
+ * and what is recorded.  After the job, both nodes' states, why they are in
+ * them (virt_query_why) and whether the target answers come from the script
+ * too: settling a failed move and checking a reported success.  move=auto's choice (live_choose)
+ * runs against a scripted sample (vmsample_take is wrapped too).
  */
 #include "config.h"
 
@@ -45,17 +47,25 @@ static struct {
 	uint64_t remaining[64]; /* per sample; the last one repeats */
 	size_t n_remaining;
 	size_t finish_after;          /* migrate returns 0 after this many samples; 0 = never */
-	int fail_migrate;             /* migrate fails at once with this -errno */
+	int fail_migrate;             /* migrate fails with this -errno ... */
+	size_t fail_after;            /* ... after this many samples (0: at once) */
 	enum virt_state source_after; /* what settle sees on the source */
+	enum virt_why source_why;
 	enum virt_state target_after;
+	enum virt_why target_why;
+	enum virt_state target_done; /* the target once migrate returned 0 (source: absent) */
+	bool target_unreachable;     /* virt_open_within(dst://...) fails */
 	/* observed */
 	size_t samples;
 	bool migrating;
 	bool aborted;
 	bool postcopy_started;
 	bool postcopy_flag;
-	bool resumed;
-	bool destroyed;
+	bool resumed;          /* the source */
+	bool destroyed;        /* the target's copy */
+	bool target_resumed;   /* the target's copy */
+	bool source_destroyed; /* the source's copy */
+	char order[128];       /* "destroy:dst resume:src ..." */
 	bool quick_called;
 	uint32_t downtime_before_start;
 	uint32_t speed_before_start;
@@ -77,6 +87,8 @@ int __wrap_virt_set_max_speed(struct virt *v, virDomainPtr d, uint32_t mib_s);
 int __wrap_virt_abort_job(struct virt *v, virDomainPtr d);
 int __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d);
 int __wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret);
+int __wrap_virt_query_why(struct virt *v, const char *uuid, const char *name, enum virt_state *ret,
+                          enum virt_why *ret_why);
 int __wrap_virt_resume(struct virt *v, virDomainPtr d);
 int __wrap_virt_destroy(struct virt *v, virDomainPtr d);
 int __wrap_virt_wait(struct virt *v, const char *uuid, const char *name, enum virt_state want,
@@ -135,7 +147,17 @@ int
 __wrap_virt_open_within(const char *uri, uint64_t timeout_ms, struct virt **ret, char *err,
                         size_t err_len)
 {
-	(void)timeout_ms;
+	bool down;
+
+	pthread_mutex_lock(&fx.lock);
+	down = fx.target_unreachable && strncmp(uri, "dst://", 6) == 0;
+	pthread_mutex_unlock(&fx.lock);
+	if (down) {
+		if (err != NULL)
+			snprintf(err, err_len, "cannot connect to %s: no answer within %llu ms",
+			         uri, (unsigned long long)timeout_ms);
+		return -ETIMEDOUT;
+	}
 	return __wrap_virt_open(uri, ret, err, err_len);
 }
 
@@ -172,14 +194,14 @@ __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_op
 	pthread_mutex_lock(&fx.lock);
 	fx.migrating = true;
 	fx.postcopy_flag = o->postcopy;
-	if (fx.fail_migrate != 0) {
-		int r = fx.fail_migrate;
-
-		snprintf(v->err, sizeof(v->err), "migrate: this function is not supported");
-		pthread_mutex_unlock(&fx.lock);
-		return r;
-	}
 	for (;;) {
+		if (fx.fail_migrate != 0 && fx.samples >= fx.fail_after) {
+			int r = fx.fail_migrate;
+
+			snprintf(v->err, sizeof(v->err), "migrate: this function is not supported");
+			pthread_mutex_unlock(&fx.lock);
+			return r;
+		}
 		if (fx.aborted) {
 			snprintf(v->err, sizeof(v->err),
 			         "migrate: operation aborted: migration job: canceled by client");
@@ -187,6 +209,9 @@ __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_op
 			return -ECANCELED;
 		}
 		if (fx.finish_after != 0 && fx.samples >= fx.finish_after) {
+			fx.source_after = VIRT_ABSENT;
+			fx.source_why = VIRT_WHY_OTHER;
+			fx.target_after = fx.target_done;
 			pthread_mutex_unlock(&fx.lock);
 			return 0;
 		}
@@ -281,36 +306,85 @@ __wrap_virt_start_postcopy(struct virt *v, virDomainPtr d)
 	return 0;
 }
 
+static bool
+is_source(const struct virt *v)
+{
+	return strncmp(v->uri, "src://", 6) == 0;
+}
+
 /* settle: the source is the connection to the hypervisor ("src://") */
 int
-__wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+__wrap_virt_query_why(struct virt *v, const char *uuid, const char *name, enum virt_state *ret,
+                      enum virt_why *ret_why)
 {
 	(void)uuid;
 	(void)name;
 	pthread_mutex_lock(&fx.lock);
-	if (strncmp(v->uri, "src://", 6) == 0)
-		*ret = fx.resumed ? VIRT_RUNNING : fx.source_after;
-	else
-		*ret = fx.destroyed ? VIRT_ABSENT : fx.target_after;
+	if (is_source(v) && fx.resumed) {
+		*ret = VIRT_RUNNING;
+		*ret_why = VIRT_WHY_OTHER;
+	} else if (is_source(v) && fx.source_destroyed) {
+		*ret = VIRT_ABSENT;
+		*ret_why = VIRT_WHY_OTHER;
+	} else if (is_source(v)) {
+		*ret = fx.source_after;
+		*ret_why = fx.source_why;
+	} else if (fx.destroyed) {
+		*ret = VIRT_ABSENT;
+		*ret_why = VIRT_WHY_OTHER;
+	} else if (fx.target_resumed) {
+		*ret = VIRT_RUNNING;
+		*ret_why = VIRT_WHY_OTHER;
+	} else {
+		*ret = fx.target_after;
+		*ret_why = fx.target_why;
+	}
 	pthread_mutex_unlock(&fx.lock);
 	return 0;
 }
 
 int
+__wrap_virt_query(struct virt *v, const char *uuid, const char *name, enum virt_state *ret)
+{
+	enum virt_why why;
+
+	return __wrap_virt_query_why(v, uuid, name, ret, &why);
+}
+
+static void
+note(const char *what, const struct virt *v)
+{
+	size_t n = strlen(fx.order);
+
+	snprintf(fx.order + n, sizeof(fx.order) - n, "%s%s:%s", n > 0 ? " " : "", what,
+	         is_source(v) ? "src" : "dst");
+}
+
+int
 __wrap_virt_resume(struct virt *v, virDomainPtr d)
 {
-	(void)v;
 	(void)d;
-	fx.resumed = true;
+	pthread_mutex_lock(&fx.lock);
+	if (is_source(v))
+		fx.resumed = true;
+	else
+		fx.target_resumed = true;
+	note("resume", v);
+	pthread_mutex_unlock(&fx.lock);
 	return 0;
 }
 
 int
 __wrap_virt_destroy(struct virt *v, virDomainPtr d)
 {
-	(void)v;
 	(void)d;
-	fx.destroyed = true;
+	pthread_mutex_lock(&fx.lock);
+	if (is_source(v))
+		fx.source_destroyed = true;
+	else
+		fx.destroyed = true;
+	note("destroy", v);
+	pthread_mutex_unlock(&fx.lock);
 	return 0;
 }
 
@@ -361,6 +435,7 @@ script(const uint64_t *remaining, size_t n, size_t finish_after)
 	fx.finish_after = finish_after;
 	fx.source_after = VIRT_RUNNING;
 	fx.target_after = VIRT_ABSENT;
+	fx.target_done = VIRT_RUNNING;
 	pthread_mutex_unlock(&fx.lock);
 }
 
@@ -516,10 +591,14 @@ test_failure_settles_one_copy(void **state)
 	script(rem, 1, 0);
 	fx.fail_migrate = -EOPNOTSUPP;
 	fx.source_after = VIRT_PAUSED; /* left paused by the failed job */
-	fx.target_after = VIRT_PAUSED; /* incoming copy still there */
+	fx.source_why = VIRT_WHY_MIGRATION;
+	fx.target_after = VIRT_PAUSED; /* incoming copy still there, never started */
+	fx.target_why = VIRT_WHY_MIGRATION;
 	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
 	assert_true(fx.resumed);
 	assert_true(fx.destroyed);
+	/* the target's copy goes first: never two copies running */
+	assert_string_equal(fx.order, "destroy:dst resume:src");
 	assert_false(fx.aborted);
 	assert_non_null(strstr(why, "live migration to node2 failed"));
 	assert_non_null(strstr(why, "not supported"));
@@ -543,6 +622,279 @@ test_failure_but_completed(void **state)
 	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
 	assert_false(fx.destroyed);
 	assert_int_equal(rec.downtime_ms, 42);
+}
+
+/* Pacemaker keeps 128 characters of an exit reason: the outcome must be in them. */
+static void
+assert_within_128(const char *why, const char *needle)
+{
+	const char *p = strstr(why, needle);
+
+	if (p == NULL || (size_t)(p - why) + strlen(needle) > 128)
+		fail_msg("'%s' not within the first 128 characters of '%s'", needle, why);
+}
+
+/* A move that fails (at once, or after a stall with post-copy=after-stall:
+ * the policy starts post-copy after a few samples, the job then fails). */
+static int
+fail_move(bool postcopy, struct move_record *rec, char *why, size_t why_len)
+{
+	const char *pre[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	const char *post[] = {"OCF_RESKEY_downtime_steps=none", "OCF_RESKEY_postcopy=after-stall",
+	                      "OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+
+	pthread_mutex_lock(&fx.lock);
+	fx.fail_migrate = -EIO;
+	fx.fail_after = postcopy ? 12 : 0;
+	pthread_mutex_unlock(&fx.lock);
+	return move(postcopy ? post : pre, rec, why, why_len);
+}
+
+static void
+script_failure(void)
+{
+	static const uint64_t rem[] = {500 * MIB};
+
+	script(rem, 1, 0);
+}
+
+/* Finding 3: post-copy failed on the source's side, but the target runs the
+ * guest (it has had it since the switch).  The source's memory is stale: it
+ * must never be resumed, and the target's copy is the guest. */
+static void
+test_postcopy_failed_target_runs(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_POSTCOPY_FAILED;
+	fx.target_after = VIRT_RUNNING;
+	fx.target_why = VIRT_WHY_OTHER;
+	assert_int_equal(fail_move(true, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_true(fx.postcopy_started);
+	assert_false(fx.resumed);
+	assert_false(fx.destroyed);       /* the target's copy is kept */
+	assert_false(fx.target_resumed);  /* it runs already */
+	assert_true(fx.source_destroyed); /* the stale copy cannot be resumed by a later stop */
+	assert_string_equal(fx.order, "destroy:src");
+}
+
+/* Finding 3, and the pause reason alone: libvirt says post-copy failed, the
+ * target cannot be reached.  Nothing is resumed or destroyed; the reason says
+ * where the guest's memory may be and what to do before starting it elsewhere. */
+static void
+test_postcopy_failed_target_unreachable(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_POSTCOPY_FAILED;
+	fx.target_unreachable = true;
+	assert_int_equal(fail_move(false, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_false(fx.resumed);
+	assert_false(fx.destroyed);
+	assert_false(fx.source_destroyed);
+	assert_string_equal(fx.order, "");
+	assert_true(strlen(why) > 0);
+	assert_non_null(strstr(why, "post-copy"));
+	assert_non_null(strstr(why, "node2 cannot be reached"));
+	assert_within_128(why, "only current memory may be on node2");
+	assert_non_null(strstr(why, "fence"));
+	assert_non_null(strstr(why, "ferryctl status shows who holds it (node2, until fenced"));
+	assert_non_null(strstr(rec.error, "source paused (failed post-copy), target unreachable"));
+}
+
+/* Finding 3 with the agent's own flag: it started post-copy, the job failed
+ * and the source still says "paused by migration".  The switch may have
+ * happened: treated as post-copy, not resumed. */
+static void
+test_postcopy_started_here_target_unreachable(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_MIGRATION;
+	fx.target_unreachable = true;
+	assert_int_equal(fail_move(true, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_true(fx.postcopy_started);
+	assert_false(fx.resumed);
+	assert_non_null(strstr(why, "post-copy"));
+	assert_non_null(strstr(why, "only current memory may be on node2"));
+}
+
+/* Post-copy broke off with both sides paused: the guest's memory is split
+ * between the nodes.  Both copies stay; the reason says how to recover. */
+static void
+test_postcopy_failed_both_paused(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_POSTCOPY_FAILED;
+	fx.target_after = VIRT_PAUSED;
+	fx.target_why = VIRT_WHY_POSTCOPY_FAILED;
+	assert_int_equal(fail_move(true, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_string_equal(fx.order, "");
+	assert_within_128(why, "split between this node and node2");
+	assert_non_null(strstr(why, "postcopy-resume"));
+}
+
+/* Post-copy, and the target has no copy any more: the guest's current state is
+ * gone, the source's is stale.  Resuming it would roll the guest back under
+ * disk writes made on the target: left paused. */
+static void
+test_postcopy_failed_target_lost_copy(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_POSTCOPY_FAILED;
+	fx.target_after = VIRT_ABSENT;
+	assert_int_equal(fail_move(true, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "");
+	assert_non_null(strstr(why, "stale"));
+}
+
+/* Finding 4: paused by a (pre-copy) migration and the target cannot be
+ * reached: the handover may have completed as the network split.  Not
+ * resumed; the reason is the ledger's (held by node2 until fenced). */
+static void
+test_precopy_paused_target_unreachable(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_MIGRATION;
+	fx.target_unreachable = true;
+	assert_int_equal(fail_move(false, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "");
+	assert_non_null(strstr(why, "node2 cannot be reached"));
+	assert_within_128(why, "may run on node2");
+	assert_non_null(strstr(why, "ferryctl status shows who holds it (node2, until fenced"));
+	assert_non_null(strstr(why, "ferryctl status"));
+	assert_non_null(strstr(why, "fence"));
+	assert_non_null(strstr(rec.error, "source paused (migration), target unreachable"));
+}
+
+/* Finding 4, the other half: the job failed after the handover, the target
+ * runs the guest.  It is the guest: kept, the source not resumed. */
+static void
+test_precopy_failed_target_runs(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_MIGRATION;
+	fx.target_after = VIRT_RUNNING;
+	fx.target_why = VIRT_WHY_OTHER;
+	assert_int_equal(fail_move(false, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_false(fx.resumed);
+	assert_false(fx.destroyed);
+	assert_string_equal(fx.order, "destroy:src");
+}
+
+/* An ordinary failure before the switchover, the target reachable and without
+ * a copy: the source is resumed, as before. */
+static void
+test_precopy_failed_target_has_none(void **state)
+{
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script_failure();
+	fx.source_after = VIRT_PAUSED;
+	fx.source_why = VIRT_WHY_MIGRATION;
+	fx.target_after = VIRT_ABSENT;
+	assert_int_equal(fail_move(false, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_true(fx.resumed);
+	assert_false(fx.destroyed);
+	assert_string_equal(fx.order, "resume:src");
+	assert_non_null(strstr(why, "keeps running on this node"));
+	assert_non_null(strstr(rec.error, "source running, target absent"));
+}
+
+/* libvirt reports success but the guest is paused on the target (seen on
+ * libvirt 11.3): resumed there, and only then a success. */
+static void
+test_success_target_paused(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_PAUSED;
+	fx.target_why = VIRT_WHY_MIGRATION;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_true(fx.target_resumed);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "resume:dst");
+}
+
+/* libvirt reports success but the target cannot be reached to confirm it:
+ * not a success; the reason says where the guest should be. */
+static void
+test_success_target_unreachable(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_RUNNING;
+	fx.target_unreachable = true;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_false(fx.resumed);
+	assert_string_equal(fx.order, "");
+	assert_within_128(why, "reported the migration to node2 done but node2 cannot be reached");
+	assert_non_null(strstr(why, "ferryctl status"));
+	assert_non_null(strstr(rec.error, "unreachable"));
+}
+
+/* libvirt reports success but the guest runs nowhere: not a success. */
+static void
+test_success_target_has_none(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *extra[] = {"OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 2);
+	fx.target_done = VIRT_SHUTOFF;
+	assert_int_equal(move(extra, &rec, why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "reported the migration to node2 done"));
+	assert_non_null(strstr(why, "shut off on node2"));
+	assert_non_null(strstr(why, "absent on this node"));
 }
 
 static void
@@ -715,6 +1067,17 @@ main(void)
 	        cmocka_unit_test(test_stall_starts_postcopy),
 	        cmocka_unit_test(test_failure_settles_one_copy),
 	        cmocka_unit_test(test_failure_but_completed),
+	        cmocka_unit_test(test_postcopy_failed_target_runs),
+	        cmocka_unit_test(test_postcopy_failed_target_unreachable),
+	        cmocka_unit_test(test_postcopy_started_here_target_unreachable),
+	        cmocka_unit_test(test_postcopy_failed_both_paused),
+	        cmocka_unit_test(test_postcopy_failed_target_lost_copy),
+	        cmocka_unit_test(test_precopy_paused_target_unreachable),
+	        cmocka_unit_test(test_precopy_failed_target_runs),
+	        cmocka_unit_test(test_precopy_failed_target_has_none),
+	        cmocka_unit_test(test_success_target_paused),
+	        cmocka_unit_test(test_success_target_unreachable),
+	        cmocka_unit_test(test_success_target_has_none),
 	        cmocka_unit_test(test_budget_refused),
 	        cmocka_unit_test(test_auto_idle_goes_live),
 	        cmocka_unit_test(test_auto_hot_goes_quick),

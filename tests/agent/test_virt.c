@@ -1740,6 +1740,56 @@ test_ledger_restart_move(void **state)
 	assert_string_equal(fk.move.mode, "restart");
 }
 
+/* The one conversion of libvirt's state reasons that live_settle decides on. */
+static void
+test_state_why(void **state)
+{
+	struct virt *v = NULL;
+	virDomainPtr d;
+	enum virt_state s = VIRT_UNKNOWN;
+	enum virt_why w = VIRT_WHY_POSTCOPY;
+
+	(void)state;
+	assert_int_equal(virt_why_of(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION),
+	                 VIRT_WHY_MIGRATION);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_STARTING_UP),
+	                 VIRT_WHY_MIGRATION);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY),
+	                 VIRT_WHY_POSTCOPY);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED),
+	                 VIRT_WHY_POSTCOPY_FAILED);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY),
+	                 VIRT_WHY_POSTCOPY);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED),
+	                 VIRT_WHY_POSTCOPY_FAILED);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED),
+	                 VIRT_WHY_OTHER);
+	assert_int_equal(virt_why_of(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER), VIRT_WHY_OTHER);
+	/* the same numbers mean other things in other states */
+	assert_int_equal(virt_why_of(VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_PAUSED_MIGRATION),
+	                 VIRT_WHY_OTHER);
+	assert_string_equal(virt_why_name(VIRT_WHY_POSTCOPY_FAILED), "failed post-copy");
+	assert_string_equal(virt_why_name(_VIRT_WHY_MAX), "invalid");
+
+	/* through libvirt: a domain paused by hand, then gone */
+	assert_int_equal(run("start", ENV(env_config), NULL, 0), OCF_SUCCESS);
+	assert_int_equal(virt_open("test:///default", &v, NULL, 0), 0);
+	d = virDomainLookupByUUIDString(keep, UUID);
+	assert_non_null(d);
+	assert_int_equal(virDomainSuspend(d), 0);
+	virDomainFree(d);
+	assert_int_equal(virt_query_why(v, UUID, NULL, &s, &w), 0);
+	assert_int_equal(s, VIRT_PAUSED);
+	assert_int_equal(w, VIRT_WHY_OTHER);
+	assert_int_equal(run("stop", ENV(env_config, "OCF_RESKEY_on_stop=destroy"), NULL, 0),
+	                 OCF_SUCCESS);
+	w = VIRT_WHY_POSTCOPY;
+	assert_int_equal(virt_query_why(v, UUID, NULL, &s, &w), 0);
+	assert_int_equal(s, VIRT_ABSENT);
+	assert_int_equal(w, VIRT_WHY_OTHER);
+	virt_close(v);
+}
+
 int
 main(void)
 {
@@ -1790,6 +1840,7 @@ main(void)
 	        T(test_ledger_quick_move_target_down),
 	        T(test_ledger_move_refused),
 	        T(test_ledger_restart_move),
+	        T(test_state_why),
 	};
 #undef T
 
