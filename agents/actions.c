@@ -331,6 +331,7 @@ actions_stop_body(void *arg)
 	virDomainPtr d = NULL;
 	enum virt_state s = VIRT_UNKNOWN;
 	enum params_on_stop how = a->p.on_stop;
+	enum virt_why why = VIRT_WHY_OTHER;
 	int rc;
 	int r;
 
@@ -344,7 +345,7 @@ actions_stop_body(void *arg)
 		goto release;
 	}
 	if (r == 0)
-		r = virt_state(v, d, &s);
+		r = virt_state_why(v, d, &s, &why);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "%s", v->err);
 		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
@@ -352,6 +353,16 @@ actions_stop_body(void *arg)
 		goto cleanup;
 	}
 	a->bg_state = (int)s;
+	if (s == VIRT_PAUSED && why != VIRT_WHY_OTHER) {
+		/* paused by a migration that did not finish here: stale memory after
+		 * a post-copy switch, or a copy whose handover is unknown, or an
+		 * incoming copy that never ran.  Resumed (for a shutdown) or saved,
+		 * it could run or be restored stale: destroyed instead */
+		vm_log(a, LOG_WARNING,
+		       "paused by a migration (%s): never resumed or saved here, destroying",
+		       virt_why_name(why));
+		how = PARAMS_ON_STOP_DESTROY;
+	}
 	if (s == VIRT_ABSENT || s == VIRT_SHUTOFF) {
 		vm_log(a, LOG_INFO, "not running, nothing to stop");
 		rc = OCF_SUCCESS;
@@ -553,15 +564,22 @@ actions_start_on(struct vm_agent *a, struct virt *v)
 	struct imagestore *s = NULL;
 	virDomainPtr d = NULL;
 	enum virt_state st = VIRT_ABSENT;
+	enum virt_why why = VIRT_WHY_OTHER;
 	char other[DOMXML_UUID_LEN + 1];
 	int rc = OCF_SUCCESS;
 	int r;
 
-	r = virt_query(v, a->uuid, NULL, &st);
+	r = virt_query_why(v, a->uuid, NULL, &st, &why);
 	if (r != 0) {
 		vm_log(a, LOG_ERR, "%s", v->err);
 		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
 	}
+	if (st == VIRT_PAUSED && why != VIRT_WHY_OTHER)
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+		                "a copy paused by a migration (%s) is on this node; its memory may "
+		                "be stale: see ferryctl status for where the VM runs, and stop this "
+		                "copy (pcs resource cleanup) before starting it",
+		                virt_why_name(why));
 	if ((st == VIRT_RUNNING || st == VIRT_PAUSED) && a->p.ledger &&
 	    ledgerlink_acquire(a, false, 0, &a->bg_why) != 0)
 		return OCF_ERR_GENERIC; /* e.g. a twin ferryd paused: never resume it */

@@ -71,6 +71,23 @@ int __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *
 char *__real_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
 char *__wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags);
 
+/* > 0: a paused domain reports this VIR_DOMAIN_PAUSED_* reason (the test
+ * driver only knows PAUSED_USER) */
+static int fake_pause_reason;
+
+int __real_virDomainGetState(virDomainPtr d, int *state, int *reason, unsigned int flags);
+int __wrap_virDomainGetState(virDomainPtr d, int *state, int *reason, unsigned int flags);
+
+int
+__wrap_virDomainGetState(virDomainPtr d, int *state, int *reason, unsigned int flags)
+{
+	int r = __real_virDomainGetState(d, state, reason, flags);
+
+	if (r == 0 && fake_pause_reason > 0 && *state == VIR_DOMAIN_PAUSED && reason != NULL)
+		*reason = fake_pause_reason;
+	return r;
+}
+
 virConnectPtr
 __wrap_virConnectOpen(const char *name)
 {
@@ -600,6 +617,7 @@ setup(void **state)
 	atomic_store(&fake_hang, false);
 	fake_enospc = false;
 	fake_restore_fail = false;
+	fake_pause_reason = 0;
 	fake_tag = 0;
 	memset(&fk, 0, sizeof(fk));
 	fk.gen = 41; /* far from the store's own generations */
@@ -1612,6 +1630,37 @@ test_ledger_save_waits_for_open_move(void **state)
 	assert_true(fk.saved);
 }
 
+/* A source left paused after a post-copy switch (stale memory; the target
+ * runs the guest): stop never resumes it for a shutdown nor saves it, it
+ * destroys it and releases; start refuses to resume it (review finding 3,
+ * the part outside live_settle). */
+static void
+test_stop_never_resumes_migration_paused(void **state)
+{
+	char why[OCF_REASON_MAX];
+	virDomainPtr d;
+
+	(void)state;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_SUCCESS);
+	d = virDomainLookupByUUIDString(keep, UUID);
+	assert_non_null(d);
+	assert_int_equal(virDomainSuspend(d), 0);
+	virDomainFree(d);
+	fake_pause_reason = VIR_DOMAIN_PAUSED_POSTCOPY_FAILED;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "paused by a migration (failed post-copy)"));
+	assert_int_equal(dom_state(), PAUSED);
+	fk.calls[0] = '\0';
+	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
+	                     sizeof(why)),
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
+	assert_int_equal(count_prefix(NAME ".save"), 0); /* no image of stale memory */
+	assert_string_equal(fk.calls, "expect_stop release");
+}
+
 static void
 test_ledger_save_fails_takes_it_back(void **state)
 {
@@ -1825,6 +1874,7 @@ main(void)
 	        T(test_ledger_start_refused),
 	        T(test_ledger_failed_restore_keeps_image),
 	        T(test_ledger_save_waits_for_open_move),
+	        T(test_stop_never_resumes_migration_paused),
 	        T(test_ledger_failed_restore_abort_lost),
 	        T(test_ledger_quick_move_fails_both_ends),
 	        T(test_ledger_orphan_granted_once_fenced),
