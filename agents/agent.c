@@ -142,6 +142,12 @@ agent_run(struct vm_agent *a, const char *action, const char *const *env)
 		vm_log(a, LOG_WARNING, "%s, ignoring for %s", a->why.text, action);
 		memset(&a->why, 0, sizeof(a->why));
 	}
+	/* no parameter is ignored silently (doc/virtualdomain.md) */
+	if (a->p.n_unknown > 0)
+		vm_log(a, LOG_WARNING,
+		       "%u parameter%s unknown to ocf:ferry:vm, ignoring: %s (see "
+		       "doc/virtualdomain.md)",
+		       a->p.n_unknown, a->p.n_unknown == 1 ? "" : "s", a->p.unknown);
 	a->op_timeout_ms =
 	        a->p.op_timeout_ms != 0 ? a->p.op_timeout_ms : (uint64_t)act->timeout_s * 1000u;
 	if (a->p.on_node[0] != '\0')

@@ -402,8 +402,8 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	int r;
 
 	memset(&last, 0, sizeof(last));
-	if (params_expand_node(a->p.remote_uri, a->p.migrate_target, target_uri,
-	                       sizeof(target_uri)) != 0)
+	if (params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, target_uri,
+	                      sizeof(target_uri)) != 0)
 		return ocf_fail(why, OCF_ERR_CONFIGURED,
 		                "remote_uri is too long once %%n is expanded");
 	if (virt_memory_bytes(v, d, &mem) != 0)
@@ -453,8 +453,8 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	snprintf(w->uuid, sizeof(w->uuid), "%s", a->uuid);
 	snprintf(w->dconnuri, sizeof(w->dconnuri), "%s", target_uri);
 	if (a->p.migration_uri[0] != '\0' &&
-	    params_expand_node(a->p.migration_uri, a->p.migrate_target, w->migration_uri,
-	                       sizeof(w->migration_uri)) != 0) {
+	    params_target_uri(&a->p, PARAMS_URI_MIGRATION, a->p.migrate_target, w->migration_uri,
+	                      sizeof(w->migration_uri)) != 0) {
 		free(w);
 		return ocf_fail(why, OCF_ERR_CONFIGURED,
 		                "migration_uri is too long once %%n is expanded");

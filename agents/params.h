@@ -12,9 +12,12 @@
 #define FERRY_AGENT_PARAMS_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "ferry/enumtab.h"
 #include "ferry/ocf.h"
 #include "ferry/policy.h"
 
@@ -38,12 +41,123 @@ enum params_on_stop {
 	_PARAMS_ON_STOP_MAX,
 };
 
+/*
+ * Every parameter the agent knows: its own, then VirtualDomain's 27 that
+ * ferry does not take under the same meaning (config and hypervisor are
+ * both).  One line each gives the enum and the name; the rest of what is
+ * known about a parameter (type, default, descriptions, what ferry does
+ * with a VirtualDomain name, how it is applied) is its row in params.c's
+ * table, which drives parsing, the meta-data (metadata.c) and the table in
+ * doc/virtualdomain.md (params_print_vd_table; test_params checks the file).
+ */
+#define PARAMS_LIST(X)                                                                             \
+	X(CONFIG, config)                                                                          \
+	X(HYPERVISOR, hypervisor)                                                                  \
+	X(REMOTE_URI, remote_uri)                                                                  \
+	X(MIGRATION_URI, migration_uri)                                                            \
+	X(MOVE, move)                                                                              \
+	X(SAVE_DIR, save_dir)                                                                      \
+	X(ON_STOP, on_stop)                                                                        \
+	X(SHUTDOWN_TIMEOUT, shutdown_timeout)                                                      \
+	X(MAX_DOWNTIME_MS, max_downtime_ms)                                                        \
+	X(DOWNTIME_STEPS, downtime_steps)                                                          \
+	X(BANDWIDTH_MIB_S, bandwidth_mib_s)                                                        \
+	X(AUTO_CONVERGE, auto_converge)                                                            \
+	X(POSTCOPY, postcopy)                                                                      \
+	X(PARALLEL_CONNECTIONS, parallel_connections)                                              \
+	X(SAVE_CHANNELS, save_channels)                                                            \
+	X(COMPLETION_TIMEOUT_S_PER_GIB, completion_timeout_s_per_gib)                              \
+	X(FALLBACK, fallback)                                                                      \
+	X(AUTOSET_UTILIZATION, autoset_utilization)                                                \
+	X(LEDGER, ledger)                                                                          \
+	X(PROBE_ADDRESS, probe_address)                                                            \
+	/* VirtualDomain's names, in the order of its meta-data */                                 \
+	X(VD_FORCE_STOP, force_stop)                                                               \
+	X(VD_MIGRATION_TRANSPORT, migration_transport)                                             \
+	X(VD_MIGRATION_USER, migration_user)                                                       \
+	X(VD_MIGRATION_DOWNTIME, migration_downtime)                                               \
+	X(VD_MIGRATION_SPEED, migration_speed)                                                     \
+	X(VD_MIGRATION_NETWORK_SUFFIX, migration_network_suffix)                                   \
+	X(VD_MIGRATEURI, migrateuri)                                                               \
+	X(VD_MIGRATE_OPTIONS, migrate_options)                                                     \
+	X(VD_MONITOR_SCRIPTS, monitor_scripts)                                                     \
+	X(VD_AUTOSET_UTILIZATION_CPU, autoset_utilization_cpu)                                     \
+	X(VD_AUTOSET_UTILIZATION_HOST_MEMORY, autoset_utilization_host_memory)                     \
+	X(VD_AUTOSET_UTILIZATION_HV_MEMORY, autoset_utilization_hv_memory)                         \
+	X(VD_UNSET_UTILIZATION_CPU, unset_utilization_cpu)                                         \
+	X(VD_UNSET_UTILIZATION_HOST_MEMORY, unset_utilization_host_memory)                         \
+	X(VD_UNSET_UTILIZATION_HV_MEMORY, unset_utilization_hv_memory)                             \
+	X(VD_MIGRATEPORT, migrateport)                                                             \
+	X(VD_REMOTEURI, remoteuri)                                                                 \
+	X(VD_SAVE_CONFIG_ON_STOP, save_config_on_stop)                                             \
+	X(VD_SYNC_CONFIG_ON_STOP, sync_config_on_stop)                                             \
+	X(VD_SNAPSHOT, snapshot)                                                                   \
+	X(VD_BACKINGFILE, backingfile)                                                             \
+	X(VD_STATELESS, stateless)                                                                 \
+	X(VD_COPYINDIRS, copyindirs)                                                               \
+	X(VD_SHUTDOWN_MODE, shutdown_mode)                                                         \
+	X(VD_START_RESOURCES, start_resources)
+
+enum params_id {
+#define PARAMS_ID_(id, name) PARAMS_##id,
+	PARAMS_LIST(PARAMS_ID_)
+#undef PARAMS_ID_
+	        _PARAMS_ID_MAX,
+};
+
+/* What ferry does with a parameter of ocf:heartbeat:VirtualDomain. */
+enum params_vd {
+	PARAMS_VD_NONE = 0,   /* ferry's own; VirtualDomain has no such parameter */
+	PARAMS_VD_HONOURED,   /* same name, same meaning */
+	PARAMS_VD_TRANSLATED, /* accepted and turned into ferry's parameters */
+	PARAMS_VD_REFUSED,    /* validate-all fails, saying what to use instead */
+	_PARAMS_VD_MAX,
+};
+
+#define PARAMS_VD_COUNT 27 /* VirtualDomain's parameters (resource-agents 4.x) */
+
+/* flags of a table row */
+#define PARAMS_F_REQUIRED   0x1u
+#define PARAMS_F_UNIQUE     0x2u
+#define PARAMS_F_RELOADABLE 0x4u
+#define PARAMS_F_META       0x8u /* listed in the meta-data */
+
+struct params_ctx;
+/* Applies one given value (never NULL or empty) to ctx's vm_params. */
+typedef int (*params_apply_fn)(struct params_ctx *c, enum params_id id, const char *value);
+
+struct params_def {
+	const char *type; /* meta-data content type: string, integer, boolean */
+	const char *def;  /* default shown in meta-data; NULL: none */
+	unsigned flags;   /* PARAMS_F_* */
+	enum params_vd vd;
+	/* VirtualDomain names: ferry's parameter(s) it becomes ("on_stop=destroy"),
+	 * for the meta-data's "deprecated" mark; NULL when refused */
+	const char *instead;
+	const char *shortdesc;
+	const char *longdesc;
+	/* VirtualDomain names: what ferry does with it, one sentence or two
+	 * (doc/virtualdomain.md; when refused also the exit reason) */
+	const char *answer;
+	params_apply_fn apply;
+	size_t off, size;  /* the vm_params member a plain row fills */
+	uint32_t min, max; /* integers: the accepted range */
+};
+
+#define PARAMS_UNKNOWN_MAX 256 /* names of unknown OCF_RESKEY_* kept for the warning */
+
 struct vm_params {
 	/* resource parameters */
 	char config[PATH_MAX];
 	char hypervisor[PARAMS_URI_MAX];
 	char remote_uri[PARAMS_URI_MAX];
 	char migration_uri[PARAMS_URI_MAX];
+	/* migration_network_suffix: added to the node name that %n stands for
+	 * in remote_uri / migration_uri where the *_suffixed flag says so
+	 * (params_target_uri) */
+	char network_suffix[PARAMS_NODE_MAX];
+	bool remote_uri_suffixed;
+	bool migration_uri_suffixed;
 	enum params_move move;
 	char save_dir[PATH_MAX];
 	enum params_on_stop on_stop;
@@ -58,6 +172,11 @@ struct vm_params {
 	bool ledger; /* ask ferryd's ownership ledger (ledgerlink.h) */
 	/* an address of the guest pinged during migrate_to (probe.h); empty = off */
 	char probe_address[PARAMS_PROBE_ADDRESS_MAX];
+
+	/* OCF_RESKEY_* names no row of the table knows: "a, b" (cut at the
+	 * size, ending in "..."), and how many; the agent logs a warning */
+	char unknown[PARAMS_UNKNOWN_MAX];
+	unsigned n_unknown;
 
 	/* from Pacemaker (CRM_meta_*) and the OCF environment */
 	uint64_t op_timeout_ms;  /* 0 = not given */
@@ -78,15 +197,20 @@ struct vm_params {
 #define PARAMS_DEFAULT_RSCTMP             "/run/resource-agents"
 /* measured on the 2-core lab, libvirt 11.3 / QEMU 10.0 (doc/bench.md): one
  * channel of a sparse image beat the raw image and 2 or 4 channels */
-#define PARAMS_DEFAULT_SAVE_CHANNELS      1
-#define PARAMS_MAX_SAVE_CHANNELS          16
+#define PARAMS_DEFAULT_SAVE_CHANNELS 1
+#define PARAMS_MAX_SAVE_CHANNELS     16
 /* ledger=on|off when the resource does not say: the one place that decides
  * whether ferryd's ledger is used by default.  On: start, restore and moves
  * ask ferryd first, and a node without ferryd refuses to start VMs. */
-#define PARAMS_DEFAULT_LEDGER             "on"
+#define PARAMS_DEFAULT_LEDGER "on"
 
-const char *params_move_name(enum params_move m);
-const char *params_on_stop_name(enum params_on_stop s);
+FERRY_ENUM_DECL(params_move, enum params_move);
+FERRY_ENUM_DECL(params_on_stop, enum params_on_stop);
+FERRY_ENUM_DECL(params_id, enum params_id);
+FERRY_ENUM_DECL(params_vd, enum params_vd);
+
+/* The table row of a parameter (id < _PARAMS_ID_MAX). */
+const struct params_def *params_def(enum params_id id);
 
 /* Fills p with defaults, then applies env.  Returns OCF_SUCCESS or
  * OCF_ERR_CONFIGURED with the first problem in why; p is fully usable either
@@ -99,5 +223,25 @@ int params_check_host(const struct vm_params *p, struct ocf_reason *why);
 
 /* Replaces every %n in pattern by node.  -ENAMETOOLONG if it does not fit. */
 int params_expand_node(const char *pattern, const char *node, char *buf, size_t len);
+
+/* VirtualDomain's rule for migration_network_suffix: node with suffix
+ * inserted before its first '.' (an FQDN), else appended.
+ * -ENAMETOOLONG if it does not fit. */
+int params_suffix_node(const char *node, const char *suffix, char *buf, size_t len);
+
+enum params_uri {
+	PARAMS_URI_REMOTE = 0, /* remote_uri: the target's libvirtd */
+	PARAMS_URI_MIGRATION,  /* migration_uri: the data stream; "" = libvirt's choice */
+};
+
+/* The URI of kind for target node: the pattern with %n expanded to node,
+ * or to node with network_suffix where the pattern was built that way.
+ * -ENAMETOOLONG if it does not fit. */
+int params_target_uri(const struct vm_params *p, enum params_uri kind, const char *node, char *buf,
+                      size_t len);
+
+/* The markdown table of doc/virtualdomain.md: each of VirtualDomain's
+ * parameters and what ferry does with it. */
+void params_print_vd_table(FILE *out);
 
 #endif

@@ -367,7 +367,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	}
 	/* the target's libvirtd is reached before the guest pauses */
 	t0 = ferry_clock_ms();
-	r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
+	r = params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri));
 	if (r == 0)
 		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
 	rec->connect_ms = (int64_t)(ferry_clock_ms() - t0);
@@ -393,7 +393,7 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	}
 
 	if (target == NULL) {
-		r = params_expand_node(a->p.remote_uri, a->p.migrate_target, uri, sizeof(uri));
+		r = params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri));
 		if (r == 0)
 			r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
 	}

@@ -6,8 +6,8 @@
  *
  * The input is the environment: one "KEY=VALUE" per line (at most 256).
  * No crash, and the result is usable whatever the verdict: every string
- * terminated, enums in range, and the %n expansion of the remote URI either
- * fits or says it does not.
+ * terminated, enums in range, and the %n expansion of the URIs (with
+ * VirtualDomain's migration_network_suffix) either fits or says it does not.
  *
  * Built with --enable-fuzz (clang); test_replay_params runs the same
  * function over fuzz/params in every "make check".
@@ -65,6 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_str(p.migration_uri, sizeof(p.migration_uri));
 	check_str(p.save_dir, sizeof(p.save_dir));
 	check_str(p.probe_address, sizeof(p.probe_address));
+	check_str(p.network_suffix, sizeof(p.network_suffix));
+	check_str(p.unknown, sizeof(p.unknown));
 	check_str(p.migrate_target, sizeof(p.migrate_target));
 	check_str(p.migrate_source, sizeof(p.migrate_source));
 	check_str(p.on_node, sizeof(p.on_node));
@@ -80,6 +82,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str(uri, sizeof(uri));
 	else if (r != -ENAMETOOLONG)
 		abort();
+	/* the URIs as moves build them, with migration_network_suffix */
+	for (int k = PARAMS_URI_REMOTE; k <= PARAMS_URI_MIGRATION; k++) {
+		r = params_target_uri(&p, (enum params_uri)k, p.migrate_target, uri, sizeof(uri));
+		if (r == 0)
+			check_str(uri, sizeof(uri));
+		else if (r != -ENAMETOOLONG)
+			abort();
+	}
 	free(text);
 	return 0;
 }

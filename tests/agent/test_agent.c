@@ -181,7 +181,8 @@ test_meta_data(void **state)
 	assert_non_null(strstr(out, "<parameter name=\"ledger\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "<parameter name=\"probe_address\" reloadable=\"1\">"));
 	assert_non_null(strstr(out, "pings it every 5 ms"));
-	assert_non_null(strstr(out, "<content type=\"string\" default=\"" PARAMS_DEFAULT_LEDGER "\"/>"));
+	assert_non_null(
+	        strstr(out, "<content type=\"string\" default=\"" PARAMS_DEFAULT_LEDGER "\"/>"));
 	assert_non_null(strstr(out, "<content type=\"string\" default=\"qemu:///system\"/>"));
 	assert_non_null(strstr(out, "<content type=\"integer\" default=\"60\"/>"));
 	assert_non_null(strstr(
@@ -290,6 +291,109 @@ test_validate(void **state)
 	}
 }
 
+/* What the agent logs, for the warning tests (a libqb custom target). */
+static char logged[8192];
+
+static void
+log_to_buffer(int32_t t, struct qb_log_callsite *cs, struct timespec *ts, const char *msg)
+{
+	size_t used = strlen(logged);
+
+	(void)t;
+	(void)ts;
+	if (cs->priority <= LOG_WARNING)
+		snprintf(logged + used, sizeof(logged) - used, "%s\n", msg);
+}
+
+/* An OCF_RESKEY_* name the agent does not know is warned about, naming it;
+ * VirtualDomain's names are not. */
+static void
+test_unknown_params_warned(void **state)
+{
+	char cfg_good[PATH_MAX + 64];
+	int32_t t;
+
+	(void)state;
+	snprintf(cfg_good, sizeof(cfg_good), "OCF_RESKEY_config=%s", good_xml);
+	qb_log_init("test_agent", LOG_DAEMON, LOG_INFO);
+	t = qb_log_custom_open(log_to_buffer, NULL, NULL, NULL);
+	assert_true(t >= 0);
+	qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
+	qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_DEBUG);
+	{
+		const char *env[] = {cfg_good,
+		                     "OCF_RESKEY_migration_dowtime=300",
+		                     "OCF_RESKEY_migration_downtime=300",
+		                     "OCF_RESKEY_crm_feature_set=3.16.2",
+		                     "OCF_RESKEY_CRM_meta_timeout=20000",
+		                     NULL};
+
+		logged[0] = '\0';
+		expect_validate(env, OCF_SUCCESS, NULL);
+		if (strstr(logged, "1 parameter unknown to ocf:ferry:vm, ignoring: "
+		                   "migration_dowtime (see doc/virtualdomain.md)") == NULL)
+			fail_msg("no warning naming the unknown parameter; logged: '%s'", logged);
+		assert_null(strstr(logged, "crm_feature_set"));
+	}
+	{
+		const char *env[] = {cfg_good, "OCF_RESKEY_migration_downtime=300",
+		                     "OCF_RESKEY_remoteuri=qemu+tls://%n/system", NULL};
+
+		logged[0] = '\0';
+		expect_validate(env, OCF_SUCCESS, NULL);
+		assert_null(strstr(logged, "unknown"));
+	}
+	qb_log_custom_close(t);
+	qb_log_fini();
+}
+
+/* VirtualDomain's translated names are in the meta-data, marked deprecated
+ * with their ferry equivalent; refused names are not offered. */
+static void
+test_meta_data_virtualdomain(void **state)
+{
+	char *out = calloc(1, 65536);
+
+	(void)state;
+	assert_int_equal(run_capture("meta-data", out, 65536), OCF_SUCCESS);
+	assert_non_null(strstr(out, "<parameter name=\"migration_downtime\" reloadable=\"1\">"));
+	assert_non_null(strstr(out, "(deprecated: use max_downtime_ms)</shortdesc>"));
+	assert_non_null(strstr(out, "(deprecated: use on_stop=destroy)</shortdesc>"));
+	assert_non_null(strstr(out, "<parameter name=\"migration_network_suffix\""));
+	assert_null(strstr(out, "<parameter name=\"monitor_scripts\""));
+	assert_null(strstr(out, "<parameter name=\"migrate_options\""));
+	/* honoured under the same name, not deprecated */
+	assert_null(strstr(out, "(deprecated: use config"));
+	free(out);
+}
+
+/* validate-all refuses VirtualDomain's unsupported parameters and says what
+ * to do instead. */
+static void
+test_validate_virtualdomain(void **state)
+{
+	char cfg_good[PATH_MAX + 64];
+
+	(void)state;
+	snprintf(cfg_good, sizeof(cfg_good), "OCF_RESKEY_config=%s", good_xml);
+	{
+		const char *env[] = {cfg_good, "OCF_RESKEY_monitor_scripts=/usr/bin/check", NULL};
+		expect_validate(
+		        env, OCF_ERR_CONFIGURED,
+		        "VirtualDomain's parameter monitor_scripts=/usr/bin/check is refused");
+	}
+	{
+		const char *env[] = {cfg_good, "OCF_RESKEY_start_resources=true", NULL};
+		expect_validate(env, OCF_ERR_CONFIGURED, "virsh pool-autostart");
+	}
+	{
+		const char *env[] = {cfg_good, "OCF_RESKEY_start_resources=false",
+		                     "OCF_RESKEY_migration_transport=tls",
+		                     "OCF_RESKEY_migration_network_suffix=-mig", NULL};
+		expect_validate(env, OCF_SUCCESS, NULL);
+	}
+}
+
 static void
 test_reload(void **state)
 {
@@ -350,6 +454,9 @@ main(void)
 	        cmocka_unit_test(test_meta_data),
 	        cmocka_unit_test(test_methods),
 	        cmocka_unit_test(test_validate),
+	        cmocka_unit_test(test_unknown_params_warned),
+	        cmocka_unit_test(test_meta_data_virtualdomain),
+	        cmocka_unit_test(test_validate_virtualdomain),
 	        cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_start_refuses_bad_params),
 	        cmocka_unit_test(test_left_ms),

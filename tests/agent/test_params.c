@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -222,8 +223,8 @@ test_save_dir_combinations(void **state)
 	const char *fallback[] = {CONFIG, "OCF_RESKEY_fallback=quick", NULL};
 	const char *relative[] = {CONFIG, "OCF_RESKEY_save_dir=save", NULL};
 	const char *automove[] = {CONFIG, "OCF_RESKEY_move=auto", NULL};
-	const char *automove_ok[] = {CONFIG, "OCF_RESKEY_move=auto", "OCF_RESKEY_save_dir=/srv/save",
-	                             NULL};
+	const char *automove_ok[] = {CONFIG, "OCF_RESKEY_move=auto",
+	                             "OCF_RESKEY_save_dir=/srv/save", NULL};
 	struct vm_params p;
 	struct ocf_reason why;
 
@@ -402,8 +403,463 @@ test_names(void **state)
 	assert_string_equal(params_move_name(_PARAMS_MOVE_MAX), "unknown");
 }
 
+/* ---- VirtualDomain's parameters ----------------------------------------- */
+
+/*
+ * The 27 parameters of ocf:heartbeat:VirtualDomain's meta-data
+ * (resource-agents, heartbeat/VirtualDomain), listed here independently of
+ * params.c's table so that a missing row fails this test.  value: one a
+ * VirtualDomain user might have set; for refused booleans the value that is
+ * refused (false is accepted).
+ */
+static const struct {
+	const char *name;
+	enum params_vd vd;
+	const char *value;
+} vd_params[] = {
+        {"config", PARAMS_VD_HONOURED, "/etc/ferry/web1.xml"},
+        {"hypervisor", PARAMS_VD_HONOURED, "qemu:///system"},
+        {"force_stop", PARAMS_VD_TRANSLATED, "true"},
+        {"migration_transport", PARAMS_VD_TRANSLATED, "ssh"},
+        {"migration_user", PARAMS_VD_TRANSLATED, "hacluster"},
+        {"migration_downtime", PARAMS_VD_TRANSLATED, "300"},
+        {"migration_speed", PARAMS_VD_TRANSLATED, "1000"},
+        {"migration_network_suffix", PARAMS_VD_TRANSLATED, "-mig"},
+        {"migrateuri", PARAMS_VD_TRANSLATED, "tcp://%n-mig"},
+        {"migrate_options", PARAMS_VD_REFUSED, "--compressed"},
+        {"monitor_scripts", PARAMS_VD_REFUSED, "/usr/local/bin/check-web"},
+        {"autoset_utilization_cpu", PARAMS_VD_TRANSLATED, "true"},
+        {"autoset_utilization_host_memory", PARAMS_VD_REFUSED, "true"},
+        {"autoset_utilization_hv_memory", PARAMS_VD_TRANSLATED, "true"},
+        {"unset_utilization_cpu", PARAMS_VD_REFUSED, "true"},
+        {"unset_utilization_host_memory", PARAMS_VD_REFUSED, "true"},
+        {"unset_utilization_hv_memory", PARAMS_VD_REFUSED, "true"},
+        {"migrateport", PARAMS_VD_TRANSLATED, "49152"},
+        {"remoteuri", PARAMS_VD_TRANSLATED, "qemu+tls://%n/system"},
+        {"save_config_on_stop", PARAMS_VD_REFUSED, "true"},
+        {"sync_config_on_stop", PARAMS_VD_REFUSED, "true"},
+        {"snapshot", PARAMS_VD_TRANSLATED, "/srv/save"},
+        {"backingfile", PARAMS_VD_REFUSED, "/var/lib/libvirt/images/base.qcow2"},
+        {"stateless", PARAMS_VD_REFUSED, "true"},
+        {"copyindirs", PARAMS_VD_REFUSED, "/srv/copy"},
+        {"shutdown_mode", PARAMS_VD_REFUSED, "agent"},
+        {"start_resources", PARAMS_VD_REFUSED, "true"},
+};
+_Static_assert(sizeof(vd_params) / sizeof(vd_params[0]) == PARAMS_VD_COUNT, "27 names");
+
+/* Every VirtualDomain name: honoured, translated or refused, never ignored. */
+static void
+test_vd_every_name(void **state)
+{
+	size_t rows = 0;
+
+	(void)state;
+	for (size_t i = 0; i < PARAMS_VD_COUNT; i++) {
+		char kv[256];
+		const char *env[] = {CONFIG, "OCF_RESKEY_save_dir=/srv/save", kv, NULL};
+		const struct params_def *d;
+		enum params_id id;
+		struct vm_params p;
+		struct ocf_reason why;
+		int rc;
+
+		if (params_id_from_name(vd_params[i].name, &id) != 0)
+			fail_msg("%s: no row in the table", vd_params[i].name);
+		d = params_def(id);
+		if (d->vd != vd_params[i].vd)
+			fail_msg("%s: %s, want %s", vd_params[i].name, params_vd_name(d->vd),
+			         params_vd_name(vd_params[i].vd));
+		if (d->answer == NULL || strlen(d->answer) < 20)
+			fail_msg("%s: no answer for the docs", vd_params[i].name);
+		snprintf(kv, sizeof(kv), "OCF_RESKEY_%s=%s", vd_params[i].name, vd_params[i].value);
+		rc = parse(env, &p, &why);
+		/* known: never in the unknown list */
+		assert_int_equal(p.n_unknown, 0);
+		if (d->vd == PARAMS_VD_REFUSED) {
+			char needle[128];
+
+			snprintf(needle, sizeof(needle),
+			         "VirtualDomain's parameter %s=%s is refused", vd_params[i].name,
+			         vd_params[i].value);
+			if (rc != OCF_ERR_CONFIGURED || strstr(why.text, needle) == NULL ||
+			    strstr(why.text, d->answer) == NULL)
+				fail_msg("%s: got %d '%s', want a refusal saying what to do",
+				         vd_params[i].name, rc, why.text);
+			/* not offered in the meta-data */
+			assert_int_equal(d->flags & PARAMS_F_META, 0);
+		} else {
+			if (rc != OCF_SUCCESS)
+				fail_msg("%s=%s: got %d '%s'", vd_params[i].name,
+				         vd_params[i].value, rc, why.text);
+			assert_true((d->flags & PARAMS_F_META) != 0);
+			assert_non_null(d->shortdesc);
+			if (d->vd == PARAMS_VD_TRANSLATED)
+				assert_non_null(d->instead);
+		}
+	}
+	for (size_t i = 0; i < _PARAMS_ID_MAX; i++)
+		rows += params_def((enum params_id)i)->vd != PARAMS_VD_NONE;
+	assert_int_equal(rows, PARAMS_VD_COUNT);
+}
+
+/* Refused booleans: false asks for nothing ferry does not do. */
+static void
+test_vd_false_accepted(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < PARAMS_VD_COUNT; i++) {
+		char kv[256];
+		const char *env[] = {CONFIG, kv, NULL};
+		enum params_id id;
+		struct vm_params p;
+		struct ocf_reason why;
+
+		assert_int_equal(params_id_from_name(vd_params[i].name, &id), 0);
+		if (strcmp(params_def(id)->type, "boolean") != 0)
+			continue;
+		snprintf(kv, sizeof(kv), "OCF_RESKEY_%s=false", vd_params[i].name);
+		if (parse(env, &p, &why) != OCF_SUCCESS)
+			fail_msg("%s=false: '%s'", vd_params[i].name, why.text);
+		snprintf(kv, sizeof(kv), "OCF_RESKEY_%s=perhaps", vd_params[i].name);
+		assert_int_equal(parse(env, &p, &why), OCF_ERR_CONFIGURED);
+		assert_non_null(strstr(why.text, "is not a boolean"));
+	}
+}
+
+static void
+test_vd_translated_values(void **state)
+{
+	struct vm_params p;
+	struct ocf_reason why;
+
+	(void)state;
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_downtime=300",
+		                     "OCF_RESKEY_migration_speed=200", "OCF_RESKEY_force_stop=yes",
+		                     NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(p.policy.max_downtime_ms, 300);
+		assert_int_equal(p.policy.n_downtime_steps, 3); /* still raised when stalled */
+		assert_int_equal(p.bandwidth_mib_s, 200);
+		assert_int_equal(p.on_stop, PARAMS_ON_STOP_DESTROY);
+	}
+	{
+		/* 0: VirtualDomain leaves the limit alone; ferry keeps its default */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_downtime=0",
+		                     "OCF_RESKEY_force_stop=false", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(p.policy.max_downtime_ms, PARAMS_DEFAULT_MAX_DOWNTIME_MS);
+		assert_int_equal(p.on_stop, PARAMS_ON_STOP_SHUTDOWN);
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_snapshot=/srv/save", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.save_dir, "/srv/save");
+		assert_int_equal(p.on_stop, PARAMS_ON_STOP_SAVE);
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_remoteuri=qemu+tls://%n/system",
+		                     "OCF_RESKEY_migrateuri=tcp://%n-mig:49152", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.remote_uri, "qemu+tls://%n/system");
+		assert_string_equal(p.migration_uri, "tcp://%n-mig:49152");
+		assert_false(p.remote_uri_suffixed);
+		assert_false(p.migration_uri_suffixed);
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_autoset_utilization_cpu=true",
+		                     "OCF_RESKEY_autoset_utilization_hv_memory=true", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_true(p.autoset_utilization);
+	}
+	{
+		/* the same value under both names is fine */
+		const char *env[] = {CONFIG, "OCF_RESKEY_max_downtime_ms=50",
+		                     "OCF_RESKEY_migration_downtime=50", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(p.policy.max_downtime_ms, 50);
+	}
+	expect_bad("OCF_RESKEY_migration_downtime=60001", 6,
+	           "migration_downtime=60001 is out of range; use 0..60000");
+	expect_bad("OCF_RESKEY_migration_speed=fast", 6,
+	           "migration_speed=fast is not a whole number");
+	expect_bad("OCF_RESKEY_migrateport=0", 6, "migrateport=0 is out of range; use 1..65535");
+	expect_bad("OCF_RESKEY_snapshot=save", 6, "snapshot=save is not an absolute path");
+	expect_bad("OCF_RESKEY_migration_transport=unix", 6,
+	           "migration_transport=unix is unknown; use one of ssh");
+	expect_bad("OCF_RESKEY_migration_user=Root", 6,
+	           "migration_user=Root is not a user name VirtualDomain would use");
+	expect_bad("OCF_RESKEY_migration_network_suffix=-mig.example.com:1", 6,
+	           "is not a host name suffix");
+}
+
+/* A VirtualDomain name and ferry's say different things: refused, naming both. */
+static void
+test_vd_conflicts(void **state)
+{
+	static const struct {
+		const char *a, *b, *needle;
+	} bad[] = {
+	        {"OCF_RESKEY_max_downtime_ms=50", "OCF_RESKEY_migration_downtime=300",
+	         "migration_downtime=300 (VirtualDomain's name) and max_downtime_ms=50 disagree; "
+	         "remove migration_downtime"},
+	        {"OCF_RESKEY_bandwidth_mib_s=100", "OCF_RESKEY_migration_speed=200",
+	         "migration_speed=200 (VirtualDomain's name) and bandwidth_mib_s=100 disagree"},
+	        {"OCF_RESKEY_on_stop=save", "OCF_RESKEY_force_stop=true",
+	         "and on_stop=save disagree"},
+	        {"OCF_RESKEY_on_stop=destroy", "OCF_RESKEY_snapshot=/srv/save",
+	         "snapshot=/srv/save (VirtualDomain's name) and on_stop=destroy disagree"},
+	        {"OCF_RESKEY_save_dir=/srv/other", "OCF_RESKEY_snapshot=/srv/save",
+	         "and save_dir=/srv/other disagree"},
+	        {"OCF_RESKEY_force_stop=1", "OCF_RESKEY_snapshot=/srv/save",
+	         "snapshot and force_stop=true cannot be used together"},
+	        {"OCF_RESKEY_remote_uri=qemu+ssh://%n/system",
+	         "OCF_RESKEY_remoteuri=qemu+tls://%n/system",
+	         "remoteuri=qemu+tls://%n/system (VirtualDomain's name) and "
+	         "remote_uri=qemu+ssh://%n/system disagree"},
+	        {"OCF_RESKEY_migration_uri=tcp://%n", "OCF_RESKEY_migrateuri=tcp://%n-mig",
+	         "and migration_uri=tcp://%n disagree"},
+	        {"OCF_RESKEY_remote_uri=qemu+ssh://%n/system", "OCF_RESKEY_migration_user=admin",
+	         "migration_user builds the remote URI, which remote_uri gives whole"},
+	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n/system", "OCF_RESKEY_migration_transport=tls",
+	         "migration_transport builds the remote URI, which remoteuri gives whole"},
+	        {"OCF_RESKEY_migrateuri=tcp://%n-mig", "OCF_RESKEY_migrateport=49152",
+	         "migrateport is ignored by VirtualDomain when migrateuri is set"},
+	        {"OCF_RESKEY_autoset_utilization_cpu=true",
+	         "OCF_RESKEY_autoset_utilization_hv_memory=false",
+	         "ferry sets utilization cpu and hv_memory together"},
+	        {"OCF_RESKEY_autoset_utilization=false", "OCF_RESKEY_autoset_utilization_cpu=true",
+	         "autoset_utilization_cpu=true (VirtualDomain's name) and "
+	         "autoset_utilization=false "
+	         "disagree"},
+	        {"OCF_RESKEY_hypervisor=qemu", "OCF_RESKEY_migration_transport=ssh",
+	         "cannot build the remote URI"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *env[] = {CONFIG, bad[i].a, bad[i].b, NULL};
+		struct vm_params p;
+		struct ocf_reason why;
+		int rc = parse(env, &p, &why);
+
+		if (rc != OCF_ERR_CONFIGURED || strstr(why.text, bad[i].needle) == NULL)
+			fail_msg("%s %s: got %d '%s', want '%s'", bad[i].a, bad[i].b, rc, why.text,
+			         bad[i].needle);
+	}
+}
+
+/* VirtualDomain's rule for migration_network_suffix. */
+static void
+test_vd_suffix_fqdn(void **state)
+{
+	char buf[128];
+	char tiny[8];
+
+	(void)state;
+	assert_int_equal(params_suffix_node("node2", "-mig", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "node2-mig");
+	assert_int_equal(params_suffix_node("node2.example.com", "-mig", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "node2-mig.example.com");
+	assert_int_equal(params_suffix_node("node2.", "-m", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "node2-m.");
+	assert_int_equal(params_suffix_node("n", "", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "n");
+	assert_int_equal(params_suffix_node("node2.x", "-mig", tiny, sizeof(tiny)), -ENAMETOOLONG);
+}
+
+static void
+expect_uris(const char *const *env, const char *node, const char *remote, const char *migration)
+{
+	struct vm_params p;
+	struct ocf_reason why;
+	char buf[PARAMS_URI_MAX];
+
+	if (parse(env, &p, &why) != OCF_SUCCESS)
+		fail_msg("%s", why.text);
+	assert_int_equal(params_target_uri(&p, PARAMS_URI_REMOTE, node, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, remote);
+	assert_int_equal(params_target_uri(&p, PARAMS_URI_MIGRATION, node, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, migration);
+}
+
+/* migration_transport, migration_user, migration_network_suffix and
+ * migrateport build the URIs as VirtualDomain builds them. */
+static void
+test_vd_uris(void **state)
+{
+	(void)state;
+	{
+		const char *env[] = {CONFIG, NULL}; /* ferry's defaults */
+		expect_uris(env, "node2.example.com", "qemu+ssh://node2.example.com/system", "");
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=tcp", NULL};
+		expect_uris(env, "node2", "qemu+tcp://node2/system", "");
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=ssh",
+		                     "OCF_RESKEY_migration_user=admin", NULL};
+		expect_uris(env, "node2", "qemu+ssh://admin@node2/system", "");
+	}
+	{
+		/* the suffix alone: libvirt's default transport, as VirtualDomain */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_network_suffix=-mig", NULL};
+		expect_uris(env, "node2.example.com", "qemu://node2-mig.example.com/system",
+		            "tcp://node2-mig.example.com");
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_network_suffix=-mig",
+		                     "OCF_RESKEY_migration_transport=ssh",
+		                     "OCF_RESKEY_migrateport=49155", NULL};
+		expect_uris(env, "node2", "qemu+ssh://node2-mig/system", "tcp://node2-mig:49155");
+	}
+	{
+		/* hypervisor's port and path are kept, its transport replaced */
+		const char *env[] = {CONFIG,
+		                     "OCF_RESKEY_hypervisor=qemu+tcp://localhost:16509/system",
+		                     "OCF_RESKEY_migration_transport=tls", NULL};
+		expect_uris(env, "node2", "qemu+tls://node2:16509/system", "");
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_hypervisor=qemu+tcp://[::1]/system",
+		                     "OCF_RESKEY_migration_transport=tls", NULL};
+		expect_uris(env, "node2", "qemu+tls://node2/system", "");
+	}
+	{
+		/* a remote URI given whole: the suffix reaches only the migration URI */
+		const char *env[] = {CONFIG, "OCF_RESKEY_remoteuri=qemu+ssh://%n/system",
+		                     "OCF_RESKEY_migration_network_suffix=-mig", NULL};
+		expect_uris(env, "node2.lan", "qemu+ssh://node2.lan/system", "tcp://node2-mig.lan");
+	}
+	{
+		/* migrateuri with the remote URI built: %n is the suffixed name there */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migrateuri=tcp://%n:49152",
+		                     "OCF_RESKEY_migration_network_suffix=-mig", NULL};
+		expect_uris(env, "node2", "qemu://node2-mig/system", "tcp://node2-mig:49152");
+	}
+	{
+		/* migrateport alone */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migrateport=49152", NULL};
+		expect_uris(env, "node2", "qemu+ssh://node2/system", "tcp://node2:49152");
+	}
+}
+
+/* An OCF_RESKEY_* no row knows is kept for the agent's warning. */
+static void
+test_unknown_names(void **state)
+{
+	const char *env[] = {CONFIG,
+	                     "OCF_RESKEY_trace_ra=1",
+	                     "OCF_RESKEY_crm_feature_set=3.16.2",
+	                     "OCF_RESKEY_CRM_meta_notify=false",
+	                     "OCF_RESKEY_Move=quick",
+	                     "OCF_RESKEY_=x",
+	                     "UNRELATED=1",
+	                     NULL};
+	char many[64][80];
+	const char *env_many[66];
+	struct vm_params p;
+	struct ocf_reason why;
+
+	(void)state;
+	assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+	assert_int_equal(p.n_unknown, 2);
+	assert_string_equal(p.unknown, "trace_ra, Move");
+	assert_int_equal(p.move, PARAMS_MOVE_LIVE);
+
+	env_many[0] = CONFIG;
+	for (size_t i = 0; i < 64; i++) {
+		snprintf(many[i], sizeof(many[i]), "OCF_RESKEY_some_long_unknown_parameter_%02zu=1",
+		         i);
+		env_many[i + 1] = many[i];
+	}
+	env_many[65] = NULL;
+	assert_int_equal(parse(env_many, &p, &why), OCF_SUCCESS);
+	assert_int_equal(p.n_unknown, 64);
+	assert_true(strlen(p.unknown) < sizeof(p.unknown));
+	assert_non_null(strstr(p.unknown, "some_long_unknown_parameter_00, "));
+	assert_string_equal(p.unknown + strlen(p.unknown) - 3, "...");
+}
+
+/* Every row is complete enough to parse, list and document. */
+static void
+test_table_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < _PARAMS_ID_MAX; i++) {
+		const struct params_def *d = params_def((enum params_id)i);
+		enum params_id back;
+
+		assert_non_null(d->apply);
+		assert_non_null(d->type);
+		assert_int_equal(params_id_from_name(params_id_name((enum params_id)i), &back), 0);
+		assert_int_equal(back, i);
+		if (d->flags & PARAMS_F_META) {
+			assert_non_null(d->shortdesc);
+			assert_true(d->longdesc != NULL || d->vd == PARAMS_VD_TRANSLATED);
+		}
+		if (d->vd != PARAMS_VD_NONE)
+			assert_non_null(d->answer);
+	}
+	assert_null(params_def(_PARAMS_ID_MAX));
+	assert_string_equal(params_id_name(_PARAMS_ID_MAX), "unknown");
+}
+
+#define VD_TABLE_BEGIN "<!-- params_print_vd_table: begin -->\n"
+#define VD_TABLE_END   "<!-- params_print_vd_table: end -->\n"
+
+/* doc/virtualdomain.md holds exactly what params_print_vd_table prints. */
+static void
+test_vd_doc_table(void **state)
+{
+	const char *srcdir = getenv("abs_srcdir");
+	char path[PATH_MAX];
+	char *doc = NULL;
+	char *want = NULL;
+	size_t want_len = 0;
+	size_t doc_len;
+	const char *b;
+	const char *e;
+	FILE *f;
+
+	(void)state;
+	if (srcdir == NULL)
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/../../doc/virtualdomain.md", srcdir);
+	f = fopen(path, "re");
+	if (f == NULL)
+		fail_msg("%s: cannot open", path);
+	doc = calloc(1, 65536);
+	assert_non_null(doc);
+	doc_len = fread(doc, 1, 65535, f);
+	fclose(f);
+	assert_true(doc_len < 65535);
+	f = open_memstream(&want, &want_len);
+	assert_non_null(f);
+	params_print_vd_table(f);
+	fclose(f);
+	b = strstr(doc, VD_TABLE_BEGIN);
+	e = strstr(doc, VD_TABLE_END);
+	if (b == NULL || e == NULL || e < b)
+		fail_msg("%s: no table markers", path);
+	b += strlen(VD_TABLE_BEGIN);
+	if ((size_t)(e - b) != want_len || memcmp(b, want, want_len) != 0)
+		fail_msg("%s: the table differs from params.c's; regenerate it with "
+		         "tests/agent/test_params --vd-table",
+		         path);
+	free(want);
+	free(doc);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_defaults),
@@ -420,7 +876,22 @@ main(void)
 	        cmocka_unit_test(test_check_host),
 	        cmocka_unit_test(test_expand_node),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_vd_every_name),
+	        cmocka_unit_test(test_vd_false_accepted),
+	        cmocka_unit_test(test_vd_translated_values),
+	        cmocka_unit_test(test_vd_conflicts),
+	        cmocka_unit_test(test_vd_suffix_fqdn),
+	        cmocka_unit_test(test_vd_uris),
+	        cmocka_unit_test(test_unknown_names),
+	        cmocka_unit_test(test_table_rows),
+	        cmocka_unit_test(test_vd_doc_table),
 	};
+
+	/* the table of doc/virtualdomain.md, for pasting between its markers */
+	if (argc == 2 && strcmp(argv[1], "--vd-table") == 0) {
+		params_print_vd_table(stdout);
+		return 0;
+	}
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
