@@ -24,6 +24,15 @@
 /* kept for the start itself and the action's own reserve */
 #define LEDGERLINK_RETRY_RESERVE_MS 5000u
 
+/* How long refusals that pass by themselves are asked again in this action. */
+static uint64_t
+ledgerlink_retry_ms(const struct vm_agent *a)
+{
+	uint64_t ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+
+	return ms < LEDGERLINK_RETRY_MAX_MS ? ms : LEDGERLINK_RETRY_MAX_MS;
+}
+
 /* The ledger has never seen this VM. */
 static bool
 ledgerlink_unknown_vm(const struct ferry_ipc_vm_rsp *rsp)
@@ -156,11 +165,9 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 	struct ferryclient *c = NULL;
 	int r;
 
-	uint64_t retry_ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+	uint64_t retry_ms = ledgerlink_retry_ms(a);
 	uint64_t t0 = ferry_clock_ms();
 
-	if (retry_ms > LEDGERLINK_RETRY_MAX_MS)
-		retry_ms = LEDGERLINK_RETRY_MAX_MS;
 	for (;;) {
 		memset(&rsp, 0, sizeof(rsp));
 		r = ledgerlink_client(a, &c);
@@ -303,11 +310,9 @@ ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen)
 	struct ferryclient *c = NULL;
 	int r;
 
-	uint64_t retry_ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+	uint64_t retry_ms = ledgerlink_retry_ms(a);
 	uint64_t t0 = ferry_clock_ms();
 
-	if (retry_ms > LEDGERLINK_RETRY_MAX_MS)
-		retry_ms = LEDGERLINK_RETRY_MAX_MS;
 	r = ledgerlink_client(a, &c);
 	if (r != 0)
 		return -ENOTCONN;
