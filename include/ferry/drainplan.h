@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * drainplan.h - the maintenance drain's plan (pure): which of a node's VMs
+ * move, in which order and wave, and what each move is predicted to cost.
+ *
+ * The caller gathers the facts: the node's ocf:ferry:vm resources, each with
+ * the target Pacemaker's own scheduler would give it with the node in standby
+ * (crm_simulate on a copy of the CIB; ferry never places a VM itself), its
+ * priority meta attribute, the kind of move (its move parameter or the
+ * drain's --move; auto already decided by predict_auto()) and the predicted
+ * gap and duration of that move.  drainplan_build() orders them and cuts the
+ * order into waves of at most `parallel` moves; a wave starts when the one
+ * before it has ended, so the predicted drain time is the sum of each wave's
+ * longest move.  No I/O, no clock: golden-tested in tests/drain/.
+ *
+ * The plan is also what ferryd keeps in its replicated drain record and what
+ * the drain's runner carries out, one wave at a time, through Pacemaker.
+ */
+#ifndef FERRY_DRAINPLAN_H
+#define FERRY_DRAINPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ferry/enumtab.h"
+
+#define DRAIN_MAX_VMS 64     /* VMs on one node that one drain can plan */
+#define DRAIN_ID_MAX 64      /* a Pacemaker resource id or a VM name, with NUL */
+#define DRAIN_NODE_MAX 64    /* a node name, with NUL */
+#define DRAIN_REASON_MAX 128 /* why a VM cannot move, with NUL */
+
+enum drain_move {
+	DRAIN_MOVE_LIVE,
+	DRAIN_MOVE_QUICK,
+	DRAIN_MOVE_RESTART,
+	_DRAIN_MOVE_MAX,
+};
+FERRY_ENUM_DECL(drain_move, enum drain_move); /* "live", "quick", "restart" */
+
+enum drain_order {
+	DRAIN_ORDER_DEFAULT,      /* priority (highest first), then shortest predicted move */
+	DRAIN_ORDER_PRIORITY,     /* priority only, ties by resource id */
+	DRAIN_ORDER_SMALLEST_GAP, /* smallest predicted guest gap first */
+	DRAIN_ORDER_LARGEST,      /* largest memory first */
+	_DRAIN_ORDER_MAX,
+};
+/* "default", "priority", "smallest-gap-first", "largest-first" */
+FERRY_ENUM_DECL(drain_order, enum drain_order);
+
+/* One VM of the drained node, as the caller found it. */
+struct drain_vm {
+	char resource[DRAIN_ID_MAX]; /* the ocf:ferry:vm primitive's id */
+	char vm[DRAIN_ID_MAX];       /* the domain's name */
+	int32_t priority;            /* the resource's priority meta attribute (0 unset) */
+	uint64_t memory_bytes;
+	enum drain_move move;
+	char target[DRAIN_NODE_MAX];   /* Pacemaker's choice; "" when it would stop the VM */
+	char blocked[DRAIN_REASON_MAX]; /* "" or why it cannot move (no target, pinned,
+	                                 * target lacks save_dir, ...) */
+	uint32_t predicted_gap_ms;      /* guest-visible gap of that move */
+	uint32_t predicted_duration_ms; /* from the move's start to its end */
+};
+
+struct drain_opts {
+	uint32_t parallel; /* moves at once, >= 1 */
+	enum drain_order order;
+};
+
+/* One planned move: vm indexes the caller's array. */
+struct drain_step {
+	uint32_t vm;
+	uint32_t wave; /* 0-based */
+	uint64_t predicted_start_ms; /* from the drain's start */
+	uint64_t predicted_end_ms;
+};
+
+struct drain_plan {
+	struct drain_step steps[DRAIN_MAX_VMS]; /* in order */
+	size_t n_steps;
+	uint32_t blocked[DRAIN_MAX_VMS]; /* indexes of the VMs that cannot move */
+	size_t n_blocked;
+	uint32_t n_waves;
+	uint64_t predicted_ms;       /* the drain's makespan */
+	uint64_t predicted_gap_sum_ms;
+	uint32_t predicted_gap_max_ms;
+};
+
+/* 0, or -EINVAL (parallel 0, n over DRAIN_MAX_VMS, NULL). */
+int drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *opts,
+                    struct drain_plan *ret);
+
+#endif
