@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "persist.h"
 
 #define PERSIST_MAGIC_LEDGER 0x4652594cu  /* "FRYL" */
@@ -35,21 +37,6 @@ struct persist_frame {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct persist_frame) == 24, "frame layout");
-
-uint32_t persist_crc32(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	uint32_t crc = 0xffffffffu;
-	size_t i;
-	int k;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
-	}
-	return ~crc;
-}
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -173,7 +160,7 @@ static int persist_framed_save(const char *dir, const char *name, uint32_t magic
 		.magic = magic,
 		.version = PERSIST_VERSION,
 		.len = len,
-		.crc32 = persist_crc32(payload, len),
+		.crc32 = (uint32_t)crc32_z(0, payload, len),
 	};
 
 	return persist_writev2(dir, name, &f, sizeof(f), payload, len);
@@ -205,7 +192,7 @@ static int persist_framed_load(const char *dir, const char *name, uint32_t magic
 		goto cleanup;
 	}
 	if (f.len != len - sizeof(f) ||
-	    f.crc32 != persist_crc32((char *)buf + sizeof(f), len - sizeof(f))) {
+	    f.crc32 != (uint32_t)crc32_z(0, (const Bytef *)buf + sizeof(f), len - sizeof(f))) {
 		r = -EBADMSG;
 		goto cleanup;
 	}

@@ -48,7 +48,6 @@ int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, si
 int persist_lost_mark(const char *dir, const char *why);
 bool persist_lost_marked(const char *dir);
 int persist_lost_clear(const char *dir);
-uint32_t persist_crc32(const void *buf, size_t len);
 
 /* PERSIST_*_FILE: the state directory's file names, in ferrydconf.h */
 

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "ferry/imagestore.h"
 
 #define VM_NAME_MAX 200
@@ -35,28 +37,6 @@ struct imagestore {
 	uint64_t save_generation;
 	char path[PATH_MAX]; /* last path handed out */
 };
-
-/* ---- CRC-32, nibble table (no mutable global, no 1 KiB table) ---- */
-
-static const uint32_t crc_nibble[16] = {
-	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-	0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-};
-
-uint32_t
-imagestore_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	crc = ~crc;
-	for (size_t i = 0; i < len; i++) {
-		crc ^= p[i];
-		crc = (crc >> 4) ^ crc_nibble[crc & 0xf];
-		crc = (crc >> 4) ^ crc_nibble[crc & 0xf];
-	}
-	return ~crc;
-}
 
 /* ---- small helpers ---- */
 
@@ -436,7 +416,7 @@ crc_range(int fd, char *buf, off_t off, uint64_t len, uint32_t *ret)
 		}
 		if (n == 0)
 			return -EIO; /* shrank under us */
-		crc = imagestore_crc32(crc, buf, (size_t)n);
+		crc = (uint32_t)crc32_z(crc, (const Bytef *)buf, (size_t)n);
 		off += n;
 		len -= (uint64_t)n;
 	}

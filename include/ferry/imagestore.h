@@ -85,8 +85,6 @@ struct image_observed {
 #define IMAGESTORE_MAX_FILE 1024
 #define IMAGESTORE_CRC_SPAN (1024 * 1024)
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32()); start with crc = 0. */
-uint32_t imagestore_crc32(uint32_t crc, const void *buf, size_t len);
 
 const char *image_verdict_name(enum image_verdict v);
 

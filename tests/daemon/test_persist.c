@@ -161,11 +161,29 @@ static void test_write_missing_dir(void **state)
 	assert_int_equal(persist_write(sub, "f", "x", 1), -ENOENT);
 }
 
+/* A ledger file as an earlier ferry wrote it (its own CRC-32 before zlib's
+ * crc32): the frame's checksum field holds the standard CRC-32 of the
+ * payload, so files written before and after the switch load alike. */
 static void test_crc(void **state)
 {
+	struct persist_frame f = {
+		.magic = PERSIST_MAGIC_LEDGER,
+		.version = PERSIST_VERSION,
+		.len = 9,
+		.crc32 = 0xcbf43926u, /* the CRC-32 check value of "123456789" */
+	};
+	char file[sizeof(f) + 9];
+	void *out = NULL;
+	size_t len = 0;
+
 	(void)state;
-	/* the standard CRC-32 check value */
-	assert_int_equal(persist_crc32("123456789", 9), 0xcbf43926u);
+	memcpy(file, &f, sizeof(f));
+	memcpy(file + sizeof(f), "123456789", 9);
+	assert_int_equal(persist_write(dir, PERSIST_LEDGER_FILE, file, sizeof(file)), 0);
+	assert_int_equal(persist_ledger_load(dir, 4096, &out, &len), 0);
+	assert_int_equal(len, 9);
+	assert_memory_equal(out, "123456789", 9);
+	free(out);
 }
 
 int main(void)
@@ -175,7 +193,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
-		cmocka_unit_test(test_crc),
+		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
