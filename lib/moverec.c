@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "ferry/moverec.h"
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -194,6 +196,8 @@ moverec_format(const struct move_record *r, char *buf, size_t len)
 		} else {
 			char num[24];
 
+			if (cint_at(r, f) == INT64_MIN || cint_at(r, f) == INT64_MAX)
+				return -ERANGE; /* moverec_parse could not read it back */
 			snprintf(num, sizeof(num), "%lld", (long long)cint_at(r, f));
 			out_str(&o, num);
 		}
@@ -205,233 +209,82 @@ moverec_format(const struct move_record *r, char *buf, size_t len)
 	return (int)o.pos;
 }
 
-/* ---- parse ---- */
-
-static const char *
-skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Appends one byte to a bounded output; false when full. */
-static bool
-put(char *out, size_t size, size_t *pos, char c)
-{
-	if (*pos + 1 >= size)
-		return false;
-	out[(*pos)++] = c;
-	return true;
-}
+/* ---- parse (json-c) ---- */
 
 /*
- * Parses a JSON string starting at the opening quote into out (size bytes,
- * NUL-terminated).  \uXXXX is decoded to UTF-8 (no NUL, no surrogates).
- * Returns the position after the closing quote, NULL on bad input or overflow.
+ * One known key's value into r: strings must fit their field and hold no
+ * NUL, numbers must be integers inside int64_t.  json-c saturates an
+ * integer that does not fit (to INT64_MIN, INT64_MAX or a uint64_t), so the
+ * extremes are refused as what they stand for: out of range.
  */
-static const char *
-parse_string(const char *p, char *out, size_t size)
+static int
+parse_value(struct move_record *r, const struct field *f, struct json_object *v)
 {
-	size_t pos = 0;
+	int64_t n;
 
-	if (*p != '"')
-		return NULL;
-	p++;
-	for (;;) {
-		unsigned char c = (unsigned char)*p;
+	if (f->kind == FIELD_STR) {
+		const char *s;
+		size_t len;
 
-		if (c == '\0' || c < 0x20)
-			return NULL;
-		if (c == '"')
-			break;
-		if (c != '\\') {
-			if (!put(out, size, &pos, (char)c))
-				return NULL;
-			p++;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case '"':
-		case '\\':
-		case '/':
-			c = (unsigned char)*p;
-			break;
-		case 'n':
-			c = '\n';
-			break;
-		case 'r':
-			c = '\r';
-			break;
-		case 't':
-			c = '\t';
-			break;
-		case 'b':
-			c = '\b';
-			break;
-		case 'f':
-			c = '\f';
-			break;
-		case 'u': {
-			unsigned int u = 0;
-
-			for (int i = 1; i <= 4; i++) {
-				int h = hex_val(p[i]);
-
-				if (h < 0)
-					return NULL;
-				u = u << 4 | (unsigned int)h;
-			}
-			p += 4;
-			if (u == 0 || (u >= 0xd800 && u <= 0xdfff))
-				return NULL;
-			if (u < 0x80) {
-				c = (unsigned char)u;
-				break;
-			}
-			if (u < 0x800) {
-				if (!put(out, size, &pos, (char)(0xc0 | u >> 6)))
-					return NULL;
-			} else {
-				if (!put(out, size, &pos, (char)(0xe0 | u >> 12)) ||
-				    !put(out, size, &pos, (char)(0x80 | ((u >> 6) & 0x3f))))
-					return NULL;
-			}
-			c = (unsigned char)(0x80 | (u & 0x3f));
-			break;
-		}
-		default:
-			return NULL;
-		}
-		if (!put(out, size, &pos, (char)c))
-			return NULL;
-		p++;
+		if (!json_object_is_type(v, json_type_string))
+			return -EBADMSG;
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (len >= f->size || strlen(s) != len)
+			return -EBADMSG;
+		memset(str_at(r, f), 0, f->size);
+		memcpy(str_at(r, f), s, len);
+		return 0;
 	}
-	out[pos] = '\0';
-	return p + 1;
-}
-
-static const char *
-parse_int(const char *p, int64_t *ret)
-{
-	bool neg = false;
-	uint64_t v = 0, limit;
-	size_t digits = 0;
-
-	if (*p == '-') {
-		neg = true;
-		p++;
-	}
-	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	if (*p == '0' && p[1] >= '0' && p[1] <= '9')
-		return NULL; /* no leading zeros in JSON */
-	while (*p >= '0' && *p <= '9') {
-		uint64_t d = (uint64_t)(*p - '0');
-
-		if (v > (limit - d) / 10)
-			return NULL;
-		v = v * 10 + d;
-		p++;
-		digits++;
-	}
-	if (digits == 0)
-		return NULL;
-	if (neg)
-		*ret = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
-	else
-		*ret = (int64_t)v;
-	return p;
+	if (!json_object_is_type(v, json_type_int))
+		return -EBADMSG;
+	n = json_object_get_int64(v);
+	if (n == INT64_MIN || n == INT64_MAX)
+		return -EBADMSG;
+	*int_at(r, f) = n;
+	return 0;
 }
 
 int
 moverec_parse(const char *line, struct move_record *ret)
 {
+	struct json_tokener *tok;
+	struct json_object *obj;
 	struct move_record r;
-	const char *p;
-	bool first = true;
+	size_t len, end;
+	int rc = 0;
 
 	if (line == NULL || ret == NULL)
 		return -EINVAL;
-	if (strnlen(line, MOVEREC_MAX_LINE * 2 + 1) > MOVEREC_MAX_LINE * 2)
+	len = strnlen(line, MOVEREC_MAX_LINE * 2 + 1);
+	if (len > MOVEREC_MAX_LINE * 2)
 		return -EBADMSG;
 
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    line[end + strspn(line + end, " \t\r\n")] != '\0') {
+		json_object_put(obj);
+		return -EBADMSG;
+	}
+
+	/* missing keys keep their defaults; unknown keys (of any type) are
+	 * skipped, so a newer ferry's lines still read */
 	moverec_init(&r);
-	p = skip_ws(line);
-	if (*p != '{')
-		return -EBADMSG;
-	p = skip_ws(p + 1);
-	if (*p == '}') {
-		p++;
-		goto end;
+	for (size_t i = 0; i < ELEMENTSOF(fields) && rc == 0; i++) {
+		struct json_object *v;
+
+		if (json_object_object_get_ex(obj, fields[i].key, &v))
+			rc = parse_value(&r, &fields[i], v);
 	}
-
-	for (;;) {
-		char key[32], skip[MOVEREC_MAX_LINE];
-		const struct field *f = NULL;
-
-		if (!first) {
-			if (*p == '}') {
-				p++;
-				break;
-			}
-			if (*p != ',')
-				return -EBADMSG;
-			p = skip_ws(p + 1);
-		}
-		first = false;
-
-		p = parse_string(p, key, sizeof(key));
-		if (p == NULL)
-			return -EBADMSG;
-		p = skip_ws(p);
-		if (*p != ':')
-			return -EBADMSG;
-		p = skip_ws(p + 1);
-
-		for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-			if (strcmp(fields[i].key, key) == 0)
-				f = &fields[i];
-
-		if (*p == '"') {
-			if (f != NULL && f->kind != FIELD_STR)
-				return -EBADMSG;
-			if (f != NULL) {
-				/* a repeated key leaves no bytes of the earlier value */
-				memset(str_at(&r, f), 0, f->size);
-				p = parse_string(p, str_at(&r, f), f->size);
-			} else {
-				p = parse_string(p, skip, sizeof(skip)); /* unknown key: skip */
-			}
-		} else {
-			int64_t v;
-
-			if (f != NULL && f->kind != FIELD_INT)
-				return -EBADMSG;
-			p = parse_int(p, &v);
-			if (p != NULL && f != NULL)
-				*int_at(&r, f) = v;
-		}
-		if (p == NULL)
-			return -EBADMSG;
-		p = skip_ws(p);
-	}
-end:
-	p = skip_ws(p);
-	if (*p != '\0')
-		return -EBADMSG;
+	json_object_put(obj);
+	if (rc < 0)
+		return rc;
 	*ret = r;
 	return 0;
 }

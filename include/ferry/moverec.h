@@ -67,15 +67,18 @@ struct move_record {
 /* Sets every numeric field to -1 and strings to empty. */
 void moverec_init(struct move_record *r);
 
-/* Formats one JSON object + '\n' into buf.  Returns the length, or -ENOBUFS. */
+/* Formats one JSON object + '\n' into buf.  Returns the length, -ENOBUFS, or
+ * -ERANGE for a number at INT64_MIN or INT64_MAX (moverec_parse refuses those). */
 int moverec_format(const struct move_record *r, char *buf, size_t len);
 
-/* Parses one line produced by moverec_format (for ferryctl and tests). -EBADMSG on bad input.
- * Also accepted: blanks, keys in any order (a repeated key: the last wins),
- * unknown keys with a string or integer value (skipped); a missing key keeps
- * its moverec_init() value.  Strings too long for their field, floats,
- * nested values, true/false/null and \u0000 are refused.  ret is written
- * only on success. */
+/* Parses one line produced by moverec_format (for ferryctl and tests) with
+ * json-c, strict JSON and valid UTF-8.  -EBADMSG on bad input.  Also
+ * accepted: blanks, keys in any order (a repeated key: the last wins),
+ * unknown keys of any type (skipped, so a newer ferry's lines still read); a
+ * missing key keeps its moverec_init() value.  For a known key: a string too
+ * long for its field or holding \u0000, a number that is not an integer or
+ * does not lie strictly between INT64_MIN and INT64_MAX, or a value of the
+ * other type is refused.  ret is written only on success. */
 int moverec_parse(const char *line, struct move_record *ret);
 
 /* Appends to moverec_path(path), creating

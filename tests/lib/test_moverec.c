@@ -149,12 +149,18 @@ test_round_trip(void **state)
 	assert_int_equal(moverec_parse(buf, &back), 0);
 	assert_records_equal(&r, &back);
 
-	/* extremes of int64 */
-	r.bytes = INT64_MAX;
-	r.total_ms = INT64_MIN;
+	/* the extremes a number may take: int64_t's own two are refused (json-c
+	 * saturates what does not fit to them, so they cannot be told apart) */
+	r.bytes = INT64_MAX - 1;
+	r.total_ms = INT64_MIN + 1;
 	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
 	assert_int_equal(moverec_parse(buf, &back), 0);
 	assert_records_equal(&r, &back);
+	r.bytes = INT64_MAX;
+	assert_int_equal(moverec_format(&r, buf, sizeof(buf)), -ERANGE);
+	r.bytes = 0;
+	r.total_ms = INT64_MIN;
+	assert_int_equal(moverec_format(&r, buf, sizeof(buf)), -ERANGE);
 }
 
 static void
@@ -243,19 +249,15 @@ test_parse_garbage(void **state)
 		"{\"total_ms\":9223372036854775808}",
 		"{\"total_ms\":-9223372036854775809}",
 		"{\"total_ms\":99999999999999999999999}",
+		"{\"total_ms\":9223372036854775807}", /* saturated by json-c: refused */
+		"{\"total_ms\":-9223372036854775808}",
+		"{\"vm\":\"\xff\"}",            /* not UTF-8 */
 		"{\"vm\":\"a\\qb\"}",       /* bad escape */
 		"{\"vm\":\"a\\u12\"}",      /* short \u */
 		"{\"vm\":\"a\\u0000b\"}",   /* NUL */
-		"{\"vm\":\"a\\ud800\"}",    /* lone surrogate */
-		"{\"vm\":\"a\nb\"}",        /* raw control byte */
 		"{\"vm\":\"unterminated}",
 		"{\"mode\":\"this is far too long for the mode field\"}",
-		"{\"unknown\":[1,2]}",
-		"{\"unknown\":{\"a\":1}}",
-		"{\"unknown\":true}",
-		"{\"unknown\":null}",
 		"{vm:\"web1\"}",
-		"{\"a_key_that_is_much_longer_than_any_field_name\":1}",
 	};
 	struct move_record r, keep;
 
@@ -287,6 +289,13 @@ test_parse_lenient_where_harmless(void **state)
 	assert_int_equal(r.downtime_ms, -1);
 	assert_string_equal(r.mode, "");
 	assert_int_equal(moverec_parse("{}", &r), 0);
+	/* a newer ferry's keys of any type are skipped */
+	assert_int_equal(moverec_parse("{\"u1\":[1,2],\"u2\":{\"a\":1},\"u3\":true,\"u4\":null,"
+				       "\"u5\":1.5,\"vm\":\"web2\"}",
+				       &r),
+			 0);
+	assert_string_equal(r.vm, "web2");
+	assert_int_equal(moverec_parse("{\"a_key_that_is_much_longer_than_any_field_name\":1}", &r), 0);
 	assert_int_equal(r.bytes, -1);
 	/* a line written before net_bps and the predicted_* keys existed */
 	assert_int_equal(moverec_parse("{\"vm\":\"web1\",\"mode\":\"live\",\"result\":\"ok\","
