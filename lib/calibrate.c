@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ferry/calibrate.h"
+#include "ferry/textout.h"
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -334,53 +335,20 @@ calibrate_compute(const struct move_record *recs, size_t n, const char *from, co
 
 /* ---- printing ------------------------------------------------------------ */
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t need;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-out_printf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = o->need < o->len ? o->len - o->need : 0;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room > 0 ? o->buf + o->need : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->need += (size_t)n;
-}
-
-static void
-out_json_str(struct out *o, const char *s)
-{
-	out_printf(o, "\"");
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			out_printf(o, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			out_printf(o, "\\u%04x", (unsigned char)*s);
-		else
-			out_printf(o, "%c", *s);
-	}
-	out_printf(o, "\"");
-}
-
 size_t
 calibrate_format(const struct calibration *c, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len, .need = 0};
+	struct textout o;
+
+	textout_init(&o, buf, len);
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	out_printf(&o, "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
+	textout_printf(&o, "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
 	           c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
 	           CALIBRATE_MIN_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++)
-		out_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label, defs[q].param,
+		textout_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label, defs[q].param,
 		           c->q[q].value, c->q[q].how);
 	return o.need;
 }
@@ -388,22 +356,24 @@ calibrate_format(const struct calibration *c, char *buf, size_t len)
 size_t
 calibrate_format_json(const struct calibration *c, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len, .need = 0};
+	struct textout o;
+
+	textout_init(&o, buf, len);
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	out_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d", c->records,
+	textout_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d", c->records,
 	           CALIBRATE_MIN_SAMPLES, CALIBRATE_MAX_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++) {
-		out_printf(&o,
+		textout_printf(&o,
 		           ",\"%s\":{\"value\":%" PRIu64 ",\"source\":\"%s\",\"scope\":\"%s\""
 		           ",\"samples\":%" PRIu32 ",\"how\":",
 		           defs[q].param, c->q[q].value,
 		           c->q[q].scope == CALIBRATE_CONSTANT ? "constant" : "history",
 		           calibrate_scope_name(c->q[q].scope), c->q[q].samples);
-		out_json_str(&o, c->q[q].how);
-		out_printf(&o, "}");
+		textout_json_str(&o, c->q[q].how);
+		textout_printf(&o, "}");
 	}
-	out_printf(&o, "}");
+	textout_printf(&o, "}");
 	return o.need;
 }

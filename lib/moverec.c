@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "ferry/moverec.h"
+#include "ferry/textout.h"
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -106,107 +107,32 @@ moverec_init(struct move_record *r)
 
 /* ---- format ---- */
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t pos;
-	bool overflow;
-};
-
-static void
-out_char(struct out *o, char c)
-{
-	if (o->pos + 1 >= o->len) { /* keep room for the NUL */
-		o->overflow = true;
-		return;
-	}
-	o->buf[o->pos++] = c;
-}
-
-static void
-out_str(struct out *o, const char *s)
-{
-	for (; *s != '\0'; s++)
-		out_char(o, *s);
-}
-
-static void
-out_json_string(struct out *o, const char *s, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	out_char(o, '"');
-	for (size_t i = 0; i < max && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '"':
-			out_str(o, "\\\"");
-			break;
-		case '\\':
-			out_str(o, "\\\\");
-			break;
-		case '\n':
-			out_str(o, "\\n");
-			break;
-		case '\r':
-			out_str(o, "\\r");
-			break;
-		case '\t':
-			out_str(o, "\\t");
-			break;
-		case '\b':
-			out_str(o, "\\b");
-			break;
-		case '\f':
-			out_str(o, "\\f");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				out_str(o, "\\u00");
-				out_char(o, hex[c >> 4]);
-				out_char(o, hex[c & 0xf]);
-			} else {
-				out_char(o, (char)c);
-			}
-		}
-	}
-	out_char(o, '"');
-}
-
 int
 moverec_format(const struct move_record *r, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len, .pos = 0, .overflow = false};
+	struct textout o;
 
 	if (r == NULL || buf == NULL || len == 0)
 		return -EINVAL;
 
-	out_char(&o, '{');
+	textout_init(&o, buf, len);
+	textout_printf(&o, "{");
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
 		const struct field *f = &fields[i];
 
-		if (i > 0)
-			out_char(&o, ',');
-		out_char(&o, '"');
-		out_str(&o, f->key);
-		out_str(&o, "\":");
+		textout_printf(&o, "%s\"%s\":", i > 0 ? "," : "", f->key);
 		if (f->kind == FIELD_STR) {
-			out_json_string(&o, cstr_at(r, f), f->size);
+			textout_json_strn(&o, cstr_at(r, f), f->size);
 		} else {
-			char num[24];
-
 			if (cint_at(r, f) == INT64_MIN || cint_at(r, f) == INT64_MAX)
 				return -ERANGE; /* moverec_parse could not read it back */
-			snprintf(num, sizeof(num), "%lld", (long long)cint_at(r, f));
-			out_str(&o, num);
+			textout_printf(&o, "%lld", (long long)cint_at(r, f));
 		}
 	}
-	out_str(&o, "}\n");
-	if (o.overflow || o.pos > INT_MAX)
+	textout_printf(&o, "}\n");
+	if (o.need >= len || o.need > INT_MAX)
 		return -ENOBUFS;
-	buf[o.pos] = '\0';
-	return (int)o.pos;
+	return (int)o.need;
 }
 
 /* ---- parse (json-c) ---- */

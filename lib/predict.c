@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ferry/predict.h"
+#include "ferry/textout.h"
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define US_PER_S 1000000ull
@@ -744,42 +745,22 @@ predict_set(struct predict_input *in, struct predict_params *p, const char *name
 
 /* ---- printing ------------------------------------------------------------ */
 
-struct out {
-	char *buf;
-	size_t len;
-	size_t need;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-out_printf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = o->need < o->len ? o->len - o->need : 0;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room > 0 ? o->buf + o->need : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->need += (size_t)n;
-}
-
 /* "512.0 MiB" with one decimal, integer arithmetic. */
 static void
-out_mib(struct out *o, uint64_t bytes)
+out_mib(struct textout *o, uint64_t bytes)
 {
 	uint64_t tenths = muldiv(bytes, 10, PREDICT_MIB);
 
-	out_printf(o, "%" PRIu64 ".%" PRIu64 " MiB", tenths / 10, tenths % 10);
+	textout_printf(o, "%" PRIu64 ".%" PRIu64 " MiB", tenths / 10, tenths % 10);
 }
 
 static void
-out_steps(struct out *o, const struct predict_input *in)
+out_steps(struct textout *o, const struct predict_input *in)
 {
 	if (in->n_downtime_steps == 0)
-		out_printf(o, "none");
+		textout_printf(o, "none");
 	for (size_t i = 0; i < in->n_downtime_steps; i++)
-		out_printf(o, "%s%" PRIu32, i > 0 ? "," : "", in->downtime_steps_ms[i]);
+		textout_printf(o, "%s%" PRIu32, i > 0 ? "," : "", in->downtime_steps_ms[i]);
 }
 
 static const char *
@@ -807,16 +788,16 @@ param_value(const struct predict_params *p, const struct field *f)
 }
 
 static void
-out_live_row(struct out *o, const char *label, const struct predict_live *l)
+out_live_row(struct textout *o, const char *label, const struct predict_live *l)
 {
 	if (l->converges)
-		out_printf(o,
+		textout_printf(o,
 			   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
 			   "  passes %" PRIu64 ", limit %" PRIu32 " ms, steps taken %" PRIu32 "\n",
 			   label, "yes", l->downtime_ms, l->guest_gap_ms, l->total_ms,
 			   l->bytes / PREDICT_MIB, l->passes, l->limit_ms, l->steps_used);
 	else
-		out_printf(o,
+		textout_printf(o,
 			   "  %-16s %-4s %10s %10s %10" PRIu64 " %12" PRIu64
 			   "  %s: passes %" PRIu64 ", limit %" PRIu32
 			   " ms, lowest pending %" PRIu64 " MiB\n",
@@ -829,58 +810,60 @@ size_t
 predict_format(const struct predict_result *r, const struct predict_params *p, char *buf,
 	       size_t len)
 {
-	struct out o = {.buf = buf, .len = len, .need = 0};
+	struct textout o;
+
+	textout_init(&o, buf, len);
 	const struct predict_input *in = &r->in;
 	char why[256];
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
 
-	out_printf(&o, "inputs\n  memory           ");
+	textout_printf(&o, "inputs\n  memory           ");
 	out_mib(&o, in->mem_bytes);
-	out_printf(&o, "\n  touched          ");
+	textout_printf(&o, "\n  touched          ");
 	out_mib(&o, in->touched_bytes);
-	out_printf(&o, "%s\n  working set      ", (r->assumed & PREDICT_ASSUMED_TOUCHED) != 0
+	textout_printf(&o, "%s\n  working set      ", (r->assumed & PREDICT_ASSUMED_TOUCHED) != 0
 							 ? " (assumed: all memory)" : "");
 	out_mib(&o, in->wss_bytes);
-	out_printf(&o, "%s\n  dirty rate       ", (r->assumed & PREDICT_ASSUMED_WSS) != 0
+	textout_printf(&o, "%s\n  dirty rate       ", (r->assumed & PREDICT_ASSUMED_WSS) != 0
 							 ? " (assumed: all memory)" : "");
 	out_mib(&o, in->dirty_bytes_s);
-	out_printf(&o, "/s%s\n  migration bw     ", (r->assumed & PREDICT_ASSUMED_DIRTY) != 0
+	textout_printf(&o, "/s%s\n  migration bw     ", (r->assumed & PREDICT_ASSUMED_DIRTY) != 0
 							   ? " (assumed: idle)" : "");
 	out_mib(&o, in->net_bps);
-	out_printf(&o, "/s%s\n  save write bw    ", assumed_note(r, PREDICT_ASSUMED_NET));
+	textout_printf(&o, "/s%s\n  save write bw    ", assumed_note(r, PREDICT_ASSUMED_NET));
 	out_mib(&o, in->save_write_bps);
-	out_printf(&o, "/s%s\n  save read bw     ", assumed_note(r, PREDICT_ASSUMED_SAVE_WRITE));
+	textout_printf(&o, "/s%s\n  save read bw     ", assumed_note(r, PREDICT_ASSUMED_SAVE_WRITE));
 	out_mib(&o, in->save_read_bps);
-	out_printf(&o, "/s%s\n  downtime target  %" PRIu32 " ms, steps ",
+	textout_printf(&o, "/s%s\n  downtime target  %" PRIu32 " ms, steps ",
 		   assumed_note(r, PREDICT_ASSUMED_SAVE_READ), in->max_downtime_ms);
 	out_steps(&o, in);
-	out_printf(&o, "\n  live deadline    %" PRIu64 " ms\n", in->live_deadline_ms);
+	textout_printf(&o, "\n  live deadline    %" PRIu64 " ms\n", in->live_deadline_ms);
 
-	out_printf(&o, "constants\n");
+	textout_printf(&o, "constants\n");
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
 		if (fields[i].kind >= F_P_U32)
-			out_printf(&o, "  %-24s %" PRIu64 "\n", fields[i].name,
+			textout_printf(&o, "  %-24s %" PRIu64 "\n", fields[i].name,
 				   param_value(p, &fields[i]));
 
-	out_printf(&o, "predictions (ms; bytes in MiB)\n");
-	out_printf(&o, "  %-16s %-4s %10s %10s %10s %12s  %s\n", "move", "ok", "downtime",
+	textout_printf(&o, "predictions (ms; bytes in MiB)\n");
+	textout_printf(&o, "  %-16s %-4s %10s %10s %10s %12s  %s\n", "move", "ok", "downtime",
 		   "guest_gap", "total", "MiB", "notes");
 	out_live_row(&o, "live (ferry)", &r->live);
 	out_live_row(&o, "live (defaults)", &r->live_defaults);
-	out_printf(&o,
+	textout_printf(&o,
 		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
 		   "  save %" PRIu64 " + restore %" PRIu64 ", disk lower bound %" PRIu64 "\n",
 		   "quick", "yes", r->quick.downtime_ms, r->quick.guest_gap_ms, r->quick.total_ms,
 		   r->quick.bytes / PREDICT_MIB, r->quick.save_ms, r->quick.restore_ms,
 		   r->quick.lower_bound_ms);
-	out_printf(&o,
+	textout_printf(&o,
 		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
 		   "  stop + start, then the guest boots\n",
 		   "restart", "yes", r->restart.downtime_ms, r->restart.guest_gap_ms,
 		   r->restart.total_ms, "-");
-	out_printf(&o,
+	textout_printf(&o,
 		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
 		   "  detect %" PRIu64 " + fence %" PRIu64 " + start %" PRIu64 " + boot %" PRIu64
 		   "\n",
@@ -888,18 +871,18 @@ predict_format(const struct predict_result *r, const struct predict_params *p, c
 		   r->ha.recovery_ms, "-",
 		   r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms);
 	if (!r->live.converges)
-		out_printf(&o, "  live with fallback=quick: gives up after %" PRIu64
+		textout_printf(&o, "  live with fallback=quick: gives up after %" PRIu64
 			       " ms, then a quick move (guest gap %" PRIu64 " ms)\n",
 			   r->live.total_ms, r->quick.guest_gap_ms);
 	(void)predict_auto(r, why, sizeof(why));
-	out_printf(&o, "auto: %s\n", why);
+	textout_printf(&o, "auto: %s\n", why);
 	return o.need;
 }
 
 static void
-json_live(struct out *o, const char *key, const struct predict_live *l)
+json_live(struct textout *o, const char *key, const struct predict_live *l)
 {
-	out_printf(o,
+	textout_printf(o,
 		   "\"%s\":{\"converges\":%s,\"why\":\"%s\",\"limit_ms\":%" PRIu32
 		   ",\"steps_used\":%" PRIu32 ",\"passes\":%" PRIu64 ",\"copy_ms\":%" PRIu64
 		   ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64 ",\"total_ms\":%" PRIu64
@@ -909,24 +892,13 @@ json_live(struct out *o, const char *key, const struct predict_live *l)
 		   l->total_ms, l->bytes, l->floor_pending_bytes);
 }
 
-static void
-json_escape(struct out *o, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			out_printf(o, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			out_printf(o, "\\u%04x", (unsigned char)*s);
-		else
-			out_printf(o, "%c", *s);
-	}
-}
-
 size_t
 predict_format_json(const struct predict_result *r, const struct predict_params *p, char *buf,
 		    size_t len)
 {
-	struct out o = {.buf = buf, .len = len, .need = 0};
+	struct textout o;
+
+	textout_init(&o, buf, len);
 	const struct predict_input *in = &r->in;
 	static const char *const assumed_names[] = {
 		"touched", "wss", "dirty", "net", "save_write", "save_read",
@@ -936,7 +908,7 @@ predict_format_json(const struct predict_result *r, const struct predict_params 
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	out_printf(&o,
+	textout_printf(&o,
 		   "{\"input\":{\"mem_bytes\":%" PRIu64 ",\"touched_bytes\":%" PRIu64
 		   ",\"wss_bytes\":%" PRIu64 ",\"dirty_bytes_s\":%" PRIu64 ",\"net_bps\":%" PRIu64
 		   ",\"save_write_bps\":%" PRIu64 ",\"save_read_bps\":%" PRIu64
@@ -944,44 +916,44 @@ predict_format_json(const struct predict_result *r, const struct predict_params 
 		   in->mem_bytes, in->touched_bytes, in->wss_bytes, in->dirty_bytes_s, in->net_bps,
 		   in->save_write_bps, in->save_read_bps, in->max_downtime_ms);
 	for (size_t i = 0; i < in->n_downtime_steps; i++)
-		out_printf(&o, "%s%" PRIu32, i > 0 ? "," : "", in->downtime_steps_ms[i]);
-	out_printf(&o, "],\"live_deadline_ms\":%" PRIu64 "},\"assumed\":[", in->live_deadline_ms);
+		textout_printf(&o, "%s%" PRIu32, i > 0 ? "," : "", in->downtime_steps_ms[i]);
+	textout_printf(&o, "],\"live_deadline_ms\":%" PRIu64 "},\"assumed\":[", in->live_deadline_ms);
 	for (size_t i = 0; i < ELEMENTSOF(assumed_names); i++)
 		if ((r->assumed & (1u << i)) != 0) {
-			out_printf(&o, "%s\"%s\"", first ? "" : ",", assumed_names[i]);
+			textout_printf(&o, "%s\"%s\"", first ? "" : ",", assumed_names[i]);
 			first = false;
 		}
-	out_printf(&o, "],\"params\":{");
+	textout_printf(&o, "],\"params\":{");
 	first = true;
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
 		if (fields[i].kind >= F_P_U32) {
-			out_printf(&o, "%s\"%s\":%" PRIu64, first ? "" : ",", fields[i].name,
+			textout_printf(&o, "%s\"%s\":%" PRIu64, first ? "" : ",", fields[i].name,
 				   param_value(p, &fields[i]));
 			first = false;
 		}
-	out_printf(&o, "},");
+	textout_printf(&o, "},");
 	json_live(&o, "live", &r->live);
-	out_printf(&o, ",");
+	textout_printf(&o, ",");
 	json_live(&o, "live_defaults", &r->live_defaults);
-	out_printf(&o,
+	textout_printf(&o,
 		   ",\"quick\":{\"save_ms\":%" PRIu64 ",\"restore_ms\":%" PRIu64
 		   ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64 ",\"total_ms\":%" PRIu64
 		   ",\"bytes\":%" PRIu64 ",\"lower_bound_ms\":%" PRIu64 "}",
 		   r->quick.save_ms, r->quick.restore_ms, r->quick.downtime_ms,
 		   r->quick.guest_gap_ms, r->quick.total_ms, r->quick.bytes,
 		   r->quick.lower_bound_ms);
-	out_printf(&o,
+	textout_printf(&o,
 		   ",\"restart\":{\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64
 		   ",\"total_ms\":%" PRIu64 "}",
 		   r->restart.downtime_ms, r->restart.guest_gap_ms, r->restart.total_ms);
-	out_printf(&o,
+	textout_printf(&o,
 		   ",\"ha\":{\"detect_ms\":%" PRIu64 ",\"fence_ms\":%" PRIu64 ",\"start_ms\":%" PRIu64
 		   ",\"boot_ms\":%" PRIu64 ",\"recovery_ms\":%" PRIu64 "}",
 		   r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms,
 		   r->ha.recovery_ms);
 	(void)predict_auto(r, why, sizeof(why));
-	out_printf(&o, ",\"auto\":\"%s\",\"auto_why\":\"", predict_move_name(r->auto_move));
-	json_escape(&o, why);
-	out_printf(&o, "\"}\n");
+	textout_printf(&o, ",\"auto\":\"%s\",\"auto_why\":", predict_move_name(r->auto_move));
+	textout_json_str(&o, why);
+	textout_printf(&o, "}\n");
 	return o.need;
 }

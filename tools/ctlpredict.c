@@ -36,6 +36,7 @@
 #include "ctlstack.h"
 #include "ferry/calibrate.h"
 #include "ferry/predict.h"
+#include "ferry/textout.h"
 #include "ferry/vmsample.h"
 #include "ferryctl.h"
 
@@ -117,18 +118,7 @@ ctlpredict_virt_err(void)
 static void
 ctlpredict_json_str(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	json_fputs_str(s, stdout);
 }
 
 /* ---- where does it run? -------------------------------------------------- */

@@ -25,6 +25,7 @@
 #include "client.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
+#include "ferry/textout.h"
 
 struct ferryctl {
 	bool json;
@@ -88,20 +89,7 @@ static int connect_or_complain(struct ferryclient **c)
 
 static void json_str(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	json_fputs_str(s, stdout);
 }
 
 static void fmt_time(int64_t unix_ms, char *buf, size_t len)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * textout.h - bounded text output with snprintf's contract, and the one way
+ * ferry writes a JSON string.
+ *
+ * A struct textout writes into buf (len bytes, always NUL-terminated when len
+ * > 0) and counts in need the bytes the whole text takes, written or not:
+ * need >= len means it did not fit, and need + 1 is the size that would.
+ * predict's and calibrate's formatters, the move records and ferryctl's
+ * --json all escape JSON strings the same way: '"' and '\' escaped, \n \r \t
+ * \b \f in their short forms, every other byte below 0x20 and 0x7f as
+ * \u00XX; other bytes (UTF-8) pass through.
+ */
+#ifndef FERRY_TEXTOUT_H
+#define FERRY_TEXTOUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct textout {
+	char *buf;
+	size_t len;
+	size_t need;
+};
+
+/* buf may be NULL with len 0: only counts. */
+void textout_init(struct textout *o, char *buf, size_t len);
+__attribute__((format(printf, 2, 3))) void textout_printf(struct textout *o, const char *fmt, ...);
+/* s as a quoted JSON string; at most max bytes of s (stops at its NUL). */
+void textout_json_strn(struct textout *o, const char *s, size_t max);
+void textout_json_str(struct textout *o, const char *s);
+/* s as a quoted JSON string on a stream. */
+void json_fputs_str(const char *s, FILE *f);
+
+#endif

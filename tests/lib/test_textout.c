@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test_textout - bounded output (snprintf's contract) and the one JSON string escape. */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ferry/textout.h"
+
+static void
+test_bounded(void **state)
+{
+	char buf[8];
+	struct textout o;
+
+	(void)state;
+	textout_init(&o, buf, sizeof(buf));
+	textout_printf(&o, "%s", "abc");
+	assert_string_equal(buf, "abc");
+	assert_int_equal(o.need, 3);
+	textout_printf(&o, "%d", 123456); /* does not fit: cut, NUL kept, need counts all */
+	assert_string_equal(buf, "abc1234");
+	assert_int_equal(o.need, 9);
+	textout_printf(&o, "x");
+	assert_int_equal(o.need, 10);
+	assert_string_equal(buf, "abc1234");
+	/* counting only */
+	textout_init(&o, NULL, 0);
+	textout_printf(&o, "%s", "hello");
+	assert_int_equal(o.need, 5);
+}
+
+static void
+test_json_escape(void **state)
+{
+	char buf[128];
+	struct textout o;
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+	const char *in = "a\"b\\c\nd\re\tf\bg\fh\x01i\x7fj\xc3\xb6";
+	const char *want = "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u007fj\xc3\xb6\"";
+
+	(void)state;
+	textout_init(&o, buf, sizeof(buf));
+	textout_json_str(&o, in);
+	assert_string_equal(buf, want);
+	/* the stream form writes the same bytes */
+	f = open_memstream(&mem, &len);
+	assert_non_null(f);
+	json_fputs_str(in, f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(mem, want);
+	free(mem);
+	/* at most max bytes of an unterminated field */
+	textout_init(&o, buf, sizeof(buf));
+	textout_json_strn(&o, "abcdef", 3);
+	assert_string_equal(buf, "\"abc\"");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_bounded),
+	        cmocka_unit_test(test_json_escape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
