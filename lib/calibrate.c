@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ferry/macros.h"
 #include "ferry/calibrate.h"
 #include "ferry/textout.h"
-
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 enum calibrate_end { END_FROM, END_TO };
 

@@ -7,9 +7,8 @@
 
 #include <strings.h>
 
+#include "ferry/macros.h"
 #include "ferry/imagestore.h"
-
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Also used in the names of images moved aside: no '/' or blanks. */
 static const char *const verdict_names[] = {

@@ -16,10 +16,9 @@
 
 #include <json-c/json.h>
 
+#include "ferry/macros.h"
 #include "ferry/moverec.h"
 #include "ferry/textout.h"
-
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 enum field_kind { FIELD_STR, FIELD_INT };
 

@@ -8,9 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ferry/macros.h"
 #include "ferry/policy.h"
-
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const action_names[] = {
 	[POLICY_ACT_NONE] = "none",

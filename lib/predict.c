@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ferry/macros.h"
 #include "ferry/predict.h"
 #include "ferry/textout.h"
 
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define US_PER_S 1000000ull
 #define MS_PER_S 1000ull
 #define US_PER_MS 1000ull

@@ -10,9 +10,8 @@
 
 #include <libvirt/virterror.h>
 
+#include "ferry/macros.h"
 #include "ferry/virtstack.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A path no daemon can open: the probe restore must fail on it. */
 #define VIRTSTACK_PROBE_PATH "/nonexistent/ferry-virtstack-probe.save"
@@ -23,13 +22,13 @@ static const char *const virtstack_feature_names[] = {
         [VIRTSTACK_SAVE_PARALLEL] = "parallel",
         [VIRTSTACK_SAVE_DIRECT_IO] = "direct_io",
 };
-_Static_assert(ARRAY_SIZE(virtstack_feature_names) == _VIRTSTACK_FEATURE_MAX,
+_Static_assert(ELEMENTSOF(virtstack_feature_names) == _VIRTSTACK_FEATURE_MAX,
                "virtstack feature names");
 
 const char *
 virtstack_feature_name(enum virtstack_feature f)
 {
-	if ((unsigned)f >= ARRAY_SIZE(virtstack_feature_names))
+	if ((unsigned)f >= ELEMENTSOF(virtstack_feature_names))
 		return "invalid";
 	return virtstack_feature_names[f];
 }

@@ -15,10 +15,10 @@
 
 #include <libvirt/virterror.h>
 
+#include "ferry/macros.h"
 #include "ferry/clock.h"
 #include "ferry/vmsample.h"
 
-#define ELEMENTSOF(a)        (sizeof(a) / sizeof((a)[0]))
 #define VMSAMPLE_CMDLINE_MAX 65536
 #define VMSAMPLE_POLL_MS     100
 

@@ -12,9 +12,8 @@
 
 #include <cmocka.h>
 
+#include "ferry/macros.h"
 #include "ferry/numparse.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* what an out-param holds when the parser must not write it */
 #define UNTOUCHED 0x5a5a5a5a5a5a5a5aULL
@@ -67,7 +66,7 @@ static void
 test_u64(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(u64_cases); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(u64_cases); i++) {
 		const struct numparse_case *c = &u64_cases[i];
 		uint64_t v = UNTOUCHED;
 		int r = ferry_parse_u64(c->text, &v);
@@ -102,7 +101,7 @@ static void
 test_u64_accepts_what_strtoull_did(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(u64_cases); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(u64_cases); i++) {
 		uint64_t ours = UNTOUCHED;
 		uint64_t before = UNTOUCHED;
 		bool ok = ferry_parse_u64(u64_cases[i].text, &ours) == 0;
@@ -170,7 +169,7 @@ test_u32_range(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		uint32_t v = 77;
 		int r = ferry_parse_u32_range(cases[i].text, cases[i].min, cases[i].max, &v);
 
