@@ -151,12 +151,12 @@ ctldrain_first_line(const char *path, char *buf, size_t len)
 
 /*
  * Runs argv (no shell) with stdout into out and stderr into a file beside
- * it; cib_file, when not NULL, is its CIB_file (CIB_shadow unset).  0 when
+ * it; cib_path, when not NULL, is its CIB_file (CIB_shadow unset).  0 when
  * it exits 0; else -EIO (-ENOENT when the tool is missing) and err says
  * which tool and its first error line.
  */
 static int
-ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *cib_file,
+ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *cib_path,
              const char *out, char *err, size_t err_len)
 {
 	char errpath[PATH_MAX];
@@ -180,9 +180,9 @@ ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *
 		if (fo < 0 || fe < 0 || fi < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0 ||
 		    dup2(fe, 2) < 0)
 			_exit(126);
-		if (cib_file != NULL) {
+		if (cib_path != NULL) {
 			(void)unsetenv("CIB_shadow");
-			(void)setenv("CIB_file", cib_file, 1);
+			(void)setenv("CIB_file", cib_path, 1);
 		}
 		snprintf(newpath, sizeof(newpath), "%s%s%s", path != NULL ? path : "",
 		         path != NULL ? ":" : "", CTLDRAIN_PATH_EXTRA);
@@ -584,7 +584,7 @@ ctldrain_local_domain(struct ctldrain_libvirt *lv, const char *uri, const char *
 	if (!lv->tried) {
 		lv->tried = true;
 		virSetErrorFunc(NULL, ctldrain_virt_quiet);
-		lv->conn = virConnectOpenReadOnly(uri);
+		lv->conn = virConnectOpen(uri); /* read-write: the dirty-rate calculation */
 		if (lv->conn == NULL) {
 			const char *m = virGetLastErrorMessage();
 
