@@ -882,6 +882,24 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	return 0;
 }
 
+/* The priority meta attribute as Pacemaker inherits it: the primitive's,
+ * else its group's or clone's, else rsc_defaults'; "" when none sets it. */
+static void
+ctldrain_priority(xmlDoc *cib, xmlNode *prim, char *buf, size_t len)
+{
+	for (xmlNode *x = prim; x != NULL && x->type == XML_ELEMENT_NODE; x = x->parent) {
+		if (xmlStrcmp(x->name, (const xmlChar *)"resources") == 0)
+			break;
+		ctldrain_nvpair(cib, x, "meta_attributes", "priority", buf, len);
+		if (buf[0] != '\0')
+			return;
+	}
+	(void)ctldrain_xpath_attr(cib, NULL,
+	                          "/cib/configuration/rsc_defaults/meta_attributes/"
+	                          "nvpair[@name='priority']",
+	                          "value", buf, len);
+}
+
 static void
 ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain_mon_rsc *now,
                  const struct ctldrain_opts *o, struct ctldrain_libvirt *lv,
@@ -900,7 +918,7 @@ ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain
 	ctldrain_copy(v->resource, sizeof(v->resource), now->id);
 	ctldrain_copy(v->vm, sizeof(v->vm), now->id);
 	if (prim != NULL) {
-		ctldrain_nvpair(w->doc, prim, "meta_attributes", "priority", prio, sizeof(prio));
+		ctldrain_priority(w->doc, prim, prio, sizeof(prio));
 		ctldrain_nvpair(w->doc, prim, "instance_attributes", "move", move, sizeof(move));
 		ctldrain_nvpair(w->doc, prim, "instance_attributes", "config", config,
 		                sizeof(config));
