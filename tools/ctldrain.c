@@ -1198,8 +1198,11 @@ ctldrain_print_text(const struct ctldrain_cmd *c, const struct ctldrain_info *in
 	       c->o.move == CTLDRAIN_MOVE_RESOURCE ? "each resource's own"
 	                                           : ctldrain_move_name(c->o.move));
 	printf("targets: Pacemaker's scheduler (crm_simulate) with %s in standby; predictions: "
-	       "%zu sampled here, %zu estimated from configured memory\n",
-	       c->node, info->n_sampled, info->n_estimated);
+	       "%zu sampled here, %zu estimated from configured memory%s%s%s\n",
+	       c->node, info->n_sampled, info->n_estimated,
+	       info->n_estimated > 0 ? " (run the plan on " : "",
+	       info->n_estimated > 0 ? c->node : "",
+	       info->n_estimated > 0 ? " to sample them)" : "");
 	drainplan_print(vms, n, plan, stdout, false);
 	if (n_others > 0) {
 		printf("other resources on %s (Pacemaker moves them as it decides):\n", c->node);
