@@ -846,7 +846,8 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	if (r != 0) {
 		ctldrain_msg(err, err_len, "cannot read the CIB: %s%s", e,
 		             getenv("CIB_file") != NULL ? "; check CIB_file"
-		                                        : "; is Pacemaker running on this node?");
+		                                        : "; is Pacemaker running on this node, "
+		                                          "and are you root or in haclient?");
 		return r;
 	}
 	w->doc = ctldrain_xml_read(w->cib);
