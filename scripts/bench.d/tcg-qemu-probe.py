@@ -8,17 +8,23 @@ live migrations between them over a unix socket through QMP, with what libvirt s
 serial log says whether the guest's kernel panicked.
 
 Usage: tcg-qemu-probe.py VARIANT [MOVES] [--guest DIR] [--mem MIB] [--dirty MIB] [--work DIR]
+                         [--qemu COMMAND]
   VARIANT  default  -accel tcg, guest RAM MEM MiB
            single   -accel tcg,thread=single
            oddsize  guest RAM 8 KiB short of MEM MiB: not a multiple of 64 pages, so QEMU 7.2
                     syncs the migration bitmap page by page, the path that resets TCG's TLB
   MOVES    live moves (default 6)
+  --qemu   the QEMU to run, a command line (default /usr/bin/qemu-system-x86_64); e.g. the
+           backports root's QEMU 10.0 through that root's dynamic loader:
+           --qemu "R/lib64/ld-linux-x86-64.so.2 --library-path R/usr/lib/x86_64-linux-gnu:R/lib/x86_64-linux-gnu R/usr/bin/qemu-system-x86_64 -L R/usr/share/qemu"
+           with R=/var/tmp/ferry-roots/bookworm-backports
 Each guest uses one host core while it runs; keep runs short on a shared machine.
 """
 
 import argparse
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -72,7 +78,7 @@ def qemu_args(a, name, qmp, log, incoming=None):
     mem = f"{a.mem * 1024 - 8}K" if a.variant == "oddsize" else str(a.mem)
     cmdline = (f"console=ttyS0 {a.extra} ferry.name={name} ferry.ip=10.0.2.15/24 "
                f"ferry.port=7777 ferry.touch_mib=0 ferry.dirty_mib={a.dirty}")
-    args = [QEMU, "-name", name, "-machine", "pc", "-accel", accel, "-cpu", "qemu64",
+    args = shlex.split(a.qemu) + ["-name", name, "-machine", "pc", "-accel", accel, "-cpu", "qemu64",
             "-m", mem, "-smp", "1", "-kernel", a.kernel, "-initrd", a.initrd,
             "-append", cmdline, "-display", "none", "-nodefaults", "-no-user-config",
             "-chardev", f"file,id=ser0,path={log},append=on", "-serial", "chardev:ser0",
@@ -81,6 +87,13 @@ def qemu_args(a, name, qmp, log, incoming=None):
     if incoming:
         args += ["-incoming", f"unix:{incoming}"]
     return args
+
+
+def version(qemu):
+    out = subprocess.run(shlex.split(qemu) + ["--version"], capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout:
+        sys.exit(f"tcg-qemu-probe: '{qemu} --version' failed: {out.stderr.strip()}")
+    return out.stdout.splitlines()[0]
 
 
 def panics(log):
@@ -114,6 +127,7 @@ def main():
     p.add_argument("--mem", type=int, default=512)
     p.add_argument("--dirty", type=int, default=64)
     p.add_argument("--work", default=None, help="scratch directory (default /tmp/tcg-qemu-probe.PID)")
+    p.add_argument("--qemu", default=QEMU, help="the QEMU command line to run (default %(default)s)")
     a = p.parse_args()
     a.kernel = os.path.join(a.guest, "vmlinuz")
     a.initrd = os.path.join(a.guest, "initrd.img")
@@ -166,7 +180,7 @@ def main():
         print(time.strftime("%H:%M:%S", time.gmtime()), msg, flush=True)
 
     say(f"{name}: {a.mem} MiB{' - 8 KiB' if a.variant == 'oddsize' else ''}, {a.dirty} MiB re-dirtied, "
-        f"variant {a.variant}; {a.moves} live moves; {subprocess.run([QEMU, '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
+        f"variant {a.variant}; {a.moves} live moves; {version(a.qemu)}")
     survived = panicked = other = 0
     try:
         src, sq = boot()
