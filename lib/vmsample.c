@@ -558,6 +558,26 @@ vmsample_save(const struct vmsample_opts *o, struct vmsample *s)
 	s->how[VMSAMPLE_SAVE_READ] = s->how[VMSAMPLE_SAVE_WRITE];
 }
 
+/* The options with every NULL or 0 replaced by its default. */
+static void
+vmsample_opts_fill(const struct vmsample_opts *o0, struct vmsample_opts *o)
+{
+	*o = *o0;
+	if (o->cache_dir == NULL) {
+		o->cache_dir = secure_getenv(VMSAMPLE_CACHE_ENV);
+		if (o->cache_dir == NULL || o->cache_dir[0] == '\0')
+			o->cache_dir = VMSAMPLE_CACHE_DIR;
+	}
+	if (o->run_dir == NULL)
+		o->run_dir = VMSAMPLE_RUN_DIR;
+	if (o->proc_root == NULL)
+		o->proc_root = VMSAMPLE_PROC_ROOT;
+	if (o->probe_bytes == 0)
+		o->probe_bytes = VMSAMPLE_PROBE_BYTES;
+	if (o->probe_cache_s == 0)
+		o->probe_cache_s = VMSAMPLE_PROBE_CACHE_S;
+}
+
 int
 vmsample_take(virDomainPtr d, const struct vmsample_opts *o0, struct vmsample *ret, char *err,
               size_t err_len)
@@ -568,20 +588,7 @@ vmsample_take(virDomainPtr d, const struct vmsample_opts *o0, struct vmsample *r
 
 	if (d == NULL || o0 == NULL || ret == NULL)
 		return -EINVAL;
-	o = *o0;
-	if (o.cache_dir == NULL) {
-		o.cache_dir = secure_getenv(VMSAMPLE_CACHE_ENV);
-		if (o.cache_dir == NULL || o.cache_dir[0] == '\0')
-			o.cache_dir = VMSAMPLE_CACHE_DIR;
-	}
-	if (o.run_dir == NULL)
-		o.run_dir = VMSAMPLE_RUN_DIR;
-	if (o.proc_root == NULL)
-		o.proc_root = VMSAMPLE_PROC_ROOT;
-	if (o.probe_bytes == 0)
-		o.probe_bytes = VMSAMPLE_PROBE_BYTES;
-	if (o.probe_cache_s == 0)
-		o.probe_cache_s = VMSAMPLE_PROBE_CACHE_S;
+	vmsample_opts_fill(o0, &o);
 	if (o.dirty_seconds > VMSAMPLE_DIRTY_SECONDS_MAX)
 		return -EINVAL;
 
@@ -611,6 +618,35 @@ vmsample_take(virDomainPtr d, const struct vmsample_opts *o0, struct vmsample *r
 
 	vmsample_touched(d, &o, s);
 	vmsample_dirty(d, &o, s);
+	vmsample_history(&o, s);
+	vmsample_save(&o, s);
+	*ret = *s;
+	free(s);
+	return 0;
+}
+
+int
+vmsample_from_memory(uint64_t mem_bytes, const char *mem_how, const char *why,
+                     const struct vmsample_opts *o0, struct vmsample *ret)
+{
+	struct vmsample_opts o;
+	struct vmsample *s;
+
+	if (mem_bytes == 0 || o0 == NULL || ret == NULL)
+		return -EINVAL;
+	vmsample_opts_fill(o0, &o);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	predict_input_default(&s->in);
+	s->in.mem_bytes = mem_bytes;
+	s->max_mem_bytes = mem_bytes;
+	s->net_move_unix_ms = -1;
+	vmsample_how(s, VMSAMPLE_MEM, VMSAMPLE_ASSUMED, "%.80s", mem_how != NULL ? mem_how : "given");
+	vmsample_how(s, VMSAMPLE_TOUCHED, VMSAMPLE_ASSUMED, "all memory: %.160s",
+	             why != NULL ? why : "not sampled");
+	vmsample_how(s, VMSAMPLE_DIRTY, VMSAMPLE_ASSUMED, "idle: %.160s",
+	             why != NULL ? why : "not sampled");
 	vmsample_history(&o, s);
 	vmsample_save(&o, s);
 	*ret = *s;

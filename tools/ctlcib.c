@@ -112,14 +112,45 @@ ctlcib_hint(int legacy_rc)
 
 /* ---- the domain name in a config file -------------------------------------- */
 
-/* <domain><name> of the libvirt domain XML at path: 0, -errno (cannot
- * open), -EBADMSG (not a domain XML), -ENODATA (no name). */
-static int
-ctlcib_domain_name(const char *path, char *buf, size_t len)
+/* A <memory>/<currentMemory> element's size in bytes (libvirt's units; KiB
+ * by default); 0 when it cannot be read. */
+static uint64_t
+ctlcib_mem_bytes(xmlNode *x)
+{
+	xmlChar *text = xmlNodeGetContent(x);
+	xmlChar *unit = xmlGetProp(x, (const xmlChar *)"unit");
+	const char *u = unit != NULL ? (const char *)unit : "KiB";
+	uint64_t v = 0, mul = 0;
+
+	if (strcmp(u, "b") == 0 || strcmp(u, "bytes") == 0)
+		mul = 1;
+	else if (strcmp(u, "KiB") == 0 || strcmp(u, "k") == 0)
+		mul = 1024;
+	else if (strcmp(u, "MiB") == 0 || strcmp(u, "M") == 0)
+		mul = 1024 * 1024;
+	else if (strcmp(u, "GiB") == 0 || strcmp(u, "G") == 0)
+		mul = 1024 * 1024 * 1024;
+	else if (strcmp(u, "KB") == 0)
+		mul = 1000;
+	else if (strcmp(u, "MB") == 0)
+		mul = 1000 * 1000;
+	else if (strcmp(u, "GB") == 0)
+		mul = 1000 * 1000 * 1000;
+	if (text == NULL || mul == 0 || ferry_parse_u64((const char *)text, &v) != 0 ||
+	    v > UINT64_MAX / mul)
+		v = 0;
+	xmlFree(text);
+	xmlFree(unit);
+	return v * mul;
+}
+
+int
+ctlcib_domain_read(const char *path, char *buf, size_t len, uint64_t *ret_mem_bytes)
 {
 	xmlDoc *doc = NULL;
 	xmlNode *root;
 	xmlChar *name = NULL;
+	uint64_t mem = 0, cur = 0;
 	int fd;
 	int r = -ENODATA;
 
@@ -134,10 +165,14 @@ ctlcib_domain_name(const char *path, char *buf, size_t len)
 		goto cleanup;
 	}
 	for (xmlNode *c = root->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || xmlStrcmp(c->name, (const xmlChar *)"name") != 0)
+		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		name = xmlNodeGetContent(c);
-		break;
+		if (xmlStrcmp(c->name, (const xmlChar *)"name") == 0 && name == NULL)
+			name = xmlNodeGetContent(c);
+		else if (xmlStrcmp(c->name, (const xmlChar *)"memory") == 0)
+			mem = ctlcib_mem_bytes(c);
+		else if (xmlStrcmp(c->name, (const xmlChar *)"currentMemory") == 0)
+			cur = ctlcib_mem_bytes(c);
 	}
 	if (name == NULL || name[0] == '\0')
 		goto cleanup;
@@ -146,6 +181,8 @@ ctlcib_domain_name(const char *path, char *buf, size_t len)
 		goto cleanup;
 	}
 	memcpy(buf, name, strlen((const char *)name) + 1);
+	if (ret_mem_bytes != NULL)
+		*ret_mem_bytes = cur != 0 ? cur : mem;
 	r = 0;
 cleanup:
 	xmlFree(name);
@@ -153,7 +190,15 @@ cleanup:
 	return r;
 }
 
-static const char *
+/* <domain><name> of the libvirt domain XML at path: 0, -errno (cannot
+ * open), -EBADMSG (not a domain XML), -ENODATA (no name). */
+static int
+ctlcib_domain_name(const char *path, char *buf, size_t len)
+{
+	return ctlcib_domain_read(path, buf, len, NULL);
+}
+
+const char *
 ctlcib_domain_err(int r)
 {
 	return r == -EBADMSG   ? "not a libvirt domain XML"

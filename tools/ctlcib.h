@@ -45,4 +45,14 @@ struct ctlcib_policy {
 int ctlcib_policy_read(const char *vm, struct ctlcib_policy *ret, FILE *warn, char *err,
                        size_t err_len);
 
+/*
+ * The libvirt domain XML at path (a resource's config): its <name> into buf
+ * and, when ret_mem_bytes is not NULL, its configured memory in bytes
+ * (<currentMemory>, else <memory>; 0 when neither can be read).  0,
+ * -errno (cannot open), -EBADMSG (not a domain XML), -ENODATA (no name),
+ * -ENAMETOOLONG.  ctlcib_domain_err() says which in words.
+ */
+int ctlcib_domain_read(const char *path, char *buf, size_t len, uint64_t *ret_mem_bytes);
+const char *ctlcib_domain_err(int r);
+
 #endif

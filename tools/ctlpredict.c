@@ -37,22 +37,13 @@
 #include "ferry/calibrate.h"
 #include "ferry/predict.h"
 #include "ferry/vmsample.h"
+#include "ctlpredict.h"
 #include "ferryctl.h"
 
 #define CTLPREDICT_DEFAULT_URI "qemu:///system"
 #define CTLPREDICT_OUT_MAX     16384
 
 _Static_assert(PREDICT_MAX_STEPS == POLICY_MAX_STEPS, "a resource's steps fit the engine");
-
-/* The move policy predicted with, and where it came from. */
-struct ctlpredict_policy {
-	uint32_t max_downtime_ms;
-	uint32_t downtime_steps_ms[PREDICT_MAX_STEPS]; /* all above max_downtime_ms */
-	size_t n_downtime_steps;
-	char save_dir[PATH_MAX];      /* "" for none */
-	char resource[CTLCIB_ID_MAX]; /* "" when no resource was read */
-	char from[768];               /* e.g. "resource web1 in the CIB" */
-};
 
 struct ctlpredict {
 	bool json;
@@ -446,6 +437,61 @@ ctlpredict_parse_limits(struct ctlpredict *ctl)
 	return 0;
 }
 
+/* ferry's defaults, then VM name's resource in the CIB; base says which. */
+static void
+ctlpredict_policy_base(const char *name, bool read_cib, struct ctlpredict_policy *pol, char *base,
+                       size_t base_len)
+{
+	struct predict_input def;
+	struct ctlcib_policy cib;
+	char err[448] = "";
+
+	memset(pol, 0, sizeof(*pol));
+	predict_input_default(&def);
+	pol->max_downtime_ms = def.max_downtime_ms;
+	memcpy(pol->downtime_steps_ms, def.downtime_steps_ms, sizeof(pol->downtime_steps_ms));
+	pol->n_downtime_steps = def.n_downtime_steps;
+	if (!read_cib)
+		return;
+	if (ctlcib_policy_read(name, &cib, stderr, err, sizeof(err)) == 0) {
+		snprintf(pol->resource, sizeof(pol->resource), "%s", cib.resource);
+		snprintf(base, base_len, "resource %s in the CIB", cib.resource);
+		if (cib.has_max_downtime)
+			pol->max_downtime_ms = cib.max_downtime_ms;
+		if (cib.has_steps) {
+			memcpy(pol->downtime_steps_ms, cib.downtime_steps_ms,
+			       cib.n_downtime_steps * sizeof(cib.downtime_steps_ms[0]));
+			pol->n_downtime_steps = cib.n_downtime_steps;
+		}
+		snprintf(pol->save_dir, sizeof(pol->save_dir), "%s", cib.save_dir);
+	} else {
+		snprintf(base, base_len, "ferry's defaults: %s", err);
+	}
+}
+
+/* the agent raises the limit only through steps above it (lib/policy.c) */
+static void
+ctlpredict_policy_steps(struct ctlpredict_policy *pol)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pol->n_downtime_steps; i++)
+		if (pol->downtime_steps_ms[i] > pol->max_downtime_ms)
+			pol->downtime_steps_ms[n++] = pol->downtime_steps_ms[i];
+	memset(pol->downtime_steps_ms + n, 0, (PREDICT_MAX_STEPS - n) * sizeof(uint32_t));
+	pol->n_downtime_steps = n;
+}
+
+void
+ctlpredict_policy_of(const char *name, struct ctlpredict_policy *ret)
+{
+	char base[512] = "";
+
+	ctlpredict_policy_base(name, true, ret, base, sizeof(base));
+	ctlpredict_policy_steps(ret);
+	snprintf(ret->from, sizeof(ret->from), "%s", base);
+}
+
 /* The policy the agent would use for domain name: each flag given, else
  * the resource's value, else ferry's default.  The CIB is read only for what
  * the flags leave open; not reading it is no error: the defaults apply and
@@ -454,35 +500,13 @@ static void
 ctlpredict_policy(struct ctlpredict *ctl, const char *name)
 {
 	struct ctlpredict_policy *pol = &ctl->policy;
-	struct predict_input def;
-	struct ctlcib_policy cib;
 	char flags[64] = "";
 	char base[512] = "";
-	char err[448] = "";
-	size_t n = 0;
 
-	memset(pol, 0, sizeof(*pol));
-	predict_input_default(&def);
-	pol->max_downtime_ms = def.max_downtime_ms;
-	memcpy(pol->downtime_steps_ms, def.downtime_steps_ms, sizeof(pol->downtime_steps_ms));
-	pol->n_downtime_steps = def.n_downtime_steps;
-
-	if (ctl->max_downtime == NULL || ctl->steps == NULL || ctl->save_dir == NULL) {
-		if (ctlcib_policy_read(name, &cib, stderr, err, sizeof(err)) == 0) {
-			snprintf(pol->resource, sizeof(pol->resource), "%s", cib.resource);
-			snprintf(base, sizeof(base), "resource %s in the CIB", cib.resource);
-			if (cib.has_max_downtime)
-				pol->max_downtime_ms = cib.max_downtime_ms;
-			if (cib.has_steps) {
-				memcpy(pol->downtime_steps_ms, cib.downtime_steps_ms,
-				       cib.n_downtime_steps * sizeof(cib.downtime_steps_ms[0]));
-				pol->n_downtime_steps = cib.n_downtime_steps;
-			}
-			snprintf(pol->save_dir, sizeof(pol->save_dir), "%s", cib.save_dir);
-		} else {
-			snprintf(base, sizeof(base), "ferry's defaults: %s", err);
-		}
-	}
+	ctlpredict_policy_base(name,
+	                       ctl->max_downtime == NULL || ctl->steps == NULL ||
+	                               ctl->save_dir == NULL,
+	                       pol, base, sizeof(base));
 
 	if (ctl->max_downtime != NULL) {
 		pol->max_downtime_ms = ctl->max_downtime_ms;
@@ -500,13 +524,7 @@ ctlpredict_policy(struct ctlpredict *ctl, const char *name)
 		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s--save-dir",
 		         flags[0] != '\0' ? ", " : "");
 	}
-
-	/* the agent raises the limit only through steps above it (lib/policy.c) */
-	for (size_t i = 0; i < pol->n_downtime_steps; i++)
-		if (pol->downtime_steps_ms[i] > pol->max_downtime_ms)
-			pol->downtime_steps_ms[n++] = pol->downtime_steps_ms[i];
-	memset(pol->downtime_steps_ms + n, 0, (PREDICT_MAX_STEPS - n) * sizeof(uint32_t));
-	pol->n_downtime_steps = n;
+	ctlpredict_policy_steps(pol);
 
 	if (base[0] == '\0')
 		snprintf(pol->from, sizeof(pol->from), "%s", flags);
@@ -516,13 +534,10 @@ ctlpredict_policy(struct ctlpredict *ctl, const char *name)
 		snprintf(pol->from, sizeof(pol->from), "%s; otherwise %s", flags, base);
 }
 
-/* The engine's input: the sample and the policy. */
-static void
-ctlpredict_input(const struct ctlpredict *ctl, const struct vmsample *s, struct predict_input *in,
-                 struct predict_params *pp)
+void
+ctlpredict_input(const struct ctlpredict_policy *pol, const struct vmsample *s,
+                 struct predict_input *in, struct predict_params *pp)
 {
-	const struct ctlpredict_policy *pol = &ctl->policy;
-
 	predict_params_default(pp);
 	calibrate_apply(&s->cal, pp);
 	*in = s->in;
@@ -557,7 +572,7 @@ ctlpredict_run(struct ctlpredict *ctl, virDomainPtr d, const char *uuid)
 		        err[0] != '\0' ? err : strerror(-rc));
 		return FERRYCTL_ERROR;
 	}
-	ctlpredict_input(ctl, &s, &in, &pp);
+	ctlpredict_input(&ctl->policy, &s, &in, &pp);
 	r = calloc(1, sizeof(*r));
 	out = calloc(1, CTLPREDICT_OUT_MAX);
 	if (r == NULL || out == NULL) {

@@ -7,6 +7,7 @@
  *   ferryctl [--json] ledger            the raw replicated ledger
  *   ferryctl release --force [--yes] VM give up ownership of an orphaned VM
  *   ferryctl predict VM [options]       what each move would cost it (ctlpredict.c)
+ *   ferryctl drain NODE --plan [options] a maintenance drain's plan (ctldrain.c)
  *
  * Exit codes (stable, for scripts): see enum ferryctl_exit and ferryctl(8).
  */
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctldrain.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
 
@@ -41,6 +43,8 @@ static void usage(FILE *f)
 		   "       ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
 		   "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
 		   "                [--connect URI]\n"
+		   "       ferryctl [--json] drain NODE --plan [--parallel N] [--order ORDER]\n"
+		   "                [--move live|quick|auto] [--force]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
 		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
@@ -424,12 +428,14 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt, r, ret;
 
-	/* predict has options of its own, anywhere on the line: it parses all */
+	/* predict and drain have options of their own, anywhere on the line: it parses all */
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-')
 			continue;
 		if (strcmp(argv[i], "predict") == 0)
 			return ctlpredict_main(argc, argv);
+		if (strcmp(argv[i], "drain") == 0)
+			return ctldrain_main(argc, argv);
 		break;
 	}
 	while ((opt = getopt_long(argc, argv, "jFyhV", opts, NULL)) != -1) {

@@ -30,6 +30,7 @@
 #define DRAIN_ID_MAX 64      /* a Pacemaker resource id or a VM name, with NUL */
 #define DRAIN_NODE_MAX 64    /* a node name, with NUL */
 #define DRAIN_REASON_MAX 128 /* why a VM cannot move, with NUL */
+#define DRAIN_NOTE_MAX 160   /* a remark on a VM's prediction or move, with NUL */
 
 enum drain_move {
 	DRAIN_MOVE_LIVE,
@@ -61,6 +62,9 @@ struct drain_vm {
 	                                 * target lacks save_dir, ...) */
 	uint32_t predicted_gap_ms;      /* guest-visible gap of that move */
 	uint32_t predicted_duration_ms; /* from the move's start to its end */
+	/* added by the planner's part (A): "" or a remark the plan prints, e.g.
+	 * "estimated from configured memory" or move=auto's reason */
+	char note[DRAIN_NOTE_MAX];
 };
 
 struct drain_opts {
@@ -85,10 +89,29 @@ struct drain_plan {
 	uint64_t predicted_ms;       /* the drain's makespan */
 	uint64_t predicted_gap_sum_ms;
 	uint32_t predicted_gap_max_ms;
+	/* added by the planner's part (A): the options it was built with */
+	uint32_t parallel;
+	enum drain_order order;
 };
 
 /* 0, or -EINVAL (parallel 0, n over DRAIN_MAX_VMS, NULL). */
 int drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *opts,
                     struct drain_plan *ret);
+
+/*
+ * The plan for people (json false: a header, one line per move with its
+ * order and wave (both from 1), resource, VM, target, move, predicted gap,
+ * duration, start and end; the blocked VMs with their reasons; the totals)
+ * or for programs (json true: one JSON object on one line, the same facts,
+ * integers only, waves from 1).  Deterministic: golden-tested in tests/drain/.
+ * vms and n are the ones the plan was built from.
+ */
+void drainplan_print(const struct drain_vm *vms, size_t n, const struct drain_plan *plan, FILE *f,
+                     bool json);
+/* The JSON object alone, without a newline (to embed it in a larger one). */
+void drainplan_print_json(const struct drain_vm *vms, size_t n, const struct drain_plan *plan,
+                          FILE *f);
+/* A string as a JSON string literal, quotes included (shared with ferryctl drain). */
+void drainplan_json_str(const char *s, FILE *f);
 
 #endif

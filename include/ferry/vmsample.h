@@ -121,6 +121,17 @@ void vmsample_opts_default(struct vmsample_opts *o);
 int vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *ret, char *err,
                   size_t err_len);
 
+/*
+ * The same without the domain, for a VM that runs on another node (ferryctl
+ * drain --plan): memory is mem_bytes (mem_how says where it came from, e.g.
+ * "configured memory in /etc/ferry/web1.xml"), touched and dirty are
+ * assumed (why says why they were not sampled); the moves log and the
+ * save-dir probe are read as vmsample_take() reads them.  0, -EINVAL (mem 0,
+ * NULL), -ENOMEM.
+ */
+int vmsample_from_memory(uint64_t mem_bytes, const char *mem_how, const char *why,
+                         const struct vmsample_opts *o, struct vmsample *ret);
+
 /* The fields' names ("mem", "touched", ...) and the sources' ("measured", ...). */
 const char *vmsample_field_name(enum vmsample_field f);
 const char *vmsample_source_name(enum vmsample_source s);
