@@ -151,57 +151,114 @@ ctldrain_first_line(const char *path, char *buf, size_t len)
 
 /*
  * Runs argv (no shell) with stdout into out and stderr into a file beside
- * it; cib_file, when not NULL, is its CIB_file (CIB_shadow unset).  0 when
+ * it; cib_path, when not NULL, is its CIB_file (CIB_shadow unset).  0 when
  * it exits 0; else -EIO (-ENOENT when the tool is missing) and err says
  * which tool and its first error line.
  */
+/* The tool's absolute path: PATH, then the usual sbin and bin dirs. */
 static int
-ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *cib_file,
+ctldrain_which(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096];
+	char *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s%s%s", path != NULL ? path : "", path != NULL ? ":" : "",
+	         CTLDRAIN_PATH_EXTRA);
+	for (char *dir = strtok_r(dirs, ":", &save); dir != NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] == '\0' || snprintf(buf, len, "%s/%s", dir, name) >= (int)len)
+			continue;
+		if (access(buf, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* Our environment with CIB_file set to cib_path and CIB_shadow left out
+ * (cib_path NULL: our environment as it is).  Freed with free(). */
+static char **
+ctldrain_env(const char *cib_path, char **own)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	*own = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (cib_path != NULL && (strncmp(environ[i], "CIB_file=", 9) == 0 ||
+		                         strncmp(environ[i], "CIB_shadow=", 11) == 0))
+			continue;
+		env[k++] = environ[i];
+	}
+	if (cib_path != NULL) {
+		if (asprintf(own, "CIB_file=%s", cib_path) < 0) {
+			free(env);
+			return NULL;
+		}
+		env[k++] = *own;
+	}
+	return env;
+}
+
+/*
+ * Runs argv (no shell) with stdout into out and stderr into a file beside
+ * it; cib_path, when not NULL, is its CIB_file (CIB_shadow unset).  0 when
+ * it exits 0; else -EIO (-ENOENT when the tool is missing) and err says
+ * which tool and its first error line.  Everything the child needs is made
+ * before fork(): it only redirects and execs.
+ */
+static int
+ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *cib_path,
              const char *out, char *err, size_t err_len)
 {
-	char errpath[PATH_MAX];
+	char errpath[PATH_MAX], tool[PATH_MAX];
 	char first[384];
-	int status;
+	char *own = NULL;
+	char **env;
+	int status, fo, fe, fi;
 	pid_t pid;
 
+	if (ctldrain_which(argv[0], tool, sizeof(tool)) != 0) {
+		ctldrain_msg(err, err_len, "%s is not installed or not in PATH (Pacemaker's tools)",
+		             argv[0]);
+		return -ENOENT;
+	}
 	ctldrain_file(d, "tool.err", errpath, sizeof(errpath));
-	pid = fork();
-	if (pid < 0) {
-		ctldrain_msg(err, err_len, "cannot run %s: %s", argv[0], strerror(errno));
-		return -errno;
-	}
+	fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	env = ctldrain_env(cib_path, &own);
+	pid = fo >= 0 && fe >= 0 && fi >= 0 && env != NULL ? fork() : -1;
 	if (pid == 0) {
-		const char *path = getenv("PATH");
-		char newpath[4096];
-		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (fo < 0 || fe < 0 || fi < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0 ||
-		    dup2(fe, 2) < 0)
+		if (dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
 			_exit(126);
-		if (cib_file != NULL) {
-			(void)unsetenv("CIB_shadow");
-			(void)setenv("CIB_file", cib_file, 1);
-		}
-		snprintf(newpath, sizeof(newpath), "%s%s%s", path != NULL ? path : "",
-		         path != NULL ? ":" : "", CTLDRAIN_PATH_EXTRA);
-		(void)setenv("PATH", newpath, 1);
-		execvp(argv[0], (char *const *)argv);
-		dprintf(2, "%s\n", strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		execve(tool, (char *const *)argv, env);
+		_exit(126);
 	}
+	if (pid < 0)
+		ctldrain_msg(err, err_len, "cannot run %s: %s", argv[0], strerror(errno));
+	if (fo >= 0)
+		close(fo);
+	if (fe >= 0)
+		close(fe);
+	if (fi >= 0)
+		close(fi);
+	free(env);
+	free(own);
+	if (pid < 0)
+		return -EIO;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	ctldrain_first_line(errpath, first, sizeof(first));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		ctldrain_msg(err, err_len, "%s is not installed or not in PATH (Pacemaker's tools)",
-		             argv[0]);
-		return -ENOENT;
-	}
 	ctldrain_msg(err, err_len, "%s failed (%s %d)%s%s", argv[0],
 	             WIFEXITED(status) ? "exit" : "signal",
 	             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
@@ -584,7 +641,7 @@ ctldrain_local_domain(struct ctldrain_libvirt *lv, const char *uri, const char *
 	if (!lv->tried) {
 		lv->tried = true;
 		virSetErrorFunc(NULL, ctldrain_virt_quiet);
-		lv->conn = virConnectOpenReadOnly(uri);
+		lv->conn = virConnectOpen(uri); /* read-write: the dirty-rate calculation */
 		if (lv->conn == NULL) {
 			const char *m = virGetLastErrorMessage();
 
