@@ -164,9 +164,9 @@ if want refusals; then
 	plan node1 --plan --move teleport
 	check "unknown move: exit 2" test "$rc" -eq 2
 	check "unknown move: the moves named" err_has "move teleport: unknown; use live, quick or auto"
-	plan node1
-	check "no --plan: exit 2" test "$rc" -eq 2
-	check "no --plan: says so" err_has "add --plan"
+	plan node1 </dev/null
+	check "no --plan, no terminal, no --yes: exit 2" test "$rc" -eq 2
+	check "no --plan, no terminal, no --yes: asks for --yes" err_has "add --yes"
 	plan --plan
 	check "no node: exit 2" test "$rc" -eq 2
 	plan node1 node2 --plan
