@@ -165,6 +165,9 @@ if want refusals; then
 	check "unknown move: exit 2" test "$rc" -eq 2
 	check "unknown move: the moves named" err_has "move teleport: unknown; use live, quick or auto"
 	plan node1 </dev/null
+	check "no --plan, VMs that cannot move: refused, exit 5" test "$rc" -eq 5
+	check "no --plan, VMs that cannot move: says --force" err_has "Add --force"
+	plan node1 --force </dev/null
 	check "no --plan, no terminal, no --yes: exit 2" test "$rc" -eq 2
 	check "no --plan, no terminal, no --yes: asks for --yes" err_has "add --yes"
 	plan --plan
