@@ -970,8 +970,10 @@ static int ledgerglue_drain_send(struct ledgerglue *g, struct ledger_drain_msg *
 	return r;
 }
 
-/* Whether this op for (drain, step) went out in the last 30 s; marks it when not. */
-static bool ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int32_t step)
+/* Whether this op for (drain, step) went out in the last 30 s; with mark,
+ * remembers it now when it did not. */
+static bool ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int32_t step,
+				  bool mark)
 {
 	uint64_t now = qb_util_nano_current_get();
 	struct ledgerglue_dsent *free_slot = NULL;
@@ -986,7 +988,7 @@ static bool ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int
 		if (s->id == 0 && free_slot == NULL)
 			free_slot = s;
 	}
-	if (free_slot != NULL) {
+	if (mark && free_slot != NULL) {
 		free_slot->id = id;
 		free_slot->op = op;
 		free_slot->step = step;
@@ -1002,7 +1004,7 @@ static void ledgerglue_drain_op(struct ledgerglue *g, const struct ledger_drain 
 	struct ledger_drain_msg dm;
 	int r;
 
-	if (ledgerglue_drain_sent(g, d->id, (int)op, step))
+	if (ledgerglue_drain_sent(g, d->id, (int)op, step, true))
 		return;
 	memset(&dm, 0, sizeof(dm));
 	dm.op = op;
@@ -1058,7 +1060,7 @@ static void ledgerglue_drain_run_step(struct ledgerglue *g, const struct ledger_
 	int r;
 
 	if (ledgerglue_djob_find(g, d->id, (int32_t)i) != NULL ||
-	    ledgerglue_drain_sent(g, d->id, -LEDGER_DOP_STEP_END - 1, (int32_t)i))
+	    ledgerglue_drain_sent(g, d->id, -LEDGER_DOP_STEP_END - 1, (int32_t)i, false))
 		return;
 	if (d->kind == LEDGER_DRAIN_DRAIN)
 		r = g->ops->drain_away(g->ctx, st->resource, d->node, ledgerglue_step_timeout_ms(st),
@@ -1102,7 +1104,7 @@ static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_d
 		}
 		/* undrain: out of standby first, then the moves back */
 		if (ledgerglue_djob_find(g, d->id, -1) != NULL ||
-		    ledgerglue_drain_sent(g, d->id, LEDGER_DOP_START, -1))
+		    ledgerglue_drain_sent(g, d->id, LEDGER_DOP_START, -1, false))
 			return;
 		r = g->ops->drain_standby(g->ctx, d->node, false, NULL, 0, &job);
 		if (r == 0)
@@ -1147,7 +1149,7 @@ static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_d
 	}
 	/* every move ended: standby on, then the bans go */
 	if (ledgerglue_djob_find(g, d->id, -1) != NULL ||
-	    ledgerglue_drain_sent(g, d->id, LEDGER_DOP_FINISH, -1))
+	    ledgerglue_drain_sent(g, d->id, LEDGER_DOP_FINISH, -1, false))
 		return;
 	{
 		const char *clear[LEDGER_DRAIN_STEPS];
@@ -1229,7 +1231,7 @@ void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const cha
 	       d->steps[step].vm, id, d->node, ledger_step_state_name(st),
 	       node[0] != '\0' ? node : "no node", text);
 	/* mark it so that drain_act does not run the step again before the end comes back */
-	(void)ledgerglue_drain_sent(g, id, -LEDGER_DOP_STEP_END - 1, step);
+	(void)ledgerglue_drain_sent(g, id, -LEDGER_DOP_STEP_END - 1, step, true);
 	ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_END, step, st, node, rc == 0 ? "" : text);
 }
 
