@@ -288,6 +288,13 @@ drainrun_spawn(struct drainrun_job *j, char (*args)[DRAINRUN_NAME_MAX + 16])
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	if (r == ENOENT) {
+		/* a daemon's PATH may lack sbin, where Pacemaker's tools live */
+		char path[DRAINRUN_NAME_MAX + 32];
+
+		snprintf(path, sizeof(path), "/usr/sbin/%s", argv[0]);
+		r = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	if (r != 0) {
