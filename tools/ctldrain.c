@@ -846,7 +846,8 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	if (r != 0) {
 		ctldrain_msg(err, err_len, "cannot read the CIB: %s%s", e,
 		             getenv("CIB_file") != NULL ? "; check CIB_file"
-		                                        : "; is Pacemaker running on this node?");
+		                                        : "; is Pacemaker running on this node, "
+		                                          "and are you root or in haclient?");
 		return r;
 	}
 	w->doc = ctldrain_xml_read(w->cib);
@@ -882,6 +883,24 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	return 0;
 }
 
+/* The priority meta attribute as Pacemaker inherits it: the primitive's,
+ * else its group's or clone's, else rsc_defaults'; "" when none sets it. */
+static void
+ctldrain_priority(xmlDoc *cib, xmlNode *prim, char *buf, size_t len)
+{
+	for (xmlNode *x = prim; x != NULL && x->type == XML_ELEMENT_NODE; x = x->parent) {
+		if (xmlStrcmp(x->name, (const xmlChar *)"resources") == 0)
+			break;
+		ctldrain_nvpair(cib, x, "meta_attributes", "priority", buf, len);
+		if (buf[0] != '\0')
+			return;
+	}
+	(void)ctldrain_xpath_attr(cib, NULL,
+	                          "/cib/configuration/rsc_defaults/meta_attributes/"
+	                          "nvpair[@name='priority']",
+	                          "value", buf, len);
+}
+
 static void
 ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain_mon_rsc *now,
                  const struct ctldrain_opts *o, struct ctldrain_libvirt *lv,
@@ -900,7 +919,7 @@ ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain
 	ctldrain_copy(v->resource, sizeof(v->resource), now->id);
 	ctldrain_copy(v->vm, sizeof(v->vm), now->id);
 	if (prim != NULL) {
-		ctldrain_nvpair(w->doc, prim, "meta_attributes", "priority", prio, sizeof(prio));
+		ctldrain_priority(w->doc, prim, prio, sizeof(prio));
 		ctldrain_nvpair(w->doc, prim, "instance_attributes", "move", move, sizeof(move));
 		ctldrain_nvpair(w->doc, prim, "instance_attributes", "config", config,
 		                sizeof(config));
@@ -1180,8 +1199,11 @@ ctldrain_print_text(const struct ctldrain_cmd *c, const struct ctldrain_info *in
 	       c->o.move == CTLDRAIN_MOVE_RESOURCE ? "each resource's own"
 	                                           : ctldrain_move_name(c->o.move));
 	printf("targets: Pacemaker's scheduler (crm_simulate) with %s in standby; predictions: "
-	       "%zu sampled here, %zu estimated from configured memory\n",
-	       c->node, info->n_sampled, info->n_estimated);
+	       "%zu sampled here, %zu estimated from configured memory%s%s%s\n",
+	       c->node, info->n_sampled, info->n_estimated,
+	       info->n_estimated > 0 ? " (run the plan on " : "",
+	       info->n_estimated > 0 ? c->node : "",
+	       info->n_estimated > 0 ? " to sample them)" : "");
 	drainplan_print(vms, n, plan, stdout, false);
 	if (n_others > 0) {
 		printf("other resources on %s (Pacemaker moves them as it decides):\n", c->node);

@@ -94,7 +94,11 @@ struct drain_plan {
 	enum drain_order order;
 };
 
-/* 0, or -EINVAL (parallel 0, n over DRAIN_MAX_VMS, NULL). */
+/* 0, or -EINVAL (parallel 0, n over DRAIN_MAX_VMS, an order out of range,
+ * NULL).  A VM is blocked when its blocked reason is set or its target is
+ * ""; the blocked are listed by resource id.  Every order ends with the
+ * resource id (then the VM name), so the plan does not depend on the order
+ * of vms.  *ret is written only on success. */
 int drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *opts,
                     struct drain_plan *ret);
 

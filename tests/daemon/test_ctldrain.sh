@@ -197,6 +197,15 @@ if want no-cib; then
 	check "no CIB: says so" err_has "cannot read the CIB: cibadmin failed.*check CIB_file"
 fi
 
+if want rsc-defaults; then
+	sed 's|</constraints>|</constraints><rsc_defaults><meta_attributes id="rd"><nvpair id="rd-p" name="priority" value="3"/></meta_attributes></rsc_defaults>|' \
+		"$tmp/cib.xml" >"$tmp/defaults.xml"
+	CIB_file=$tmp/defaults.xml plan node1 --plan
+	check "rsc_defaults: exit 0" test "$rc" -eq 0
+	check "rsc_defaults: priority inherited" has "^    3    2  vm-test  *test  *node3  *live  *3 "
+	check "rsc_defaults: the resource's own wins" has "^    1    1  web1  *web1  *node2  *live  *10 "
+fi
+
 if want empty-node; then
 	plan node3 --plan
 	check "node without VMs: exit 0" test "$rc" -eq 0
