@@ -295,12 +295,13 @@ print_plan(const struct ctldrun *o, const char *node, const struct drain_vm *vms
 }
 
 static bool
-confirm(const char *what)
+confirm(const char *what, bool json)
 {
+	FILE *out = json ? stderr : stdout; /* with --json, stdout stays JSON */
 	char line[16];
 
-	printf("%s [y/N] ", what);
-	fflush(stdout);
+	fprintf(out, "%s [y/N] ", what);
+	fflush(out);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return false;
 	return line[0] == 'y' || line[0] == 'Y';
@@ -855,7 +856,7 @@ cmd_drain(const struct ctldrun *o)
 			        "--yes\n");
 			return FERRYCTL_USAGE;
 		}
-		if (!confirm(at > 0 ? "Schedule this drain?" : "Drain now?"))
+		if (!confirm(at > 0 ? "Schedule this drain?" : "Drain now?", o->json))
 			return FERRYCTL_CANCELLED;
 	}
 	memset(&req, 0, sizeof(req));
