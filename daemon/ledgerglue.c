@@ -92,6 +92,9 @@ struct ledgerglue_pending {
 };
 
 #define LEDGERGLUE_MAX_DJOBS 64
+/* a step's result when the drained node left during the move (ferryctl's
+ * report counts it as a reboot: FERRY_IPC_DRAIN_HA_RESTART) */
+#define LEDGERGLUE_DRAIN_HA_RESTART FERRY_IPC_DRAIN_HA_RESTART
 #define LEDGERGLUE_MAX_DSENT 256
 
 /* A runner's job (drainrun through ops) for a drain's step, or step -1: its standby. */
@@ -1230,9 +1233,15 @@ void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const cha
 	qb_log(rc == 0 ? LOG_NOTICE : LOG_ERR, "vm %s: drain %" PRIu32 " of %s: %s, on %s (%s)",
 	       d->steps[step].vm, id, d->node, ledger_step_state_name(st),
 	       node[0] != '\0' ? node : "no node", text);
+	/* the drained node left while its VM was moving: Pacemaker recovered the
+	 * VM elsewhere by restarting it, and the report must say so */
+	if (rc == 0 && d->kind == LEDGER_DRAIN_DRAIN && !membership_is_member(&g->m, d->node_id))
+		text = LEDGERGLUE_DRAIN_HA_RESTART;
+	else if (rc == 0)
+		text = "";
 	/* mark it so that drain_act does not run the step again before the end comes back */
 	(void)ledgerglue_drain_sent(g, id, -LEDGER_DOP_STEP_END - 1, step, true);
-	ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_END, step, st, node, rc == 0 ? "" : text);
+	ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_END, step, st, node, text);
 }
 
 static void ledgerglue_drain_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v,

@@ -402,6 +402,8 @@ print_report(const struct ctldrun *o, const struct ferry_ipc_drain_report_rsp *r
 			failures++;
 		else if (strcmp(st[i].state, "skipped") == 0)
 			skipped++;
+		if (strcmp(st[i].result, FERRY_IPC_DRAIN_HA_RESTART) == 0)
+			m.mode = "restart"; /* Pacemaker's HA restart, not the planned move */
 		if (strcmp(st[i].state, "done") == 0 && strcmp(m.mode, "restart") == 0)
 			reboots++;
 		if (m.gap_ms >= 0) {

@@ -978,11 +978,29 @@ static void test_drain_scheduled_and_cancelled(void **state)
 	free(buf);
 }
 
+/* The drained node loses power while its VM moves: Pacemaker restarts the VM
+ * elsewhere; the step ends done, and its result says it was an HA restart. */
+static void test_drain_node_lost(void **state)
+{
+	static const char *const vms[] = {"web1"};
+	uint32_t id;
+
+	(void)state;
+	id = drain_submit(3, FERRY_DRAIN_DRAIN, "node1", vms, 1, 1);
+	assert_int_equal(nodes[2].n_jobs, 1);
+	nodes[1].up = false;
+	confchg(0xc, 11, true);
+	job_done(2, 0, 0, "node3", "moved");
+	assert_int_equal(drain_of(3, id)->steps[0].state, LEDGER_STEP_DONE);
+	assert_string_equal(drain_of(3, id)->steps[0].result, FERRY_IPC_DRAIN_HA_RESTART);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sync_and_acquire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_runner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_node_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_scheduled_and_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
