@@ -182,6 +182,30 @@ static ssize_t ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req 
 	return persist_history_view(&d->history, req, buf, len);
 }
 
+static void ferryd_ipc_drain_submit(void *ctx, uint64_t token,
+				    const struct ferry_ipc_drain_submit_req *req)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_drain_submit(d->glue, token, req);
+}
+
+static void ferryd_ipc_drain_cancel(void *ctx, uint64_t token,
+				    const struct ferry_ipc_drain_id_req *req)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_drain_cancel(d->glue, token, req);
+}
+
+static ssize_t ferryd_ipc_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req,
+				     void *buf, size_t len)
+{
+	struct ferryd *d = ctx;
+
+	return ledgerglue_drain_view(d->glue, req, buf, len);
+}
+
 static const struct ipcsrv_events ferryd_ipc_events = {
 	.request = ferryd_ipc_request,
 	.record_move = ferryd_ipc_record_move,
@@ -189,6 +213,22 @@ static const struct ipcsrv_events ferryd_ipc_events = {
 	.status = ferryd_ipc_status,
 	.dump = ferryd_ipc_dump,
 	.history = ferryd_ipc_history,
+	.drain_submit = ferryd_ipc_drain_submit,
+	.drain_cancel = ferryd_ipc_drain_cancel,
+	.drain_view = ferryd_ipc_drain_view,
+};
+
+/* ---- drainrun events: a runner's job ended, to the glue ---- */
+
+static void ferryd_drain_done(void *ctx, uint64_t job, int rc, const char *node, const char *text)
+{
+	struct ferryd *d = ctx;
+
+	ledgerglue_drain_done(d->glue, job, rc, node, text);
+}
+
+static const struct drainrun_events ferryd_drain_events = {
+	.done = ferryd_drain_done,
 };
 
 /* ---- virtwatch events: the ledger, the cluster's names, its file ---- */
@@ -347,7 +387,34 @@ static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *re
 		       PERSIST_HISTORY_FILE, strerror(-r));
 }
 
+static int ferryd_glue_drain_away(void *ctx, const char *rsc, const char *node,
+				  uint32_t timeout_ms, uint64_t *ret_job)
+{
+	struct ferryd *d = ctx;
+
+	return drainrun_away(d->drain, rsc, node, timeout_ms, ret_job);
+}
+
+static int ferryd_glue_drain_back(void *ctx, const char *rsc, const char *node,
+				  const char *expect_on, uint32_t timeout_ms, uint64_t *ret_job)
+{
+	struct ferryd *d = ctx;
+
+	return drainrun_back(d->drain, rsc, node, expect_on, timeout_ms, ret_job);
+}
+
+static int ferryd_glue_drain_standby(void *ctx, const char *node, bool on,
+				     const char *const *clear, size_t n_clear, uint64_t *ret_job)
+{
+	struct ferryd *d = ctx;
+
+	return drainrun_standby(d->drain, node, on, clear, n_clear, ret_job);
+}
+
 static const struct ledgerglue_ops ferryd_glue_ops = {
+	.drain_away = ferryd_glue_drain_away,
+	.drain_back = ferryd_glue_drain_back,
+	.drain_standby = ferryd_glue_drain_standby,
 	.send = ferryd_glue_send,
 	.reply = ferryd_glue_reply,
 	.vm_scan = ferryd_glue_vm_scan,
@@ -531,10 +598,15 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "fencer: cannot start: %s", strerror(ENOMEM));
 		goto out_loop;
 	}
+	r = drainrun_start(d->loop, &d->cfg, &ferryd_drain_events, d, &d->drain);
+	if (r < 0) {
+		qb_log(LOG_ERR, "drain: cannot start the runner: %s", strerror(-r));
+		goto out_fence;
+	}
 	r = ledgerglue_start(d->loop, &d->cfg, &ferryd_glue_ops, d, &d->glue);
 	if (r < 0) {
 		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
-		goto out_fence;
+		goto out_drain;
 	}
 	r = persist_history_load(&d->history, d->cfg.state_dir);
 	if (r < 0 && r != -ENOENT)
@@ -574,6 +646,8 @@ out_virt:
 	d->virt = virtwatch_stop(d->virt);
 out_glue:
 	d->glue = ledgerglue_stop(d->glue);
+out_drain:
+	d->drain = drainrun_stop(d->drain);
 out_fence:
 	d->fence = fencehist_free(d->fence);
 out_loop:

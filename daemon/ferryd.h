@@ -32,6 +32,7 @@
 #include <ferry/ipcproto.h>
 
 #include "cluster.h"
+#include "drainrun.h"
 #include "ferrydconf.h"
 #include "fencehist.h"
 #include "ipcsrv.h"
@@ -53,6 +54,7 @@ struct ferryd {
 	struct virtwatch *virt;
 	struct fencehist *fence;
 	struct ledgerglue *glue;
+	struct drainrun *drain; /* a drain's runner: Pacemaker commands */
 	struct persist_history history;
 	char local_name[FERRY_IPC_NODE_LEN];
 };

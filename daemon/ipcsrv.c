@@ -89,6 +89,8 @@ static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
 				 struct ipcsrv_client *cl, const void *req);
 static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 			       struct ipcsrv_client *cl, const void *req);
+static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c,
+				struct ipcsrv_client *cl, const void *req);
 
 /*
  * Who may send what: every request that changes or records ownership
@@ -128,6 +130,14 @@ static const struct {
 	 ipcsrv_handle_view},
 	{FERRY_IPC_FORCE_RELEASE, "force release", sizeof(struct ferry_ipc_vm_req), true,
 	 ipcsrv_handle_vm},
+	{FERRY_IPC_DRAIN_SUBMIT, "drain submit", sizeof(struct ferry_ipc_drain_submit_req), true,
+	 ipcsrv_handle_drain},
+	{FERRY_IPC_DRAIN_CANCEL, "drain cancel", sizeof(struct ferry_ipc_drain_id_req), true,
+	 ipcsrv_handle_drain},
+	{FERRY_IPC_DRAIN_LIST, "drain list", sizeof(struct ferry_ipc_drain_id_req), false,
+	 ipcsrv_handle_view},
+	{FERRY_IPC_DRAIN_REPORT, "drain report", sizeof(struct ferry_ipc_drain_id_req), false,
+	 ipcsrv_handle_view},
 };
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
@@ -374,6 +384,25 @@ static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
 		s->ev->record_move(s->ctx, token, &r->move);
 }
 
+static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c,
+				struct ipcsrv_client *cl, const void *req)
+{
+	const struct ferry_ipc_req_hdr *h = req;
+	uint64_t token;
+
+	if (s->ev->drain_submit == NULL || s->ev->drain_cancel == NULL) {
+		ipcsrv_send_error(c, h->qb.id, h->seq, -EOPNOTSUPP);
+		return;
+	}
+	token = ipcsrv_park(s, c, cl, h);
+	if (token == 0)
+		return;
+	if (h->qb.id == FERRY_IPC_DRAIN_SUBMIT)
+		s->ev->drain_submit(s->ctx, token, req);
+	else
+		s->ev->drain_cancel(s->ctx, token, req);
+}
+
 static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
 				 struct ipcsrv_client *cl, const void *req)
 {
@@ -421,6 +450,12 @@ static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 		break;
 	case FERRY_IPC_LEDGER_DUMP:
 		n = s->ev->dump(s->ctx, buf, FERRY_IPC_MAX_MSG_BYTES);
+		break;
+	case FERRY_IPC_DRAIN_LIST:
+	case FERRY_IPC_DRAIN_REPORT:
+		n = s->ev->drain_view != NULL
+			    ? s->ev->drain_view(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES)
+			    : -EOPNOTSUPP;
 		break;
 	default:
 		n = s->ev->history(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES);

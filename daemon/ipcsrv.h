@@ -32,6 +32,13 @@ struct ipcsrv_events {
 	ssize_t (*dump)(void *ctx, void *buf, size_t len);
 	ssize_t (*history)(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
 			   size_t len);
+	/* drains: submit and cancel are parked under token like request; list
+	 * and report (req is a struct ferry_ipc_drain_id_req, hdr.qb.id tells
+	 * which) are read-only views */
+	void (*drain_submit)(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *req);
+	void (*drain_cancel)(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *req);
+	ssize_t (*drain_view)(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf,
+			      size_t len);
 };
 
 struct ipcsrv;

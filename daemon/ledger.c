@@ -328,7 +328,8 @@ ledger_new(const struct ledger_limits *limits)
 		return NULL;
 	l->lim = lim;
 	l->st.vms = calloc(lim.max_vms, sizeof(struct ledger_vmrec));
-	if (l->st.vms == NULL)
+	l->st.drains = calloc(LEDGER_MAX_DRAINS, sizeof(struct ledger_drain));
+	if (l->st.vms == NULL || l->st.drains == NULL)
 		return ledger_free(l);
 	return l;
 }
@@ -341,6 +342,7 @@ ledger_free(struct ledger *l)
 	peers_reset(l);
 	free(l->snap);
 	free(l->st.vms);
+	free(l->st.drains);
 	free(l);
 	return NULL;
 }
@@ -471,10 +473,37 @@ static void
 rstate_copy(struct ledger_rstate *dst, const struct ledger_rstate *src)
 {
 	struct ledger_vmrec *vms = dst->vms;
+	struct ledger_drain *drains = dst->drains;
 
 	*dst = *src;
 	dst->vms = vms;
+	dst->drains = drains;
 	memcpy(dst->vms, src->vms, src->n_vms * sizeof(struct ledger_vmrec));
+	memcpy(dst->drains, src->drains, src->n_drains * sizeof(struct ledger_drain));
+}
+
+/* A scratch state to parse into: 0 or -ENOMEM. */
+static int
+rstate_alloc(struct ledger_rstate *tmp, const struct ledger_limits *lim)
+{
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->vms = calloc(lim->max_vms, sizeof(struct ledger_vmrec));
+	tmp->drains = calloc(LEDGER_MAX_DRAINS, sizeof(struct ledger_drain));
+	if (tmp->vms == NULL || tmp->drains == NULL) {
+		free(tmp->vms);
+		free(tmp->drains);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+rstate_release(struct ledger_rstate *tmp)
+{
+	free(tmp->vms);
+	free(tmp->drains);
+	tmp->vms = NULL;
+	tmp->drains = NULL;
 }
 
 int
@@ -487,14 +516,12 @@ ledger_load(struct ledger *l, const char *buf, size_t len)
 		return -EINVAL;
 	if (l->have_ring)
 		return -EBUSY;
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
-	if (tmp.vms == NULL)
+	if (rstate_alloc(&tmp, &l->lim) < 0)
 		return -ENOMEM;
 	r = ledgerblob_parse(buf, len, &l->lim, &tmp);
 	if (r == 0)
 		rstate_copy(&l->st, &tmp);
-	free(tmp.vms);
+	rstate_release(&tmp);
 	return r;
 }
 
@@ -779,8 +806,7 @@ finish_sync(struct ledger *l)
 	l->sync_ms = sync_ms;
 	memset(&tmp, 0, sizeof(tmp));
 	if (best != NULL) {
-		tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
-		if (tmp.vms == NULL)
+		if (rstate_alloc(&tmp, &l->lim) < 0)
 			return -ENOMEM;
 		if (ledgerblob_parse(best->data, best->total_len, &l->lim, &tmp) == 0) {
 			/* orphan status before, against the winner's own membership */
@@ -789,7 +815,7 @@ finish_sync(struct ledger *l)
 		} else {
 			best = NULL; /* validated on receipt; cannot happen */
 		}
-		free(tmp.vms);
+		rstate_release(&tmp);
 	}
 	if (best != NULL)
 		note(l,
@@ -883,13 +909,11 @@ state_blob_valid(const struct ledger *l, const struct peer *p)
 	struct ledger_rstate tmp;
 	bool ok;
 
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.vms = calloc(l->lim.max_vms, sizeof(struct ledger_vmrec));
-	if (tmp.vms == NULL)
+	if (rstate_alloc(&tmp, &l->lim) < 0)
 		return false;
 	ok = ledgerblob_parse(p->data, p->total_len, &l->lim, &tmp) == 0 && tmp.epoch == p->epoch &&
 	     tmp.seq == p->seq;
-	free(tmp.vms);
+	rstate_release(&tmp);
 	return ok;
 }
 
@@ -1686,6 +1710,411 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 	return 1;
 }
 
+/* ---- maintenance drains ----
+ *
+ * A drain record is replicated state like a VM: any member of a quorate,
+ * synced ring may submit or cancel one; only its runner records progress.
+ * The runner is the lowest member that is not the drained node; it is
+ * given (and taken over when it leaves) only where the ledger may change
+ * anything at all: synced and quorate, which in a two_node split means only
+ * after the peer's fence (two_node_hold() keeps quorate false till then).
+ */
+
+static bool
+drain_active(const struct ledger_drain *d)
+{
+	return d->state == LEDGER_DRAIN_SCHEDULED || d->state == LEDGER_DRAIN_RUNNING;
+}
+
+static struct ledger_drain *
+drain_by_id(struct ledger *l, uint32_t id)
+{
+	for (size_t i = 0; i < l->st.n_drains; i++)
+		if (l->st.drains[i].id == id)
+			return &l->st.drains[i];
+	return NULL;
+}
+
+static uint32_t
+drain_pick_runner(const struct ledger *l, const struct ledger_drain *d)
+{
+	for (size_t i = 0; i < l->n_members; i++)
+		if (l->members[i] != d->node_id)
+			return l->members[i];
+	return 0;
+}
+
+/* Gives every active drain a runner that is a member; true when one changed. */
+static bool
+drains_assign(struct ledger *l)
+{
+	bool changed = false;
+
+	if (!l->synced || !l->quorate)
+		return false;
+	for (size_t i = 0; i < l->st.n_drains; i++) {
+		struct ledger_drain *d = &l->st.drains[i];
+		uint32_t r;
+
+		if (!drain_active(d) || (d->runner != 0 && ledger_is_member(l, d->runner)))
+			continue;
+		r = drain_pick_runner(l, d);
+		if (r == d->runner)
+			continue;
+		if (r == 0)
+			note(l, "drain %" PRIu32 " of %s: runner node %" PRIu32
+				" left, no other member to take over",
+			     d->id, d->node, d->runner);
+		else
+			note(l, "drain %" PRIu32 " of %s: runner node %" PRIu32 " -> node %" PRIu32,
+			     d->id, d->node, d->runner, r);
+		d->runner = r;
+		changed = true;
+	}
+	return changed;
+}
+
+/* Pending (and, when running_too, running) steps end as skipped with why. */
+static void
+drain_skip_rest(struct ledger_drain *d, const char *why, int64_t time_ms)
+{
+	for (uint32_t i = 0; i < d->n_steps; i++) {
+		struct ledger_drain_step *st = &d->steps[i];
+
+		if (st->state != LEDGER_STEP_PENDING)
+			continue;
+		st->state = LEDGER_STEP_SKIPPED;
+		st->end_ms = time_ms;
+		snprintf(st->result, sizeof(st->result), "%s", why);
+	}
+}
+
+/* undrain: a step back to the node for every VM the last drain moved. */
+static int
+drain_fill_undrain(struct ledger *l, struct ledger_drain *u, char *why, size_t why_len)
+{
+	const struct ledger_drain *last = NULL;
+
+	for (size_t i = 0; i < l->st.n_drains; i++) {
+		const struct ledger_drain *d = &l->st.drains[i];
+
+		if (d->kind == LEDGER_DRAIN_DRAIN && strcmp(d->node, u->node) == 0 &&
+		    (d->state == LEDGER_DRAIN_DONE || d->state == LEDGER_DRAIN_WINDOW_END ||
+		     d->state == LEDGER_DRAIN_CANCELLED))
+			last = d;
+	}
+	if (last == NULL) {
+		snprintf(why, why_len, "no finished drain of %s to undo", u->node);
+		return -ENOENT;
+	}
+	u->n_steps = 0;
+	for (uint32_t i = 0; i < last->n_steps; i++) {
+		const struct ledger_drain_step *s = &last->steps[i];
+		struct ledger_drain_step *n = &u->steps[u->n_steps];
+
+		if (s->state != LEDGER_STEP_DONE || s->to[0] == '\0')
+			continue;
+		memset(n, 0, sizeof(*n));
+		memcpy(n->resource, s->resource, sizeof(n->resource));
+		memcpy(n->vm, s->vm, sizeof(n->vm));
+		n->kind = s->kind;
+		n->pred_gap_ms = s->pred_gap_ms;
+		n->pred_duration_ms = s->pred_duration_ms;
+		n->wave = u->n_steps / u->parallel;
+		memcpy(n->target, u->node, sizeof(n->target));
+		memcpy(n->from, s->to, sizeof(n->from)); /* where the drain put it */
+		u->n_steps++;
+	}
+	return 0;
+}
+
+struct drain_ctx {
+	struct ledger *l;
+	uint32_t sender;
+	const struct ledger_drain_msg *m;
+	struct ledger_drain *d;
+	char what[96];
+	char why[160];
+};
+
+__attribute__((format(printf, 2, 3))) static int
+drain_refuse(struct drain_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return -EPERM;
+}
+
+static int
+dop_submit(struct drain_ctx *c)
+{
+	struct ledger *l = c->l;
+	struct ledger_drain *d, rec;
+	uint32_t next_id = 1;
+	size_t slot;
+
+	if (c->m->record == NULL || ledgerblob_drain_parse(c->m->record, c->m->record_len, &rec) < 0)
+		return drain_refuse(c, "malformed drain record");
+	if (rec.parallel == 0 || rec.node_id == 0)
+		return drain_refuse(c, "bad parallel or node id");
+	for (size_t i = 0; i < l->st.n_drains; i++) {
+		d = &l->st.drains[i];
+		if (d->id >= next_id)
+			next_id = d->id + 1;
+		if (drain_active(d) && strcmp(d->node, rec.node) == 0)
+			return drain_refuse(c, "%s of %s is already %s (drain %" PRIu32 ")",
+					    ledger_drain_kind_name(d->kind), d->node,
+					    ledger_drain_state_name(d->state), d->id);
+	}
+	if (rec.kind == LEDGER_DRAIN_UNDRAIN && drain_fill_undrain(l, &rec, c->why, sizeof(c->why)) < 0)
+		return -EPERM;
+	if (l->st.n_drains >= LEDGER_MAX_DRAINS) {
+		/* make room: the oldest finished record goes */
+		for (slot = 0; slot < l->st.n_drains && drain_active(&l->st.drains[slot]); slot++)
+			;
+		if (slot == l->st.n_drains)
+			return drain_refuse(c, "%d drains active", LEDGER_MAX_DRAINS);
+		memmove(&l->st.drains[slot], &l->st.drains[slot + 1],
+			(l->st.n_drains - slot - 1) * sizeof(struct ledger_drain));
+		l->st.n_drains--;
+	}
+	d = &l->st.drains[l->st.n_drains++];
+	*d = rec;
+	d->id = next_id;
+	d->created_ms = c->m->time_ms;
+	d->start_ms = d->end_ms = -1;
+	d->state = LEDGER_DRAIN_SCHEDULED;
+	d->requester = c->sender;
+	d->note[0] = '\0';
+	for (uint32_t i = 0; i < d->n_steps; i++) {
+		struct ledger_drain_step *st = &d->steps[i];
+
+		st->state = LEDGER_STEP_PENDING;
+		st->start_ms = st->end_ms = -1;
+		st->to[0] = '\0';
+		st->result[0] = '\0';
+		if (d->kind == LEDGER_DRAIN_DRAIN)
+			memcpy(st->from, d->node, sizeof(st->from));
+	}
+	d->runner = drain_pick_runner(l, d);
+	c->d = d;
+	snprintf(c->what, sizeof(c->what),
+		 "%s of %s, %" PRIu32 " vms, at %" PRId64 ", runner node %" PRIu32,
+		 ledger_drain_kind_name(d->kind), d->node, d->n_steps, d->at_ms, d->runner);
+	return 0;
+}
+
+static int
+dop_runner_check(struct drain_ctx *c)
+{
+	c->d = drain_by_id(c->l, c->m->id);
+	if (c->d == NULL)
+		return drain_refuse(c, "no drain %" PRIu32, c->m->id);
+	if (c->d->runner != c->sender)
+		return drain_refuse(c, "node %" PRIu32 " is its runner", c->d->runner);
+	return 0;
+}
+
+static struct ledger_drain_step *
+dop_step(struct drain_ctx *c)
+{
+	if (c->m->step >= c->d->n_steps) {
+		drain_refuse(c, "no step %" PRIu32, c->m->step);
+		return NULL;
+	}
+	return &c->d->steps[c->m->step];
+}
+
+static int
+dop_start(struct drain_ctx *c)
+{
+	if (dop_runner_check(c) < 0)
+		return -EPERM;
+	if (c->d->state != LEDGER_DRAIN_SCHEDULED)
+		return drain_refuse(c, "%s", ledger_drain_state_name(c->d->state));
+	c->d->state = LEDGER_DRAIN_RUNNING;
+	c->d->start_ms = c->m->time_ms;
+	snprintf(c->what, sizeof(c->what), "started");
+	return 0;
+}
+
+static int
+dop_step_begin(struct drain_ctx *c)
+{
+	struct ledger_drain_step *st;
+
+	if (dop_runner_check(c) < 0)
+		return -EPERM;
+	st = dop_step(c);
+	if (st == NULL)
+		return -EPERM;
+	if (c->d->state != LEDGER_DRAIN_RUNNING || st->state != LEDGER_STEP_PENDING)
+		return drain_refuse(c, "drain %s, step %s", ledger_drain_state_name(c->d->state),
+				    ledger_step_state_name(st->state));
+	st->state = LEDGER_STEP_RUNNING;
+	st->start_ms = c->m->time_ms;
+	if (c->m->node[0] != '\0')
+		memcpy(st->from, c->m->node, sizeof(st->from));
+	snprintf(c->what, sizeof(c->what), "vm %s: moving from %s", st->vm,
+		 st->from[0] != '\0' ? st->from : "?");
+	return 0;
+}
+
+static int
+dop_step_end(struct drain_ctx *c)
+{
+	struct ledger_drain_step *st;
+	enum ledger_step_state to = (enum ledger_step_state)c->m->state;
+
+	if (dop_runner_check(c) < 0)
+		return -EPERM;
+	st = dop_step(c);
+	if (st == NULL)
+		return -EPERM;
+	if (to != LEDGER_STEP_DONE && to != LEDGER_STEP_FAILED && to != LEDGER_STEP_SKIPPED)
+		return drain_refuse(c, "bad step result");
+	/* a move in flight when the drain was cancelled still gets its end */
+	if ((c->d->state != LEDGER_DRAIN_RUNNING && c->d->state != LEDGER_DRAIN_CANCELLED) ||
+	    (st->state != LEDGER_STEP_RUNNING &&
+	     !(st->state == LEDGER_STEP_PENDING && to == LEDGER_STEP_SKIPPED)))
+		return drain_refuse(c, "drain %s, step %s", ledger_drain_state_name(c->d->state),
+				    ledger_step_state_name(st->state));
+	st->state = to;
+	st->end_ms = c->m->time_ms;
+	memcpy(st->to, c->m->node, sizeof(st->to));
+	memcpy(st->result, c->m->text, sizeof(st->result));
+	snprintf(c->what, sizeof(c->what), "vm %s: %s, on %s", st->vm, ledger_step_state_name(to),
+		 st->to[0] != '\0' ? st->to : "?");
+	return 0;
+}
+
+static int
+dop_finish(struct drain_ctx *c)
+{
+	enum ledger_drain_state to = (enum ledger_drain_state)c->m->state;
+
+	if (dop_runner_check(c) < 0)
+		return -EPERM;
+	if (to != LEDGER_DRAIN_DONE && to != LEDGER_DRAIN_WINDOW_END)
+		return drain_refuse(c, "bad final state");
+	if (!drain_active(c->d))
+		return drain_refuse(c, "%s", ledger_drain_state_name(c->d->state));
+	for (uint32_t i = 0; i < c->d->n_steps; i++)
+		if (c->d->steps[i].state == LEDGER_STEP_RUNNING)
+			return drain_refuse(c, "vm %s still moving", c->d->steps[i].vm);
+	drain_skip_rest(c->d, to == LEDGER_DRAIN_WINDOW_END ? "window ended" : "not moved",
+			c->m->time_ms);
+	c->d->state = to;
+	c->d->end_ms = c->m->time_ms;
+	memcpy(c->d->note, c->m->text, sizeof(c->d->note));
+	snprintf(c->what, sizeof(c->what), "%s", ledger_drain_state_name(to));
+	return 0;
+}
+
+static int
+dop_cancel(struct drain_ctx *c)
+{
+	c->d = drain_by_id(c->l, c->m->id);
+	if (c->d == NULL)
+		return drain_refuse(c, "no drain %" PRIu32, c->m->id);
+	if (!drain_active(c->d))
+		return drain_refuse(c, "already %s", ledger_drain_state_name(c->d->state));
+	drain_skip_rest(c->d, "cancelled", c->m->time_ms);
+	c->d->state = LEDGER_DRAIN_CANCELLED;
+	c->d->end_ms = c->m->time_ms;
+	memcpy(c->d->note, c->m->text, sizeof(c->d->note));
+	snprintf(c->what, sizeof(c->what), "cancelled");
+	return 0;
+}
+
+typedef int (*dop_fn)(struct drain_ctx *c);
+
+static const dop_fn dop_handlers[] = {
+	[LEDGER_DOP_SUBMIT] = dop_submit,	  [LEDGER_DOP_START] = dop_start,
+	[LEDGER_DOP_STEP_BEGIN] = dop_step_begin, [LEDGER_DOP_STEP_END] = dop_step_end,
+	[LEDGER_DOP_FINISH] = dop_finish,	  [LEDGER_DOP_CANCEL] = dop_cancel,
+};
+_Static_assert(sizeof(dop_handlers) / sizeof(dop_handlers[0]) == _LEDGER_DOP_MAX,
+	       "one handler per drain op");
+
+int
+ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_msg *m,
+		   struct ledger_decision *ret)
+{
+	struct drain_ctx c;
+	struct ledger_decision d;
+	int r;
+
+	if (l == NULL || m == NULL || (unsigned)m->op >= _LEDGER_DOP_MAX)
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.l = l;
+	c.sender = sender;
+	c.m = m;
+	if (l->synced)
+		l->st.seq++;
+	if (!l->synced)
+		r = drain_refuse(&c, "syncing");
+	else if (m->time_ms < 0)
+		r = drain_refuse(&c, "negative time");
+	else if (!l->quorate)
+		r = drain_refuse(&c, "not quorate");
+	else if (!ledger_is_member(l, sender))
+		r = drain_refuse(&c, "sender not a member");
+	else
+		r = dop_handlers[m->op](&c);
+
+	memset(&d, 0, sizeof(d));
+	d.op = LEDGER_OP_DRAIN;
+	d.sender = sender;
+	d.req_id = m->req_id;
+	d.seq = l->synced ? l->st.seq : 0;
+	d.verdict = r == 0 ? LEDGER_GRANTED : LEDGER_REFUSED;
+	d.reason = r == 0 ? LEDGER_R_OK : LEDGER_R_BAD_STATE;
+	d.gen = c.d != NULL ? c.d->id : m->id;
+	if (r != 0)
+		memcpy(d.why, c.why, sizeof(d.why));
+	if (!l->synced)
+		note(l, "#- node %" PRIu32 " drain %s: refused, %s", sender,
+		     ledger_drain_op_name(m->op), c.why);
+	else if (r == 0)
+		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: %s", d.seq, sender, d.gen,
+		     ledger_drain_op_name(m->op), c.what);
+	else if (d.gen == 0)
+		note(l, "#%" PRIu64 " node %" PRIu32 " drain %s: refused, %s", d.seq, sender,
+		     ledger_drain_op_name(m->op), c.why);
+	else
+		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: refused, %s", d.seq,
+		     sender, d.gen, ledger_drain_op_name(m->op), c.why);
+	emit(l, &d);
+	if (ret != NULL)
+		*ret = d;
+	return l->synced ? 1 : 0;
+}
+
+size_t
+ledger_drain_count(const struct ledger *l)
+{
+	return l != NULL ? l->st.n_drains : 0;
+}
+
+const struct ledger_drain *
+ledger_drain_get(const struct ledger *l, size_t idx)
+{
+	if (l == NULL || idx >= l->st.n_drains)
+		return NULL;
+	return &l->st.drains[idx];
+}
+
+const struct ledger_drain *
+ledger_drain_find(const struct ledger *l, uint32_t id)
+{
+	return l != NULL ? drain_by_id((struct ledger *)l, id) : NULL;
+}
+
 /* ---- delivery: one handler per message type, then the unknown one ---- */
 
 static int
@@ -1720,6 +2149,12 @@ deliver_move(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 }
 
 static int
+deliver_drain(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
+{
+	return ledger_apply_drain(l, sender, &m->u.drain, NULL);
+}
+
+static int
 deliver_unknown(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 {
 	note(l, "node %" PRIu32 ": message type %u not handled, ignoring", sender,
@@ -1747,6 +2182,7 @@ static const struct {
 	{LEDGERMSG_FENCE, deliver_fence},
 	{LEDGERMSG_STATE, deliver_state},
 	{LEDGERMSG_MOVE, deliver_move},
+	{LEDGERMSG_DRAIN, deliver_drain},
 	{0, deliver_unknown}, /* must stay last */
 };
 
@@ -1768,5 +2204,10 @@ ledger_deliver(struct ledger *l, uint32_t sender, const void *buf, size_t len)
 	for (i = 0; i + 1 < n; i++)
 		if (deliver_table[i].type == m.type)
 			break;
-	return deliver_table[i].fn(l, sender, &m);
+	r = deliver_table[i].fn(l, sender, &m);
+	/* whatever made the ledger able to act again may leave a drain without
+	 * its runner: give it one, at the same point on every replica */
+	if (drains_assign(l) && r == 0)
+		r = 1;
+	return r;
 }

@@ -97,6 +97,11 @@ int ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t
 /* A move record: kept as the VM's last move (bounded); needs no quorum. */
 int ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m);
 
+/* A drain operation (submit, progress of its runner, cancel).  The decision
+ * (op LEDGER_OP_DRAIN, gen = the drain's id) goes to the decision callback. */
+int ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_msg *m,
+		       struct ledger_decision *ret);
+
 /* Persistence / state transfer: a versioned text blob ("ferry-ledger 1").
  * serialize allocates *ret_buf (free() it); load replaces the replicated state
  * of a ledger that has not seen a confchg yet (-EBUSY otherwise), -EBADMSG on
@@ -132,5 +137,9 @@ size_t ledger_vm_count(const struct ledger *l);
 int ledger_vm_get(const struct ledger *l, size_t idx, struct ledger_vm_info *ret);
 int ledger_vm_find(const struct ledger *l, const char *uuid, struct ledger_vm_info *ret);
 bool ledger_is_member(const struct ledger *l, uint32_t node);
+/* Drain records, by index (sorted by id) or id; NULL when there is none. */
+size_t ledger_drain_count(const struct ledger *l);
+const struct ledger_drain *ledger_drain_get(const struct ledger *l, size_t idx);
+const struct ledger_drain *ledger_drain_find(const struct ledger *l, uint32_t id);
 
 #endif

@@ -22,8 +22,11 @@
  */
 #define BLOB_VM_MAX   (320 + 580)
 #define BLOB_NODE_MAX 64
+/* a drain line ~720 (two names, the note escaped), a step line ~900 */
+#define BLOB_DRAIN_MAX (720 + LEDGER_DRAIN_STEPS * 900)
 _Static_assert((size_t)LEDGER_MAX_VMS * BLOB_VM_MAX + (size_t)LEDGER_MAX_NODES * BLOB_NODE_MAX +
-			       LEDGER_MAX_NODES * 12 + 256 <=
+			       LEDGER_MAX_NODES * 12 + (size_t)LEDGER_MAX_DRAINS * BLOB_DRAIN_MAX +
+			       256 <=
 		       LEDGER_STATE_MAX,
 	       "a full ledger fits LEDGER_STATE_MAX");
 
@@ -104,6 +107,64 @@ sb_ms(struct sbuf *b, int64_t ms)
 		sb_printf(b, "%" PRId64, ms);
 }
 
+static void
+drain_lines(struct sbuf *b, const struct ledger_drain *d)
+{
+	sb_printf(b, "drain %" PRIu32 " kind=%s node=%s nodeid=%" PRIu32 " parallel=%" PRIu32
+		  " flags=%" PRIu32 " at=%" PRId64 " wend=%" PRId64 " created=%" PRId64 " start=",
+		  d->id, ledger_drain_kind_name(d->kind), d->node, d->node_id, d->parallel,
+		  d->flags, d->at_ms, d->window_end_ms, d->created_ms);
+	sb_ms(b, d->start_ms);
+	sb_printf(b, " end=");
+	sb_ms(b, d->end_ms);
+	sb_printf(b, " runner=%" PRIu32 " requester=%" PRIu32 " by=", d->runner, d->requester);
+	sb_escaped(b, d->requested_by);
+	sb_printf(b, " state=%s note=", ledger_drain_state_name(d->state));
+	sb_escaped(b, d->note);
+	sb_printf(b, "\n");
+	for (uint32_t i = 0; i < d->n_steps; i++) {
+		const struct ledger_drain_step *st = &d->steps[i];
+
+		sb_printf(b, "step rsc=%s vm=%s wave=%" PRIu32 " kind=%s pgap=%" PRIu32
+			  " pdur=%" PRIu32 " target=",
+			  st->resource, st->vm, st->wave, ledger_mode_name(st->kind), st->pred_gap_ms,
+			  st->pred_duration_ms);
+		sb_escaped(b, st->target);
+		sb_printf(b, " state=%s from=", ledger_step_state_name(st->state));
+		sb_escaped(b, st->from);
+		sb_printf(b, " to=");
+		sb_escaped(b, st->to);
+		sb_printf(b, " start=");
+		sb_ms(b, st->start_ms);
+		sb_printf(b, " end=");
+		sb_ms(b, st->end_ms);
+		sb_printf(b, " result=");
+		sb_escaped(b, st->result);
+		sb_printf(b, "\n");
+	}
+}
+
+int
+ledgerblob_drain_write(const struct ledger_drain *d, char **ret_buf, size_t *ret_len)
+{
+	struct sbuf b = {.cap = 4096};
+
+	if (d == NULL || ret_buf == NULL || ret_len == NULL)
+		return -EINVAL;
+	b.buf = malloc(b.cap);
+	if (b.buf == NULL)
+		return -ENOMEM;
+	b.buf[0] = '\0';
+	drain_lines(&b, d);
+	if (b.err != 0) {
+		free(b.buf);
+		return b.err;
+	}
+	*ret_buf = b.buf;
+	*ret_len = b.len;
+	return 0;
+}
+
 int
 ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len)
 {
@@ -113,7 +174,8 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 	if (b.buf == NULL)
 		return -ENOMEM;
 	b.buf[0] = '\0';
-	sb_printf(&b, "ferry-ledger 2\nepoch %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
+	sb_printf(&b, "ferry-ledger %d\nepoch", st->n_drains > 0 ? 3 : 2);
+	sb_printf(&b, " %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
 		  st->seq);
 	for (size_t i = 0; i < st->n_members; i++)
 		sb_printf(&b, " %" PRIu32, st->members[i]);
@@ -152,6 +214,8 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 			sb_printf(&b, "\n");
 		}
 	}
+	for (size_t i = 0; i < st->n_drains; i++)
+		drain_lines(&b, &st->drains[i]);
 	sb_printf(&b, "end\n");
 	if (b.err != 0) {
 		free(b.buf);
@@ -408,6 +472,117 @@ parse_vm(struct parser *ps, struct ledger_vmrec *v)
 	return 0;
 }
 
+static int
+parse_i64(const char *s, int64_t *ret)
+{
+	uint64_t v;
+
+	if (parse_u64(s, INT64_MAX, &v) < 0)
+		return -EBADMSG;
+	*ret = (int64_t)v;
+	return 0;
+}
+
+static int
+parse_u32(const char *s, uint32_t *ret)
+{
+	return parse_u32_node(s, ret);
+}
+
+/* The values of tokens 1.. of the line, checked against keys (first is tok[first]). */
+static int
+kvs(struct parser *ps, int first, const char *const *keys, int n, const char **val)
+{
+	if (ps->ntok != first + n)
+		return -EBADMSG;
+	for (int i = 0; i < n; i++) {
+		val[i] = kv(ps->tok[first + i], keys[i]);
+		if (val[i] == NULL)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+parse_drain(struct parser *ps, struct ledger_drain *d)
+{
+	static const char *const keys[] = {"kind",  "node",   "nodeid", "parallel",  "flags",
+					   "at",    "wend",   "created", "start",    "end",
+					   "runner", "requester", "by",  "state",    "note"};
+	const char *val[15];
+
+	memset(d, 0, sizeof(*d));
+	if (kvs(ps, 2, keys, 15, val) < 0 || parse_u32(ps->tok[1], &d->id) < 0 || d->id == 0)
+		return -EBADMSG;
+	if (ledger_drain_kind_from_name(val[0], &d->kind) < 0 || !ledger_valid_name(val[1]) ||
+	    ledger_drain_state_from_name(val[13], &d->state) < 0)
+		return -EBADMSG;
+	snprintf(d->node, sizeof(d->node), "%s", val[1]);
+	if (parse_u32(val[2], &d->node_id) < 0 || parse_u32(val[3], &d->parallel) < 0 ||
+	    d->parallel == 0 || parse_u32(val[4], &d->flags) < 0 || parse_i64(val[5], &d->at_ms) < 0 ||
+	    parse_i64(val[6], &d->window_end_ms) < 0 || parse_i64(val[7], &d->created_ms) < 0 ||
+	    parse_ms(val[8], true, &d->start_ms) < 0 || parse_ms(val[9], true, &d->end_ms) < 0 ||
+	    parse_u32(val[10], &d->runner) < 0 || parse_u32(val[11], &d->requester) < 0 ||
+	    parse_unescape(val[12], d->requested_by, sizeof(d->requested_by)) < 0 ||
+	    parse_unescape(val[14], d->note, sizeof(d->note)) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
+parse_step(struct parser *ps, struct ledger_drain *d)
+{
+	static const char *const keys[] = {"rsc",   "vm",   "wave", "kind",  "pgap",
+					   "pdur",  "target", "state", "from", "to",
+					   "start", "end",  "result"};
+	const char *val[13];
+	struct ledger_drain_step *st;
+	int x;
+
+	if (d->n_steps >= LEDGER_DRAIN_STEPS || kvs(ps, 1, keys, 13, val) < 0)
+		return -EBADMSG;
+	st = &d->steps[d->n_steps];
+	memset(st, 0, sizeof(*st));
+	if (!ledger_valid_name(val[0]) || !ledger_valid_name(val[1]))
+		return -EBADMSG;
+	snprintf(st->resource, sizeof(st->resource), "%s", val[0]);
+	snprintf(st->vm, sizeof(st->vm), "%s", val[1]);
+	x = ledger_mode_from_name(val[3]);
+	if (x < 0 || ledger_step_state_from_name(val[7], &st->state) < 0)
+		return -EBADMSG;
+	st->kind = (enum ledger_mode)x;
+	if (parse_u32(val[2], &st->wave) < 0 || parse_u32(val[4], &st->pred_gap_ms) < 0 ||
+	    parse_u32(val[5], &st->pred_duration_ms) < 0 ||
+	    parse_unescape(val[6], st->target, sizeof(st->target)) < 0 ||
+	    parse_unescape(val[8], st->from, sizeof(st->from)) < 0 ||
+	    parse_unescape(val[9], st->to, sizeof(st->to)) < 0 ||
+	    parse_ms(val[10], true, &st->start_ms) < 0 || parse_ms(val[11], true, &st->end_ms) < 0 ||
+	    parse_unescape(val[12], st->result, sizeof(st->result)) < 0)
+		return -EBADMSG;
+	d->n_steps++;
+	return 0;
+}
+
+int
+ledgerblob_drain_parse(const char *buf, size_t len, struct ledger_drain *ret)
+{
+	struct parser ps = {.p = buf, .end = buf + len};
+	int r;
+
+	if (buf == NULL || ret == NULL)
+		return -EBADMSG;
+	r = next_line(&ps);
+	if (r <= 0 || strcmp(ps.tok[0], "drain") != 0 || parse_drain(&ps, ret) < 0)
+		return -EBADMSG;
+	for (;;) {
+		r = next_line(&ps);
+		if (r == 0)
+			return 0;
+		if (r < 0 || strcmp(ps.tok[0], "step") != 0 || parse_step(&ps, ret) < 0)
+			return -EBADMSG;
+	}
+}
+
 /* Parses a blob into st (whose vms array has room for max_vms). */
 int
 ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, struct ledger_rstate *st)
@@ -416,7 +591,7 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 	uint64_t v;
 	int r, format;
 
-	st->n_members = st->n_nodes = st->n_vms = 0;
+	st->n_members = st->n_nodes = st->n_vms = st->n_drains = 0;
 	if (buf == NULL || len > LEDGER_STATE_MAX)
 		return -EBADMSG;
 	r = next_line(&ps);
@@ -426,6 +601,8 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 		format = 1;
 	else if (strcmp(ps.tok[1], "2") == 0)
 		format = 2;
+	else if (strcmp(ps.tok[1], "3") == 0)
+		format = 3;
 	else
 		return -EBADMSG;
 	r = next_line(&ps);
@@ -474,10 +651,24 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 			if (st->n_nodes > 0 && n->id <= st->nodes[st->n_nodes - 1].id)
 				return -EBADMSG;
 			st->n_nodes++;
+		} else if (strcmp(ps.tok[0], "drain") == 0) {
+			struct ledger_drain *nd;
+
+			if (format < 3 || st->drains == NULL || st->n_drains >= LEDGER_MAX_DRAINS)
+				return -EBADMSG;
+			nd = &st->drains[st->n_drains];
+			if (parse_drain(&ps, nd) < 0)
+				return -EBADMSG;
+			if (st->n_drains > 0 && nd->id <= st->drains[st->n_drains - 1].id)
+				return -EBADMSG;
+			st->n_drains++;
+		} else if (strcmp(ps.tok[0], "step") == 0) {
+			if (st->n_drains == 0 || parse_step(&ps, &st->drains[st->n_drains - 1]) < 0)
+				return -EBADMSG;
 		} else if (strcmp(ps.tok[0], "vm") == 0) {
 			struct ledger_vmrec *nv;
 
-			if (st->n_vms >= lim->max_vms)
+			if (st->n_drains > 0 || st->n_vms >= lim->max_vms)
 				return -EBADMSG;
 			nv = &st->vms[st->n_vms];
 			if (parse_vm(&ps, nv) < 0 || (format == 1 && nv->state == LEDGER_VM_RESTORING))
@@ -499,6 +690,8 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 	}
 	if (next_line(&ps) != 0)
 		return -EBADMSG; /* nothing after "end" */
+	if (format == 3 && st->n_drains == 0)
+		return -EBADMSG; /* canonical: written as format 2 */
 	(void)v;
 	return 0;
 }

@@ -15,6 +15,10 @@
  *      tsince=.. cseq=.. cms=..           (one line, sorted by name)
  *   move from=.. to=.. mode=.. result=.. start=.. total=.. downtime=..
  *      gap=.. bytes=.. error=ESCAPED|-    (optional, after its vm line)
+ *   drain ID kind=.. node=.. nodeid=.. parallel=.. flags=.. at=.. wend=..
+ *      created=.. start=.. end=.. runner=.. requester=.. by=.. state=.. note=..
+ *   step rsc=.. vm=.. wave=.. kind=.. pgap=.. pdur=.. target=.. state=..
+ *      from=.. to=.. start=.. end=.. result=..   (the drain's steps, in order)
  *   end
  *
  * Parsing is strict: only what ledgerblob_write() produces is accepted, so
@@ -25,6 +29,9 @@
  *      up: a member at a sync, or in votequorum's view in a two_node
  *      cluster; a version-1 line loads as seen=-); the vm state
  *      "restoring".
+ *   3  2026-12: drain records (drain and step lines, after the vms, sorted
+ *      by id).  A state without drains is still written as format 2, so a
+ *      ferryd of format 2 reads it.
  */
 #ifndef FERRY_LEDGERBLOB_H
 #define FERRY_LEDGERBLOB_H
@@ -67,6 +74,8 @@ struct ledger_rstate {
 	size_t n_nodes;
 	struct ledger_vmrec *vms; /* sorted by name, capacity max_vms */
 	size_t n_vms;
+	struct ledger_drain *drains; /* sorted by id, capacity LEDGER_MAX_DRAINS */
+	size_t n_drains;
 };
 
 /* Allocates *ret_buf (free() it).  -E2BIG past LEDGER_STATE_MAX, -ENOMEM. */
@@ -75,5 +84,10 @@ int ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret
  * a canonical blob within the limits; st is then garbage. */
 int ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim,
 		     struct ledger_rstate *st);
+
+/* One drain record as drain and step lines (the SUBMIT message's text);
+ * parse accepts exactly what write produces. */
+int ledgerblob_drain_write(const struct ledger_drain *d, char **ret_buf, size_t *ret_len);
+int ledgerblob_drain_parse(const char *buf, size_t len, struct ledger_drain *ret);
 
 #endif

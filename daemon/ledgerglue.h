@@ -46,6 +46,14 @@ struct ledgerglue_ops {
 	int (*lost_clear)(void *ctx);
 	/* a move record was agreed: keep it in the move history */
 	void (*move_recorded)(void *ctx, const struct ferry_ipc_move *rec);
+	/* a drain's runner (this node): start a job through Pacemaker; its end
+	 * comes back through ledgerglue_drain_done(job).  NULL: no runner here */
+	int (*drain_away)(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms,
+			  uint64_t *ret_job);
+	int (*drain_back)(void *ctx, const char *rsc, const char *node, const char *expect_on,
+			  uint32_t timeout_ms, uint64_t *ret_job);
+	int (*drain_standby)(void *ctx, const char *node, bool on, const char *const *clear,
+			     size_t n_clear, uint64_t *ret_job);
 };
 
 struct ledgerglue;
@@ -71,6 +79,17 @@ void ledgerglue_quorum(struct ledgerglue *g, const struct membership *m);
  * ops->reply(token) (or at once, for local refusals). */
 void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_vm_req *req);
 void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_move *m);
+/* Drains from ferryctl: submit and cancel are answered through ops->reply
+ * once the ledger decided; the view fills a DRAIN_LIST or DRAIN_REPORT answer. */
+void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
+			     const struct ferry_ipc_drain_submit_req *req);
+void ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
+			     const struct ferry_ipc_drain_id_req *req);
+ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req,
+			      void *buf, size_t len);
+/* A runner's job ended (rc 0, or -errno; node: where the resource is now). */
+void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const char *node,
+			   const char *text);
 /* Read-only views for ferryctl: fill buf, return bytes used or -errno. */
 ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len);
 ssize_t ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len);

@@ -21,6 +21,7 @@ _Static_assert(sizeof(struct ledgermsg_quorum_wire) == 24, "quorum layout");
 _Static_assert(sizeof(struct ledgermsg_fence_wire) == 24, "fence layout");
 _Static_assert(sizeof(struct ledgermsg_state_wire) == 48, "state layout");
 _Static_assert(sizeof(struct ledgermsg_move_wire) == 288, "move layout");
+_Static_assert(sizeof(struct ledgermsg_drain_wire) == 232, "drain layout");
 _Static_assert(sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire) +
 			       LEDGERMSG_CHUNK_MAX <=
 		       LEDGERMSG_MAX_LEN,
@@ -222,6 +223,36 @@ decode_move(uint16_t type, const uint8_t *body, size_t body_len, struct ledgerms
 }
 
 static int
+decode_drain(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
+{
+	struct ledgermsg_drain_wire w;
+	struct ledger_drain_msg *dm = &m->u.drain;
+
+	(void)type;
+	memcpy(&w, body, sizeof(w));
+	if (wire_str_check(w.node, sizeof(w.node)) < 0 || wire_str_check(w.text, sizeof(w.text)) < 0)
+		return -EINVAL;
+	if (w.op >= _LEDGER_DOP_MAX || !all_zero(w.reserved, sizeof(w.reserved)))
+		return -EINVAL;
+	memset(dm, 0, sizeof(*dm));
+	dm->op = (enum ledger_drain_op)w.op;
+	dm->req_id = le64toh(w.req_id);
+	dm->time_ms = (int64_t)le64toh((uint64_t)w.time_ms);
+	dm->id = le32toh(w.id);
+	dm->step = le32toh(w.step);
+	dm->state = le32toh(w.state);
+	dm->record_len = le32toh(w.record_len);
+	if (dm->record_len != body_len - sizeof(w))
+		return -EBADMSG;
+	if ((dm->op == LEDGER_DOP_SUBMIT) != (dm->record_len > 0))
+		return -EINVAL;
+	memcpy(dm->node, w.node, sizeof(dm->node));
+	memcpy(dm->text, w.text, sizeof(dm->text));
+	dm->record = dm->record_len > 0 ? (const char *)body + sizeof(w) : NULL;
+	return 0;
+}
+
+static int
 decode_unknown(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
 {
 	(void)type;
@@ -259,6 +290,7 @@ static const struct {
 	{LEDGERMSG_FENCE, "fence", HDR_LEN + sizeof(struct ledgermsg_fence_wire), decode_fence},
 	{LEDGERMSG_STATE, "state", HDR_LEN + sizeof(struct ledgermsg_state_wire), decode_state},
 	{LEDGERMSG_MOVE, "move", HDR_LEN + sizeof(struct ledgermsg_move_wire), decode_move},
+	{LEDGERMSG_DRAIN, "drain", HDR_LEN + sizeof(struct ledgermsg_drain_wire), decode_drain},
 	/* must stay last: what every other type gets */
 	{0, "unknown", HDR_LEN, decode_unknown},
 };
@@ -509,6 +541,43 @@ ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t
 	if (e < 0)
 		return e;
 	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
+	*ret_len = total;
+	return 0;
+}
+
+int
+ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len, size_t *ret_len)
+{
+	struct ledgermsg_drain_wire w;
+	size_t total;
+	int e;
+
+	if (dm == NULL || ret_len == NULL || (unsigned)dm->op >= _LEDGER_DOP_MAX)
+		return -EINVAL;
+	if ((dm->op == LEDGER_DOP_SUBMIT) != (dm->record_len > 0) ||
+	    (dm->record_len > 0 && dm->record == NULL))
+		return -EINVAL;
+	if (dm->record_len > LEDGERMSG_MAX_LEN)
+		return -EMSGSIZE;
+	memset(&w, 0, sizeof(w));
+	e = wire_str_put(w.node, sizeof(w.node), dm->node);
+	if (e == 0)
+		e = wire_str_put(w.text, sizeof(w.text), dm->text);
+	if (e < 0)
+		return e;
+	w.req_id = htole64(dm->req_id);
+	w.time_ms = (int64_t)htole64((uint64_t)dm->time_ms);
+	w.id = htole32(dm->id);
+	w.step = htole32(dm->step);
+	w.state = htole32(dm->state);
+	w.record_len = htole32((uint32_t)dm->record_len);
+	w.op = (uint8_t)dm->op;
+	e = put_header(buf, len, LEDGERMSG_DRAIN, sizeof(w) + dm->record_len, &total);
+	if (e < 0)
+		return e;
+	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
+	if (dm->record_len > 0)
+		memcpy((uint8_t *)buf + HDR_LEN + sizeof(w), dm->record, dm->record_len);
 	*ret_len = total;
 	return 0;
 }

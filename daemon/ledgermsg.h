@@ -29,6 +29,11 @@
  *      the quorum report carries two_node, wait_for_all, the peer and whether
  *      it is in votequorum's view, and the number of nodes in the nodelist; a state chunk says when its sender lost
  *      its state (unusable file: it may not be taken as a new node's).
+ *      Added later in version 2 (no layout of an existing type changed, so
+ *      no bump: a bump would make every older node drop every message of a
+ *      newer one during a rolling upgrade): the drain operation (type 20).
+ *      A node without it logs "type not handled" and keeps no drain record;
+ *      schedule drains only once every node runs a ferryd that has it.
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -60,6 +65,7 @@ enum ledgermsg_type {
 	LEDGERMSG_FENCE = 17,
 	LEDGERMSG_STATE = 18,
 	LEDGERMSG_MOVE = 19,
+	LEDGERMSG_DRAIN = 20,
 };
 
 /* Wire layouts (all fields little-endian, no implicit padding). */
@@ -132,6 +138,21 @@ struct ledgermsg_move_wire {
 	char error[LEDGERMSG_ERROR_MAX];
 };
 
+/* A drain operation; SUBMIT is followed by record_len bytes of the record
+ * (ledgerblob_drain_write's lines), every other op by none. */
+struct ledgermsg_drain_wire {
+	uint64_t req_id;
+	int64_t time_ms;
+	uint32_t id;
+	uint32_t step;
+	uint32_t state;
+	uint32_t record_len;
+	uint8_t op;
+	uint8_t reserved[7];
+	char node[LEDGER_NAME_MAX];
+	char text[LEDGER_TEXT_MAX];
+};
+
 /* Decoded, host order.  state.data points into the decoded buffer. */
 struct ledgermsg_state {
 	uint64_t ring_seq;
@@ -158,6 +179,7 @@ struct ledgermsg {
 		} fence;
 		struct ledgermsg_state state;
 		struct ledger_move move;
+		struct ledger_drain_msg drain; /* drain.record points into the buffer */
 	} u;
 };
 
@@ -181,5 +203,7 @@ int ledgermsg_encode_fence(uint32_t node, int64_t fenced_at_ms, int64_t time_ms,
 			   size_t len, size_t *ret_len);
 int ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t *ret_len);
+int ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len,
+			   size_t *ret_len);
 
 #endif

@@ -42,6 +42,7 @@ static const char *const op_names[] = {
 	[LEDGER_OP_RESTORE_COMMIT] = "restore-commit",
 	[LEDGER_OP_RESTORE_ABORT] = "restore-abort",
 	[LEDGER_OP_FENCE] = "fence",
+	[LEDGER_OP_DRAIN] = "drain",
 };
 _Static_assert(sizeof(op_names) / sizeof(op_names[0]) == _LEDGER_OP_MAX, "op names");
 
@@ -81,6 +82,14 @@ static const char *const move_result_names[] = {
 };
 _Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
 	       "move result names");
+
+FERRY_ENUM_IMPL(ledger_drain_kind, enum ledger_drain_kind, _LEDGER_DRAIN_KIND_MAX, "drain", "undrain")
+FERRY_ENUM_IMPL(ledger_drain_state, enum ledger_drain_state, _LEDGER_DRAIN_STATE_MAX, "scheduled",
+		"running", "done", "cancelled", "stopped-by-window")
+FERRY_ENUM_IMPL(ledger_step_state, enum ledger_step_state, _LEDGER_STEP_STATE_MAX, "pending",
+		"running", "done", "failed", "skipped")
+FERRY_ENUM_IMPL(ledger_drain_op, enum ledger_drain_op, _LEDGER_DOP_MAX, "submit", "start",
+		"step-begin", "step-end", "finish", "cancel")
 
 #define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "(out-of-range)")
 

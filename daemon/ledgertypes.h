@@ -22,7 +22,10 @@
 #define LEDGER_MAX_NODES  64
 #define LEDGER_NAME_MAX   64 /* bytes including the NUL */
 #define LEDGER_UUID_MAX   40 /* 36 characters + NUL, padded */
-#define LEDGER_STATE_MAX  (1024 * 1024) /* serialized ledger, bytes: fits the limits above */
+#define LEDGER_STATE_MAX  (2 * 1024 * 1024) /* serialized ledger, bytes: fits the limits above */
+#define LEDGER_MAX_DRAINS 8   /* drain records kept (finished ones are evicted oldest first) */
+#define LEDGER_DRAIN_STEPS 64 /* VMs one drain moves (DRAIN_MAX_VMS) */
+#define LEDGER_TEXT_MAX   128 /* a step's result, a drain's note, with NUL */
 
 enum ledger_vm_state {
 	LEDGER_VM_STOPPED,
@@ -52,6 +55,7 @@ enum ledger_op {
 	LEDGER_OP_RESTORE_COMMIT, /* the restored copy runs: the image is consumed */
 	LEDGER_OP_RESTORE_ABORT,  /* the restore failed and no copy ever ran: image kept */
 	LEDGER_OP_FENCE,         /* fence confirmation (not a request) */
+	LEDGER_OP_DRAIN,         /* a drain record's change (not a request: its own message) */
 	_LEDGER_OP_MAX
 };
 
@@ -166,6 +170,107 @@ struct ledger_vm_info {
 	int64_t change_ms;
 	bool has_move;              /* last_move is valid */
 	struct ledger_move last_move;
+};
+
+/*
+ * A maintenance drain (or undrain) of one node, carried out by one ferryd
+ * (the runner) through Pacemaker.  Replicated: it survives the loss of the
+ * node that asked for it and of the runner.
+ */
+#include "ferry/enumtab.h"
+
+enum ledger_drain_kind {
+	LEDGER_DRAIN_DRAIN,
+	LEDGER_DRAIN_UNDRAIN,
+	_LEDGER_DRAIN_KIND_MAX
+};
+FERRY_ENUM_DECL(ledger_drain_kind, enum ledger_drain_kind); /* "drain", "undrain" */
+
+enum ledger_drain_state {
+	LEDGER_DRAIN_SCHEDULED, /* waiting for its time */
+	LEDGER_DRAIN_RUNNING,
+	LEDGER_DRAIN_DONE,
+	LEDGER_DRAIN_CANCELLED,
+	LEDGER_DRAIN_WINDOW_END, /* stopped starting moves at the window's end */
+	_LEDGER_DRAIN_STATE_MAX
+};
+/* "scheduled", "running", "done", "cancelled", "stopped-by-window" */
+FERRY_ENUM_DECL(ledger_drain_state, enum ledger_drain_state);
+
+enum ledger_step_state {
+	LEDGER_STEP_PENDING,
+	LEDGER_STEP_RUNNING,
+	LEDGER_STEP_DONE,
+	LEDGER_STEP_FAILED,
+	LEDGER_STEP_SKIPPED,
+	_LEDGER_STEP_STATE_MAX
+};
+/* "pending", "running", "done", "failed", "skipped" */
+FERRY_ENUM_DECL(ledger_step_state, enum ledger_step_state);
+
+/* What one drain operation message does (enum ledger_drain_op). */
+enum ledger_drain_op {
+	LEDGER_DOP_SUBMIT,     /* any member: a new record (text = the record) */
+	LEDGER_DOP_START,      /* runner: scheduled -> running */
+	LEDGER_DOP_STEP_BEGIN, /* runner: step pending -> running (from) */
+	LEDGER_DOP_STEP_END,   /* runner: step -> done|failed|skipped (to, result) */
+	LEDGER_DOP_FINISH,     /* runner: -> done | stopped-by-window (result) */
+	LEDGER_DOP_CANCEL,     /* any member: scheduled|running -> cancelled */
+	_LEDGER_DOP_MAX
+};
+/* "submit", "start", "step-begin", "step-end", "finish", "cancel" */
+FERRY_ENUM_DECL(ledger_drain_op, enum ledger_drain_op);
+
+struct ledger_drain_step {
+	char resource[LEDGER_NAME_MAX];
+	char vm[LEDGER_NAME_MAX];
+	uint32_t wave;
+	enum ledger_mode kind;
+	uint32_t pred_gap_ms;
+	uint32_t pred_duration_ms;
+	char target[LEDGER_NAME_MAX]; /* planned (Pacemaker's choice; undrain: the origin) */
+	enum ledger_step_state state;
+	char from[LEDGER_NAME_MAX]; /* where it was when the step began ("" unknown) */
+	char to[LEDGER_NAME_MAX];   /* where it ended up ("" unknown) */
+	int64_t start_ms;           /* -1 not yet */
+	int64_t end_ms;             /* -1 not yet */
+	char result[LEDGER_TEXT_MAX]; /* "" or what happened */
+};
+
+struct ledger_drain {
+	uint32_t id; /* given by the ledger at submit, > 0 */
+	enum ledger_drain_kind kind;
+	char node[LEDGER_NAME_MAX]; /* the drained node's name */
+	uint32_t node_id;
+	uint32_t parallel;
+	uint32_t flags;       /* LEDGER_DRAIN_F_* */
+	int64_t at_ms;        /* 0 = now */
+	int64_t window_end_ms; /* 0 = no window */
+	int64_t created_ms;
+	int64_t start_ms; /* -1 not yet */
+	int64_t end_ms;   /* -1 not yet */
+	uint32_t runner;  /* nodeid, 0 none */
+	uint32_t requester;
+	char requested_by[LEDGER_NAME_MAX]; /* "user@node" */
+	enum ledger_drain_state state;
+	char note[LEDGER_TEXT_MAX]; /* why it ended as it did, or "" */
+	uint32_t n_steps;
+	struct ledger_drain_step steps[LEDGER_DRAIN_STEPS];
+};
+#define LEDGER_DRAIN_F_FORCE 0x1u
+
+/* A drain operation as carried by a CPG message (sender comes from CPG). */
+struct ledger_drain_msg {
+	enum ledger_drain_op op;
+	uint64_t req_id;
+	int64_t time_ms; /* sender's clock */
+	uint32_t id;     /* the record (not SUBMIT) */
+	uint32_t step;   /* STEP_* */
+	uint32_t state;  /* STEP_END: enum ledger_step_state; FINISH: enum ledger_drain_state */
+	char node[LEDGER_NAME_MAX];     /* STEP_BEGIN: from; STEP_END: to */
+	char text[LEDGER_TEXT_MAX];     /* STEP_END, FINISH: the result */
+	const char *record;             /* SUBMIT: the record, ledgerblob_drain_write's lines */
+	size_t record_len;
 };
 
 const char *ledger_vm_state_name(enum ledger_vm_state s);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <qb/qbipcc.h>
@@ -94,6 +95,13 @@ static size_t ferryclient_min_len(int32_t type)
 		return sizeof(struct ferry_ipc_dump_rsp);
 	case FERRY_IPC_HISTORY:
 		return sizeof(struct ferry_ipc_history_rsp);
+	case FERRY_IPC_DRAIN_SUBMIT:
+	case FERRY_IPC_DRAIN_CANCEL:
+		return sizeof(struct ferry_ipc_drain_rsp);
+	case FERRY_IPC_DRAIN_LIST:
+		return sizeof(struct ferry_ipc_drain_list_rsp);
+	case FERRY_IPC_DRAIN_REPORT:
+		return sizeof(struct ferry_ipc_drain_report_rsp);
 	default:
 		return sizeof(struct ferry_ipc_vm_rsp);
 	}
@@ -133,6 +141,26 @@ int ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t se
 		    (len - sizeof(*hi)) / sizeof(struct ferry_ipc_move) != hi->n)
 			return -EPROTO;
 		return 0;
+	case FERRY_IPC_DRAIN_SUBMIT:
+	case FERRY_IPC_DRAIN_CANCEL:
+		return len == sizeof(struct ferry_ipc_drain_rsp) ? 0 : -EPROTO;
+	case FERRY_IPC_DRAIN_LIST: {
+		const struct ferry_ipc_drain_list_rsp *dl = rsp;
+
+		if ((len - sizeof(*dl)) % sizeof(struct ferry_ipc_drain_info) != 0 ||
+		    (len - sizeof(*dl)) / sizeof(struct ferry_ipc_drain_info) != dl->n)
+			return -EPROTO;
+		return 0;
+	}
+	case FERRY_IPC_DRAIN_REPORT: {
+		const struct ferry_ipc_drain_report_rsp *dr = rsp;
+		size_t n = dr->found != 0 ? dr->info.n_steps : 0;
+
+		if (n > FERRY_IPC_DRAIN_MAX_STEPS ||
+		    len - sizeof(*dr) != n * sizeof(struct ferry_ipc_drain_step))
+			return -EPROTO;
+		return 0;
+	}
 	default:
 		return len == sizeof(struct ferry_ipc_vm_rsp) ? 0 : -EPROTO;
 	}
@@ -340,5 +368,62 @@ int ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_reco
 		memcpy(req.vm, vm, strlen(vm));
 	}
 	req.max_records = max_records;
+	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+}
+
+int ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submit_req *req,
+			     struct ferry_ipc_drain_rsp *ret)
+{
+	struct ferry_ipc_drain_rsp rsp;
+	int r;
+
+	req->hdr.qb.id = FERRY_IPC_DRAIN_SUBMIT;
+	memset(&rsp, 0, sizeof(rsp));
+	r = ferryclient_call(c, req, sizeof(*req), &rsp, sizeof(rsp), NULL);
+	if (r < 0)
+		return r;
+	rsp.reason[sizeof(rsp.reason) - 1] = '\0';
+	*ret = rsp;
+	return 0;
+}
+
+int ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
+			     struct ferry_ipc_drain_rsp *ret)
+{
+	struct ferry_ipc_drain_id_req req;
+	struct ferry_ipc_drain_rsp rsp;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_CANCEL;
+	req.id = id;
+	snprintf(req.requested_by, sizeof(req.requested_by), "%s", by != NULL ? by : "");
+	memset(&rsp, 0, sizeof(rsp));
+	r = ferryclient_call(c, &req, sizeof(req), &rsp, sizeof(rsp), NULL);
+	if (r < 0)
+		return r;
+	rsp.reason[sizeof(rsp.reason) - 1] = '\0';
+	*ret = rsp;
+	return 0;
+}
+
+int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
+			   size_t *ret_len)
+{
+	struct ferry_ipc_drain_id_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_LIST;
+	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+}
+
+int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
+			     struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len)
+{
+	struct ferry_ipc_drain_id_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_REPORT;
+	req.id = id;
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }

@@ -77,6 +77,18 @@ int ferryclient_dump(struct ferryclient *c, struct ferry_ipc_dump_rsp **ret, siz
 int ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_records,
 			struct ferry_ipc_history_rsp **ret, size_t *ret_len);
 
+/* Drains (ferryctl drain / undrain).  submit and cancel: root only; the
+ * ledger's answer is in ret->verdict and ret->reason (granted: ret->id). */
+int ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submit_req *req,
+			     struct ferry_ipc_drain_rsp *ret);
+int ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
+			     struct ferry_ipc_drain_rsp *ret);
+int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
+			   size_t *ret_len);
+/* id 0: the latest drain.  (*ret)->found is 0 when there is none. */
+int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
+			     struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len);
+
 const char *ferryclient_verdict_name(uint32_t verdict);
 const char *ferryclient_state_name(uint32_t state);
 

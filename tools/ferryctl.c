@@ -25,6 +25,7 @@
 
 #include "client.h"
 #include "ctldrain.h"
+#include "ctldrun.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
 #include "ferry/textout.h"
@@ -46,6 +47,10 @@ static void usage(FILE *f)
 		   "                [--connect URI]\n"
 		   "       ferryctl [--json] drain NODE --plan [--parallel N] [--order ORDER]\n"
 		   "                [--move live|quick|auto] [--force]\n"
+		   "       ferryctl [--json] drain NODE [--yes] [--force] [--parallel N] [--order O]\n"
+		   "                [--move M] [--at \"YYYY-MM-DD HH:MM\" [--window 2h]]\n"
+		   "       ferryctl [--json] drain --list | --cancel ID | --report [ID]\n"
+		   "       ferryctl [--json] undrain NODE [--parallel N]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
 		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
@@ -422,8 +427,8 @@ int main(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "predict") == 0)
 			return ctlpredict_main(argc, argv);
-		if (strcmp(argv[i], "drain") == 0)
-			return ctldrain_main(argc, argv);
+		if (strcmp(argv[i], "drain") == 0 || strcmp(argv[i], "undrain") == 0)
+			return ctldrun_main(argc, argv); /* --plan: ctldrain_main */
 		break;
 	}
 	while ((opt = getopt_long(argc, argv, "jFyhV", opts, NULL)) != -1) {

@@ -29,6 +29,10 @@
  *   2  2026-12  restore in two steps (ACQUIRE restore, then RESTORE_COMMIT
  *               or RESTORE_ABORT) and the state "restoring"; a refusal's
  *               reason carries the ledger's detail; status has a note.
+ *               Added later in version 2 (new types only, no layout of an
+ *               existing one changed): DRAIN_SUBMIT, DRAIN_CANCEL,
+ *               DRAIN_LIST, DRAIN_REPORT; the largest request grew to 16 KiB
+ *               (a drain's plan).
  */
 #ifndef FERRY_IPCPROTO_H
 #define FERRY_IPCPROTO_H
@@ -43,7 +47,7 @@
 
 /* Hard limits: the largest request the server reads, the largest message
  * either side sends (the libqb buffer size), and the array sizes. */
-#define FERRY_IPC_MAX_REQ_BYTES 4096u
+#define FERRY_IPC_MAX_REQ_BYTES 16384u
 #define FERRY_IPC_MAX_MSG_BYTES (256u * 1024u)
 #define FERRY_IPC_MAX_NODES 32u
 
@@ -70,6 +74,10 @@ enum ferry_ipc_type {
 	FERRY_IPC_LEDGER_DUMP = 33,
 	FERRY_IPC_HISTORY = 34,
 	FERRY_IPC_FORCE_RELEASE = 35,
+	FERRY_IPC_DRAIN_SUBMIT = 36, /* root: a drain or undrain, carried out by ferryd */
+	FERRY_IPC_DRAIN_CANCEL = 37, /* root */
+	FERRY_IPC_DRAIN_LIST = 38,   /* every drain record, without steps */
+	FERRY_IPC_DRAIN_REPORT = 39, /* one record with its steps */
 };
 
 enum ferry_ipc_acquire_mode {
@@ -226,6 +234,120 @@ struct ferry_ipc_history_rsp {
 	uint32_t total; /* records kept that matched; > n when truncated */
 };
 
+/* ---- maintenance drains ---- */
+
+#define FERRY_IPC_DRAIN_MAX_STEPS 64
+#define FERRY_IPC_DRAIN_NAME_LEN 64 /* resource, vm and node names of a drain */
+
+enum ferry_ipc_drain_kind {
+	FERRY_DRAIN_DRAIN = 0,
+	FERRY_DRAIN_UNDRAIN = 1,
+};
+
+#define FERRY_DRAINF_FORCE 0x1u
+/* A step's result when the drained node left while its VM moved: Pacemaker
+ * recovered the VM by restarting it elsewhere (HA restart, a reboot). */
+#define FERRY_IPC_DRAIN_HA_RESTART "HA restart: the drained node left during the move" /* the user overrode a refusal (blocked VMs, short window) */
+
+/* One planned move (DRAIN_SUBMIT). */
+struct ferry_ipc_drain_plan_step {
+	char resource[FERRY_IPC_DRAIN_NAME_LEN];
+	char vm[FERRY_IPC_DRAIN_NAME_LEN];
+	char target[FERRY_IPC_DRAIN_NAME_LEN]; /* Pacemaker's predicted target, "" none */
+	uint32_t kind;                         /* 0 live, 1 quick, 2 restart */
+	uint32_t wave;
+	uint32_t pred_gap_ms;
+	uint32_t pred_duration_ms;
+};
+
+struct ferry_ipc_drain_submit_req {
+	struct ferry_ipc_req_hdr hdr;
+	uint32_t kind;     /* enum ferry_ipc_drain_kind; UNDRAIN: no steps (ferryd knows them) */
+	uint32_t parallel; /* >= 1 */
+	uint32_t flags;    /* FERRY_DRAINF_* */
+	uint32_t n_steps;
+	int64_t at_unix_ms;         /* 0 = now */
+	int64_t window_end_unix_ms; /* 0 = none */
+	char node[FERRY_IPC_DRAIN_NAME_LEN];
+	char requested_by[FERRY_IPC_DRAIN_NAME_LEN]; /* "user@host" */
+	struct ferry_ipc_drain_plan_step steps[FERRY_IPC_DRAIN_MAX_STEPS];
+};
+
+struct ferry_ipc_drain_id_req { /* DRAIN_CANCEL, DRAIN_REPORT (id 0: the latest) */
+	struct ferry_ipc_req_hdr hdr;
+	uint32_t id;
+	uint32_t reserved;
+	char requested_by[FERRY_IPC_DRAIN_NAME_LEN];
+};
+
+/* DRAIN_SUBMIT, DRAIN_CANCEL answer: verdict as for ownership requests. */
+struct ferry_ipc_drain_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t verdict; /* enum ferry_ipc_verdict */
+	uint32_t id;      /* the drain's id (granted) */
+	char reason[FERRY_IPC_REASON_LEN];
+};
+
+struct ferry_ipc_drain_info {
+	uint32_t id;
+	uint32_t kind;  /* enum ferry_ipc_drain_kind */
+	char state[24]; /* scheduled, running, done, cancelled, stopped-by-window */
+	uint32_t runner_nodeid;
+	uint32_t requester_nodeid;
+	uint32_t parallel;
+	uint32_t flags;
+	uint32_t n_steps;
+	uint32_t reserved;
+	int64_t at_unix_ms;
+	int64_t window_end_unix_ms;
+	int64_t created_unix_ms;
+	int64_t start_unix_ms; /* -1 not yet */
+	int64_t end_unix_ms;   /* -1 not yet */
+	char node[FERRY_IPC_DRAIN_NAME_LEN];
+	char runner[FERRY_IPC_DRAIN_NAME_LEN]; /* its name, "" unknown */
+	char requested_by[FERRY_IPC_DRAIN_NAME_LEN];
+	char note[128];
+};
+
+struct ferry_ipc_drain_step {
+	char resource[FERRY_IPC_DRAIN_NAME_LEN];
+	char vm[FERRY_IPC_DRAIN_NAME_LEN];
+	char target[FERRY_IPC_DRAIN_NAME_LEN];
+	char from[FERRY_IPC_DRAIN_NAME_LEN];
+	char to[FERRY_IPC_DRAIN_NAME_LEN];
+	char state[16]; /* pending, running, done, failed, skipped */
+	char result[128];
+	uint32_t kind; /* 0 live, 1 quick, 2 restart */
+	uint32_t wave;
+	uint32_t pred_gap_ms;
+	uint32_t pred_duration_ms;
+	int64_t start_unix_ms; /* -1 not yet */
+	int64_t end_unix_ms;
+};
+
+/* DRAIN_LIST response: fixed part, then n struct ferry_ipc_drain_info (by id). */
+struct ferry_ipc_drain_list_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t n;
+	uint32_t local_nodeid;
+	int64_t now_unix_ms;
+};
+
+/* DRAIN_REPORT response: the record, then info.n_steps struct ferry_ipc_drain_step. */
+struct ferry_ipc_drain_report_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t found; /* 0: no such drain (info is zero) */
+	uint32_t local_nodeid;
+	int64_t now_unix_ms;
+	struct ferry_ipc_drain_info info;
+};
+
+_Static_assert(sizeof(struct ferry_ipc_drain_submit_req) <= FERRY_IPC_MAX_REQ_BYTES,
+	       "a drain's plan fits a request");
+_Static_assert(sizeof(struct ferry_ipc_drain_report_rsp) +
+			       FERRY_IPC_DRAIN_MAX_STEPS * sizeof(struct ferry_ipc_drain_step) <=
+		       FERRY_IPC_MAX_MSG_BYTES,
+	       "a drain's report fits a response");
 _Static_assert(sizeof(struct ferry_ipc_req_hdr) == 24, "ipc request header layout");
 _Static_assert(sizeof(struct ferry_ipc_rsp_hdr) == 32, "ipc response header layout");
 _Static_assert(sizeof(struct ferry_ipc_vm_req) <= FERRY_IPC_MAX_REQ_BYTES, "vm request fits");

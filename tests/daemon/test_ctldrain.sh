@@ -164,9 +164,25 @@ if want refusals; then
 	plan node1 --plan --move teleport
 	check "unknown move: exit 2" test "$rc" -eq 2
 	check "unknown move: the moves named" err_has "move teleport: unknown; use live, quick or auto"
-	plan node1
-	check "no --plan: exit 2" test "$rc" -eq 2
-	check "no --plan: says so" err_has "add --plan"
+	plan node1 </dev/null
+	check "no --plan, VMs that cannot move: refused, exit 5" test "$rc" -eq 5
+	check "no --plan, VMs that cannot move: says --force" err_has "Add --force"
+	plan node1 --force </dev/null
+	check "no --plan, no terminal, no --yes: exit 2" test "$rc" -eq 2
+	check "no --plan, no terminal, no --yes: asks for --yes" err_has "add --yes"
+	plan node1 --force --yes --at "2020-01-01 10:00"
+	check "--at in the past: exit 2" test "$rc" -eq 2
+	check "--at in the past: says so" err_has "is in the past"
+	plan node1 --force --yes --at "tomorrow"
+	check "--at malformed: exit 2" test "$rc" -eq 2
+	check "--at malformed: the format named" err_has 'give "YYYY-MM-DD HH:MM"'
+	plan node1 --force --yes --window 2h
+	check "--window without --at: exit 2" test "$rc" -eq 2
+	plan node2 --yes --at "2099-01-01 10:00" --window 1s
+	check "--window shorter than the drain: refused, exit 5" test "$rc" -eq 5
+	check "--window shorter than the drain: says so" err_has "longer than --window 1s"
+	plan node1 --force --yes --at "2099-01-01 10:00" --window 1x
+	check "--window malformed: exit 2" test "$rc" -eq 2
 	plan --plan
 	check "no node: exit 2" test "$rc" -eq 2
 	plan node1 node2 --plan

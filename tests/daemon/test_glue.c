@@ -32,8 +32,19 @@ struct node {
 	bool started; /* has a glue to stop */
 	char dir[64];
 	struct ferry_ipc_vm_rsp answer;
+	struct ferry_ipc_drain_rsp drain_answer;
 	uint64_t answered_token;
 	int scans;
+	/* the drain runner's jobs this node was asked for (drainrun stand-in) */
+	struct {
+		uint64_t job;
+		char what[16]; /* away, back, standby-on, standby-off */
+		char rsc[64];
+		char node[64];
+		char expect_on[64];
+		size_t n_clear;
+	} jobs[16];
+	size_t n_jobs;
 };
 
 static struct node nodes[N + 1]; /* index = node id, 0 unused */
@@ -74,10 +85,48 @@ static int op_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
 {
 	struct node *n = ctx;
 
+	if (len == sizeof(struct ferry_ipc_drain_rsp)) {
+		memcpy(&n->drain_answer, rsp, len);
+		n->answered_token = token;
+		return 0;
+	}
 	assert_int_equal(len, sizeof(struct ferry_ipc_vm_rsp));
 	memcpy(&n->answer, rsp, len);
 	n->answered_token = token;
 	return 0;
+}
+static uint64_t next_job = 1000;
+static int op_job(struct node *n, const char *what, const char *rsc, const char *node,
+		  const char *expect_on, size_t n_clear, uint64_t *ret_job)
+{
+	assert_true(n->n_jobs < 16);
+	n->jobs[n->n_jobs].job = ++next_job;
+	snprintf(n->jobs[n->n_jobs].what, sizeof(n->jobs[0].what), "%s", what);
+	snprintf(n->jobs[n->n_jobs].rsc, sizeof(n->jobs[0].rsc), "%s", rsc);
+	snprintf(n->jobs[n->n_jobs].node, sizeof(n->jobs[0].node), "%s", node);
+	snprintf(n->jobs[n->n_jobs].expect_on, sizeof(n->jobs[0].expect_on), "%s", expect_on);
+	n->jobs[n->n_jobs].n_clear = n_clear;
+	n->n_jobs++;
+	*ret_job = next_job;
+	return 0;
+}
+static int op_drain_away(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms,
+			 uint64_t *ret_job)
+{
+	(void)timeout_ms;
+	return op_job(ctx, "away", rsc, node, "", 0, ret_job);
+}
+static int op_drain_back(void *ctx, const char *rsc, const char *node, const char *expect_on,
+			 uint32_t timeout_ms, uint64_t *ret_job)
+{
+	(void)timeout_ms;
+	return op_job(ctx, "back", rsc, node, expect_on, 0, ret_job);
+}
+static int op_drain_standby(void *ctx, const char *node, bool on, const char *const *clear,
+			    size_t n_clear, uint64_t *ret_job)
+{
+	(void)clear;
+	return op_job(ctx, on ? "standby-on" : "standby-off", "", node, "", n_clear, ret_job);
 }
 static void op_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
 {
@@ -143,6 +192,9 @@ static const struct ledgerglue_ops ops = {
 	.lost_mark = op_lost_mark,
 	.lost_clear = op_lost_clear,
 	.move_recorded = op_move_recorded,
+	.drain_away = op_drain_away,
+	.drain_back = op_drain_back,
+	.drain_standby = op_drain_standby,
 };
 
 /* Node i's membership as corosync says it now: votequorum's view follows
@@ -777,10 +829,179 @@ static void test_status_views(void **state)
 	assert_non_null(memmem(du + 1, du->blob_len, U1, strlen(U1)));
 }
 
+
+/* ---- drains: the record, its one runner, a takeover ------------------------------ */
+
+static uint32_t drain_submit(uint32_t i, uint32_t kind, const char *node, const char *const *vms,
+			     uint32_t n, uint32_t parallel)
+{
+	static struct ferry_ipc_drain_submit_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.qb.id = FERRY_IPC_DRAIN_SUBMIT;
+	r.kind = kind;
+	r.parallel = parallel;
+	r.n_steps = n;
+	snprintf(r.node, sizeof(r.node), "%s", node);
+	snprintf(r.requested_by, sizeof(r.requested_by), "root@node%u", i);
+	for (uint32_t k = 0; k < n; k++) {
+		snprintf(r.steps[k].resource, sizeof(r.steps[k].resource), "%s", vms[k]);
+		snprintf(r.steps[k].vm, sizeof(r.steps[k].vm), "%s", vms[k]);
+		r.steps[k].wave = k / parallel;
+		r.steps[k].pred_duration_ms = 1000;
+	}
+	nodes[i].answered_token = 0;
+	ledgerglue_drain_submit(nodes[i].d.glue, ++next_token, &r);
+	deliver_all();
+	assert_int_equal(nodes[i].answered_token, next_token);
+	return nodes[i].drain_answer.verdict == FERRY_VERDICT_GRANTED ? nodes[i].drain_answer.id : 0;
+}
+
+/* A job of node i ends; what it caused goes around. */
+static void job_done(uint32_t i, size_t k, int rc, const char *where, const char *text)
+{
+	ledgerglue_drain_done(nodes[i].d.glue, nodes[i].jobs[k].job, rc, where, text);
+	deliver_all();
+}
+
+static const struct ledger_drain *drain_of(uint32_t i, uint32_t id)
+{
+	return ledger_drain_find(nodes[i].d.glue->l, id);
+}
+
+static void test_drain_runner(void **state)
+{
+	static const char *const vms[] = {"web1", "web2", "web3"};
+	uint32_t id;
+
+	(void)state;
+	/* unknown node: refused before the ledger */
+	assert_int_equal(drain_submit(3, FERRY_DRAIN_DRAIN, "node9", vms, 3, 1), 0);
+	assert_non_null(strstr(nodes[3].drain_answer.reason, "unknown node 'node9'"));
+	id = drain_submit(3, FERRY_DRAIN_DRAIN, "node1", vms, 3, 2);
+	assert_int_equal(id, 1);
+	/* node 2 runs it (lowest member but the drained node): started, wave 1 begun */
+	assert_int_equal(nodes[1].n_jobs + nodes[3].n_jobs, 0);
+	assert_int_equal(nodes[2].n_jobs, 2);
+	assert_string_equal(nodes[2].jobs[0].what, "away");
+	assert_string_equal(nodes[2].jobs[0].rsc, "web1");
+	assert_string_equal(nodes[2].jobs[0].node, "node1");
+	assert_string_equal(nodes[2].jobs[1].rsc, "web2");
+	assert_int_equal(drain_of(1, id)->state, LEDGER_DRAIN_RUNNING);
+	/* the second wave waits for the whole first one; a failure does not stop it */
+	job_done(2, 0, 0, "node3", "moved");
+	assert_int_equal(nodes[2].n_jobs, 2);
+	job_done(2, 1, -EIO, "node1", "crm_resource --ban failed");
+	assert_int_equal(nodes[2].n_jobs, 3);
+	assert_string_equal(nodes[2].jobs[2].rsc, "web3");
+	assert_int_equal(drain_of(3, id)->steps[0].state, LEDGER_STEP_DONE);
+	assert_string_equal(drain_of(3, id)->steps[0].to, "node3");
+	assert_int_equal(drain_of(3, id)->steps[1].state, LEDGER_STEP_FAILED);
+	/* runner 2 dies while web3 moves: node 3 takes over and checks web3 again */
+	nodes[2].up = false;
+	confchg(0xa, 11, true);
+	assert_int_equal(drain_of(1, id)->runner, 3);
+	assert_int_equal(nodes[3].n_jobs, 1);
+	assert_string_equal(nodes[3].jobs[0].what, "away");
+	assert_string_equal(nodes[3].jobs[0].rsc, "web3");
+	/* the old runner's late end is ignored (it is not the runner any more) */
+	job_done(3, 0, 0, "node3", "moved");
+	/* all moves ended: standby on, clearing the bans of web1..web3 */
+	assert_int_equal(nodes[3].n_jobs, 2);
+	assert_string_equal(nodes[3].jobs[1].what, "standby-on");
+	assert_int_equal(nodes[3].jobs[1].n_clear, 3);
+	job_done(3, 1, 0, "", "done");
+	assert_int_equal(drain_of(1, id)->state, LEDGER_DRAIN_DONE);
+
+	/* undrain: standby off first, then web1 and web3 (what moved) go back */
+	id = drain_submit(1, FERRY_DRAIN_UNDRAIN, "node1", NULL, 0, 1);
+	assert_int_equal(id, 2);
+	assert_int_equal(nodes[3].n_jobs, 3);
+	assert_string_equal(nodes[3].jobs[2].what, "standby-off");
+	job_done(3, 2, 0, "", "done");
+	assert_int_equal(nodes[3].n_jobs, 4);
+	assert_string_equal(nodes[3].jobs[3].what, "back");
+	assert_string_equal(nodes[3].jobs[3].rsc, "web1");
+	assert_string_equal(nodes[3].jobs[3].expect_on, "node3");
+	job_done(3, 3, -ESTALE, "node2", "moved by someone else: on node2, not node3");
+	assert_int_equal(drain_of(1, id)->steps[0].state, LEDGER_STEP_SKIPPED);
+	assert_string_equal(nodes[3].jobs[4].rsc, "web3");
+	job_done(3, 4, 0, "node1", "moved back");
+	assert_int_equal(drain_of(1, id)->state, LEDGER_DRAIN_DONE);
+	assert_int_equal(drain_of(1, id)->steps[1].state, LEDGER_STEP_DONE);
+}
+
+static void test_drain_scheduled_and_cancelled(void **state)
+{
+	static const char *const vms[] = {"web1"};
+	static struct ferry_ipc_drain_submit_req r;
+	struct ferry_ipc_drain_id_req c;
+	unsigned char *buf = calloc(1, FERRY_IPC_MAX_MSG_BYTES);
+	const struct ferry_ipc_drain_report_rsp *rep = (const void *)buf;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.kind = FERRY_DRAIN_DRAIN;
+	r.parallel = 1;
+	r.n_steps = 1;
+	r.at_unix_ms = ((int64_t)time(NULL) + 3600) * 1000;
+	snprintf(r.node, sizeof(r.node), "node3");
+	snprintf(r.steps[0].resource, sizeof(r.steps[0].resource), "%s", vms[0]);
+	snprintf(r.steps[0].vm, sizeof(r.steps[0].vm), "%s", vms[0]);
+	ledgerglue_drain_submit(nodes[2].d.glue, ++next_token, &r);
+	deliver_all();
+	assert_int_equal(nodes[2].drain_answer.verdict, FERRY_VERDICT_GRANTED);
+	/* an hour ahead: scheduled, runner node 1, nothing done yet */
+	assert_int_equal(drain_of(2, 1)->state, LEDGER_DRAIN_SCHEDULED);
+	assert_int_equal(drain_of(2, 1)->runner, 1);
+	assert_int_equal(nodes[1].n_jobs, 0);
+	/* the report view */
+	memset(&c, 0, sizeof(c));
+	c.hdr.qb.id = FERRY_IPC_DRAIN_REPORT;
+	assert_true(ledgerglue_drain_view(nodes[3].d.glue, &c, buf, FERRY_IPC_MAX_MSG_BYTES) > 0);
+	assert_int_equal(rep->found, 1);
+	assert_string_equal(rep->info.state, "scheduled");
+	assert_string_equal(rep->info.runner, "node1");
+	/* a second drain of the same node is refused by the ledger */
+	ledgerglue_drain_submit(nodes[3].d.glue, ++next_token, &r);
+	deliver_all();
+	assert_int_equal(nodes[3].drain_answer.verdict, FERRY_VERDICT_REFUSED);
+	assert_non_null(strstr(nodes[3].drain_answer.reason, "already scheduled"));
+	/* cancel */
+	snprintf(c.requested_by, sizeof(c.requested_by), "admin@node3");
+	c.id = 1;
+	ledgerglue_drain_cancel(nodes[3].d.glue, ++next_token, &c);
+	deliver_all();
+	assert_int_equal(nodes[3].drain_answer.verdict, FERRY_VERDICT_GRANTED);
+	assert_int_equal(drain_of(1, 1)->state, LEDGER_DRAIN_CANCELLED);
+	assert_string_equal(drain_of(1, 1)->note, "cancelled by admin@node3");
+	free(buf);
+}
+
+/* The drained node loses power while its VM moves: Pacemaker restarts the VM
+ * elsewhere; the step ends done, and its result says it was an HA restart. */
+static void test_drain_node_lost(void **state)
+{
+	static const char *const vms[] = {"web1"};
+	uint32_t id;
+
+	(void)state;
+	id = drain_submit(3, FERRY_DRAIN_DRAIN, "node1", vms, 1, 1);
+	assert_int_equal(nodes[2].n_jobs, 1);
+	nodes[1].up = false;
+	confchg(0xc, 11, true);
+	job_done(2, 0, 0, "node3", "moved");
+	assert_int_equal(drain_of(3, id)->steps[0].state, LEDGER_STEP_DONE);
+	assert_string_equal(drain_of(3, id)->steps[0].result, FERRY_IPC_DRAIN_HA_RESTART);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sync_and_acquire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_runner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_node_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_scheduled_and_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphan_then_fenced, setup, teardown),

@@ -49,6 +49,24 @@ static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, vo
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
 }
+static void ev_drain_submit(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *r)
+{
+	(void)ctx, (void)r;
+	glue_token = token;
+	glue_calls++;
+}
+static void ev_drain_cancel(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *r)
+{
+	(void)ctx, (void)r;
+	glue_token = token;
+	glue_calls++;
+}
+static ssize_t ev_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf,
+			     size_t len)
+{
+	(void)ctx, (void)req, (void)buf, (void)len;
+	return -ENOSYS;
+}
 static char expect_uuid[64];
 static int expect_calls;
 
@@ -68,6 +86,9 @@ static const struct ipcsrv_events events = {
 	.status = ev_status,
 	.dump = ev_dump,
 	.history = ev_history,
+	.drain_submit = ev_drain_submit,
+	.drain_cancel = ev_drain_cancel,
+	.drain_view = ev_drain_view,
 };
 
 /* ---- fake libqb connections ------------------------------------------------ */
@@ -227,6 +248,8 @@ static void test_request_good(void **state)
 	struct ferry_ipc_move_req mv;
 	struct ferry_ipc_empty_req e;
 	struct ferry_ipc_history_req hi;
+	static struct ferry_ipc_drain_submit_req ds;
+	struct ferry_ipc_drain_id_req di;
 	static const int32_t vm_types[] = {FERRY_IPC_ACQUIRE, FERRY_IPC_RELEASE,
 					   FERRY_IPC_MIGRATE_BEGIN, FERRY_IPC_MIGRATE_COMMIT,
 					   FERRY_IPC_MIGRATE_ABORT, FERRY_IPC_SAVE,
@@ -249,12 +272,18 @@ static void test_request_good(void **state)
 	assert_true(ipcsrv_check_request(&e, sizeof(e)) >= 0);
 	fill(&hi, sizeof(hi), FERRY_IPC_HISTORY);
 	assert_true(ipcsrv_check_request(&hi, sizeof(hi)) >= 0);
+	fill(&ds, sizeof(ds), FERRY_IPC_DRAIN_SUBMIT);
+	assert_true(ipcsrv_check_request(&ds, sizeof(ds)) >= 0);
+	fill(&di, sizeof(di), FERRY_IPC_DRAIN_REPORT);
+	assert_true(ipcsrv_check_request(&di, sizeof(di)) >= 0);
 	/* only the read-only views are open to haclient */
 	for (i = 0; i < IPCSRV_N_TYPES; i++)
 		assert_int_equal(ipcsrv_table[i].root_only,
 				 ipcsrv_table[i].type != FERRY_IPC_STATUS &&
 					 ipcsrv_table[i].type != FERRY_IPC_LEDGER_DUMP &&
-					 ipcsrv_table[i].type != FERRY_IPC_HISTORY);
+					 ipcsrv_table[i].type != FERRY_IPC_HISTORY &&
+					 ipcsrv_table[i].type != FERRY_IPC_DRAIN_LIST &&
+					 ipcsrv_table[i].type != FERRY_IPC_DRAIN_REPORT);
 }
 
 static void test_request_bad(void **state)

@@ -43,6 +43,10 @@
  *   force-release node=N vm=NAME [uuid=U] [gen=G] [to=N] [mode=M]
  *   move node=N vm=NAME from=A to=B mode=M result=R [downtime=MS] [total=MS]
  *   garbage node=N kind=truncated|oversize|version|magic|type|field
+ *   drain node=N op=submit drained=M vms=A,B.. [kind=undrain] [parallel=P]
+ *         [at=T] [window=T]    N submits a drain of node M ("nodeM")
+ *   drain node=N op=start|step-begin|step-end|finish|cancel id=I [step=S]
+ *         [state=done|failed|skipped|stopped-by-window] [to=NAME] [text=T]
  *   dump [N]                   node N's (default: lowest up) serialized ledger
  */
 #include "config.h"
@@ -56,6 +60,7 @@
 #include <string.h>
 
 #include "simnet.h"
+#include "ledgerblob.h"
 #include "ledgermsg.h"
 
 #define MAX_LINES 4096
@@ -351,6 +356,99 @@ ev_move(struct runner *r, char **tok, int ntok)
 	e = simnet_send(r->c, node, buf, len);
 	if (e < 0)
 		printf("  (node %" PRIu32 ": move not sent: %s)\n", node, strerror(-e));
+	return 0;
+}
+
+static int
+ev_drain(struct runner *r, char **tok, int ntok)
+{
+	static uint8_t buf[LEDGERMSG_MAX_LEN];
+	static struct ledger_drain d;
+	struct ledger_drain_msg m;
+	const char *op = opt(tok, ntok, "op"), *s;
+	char *rec = NULL;
+	size_t len;
+	uint32_t node = 0;
+	uint64_t v;
+	int e;
+
+	if (parse_node(r, opt(tok, ntok, "node"), &node) < 0 || op == NULL)
+		return fail(r, "drain: node= and op= needed");
+	memset(&m, 0, sizeof(m));
+	if (ledger_drain_op_from_name(op, &m.op) < 0)
+		return fail(r, "drain: bad op '%s'", op);
+	m.req_id = ++r->req_id;
+	m.time_ms = simnet_now(r->c);
+	if (parse_num(opt(tok, ntok, "id"), &v) == 0)
+		m.id = (uint32_t)v;
+	if (parse_num(opt(tok, ntok, "step"), &v) == 0)
+		m.step = (uint32_t)v;
+	s = opt(tok, ntok, "state");
+	if (s != NULL) {
+		enum ledger_step_state ss;
+		enum ledger_drain_state ds;
+
+		if (ledger_step_state_from_name(s, &ss) == 0)
+			m.state = ss;
+		else if (ledger_drain_state_from_name(s, &ds) == 0)
+			m.state = ds;
+		else
+			return fail(r, "drain: bad state '%s'", s);
+	}
+	s = opt(tok, ntok, "to");
+	if (s != NULL)
+		snprintf(m.node, sizeof(m.node), "%s", s);
+	s = opt(tok, ntok, "text");
+	if (s != NULL)
+		snprintf(m.text, sizeof(m.text), "%s", s);
+	if (m.op == LEDGER_DOP_SUBMIT) {
+		char list[512], *save = NULL;
+		uint32_t drained = 0;
+
+		memset(&d, 0, sizeof(d));
+		if (parse_node(r, opt(tok, ntok, "drained"), &drained) < 0)
+			return -EINVAL;
+		d.id = 1;
+		d.node_id = drained;
+		snprintf(d.node, sizeof(d.node), "node%" PRIu32, drained);
+		d.parallel = 1;
+		if (parse_num(opt(tok, ntok, "parallel"), &v) == 0)
+			d.parallel = (uint32_t)v;
+		s = opt(tok, ntok, "kind");
+		if (s != NULL && ledger_drain_kind_from_name(s, &d.kind) < 0)
+			return fail(r, "drain: bad kind");
+		if (parse_num(opt(tok, ntok, "at"), &v) == 0)
+			d.at_ms = (int64_t)v;
+		if (parse_num(opt(tok, ntok, "window"), &v) == 0)
+			d.window_end_ms = (int64_t)v;
+		d.start_ms = d.end_ms = -1;
+		snprintf(d.requested_by, sizeof(d.requested_by), "root@node%" PRIu32, node);
+		s = opt(tok, ntok, "vms");
+		snprintf(list, sizeof(list), "%s", s != NULL ? s : "");
+		for (char *vm = strtok_r(list, ",", &save); vm != NULL && d.n_steps < LEDGER_DRAIN_STEPS;
+		     vm = strtok_r(NULL, ",", &save)) {
+			struct ledger_drain_step *st = &d.steps[d.n_steps];
+
+			snprintf(st->resource, sizeof(st->resource), "%s", vm);
+			snprintf(st->vm, sizeof(st->vm), "%s", vm);
+			st->wave = d.n_steps / d.parallel;
+			st->start_ms = st->end_ms = -1;
+			st->pred_gap_ms = 100;
+			st->pred_duration_ms = 5000;
+			d.n_steps++;
+		}
+		e = ledgerblob_drain_write(&d, &rec, &m.record_len);
+		if (e < 0)
+			return fail(r, "drain: record: %s", strerror(-e));
+		m.record = rec;
+	}
+	e = ledgermsg_encode_drain(&m, buf, sizeof(buf), &len);
+	free(rec);
+	if (e < 0)
+		return fail(r, "drain: encode: %s", strerror(-e));
+	e = simnet_send(r->c, node, buf, len);
+	if (e < 0)
+		printf("  (node %" PRIu32 ": drain not sent: %s)\n", node, strerror(-e));
 	return 0;
 }
 
@@ -703,6 +801,8 @@ run_event(struct runner *r, char **tok, int ntok)
 		return ev_dump(r, tok, ntok);
 	if (strcmp(cmd, "move") == 0)
 		return ev_move(r, tok, ntok);
+	if (strcmp(cmd, "drain") == 0)
+		return ev_drain(r, tok, ntok);
 	if (strcmp(cmd, "garbage") == 0)
 		return ev_garbage(r, tok, ntok);
 	for (int op = 0; op < LEDGER_OP_FENCE; op++)

@@ -17,6 +17,10 @@
  *     each VM's holders (no VM has two owners in any quorate view);
  *   - in every group whose sync round is over and whose queue is empty, the
  *     replicas serialize to the same bytes.
+ *   - every drain record that is scheduled or running has, in every quorate
+ *     replica, the same runner: a member of that group that is not the
+ *     drained node (or none when the drained node is its only member), so
+ *     exactly one ferryd carries a drain out.
  * At the end the network heals and every node must converge to one ledger.
  *
  * Every node's clock is off by up to 200 ms; every time in a message is the
@@ -31,8 +35,11 @@
  * replicas).
  *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
- * seed), SIM_NODES=K (nodes; 2 means two_node), SIM_VERBOSE=1 (print every
- * ledger line) for long or failing runs.
+ * seed), SIM_NODES=K (nodes; 2 means two_node), SIM_DRAINS=1 (with drain
+ * operations), SIM_VERBOSE=1 (print every ledger line) for long or failing
+ * runs.  The runs marked drains add random drain operations (submit,
+ * runner progress from any node, cancel); the others keep their random
+ * sequences as they were.
  */
 #include "config.h"
 
@@ -42,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledgerblob.h"
 #include "ledgermsg.h"
 #include "simnet.h"
 
@@ -76,6 +84,7 @@ struct sim {
 	size_t n_late;
 	unsigned long step;
 	bool two_node;
+	bool drains; /* drain operations among the steps (the runs of sim_runs that say so) */
 	int64_t skew_ms[SIMNET_MAX_NODES + 1];
 	bool verbose;
 	char failure[256];
@@ -602,6 +611,68 @@ do_move(struct sim *s, uint32_t node)
 		simnet_send(s->net, node, buf, len);
 }
 
+/* A random drain operation from node: a submit of a drain of a random node,
+ * or a runner's progress / a cancel on a random record (often refused:
+ * not the runner, wrong state; the ledger must stay consistent anyway). */
+static void
+do_drain(struct sim *s, uint32_t node)
+{
+	static struct ledger_drain d;
+	struct ledger_drain_msg dm;
+	uint8_t buf[LEDGERMSG_MAX_LEN];
+	char *rec = NULL;
+	size_t len;
+
+	memset(&dm, 0, sizeof(dm));
+	dm.op = (enum ledger_drain_op)pick(s, _LEDGER_DOP_MAX);
+	dm.req_id = ++s->req_id;
+	dm.time_ms = simnet_now(s->net) + s->skew_ms[node];
+	dm.id = 1 + pick(s, 12);
+	dm.step = pick(s, 3);
+	snprintf(dm.node, sizeof(dm.node), "node%" PRIu32, 1 + pick(s, s->n_nodes));
+	if (dm.op == LEDGER_DOP_STEP_END)
+		dm.state = LEDGER_STEP_DONE + pick(s, 3);
+	if (dm.op == LEDGER_DOP_FINISH)
+		dm.state = pick(s, 2) == 0 ? LEDGER_DRAIN_DONE : LEDGER_DRAIN_WINDOW_END;
+	if (dm.op != LEDGER_DOP_SUBMIT && dm.op != LEDGER_DOP_CANCEL) {
+		/* mostly from the runner this node knows, for a record it knows */
+		struct ledger *l = simnet_ledger(s->net, node);
+		size_t nd = l != NULL ? ledger_drain_count(l) : 0;
+
+		if (nd > 0 && pick(s, 4) != 0) {
+			const struct ledger_drain *r = ledger_drain_get(l, pick(s, (uint32_t)nd));
+
+			dm.id = r->id;
+			if (r->runner != 0 && simnet_is_up(s->net, r->runner))
+				node = r->runner;
+		}
+	}
+	if (dm.op == LEDGER_DOP_SUBMIT) {
+		memset(&d, 0, sizeof(d));
+		d.id = 1;
+		d.kind = pick(s, 3) == 0 ? LEDGER_DRAIN_UNDRAIN : LEDGER_DRAIN_DRAIN;
+		d.node_id = 1 + pick(s, s->n_nodes);
+		snprintf(d.node, sizeof(d.node), "node%" PRIu32, d.node_id);
+		d.parallel = 1 + pick(s, 2);
+		d.start_ms = d.end_ms = -1;
+		if (d.kind == LEDGER_DRAIN_DRAIN)
+			d.n_steps = 1 + pick(s, 3);
+		for (uint32_t i = 0; i < d.n_steps; i++) {
+			snprintf(d.steps[i].resource, sizeof(d.steps[i].resource), "%s",
+				 s->names[pick(s, N_VMS)]);
+			snprintf(d.steps[i].vm, sizeof(d.steps[i].vm), "%s", d.steps[i].resource);
+			d.steps[i].wave = i / d.parallel;
+			d.steps[i].start_ms = d.steps[i].end_ms = -1;
+		}
+		if (ledgerblob_drain_write(&d, &rec, &dm.record_len) < 0)
+			return;
+		dm.record = rec;
+	}
+	if (ledgermsg_encode_drain(&dm, buf, sizeof(buf), &len) == 0)
+		simnet_send(s->net, node, buf, len);
+	free(rec);
+}
+
 __attribute__((format(printf, 2, 3))) static bool
 failed(struct sim *s, const char *fmt, ...)
 {
@@ -661,7 +732,27 @@ check(struct sim *s)
 				ha = true;
 			}
 		}
-		/* 3. byte-identical after the sync */
+		/* 3. an active drain has one runner: a member, not the drained node */
+		for (size_t i = 0; i < n && q; i++) {
+			struct ledger *l = simnet_ledger(s->net, m[i]);
+
+			if (!ledger_is_quorate(l))
+				continue;
+			for (size_t k = 0; k < ledger_drain_count(l); k++) {
+				const struct ledger_drain *d = ledger_drain_get(l, k);
+				bool alone = n == 1 && m[0] == d->node_id;
+
+				if (d->state != LEDGER_DRAIN_SCHEDULED && d->state != LEDGER_DRAIN_RUNNING)
+					continue;
+				if (alone ? d->runner != 0
+					  : (d->runner == 0 || d->runner == d->node_id ||
+					     !ledger_is_member(l, d->runner)))
+					return failed(s, "drain %" PRIu32 " of %s: runner node %" PRIu32
+							 " in a quorate view of node %" PRIu32,
+						      d->id, d->node, d->runner, m[i]);
+			}
+		}
+		/* 4. byte-identical after the sync */
 		if (simnet_pending(s->net, groups[gi]) == 0 &&
 		    ledger_is_synced(simnet_ledger(s->net, m[0])) &&
 		    !simnet_group_identical(s->net, groups[gi], why, sizeof(why)))
@@ -673,7 +764,8 @@ check(struct sim *s)
 }
 
 static bool
-run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool verbose, char *summary,
+run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool verbose,
+	 char *summary,
 	 size_t summary_len)
 {
 	struct sim *s = calloc(1, sizeof(*s));
@@ -687,6 +779,7 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool verbose, cha
 	s->verbose = verbose;
 	s->n_nodes = n_nodes != 0 ? n_nodes : 3 + pick(s, 3);
 	s->two_node = s->n_nodes == 2;
+	s->drains = drains;
 	for (int i = 0; i < N_VMS; i++) {
 		snprintf(s->names[i], sizeof(s->names[i]), "vm%d", i);
 		snprintf(s->uuids[i], sizeof(s->uuids[i]), "00000000-0000-4000-8000-%012d", i + 1);
@@ -745,8 +838,10 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool verbose, cha
 		} else if (p < 87) {
 			do_force(s);
 		} else if (p < 88) {
-			if (n > 0)
+			if (n > 0 && (!s->drains || pick(s, 2) == 0))
 				do_move(s, up[pick(s, n)]);
+			else if (n > 0)
+				do_drain(s, up[pick(s, n)]);
 		} else if (p < 89) {
 			do_fence_replay(s);
 		} else if (p < 90 && !calm) {
@@ -812,10 +907,13 @@ static const struct {
 	uint64_t first, n;
 	uint32_t nodes;
 	unsigned long steps;
+	bool drains; /* random drain operations among the steps */
 } sim_runs[] = {
-	{1, 12, 0, 6000},
-	{13, 4, 2, 6000},
-	{17, 1, SIMNET_MAX_NODES, 3000},
+	{1, 12, 0, 6000, false},
+	{13, 4, 2, 6000, false},
+	{17, 1, SIMNET_MAX_NODES, 3000, false},
+	{101, 6, 0, 6000, true},
+	{113, 3, 2, 6000, true},
 };
 
 int
@@ -836,7 +934,8 @@ main(void)
 	if (e_seed != NULL) {
 		uint64_t seed = strtoull(e_seed, NULL, 10);
 		unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 6000;
-		bool ok = run_seed(seed, steps, nodes, verbose, summary, sizeof(summary));
+		bool ok = run_seed(seed, steps, nodes, getenv("SIM_DRAINS") != NULL, verbose, summary,
+				   sizeof(summary));
 
 		printf("1..1\n%s 1 - seed %" PRIu64 ": %s\n", ok ? "ok" : "not ok", seed, summary);
 		return ok ? 0 : 1;
@@ -849,11 +948,12 @@ main(void)
 			uint64_t seed = sim_runs[r].first + i;
 			unsigned long steps =
 				e_steps != NULL ? strtoul(e_steps, NULL, 10) : sim_runs[r].steps;
-			bool ok = run_seed(seed, steps, sim_runs[r].nodes, verbose, summary,
-					   sizeof(summary));
+			bool ok = run_seed(seed, steps, sim_runs[r].nodes, sim_runs[r].drains, verbose,
+					   summary, sizeof(summary));
 
-			printf("%s %" PRIu64 " - seed %" PRIu64 "%s: %s\n", ok ? "ok" : "not ok", ++t,
-			       seed, sim_runs[r].nodes == 2 ? " (two_node)" : "", summary);
+			printf("%s %" PRIu64 " - seed %" PRIu64 "%s%s: %s\n", ok ? "ok" : "not ok", ++t,
+			       seed, sim_runs[r].nodes == 2 ? " (two_node)" : "",
+			       sim_runs[r].drains ? " (drains)" : "", summary);
 			if (!ok)
 				rc = 1;
 		}

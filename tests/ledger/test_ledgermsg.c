@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ledger.h"
+#include "ledgerblob.h"
 #include "ledgermsg.h"
 
 #define HDR sizeof(struct ledgermsg_hdr)
@@ -581,6 +582,112 @@ test_deliver_garbage(void **state)
 	ledger_free(l);
 }
 
+
+/* Drain records at every limit: 8 drains of 64 steps with the longest names
+ * and every result byte escaped fit the blob, load back byte for byte, and
+ * their operations survive the wire. */
+static void
+test_drain_records(void **state)
+{
+	static struct ledger_drain d, back;
+	struct ledger *a = quorate_single(), *b = ledger_new(NULL);
+	struct ledger_drain_msg dm;
+	struct ledger_decision dec;
+	struct ledgermsg m;
+	char *rec = NULL, *blob = NULL, *blob2 = NULL;
+	size_t len, len2;
+
+	(void)state;
+	for (uint32_t k = 0; k < LEDGER_MAX_DRAINS; k++) {
+		memset(&d, 0, sizeof(d));
+		d.id = 1;
+		d.kind = LEDGER_DRAIN_DRAIN;
+		memset(d.node, 'n', LEDGER_NAME_MAX - 1);
+		d.node[0] = (char)('a' + k);
+		d.node_id = 100 + k;
+		d.parallel = UINT32_MAX;
+		d.at_ms = d.window_end_ms = INT64_MAX;
+		d.start_ms = d.end_ms = -1;
+		memset(d.requested_by, ' ', LEDGER_NAME_MAX - 1);
+		d.n_steps = LEDGER_DRAIN_STEPS;
+		for (uint32_t i = 0; i < d.n_steps; i++) {
+			struct ledger_drain_step *st = &d.steps[i];
+
+			memset(st->resource, 'r', LEDGER_NAME_MAX - 1);
+			memset(st->vm, 'v', LEDGER_NAME_MAX - 1);
+			memset(st->target, 't', LEDGER_NAME_MAX - 1);
+			snprintf(st->resource + LEDGER_NAME_MAX - 4, 4, "%03u", i);
+			st->wave = UINT32_MAX;
+			st->kind = LEDGER_MODE_RESTART;
+			st->pred_gap_ms = st->pred_duration_ms = UINT32_MAX;
+			st->start_ms = st->end_ms = -1;
+		}
+		assert_int_equal(ledgerblob_drain_write(&d, &rec, &len), 0);
+		assert_int_equal(ledgerblob_drain_parse(rec, len, &back), 0);
+		assert_memory_equal(&d, &back, sizeof(d));
+		memset(&dm, 0, sizeof(dm));
+		dm.op = LEDGER_DOP_SUBMIT;
+		dm.req_id = 7;
+		dm.time_ms = 1000;
+		dm.record = rec;
+		dm.record_len = len;
+		assert_int_equal(ledgermsg_encode_drain(&dm, buf, sizeof(buf), &len), 0);
+		free(rec);
+		assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+		assert_int_equal(m.type, LEDGERMSG_DRAIN);
+		assert_int_equal(m.u.drain.req_id, 7);
+		assert_int_equal(ledger_apply_drain(a, 1, &m.u.drain, &dec), 1);
+		assert_int_equal(dec.verdict, LEDGER_GRANTED);
+		assert_int_equal(dec.gen, k + 1);
+		memset(&dm, 0, sizeof(dm));
+		dm.op = LEDGER_DOP_START;
+		dm.id = k + 1;
+		dm.time_ms = INT64_MAX;
+		assert_int_equal(ledger_apply_drain(a, 1, &dm, &dec), 1);
+		assert_int_equal(dec.verdict, LEDGER_GRANTED);
+		for (uint32_t i = 0; i < LEDGER_DRAIN_STEPS; i++) {
+			dm.op = LEDGER_DOP_STEP_BEGIN;
+			dm.step = i;
+			memset(dm.node, 'f', LEDGER_NAME_MAX - 1);
+			assert_int_equal(ledger_apply_drain(a, 1, &dm, &dec), 1);
+			assert_int_equal(dec.verdict, LEDGER_GRANTED);
+			dm.op = LEDGER_DOP_STEP_END;
+			dm.state = LEDGER_STEP_FAILED;
+			memset(dm.text, ' ', LEDGER_TEXT_MAX - 1); /* every byte escaped */
+			assert_int_equal(ledgermsg_encode_drain(&dm, buf, sizeof(buf), &len), 0);
+			assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+			assert_int_equal(ledger_apply_drain(a, 1, &m.u.drain, &dec), 1);
+			assert_int_equal(dec.verdict, LEDGER_GRANTED);
+		}
+	}
+	/* one more while all are running: refused, nothing evicted */
+	memset(&dm, 0, sizeof(dm));
+	dm.op = LEDGER_DOP_SUBMIT;
+	d.node[0] = 'z';
+	assert_int_equal(ledgerblob_drain_write(&d, &rec, &dm.record_len), 0);
+	dm.record = rec;
+	assert_int_equal(ledger_apply_drain(a, 1, &dm, &dec), 1);
+	assert_int_equal(dec.verdict, LEDGER_REFUSED);
+	free(rec);
+	assert_int_equal(ledger_drain_count(a), LEDGER_MAX_DRAINS);
+
+	assert_int_equal(ledger_serialize(a, &blob, &len), 0);
+	assert_true(len <= LEDGER_STATE_MAX);
+	assert_memory_equal(blob, "ferry-ledger 3\n", 15);
+	assert_int_equal(ledger_load(b, blob, len), 0);
+	assert_int_equal(ledger_serialize(b, &blob2, &len2), 0);
+	assert_int_equal(len, len2);
+	assert_memory_equal(blob, blob2, len);
+	assert_int_equal(ledger_drain_count(b), LEDGER_MAX_DRAINS);
+	assert_string_equal(ledger_drain_find(b, 3)->steps[5].state == LEDGER_STEP_FAILED ? "failed"
+											  : "other",
+			    "failed");
+	free(blob);
+	free(blob2);
+	ledger_free(a);
+	ledger_free(b);
+}
+
 int
 main(void)
 {
@@ -597,6 +704,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_blob_roundtrip_and_big_sync),
 		cmocka_unit_test(test_full_ledger_fits),
+		cmocka_unit_test(test_drain_records),
 		cmocka_unit_test(test_confchg_errors),
 		cmocka_unit_test(test_deliver_garbage),
 	};
