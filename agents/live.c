@@ -463,6 +463,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	w->opts.migration_uri = w->migration_uri;
 	w->opts.parallel_connections = a->p.parallel_connections;
 	w->opts.auto_converge = a->p.auto_converge;
+	w->opts.data = a->p.migration_data;
 	w->opts.postcopy = a->p.policy.postcopy == POLICY_POSTCOPY_AFTER_STALL;
 	atomic_init(&w->done, false);
 
