@@ -28,6 +28,7 @@ int
 cfgsave_write(const char *path, const char *xml, char *err, size_t err_len)
 {
 	char tmp[PATH_MAX];
+	char real[PATH_MAX];
 	char *old = NULL;
 	size_t len = strlen(xml);
 	size_t done = 0;
@@ -37,6 +38,9 @@ cfgsave_write(const char *path, const char *xml, char *err, size_t err_len)
 	int r;
 
 	err[0] = '\0';
+	/* a symlink (a local name for a shared file) stays one: replace its target */
+	if (realpath(path, real) != NULL)
+		path = real;
 	if (domxml_read_file(path, &old) == 0) {
 		bool same = strcmp(old, xml) == 0;
 

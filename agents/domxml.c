@@ -691,14 +691,16 @@ cleanup:
 int
 domxml_add_uuid(const char *xml, const char *uuid, char **ret)
 {
-	const char *end = strstr(xml, "</name>");
+	const char *root = strstr(xml, "<domain");
+	const char *end = root != NULL ? strchr(root, '>') : NULL;
 	size_t head;
 	size_t len = strlen(xml);
 	char *out;
 
-	if (end == NULL || strlen(uuid) != DOMXML_UUID_LEN)
+	/* right after the root's start tag: <domain ...>, not <domain .../> */
+	if (end == NULL || end[-1] == '/' || strlen(uuid) != DOMXML_UUID_LEN)
 		return -EINVAL;
-	head = (size_t)(end - xml) + strlen("</name>");
+	head = (size_t)(end - xml) + 1;
 	out = calloc(1, len + DOMXML_UUID_LEN + 32);
 	if (out == NULL)
 		return -ENOMEM;

@@ -44,8 +44,8 @@ int domxml_format_image_tag(const char *uuid, uint64_t generation, char *buf, si
 /* Canonical form of a UUID (dashed, lower case) or -EINVAL. */
 int domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1]);
 
-/* xml with <uuid>uuid</uuid> inserted after its </name>, in a new string
- * the caller frees.  -EINVAL no </name>. */
+/* xml with <uuid>uuid</uuid> inserted after the <domain ...> start tag, in
+ * a new string the caller frees.  -EINVAL no such tag. */
 int domxml_add_uuid(const char *xml, const char *uuid, char **ret);
 
 /* start_resources: the distinct values of every attribute attr ("pool",

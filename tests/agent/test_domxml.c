@@ -91,6 +91,15 @@ test_no_uuid(void **state)
 	assert_string_equal(info.uuid, UUID);
 	free(out);
 	assert_int_equal(domxml_add_uuid("<domain/>", UUID, &out), -EINVAL);
+	assert_int_equal(domxml_add_uuid("<?xml version='1.0'?>\n<domain type='kvm'>\n"
+	                                 "<metadata><x:name xmlns:x='urn:x'>b</x:name></metadata>"
+	                                 "<name>a</name></domain>",
+	                                 UUID, &out),
+	                 0);
+	assert_int_equal(domxml_parse(out, &info, NULL, 0), 0);
+	assert_string_equal(info.name, "a");
+	assert_string_equal(info.uuid, UUID);
+	free(out);
 
 	assert_int_equal(domxml_attr_values("<domain><disk type='volume'><source pool='p1' "
 	                                    "volume='v'/></disk><disk><source pool=\"p2\"/>"

@@ -511,6 +511,22 @@ test_cfgsave_write(void **state)
 	testutil_write(path, "<a/>");
 	assert_int_equal(cfgsave_write(path, "<a/>", err, sizeof(err)), 0); /* unchanged */
 	assert_int_equal(cfgsave_write(path, "<b/>", err, sizeof(err)), 1);
+	{
+		/* through a symlink: the link stays, its target gets the text */
+		char link[PATH_MAX + 8];
+		struct stat st;
+		char *text = NULL;
+
+		snprintf(link, sizeof(link), "%s.link", path);
+		assert_int_equal(symlink(path, link), 0);
+		assert_int_equal(cfgsave_write(link, "<c/>", err, sizeof(err)), 1);
+		assert_int_equal(lstat(link, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		assert_int_equal(domxml_read_file(path, &text), 0);
+		assert_string_equal(text, "<c/>");
+		free(text);
+		unlink(link);
+	}
 	assert_int_equal(cfgsave_write("/nonexistent/dir/c.xml", "<b/>", err, sizeof(err)),
 	                 -ENOENT);
 	assert_non_null(
