@@ -822,9 +822,21 @@ static const struct params_def params_table[] = {
         [PARAMS_VD_MIGRATION_TRANSPORT] =
                 {
                         .type = "string",
-                        VD_TRANSLATED("remote_uri"),
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
                         .shortdesc = "Migration transport: ssh, libssh, libssh2, tcp, tls "
                                      "or tunnelled",
+                        .longdesc = "How migrations travel. ssh, libssh, libssh2, tcp: the "
+                                    "source's libvirtd reaches the target's through "
+                                    "remote_uri built from hypervisor "
+                                    "(DRIVER+TRANSPORT://%n/PATH), the memory on QEMU's own "
+                                    "unencrypted connection. tls: qemu+tls:// and the memory "
+                                    "encrypted too (VIR_MIGRATE_TLS; needs libvirt's and QEMU's "
+                                    "certificates, checked by validate-all). tunnelled: the "
+                                    "memory inside the libvirtd connection "
+                                    "(VIR_MIGRATE_TUNNELLED; remote_uri unchanged; no "
+                                    "migration URI, post-copy or parallel connections). Unset: "
+                                    "remote_uri as given, memory unencrypted.",
                         .answer = "Builds remote_uri as VirtualDomain builds its remote URI, "
                                   "from hypervisor: DRIVER+TRANSPORT://[USER@]%n[:PORT]/PATH "
                                   "(qemu:///system and ssh give qemu+ssh://%n/system). ssh, "

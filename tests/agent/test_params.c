@@ -420,7 +420,7 @@ static const struct {
         {"config", PARAMS_VD_HONOURED, "/etc/ferry/web1.xml"},
         {"hypervisor", PARAMS_VD_HONOURED, "qemu:///system"},
         {"force_stop", PARAMS_VD_TRANSLATED, "true"},
-        {"migration_transport", PARAMS_VD_TRANSLATED, "ssh"},
+        {"migration_transport", PARAMS_VD_HONOURED, "ssh"},
         {"migration_user", PARAMS_VD_TRANSLATED, "hacluster"},
         {"migration_downtime", PARAMS_VD_TRANSLATED, "300"},
         {"migration_speed", PARAMS_VD_TRANSLATED, "1000"},
