@@ -56,6 +56,24 @@ static unsigned fake_shutdown_calls;
 
 char *__wrap_virDomainGetHostname(virDomainPtr d, unsigned int flags);
 int __wrap_virDomainShutdownFlags(virDomainPtr d, unsigned int flags);
+int __wrap_virDomainMigrateToURI3(virDomainPtr d, const char *uri, virTypedParameterPtr params,
+                                  unsigned int n, unsigned int flags);
+
+static unsigned fake_migrate_flags;
+static int fake_migrate_nparams;
+
+/* The test driver cannot migrate: record what virt_migrate asks for. */
+int
+__wrap_virDomainMigrateToURI3(virDomainPtr d, const char *uri, virTypedParameterPtr params,
+                              unsigned int n, unsigned int flags)
+{
+	(void)d;
+	(void)uri;
+	(void)params;
+	fake_migrate_flags = flags;
+	fake_migrate_nparams = (int)n;
+	return 0;
+}
 
 char *
 __wrap_virDomainGetHostname(virDomainPtr d, unsigned int flags)
@@ -600,6 +618,34 @@ test_tlscheck(void **state)
 	assert_non_null(strstr(what, "server-key.pem: not a regular file"));
 }
 
+/* ---- migration_transport: libvirt's flags --------------------------------------------------- */
+
+static void
+test_migrate_flags(void **state)
+{
+	char err[VIRT_ERR_MAX] = "";
+	struct virt *v = NULL;
+	virDomainPtr d = NULL;
+	struct virt_migrate_opts o = {.dconnuri = "qemu+ssh://node2/system"};
+	const unsigned base = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+
+	(void)state;
+	assert_int_equal(virt_open("test:///default", &v, err, sizeof(err)), 0);
+	assert_int_equal(virt_lookup(v, "", TEST_DOM_NAME, &d), 0);
+	o.data = PARAMS_DATA_PLAIN;
+	assert_int_equal(virt_migrate(v, d, &o), 0);
+	assert_int_equal(fake_migrate_flags, base);
+	o.data = PARAMS_DATA_TLS;
+	assert_int_equal(virt_migrate(v, d, &o), 0);
+	assert_int_equal(fake_migrate_flags, base | VIR_MIGRATE_TLS);
+	o.data = PARAMS_DATA_TUNNELLED;
+	assert_int_equal(virt_migrate(v, d, &o), 0);
+	assert_int_equal(fake_migrate_flags, base | VIR_MIGRATE_TUNNELLED);
+	assert_int_equal(fake_migrate_nparams, 0); /* no migration URI */
+	virDomainFree(d);
+	virt_close(v);
+}
+
 int
 main(void)
 {
@@ -615,6 +661,7 @@ main(void)
 	        cmocka_unit_test_setup(test_cfgsave_write, setup),
 	        cmocka_unit_test_setup(test_no_uuid, setup),
 	        cmocka_unit_test_setup(test_tlscheck, setup),
+	        cmocka_unit_test_setup(test_migrate_flags, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
