@@ -22,8 +22,10 @@
 
 #include "agent.h"
 #include "bounded.h"
+#include "cfgsave.h"
 #include "ferry/imagestore.h"
 #include "ferry/moverec.h"
+#include "guestcheck.h"
 #include "idcache.h"
 #include "ledgerlink.h"
 #include "live.h"
@@ -31,6 +33,8 @@
 #include "procscan.h"
 #include "qmp.h"
 #include "quick.h"
+#include "startres.h"
+#include "tlscheck.h"
 #include "utilization.h"
 #include "virt.h"
 
@@ -48,6 +52,12 @@
 /* QEMU's own monitor answers within this, and a killed QEMU is gone within it */
 #define ACTIONS_QMP_MS 3000
 #define ACTIONS_PROBE_GRACE_MS      10000
+/* a config without <uuid>: how long identify asks libvirt for the domain's */
+#define ACTIONS_UUID_LOOKUP_MS 5000
+/* start_resources on the target: opening its libvirtd */
+#define ACTIONS_TARGET_OPEN_MS 10000
+
+static int actions_bounded(struct vm_agent *a, bounded_fn body, uint64_t timeout_ms);
 
 static int64_t
 actions_unix_ms(void)
@@ -81,6 +91,91 @@ actions_prefer_running(struct vm_agent *a)
 	a->id_source = AGENT_ID_CACHE;
 }
 
+static int
+actions_uuid_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	char err[VIRT_ERR_MAX] = "";
+	char uuid[DOMXML_UUID_LEN + 1];
+	int r = virt_open(a->p.hypervisor, &v, err, sizeof(err));
+
+	if (r != 0) {
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", err);
+		return r;
+	}
+	r = virt_uuid_of_name(v, a->name, uuid);
+	if (r == 0)
+		memcpy(a->bg_uuid, uuid, sizeof(uuid));
+	else if (r != -ENOENT)
+		ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
+	virt_close(v);
+	return r;
+}
+
+/*
+ * The config has no <uuid>: take the UUID of the domain of that name that
+ * this node started (id cache) or that libvirt has, defined or running,
+ * and put it into the XML the agent would create.  Without one, a->uuid
+ * stays empty: monitor and stop go by name, the others refuse with
+ * a->uuid_why.
+ */
+static void
+actions_find_uuid(struct vm_agent *a)
+{
+	char name[DOMXML_NAME_MAX];
+	char uuid[DOMXML_UUID_LEN + 1];
+	const char *from = NULL;
+	char *patched = NULL;
+	struct ocf_reason saved = a->why;
+	int r;
+
+	if (idcache_read(a->p.rsctmp, a->p.resource, name, sizeof(name), uuid) == 0 &&
+	    strcmp(name, a->name) == 0) {
+		from = "started here";
+	} else {
+		memset(a->bg_uuid, 0, sizeof(a->bg_uuid));
+		r = actions_bounded(a, actions_uuid_body, ACTIONS_UUID_LOOKUP_MS);
+		a->why = saved; /* identify reports nothing itself */
+		if (r == 0 && a->bg_uuid[0] != '\0') {
+			memcpy(uuid, a->bg_uuid, sizeof(uuid));
+			from = "known to libvirt";
+		}
+	}
+	if (from == NULL) {
+		ocf_fail(&a->uuid_why, OCF_ERR_CONFIGURED,
+		         "config %s has no <uuid> and %s%s%s to take it from; add a line "
+		         "<uuid>UUID</uuid> after <name> (a new one from uuidgen, or the VM's old "
+		         "one) and copy the file to every node",
+		         a->p.config,
+		         a->bg_why.text[0] != '\0' ? "libvirt cannot tell the UUID of the domain ("
+		                                   : "no domain of that name is defined or running "
+		                                     "on this node",
+		         a->bg_why.text[0] != '\0' ? a->bg_why.text : "",
+		         a->bg_why.text[0] != '\0' ? ")" : "");
+		vm_log(a, LOG_INFO, "%s", a->uuid_why.text);
+		return;
+	}
+	memcpy(a->uuid, uuid, sizeof(uuid));
+	if (domxml_add_uuid(a->xml, uuid, &patched) == 0) {
+		free(a->xml);
+		a->xml = patched;
+	}
+	vm_log(a, LOG_INFO, "config %s has no <uuid>: using %s, the domain's %s", a->p.config,
+	       uuid, from);
+}
+
+/* start, the migrations and validate-all need the UUID. */
+static int
+actions_need_uuid(struct vm_agent *a)
+{
+	if (a->uuid[0] != '\0' || a->id_source != AGENT_ID_CONFIG)
+		return OCF_SUCCESS;
+	return ocf_fail(&a->why, OCF_ERR_CONFIGURED, "%s",
+	                a->uuid_why.text[0] != '\0' ? a->uuid_why.text
+	                                            : "the config has no <uuid>; add one");
+}
+
 int
 actions_identify(struct vm_agent *a)
 {
@@ -92,6 +187,7 @@ actions_identify(struct vm_agent *a)
 	a->xml = NULL;
 	a->config_rc = OCF_SUCCESS;
 	memset(&a->config_why, 0, sizeof(a->config_why));
+	memset(&a->uuid_why, 0, sizeof(a->uuid_why));
 	if (a->p.config[0] == '\0') {
 		a->config_rc = ocf_fail(&a->config_why, OCF_ERR_CONFIGURED,
 		                        "parameter config is required; set it to the path of the "
@@ -120,6 +216,8 @@ actions_identify(struct vm_agent *a)
 		a->id_source = AGENT_ID_CONFIG;
 		snprintf(a->name, sizeof(a->name), "%s", a->info.name);
 		snprintf(a->uuid, sizeof(a->uuid), "%s", a->info.uuid);
+		if (a->uuid[0] == '\0')
+			actions_find_uuid(a);
 		return OCF_SUCCESS;
 	}
 	if (idcache_read(a->p.rsctmp, a->p.resource, a->name, sizeof(a->name), a->uuid) == 0) {
@@ -202,6 +300,44 @@ actions_monitor_body(void *arg)
 	return OCF_SUCCESS;
 }
 
+/* guest_agent_check and monitor_scripts, on the running domain. */
+static int
+actions_guest_body(void *arg)
+{
+	struct vm_agent *a = arg;
+	struct virt *v = NULL;
+	virDomainPtr d = NULL;
+	uint64_t left = agent_left_ms(a, ACTIONS_RESERVE_MS + 500);
+	int rc;
+
+	rc = actions_connect(a, &v);
+	if (rc != 0)
+		return OCF_ERR_GENERIC;
+	if (virt_lookup(v, a->uuid, a->name, &d) != 0) {
+		rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+		              "the VM vanished during its guest checks: %s", v->err);
+	} else {
+		rc = guestcheck_run(a, v, d, left, &a->bg_why);
+		virDomainFree(d);
+	}
+	virt_close(v);
+	return rc;
+}
+
+static int
+actions_monitor_guest(struct vm_agent *a)
+{
+	int r = actions_bounded(a, actions_guest_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+
+	if (r == ACTIONS_UNREACHABLE)
+		return ocf_fail(&a->why, OCF_ERR_GENERIC,
+		                "the guest checks (guest_agent_check, monitor_scripts) did not "
+		                "finish within the monitor's timeout; raise it or make them faster");
+	if (r != OCF_SUCCESS)
+		vm_log(a, LOG_ERR, "%s", a->why.text);
+	return r;
+}
+
 /* libvirt could not tell: ask /proc. */
 static int
 actions_monitor_procscan(struct vm_agent *a)
@@ -254,6 +390,8 @@ actions_monitor(struct vm_agent *a)
 	case VIRT_RUNNING:
 		if (a->id_source != AGENT_ID_CONFIG)
 			vm_log(a, LOG_WARNING, "running, but %s", a->config_why.text);
+		if (guestcheck_wanted(a))
+			return actions_monitor_guest(a);
 		return OCF_SUCCESS;
 	case VIRT_PAUSED:
 		vm_log(a, LOG_WARNING, "paused (counted as running)");
@@ -275,6 +413,42 @@ actions_monitor(struct vm_agent *a)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
 		                "libvirt reports an unknown state for the VM; check libvirtd");
 	}
+}
+
+/* ---- save_config_on_stop ---------------------------------------------- */
+
+/* Writes the running domain's XML back to config; never fails the action
+ * (as VirtualDomain, which warns). */
+static void
+actions_save_config(struct vm_agent *a, struct virt *v, virDomainPtr d)
+{
+	struct domxml_info info;
+	char err[256] = "";
+	char *xml = NULL;
+	int r;
+
+	if (!a->p.save_config_on_stop || a->p.config[0] == '\0')
+		return;
+	if (virt_inactive_xml(v, d, &xml) != 0) {
+		vm_log(a, LOG_WARNING, "save_config_on_stop: %s, config not updated", v->err);
+		return;
+	}
+	if (domxml_parse(xml, &info, err, sizeof(err)) != 0 || strcmp(info.name, a->name) != 0 ||
+	    (a->uuid[0] != '\0' && strcmp(info.uuid, a->uuid) != 0)) {
+		vm_log(a, LOG_WARNING,
+		       "save_config_on_stop: libvirt's XML does not describe this VM (%s), config "
+		       "not updated",
+		       err[0] != '\0' ? err : "another name or UUID");
+		free(xml);
+		return;
+	}
+	r = cfgsave_write(a->p.config, xml, err, sizeof(err));
+	if (r < 0)
+		vm_log(a, LOG_WARNING, "save_config_on_stop: %s, config not updated", err);
+	else if (r == 1)
+		vm_log(a, LOG_INFO, "save_config_on_stop: wrote the domain's XML to %s",
+		       a->p.config);
+	free(xml);
 }
 
 /* ---- stop ------------------------------------------------------------- */
@@ -304,8 +478,8 @@ actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPtr d, enum v
 	if (s == VIRT_PAUSED && virt_resume(v, d) != 0)
 		vm_log(a, LOG_WARNING, "paused and cannot resume for a shutdown (%s), destroying",
 		       v->err);
-	else if (virt_shutdown(v, d) != 0)
-		vm_log(a, LOG_WARNING, "ACPI shutdown refused (%s), destroying", v->err);
+	else if (virt_shutdown(v, d, a->p.shutdown_modes) != 0)
+		vm_log(a, LOG_WARNING, "shutdown request refused (%s), destroying", v->err);
 	else if (virt_wait(v, a->uuid, a->name, VIRT_ABSENT, wait_ms) == 0)
 		return OCF_SUCCESS;
 	else
@@ -388,6 +562,7 @@ actions_stop_body(void *arg)
 			a->ledger_gen_set = true;
 		}
 	}
+	actions_save_config(a, v, d);
 	vm_log(a, LOG_NOTICE, "%s -> stopping (%s)", virt_state_name(s), params_on_stop_name(how));
 	switch (how) {
 	case PARAMS_ON_STOP_SAVE:
@@ -626,17 +801,45 @@ cleanup:
 	return rc;
 }
 
+/* After start or arrival: wait for the guest checks (guestcheck.h), inside
+ * the worker's deadline. */
+static int
+actions_wait_guest(struct vm_agent *a, struct virt *v)
+{
+	virDomainPtr d = NULL;
+	int rc;
+
+	if (!guestcheck_wanted(a))
+		return OCF_SUCCESS;
+	if (virt_lookup(v, a->uuid, a->name, &d) != 0)
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+		                "the VM vanished while waiting for its guest checks: %s", v->err);
+	rc = guestcheck_wait(a, v, d, agent_left_ms(a, ACTIONS_RESERVE_MS + 1500), &a->bg_why);
+	virDomainFree(d);
+	if (rc != OCF_SUCCESS)
+		vm_log(a, LOG_ERR, "%s", a->bg_why.text);
+	return rc;
+}
+
 static int
 actions_start_body(void *arg)
 {
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
+	enum virt_state st = VIRT_UNKNOWN;
 	int rc;
 
 	rc = actions_connect(a, &v);
 	if (rc != 0)
 		return OCF_ERR_GENERIC;
-	rc = actions_start_on(a, v);
+	/* as VirtualDomain: only for a VM that is not running yet */
+	if (a->p.start_resources && virt_query(v, a->uuid, NULL, &st) == 0 &&
+	    st != VIRT_RUNNING && st != VIRT_PAUSED)
+		rc = startres_run(a, v, "this node", &a->bg_why);
+	if (rc == OCF_SUCCESS)
+		rc = actions_start_on(a, v);
+	if (rc == OCF_SUCCESS)
+		rc = actions_wait_guest(a, v);
 	virt_close(v);
 	return rc;
 }
@@ -678,6 +881,9 @@ actions_start(struct vm_agent *a)
 	rc = actions_identify(a);
 	if (rc != OCF_SUCCESS)
 		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
+	rc = actions_need_uuid(a);
+	if (rc != OCF_SUCCESS)
+		return rc;
 	rc = params_check_host(&a->p, &a->why);
 	if (rc != OCF_SUCCESS)
 		return rc;
@@ -689,10 +895,38 @@ actions_start(struct vm_agent *a)
 		                a->p.hypervisor);
 	if (rc == OCF_SUCCESS)
 		actions_remember(a);
+	else if (guestcheck_wanted(a))
+		/* the VM may run though its checks failed: stop must find it */
+		(void)idcache_write(a->p.rsctmp, a->p.resource, a->name, a->uuid);
 	return rc;
 }
 
 /* ---- migrate_to / migrate_from ----------------------------------------- */
+
+/* start_resources on the target, before the move. */
+static int
+actions_target_resources(struct vm_agent *a)
+{
+	char uri[PARAMS_URI_MAX + PARAMS_NODE_MAX];
+	char err[VIRT_ERR_MAX] = "";
+	char where[PARAMS_NODE_MAX + 16];
+	struct virt *t = NULL;
+	int rc;
+
+	if (params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri)) !=
+	    0)
+		return ocf_fail(&a->bg_why, OCF_ERR_CONFIGURED,
+		                "remote_uri is too long once %%n is expanded");
+	if (virt_open_within(uri, ACTIONS_TARGET_OPEN_MS, &t, err, sizeof(err)) != 0)
+		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+		                "start_resources: cannot reach the target's libvirtd (%s); check "
+		                "remote_uri",
+		                err);
+	snprintf(where, sizeof(where), "target %s", a->p.migrate_target);
+	rc = startres_run(a, t, where, &a->bg_why);
+	virt_close(t);
+	return rc;
+}
 
 static void
 actions_record(struct vm_agent *a, struct move_record *rec, const char *from, const char *to,
@@ -829,6 +1063,11 @@ actions_migrate_to_body(void *arg)
 		              s == VIRT_UNKNOWN ? v->err : virt_state_name(s));
 		goto record;
 	}
+	if (a->p.start_resources && actions_target_resources(a) != OCF_SUCCESS) {
+		rc = OCF_ERR_GENERIC;
+		goto record;
+	}
+	actions_save_config(a, v, d);
 	/* move=auto decides before the ledger hears of the move (its mode) */
 	if (how == PARAMS_MOVE_AUTO)
 		how = live_choose(a, d, &rec);
@@ -884,6 +1123,21 @@ record:
 	return rc;
 }
 
+/* migration_transport=tls: this node's certificates (tlscheck.h). */
+static int
+actions_check_tls(struct vm_agent *a)
+{
+	char what[PATH_MAX + 64];
+
+	if (a->p.migration_data != PARAMS_DATA_TLS || tlscheck_missing("", what, sizeof(what)) == 0)
+		return OCF_SUCCESS;
+	return ocf_fail(&a->why, OCF_ERR_INSTALLED,
+	                "migration_transport=tls needs libvirt's and QEMU's TLS certificates on "
+	                "every node, and %s; create them from your CA (doc/install.md, "
+	                "\"Migration transport\"), or use migration_transport=tunnelled or ssh",
+	                what);
+}
+
 static int
 actions_migrate_common(struct vm_agent *a, const char *peer_var, const char *peer)
 {
@@ -891,6 +1145,9 @@ actions_migrate_common(struct vm_agent *a, const char *peer_var, const char *pee
 
 	if (rc != OCF_SUCCESS && a->id_source != AGENT_ID_CACHE)
 		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
+	rc = actions_need_uuid(a);
+	if (rc != OCF_SUCCESS)
+		return rc;
 	if (peer[0] == '\0')
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
 		                "%s is not set; migrations must come from Pacemaker with "
@@ -913,6 +1170,9 @@ actions_migrate_to(struct vm_agent *a)
 		if (rc != OCF_SUCCESS)
 			return rc;
 	}
+	rc = actions_check_tls(a);
+	if (rc != OCF_SUCCESS)
+		return rc;
 	rc = actions_bounded(a, actions_migrate_to_body, agent_left_ms(a, 500));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
@@ -941,8 +1201,12 @@ actions_migrate_from_body(void *arg)
 		rec.start_unix_ms = actions_unix_ms();
 		if (a->xml == NULL)
 			rc = ocf_fail(&a->bg_why, a->config_rc, "%s", a->config_why.text);
-		else
+		else if (a->p.start_resources)
+			rc = startres_run(a, v, "this node", &a->bg_why);
+		if (rc == OCF_SUCCESS && a->xml != NULL)
 			rc = actions_start_on(a, v);
+		if (rc == OCF_SUCCESS)
+			rc = actions_wait_guest(a, v);
 		rec.total_ms = actions_unix_ms() - rec.start_unix_ms;
 		rec.downtime_ms = -1;
 		actions_record(a, &rec, a->p.migrate_source,
@@ -963,7 +1227,15 @@ actions_migrate_from_body(void *arg)
 	} else {
 		vm_log(a, LOG_NOTICE, "migrating -> running (arrived from %s)",
 		       a->p.migrate_source);
-		rc = OCF_SUCCESS;
+		rc = actions_wait_guest(a, v);
+		if (a->p.save_config_on_stop) {
+			virDomainPtr d = NULL;
+
+			if (virt_lookup(v, a->uuid, NULL, &d) == 0) {
+				actions_save_config(a, v, d);
+				virDomainFree(d);
+			}
+		}
 	}
 	virt_close(v);
 	return rc;
@@ -1000,7 +1272,12 @@ actions_validate(struct vm_agent *a)
 	rc = actions_identify(a);
 	if (rc != OCF_SUCCESS)
 		return ocf_fail(&a->why, rc, "%s", a->config_why.text);
-	return params_check_host(&a->p, &a->why);
+	rc = actions_need_uuid(a);
+	if (rc == OCF_SUCCESS)
+		rc = params_check_host(&a->p, &a->why);
+	if (rc == OCF_SUCCESS)
+		rc = actions_check_tls(a);
+	return rc;
 }
 
 int

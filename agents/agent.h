@@ -40,6 +40,8 @@ struct vm_agent {
 	struct domxml_info info;
 	int config_rc;                /* OCF code of reading the config */
 	struct ocf_reason config_why; /* why it could not be read */
+	/* the config has no <uuid> and none was found (actions_identify) */
+	struct ocf_reason uuid_why;
 
 	char node[256];         /* this node's name */
 	uint64_t t0_ms;         /* ferry_clock_ms() at start of the action */
@@ -48,8 +50,9 @@ struct vm_agent {
 	/* written only by a bounded worker thread (see bounded.h); main reads
 	 * them only after the worker finished in time */
 	struct ocf_reason bg_why;
-	int bg_state;   /* enum virt_state seen by monitor/stop */
-	bool abandoned; /* a worker was given up on: never free this struct */
+	int bg_state;                      /* enum virt_state seen by monitor/stop */
+	char bg_uuid[DOMXML_UUID_LEN + 1]; /* the UUID libvirt has for the name */
+	bool abandoned;                    /* a worker was given up on: never free this struct */
 
 	/* ferryd's ledger (ledgerlink.h), ledger=on only; worker threads only */
 	struct ferryclient *ledger_client; /* NULL until first used */

@@ -537,11 +537,8 @@ domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg_len
 		domxml_msg(msg, msg_len, "no <name> in <domain>");
 		return -ENODATA;
 	}
-	if (s.uuid[0] == '\0') {
-		domxml_msg(msg, msg_len, "no <uuid> in <domain> (ferry needs a fixed UUID)");
-		return -ENODATA;
-	}
-	if (domxml_uuid_canon(s.uuid, info.uuid) != 0) {
+	/* no <uuid>: info.uuid stays empty, the caller finds one (domxml.h) */
+	if (s.uuid[0] != '\0' && domxml_uuid_canon(s.uuid, info.uuid) != 0) {
 		domxml_msg(msg, msg_len, "<uuid>%s</uuid> is not a UUID", s.uuid);
 		return -EINVAL;
 	}
@@ -617,8 +614,7 @@ domxml_image_tag(const char *xml, char ret_uuid[DOMXML_UUID_LEN + 1], uint64_t *
 		return -EBADMSG;
 	if (!s.found)
 		return -ENOENT;
-	if (s.err != 0 || domxml_uuid_canon(s.uuid, uuid) != 0 ||
-	    ferry_parse_u64(s.gen, &gen) != 0)
+	if (s.err != 0 || domxml_uuid_canon(s.uuid, uuid) != 0 || ferry_parse_u64(s.gen, &gen) != 0)
 		return -EINVAL;
 	memcpy(ret_uuid, uuid, sizeof(uuid));
 	*ret_gen = gen;
@@ -690,4 +686,64 @@ cleanup:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+int
+domxml_add_uuid(const char *xml, const char *uuid, char **ret)
+{
+	const char *root = strstr(xml, "<domain");
+	const char *end = root != NULL ? strchr(root, '>') : NULL;
+	size_t head;
+	size_t len = strlen(xml);
+	char *out;
+
+	/* right after the root's start tag: <domain ...>, not <domain .../> */
+	if (end == NULL || end[-1] == '/' || strlen(uuid) != DOMXML_UUID_LEN)
+		return -EINVAL;
+	head = (size_t)(end - xml) + 1;
+	out = calloc(1, len + DOMXML_UUID_LEN + 32);
+	if (out == NULL)
+		return -ENOMEM;
+	snprintf(out, len + DOMXML_UUID_LEN + 32, "%.*s\n  <uuid>%s</uuid>%s", (int)head, xml, uuid,
+	         xml + head);
+	*ret = out;
+	return 0;
+}
+
+int
+domxml_attr_values(const char *xml, const char *attr, char names[][DOMXML_NAME_MAX], size_t max,
+                   size_t *ret_n)
+{
+	size_t alen = strlen(attr);
+	size_t n = 0;
+
+	for (const char *p = strstr(xml, attr); p != NULL; p = strstr(p + 1, attr)) {
+		char quote;
+		const char *v;
+		const char *e;
+		size_t i;
+
+		/* a whole attribute name: after a blank, followed by =' or =" */
+		if (p == xml || (p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n') ||
+		    p[alen] != '=' || (p[alen + 1] != '\'' && p[alen + 1] != '"'))
+			continue;
+		quote = p[alen + 1];
+		v = p + alen + 2;
+		e = strchr(v, quote);
+		if (e == NULL || e == v || (size_t)(e - v) >= DOMXML_NAME_MAX)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (strlen(names[i]) == (size_t)(e - v) &&
+			    strncmp(names[i], v, (size_t)(e - v)) == 0)
+				break;
+		}
+		if (i < n)
+			continue; /* once each */
+		if (n == max)
+			return -E2BIG;
+		snprintf(names[n], DOMXML_NAME_MAX, "%.*s", (int)(e - v), v);
+		n++;
+	}
+	*ret_n = n;
+	return 0;
 }

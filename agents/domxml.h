@@ -28,9 +28,10 @@ struct domxml_info {
 	uint32_t vcpus;                 /* 0 unknown */
 };
 
-/* 0, -EBADMSG not well-formed or not a <domain>, -ENODATA no <name> or
- * <uuid>, -EINVAL malformed UUID or number.  msg (may be NULL) receives a
- * short description of the problem. */
+/* 0, -EBADMSG not well-formed or not a <domain>, -ENODATA no <name>,
+ * -EINVAL malformed UUID or number.  msg (may be NULL) receives a short
+ * description of the problem.  Without a <uuid>, ret->uuid is empty: the
+ * agent takes the UUID of the domain of that name (actions_identify). */
 int domxml_parse(const char *xml, struct domxml_info *ret, char *msg, size_t msg_len);
 
 /* Finds the image tag in a domain XML (as returned for a save image).
@@ -42,6 +43,16 @@ int domxml_format_image_tag(const char *uuid, uint64_t generation, char *buf, si
 
 /* Canonical form of a UUID (dashed, lower case) or -EINVAL. */
 int domxml_uuid_canon(const char *in, char out[DOMXML_UUID_LEN + 1]);
+
+/* xml with <uuid>uuid</uuid> inserted after the <domain ...> start tag, in
+ * a new string the caller frees.  -EINVAL no such tag. */
+int domxml_add_uuid(const char *xml, const char *uuid, char **ret);
+
+/* start_resources: the distinct values of every attribute attr ("pool",
+ * "network") in xml, as VirtualDomain finds them (a text scan).  -E2BIG
+ * when there are more than max. */
+int domxml_attr_values(const char *xml, const char *attr, char names[][DOMXML_NAME_MAX], size_t max,
+                       size_t *ret_n);
 
 /* Reads a whole file (<= DOMXML_MAX_BYTES) into a NUL-terminated buffer the
  * caller frees.  -errno on failure, -EFBIG if too large. */

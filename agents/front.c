@@ -28,6 +28,8 @@ front_may_answer(const struct front_request *r, const char **ret_why)
 		why = "the parameters do not parse cleanly";
 	else if (r->hypervisor == NULL || strcmp(r->hypervisor, FRONT_LIBVIRT_SYSTEM) != 0)
 		why = "hypervisor is not " FRONT_LIBVIRT_SYSTEM;
+	else if (r->guest_checks)
+		why = "monitor_scripts or guest_agent_check set: the full agent runs them";
 	else if (r->resource == NULL || r->resource[0] == '\0')
 		why = "no resource name";
 	else if (r->since_full_ms < 0 || r->since_full_ms >= FRONT_FULL_EVERY_MS)
@@ -46,6 +48,8 @@ front_judge(const struct front_evidence *e, const char **ret_why)
 
 	if (e->config_rc != 0)
 		why = "config unreadable or invalid";
+	else if (e->config.uuid[0] == '\0')
+		why = "config has no <uuid>: the full agent finds the VM's";
 	else if (e->cache_rc != 0 && e->cache_rc != -ENOENT)
 		why = "the identity recorded at start is unreadable";
 	else if (e->cache_rc == 0 && (strcmp(e->cache_name, e->config.name) != 0 ||

@@ -21,7 +21,9 @@
  *
  * Everything else is deferred to the full agent: probes, "not running",
  * paused, crashed, every error, an edited or unreadable config (the full
- * monitor warns about those), bad parameters (it warns), other hypervisors.
+ * monitor warns about those), bad parameters (it warns), other hypervisors,
+ * guest checks (monitor_scripts, guest_agent_check: every monitor runs
+ * them) and a config without a <uuid> (the full agent finds the VM's).
  * The pure part is here (data in, verdict out); the I/O is in vmfront.c.
  */
 #ifndef FERRY_AGENT_FRONT_H
@@ -56,6 +58,7 @@ struct front_request {
 	const char *hypervisor;  /* parsed (default applied) */
 	const char *resource;    /* OCF_RESOURCE_INSTANCE, "" if absent */
 	int64_t since_full_ms;   /* since the last full monitor; < 0 none or unknown */
+	bool guest_checks;       /* monitor_scripts or guest_agent_check: the full agent runs them */
 };
 
 /* The first element of libvirt's status file: <domstatus state= pid=>, and

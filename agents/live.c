@@ -432,9 +432,9 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	hard_ms = deadline + budget.abort_reserve_ms / 2;
 	vm_log(a, LOG_NOTICE,
 	       "live to %s: timeout %" PRIu64 " ms, live deadline %" PRIu64
-	       " ms, max downtime %u ms, bandwidth %u MiB/s",
+	       " ms, max downtime %u ms, bandwidth %u MiB/s, data %s",
 	       a->p.migrate_target, budget.op_timeout_ms, deadline, a->p.policy.max_downtime_ms,
-	       a->p.bandwidth_mib_s);
+	       a->p.bandwidth_mib_s, params_data_name(a->p.migration_data));
 
 	/* limits before the copy starts */
 	r = virt_set_max_downtime(v, d, a->p.policy.max_downtime_ms);
@@ -463,6 +463,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 	w->opts.migration_uri = w->migration_uri;
 	w->opts.parallel_connections = a->p.parallel_connections;
 	w->opts.auto_converge = a->p.auto_converge;
+	w->opts.data = a->p.migration_data;
 	w->opts.postcopy = a->p.policy.postcopy == POLICY_POSTCOPY_AFTER_STALL;
 	atomic_init(&w->done, false);
 

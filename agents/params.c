@@ -36,7 +36,10 @@ FERRY_ENUM_IMPL(params_vd, enum params_vd, _PARAMS_VD_MAX, "ferry only", "honour
                 "refused")
 #define PARAMS_NAME_(id, name) #name,
 FERRY_ENUM_IMPL(params_id, enum params_id, _PARAMS_ID_MAX, PARAMS_LIST(PARAMS_NAME_))
+FERRY_ENUM_IMPL(params_shutdown_mode, enum params_shutdown_mode, _PARAMS_SHUTDOWN_MAX,
+                PARAMS_SHUTDOWN_MODES(PARAMS_NAME_))
 #undef PARAMS_NAME_
+FERRY_ENUM_IMPL(params_data, enum params_data, _PARAMS_DATA_MAX, "plain", "tls", "tunnelled")
 
 struct params_ctx {
 	struct vm_params *p;
@@ -311,19 +314,83 @@ params_apply_force_stop(struct params_ctx *c, enum params_id id, const char *v)
 	return OCF_SUCCESS;
 }
 
-/* ssh and the others reach another node's libvirtd (unix and ext do not). */
+/*
+ * ssh and the others reach another node's libvirtd (unix and ext do not);
+ * tls also encrypts the data (VIR_MIGRATE_TLS), tunnelled sends it through
+ * libvirtd's connection and leaves the remote URI alone.
+ */
+static bool
+params_is_tunnelled(const char *v)
+{
+	return strcmp(v, "tunnelled") == 0 || strcmp(v, "tunneled") == 0;
+}
+
 static int
 params_apply_transport(struct params_ctx *c, enum params_id id, const char *v)
 {
 	static const char *const ok[] = {"ssh", "libssh", "libssh2", "tcp", "tls"};
 
+	if (params_is_tunnelled(v)) {
+		c->p->migration_data = PARAMS_DATA_TUNNELLED;
+		return OCF_SUCCESS;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
-		if (strcmp(v, ok[i]) == 0)
+		if (strcmp(v, ok[i]) == 0) {
+			c->p->migration_data =
+			        strcmp(v, "tls") == 0 ? PARAMS_DATA_TLS : PARAMS_DATA_PLAIN;
 			return OCF_SUCCESS;
+		}
 	}
 	return ocf_fail(c->why, OCF_ERR_CONFIGURED,
-	                "parameter %s=%s is unknown; use one of ssh, libssh, libssh2, tcp, tls, or "
-	                "give the whole URI in remote_uri",
+	                "parameter %s=%s is unknown; use one of ssh, libssh, libssh2, tcp, tls, "
+	                "tunnelled, or give the whole URI in remote_uri",
+	                params_id_name(id), v);
+}
+
+/* monitor_scripts: blank-separated commands, as VirtualDomain splits them. */
+static int
+params_apply_scripts(struct params_ctx *c, enum params_id id, const char *v)
+{
+	for (const char *s = v; *s != '\0'; s++) {
+		if (iscntrl((unsigned char)*s) && !isspace((unsigned char)*s))
+			return ocf_fail(c->why, OCF_ERR_CONFIGURED,
+			                "parameter %s contains a control character; give paths of "
+			                "executables separated by spaces",
+			                params_id_name(id));
+	}
+	return params_apply_string(c, id, v);
+}
+
+/* shutdown_mode: virsh shutdown --mode's list, e.g. "agent,acpi". */
+static int
+params_apply_shutdown_mode(struct params_ctx *c, enum params_id id, const char *v)
+{
+	unsigned modes = 0;
+	const char *s = v;
+
+	while (*s != '\0') {
+		size_t len = strcspn(s, ",");
+		char word[16];
+		enum params_shutdown_mode m;
+
+		if (len == 0 || len >= sizeof(word))
+			goto bad;
+		memcpy(word, s, len);
+		word[len] = '\0';
+		if (params_shutdown_mode_from_name(word, &m) != 0)
+			goto bad;
+		modes |= 1u << m;
+		s += len;
+		if (*s == ',' && *++s == '\0')
+			goto bad;
+	}
+	c->p->shutdown_modes = modes;
+	return OCF_SUCCESS;
+bad:
+	return ocf_fail(c->why, OCF_ERR_CONFIGURED,
+	                "parameter %s=%s is invalid; give one or more of acpi, agent, initctl, "
+	                "signal, paravirt separated by commas (as virsh shutdown --mode), or "
+	                "leave it empty for libvirt's default",
 	                params_id_name(id), v);
 }
 
@@ -723,6 +790,24 @@ static const struct params_def params_table[] = {
                         MEMBER(probe_address),
                 },
 
+        [PARAMS_GUEST_AGENT_CHECK] =
+                {
+                        .type = "boolean",
+                        .def = "false",
+                        .flags = OWN,
+                        .shortdesc = "Ping the QEMU guest agent in every monitor",
+                        .longdesc = "true: every monitor of a running VM also asks the QEMU "
+                                    "guest agent in the guest for its host name (libvirt's "
+                                    "agent API); no answer fails the monitor (OCF_ERR_GENERIC), "
+                                    "and start and migrate_from wait, within their timeout, "
+                                    "until it answers. Needs a guest agent channel in the "
+                                    "domain XML and qemu-guest-agent running in the guest. "
+                                    "Checked before monitor_scripts; recurring monitors then "
+                                    "always run the full agent.",
+                        .apply = params_apply_bool,
+                        MEMBER(guest_agent_check),
+                },
+
         /* VirtualDomain's names (resource-agents heartbeat/VirtualDomain) */
         [PARAMS_VD_FORCE_STOP] =
                 {
@@ -737,16 +822,34 @@ static const struct params_def params_table[] = {
         [PARAMS_VD_MIGRATION_TRANSPORT] =
                 {
                         .type = "string",
-                        VD_TRANSLATED("remote_uri"),
-                        .shortdesc = "Transport to the target's libvirtd: ssh, libssh, "
-                                     "libssh2, tcp or tls",
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
+                        .shortdesc = "Migration transport: ssh, libssh, libssh2, tcp, tls "
+                                     "or tunnelled",
+                        .longdesc = "How migrations travel. ssh, libssh, libssh2, tcp: the "
+                                    "source's libvirtd reaches the target's through "
+                                    "remote_uri built from hypervisor "
+                                    "(DRIVER+TRANSPORT://%n/PATH), the memory on QEMU's own "
+                                    "unencrypted connection. tls: qemu+tls:// and the memory "
+                                    "encrypted too (VIR_MIGRATE_TLS; needs libvirt's and QEMU's "
+                                    "certificates, checked by validate-all). tunnelled: the "
+                                    "memory inside the libvirtd connection "
+                                    "(VIR_MIGRATE_TUNNELLED; remote_uri unchanged; no "
+                                    "migration URI, post-copy or parallel connections). Unset: "
+                                    "remote_uri as given, memory unencrypted.",
                         .answer = "Builds remote_uri as VirtualDomain builds its remote URI, "
                                   "from hypervisor: DRIVER+TRANSPORT://[USER@]%n[:PORT]/PATH "
-                                  "(qemu:///system and ssh give qemu+ssh://%n/system). One of "
-                                  "ssh, libssh, libssh2, tcp, tls. It chooses how libvirtd "
-                                  "reaches the target's libvirtd, not how the memory travels. "
-                                  "Refused with remote_uri or remoteuri, which give the whole "
-                                  "URI.",
+                                  "(qemu:///system and ssh give qemu+ssh://%n/system). ssh, "
+                                  "libssh, libssh2 and tcp choose only how libvirtd reaches the "
+                                  "target's libvirtd; the memory travels on QEMU's own, "
+                                  "unencrypted connection. ferry adds two values: tls also "
+                                  "encrypts the memory (VIR_MIGRATE_TLS; validate-all checks "
+                                  "the certificates in /etc/pki/qemu and /etc/pki/libvirt), and "
+                                  "tunnelled sends it through libvirtd's connection "
+                                  "(VIR_MIGRATE_TUNNELLED; the remote URI stays remote_uri, no "
+                                  "migration URI, no post-copy, one connection). Except "
+                                  "tunnelled, refused with remote_uri or remoteuri, which give "
+                                  "the whole URI.",
                         .apply = params_apply_transport,
                 },
         [PARAMS_VD_MIGRATION_USER] =
@@ -825,18 +928,36 @@ static const struct params_def params_table[] = {
                                   "auto_converge for --auto-converge, parallel_connections for "
                                   "--parallel, bandwidth_mib_s for --bandwidth and "
                                   "postcopy=after-stall for --postcopy; --live and --p2p are "
-                                  "what ferry always does. Encrypted (--tls), tunnelled and "
-                                  "compressed migration are not supported yet.",
+                                  "what ferry always does; migration_transport=tls for --tls "
+                                  "and =tunnelled for --tunnelled. Compressed migration is not "
+                                  "supported yet.",
                         .apply = params_refuse,
                 },
         [PARAMS_VD_MONITOR_SCRIPTS] =
                 {
                         .type = "string",
-                        VD_REFUSED,
-                        .answer = "Not supported yet: the monitor checks the domain, not the "
-                                  "services in the guest. Check those with cluster resources of "
-                                  "their own, or keep this VM on ocf:heartbeat:VirtualDomain.",
-                        .apply = params_refuse,
+                        .def = "",
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
+                        .shortdesc = "Commands that check the guest, run by every monitor",
+                        .longdesc = "Executables separated by spaces, run one after another "
+                                    "(no arguments, stdout and stderr captured) by every "
+                                    "monitor that finds the VM running. The first that exits "
+                                    "non-zero fails the monitor (OCF_ERR_GENERIC) with an exit "
+                                    "reason naming it, its exit status and its first line of "
+                                    "output. start and migrate_from wait until all pass, "
+                                    "retrying every second within the operation's timeout. "
+                                    "Recurring monitors then always run the full agent.",
+                        .answer = "Same name and meaning: run after the domain check, in "
+                                  "order, the first failure fails the monitor with "
+                                  "OCF_ERR_GENERIC; start and migrate_from wait until they all "
+                                  "pass. Unlike VirtualDomain, the wait ends at the "
+                                  "operation's timeout with an exit reason naming the script, "
+                                  "its exit status and first line of output, each script is "
+                                  "killed when the monitor's time is up, and a paused VM's "
+                                  "scripts are not run.",
+                        .apply = params_apply_scripts,
+                        MEMBER(monitor_scripts),
                 },
         [PARAMS_VD_AUTOSET_UTILIZATION_CPU] =
                 {
@@ -925,20 +1046,30 @@ static const struct params_def params_table[] = {
         [PARAMS_VD_SAVE_CONFIG_ON_STOP] =
                 {
                         .type = "boolean",
-                        VD_REFUSED,
-                        .answer =
-                                "Only false is accepted: ferry runs a transient domain from config "
-                                "and never writes the file; make changes in the file (on "
-                                "every node that reads it).",
-                        .apply = params_refuse_true,
+                        .def = "false",
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
+                        .shortdesc = "Write the running domain's XML back to config",
+                        .longdesc = "true: stop, migrate_to and migrate_from write the "
+                                    "running domain's XML (inactive, with security info) to "
+                                    "config when it differs, through a temporary file renamed "
+                                    "over it. Keep config on storage all nodes share.",
+                        .answer = "Same name and meaning: stop (before the shutdown), "
+                                  "migrate_to and migrate_from write the domain's inactive XML "
+                                  "to config when it changed. Unlike VirtualDomain the file is "
+                                  "replaced atomically (a temporary file renamed over it), only "
+                                  "when the dump names the same VM, and not at every monitor.",
+                        .apply = params_apply_bool,
+                        MEMBER(save_config_on_stop),
                 },
         [PARAMS_VD_SYNC_CONFIG_ON_STOP] =
                 {
                         .type = "boolean",
                         VD_REFUSED,
-                        .answer =
-                                "Only false is accepted: ferry neither writes the config nor runs "
-                                "csync2; make changes in the file and copy it yourself.",
+                        .answer = "Only false is accepted: ferry runs no csync2; keep config on "
+                                  "storage all "
+                                  "nodes share (save_config_on_stop writes it there) or copy it "
+                                  "yourself.",
                         .apply = params_refuse_true,
                 },
         [PARAMS_VD_SNAPSHOT] =
@@ -981,21 +1112,39 @@ static const struct params_def params_table[] = {
         [PARAMS_VD_SHUTDOWN_MODE] =
                 {
                         .type = "string",
-                        VD_REFUSED,
-                        .answer = "Not supported yet: stop asks libvirt for a shutdown in its "
-                                  "default mode (virDomainShutdown) and destroys the domain "
-                                  "after shutdown_timeout; remove it.",
-                        .apply = params_refuse,
+                        .def = "",
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
+                        .shortdesc = "Shutdown mode(s): acpi, agent, initctl, signal, paravirt",
+                        .longdesc = "How stop (on_stop=shutdown) and move=restart ask the "
+                                    "guest to shut down, as virsh shutdown --mode: one or more "
+                                    "of acpi, agent, initctl, signal, paravirt separated by "
+                                    "commas (virDomainShutdownFlags). Empty: libvirt's default.",
+                        .answer = "Same name and meaning: the modes become "
+                                  "virDomainShutdownFlags' flags (virsh shutdown --mode). "
+                                  "Some VirtualDomain versions read it from a misspelt "
+                                  "variable (OCF_RESKEY_CRM_shutdown_mode) and so never pass "
+                                  "it; ferry does.",
+                        .apply = params_apply_shutdown_mode,
                 },
         [PARAMS_VD_START_RESOURCES] =
                 {
                         .type = "boolean",
-                        VD_REFUSED,
-                        .answer = "Only false is accepted: ferry starts no storage pools or "
-                                  "networks; "
-                                  "mark them autostart in libvirt on every node (virsh "
-                                  "pool-autostart, virsh net-autostart).",
-                        .apply = params_refuse_true,
+                        .def = "false",
+                        .flags = OWN,
+                        .vd = PARAMS_VD_HONOURED,
+                        .shortdesc = "Start the storage pools and networks the VM uses",
+                        .longdesc = "true: before start, start every libvirt storage pool "
+                                    "(refresh it if it runs) and network the domain XML "
+                                    "names (pool='...', network='...'); before a live or quick "
+                                    "move, the same on the target node.",
+                        .answer = "Same name and meaning: the pools and networks the XML "
+                                  "names (pool=, network=) are started, running pools "
+                                  "refreshed, on this node before start and on the target "
+                                  "before migrate_to; a failure fails the action with an exit "
+                                  "reason naming the pool or network.",
+                        .apply = params_apply_bool,
+                        MEMBER(start_resources),
                 },
 };
 _Static_assert(ARRAY_SIZE(params_table) == _PARAMS_ID_MAX, "one row per parameter");
@@ -1035,6 +1184,8 @@ params_build_remote_uri(struct params_ctx *c)
 	size_t driver_len;
 	int n;
 
+	if (transport != NULL && params_is_tunnelled(transport))
+		transport = NULL; /* the data's way, not the URI's */
 	if (sep == NULL || strchr(sep + 3, '/') == NULL)
 		return ocf_fail(
 		        c->why, OCF_ERR_CONFIGURED,
@@ -1071,13 +1222,15 @@ params_build_uris(struct params_ctx *c)
 	        raw[PARAMS_MIGRATION_URI] != NULL || raw[PARAMS_VD_MIGRATEURI] != NULL;
 	bool suffix = c->p->network_suffix[0] != '\0';
 	const char *port = raw[PARAMS_VD_MIGRATEPORT];
+	bool tunnelled = c->p->migration_data == PARAMS_DATA_TUNNELLED;
 	int rc;
 
 	if (remote_given) {
 		enum params_id parts[] = {PARAMS_VD_MIGRATION_TRANSPORT, PARAMS_VD_MIGRATION_USER};
 
 		for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
-			if (raw[parts[i]] != NULL)
+			if (raw[parts[i]] != NULL &&
+			    !(parts[i] == PARAMS_VD_MIGRATION_TRANSPORT && tunnelled))
 				return ocf_fail(
 				        c->why, OCF_ERR_CONFIGURED,
 				        "parameter %s builds the remote URI, which %s gives "
@@ -1088,7 +1241,7 @@ params_build_uris(struct params_ctx *c)
 				        raw[PARAMS_REMOTE_URI] != NULL ? "remote_uri"
 				                                       : "remoteuri");
 		}
-	} else if (raw[PARAMS_VD_MIGRATION_TRANSPORT] != NULL ||
+	} else if ((raw[PARAMS_VD_MIGRATION_TRANSPORT] != NULL && !tunnelled) ||
 	           raw[PARAMS_VD_MIGRATION_USER] != NULL || suffix) {
 		rc = params_build_remote_uri(c);
 		if (rc != OCF_SUCCESS)
@@ -1104,7 +1257,7 @@ params_build_uris(struct params_ctx *c)
 			        raw[PARAMS_MIGRATION_URI] != NULL ? "migration_uri" : "migrateuri",
 			        raw[PARAMS_MIGRATION_URI] != NULL ? "migration_uri" : "migrateuri");
 		c->p->migration_uri_suffixed = c->p->remote_uri_suffixed;
-	} else if (suffix || port != NULL) {
+	} else if ((suffix || port != NULL) && !tunnelled) {
 		snprintf(c->p->migration_uri, sizeof(c->p->migration_uri), "tcp://%%n%s%s",
 		         port != NULL ? ":" : "", port != NULL ? port : "");
 		c->p->migration_uri_suffixed = suffix;
@@ -1326,6 +1479,30 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 			                    "fallback=quick needs save_dir; set save_dir to a "
 			                    "directory shared by all nodes or use fallback=none"));
 	}
+	if (p->migration_data == PARAMS_DATA_TUNNELLED) {
+		const char *uri = c.raw[PARAMS_MIGRATION_URI] != NULL    ? "migration_uri"
+		                  : c.raw[PARAMS_VD_MIGRATEURI] != NULL  ? "migrateuri"
+		                  : c.raw[PARAMS_VD_MIGRATEPORT] != NULL ? "migrateport"
+		                                                         : NULL;
+
+		if (uri != NULL)
+			KEEP_FIRST(
+			        ocf_fail(why, OCF_ERR_CONFIGURED,
+			                 "migration_transport=tunnelled sends the memory through "
+			                 "libvirtd's connection, which %s cannot steer; remove %s "
+			                 "or use another migration_transport",
+			                 uri, uri));
+		if (p->policy.postcopy != POLICY_POSTCOPY_OFF)
+			KEEP_FIRST(
+			        ocf_fail(why, OCF_ERR_CONFIGURED,
+			                 "libvirt does not do post-copy in a tunnelled migration; "
+			                 "set postcopy=off or use migration_transport=tls"));
+		if (p->parallel_connections >= 2)
+			KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
+			                    "libvirt refuses parallel connections in a tunnelled "
+			                    "migration; set parallel_connections=1 or use "
+			                    "migration_transport=tls"));
+	}
 	if (strstr(p->remote_uri, "%n") == NULL && (p->move != PARAMS_MOVE_RESTART))
 		KEEP_FIRST(ocf_fail(why, OCF_ERR_CONFIGURED,
 		                    "parameter remote_uri=%s has no %%n; the target node name must "
@@ -1335,13 +1512,43 @@ params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why
 	return rc;
 }
 
+/* Every monitor script is an executable file on this node. */
+static int
+params_check_scripts(const struct vm_params *p, struct ocf_reason *why)
+{
+	const char *s = p->monitor_scripts;
+
+	while (*s != '\0') {
+		size_t len = strcspn(s, " \t\n");
+		char path[PARAMS_SCRIPTS_MAX];
+		struct stat st;
+
+		if (len > 0) {
+			snprintf(path, sizeof(path), "%.*s", (int)len, s);
+			if (strchr(path, '/') != NULL &&
+			    (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+			     access(path, X_OK) != 0))
+				return ocf_fail(
+				        why, OCF_ERR_INSTALLED,
+				        "monitor script %s is not an executable file on this "
+				        "node; install it on every node (chmod +x) or fix "
+				        "monitor_scripts",
+				        path);
+		}
+		s += len;
+		s += strspn(s, " \t\n");
+	}
+	return OCF_SUCCESS;
+}
+
 int
 params_check_host(const struct vm_params *p, struct ocf_reason *why)
 {
 	struct stat st;
+	int rc = params_check_scripts(p, why);
 
-	if (p->save_dir[0] == '\0')
-		return OCF_SUCCESS;
+	if (rc != OCF_SUCCESS || p->save_dir[0] == '\0')
+		return rc;
 	if (stat(p->save_dir, &st) != 0)
 		return ocf_fail(
 		        why, OCF_ERR_INSTALLED,

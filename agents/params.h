@@ -71,6 +71,7 @@ enum params_on_stop {
 	X(AUTOSET_UTILIZATION, autoset_utilization)                                                \
 	X(LEDGER, ledger)                                                                          \
 	X(PROBE_ADDRESS, probe_address)                                                            \
+	X(GUEST_AGENT_CHECK, guest_agent_check)                                                    \
 	/* VirtualDomain's names, in the order of its meta-data */                                 \
 	X(VD_FORCE_STOP, force_stop)                                                               \
 	X(VD_MIGRATION_TRANSPORT, migration_transport)                                             \
@@ -144,6 +145,32 @@ struct params_def {
 	uint32_t min, max; /* integers: the accepted range */
 };
 
+/* shutdown_mode: the modes virsh shutdown --mode knows, as bits (virt.c maps
+ * them to libvirt's VIR_DOMAIN_SHUTDOWN_* flags); 0 = libvirt's default */
+#define PARAMS_SHUTDOWN_MODES(X)                                                                   \
+	X(ACPI, acpi)                                                                              \
+	X(AGENT, agent)                                                                            \
+	X(INITCTL, initctl)                                                                        \
+	X(SIGNAL, signal)                                                                          \
+	X(PARAVIRT, paravirt)
+
+enum params_shutdown_mode {
+#define PARAMS_SM_(id, name) PARAMS_SHUTDOWN_##id,
+	PARAMS_SHUTDOWN_MODES(PARAMS_SM_)
+#undef PARAMS_SM_
+	        _PARAMS_SHUTDOWN_MAX,
+};
+
+/* How the migration data travels (migration_transport, see params.c). */
+enum params_data {
+	PARAMS_DATA_PLAIN = 0, /* QEMU's own connection, unencrypted (libvirt's default) */
+	PARAMS_DATA_TLS,       /* QEMU's own connection with TLS (VIR_MIGRATE_TLS) */
+	PARAMS_DATA_TUNNELLED, /* through the libvirtd connection (VIR_MIGRATE_TUNNELLED) */
+	_PARAMS_DATA_MAX,
+};
+
+#define PARAMS_SCRIPTS_MAX 1024 /* monitor_scripts: the whole list */
+
 #define PARAMS_UNKNOWN_MAX 256 /* names of unknown OCF_RESKEY_* kept for the warning */
 
 struct vm_params {
@@ -172,6 +199,14 @@ struct vm_params {
 	bool ledger; /* ask ferryd's ownership ledger (ledgerlink.h) */
 	/* an address of the guest pinged during migrate_to (probe.h); empty = off */
 	char probe_address[PARAMS_PROBE_ADDRESS_MAX];
+	/* VirtualDomain's, honoured: commands run after the domain check,
+	 * separated by blanks (guestcheck.h); "" = none */
+	char monitor_scripts[PARAMS_SCRIPTS_MAX];
+	bool guest_agent_check;   /* ping the QEMU guest agent in monitors */
+	unsigned shutdown_modes;  /* 1u << enum params_shutdown_mode; 0 = default */
+	bool start_resources;     /* start the pools and networks the XML uses */
+	bool save_config_on_stop; /* write the running XML back to config */
+	enum params_data migration_data;
 
 	/* OCF_RESKEY_* names no row of the table knows: "a, b" (cut at the
 	 * size, ending in "..."), and how many; the agent logs a warning */
@@ -208,6 +243,8 @@ FERRY_ENUM_DECL(params_move, enum params_move);
 FERRY_ENUM_DECL(params_on_stop, enum params_on_stop);
 FERRY_ENUM_DECL(params_id, enum params_id);
 FERRY_ENUM_DECL(params_vd, enum params_vd);
+FERRY_ENUM_DECL(params_shutdown_mode, enum params_shutdown_mode);
+FERRY_ENUM_DECL(params_data, enum params_data);
 
 /* The table row of a parameter (id < _PARAMS_ID_MAX). */
 const struct params_def *params_def(enum params_id id);
@@ -217,8 +254,9 @@ const struct params_def *params_def(enum params_id id);
  * way (bad values keep their default), so stop and monitor can go on. */
 int params_parse(const char *const *env, struct vm_params *p, struct ocf_reason *why);
 
-/* Node-dependent checks: save_dir exists and is writable (else
- * OCF_ERR_INSTALLED).  The config file is checked when it is read. */
+/* Node-dependent checks: save_dir exists and is writable, every monitor
+ * script is an executable file (else OCF_ERR_INSTALLED).  The config file
+ * is checked when it is read, TLS certificates by tlscheck.h. */
 int params_check_host(const struct vm_params *p, struct ocf_reason *why);
 
 /* Replaces every %n in pattern by node.  -ENAMETOOLONG if it does not fit. */

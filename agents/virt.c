@@ -419,11 +419,88 @@ virt_destroy(struct virt *v, virDomainPtr d)
 }
 
 int
-virt_shutdown(struct virt *v, virDomainPtr d)
+virt_shutdown(struct virt *v, virDomainPtr d, unsigned modes)
 {
-	if (virDomainShutdown(d) != 0)
+	static const unsigned flag[_PARAMS_SHUTDOWN_MAX] = {
+	        [PARAMS_SHUTDOWN_ACPI] = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
+	        [PARAMS_SHUTDOWN_AGENT] = VIR_DOMAIN_SHUTDOWN_GUEST_AGENT,
+	        [PARAMS_SHUTDOWN_INITCTL] = VIR_DOMAIN_SHUTDOWN_INITCTL,
+	        [PARAMS_SHUTDOWN_SIGNAL] = VIR_DOMAIN_SHUTDOWN_SIGNAL,
+	        [PARAMS_SHUTDOWN_PARAVIRT] = VIR_DOMAIN_SHUTDOWN_PARAVIRT,
+	};
+	unsigned flags = 0;
+
+	for (unsigned i = 0; i < _PARAMS_SHUTDOWN_MAX; i++) {
+		if ((modes & (1u << i)) != 0)
+			flags |= flag[i];
+	}
+	if ((flags == 0 ? virDomainShutdown(d) : virDomainShutdownFlags(d, flags)) != 0)
 		return virt_fail(v, "shutdown");
 	return 0;
+}
+
+int
+virt_agent_ping(struct virt *v, virDomainPtr d)
+{
+	char *host = virDomainGetHostname(d, VIR_DOMAIN_GET_HOSTNAME_AGENT);
+
+	if (host == NULL)
+		return virt_fail(v, "guest agent");
+	free(host);
+	return 0;
+}
+
+int
+virt_inactive_xml(struct virt *v, virDomainPtr d, char **ret)
+{
+	char *xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+
+	if (xml == NULL)
+		return virt_fail(v, "dump XML");
+	*ret = xml;
+	return 0;
+}
+
+int
+virt_start_pool(struct virt *v, const char *name, bool *ret_started)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(v->conn, name);
+	int active;
+	int r = 0;
+
+	if (pool == NULL)
+		return virt_fail(v, "storage pool");
+	active = virStoragePoolIsActive(pool);
+	if (active < 0)
+		r = virt_fail(v, "storage pool");
+	else if (active == 1 && virStoragePoolRefresh(pool, 0) != 0)
+		r = virt_fail(v, "refresh storage pool");
+	else if (active == 0 && virStoragePoolCreate(pool, 0) != 0)
+		r = virt_fail(v, "start storage pool");
+	if (r == 0)
+		*ret_started = active == 0;
+	virStoragePoolFree(pool);
+	return r;
+}
+
+int
+virt_start_network(struct virt *v, const char *name, bool *ret_started)
+{
+	virNetworkPtr net = virNetworkLookupByName(v->conn, name);
+	int active;
+	int r = 0;
+
+	if (net == NULL)
+		return virt_fail(v, "network");
+	active = virNetworkIsActive(net);
+	if (active < 0)
+		r = virt_fail(v, "network");
+	else if (active == 0 && virNetworkCreate(net) != 0)
+		r = virt_fail(v, "start network");
+	if (r == 0)
+		*ret_started = active == 0;
+	virNetworkFree(net);
+	return r;
 }
 
 int
@@ -558,7 +635,8 @@ virt_save_image_format(const char *path, enum virt_image_format *ret)
 		*ret = VIRT_IMAGE_UNKNOWN;
 		return 0;
 	}
-	format = (uint32_t)h[VIRT_HEADER_FORMAT_OFF] | (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 1] << 8 |
+	format = (uint32_t)h[VIRT_HEADER_FORMAT_OFF] |
+	         (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 1] << 8 |
 	         (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 2] << 16 |
 	         (uint32_t)h[VIRT_HEADER_FORMAT_OFF + 3] << 24;
 	*ret = format == VIRT_FORMAT_RAW      ? VIRT_IMAGE_RAW
@@ -600,7 +678,8 @@ virt_restore_sparse(struct virt *v, const char *path)
 		if (st != NULL)
 			(void)virtstack_describe(st, desc, sizeof(desc));
 		snprintf(v->err, sizeof(v->err),
-		         "the image is sparse (mapped-ram) and %.200s cannot restore it (%.160s); restore it "
+		         "the image is sparse (mapped-ram) and %.200s cannot restore it (%.160s); "
+		         "restore it "
 		         "on a node with libvirt >= 11.2 and QEMU >= 9.0",
 		         v->uri, desc);
 		return -EPROTONOSUPPORT;
@@ -766,6 +845,10 @@ virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_opts *o)
 		flags |= VIR_MIGRATE_AUTO_CONVERGE;
 	if (o->postcopy)
 		flags |= VIR_MIGRATE_POSTCOPY;
+	if (o->data == PARAMS_DATA_TLS)
+		flags |= VIR_MIGRATE_TLS;
+	else if (o->data == PARAMS_DATA_TUNNELLED)
+		flags |= VIR_MIGRATE_TUNNELLED;
 	if (o->migration_uri != NULL && o->migration_uri[0] != '\0' &&
 	    virTypedParamsAddString(&params, &n, &max, VIR_MIGRATE_PARAM_URI, o->migration_uri) !=
 	            0)

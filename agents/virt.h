@@ -17,6 +17,7 @@
 #include <libvirt/libvirt.h>
 
 #include "ferry/virtstack.h"
+#include "params.h"
 
 #define VIRT_ERR_MAX 512
 
@@ -117,7 +118,18 @@ const struct virtstack *virt_stack(struct virt *v);
 
 int virt_create(struct virt *v, const char *xml, virDomainPtr *ret);
 int virt_destroy(struct virt *v, virDomainPtr d);
-int virt_shutdown(struct virt *v, virDomainPtr d);
+/* A clean shutdown request: modes is params.h's shutdown_modes (bits of
+ * enum params_shutdown_mode, VIR_DOMAIN_SHUTDOWN_* here); 0 = default. */
+int virt_shutdown(struct virt *v, virDomainPtr d, unsigned modes);
+/* Asks the QEMU guest agent for the guest's host name: 0 when it answered,
+ * -ETIMEDOUT when it did not, another -errno when there is none. */
+int virt_agent_ping(struct virt *v, virDomainPtr d);
+/* The domain's XML as it would be defined (INACTIVE | SECURE); free() it. */
+int virt_inactive_xml(struct virt *v, virDomainPtr d, char **ret);
+/* start_resources: starts the storage pool (refreshes it when it runs) or
+ * the network called name; *ret_started says whether it was off. */
+int virt_start_pool(struct virt *v, const char *name, bool *ret_started);
+int virt_start_network(struct virt *v, const char *name, bool *ret_started);
 int virt_suspend(struct virt *v, virDomainPtr d);
 int virt_resume(struct virt *v, virDomainPtr d);
 int virt_memory_bytes(struct virt *v, virDomainPtr d, uint64_t *ret);
@@ -173,6 +185,7 @@ struct virt_migrate_opts {
 	uint32_t parallel_connections;
 	bool auto_converge;
 	bool postcopy;
+	enum params_data data; /* migration_transport: TLS or TUNNELLED flags */
 };
 
 int virt_set_max_downtime(struct virt *v, virDomainPtr d, uint32_t ms);

@@ -165,6 +165,7 @@ vmfront_answers(const char *action)
 	r.hypervisor = p.hypervisor;
 	r.resource = p.resource;
 	r.since_full_ms = vmfront_since_full_ms(&p);
+	r.guest_checks = p.monitor_scripts[0] != '\0' || p.guest_agent_check;
 	if (!front_may_answer(&r, &reason)) {
 		vmfront_debug(p.resource, "monitor deferred to the full agent: %s", reason);
 		vmfront_stamp(&p);

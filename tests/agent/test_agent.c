@@ -360,7 +360,11 @@ test_meta_data_virtualdomain(void **state)
 	assert_non_null(strstr(out, "(deprecated: use max_downtime_ms)</shortdesc>"));
 	assert_non_null(strstr(out, "(deprecated: use on_stop=destroy)</shortdesc>"));
 	assert_non_null(strstr(out, "<parameter name=\"migration_network_suffix\""));
-	assert_null(strstr(out, "<parameter name=\"monitor_scripts\""));
+	/* honoured under the same name: offered, not deprecated */
+	assert_non_null(strstr(out, "<parameter name=\"monitor_scripts\""));
+	assert_non_null(strstr(out, "<parameter name=\"shutdown_mode\""));
+	assert_non_null(strstr(out, "<parameter name=\"guest_agent_check\""));
+	assert_null(strstr(out, "(deprecated: use monitor_scripts"));
 	assert_null(strstr(out, "<parameter name=\"migrate_options\""));
 	/* honoured under the same name, not deprecated */
 	assert_null(strstr(out, "(deprecated: use config"));
@@ -377,20 +381,31 @@ test_validate_virtualdomain(void **state)
 	(void)state;
 	snprintf(cfg_good, sizeof(cfg_good), "OCF_RESKEY_config=%s", good_xml);
 	{
-		const char *env[] = {cfg_good, "OCF_RESKEY_monitor_scripts=/usr/bin/check", NULL};
-		expect_validate(
-		        env, OCF_ERR_CONFIGURED,
-		        "VirtualDomain's parameter monitor_scripts=/usr/bin/check is refused");
+		const char *env[] = {cfg_good, "OCF_RESKEY_monitor_scripts=/nonexistent/check",
+		                     NULL};
+		expect_validate(env, OCF_ERR_INSTALLED,
+		                "monitor script /nonexistent/check is not an executable file");
 	}
 	{
-		const char *env[] = {cfg_good, "OCF_RESKEY_start_resources=true", NULL};
-		expect_validate(env, OCF_ERR_CONFIGURED, "virsh pool-autostart");
+		const char *env[] = {cfg_good,
+		                     "OCF_RESKEY_monitor_scripts=/bin/true",
+		                     "OCF_RESKEY_start_resources=true",
+		                     "OCF_RESKEY_save_config_on_stop=true",
+		                     "OCF_RESKEY_shutdown_mode=acpi",
+		                     NULL};
+		expect_validate(env, OCF_SUCCESS, NULL);
 	}
 	{
-		const char *env[] = {cfg_good, "OCF_RESKEY_start_resources=false",
-		                     "OCF_RESKEY_migration_transport=tls",
+		const char *env[] = {cfg_good, "OCF_RESKEY_migration_transport=tunnelled",
 		                     "OCF_RESKEY_migration_network_suffix=-mig", NULL};
 		expect_validate(env, OCF_SUCCESS, NULL);
+	}
+	if (access("/etc/pki/qemu/server-key.pem", F_OK) != 0) {
+		/* no TLS certificates on this machine: tls names the first missing */
+		const char *env[] = {cfg_good, "OCF_RESKEY_migration_transport=tls", NULL};
+		expect_validate(env, OCF_ERR_INSTALLED,
+		                "migration_transport=tls needs libvirt's and QEMU's TLS "
+		                "certificates on every node, and /etc/pki/");
 	}
 }
 

@@ -106,6 +106,11 @@ test_request_defers(void **state)
 	assert_defers(&r, "libvirt was not asked recently");
 	r.since_full_ms = FRONT_FULL_EVERY_MS;
 	assert_defers(&r, "libvirt was not asked recently");
+
+	/* monitor_scripts / guest_agent_check: every monitor runs them */
+	r = recurring();
+	r.guest_checks = true;
+	assert_defers(&r, "monitor_scripts or guest_agent_check set: the full agent runs them");
 }
 
 /* ---- the evidence --------------------------------------------------------- */
@@ -178,6 +183,10 @@ test_evidence_identity(void **state)
 	e = running();
 	snprintf(e.config.uuid, sizeof(e.config.uuid), UUID2);
 	assert_judged(&e, FRONT_DEFER, "the config names another VM than the one started here");
+	/* no <uuid> in the config: the full agent finds the VM's */
+	e = running();
+	e.config.uuid[0] = '\0';
+	assert_judged(&e, FRONT_DEFER, "config has no <uuid>: the full agent finds the VM's");
 }
 
 static void

@@ -61,6 +61,7 @@ static struct {
 	bool aborted;
 	bool postcopy_started;
 	bool postcopy_flag;
+	enum params_data data; /* migration_transport's flag */
 	bool resumed;          /* the source */
 	bool destroyed;        /* the target's copy */
 	bool target_resumed;   /* the target's copy */
@@ -112,8 +113,8 @@ static struct {
 } smp;
 
 int
-__wrap_vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *ret,
-                     char *err, size_t err_len)
+__wrap_vmsample_take(virDomainPtr d, const struct vmsample_opts *o, struct vmsample *ret, char *err,
+                     size_t err_len)
 {
 	assert_ptr_equal(d, &fake_dom);
 	snprintf(smp.target, sizeof(smp.target), "%s", o->target);
@@ -194,6 +195,7 @@ __wrap_virt_migrate(struct virt *v, virDomainPtr d, const struct virt_migrate_op
 	pthread_mutex_lock(&fx.lock);
 	fx.migrating = true;
 	fx.postcopy_flag = o->postcopy;
+	fx.data = o->data;
 	for (;;) {
 		if (fx.fail_migrate != 0 && fx.samples >= fx.fail_after) {
 			int r = fx.fail_migrate;
@@ -502,6 +504,7 @@ test_converges(void **state)
 	assert_int_equal(fx.n_downtimes, 0);
 	assert_false(fx.aborted);
 	assert_false(fx.postcopy_flag);
+	assert_int_equal(fx.data, PARAMS_DATA_PLAIN);
 	assert_int_equal(rec.downtime_ms, 42); /* completed stats from the target */
 	assert_int_equal(rec.bytes, 1000);
 	assert_int_equal(rec.iterations, 3);
@@ -560,6 +563,23 @@ test_stall_falls_back_to_quick(void **state)
 	assert_int_equal(rec.save_ms, 300);
 	assert_int_equal(rec.restore_ms, 200);
 	assert_int_equal(rec.downtime_ms, 520);
+}
+
+/* migration_transport=tunnelled reaches virt_migrate as its flag (with the
+ * remote_uri given here; tls would build the remote URI, see test_params). */
+static void
+test_transport_flags(void **state)
+{
+	static const uint64_t rem[] = {100 * MIB};
+	const char *tunnelled[] = {"OCF_RESKEY_migration_transport=tunnelled",
+	                           "OCF_RESKEY_CRM_meta_timeout=120000", NULL};
+	struct move_record rec;
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	script(rem, 1, 1);
+	assert_int_equal(move(tunnelled, &rec, why, sizeof(why)), OCF_SUCCESS);
+	assert_int_equal(fx.data, PARAMS_DATA_TUNNELLED);
 }
 
 static void
@@ -936,9 +956,12 @@ static enum params_move
 choose(const char *const *extra, struct move_record *rec)
 {
 	static const char *const base[] = {
-	        "OCF_RESKEY_config=/x/vm.xml",    "OCF_RESKEY_hypervisor=src://",
-	        "OCF_RESKEY_remote_uri=dst://%n", "OCF_RESKEY_CRM_meta_migrate_target=node2",
-	        "OCF_RESKEY_save_dir=/x/save",    "OCF_RESKEY_move=auto",
+	        "OCF_RESKEY_config=/x/vm.xml",
+	        "OCF_RESKEY_hypervisor=src://",
+	        "OCF_RESKEY_remote_uri=dst://%n",
+	        "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	        "OCF_RESKEY_save_dir=/x/save",
+	        "OCF_RESKEY_move=auto",
 	        "HA_RSCTMP=/x/rsctmp",
 	};
 	struct vm_agent *a = agent_new(base, sizeof(base) / sizeof(base[0]), extra);
@@ -1065,6 +1088,7 @@ main(void)
 	        cmocka_unit_test(test_stall_steps_then_abort),
 	        cmocka_unit_test(test_stall_falls_back_to_quick),
 	        cmocka_unit_test(test_stall_starts_postcopy),
+	        cmocka_unit_test(test_transport_flags),
 	        cmocka_unit_test(test_failure_settles_one_copy),
 	        cmocka_unit_test(test_failure_but_completed),
 	        cmocka_unit_test(test_postcopy_failed_target_runs),

@@ -420,14 +420,14 @@ static const struct {
         {"config", PARAMS_VD_HONOURED, "/etc/ferry/web1.xml"},
         {"hypervisor", PARAMS_VD_HONOURED, "qemu:///system"},
         {"force_stop", PARAMS_VD_TRANSLATED, "true"},
-        {"migration_transport", PARAMS_VD_TRANSLATED, "ssh"},
+        {"migration_transport", PARAMS_VD_HONOURED, "ssh"},
         {"migration_user", PARAMS_VD_TRANSLATED, "hacluster"},
         {"migration_downtime", PARAMS_VD_TRANSLATED, "300"},
         {"migration_speed", PARAMS_VD_TRANSLATED, "1000"},
         {"migration_network_suffix", PARAMS_VD_TRANSLATED, "-mig"},
         {"migrateuri", PARAMS_VD_TRANSLATED, "tcp://%n-mig"},
         {"migrate_options", PARAMS_VD_REFUSED, "--compressed"},
-        {"monitor_scripts", PARAMS_VD_REFUSED, "/usr/local/bin/check-web"},
+        {"monitor_scripts", PARAMS_VD_HONOURED, "/usr/local/bin/check-web /bin/true"},
         {"autoset_utilization_cpu", PARAMS_VD_TRANSLATED, "true"},
         {"autoset_utilization_host_memory", PARAMS_VD_REFUSED, "true"},
         {"autoset_utilization_hv_memory", PARAMS_VD_TRANSLATED, "true"},
@@ -436,14 +436,14 @@ static const struct {
         {"unset_utilization_hv_memory", PARAMS_VD_REFUSED, "true"},
         {"migrateport", PARAMS_VD_TRANSLATED, "49152"},
         {"remoteuri", PARAMS_VD_TRANSLATED, "qemu+tls://%n/system"},
-        {"save_config_on_stop", PARAMS_VD_REFUSED, "true"},
+        {"save_config_on_stop", PARAMS_VD_HONOURED, "true"},
         {"sync_config_on_stop", PARAMS_VD_REFUSED, "true"},
         {"snapshot", PARAMS_VD_TRANSLATED, "/srv/save"},
         {"backingfile", PARAMS_VD_REFUSED, "/var/lib/libvirt/images/base.qcow2"},
         {"stateless", PARAMS_VD_REFUSED, "true"},
         {"copyindirs", PARAMS_VD_REFUSED, "/srv/copy"},
-        {"shutdown_mode", PARAMS_VD_REFUSED, "agent"},
-        {"start_resources", PARAMS_VD_REFUSED, "true"},
+        {"shutdown_mode", PARAMS_VD_HONOURED, "agent"},
+        {"start_resources", PARAMS_VD_HONOURED, "true"},
 };
 _Static_assert(sizeof(vd_params) / sizeof(vd_params[0]) == PARAMS_VD_COUNT, "27 names");
 
@@ -593,6 +593,13 @@ test_vd_translated_values(void **state)
 	expect_bad("OCF_RESKEY_snapshot=save", 6, "snapshot=save is not an absolute path");
 	expect_bad("OCF_RESKEY_migration_transport=unix", 6,
 	           "migration_transport=unix is unknown; use one of ssh");
+	expect_bad("OCF_RESKEY_shutdown_mode=reboot", 6,
+	           "shutdown_mode=reboot is invalid; give one or more of acpi, agent");
+	expect_bad("OCF_RESKEY_shutdown_mode=acpi,", 6, "shutdown_mode=acpi, is invalid");
+	expect_bad("OCF_RESKEY_shutdown_mode=,acpi", 6, "shutdown_mode=,acpi is invalid");
+	expect_bad("OCF_RESKEY_start_resources=maybe", 6, "start_resources=maybe is not a boolean");
+	expect_bad("OCF_RESKEY_monitor_scripts=/bin/true\001", 6,
+	           "monitor_scripts contains a control character");
 	expect_bad("OCF_RESKEY_migration_user=Root", 6,
 	           "migration_user=Root is not a user name VirtualDomain would use");
 	expect_bad("OCF_RESKEY_migration_network_suffix=-mig.example.com:1", 6,
@@ -640,6 +647,18 @@ test_vd_conflicts(void **state)
 	         "disagree"},
 	        {"OCF_RESKEY_hypervisor=qemu", "OCF_RESKEY_migration_transport=ssh",
 	         "cannot build the remote URI"},
+	        /* tunnelled: libvirt's own limits, said before a move fails */
+	        {"OCF_RESKEY_migration_transport=tunnelled", "OCF_RESKEY_migrateuri=tcp://%n-mig",
+	         "migration_transport=tunnelled sends the memory through libvirtd's connection, "
+	         "which migrateuri cannot steer"},
+	        {"OCF_RESKEY_migration_transport=tunnelled", "OCF_RESKEY_migration_uri=tcp://%n",
+	         "which migration_uri cannot steer"},
+	        {"OCF_RESKEY_migration_transport=tunnelled", "OCF_RESKEY_migrateport=49152",
+	         "which migrateport cannot steer"},
+	        {"OCF_RESKEY_migration_transport=tunnelled", "OCF_RESKEY_postcopy=after-stall",
+	         "libvirt does not do post-copy in a tunnelled migration"},
+	        {"OCF_RESKEY_migration_transport=tunneled", "OCF_RESKEY_parallel_connections=4",
+	         "libvirt refuses parallel connections in a tunnelled migration"},
 	};
 
 	(void)state;
@@ -652,6 +671,81 @@ test_vd_conflicts(void **state)
 		if (rc != OCF_ERR_CONFIGURED || strstr(why.text, bad[i].needle) == NULL)
 			fail_msg("%s %s: got %d '%s', want '%s'", bad[i].a, bad[i].b, rc, why.text,
 			         bad[i].needle);
+	}
+}
+
+/* VirtualDomain's names ferry honours, and guest_agent_check: the values
+ * the actions use. */
+static void
+test_vd_honoured_values(void **state)
+{
+	struct vm_params p;
+	struct ocf_reason why;
+
+	(void)state;
+	{
+		const char *env[] = {CONFIG, NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.monitor_scripts, "");
+		assert_false(p.guest_agent_check);
+		assert_int_equal(p.shutdown_modes, 0);
+		assert_false(p.start_resources);
+		assert_false(p.save_config_on_stop);
+		assert_int_equal(p.migration_data, PARAMS_DATA_PLAIN);
+	}
+	{
+		const char *env[] = {CONFIG,
+		                     "OCF_RESKEY_monitor_scripts=/bin/true  /usr/bin/env",
+		                     "OCF_RESKEY_guest_agent_check=yes",
+		                     "OCF_RESKEY_shutdown_mode=agent,acpi",
+		                     "OCF_RESKEY_start_resources=1",
+		                     "OCF_RESKEY_save_config_on_stop=true",
+		                     "OCF_RESKEY_migration_transport=tls",
+		                     NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_string_equal(p.monitor_scripts, "/bin/true  /usr/bin/env");
+		assert_true(p.guest_agent_check);
+		assert_int_equal(p.shutdown_modes,
+		                 (1u << PARAMS_SHUTDOWN_AGENT) | (1u << PARAMS_SHUTDOWN_ACPI));
+		assert_true(p.start_resources);
+		assert_true(p.save_config_on_stop);
+		assert_int_equal(p.migration_data, PARAMS_DATA_TLS);
+		assert_int_equal(params_check_host(&p, &why), OCF_SUCCESS);
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_shutdown_mode=initctl,signal,paravirt",
+		                     "OCF_RESKEY_migration_transport=tunnelled", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(p.shutdown_modes, (1u << PARAMS_SHUTDOWN_INITCTL) |
+		                                           (1u << PARAMS_SHUTDOWN_SIGNAL) |
+		                                           (1u << PARAMS_SHUTDOWN_PARAVIRT));
+		assert_int_equal(p.migration_data, PARAMS_DATA_TUNNELLED);
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=ssh", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(p.migration_data, PARAMS_DATA_PLAIN);
+	}
+	{
+		/* a script missing on this node: the host check names it */
+		const char *env[] = {
+		        CONFIG, "OCF_RESKEY_monitor_scripts=/bin/true /nonexistent/check", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(params_check_host(&p, &why), OCF_ERR_INSTALLED);
+		assert_non_null(strstr(why.text, "monitor script /nonexistent/check is not an "
+		                                 "executable file on this node"));
+	}
+	{
+		/* a bare name is looked up in PATH when it runs, as VirtualDomain */
+		const char *env[] = {CONFIG, "OCF_RESKEY_monitor_scripts=true", NULL};
+
+		assert_int_equal(parse(env, &p, &why), OCF_SUCCESS);
+		assert_int_equal(params_check_host(&p, &why), OCF_SUCCESS);
 	}
 }
 
@@ -731,6 +825,22 @@ test_vd_uris(void **state)
 		const char *env[] = {CONFIG, "OCF_RESKEY_hypervisor=qemu+tcp://[::1]/system",
 		                     "OCF_RESKEY_migration_transport=tls", NULL};
 		expect_uris(env, "node2", "qemu+tls://node2/system", "");
+	}
+	{
+		/* tunnelled: the data's way only; the remote URI stays ferry's */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=tunnelled", NULL};
+		expect_uris(env, "node2", "qemu+ssh://node2/system", "");
+	}
+	{
+		/* ... or the one given, and a suffix still reaches it */
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=tunnelled",
+		                     "OCF_RESKEY_remote_uri=qemu+tcp://%n/system", NULL};
+		expect_uris(env, "node2", "qemu+tcp://node2/system", "");
+	}
+	{
+		const char *env[] = {CONFIG, "OCF_RESKEY_migration_transport=tunnelled",
+		                     "OCF_RESKEY_migration_network_suffix=-mig", NULL};
+		expect_uris(env, "node2", "qemu://node2-mig/system", "");
 	}
 	{
 		/* a remote URI given whole: the suffix reaches only the migration URI */
@@ -882,6 +992,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_vd_conflicts),
 	        cmocka_unit_test(test_vd_suffix_fqdn),
 	        cmocka_unit_test(test_vd_uris),
+	        cmocka_unit_test(test_vd_honoured_values),
 	        cmocka_unit_test(test_unknown_names),
 	        cmocka_unit_test(test_table_rows),
 	        cmocka_unit_test(test_vd_doc_table),
