@@ -7,6 +7,8 @@
  *   ferryctl [--json] ledger            the raw replicated ledger
  *   ferryctl release --force [--yes] VM give up ownership of an orphaned VM
  *   ferryctl predict VM [options]       what each move would cost it (ctlpredict.c)
+ *   ferryctl import RSC [--dry-run]     VirtualDomain -> ocf:ferry:vm, guest kept running
+ *   ferryctl import --all               ... every VirtualDomain resource (ctlimport.c)
  *
  * Exit codes (stable, for scripts): see enum ferryctl_exit and ferryctl(8).
  */
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlimport.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
 
@@ -41,6 +44,8 @@ static void usage(FILE *f)
 		   "       ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
 		   "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
 		   "                [--connect URI]\n"
+		   "       ferryctl import RSC [--dry-run] [--yes]\n"
+		   "       ferryctl import --all [--dry-run] [--yes]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
 		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
@@ -430,6 +435,8 @@ int main(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "predict") == 0)
 			return ctlpredict_main(argc, argv);
+		if (strcmp(argv[i], "import") == 0)
+			return ctlimport_main(argc, argv);
 		break;
 	}
 	while ((opt = getopt_long(argc, argv, "jFyhV", opts, NULL)) != -1) {
