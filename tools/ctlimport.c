@@ -145,7 +145,8 @@ ctlimport_cib(struct ctlimport *ctl, xmlDoc **ret)
 	if (r != 0)
 		return r;
 	doc = xmlReadMemory(out, (int)strlen(out), "cib.xml", NULL,
-	                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	                    XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+	                            XML_PARSE_NOWARNING);
 	g_free(out);
 	if (doc == NULL) {
 		snprintf(ctl->err, sizeof(ctl->err), "cibadmin --query gave no XML");
@@ -926,12 +927,16 @@ ctlimport_main(int argc, char **argv)
 		struct importplan p;
 
 		/* the refusals the CIB alone answers, before ferryd is asked */
+		memset(&p, 0, sizeof(p));
 		r = importplan_read(cib, rsc, &p, ctl.err, sizeof(ctl.err));
 		importplan_clear(&p);
 	}
-	if (r != 0) {
+	if (r == -EALREADY)
+		printf("%s\n", ctl.err);
+	else if (r != 0)
 		fprintf(stderr, "ferryctl: import: %s\n",
 		        ctl.err[0] != '\0' ? ctl.err : strerror(-r));
+	if (r != 0) {
 		xmlFreeDoc(cib);
 		return ctlimport_exit(r);
 	}
