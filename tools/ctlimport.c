@@ -302,6 +302,7 @@ ctlimport_ident(struct ctlimport *ctl, virConnectPtr conn, const char *id, const
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
+	memset(&info, 0, sizeof(info));
 	if (d == NULL) {
 		snprintf(ctl->err, sizeof(ctl->err),
 		         "resource %s: libvirt on this node has no domain %s (%s); Pacemaker says "
