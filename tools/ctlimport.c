@@ -563,8 +563,9 @@ ctlimport_free_nodes(char **nodes, size_t n)
 static int
 ctlimport_managed(struct ctlimport *ctl, const char *id, bool has, const char *value)
 {
-	char *set[] = {"crm_resource", "--resource",        (char *)id,    "--meta", "--parameter",
-	               "is-managed",   "--parameter-value", (char *)value, NULL};
+	char *set[] = {
+	        "crm_resource", "--resource",        (char *)id,    "--meta", "--set-parameter",
+	        "is-managed",   "--parameter-value", (char *)value, NULL};
 	char *del[] = {"crm_resource",       "--resource", (char *)id, "--meta",
 	               "--delete-parameter", "is-managed", NULL};
 
