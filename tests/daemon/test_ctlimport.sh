@@ -2,7 +2,7 @@
 # test_ctlimport.sh - `ferryctl import` on a recorded CIB (CIB_file: the
 # cluster's CIB is never read or written here): the refusals the CIB alone
 # answers, with their exit codes, the usage errors, and --all's selection.
-# What needs ferryd, libvirt and the agent is in tests/e2e/run (section 15).
+# What needs ferryd, libvirt and the agent is in tests/e2e/run (section 12).
 # TAP.
 top_builddir=${top_builddir:-../..}
 top_srcdir=${top_srcdir:-../..}
