@@ -616,9 +616,8 @@ ctlimport_apply(struct ctlimport *ctl, struct importplan *p, const char *domain,
 		                        FERRY_ACQUIRE_START, 0, &rsp);
 		if (r != 0 || rsp.verdict != FERRY_VERDICT_GRANTED) {
 			snprintf(ctl->err, sizeof(ctl->err),
-			         "resource %s: ferryd's ledger did not register %s as running on "
-			         "%s: "
-			         "%s%s%.*s; nothing in the CIB was changed",
+			         "resource %s: ferryd's ledger did not register %s as running "
+			         "on %s: %s%s%.*s; nothing in the CIB was changed",
 			         p->id, domain, ctl->local,
 			         r != 0 ? strerror(-r) : ferryclient_verdict_name(rsp.verdict),
 			         r != 0 ? "" : ": ", (int)sizeof(rsp.reason) - 1,
@@ -681,9 +680,8 @@ ctlimport_apply(struct ctlimport *ctl, struct importplan *p, const char *domain,
 	r = ctlimport_locate(ctl, p->id, &nodes, &n);
 	if (r == 0 && (n != 1 || strcmp(nodes[0], ctl->local) != 0)) {
 		snprintf(ctl->err, sizeof(ctl->err),
-		         "resource %s: after the import Pacemaker places it on %s, not on %s: look "
-		         "at "
-		         "crm_mon and the guest",
+		         "resource %s: after the import Pacemaker places it on %s, not on %s: "
+		         "look at crm_mon and the guest",
 		         p->id, n > 0 ? nodes[0] : "no node", ctl->local);
 		r = -EIO;
 	}
