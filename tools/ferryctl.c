@@ -8,6 +8,8 @@
  *   ferryctl release --force [--yes] VM give up ownership of an orphaned VM
  *   ferryctl predict VM [options]       what each move would cost it (ctlpredict.c)
  *   ferryctl drain NODE --plan [options] a maintenance drain's plan (ctldrain.c)
+ *   ferryctl import RSC [--dry-run]     VirtualDomain -> ocf:ferry:vm, guest kept running
+ *   ferryctl import --all               ... every VirtualDomain resource (ctlimport.c)
  *
  * Exit codes (stable, for scripts): see enum ferryctl_exit and ferryctl(8).
  */
@@ -26,6 +28,7 @@
 #include "client.h"
 #include "ctldrain.h"
 #include "ctldrun.h"
+#include "ctlimport.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
 #include "ferry/textout.h"
@@ -51,6 +54,8 @@ static void usage(FILE *f)
 		   "                [--move M] [--at \"YYYY-MM-DD HH:MM\" [--window 2h]]\n"
 		   "       ferryctl [--json] drain --list | --cancel ID | --report [ID]\n"
 		   "       ferryctl [--json] undrain NODE [--parallel N]\n"
+		   "       ferryctl import RSC [--dry-run] [--yes]\n"
+		   "       ferryctl import --all [--dry-run] [--yes]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
 		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
@@ -429,6 +434,8 @@ int main(int argc, char **argv)
 			return ctlpredict_main(argc, argv);
 		if (strcmp(argv[i], "drain") == 0 || strcmp(argv[i], "undrain") == 0)
 			return ctldrun_main(argc, argv); /* --plan: ctldrain_main */
+		if (strcmp(argv[i], "import") == 0)
+			return ctlimport_main(argc, argv);
 		break;
 	}
 	while ((opt = getopt_long(argc, argv, "jFyhV", opts, NULL)) != -1) {
