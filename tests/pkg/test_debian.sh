@@ -84,17 +84,18 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 shipped() {
-	local f
+	local f prefix
+	prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
 	make -s -C "$top_builddir" install DESTDIR="$tmp" >"$tmp.log" 2>&1 || { tail "$tmp.log"; return 1; }
 	for f in lib/ocf/resource.d/ferry/vm sbin/ferryd sbin/ferryctl \
 		lib/systemd/system/ferryd.service lib/systemd/system/pacemaker.service.d/ferry.conf \
 		share/man/man8/ferryd.8 share/man/man8/ferryctl.8 share/man/man5/ferryd.conf.5 \
 		share/bash-completion/completions/ferryctl; do
-		[ -e "$tmp/usr/$f" ] || { echo "make install does not install /usr/$f"; return 1; }
+		[ -e "$tmp$prefix/$f" ] || { echo "make install does not install $prefix/$f"; return 1; }
 	done
 	[ -n "$(find "$tmp" -name vm-full -perm -u+x)" ] || { echo "the full agent vm-full is not installed"; return 1; }
 	if [ -n "$(command -v xsltproc)" ]; then
-		[ -e "$tmp/usr/share/man/man7/ocf_ferry_vm.7" ] || { echo "ocf_ferry_vm(7) is not installed"; return 1; }
+		[ -e "$tmp$prefix/share/man/man7/ocf_ferry_vm.7" ] || { echo "ocf_ferry_vm(7) is not installed"; return 1; }
 	fi
 	[ -z "$(find "$tmp" -name 'fence_ferrylab*')" ] || { echo "the lab's fence agent must not be installed"; return 1; }
 }
