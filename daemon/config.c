@@ -81,6 +81,8 @@ void config_defaults(struct config *c)
 	c->startup_retries = 30;
 	c->retry_interval_ms = 1000;
 	c->expect_stop_max_ms = 600000;
+	snprintf(c->metrics_file, sizeof(c->metrics_file), "%s", CONFIG_METRICS_FILE);
+	c->metrics_interval_ms = 1000;
 }
 
 static int set_enum(const char *key, const char *value, const char *const *names, size_t n,
@@ -176,7 +178,7 @@ static const char *const known_keys =
 	"cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, ipc_root_reserved, "
 	"ipc_max_clients_per_uid, ipc_idle_timeout_ms, log_level, log_file, "
 	"decision_log, log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, fence_poll_ms, "
-	"startup_retries, retry_interval_ms, expect_stop_max_ms";
+	"startup_retries, retry_interval_ms, expect_stop_max_ms, metrics_file, metrics_interval_ms";
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len)
 {
@@ -225,6 +227,11 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_u32(key, value, 10, 60000, &c->retry_interval_ms, err, err_len);
 	if (strcmp(key, "expect_stop_max_ms") == 0)
 		return set_u32(key, value, 1000, 3600000, &c->expect_stop_max_ms, err, err_len);
+	if (strcmp(key, "metrics_file") == 0)
+		return set_string(key, value, c->metrics_file, sizeof(c->metrics_file), true, true,
+				  err, err_len);
+	if (strcmp(key, "metrics_interval_ms") == 0)
+		return set_u32(key, value, 100, 3600000, &c->metrics_interval_ms, err, err_len);
 	if (strcmp(key, "foreign_vm") == 0) {
 		r = set_enum(key, value, foreign_vm_names, _CONFIG_FOREIGN_MAX, &v, err, err_len);
 		if (r == 0)

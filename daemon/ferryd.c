@@ -22,6 +22,7 @@
 
 #include <qb/qblog.h>
 #include <qb/qbloop.h>
+#include <qb/qbutil.h>
 
 #include "ferryd.h"
 
@@ -75,6 +76,73 @@ static void ferryd_fatal(struct ferryd *d, int exit_code)
 	qb_loop_stop(d->loop);
 }
 
+/* ---- metrics: the glue's status and the counts, written for node_exporter ---- */
+
+static void ferryd_metrics_write(void *data)
+{
+	struct ferryd *d = data;
+	const struct ferry_ipc_status_rsp *st = NULL;
+	char *status = NULL, *text = NULL, *slash;
+	char dir[PATH_MAX];
+	size_t cap;
+	ssize_t n;
+	int r = -ENOMEM;
+
+	d->metrics_pending = false;
+	d->metrics_last_ns = qb_util_nano_current_get();
+	status = calloc(1, FERRY_IPC_MAX_MSG_BYTES);
+	if (status == NULL)
+		goto cleanup;
+	n = ledgerglue_status(d->glue, status, FERRY_IPC_MAX_MSG_BYTES);
+	if (n >= (ssize_t)sizeof(*st))
+		st = (const struct ferry_ipc_status_rsp *)status;
+	for (cap = 64 * 1024;; cap *= 2) {
+		free(text);
+		text = calloc(1, cap);
+		if (text == NULL)
+			goto cleanup;
+		n = metrics_format(&d->metrics, st,
+				   st != NULL ? (const struct ferry_ipc_vm_info *)(st + 1) : NULL,
+				   text, cap);
+		if (n != -ENOBUFS || cap >= 16 * 1024 * 1024)
+			break;
+	}
+	r = n < 0 ? (int)n : 0;
+	if (r < 0)
+		goto cleanup;
+	snprintf(dir, sizeof(dir), "%s", d->cfg.metrics_file);
+	slash = strrchr(dir, '/');
+	*slash = '\0'; /* config.c: an absolute path */
+	r = persist_write_public(dir[0] != '\0' ? dir : "/", slash + 1, text, (size_t)n);
+cleanup:
+	if (r < 0 && r != d->metrics_last_error)
+		qb_log(LOG_WARNING, "metrics: cannot write %s: %s%s, ignoring", d->cfg.metrics_file,
+		       strerror(-r),
+		       r == -ENOENT ? " (its directory is missing: node_exporter's textfile "
+				      "directory, or set metrics_file in ferryd.conf)"
+				    : "");
+	else if (r == 0 && d->metrics_last_error != 0)
+		qb_log(LOG_NOTICE, "metrics: writing %s again", d->cfg.metrics_file);
+	d->metrics_last_error = r;
+	free(text);
+	free(status);
+}
+
+/* Something the metrics show changed: write them now, or when the interval
+ * since the last write is over (one write pending at a time). */
+static void ferryd_metrics_changed(struct ferryd *d)
+{
+	uint64_t now_ns = qb_util_nano_current_get();
+	uint64_t next_ns = d->metrics_last_ns + (uint64_t)d->cfg.metrics_interval_ms * 1000000u;
+	uint64_t delay_ns = d->metrics_last_ns != 0 && next_ns > now_ns ? next_ns - now_ns : 0;
+
+	if (d->cfg.metrics_file[0] == '\0' || d->metrics_pending || d->loop == NULL)
+		return;
+	if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ns, d, ferryd_metrics_write,
+			      &d->metrics_timer) == 0)
+		d->metrics_pending = true;
+}
+
 /* ---- cluster events: the first membership, and on to the glue ---- */
 
 static void ferryd_membership_known(void *ctx)
@@ -105,6 +173,7 @@ static void ferryd_cluster_confchg(void *ctx)
 
 	cluster_membership(&d->cluster, &d->members);
 	ledgerglue_confchg(d->glue, &d->members);
+	ferryd_metrics_changed(d);
 }
 
 static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
@@ -113,6 +182,7 @@ static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
 
 	cluster_membership(&d->cluster, &d->members);
 	ledgerglue_totem_confchg(d->glue, &d->members, initial);
+	ferryd_metrics_changed(d);
 }
 
 static void ferryd_cluster_quorum(void *ctx)
@@ -121,6 +191,7 @@ static void ferryd_cluster_quorum(void *ctx)
 
 	cluster_membership(&d->cluster, &d->members);
 	ledgerglue_quorum(d->glue, &d->members);
+	ferryd_metrics_changed(d);
 }
 
 static void ferryd_cluster_fatal(void *ctx, int exit_code)
@@ -329,14 +400,19 @@ static int ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_u
 				    int64_t *ret_when_unix_ms)
 {
 	struct ferryd *d = ctx;
+	int r;
 
-	return fencehist_fenced_after(d->fence, node, since_unix_ms, ret_when_unix_ms);
+	r = fencehist_fenced_after(d->fence, node, since_unix_ms, ret_when_unix_ms);
+	if (r > 0 && metrics_fence(&d->metrics, node, *ret_when_unix_ms) == 0)
+		ferryd_metrics_changed(d);
+	return r;
 }
 
 static int ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
 {
 	struct ferryd *d = ctx;
 
+	ferryd_metrics_changed(d);
 	return persist_ledger_save(d->cfg.state_dir, blob, len);
 }
 
@@ -380,6 +456,10 @@ static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *re
 	struct ferryd *d = ctx;
 	int r;
 
+	if (metrics_move(&d->metrics, rec) < 0)
+		qb_log(LOG_DEBUG, "vm %s: move '%s' '%s' not counted in the metrics", rec->vm,
+		       rec->mode, rec->result);
+	ferryd_metrics_changed(d);
 	persist_history_add(&d->history, rec);
 	r = persist_history_save(&d->history, d->cfg.state_dir);
 	if (r < 0)
@@ -578,6 +658,7 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "state: cannot create %s: %s", d->cfg.state_dir, strerror(errno));
 		goto out_log;
 	}
+	metrics_init(&d->metrics);
 	r = persist_history_init(&d->history, d->cfg.history_max);
 	if (r < 0)
 		goto out_log;
@@ -635,8 +716,11 @@ int main(int argc, char **argv)
 		goto out_cluster;
 	}
 
+	ferryd_metrics_changed(d);
 	qb_loop_run(d->loop);
 	ret = d->exit_code;
+	if (d->metrics_pending)
+		qb_loop_timer_del(d->loop, d->metrics_timer);
 	qb_log(LOG_NOTICE, "ferryd stopping (exit code %d)", ret);
 
 	d->ipc = ipcsrv_stop(d->ipc);

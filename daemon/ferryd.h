@@ -14,6 +14,7 @@
  *   virtwatch.c   libvirt lifecycle events, fail reports, foreign VMs adapter
  *   ledgerglue.c  the seam between the adapters and the pure ledger glue
  *   ledger*.c     the pure ledger, its codecs and vocabulary        core
+ *   metrics.c     Prometheus text for node_exporter (pure)          value
  *
  * Every callback gets struct ferryd from its table's ctx, never from a
  * global.
@@ -38,6 +39,7 @@
 #include "ipcsrv.h"
 #include "ledgerglue.h"
 #include "membership.h"
+#include "metrics.h"
 #include "persist.h"
 #include "virtwatch.h"
 
@@ -57,6 +59,12 @@ struct ferryd {
 	struct drainrun *drain; /* a drain's runner: Pacemaker commands */
 	struct persist_history history;
 	char local_name[FERRY_IPC_NODE_LEN];
+	/* cfg.metrics_file, rewritten at most once per cfg.metrics_interval_ms */
+	struct metrics metrics;
+	qb_loop_timer_handle metrics_timer;
+	bool metrics_pending;     /* a write is scheduled */
+	uint64_t metrics_last_ns; /* monotonic time of the last write, 0 never */
+	int metrics_last_error;   /* logged once until a write succeeds again */
 };
 
 #endif

@@ -66,7 +66,11 @@ struct config {
 	uint32_t startup_retries;
 	uint32_t retry_interval_ms;
 	uint32_t expect_stop_max_ms;
+	char metrics_file[PATH_MAX];  /* Prometheus textfile (metrics.h); empty = none */
+	uint32_t metrics_interval_ms; /* at most one write per interval */
 };
+
+#define CONFIG_METRICS_FILE "/var/lib/prometheus/node-exporter/ferry.prom"
 
 /* A numeric key left at its default where that default depends on others. */
 #define CONFIG_AUTO UINT32_MAX

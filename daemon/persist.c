@@ -69,8 +69,9 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-static int persist_writev2(const char *dir, const char *name, const void *a, size_t a_len,
-			   const void *b, size_t b_len)
+/* public: a file others read (0644) in a directory that must exist already */
+static int persist_write_file(const char *dir, const char *name, const void *a, size_t a_len,
+			      const void *b, size_t b_len, bool public)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd = -1, r;
@@ -78,12 +79,14 @@ static int persist_writev2(const char *dir, const char *name, const void *a, siz
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+	if (!public && mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return -errno;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, a, a_len);
+	r = public && fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, a, a_len);
 	if (r == 0 && b_len > 0)
 		r = write_all(fd, b, b_len);
 	if (r == 0 && fsync(fd) < 0)
@@ -99,9 +102,20 @@ static int persist_writev2(const char *dir, const char *name, const void *a, siz
 	return r;
 }
 
+static int persist_writev2(const char *dir, const char *name, const void *a, size_t a_len,
+			   const void *b, size_t b_len)
+{
+	return persist_write_file(dir, name, a, a_len, b, b_len, false);
+}
+
 int persist_write(const char *dir, const char *name, const void *buf, size_t len)
 {
 	return persist_writev2(dir, name, buf, len, NULL, 0);
+}
+
+int persist_write_public(const char *dir, const char *name, const void *buf, size_t len)
+{
+	return persist_write_file(dir, name, buf, len, NULL, 0, true);
 }
 
 int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,

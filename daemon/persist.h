@@ -18,6 +18,9 @@
 
 /* Writes dir/name atomically: name.tmp, write, fsync, rename, fsync(dir). */
 int persist_write(const char *dir, const char *name, const void *buf, size_t len);
+/* The same for a file other programs read (mode 0644), e.g. the metrics for
+ * node_exporter; dir is not created (-ENOENT when it is missing). */
+int persist_write_public(const char *dir, const char *name, const void *buf, size_t len);
 /* Reads dir/name (at most max_len bytes, else -EFBIG) into a new buffer. */
 int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,
 		 size_t *ret_len);

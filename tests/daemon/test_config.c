@@ -66,7 +66,8 @@ static void test_good_file(void **state)
 				    "ipc_max_clients = 5\nhistory_max = 7\nfence_poll_ms = 100\n"
 				    "startup_retries = 0\nretry_interval_ms = 10\nblackbox_kib = 0\n"
 				    "ipc_group = wheel\nlibvirt_uri = test:///default\n"
-				    "expect_stop_max_ms = 1000\n"),
+				    "expect_stop_max_ms = 1000\n"
+				    "metrics_file = /tmp/m/ferry.prom\nmetrics_interval_ms = 100\n"),
 			 0);
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), 0);
@@ -87,6 +88,8 @@ static void test_good_file(void **state)
 	assert_string_equal(c.ipc_group, "wheel");
 	assert_string_equal(c.libvirt_uri, "test:///default");
 	assert_int_equal(c.expect_stop_max_ms, 1000);
+	assert_string_equal(c.metrics_file, "/tmp/m/ferry.prom");
+	assert_int_equal(c.metrics_interval_ms, 100);
 }
 
 /* Every key with a bad value: the error names file:2 (line 1 is good), the
@@ -120,6 +123,8 @@ static const struct {
 	{"cpg_group", "", "a non-empty string"},
 	{"ipc_group", "", "a non-empty string"},
 	{"libvirt_uri", "", "a non-empty string"},
+	{"metrics_file", "ferry.prom", "an absolute path or nothing"},
+	{"metrics_interval_ms", "99", "from 100 to 3600000"},
 };
 
 static void test_bad_values(void **state)

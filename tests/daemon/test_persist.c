@@ -161,6 +161,35 @@ static void test_write_missing_dir(void **state)
 	assert_int_equal(persist_write(sub, "f", "x", 1), -ENOENT);
 }
 
+/* The metrics file: readable by node_exporter (0644 whatever the umask),
+ * replaced atomically, and its directory never created. */
+static void test_write_public(void **state)
+{
+	char path[128], missing[128];
+	struct stat st;
+	void *out = NULL;
+	size_t len = 0;
+	mode_t old;
+
+	(void)state;
+	old = umask(077);
+	assert_int_equal(persist_write_public(dir, "ferry.prom", "a 1\n", 4), 0);
+	umask(old);
+	snprintf(path, sizeof(path), "%s/ferry.prom", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(persist_write_public(dir, "ferry.prom", "b 2\n", 4), 0);
+	assert_int_equal(persist_read(dir, "ferry.prom", 64, &out, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(out, "b 2\n", 4);
+	free(out);
+	snprintf(path, sizeof(path), "%s/ferry.prom.tmp", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(missing, sizeof(missing), "%s/node-exporter", dir);
+	assert_int_equal(persist_write_public(missing, "ferry.prom", "x", 1), -ENOENT);
+	assert_int_equal(access(missing, F_OK), -1);
+}
+
 /* A ledger file as an earlier ferry wrote it (its own CRC-32 before zlib's
  * crc32): the frame's checksum field holds the standard CRC-32 of the
  * payload, so files written before and after the switch load alike. */
@@ -194,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_public, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
