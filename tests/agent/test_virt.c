@@ -197,7 +197,8 @@ __wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned 
 	if (fake_hide_all || (fake_hide_save > 0 && n > 5 && strcmp(file + n - 5, ".save") == 0)) {
 		if (!fake_hide_all)
 			fake_hide_save--;
-		return __real_virDomainSaveImageGetXMLDesc(c, "/nonexistent/ferry-test.save", flags);
+		return __real_virDomainSaveImageGetXMLDesc(c, "/nonexistent/ferry-test.save",
+		                                           flags);
 	}
 	if (fake_tag == 1)
 		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID
