@@ -586,14 +586,29 @@ actions_stop_body(void *arg)
 		              "the VM is still present after stop; check libvirtd");
 	if (rc == OCF_SUCCESS)
 		vm_log(a, LOG_NOTICE, "%s -> stopped", virt_state_name(s));
-	if (a->p.ledger && how == PARAMS_ON_STOP_SAVE && rc != OCF_SUCCESS &&
+	if (how == PARAMS_ON_STOP_SAVE && rc != OCF_SUCCESS &&
 	    virt_query(v, a->uuid, a->name, &s) == 0 && (s == VIRT_RUNNING || s == VIRT_PAUSED)) {
-		/* the save failed and the VM runs on: the ledger already holds it
-		 * as saved, take it back (a fresh start for the ledger) */
-		struct ocf_reason ignored = {{0}};
+		/* the save failed (save_dir full or gone) and the VM runs on.  A
+		 * failed stop gets this node fenced, and every VM on it with it:
+		 * shut this one down instead, its memory is lost. */
+		vm_log(a, LOG_WARNING, "save failed (%s), the VM runs on: shutting down instead, "
+		       "its memory is lost", a->bg_why.text);
+		if (a->p.ledger) {
+			/* the ledger already holds it as saved: take it back (a
+			 * fresh start for the ledger), then release it below */
+			struct ocf_reason ignored = {{0}};
 
-		vm_log(a, LOG_WARNING, "save failed, the VM runs on: acquiring it back");
-		(void)ledgerlink_acquire(a, false, 0, &ignored);
+			(void)ledgerlink_acquire(a, false, 0, &ignored);
+		}
+		memset(&a->bg_why, 0, sizeof(a->bg_why));
+		how = PARAMS_ON_STOP_SHUTDOWN;
+		rc = actions_stop_shutdown(a, v, d, s);
+		if (rc == OCF_SUCCESS && virt_wait(v, a->uuid, a->name, VIRT_ABSENT, 5000) != 0)
+			rc = ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
+			              "the VM is still present after stop; check libvirtd");
+		if (rc == OCF_SUCCESS)
+			vm_log(a, LOG_NOTICE, "%s -> stopped (shut down, not saved)",
+			       virt_state_name(s));
 	}
 	if (how == PARAMS_ON_STOP_SAVE || rc != OCF_SUCCESS)
 		goto cleanup; /* saved: the ledger's SAVE already let go of it */

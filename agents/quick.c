@@ -343,6 +343,32 @@ quick_record_restore(const struct virt *target, struct move_record *rec)
 	rec->resume_ms = target->last_restore.resume_ms;
 }
 
+/* The target's libvirtd must see save_dir, or the image can only come back
+ * here after the guest paused for nothing (found by the fault catalogue's
+ * save-dir-missing-target).  Asked before the pause by having it read
+ * NAME.gen, which the store keeps there: not an image, so any answer but
+ * "no such file" will do (libvirtd logs that answer as an error).  0 it
+ * sees the file or cannot tell; -ENOMEDIUM it does not (why says). */
+static int
+quick_target_sees_store(struct vm_agent *a, struct virt *target, struct ocf_reason *why)
+{
+	char path[PATH_MAX];
+	char uuid[DOMXML_UUID_LEN + 1];
+	uint64_t gen = 0;
+	int n = snprintf(path, sizeof(path), "%s/%s.gen", a->p.save_dir, a->name);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	if (virt_image_tag(target, path, uuid, &gen) != -ENOMEDIUM)
+		return 0;
+	vm_log(a, LOG_ERR, "%s does not see %s: %s", a->p.migrate_target, path, target->err);
+	ocf_fail(why, OCF_ERR_GENERIC,
+	         "%s does not see save_dir %s (no %s.gen there); mount it on %s before a quick "
+	         "move; the VM was not paused and runs on this node",
+	         a->p.migrate_target, a->p.save_dir, a->name, a->p.migrate_target);
+	return -ENOMEDIUM;
+}
+
 int
 quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record *rec,
            struct ocf_reason *why)
@@ -374,6 +400,11 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	if (r != 0)
 		vm_log(a, LOG_WARNING, "cannot reach %s before the save (%s), trying again after it",
 		       a->p.migrate_target, err);
+	if (target != NULL && quick_target_sees_store(a, target, why) != 0) {
+		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
+		rc = OCF_ERR_GENERIC;
+		goto cleanup;
+	}
 	quick_plan_image(a, v, target, rec);
 
 	t0 = ferry_clock_ms();

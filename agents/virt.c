@@ -651,8 +651,15 @@ virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *re
 	char *xml = virDomainSaveImageGetXMLDesc(v->conn, path, 0);
 	int r;
 
-	if (xml == NULL)
-		return virt_fail(v, "read the image's domain XML");
+	if (xml == NULL) {
+		r = virt_fail(v, "read the image's domain XML");
+		if (r != -ENOENT)
+			return r;
+		/* not a missing tag: the file is not there for this libvirtd */
+		snprintf(v->err + strlen(v->err), sizeof(v->err) - strlen(v->err), "%s",
+		         " (is save_dir mounted on that node?)");
+		return -ENOMEDIUM;
+	}
 	r = domxml_image_tag(xml, ret_uuid, ret_gen);
 	free(xml);
 	if (r != 0)

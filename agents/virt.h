@@ -158,7 +158,9 @@ uint32_t virt_plan_quick_image(struct virt *src, struct virt *dst, uint32_t want
 /* The format recorded in a complete image's header (libvirt's virQEMUSaveHeader:
  * magic, version, data_len, was_running, format).  -errno if unreadable. */
 int virt_save_image_format(const char *path, enum virt_image_format *ret);
-/* UUID and generation embedded in a save image's XML.  -ENOENT no tag. */
+/* UUID and generation embedded in a save image's XML.  -ENOENT no tag;
+ * -ENOMEDIUM this libvirtd has no such file (its save_dir not mounted?),
+ * which says nothing about the image itself. */
 int virt_image_tag(struct virt *v, const char *path, char ret_uuid[37], uint64_t *ret_gen);
 /* Restores path into a paused domain (bypassing the page cache) and looks it
  * up by uuid.  A sparse image is restored with virDomainRestoreParams (through

@@ -155,15 +155,17 @@ begin_move() {
 
 # create_vm NAME NODE [PARAM=VALUE ...]: a 128 MiB ocf:ferry:vm resource started on NODE; @IP@
 # in a parameter is replaced by the guest's address (e.g. probe_address=@IP@)
-# VM_XML_OPTS (e.g. "--touch 48") goes to `scripts/lab vm xml`.
+# VM_XML_OPTS (e.g. "--touch 48") goes to `scripts/lab vm xml`; VM_CMDLINE_EXTRA is added to the
+# guest's kernel command line (e.g. acpi=off); VM_SAVE_DIR replaces $SAVE as the VM's save_dir.
 create_vm() {
 	local name=$1 node=$2 a params=()
 	shift 2
 	# shellcheck disable=SC2086
 	"$LAB" vm xml "$name" --mem 128 ${VM_XML_OPTS:-} >/dev/null
+	[ -n "${VM_CMDLINE_EXTRA:-}" ] && sed -i "s|</cmdline>| $VM_CMDLINE_EXTRA</cmdline>|" "$SHARED/vms/$name.xml"
 	for a in "$@"; do params+=("${a//@IP@/$(ip_of "$name")}"); done
 	pcs_ resource create "$name" ocf:ferry:vm config="$SHARED/vms/$name.xml" \
-		remote_uri='qemu+tcp://%n/system' save_dir="$SAVE" shutdown_timeout=10 "${params[@]}" \
+		remote_uri='qemu+tcp://%n/system' save_dir="${VM_SAVE_DIR:-$SAVE}" shutdown_timeout=10 "${params[@]}" \
 		op monitor interval=10s timeout=30s meta allow-migrate=true --disabled >/dev/null &&
 		pcs_ constraint location "$name" prefers "$node=50" >/dev/null &&
 		pcs_ resource enable "$name" >/dev/null &&

@@ -59,6 +59,10 @@ static atomic_bool fake_hang;
 static bool fake_enospc;
 static bool fake_restore_fail;
 static int fake_tag; /* 0 real, 1 no tag, 2 another VM's UUID */
+/* the next N reads of a .save image (or with fake_hide_all every read) find
+ * no file: a libvirtd whose save_dir is not mounted */
+static int fake_hide_save;
+static bool fake_hide_all;
 
 virConnectPtr __real_virConnectOpen(const char *name);
 virConnectPtr __wrap_virConnectOpen(const char *name);
@@ -188,6 +192,14 @@ __wrap_virDomainRestoreFlags(virConnectPtr c, const char *from, const char *dxml
 char *
 __wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned int flags)
 {
+	size_t n = strlen(file);
+
+	if (fake_hide_all || (fake_hide_save > 0 && n > 5 && strcmp(file + n - 5, ".save") == 0)) {
+		if (!fake_hide_all)
+			fake_hide_save--;
+		return __real_virDomainSaveImageGetXMLDesc(c, "/nonexistent/ferry-test.save",
+		                                           flags);
+	}
 	if (fake_tag == 1)
 		return strdup("<domain type='test'><name>" NAME "</name><uuid>" UUID
 		              "</uuid></domain>");
@@ -619,6 +631,8 @@ setup(void **state)
 	fake_restore_fail = false;
 	fake_pause_reason = 0;
 	fake_tag = 0;
+	fake_hide_save = 0;
+	fake_hide_all = false;
 	memset(&fk, 0, sizeof(fk));
 	fk.gen = 41; /* far from the store's own generations */
 	snprintf(cmd, sizeof(cmd), "rm -f '%s'/* '%s'/* '%s'", save_dir, rsctmp, moves);
@@ -785,10 +799,15 @@ test_restore_failure_keeps_image(void **state)
 	assert_false(exists(save_dir, NAME ".save"));
 }
 
+/* A stop whose save runs out of space still stops: a failed stop gets the
+ * node fenced with every VM on it (found by the fault catalogue's
+ * save-dir-full: a quick move's ENOSPC, then Pacemaker's recovery stop failed
+ * the same way and node1 was fenced).  The memory is lost, nothing
+ * half-written is left. */
 static void
-test_save_enospc_keeps_running(void **state)
+test_save_enospc_stop_shuts_down(void **state)
 {
-	char why[OCF_REASON_MAX];
+	char why[OCF_REASON_MAX] = "";
 
 	(void)state;
 	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
@@ -796,14 +815,12 @@ test_save_enospc_keeps_running(void **state)
 	fake_enospc = true;
 	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
 	                     sizeof(why)),
-	                 OCF_ERR_GENERIC);
-	assert_non_null(strstr(why, "No space left on device"));
-	assert_non_null(strstr(why, "the VM is running on this node; free space in save_dir"));
-	assert_int_equal(dom_state(), RUNNING);
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT);
 	assert_false(exists(save_dir, NAME ".save"));
 	assert_false(exists(save_dir, NAME ".save.part")); /* nothing half-written is left */
 	assert_int_equal(run("monitor", ENV(env_config, env_save_dir), why, sizeof(why)),
-	                 OCF_SUCCESS);
+	                 OCF_NOT_RUNNING);
 }
 
 static void
@@ -1041,6 +1058,60 @@ test_quick_move_target_down(void **state)
 	assert_int_equal(count_lines(moves, &rec), 1);
 	assert_string_equal(rec.result, "failed");
 	assert_string_not_equal(rec.error, "");
+}
+
+/* A quick move whose save runs out of space: migrate_to fails with a reason
+ * naming the space, the VM runs on here, nothing half-written is left. */
+static void
+test_quick_move_enospc_keeps_running(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	fake_enospc = true;
+	assert_int_equal(run("migrate_to", QUICK_TO("default"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "No space left on device"));
+	assert_non_null(strstr(why, "the VM is running on this node; free space in save_dir"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_false(exists(save_dir, NAME ".save"));
+	assert_false(exists(save_dir, NAME ".save.part"));
+}
+
+/* A target that cannot see the image (its save_dir not mounted) is no
+ * verdict on the image: it is restored here, memory kept, not moved aside
+ * as corrupt (found by the fault catalogue's save-dir-missing-target: the
+ * image was set aside and the VM cold-booted). */
+static void
+test_quick_move_target_without_image(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	fake_hide_save = 1; /* the target's read of the image */
+	assert_int_equal(run("migrate_to", QUICK_TO("default"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "restored and runs on this node again"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_prefix(NAME ".save.corrupt."), 0);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+}
+
+/* A target that does not see save_dir at all: the move fails before the
+ * guest pauses. */
+static void
+test_quick_move_target_without_save_dir(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	assert_int_equal(run("start", QUICK_TO("default"), why, sizeof(why)), OCF_SUCCESS);
+	fake_hide_all = true;
+	assert_int_equal(run("migrate_to", QUICK_TO("default"), why, sizeof(why)), OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "default does not see save_dir"));
+	assert_non_null(strstr(why, "the VM was not paused"));
+	assert_int_equal(dom_state(), RUNNING);
+	assert_int_equal(count_prefix(NAME ".save"), 0); /* never saved */
 }
 
 static void
@@ -1672,10 +1743,10 @@ test_ledger_save_fails_takes_it_back(void **state)
 	fake_enospc = true;
 	assert_int_equal(run("stop", LENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
 	                     sizeof(why)),
-	                 OCF_ERR_GENERIC);
-	assert_int_equal(dom_state(), RUNNING);
-	/* the ledger held it as saved: the agent acquires it back */
-	assert_string_equal(fk.calls, "acquire:start expect_stop save acquire:start");
+	                 OCF_SUCCESS);
+	assert_int_equal(dom_state(), ABSENT); /* shut down instead */
+	/* the ledger held it as saved: the agent acquires it back, then lets it go */
+	assert_string_equal(fk.calls, "acquire:start expect_stop save acquire:start release");
 	assert_false(fk.saved);
 }
 
@@ -1851,7 +1922,10 @@ main(void)
 	        T(test_truncated_image_refused),
 	        T(test_embedded_tag_checked),
 	        T(test_restore_failure_keeps_image),
-	        T(test_save_enospc_keeps_running),
+	        T(test_save_enospc_stop_shuts_down),
+	        T(test_quick_move_enospc_keeps_running),
+	        T(test_quick_move_target_without_image),
+	        T(test_quick_move_target_without_save_dir),
 	        T(test_config_gone),
 	        T(test_config_changed_under_running_vm),
 	        T(test_libvirt_hangs),
