@@ -15,8 +15,7 @@
 #include "agent.h"
 #include "ledgerlink.h"
 #include "virt.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "ferry/macros.h"
 
 static int agent_meta_data(struct vm_agent *a);
 static int agent_methods(struct vm_agent *a);
@@ -39,14 +38,14 @@ static const struct agent_action agent_table[] = {
 const struct agent_action *
 agent_actions(size_t *ret_n)
 {
-	*ret_n = ARRAY_SIZE(agent_table);
+	*ret_n = ELEMENTSOF(agent_table);
 	return agent_table;
 }
 
 const struct agent_action *
 agent_action_find(const char *name)
 {
-	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(agent_table); i++) {
+	for (size_t i = 0; name != NULL && i < ELEMENTSOF(agent_table); i++) {
 		if (strcmp(agent_table[i].name, name) == 0)
 			return &agent_table[i];
 	}
@@ -57,7 +56,7 @@ static int
 agent_meta_data(struct vm_agent *a)
 {
 	(void)a;
-	metadata_print(stdout, agent_table, ARRAY_SIZE(agent_table));
+	metadata_print(stdout, agent_table, ELEMENTSOF(agent_table));
 	fflush(stdout);
 	return OCF_SUCCESS;
 }
@@ -66,7 +65,7 @@ static int
 agent_methods(struct vm_agent *a)
 {
 	(void)a;
-	for (size_t i = 0; i < ARRAY_SIZE(agent_table); i++)
+	for (size_t i = 0; i < ELEMENTSOF(agent_table); i++)
 		printf("%s\n", agent_table[i].name);
 	fflush(stdout);
 	return OCF_SUCCESS;
@@ -76,7 +75,7 @@ void
 agent_print_usage(FILE *out)
 {
 	fputs("usage: vm {", out);
-	for (size_t i = 0; i < ARRAY_SIZE(agent_table); i++)
+	for (size_t i = 0; i < ELEMENTSOF(agent_table); i++)
 		fprintf(out, "%s%s", i == 0 ? "" : "|", agent_table[i].name);
 	fputs("}\n", out);
 }

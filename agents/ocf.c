@@ -6,8 +6,7 @@
 #include <stdio.h>
 
 #include "ferry/ocf.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "ferry/macros.h"
 
 static const struct {
 	enum ocf_exit code;
@@ -26,13 +25,13 @@ static const struct {
         {OCF_DEGRADED, "OCF_DEGRADED"},
         {OCF_DEGRADED_PROMOTED, "OCF_DEGRADED_PROMOTED"},
 };
-_Static_assert(ARRAY_SIZE(ocf_exit_names) == OCF_EXIT_CODES_N,
+_Static_assert(ELEMENTSOF(ocf_exit_names) == OCF_EXIT_CODES_N,
                "ocf_exit_names must name every enum ocf_exit value");
 
 const char *
 ocf_exit_name(int code)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ocf_exit_names); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(ocf_exit_names); i++) {
 		if ((int)ocf_exit_names[i].code == code)
 			return ocf_exit_names[i].name;
 	}

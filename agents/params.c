@@ -24,8 +24,8 @@
 #include "ferry/numparse.h"
 #include "params.h"
 #include "probe.h"
+#include "ferry/macros.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x)       #x
 #define STR(x)        STR_(x)
 
@@ -57,7 +57,7 @@ params_parse_bool(const char *text, bool *ret)
 	static const char *const yes[] = {"1", "yes", "true", "on", "y"};
 	static const char *const no[] = {"0", "no", "false", "off", "n"};
 
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
 		if (strcasecmp(text, yes[i]) == 0) {
 			*ret = true;
 			return 0;
@@ -334,7 +334,7 @@ params_apply_transport(struct params_ctx *c, enum params_id id, const char *v)
 		c->p->migration_data = PARAMS_DATA_TUNNELLED;
 		return OCF_SUCCESS;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
 		if (strcmp(v, ok[i]) == 0) {
 			c->p->migration_data =
 			        strcmp(v, "tls") == 0 ? PARAMS_DATA_TLS : PARAMS_DATA_PLAIN;
@@ -1147,7 +1147,7 @@ static const struct params_def params_table[] = {
                         MEMBER(start_resources),
                 },
 };
-_Static_assert(ARRAY_SIZE(params_table) == _PARAMS_ID_MAX, "one row per parameter");
+_Static_assert(ELEMENTSOF(params_table) == _PARAMS_ID_MAX, "one row per parameter");
 
 #undef MEMBER
 #undef OWN
@@ -1228,7 +1228,7 @@ params_build_uris(struct params_ctx *c)
 	if (remote_given) {
 		enum params_id parts[] = {PARAMS_VD_MIGRATION_TRANSPORT, PARAMS_VD_MIGRATION_USER};
 
-		for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 			if (raw[parts[i]] != NULL &&
 			    !(parts[i] == PARAMS_VD_MIGRATION_TRANSPORT && tunnelled))
 				return ocf_fail(

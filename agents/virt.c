@@ -18,14 +18,13 @@
 #include "domxml.h"
 #include "restorewatch.h"
 #include "virt.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "ferry/macros.h"
 
 static const char *const virt_state_names[] = {
         [VIRT_ABSENT] = "absent",    [VIRT_RUNNING] = "running", [VIRT_PAUSED] = "paused",
         [VIRT_SHUTOFF] = "shut off", [VIRT_CRASHED] = "crashed", [VIRT_UNKNOWN] = "unknown",
 };
-_Static_assert(ARRAY_SIZE(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
+_Static_assert(ELEMENTSOF(virt_state_names) == _VIRT_STATE_MAX, "virt state names");
 
 static const char *const virt_why_names[] = {
         [VIRT_WHY_OTHER] = "other",
@@ -33,7 +32,7 @@ static const char *const virt_why_names[] = {
         [VIRT_WHY_POSTCOPY] = "post-copy",
         [VIRT_WHY_POSTCOPY_FAILED] = "failed post-copy",
 };
-_Static_assert(ARRAY_SIZE(virt_why_names) == _VIRT_WHY_MAX, "virt why names");
+_Static_assert(ELEMENTSOF(virt_why_names) == _VIRT_WHY_MAX, "virt why names");
 
 static const char *const virt_image_format_names[] = {
         [VIRT_IMAGE_UNKNOWN] = "unknown",
@@ -41,12 +40,12 @@ static const char *const virt_image_format_names[] = {
         [VIRT_IMAGE_COMPRESSED] = "compressed",
         [VIRT_IMAGE_SPARSE] = "sparse",
 };
-_Static_assert(ARRAY_SIZE(virt_image_format_names) == _VIRT_IMAGE_FORMAT_MAX, "image formats");
+_Static_assert(ELEMENTSOF(virt_image_format_names) == _VIRT_IMAGE_FORMAT_MAX, "image formats");
 
 const char *
 virt_image_format_name(enum virt_image_format f)
 {
-	if ((unsigned)f >= ARRAY_SIZE(virt_image_format_names))
+	if ((unsigned)f >= ELEMENTSOF(virt_image_format_names))
 		return "invalid";
 	return virt_image_format_names[f];
 }
@@ -54,7 +53,7 @@ virt_image_format_name(enum virt_image_format f)
 const char *
 virt_state_name(enum virt_state s)
 {
-	if ((unsigned)s >= ARRAY_SIZE(virt_state_names))
+	if ((unsigned)s >= ELEMENTSOF(virt_state_names))
 		return "invalid";
 	return virt_state_names[s];
 }
@@ -62,7 +61,7 @@ virt_state_name(enum virt_state s)
 const char *
 virt_why_name(enum virt_why w)
 {
-	if ((unsigned)w >= ARRAY_SIZE(virt_why_names))
+	if ((unsigned)w >= ELEMENTSOF(virt_why_names))
 		return "invalid";
 	return virt_why_names[w];
 }
