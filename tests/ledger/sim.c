@@ -660,7 +660,7 @@ do_drain(struct sim *s, uint32_t node)
 		for (uint32_t i = 0; i < d.n_steps; i++) {
 			snprintf(d.steps[i].resource, sizeof(d.steps[i].resource), "%s",
 				 s->names[pick(s, N_VMS)]);
-			snprintf(d.steps[i].vm, sizeof(d.steps[i].vm), "%s", d.steps[i].resource);
+			memcpy(d.steps[i].vm, d.steps[i].resource, sizeof(d.steps[i].vm));
 			d.steps[i].wave = i / d.parallel;
 			d.steps[i].start_ms = d.steps[i].end_ms = -1;
 		}

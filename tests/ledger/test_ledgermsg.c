@@ -616,7 +616,7 @@ test_drain_records(void **state)
 			memset(st->resource, 'r', LEDGER_NAME_MAX - 1);
 			memset(st->vm, 'v', LEDGER_NAME_MAX - 1);
 			memset(st->target, 't', LEDGER_NAME_MAX - 1);
-			snprintf(st->resource + LEDGER_NAME_MAX - 4, 4, "%03u", i);
+			snprintf(st->resource + LEDGER_NAME_MAX - 4, 4, "%03u", i % 1000u);
 			st->wave = UINT32_MAX;
 			st->kind = LEDGER_MODE_RESTART;
 			st->pred_gap_ms = st->pred_duration_ms = UINT32_MAX;
