@@ -939,9 +939,12 @@ static const struct {
 	{17, 1, SIMNET_MAX_NODES, 3000, false},
 	{101, 6, 0, 6000, true},
 	{113, 3, 2, 6000, true},
-	/* found by a sweep: 110 had a node run two restores of one VM at
-	 * once (a simulator error) */
+	/* found by sweeps: 19, 20 had both halves of a two_node split quorate
+	 * (a peer back in a ring that never synced; scenario 066); 110, 199
+	 * had a node run two restores of one VM at once (a simulator error) */
+	{19, 2, 2, 6000, false},
 	{110, 1, 2, 6000, true},
+	{199, 1, 2, 6000, true},
 };
 
 int
