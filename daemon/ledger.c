@@ -553,7 +553,6 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	char ids[LEDGER_MAX_NODES * 12];
 	int r;
 
-	(void)time_ms;
 	if (l == NULL || (members == NULL && n_members > 0))
 		return -EINVAL;
 	/* an equal ring is a CPG change inside one totem ring (a ferryd restarted
@@ -620,6 +619,20 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	peers_reset(l);
 	for (size_t i = 0; i < n_members; i++)
 		l->peers[i].node = sorted[i];
+	/* every member is up now, even if this ring never syncs: remember it
+	 * for the snapshot of the next ring (a two_node peer that came back
+	 * after its fence and left again before a sync is not fenced by that
+	 * fence; the state this replaces at the sync knows the members anyway).
+	 * No eviction for it here: the sync makes room if it must. */
+	for (size_t i = 0; i < n_members; i++) {
+		struct ledger_noderec *nr = node_get(&l->st, sorted[i]);
+
+		if (nr == NULL && l->st.n_nodes < l->lim.max_nodes)
+			nr = node_add(l, sorted[i]);
+
+		if (nr != NULL && nr->seen_ms < time_ms)
+			nr->seen_ms = time_ms;
+	}
 	format_ids(ids, sizeof(ids), sorted, n_members);
 	note(l, "ring %" PRIu64 ": members%s; syncing", ring_seq, ids);
 	if (r < 0) {

@@ -67,7 +67,9 @@ void ledger_set_decision_cb(struct ledger *l, ledger_decision_fn fn, void *userd
  * corosync stayed up) and starts a new round too.  Returns 0, or -EINVAL
  * (bad list), -ESTALE (ring_seq older than the current one), -E2BIG (more
  * than max_nodes: the ledger then refuses every request, "syncing", until a
- * smaller membership comes).
+ * smaller membership comes).  time_ms is this node's clock: every member was
+ * up then, which a two_node fence must be newer than (also when this ring
+ * ends before its sync does).
  */
 int ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
 		   int64_t time_ms);

@@ -32,7 +32,8 @@
  * quorate for corosync, so the ledgers must hold until a fence), and one
  * seed at the ledger's limit of LEDGER_MAX_NODES members (fewer steps: every
  * membership change is a sync round of that many states on that many
- * replicas).
+ * replicas); then runs with drains, and seeds that once found a defect
+ * (sim_runs).
  *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
  * seed), SIM_NODES=K (nodes; 2 means two_node), SIM_DRAINS=1 (with drain
@@ -69,6 +70,12 @@ struct sim {
 		uint32_t src, target;
 	} mig[N_VMS];
 	unsigned begin_inflight[SIMNET_MAX_NODES + 1][N_VMS]; /* migrate-begins sent, not answered */
+	/* restores in progress: the restore or its commit/abort sent, not answered.
+	 * Pacemaker runs one start of a resource at a time on a node and the
+	 * agent sends the commit or abort within that start, so a node never
+	 * has two restores of one VM going (two would decide "ran" and "never
+	 * ran" for the same copy) */
+	unsigned restore_inflight[SIMNET_MAX_NODES + 1][N_VMS];
 	/* the fencing history: confirmations get reported again later */
 	struct {
 		uint32_t node;
@@ -162,6 +169,10 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 		return;
 	if (d->op == LEDGER_OP_MIGRATE_BEGIN && s->begin_inflight[node][vm] > 0)
 		s->begin_inflight[node][vm]--;
+	if ((d->op == LEDGER_OP_RESTORE || d->op == LEDGER_OP_RESTORE_COMMIT ||
+	     d->op == LEDGER_OP_RESTORE_ABORT) &&
+	    s->restore_inflight[node][vm] > 0)
+		s->restore_inflight[node][vm]--;
 	if (d->verdict != LEDGER_GRANTED)
 		return;
 	switch (d->op) {
@@ -171,6 +182,7 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 	case LEDGER_OP_RESTORE:
 		/* the agent restores; mostly the copy runs and it commits, now and
 		 * then libvirt fails before the guest ran and it aborts */
+		s->restore_inflight[node][vm]++;
 		if (pick(s, 6) == 0) {
 			s->running[node][vm] = false;
 			send_op(s, node, LEDGER_OP_RESTORE_ABORT, vm);
@@ -219,6 +231,7 @@ crash(struct sim *s, uint32_t node)
 	simnet_crash(s->net, node);
 	memset(s->running[node], 0, sizeof(s->running[node]));
 	memset(s->begin_inflight[node], 0, sizeof(s->begin_inflight[node]));
+	memset(s->restore_inflight[node], 0, sizeof(s->restore_inflight[node]));
 	/* a migration in flight from or to it fails */
 	for (int vm = 0; vm < N_VMS; vm++)
 		if (s->mig[vm].active && !s->mig[vm].done &&
@@ -320,17 +333,25 @@ send_request(struct sim *s, uint32_t node)
 			return; /* in flight: do_migrations decides */
 		r.op = mine ? LEDGER_OP_MIGRATE_COMMIT : LEDGER_OP_MIGRATE_ABORT;
 	}
+	/* the start that restores this VM here is still going */
+	if (r.op == LEDGER_OP_RESTORE && s->restore_inflight[node][vm] > 0)
+		return;
 	r.req_id = ++s->req_id;
 	snprintf(r.name, sizeof(r.name), "%s", s->names[vm]);
 	snprintf(r.uuid, sizeof(r.uuid), "%s", s->uuids[vm]);
 	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
 	pending[r.req_id % MAX_PENDING].vm = vm;
 	pending[r.req_id % MAX_PENDING].target = r.target;
-	if (r.op == LEDGER_OP_MIGRATE_BEGIN) {
+	if (r.op == LEDGER_OP_MIGRATE_BEGIN)
 		s->begin_inflight[node][vm]++;
+	if (r.op == LEDGER_OP_RESTORE)
+		s->restore_inflight[node][vm]++;
+	if (simnet_send_request(s->net, node, &r) < 0) {
+		if (r.op == LEDGER_OP_MIGRATE_BEGIN)
+			s->begin_inflight[node][vm]--;
+		if (r.op == LEDGER_OP_RESTORE)
+			s->restore_inflight[node][vm]--;
 	}
-	if (simnet_send_request(s->net, node, &r) < 0 && r.op == LEDGER_OP_MIGRATE_BEGIN)
-		s->begin_inflight[node][vm]--;
 }
 
 static void
@@ -346,7 +367,10 @@ send_op(struct sim *s, uint32_t node, enum ledger_op op, int vm)
 	pending[r.req_id % MAX_PENDING].req_id = r.req_id;
 	pending[r.req_id % MAX_PENDING].vm = vm;
 	pending[r.req_id % MAX_PENDING].target = 0;
-	simnet_send_request(s->net, node, &r);
+	if (simnet_send_request(s->net, node, &r) < 0 &&
+	    (op == LEDGER_OP_RESTORE_COMMIT || op == LEDGER_OP_RESTORE_ABORT) &&
+	    s->restore_inflight[node][vm] > 0)
+		s->restore_inflight[node][vm]--;
 }
 
 /* A migration in flight completes (the VM now runs on the target; the
@@ -850,6 +874,7 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 				memset(s->running[i], 0, sizeof(s->running[i]));
 			memset(s->mig, 0, sizeof(s->mig));
 			memset(s->begin_inflight, 0, sizeof(s->begin_inflight));
+			memset(s->restore_inflight, 0, sizeof(s->restore_inflight));
 			simnet_crash_all(s->net);
 			for (uint32_t i = 1; i <= s->n_nodes; i++)
 				if (pick(s, 3) != 0)
@@ -914,6 +939,12 @@ static const struct {
 	{17, 1, SIMNET_MAX_NODES, 3000, false},
 	{101, 6, 0, 6000, true},
 	{113, 3, 2, 6000, true},
+	/* found by sweeps: 19, 20 had both halves of a two_node split quorate
+	 * (a peer back in a ring that never synced; scenario 066); 110, 199
+	 * had a node run two restores of one VM at once (a simulator error) */
+	{19, 2, 2, 6000, false},
+	{110, 1, 2, 6000, true},
+	{199, 1, 2, 6000, true},
 };
 
 int

@@ -464,7 +464,7 @@ group_change(struct simnet *c, int gi)
 		c->ring_seq++;
 	for (size_t i = 0; i < g->n; i++) {
 		int r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
-				       c->now_ms);
+				       c->now_ms + c->nodes[g->members[i]].skew_ms);
 		if (r < 0)
 			err = r; /* every member still sees the change */
 	}
