@@ -9,7 +9,8 @@
  * predict's and calibrate's formatters, the move records and ferryctl's
  * --json all escape JSON strings the same way: '"' and '\' escaped, \n \r \t
  * \b \f in their short forms, every other byte below 0x20 and 0x7f as
- * \u00XX; other bytes (UTF-8) pass through.
+ * \u00XX, UTF-8 as \uXXXX (a surrogate pair above U+FFFF) and a byte that is
+ * not UTF-8 as \ufffd: the output is ASCII, which every json-c reads.
  */
 #ifndef FERRY_TEXTOUT_H
 #define FERRY_TEXTOUT_H

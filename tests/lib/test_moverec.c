@@ -179,7 +179,7 @@ test_escaping(void **state)
 	ctl[31] = 0x7f;
 	ctl[32] = '\0';
 	snprintf(r.vm, sizeof(r.vm), "%s", ctl);
-	snprintf(r.to, sizeof(r.to), "n\xc3\xb6" "de"); /* UTF-8 passes through */
+	snprintf(r.to, sizeof(r.to), "n\xc3\xb6" "de"); /* UTF-8 goes out as \\u00f6 */
 
 	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
 	/* one line: the only newline is the last byte, no raw control byte */

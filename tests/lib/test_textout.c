@@ -46,7 +46,7 @@ test_json_escape(void **state)
 	size_t len = 0;
 	FILE *f;
 	const char *in = "a\"b\\c\nd\re\tf\bg\fh\x01i\x7fj\xc3\xb6";
-	const char *want = "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u007fj\xc3\xb6\"";
+	const char *want = "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u007fj\\u00f6\"";
 
 	(void)state;
 	textout_init(&o, buf, sizeof(buf));
@@ -63,6 +63,15 @@ test_json_escape(void **state)
 	textout_init(&o, buf, sizeof(buf));
 	textout_json_strn(&o, "abcdef", 3);
 	assert_string_equal(buf, "\"abc\"");
+	/* UTF-8 of 2, 3 and 4 bytes; stray, overlong, surrogate and cut bytes */
+	textout_init(&o, buf, sizeof(buf));
+	textout_json_str(&o, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82");
+	assert_string_equal(buf, "\"\\u00e9\\u20ac\\ud83d\\ude00|\\ufffd|\\ufffd\\ufffd|"
+				 "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\"");
+	/* a sequence cut by max is not read past max */
+	textout_init(&o, buf, sizeof(buf));
+	textout_json_strn(&o, "a\xc3\xa9", 2);
+	assert_string_equal(buf, "\"a\\ufffd\"");
 }
 
 int
