@@ -698,6 +698,54 @@ peer_beats(const struct peer *a, const struct peer *b)
 	return a->node < b->node;
 }
 
+/* The fence of node `of` that st records, -1 when none. */
+static int64_t
+fenced_at(struct ledger_rstate *st, uint32_t of)
+{
+	const struct ledger_noderec *n = node_get(st, of);
+
+	return n != NULL ? n->fenced_ms : -1;
+}
+
+/*
+ * Does a's state end a fork that b's state is the other branch of?
+ *
+ * Ranks (was quorate, epoch, seq) order the states of one history.  In
+ * two_node there can be two: each half of a split becomes quorate alone once
+ * it has fenced the other, so after a crash, a reboot and a second split
+ * both halves have stepped on from the same epoch apart, and their epochs
+ * and seqs say nothing about each other.  A fence tells them apart: it is
+ * accepted by a quorate group, so every later state of that history holds
+ * it.  When a holds a fence of b's node that b's own state does not, b's
+ * history stopped before that fence (b's node was killed by it) or b is
+ * behind a; either way a is newer.  When each holds a fence of the other
+ * that the other lacks, the later fence ended the other branch.
+ */
+static bool
+fork_supersedes(const struct ledger *l, const struct peer *a, const struct peer *b)
+{
+	struct ledger_rstate sa, sb;
+	bool r = false;
+
+	if (rstate_alloc(&sa, &l->lim) < 0)
+		return false;
+	if (rstate_alloc(&sb, &l->lim) < 0) {
+		rstate_release(&sa);
+		return false;
+	}
+	if (ledgerblob_parse(a->data, a->total_len, &l->lim, &sa) == 0 &&
+	    ledgerblob_parse(b->data, b->total_len, &l->lim, &sb) == 0) {
+		int64_t a_fenced_b = fenced_at(&sa, b->node), b_fenced_a = fenced_at(&sb, a->node);
+		bool a_knows = a_fenced_b > fenced_at(&sb, b->node);
+		bool b_knows = b_fenced_a > fenced_at(&sa, a->node);
+
+		r = a_knows && (!b_knows || a_fenced_b > b_fenced_a);
+	}
+	rstate_release(&sb);
+	rstate_release(&sa);
+	return r;
+}
+
 /*
  * two_node: each half of a split is quorate for corosync.  When the peer is
  * out of votequorum's view, this half may change nothing until a fence of
@@ -770,6 +818,19 @@ finish_sync(struct ledger *l)
 			n_quorate_states++;
 		if (best == NULL || peer_beats(p, best))
 			best = p;
+	}
+	/* of two branches of a forked history (two_node), the later wins */
+	for (size_t i = 0; i < l->n_members && best != NULL; i++) {
+		struct peer *p = &l->peers[i];
+
+		if (p != best && p->valid && !p->no_state && fork_supersedes(l, p, best)) {
+			note(l,
+			     "ring %" PRIu64 ": node %" PRIu32 " and node %" PRIu32
+			     " hold two branches of one history (epoch %" PRIu64 " and %" PRIu64
+			     "); node %" PRIu32 "'s holds the later fence of the other's node: it wins",
+			     l->ring, p->node, best->node, p->epoch, best->epoch, p->node);
+			best = p;
+		}
 	}
 	/*
 	 * The best valid state may be taken only if no member could hold a

@@ -945,6 +945,10 @@ static const struct {
 	{19, 2, 2, 6000, false},
 	{110, 1, 2, 6000, true},
 	{199, 1, 2, 6000, true},
+	/* 32, 84: two branches of one history at the same epoch after a fence
+	 * each way; the sync took the older by seq (scenarios 067, 068) */
+	{32, 1, 2, 6000, false},
+	{84, 1, 2, 6000, false},
 };
 
 int
