@@ -292,9 +292,19 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 		         path, strerror(-r));
 		return r;
 	}
-	/* consumed: from here on the copy on this node is the VM's, run or not */
-	if (a->ledger_restoring)
-		(void)ledgerlink_restore_end(a, true);
+	/* consumed: from here on the copy on this node is the VM's, run or not.
+	 * Unreachable, ferryd still holds the VM restoring here (nobody else is
+	 * granted it): resume.  A refusal means the ledger gave the VM away:
+	 * the paused copy keeps the memory but must not run. */
+	if (a->ledger_restoring && ledgerlink_restore_end(a, true) == -EPERM) {
+		virDomainFree(d);
+		ocf_fail(why, OCF_ERR_GENERIC,
+		         "restored from %s, but ferryd refused the restore commit: the VM is left "
+		         "paused here with its memory (the image is consumed); see ferryctl status "
+		         "and resume it (virsh resume) only if it runs on no other node",
+		         path);
+		return -EPERM;
+	}
 	r = virt_resume(v, d);
 	virDomainFree(d);
 	if (r != 0) {

@@ -1618,6 +1618,24 @@ test_ledger_failed_restore_abort_lost(void **state)
 	assert_true(fk.restoring);
 }
 
+/* The restore commit is refused (the ledger gave the VM away meanwhile):
+ * the restored copy must not run.  It stays paused with its memory and the
+ * start fails saying so (before: the refusal was ignored and it resumed). */
+static void
+test_ledger_restore_commit_refused_stays_paused(void **state)
+{
+	char why[OCF_REASON_MAX];
+
+	(void)state;
+	ledger_save_one();
+	fk.verdict[FERRY_IPC_RESTORE_COMMIT] = FERRY_VERDICT_BAD_STATE;
+	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
+	                 OCF_ERR_GENERIC);
+	assert_non_null(strstr(why, "refused the restore commit"));
+	assert_string_equal(fk.calls, "acquire:restore:42 restore_commit");
+	assert_int_equal(dom_state(), PAUSED);
+}
+
 /* A quick move whose restore fails on both ends: nothing runs, the image
  * the move wrote is the VM; the ledger takes it back as saved, and the next
  * start restores it (before: the abort left it "running" on the source,
@@ -1949,6 +1967,7 @@ main(void)
 	        T(test_ledger_failed_restore_keeps_image),
 	        T(test_ledger_save_waits_for_open_move),
 	        T(test_stop_never_resumes_migration_paused),
+	        T(test_ledger_restore_commit_refused_stays_paused),
 	        T(test_ledger_failed_restore_abort_lost),
 	        T(test_ledger_quick_move_fails_both_ends),
 	        T(test_ledger_orphan_granted_once_fenced),
