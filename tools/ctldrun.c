@@ -705,8 +705,7 @@ cmd_cancel(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 /* ---- drain NODE / undrain NODE ------------------------------------------------------ */
 
 static int
-submit_and_follow(const struct ctldrun *o, struct ferryclient *c,
-                  struct ferry_ipc_drain_submit_req *req)
+submit_on(const struct ctldrun *o, struct ferryclient *c, struct ferry_ipc_drain_submit_req *req)
 {
 	struct ferry_ipc_drain_rsp rsp;
 	char t[32];
@@ -744,6 +743,21 @@ submit_and_follow(const struct ctldrun *o, struct ferryclient *c,
 	return follow(o, c, rsp.id);
 }
 
+/* req to ferryd, then its progress until it is over (drain and undrain alike). */
+static int
+submit_and_follow(const struct ctldrun *o, struct ferry_ipc_drain_submit_req *req)
+{
+	struct ferryclient *c = NULL;
+	int e, ret;
+
+	e = ferryclient_connect(&c);
+	if (e < 0)
+		return complain_connect(e);
+	ret = submit_on(o, c, req);
+	ferryclient_free(c);
+	return ret;
+}
+
 static int
 cmd_drain(const struct ctldrun *o)
 {
@@ -753,12 +767,11 @@ cmd_drain(const struct ctldrun *o)
 	static struct ferry_ipc_drain_submit_req req;
 	struct ctldrain_opts copts;
 	struct ctldrain_info info;
-	struct ferryclient *c = NULL;
 	size_t n_vms = DRAIN_MAX_VMS, n_others = CTLDRAIN_MAX_OTHERS;
 	struct drain_opts popts;
 	int64_t at = 0, window = 0;
 	char err[512];
-	int e, ret;
+	int e;
 
 	memset(&copts, 0, sizeof(copts));
 	copts.parallel = o->parallel;
@@ -868,32 +881,20 @@ cmd_drain(const struct ctldrun *o)
 		s->pred_gap_ms = v->predicted_gap_ms;
 		s->pred_duration_ms = v->predicted_duration_ms;
 	}
-	e = ferryclient_connect(&c);
-	if (e < 0)
-		return complain_connect(e);
-	ret = submit_and_follow(o, c, &req);
-	ferryclient_free(c);
-	return ret;
+	return submit_and_follow(o, &req);
 }
 
 static int
 cmd_undrain(const struct ctldrun *o)
 {
 	static struct ferry_ipc_drain_submit_req req;
-	struct ferryclient *c = NULL;
-	int e, ret;
 
 	memset(&req, 0, sizeof(req));
 	req.kind = FERRY_DRAIN_UNDRAIN;
 	req.parallel = o->parallel > 0 ? o->parallel : 1;
 	snprintf(req.node, sizeof(req.node), "%s", o->node);
 	requested_by(req.requested_by, sizeof(req.requested_by));
-	e = ferryclient_connect(&c);
-	if (e < 0)
-		return complain_connect(e);
-	ret = submit_and_follow(o, c, &req);
-	ferryclient_free(c);
-	return ret;
+	return submit_and_follow(o, &req);
 }
 
 static void
