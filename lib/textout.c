@@ -34,6 +34,18 @@ textout_printf(struct textout *o, const char *fmt, ...)
 		o->need += (size_t)n;
 }
 
+void
+textout_msg(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * The length of the well-formed UTF-8 sequence at s (at most n bytes) and its
  * code point in *cp, or 0 when s does not start one (a stray continuation

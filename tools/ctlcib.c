@@ -35,6 +35,7 @@
 #include <crm/pengine/rules.h>
 
 #include "ferry/numparse.h"
+#include "ferry/textout.h"
 #include "ctlcib.h"
 
 /* the agent's range for max_downtime_ms (agents/params.c) */
@@ -50,21 +51,6 @@
 #define CTLCIB_XPATH                                                                               \
 	"/cib/configuration/resources//" CTLCIB_XE_PRIMITIVE                                       \
 	"[@class='ocf'][@provider='ferry'][@type='vm']"
-
-static void ctlcib_msg(char *buf, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-ctlcib_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 static void ctlcib_warn(FILE *warn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -353,9 +339,9 @@ ctlcib_by_config(xmlNode *answer, const char *vm, FILE *warn, char *why_none, si
 		g_hash_table_destroy(attrs);
 	}
 	if (found == NULL && n_unread == 1)
-		ctlcib_msg(why_none, why_len, " (%s)", unread);
+		textout_msg(why_none, why_len, " (%s)", unread);
 	else if (found == NULL && n_unread > 1)
-		ctlcib_msg(why_none, why_len, " (%s; and %zu more)", unread, n_unread - 1);
+		textout_msg(why_none, why_len, " (%s; and %zu more)", unread, n_unread - 1);
 	return found;
 }
 
@@ -375,16 +361,16 @@ ctlcib_pick(xmlNode *answer, const char *vm, struct ctlcib_policy *ret, FILE *wa
 	if (prim == NULL)
 		prim = ctlcib_by_config(answer, vm, warn, why_none, sizeof(why_none));
 	if (prim == NULL) {
-		ctlcib_msg(err, err_len, "no ocf:ferry:vm resource for %s in the CIB%s", vm,
-		           why_none);
+		textout_msg(err, err_len, "no ocf:ferry:vm resource for %s in the CIB%s", vm,
+		            why_none);
 		return -ENOENT;
 	}
 	id = crm_element_value(prim, CTLCIB_XA_ID);
 	if (id == NULL || strlen(id) >= sizeof(ret->resource)) {
-		ctlcib_msg(err, err_len,
-		           "the id of %s's resource is empty or longer than %zu "
-		           "characters",
-		           vm, sizeof(ret->resource) - 1);
+		textout_msg(err, err_len,
+		            "the id of %s's resource is empty or longer than %zu "
+		            "characters",
+		            vm, sizeof(ret->resource) - 1);
 		return -ENAMETOOLONG;
 	}
 	memset(ret, 0, sizeof(*ret));
@@ -409,13 +395,13 @@ ctlcib_policy_read(const char *vm, struct ctlcib_policy *ret, FILE *warn, char *
 	crm_xml_init(); /* schemas: a CIB_file is validated on sign-on */
 	cib = cib_new();
 	if (cib == NULL) {
-		ctlcib_msg(err, err_len, "cannot read the CIB: out of memory");
+		textout_msg(err, err_len, "cannot read the CIB: out of memory");
 		return -ENOMEM;
 	}
 	rc = cib->cmds->signon(cib, "ferryctl", cib_query);
 	if (rc != pcmk_ok) {
-		ctlcib_msg(err, err_len, "cannot read the CIB: %s%s", pcmk_strerror(rc),
-		           ctlcib_hint(rc));
+		textout_msg(err, err_len, "cannot read the CIB: %s%s", pcmk_strerror(rc),
+		            ctlcib_hint(rc));
 		r = ctlcib_errno(rc);
 		goto cleanup;
 	}
@@ -423,13 +409,13 @@ ctlcib_policy_read(const char *vm, struct ctlcib_policy *ret, FILE *warn, char *
 	                      cib_xpath | cib_sync_call | cib_scope_local);
 	(void)cib->cmds->signoff(cib);
 	if (rc == -ENXIO) { /* nothing matched */
-		ctlcib_msg(err, err_len, "no ocf:ferry:vm resource for %s in the CIB", vm);
+		textout_msg(err, err_len, "no ocf:ferry:vm resource for %s in the CIB", vm);
 		r = -ENOENT;
 		goto cleanup;
 	}
 	if (rc != pcmk_ok || answer == NULL) {
-		ctlcib_msg(err, err_len, "cannot read the CIB: %s",
-		           rc != pcmk_ok ? pcmk_strerror(rc) : "empty answer");
+		textout_msg(err, err_len, "cannot read the CIB: %s",
+		            rc != pcmk_ok ? pcmk_strerror(rc) : "empty answer");
 		r = rc != pcmk_ok ? ctlcib_errno(rc) : -EIO;
 		goto cleanup;
 	}

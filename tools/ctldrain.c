@@ -21,7 +21,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +40,7 @@
 #include "ctlpredict.h"
 #include "ferry/numparse.h"
 #include "ferry/predict.h"
+#include "ferry/textout.h"
 #include "ferry/vmsample.h"
 #include "ferryctl.h"
 
@@ -50,21 +50,6 @@ FERRY_ENUM_IMPL(ctldrain_move, enum ctldrain_move, _CTLDRAIN_MOVE_MAX, "resource
 #define CTLDRAIN_DEFAULT_URI "qemu:///system"
 #define CTLDRAIN_FERRY_AGENT "ocf:ferry:vm"
 #define CTLDRAIN_PATH_EXTRA  "/usr/sbin:/sbin:/usr/bin:/bin"
-
-static void ctldrain_msg(char *buf, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-ctldrain_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* src into dst, cut to len. */
 static void
@@ -225,8 +210,8 @@ ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *
 	pid_t pid;
 
 	if (ctldrain_which(argv[0], tool, sizeof(tool)) != 0) {
-		ctldrain_msg(err, err_len, "%s is not installed or not in PATH (Pacemaker's tools)",
-		             argv[0]);
+		textout_msg(err, err_len, "%s is not installed or not in PATH (Pacemaker's tools)",
+		            argv[0]);
 		return -ENOENT;
 	}
 	ctldrain_file(d, "tool.err", errpath, sizeof(errpath));
@@ -242,7 +227,7 @@ ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *
 		_exit(126);
 	}
 	if (pid < 0)
-		ctldrain_msg(err, err_len, "cannot run %s: %s", argv[0], strerror(errno));
+		textout_msg(err, err_len, "cannot run %s: %s", argv[0], strerror(errno));
 	if (fo >= 0)
 		close(fo);
 	if (fe >= 0)
@@ -259,10 +244,10 @@ ctldrain_run(const struct ctldrain_dir *d, const char *const *argv, const char *
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	ctldrain_first_line(errpath, first, sizeof(first));
-	ctldrain_msg(err, err_len, "%s failed (%s %d)%s%s", argv[0],
-	             WIFEXITED(status) ? "exit" : "signal",
-	             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-	             first[0] != '\0' ? ": " : "", first);
+	textout_msg(err, err_len, "%s failed (%s %d)%s%s", argv[0],
+	            WIFEXITED(status) ? "exit" : "signal",
+	            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+	            first[0] != '\0' ? ": " : "", first);
 	return -EIO;
 }
 
@@ -393,7 +378,7 @@ ctldrain_mon_parse(const char *path, struct ctldrain_mon *m, char *err, size_t e
 
 	memset(m, 0, sizeof(*m));
 	if (doc == NULL) {
-		ctldrain_msg(err, err_len, "crm_mon's XML cannot be parsed");
+		textout_msg(err, err_len, "crm_mon's XML cannot be parsed");
 		return -EBADMSG;
 	}
 	o = ctldrain_xpath(doc, NULL, "/pacemaker-result/nodes/node");
@@ -480,17 +465,17 @@ ctldrain_check_node(const char *node, const struct ctldrain_mon *m, char *err, s
 
 	if (n == NULL) {
 		ctldrain_node_list(m, names, sizeof(names));
-		ctldrain_msg(err, err_len,
-		             "node %s is not in the cluster's configuration; its nodes are: %s",
-		             node, names);
+		textout_msg(err, err_len,
+		            "node %s is not in the cluster's configuration; its nodes are: %s",
+		            node, names);
 		return -ENODEV;
 	}
 	if (n->standby) {
-		ctldrain_msg(err, err_len,
-		             "node %s is already in standby: Pacemaker has moved its resources "
-		             "away, there is nothing to drain ('pcs node unstandby %s' or "
-		             "'ferryctl undrain %s' brings it back)",
-		             node, node, node);
+		textout_msg(err, err_len,
+		            "node %s is already in standby: Pacemaker has moved its resources "
+		            "away, there is nothing to drain ('pcs node unstandby %s' or "
+		            "'ferryctl undrain %s' brings it back)",
+		            node, node, node);
 		return -EALREADY;
 	}
 	for (size_t i = 0; i < m->n_nodes; i++)
@@ -498,10 +483,10 @@ ctldrain_check_node(const char *node, const struct ctldrain_mon *m, char *err, s
 		    !m->nodes[i].standby && !m->nodes[i].maintenance)
 			others++;
 	if (others == 0) {
-		ctldrain_msg(err, err_len,
-		             "node %s is the last node online and out of standby: its VMs would "
-		             "have nowhere to go; bring another node online first",
-		             node);
+		textout_msg(err, err_len,
+		            "node %s is the last node online and out of standby: its VMs would "
+		            "have nowhere to go; bring another node online first",
+		            node);
 		return -ENOSPC;
 	}
 	return 0;
@@ -830,7 +815,7 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 
 	r = ctldrain_dir_new(&w->dir);
 	if (r != 0) {
-		ctldrain_msg(err, err_len, "cannot make a temporary directory: %s", strerror(-r));
+		textout_msg(err, err_len, "cannot make a temporary directory: %s", strerror(-r));
 		return r;
 	}
 	ctldrain_file(&w->dir, "cib.xml", w->cib, sizeof(w->cib));
@@ -844,22 +829,22 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	/* the CIB as Pacemaker's tools see it (CIB_file/CIB_shadow of our caller) */
 	r = ctldrain_run(&w->dir, q, NULL, w->cib, e, sizeof(e));
 	if (r != 0) {
-		ctldrain_msg(err, err_len, "cannot read the CIB: %s%s", e,
-		             getenv("CIB_file") != NULL ? "; check CIB_file"
-		                                        : "; is Pacemaker running on this node, "
-		                                          "and are you root or in haclient?");
+		textout_msg(err, err_len, "cannot read the CIB: %s%s", e,
+		            getenv("CIB_file") != NULL ? "; check CIB_file"
+		                                       : "; is Pacemaker running on this node, "
+		                                         "and are you root or in haclient?");
 		return r;
 	}
 	w->doc = ctldrain_xml_read(w->cib);
 	if (w->doc == NULL) {
-		ctldrain_msg(err, err_len, "cannot parse the CIB that cibadmin -Q gave");
+		textout_msg(err, err_len, "cannot parse the CIB that cibadmin -Q gave");
 		return -EBADMSG;
 	}
 	r = ctldrain_run(&w->dir, mon, w->cib, w->mon, e, sizeof(e));
 	if (r == 0)
 		r = ctldrain_mon_parse(w->mon, &w->now, e, sizeof(e));
 	if (r != 0) {
-		ctldrain_msg(err, err_len, "cannot read the cluster's status: %s", e);
+		textout_msg(err, err_len, "cannot read the cluster's status: %s", e);
 		return r;
 	}
 	r = ctldrain_check_node(node, &w->now, err, err_len);
@@ -875,9 +860,9 @@ ctldrain_ask(struct ctldrain_run *w, const char *node, char *err, size_t err_len
 	if (r == 0)
 		r = ctldrain_mon_parse(w->after_mon, &w->then, e, sizeof(e));
 	if (r != 0) {
-		ctldrain_msg(err, err_len,
-		             "cannot ask Pacemaker's scheduler where %s's resources would go: %s",
-		             node, e[0] != '\0' ? e : strerror(-r));
+		textout_msg(err, err_len,
+		            "cannot ask Pacemaker's scheduler where %s's resources would go: %s",
+		            node, e[0] != '\0' ? e : strerror(-r));
 		return r;
 	}
 	return 0;
@@ -981,12 +966,12 @@ ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct dra
 
 	if (node == NULL || node[0] == '\0' || o == NULL || vms == NULL || n_vms == NULL ||
 	    others == NULL || n_others == NULL) {
-		ctldrain_msg(err, err_len, "no node given");
+		textout_msg(err, err_len, "no node given");
 		return -EINVAL;
 	}
 	if (strlen(node) >= DRAIN_NODE_MAX) {
-		ctldrain_msg(err, err_len, "node name %s is longer than %d characters", node,
-		             DRAIN_NODE_MAX - 1);
+		textout_msg(err, err_len, "node name %s is longer than %d characters", node,
+		            DRAIN_NODE_MAX - 1);
 		return -EINVAL;
 	}
 	w = calloc(1, sizeof(*w));
@@ -1015,11 +1000,10 @@ ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct dra
 			continue;
 		if (strcmp(now->agent, CTLDRAIN_FERRY_AGENT) == 0) {
 			if (nv == *n_vms) {
-				ctldrain_msg(
-				        err, err_len,
-				        "node %s runs more than %zu ferry VMs: one drain plans "
-				        "at most %zu",
-				        node, *n_vms, *n_vms);
+				textout_msg(err, err_len,
+				            "node %s runs more than %zu ferry VMs: one drain plans "
+				            "at most %zu",
+				            node, *n_vms, *n_vms);
 				r = -E2BIG;
 				goto cleanup;
 			}
@@ -1029,9 +1013,9 @@ ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct dra
 			struct ctldrain_other *x;
 
 			if (no == *n_others) {
-				ctldrain_msg(err, err_len,
-				             "node %s runs more than %zu other resources", node,
-				             *n_others);
+				textout_msg(err, err_len,
+				            "node %s runs more than %zu other resources", node,
+				            *n_others);
 				r = -E2BIG;
 				goto cleanup;
 			}

@@ -87,19 +87,6 @@ now_ms(void)
 }
 
 static void
-fmt_clock(int64_t unix_ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(unix_ms / 1000);
-	struct tm tm;
-
-	if (unix_ms <= 0 || localtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void
 fmt_dur(int64_t ms, char *buf, size_t len)
 {
 	if (ms < 0)
@@ -379,7 +366,7 @@ print_report(const struct ctldrun *o, const struct ferry_ipc_drain_report_rsp *r
 		       ",\"start_unix_ms\":%" PRId64 ",\"end_unix_ms\":%" PRId64 ",\"vms\":[",
 		       in->at_unix_ms, in->window_end_unix_ms, in->start_unix_ms, in->end_unix_ms);
 	} else {
-		fmt_clock(in->start_unix_ms, t0, sizeof(t0));
+		ferryctl_fmt_clock(in->start_unix_ms, t0, sizeof(t0));
 		printf("%s %" PRIu32 " of %s: %s (runner %s, requested by %s, started %s)\n",
 		       in->kind == FERRY_DRAIN_UNDRAIN ? "Undrain" : "Drain", in->id, in->node,
 		       in->state, in->runner[0] != '\0' ? in->runner : "none", in->requested_by,
@@ -554,7 +541,7 @@ follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 		if (strcmp(last_state, r->info.state) != 0) {
 			char t[32];
 
-			fmt_clock(r->now_unix_ms, t, sizeof(t));
+			ferryctl_fmt_clock(r->now_unix_ms, t, sizeof(t));
 			if (o->json) {
 				printf("{\"event\":\"state\",\"id\":%" PRIu32 ",\"state\":", id);
 				jstr(r->info.state);
@@ -580,7 +567,7 @@ follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 			snprintf(seen[i], sizeof(seen[i]), "%s", st[i].state);
 			if (strcmp(st[i].state, "pending") == 0)
 				continue;
-			fmt_clock(r->now_unix_ms, t, sizeof(t));
+			ferryctl_fmt_clock(r->now_unix_ms, t, sizeof(t));
 			fmt_dur(time_left_ms(st, n, r->now_unix_ms), a, sizeof(a));
 			if (o->json) {
 				printf("{\"event\":\"vm\",\"id\":%" PRIu32 ",\"vm\":", id);
@@ -674,10 +661,10 @@ cmd_list(const struct ctldrun *o, struct ferryclient *c)
 			continue;
 		}
 		if (in[i].at_unix_ms > 0)
-			fmt_clock(in[i].at_unix_ms, at, sizeof(at));
+			ferryctl_fmt_clock(in[i].at_unix_ms, at, sizeof(at));
 		else
 			snprintf(at, sizeof(at), "now");
-		fmt_clock(in[i].window_end_unix_ms, we, sizeof(we));
+		ferryctl_fmt_clock(in[i].window_end_unix_ms, we, sizeof(we));
 		printf("%-4" PRIu32 " %-8s %-12s %-18s %-19s %-19s %-10s %s\n", in[i].id,
 		       in[i].kind == FERRY_DRAIN_UNDRAIN ? "undrain" : "drain", in[i].node,
 		       in[i].state, at, we, in[i].runner[0] != '\0' ? in[i].runner : "-",
@@ -718,8 +705,7 @@ cmd_cancel(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 /* ---- drain NODE / undrain NODE ------------------------------------------------------ */
 
 static int
-submit_and_follow(const struct ctldrun *o, struct ferryclient *c,
-                  struct ferry_ipc_drain_submit_req *req)
+submit_on(const struct ctldrun *o, struct ferryclient *c, struct ferry_ipc_drain_submit_req *req)
 {
 	struct ferry_ipc_drain_rsp rsp;
 	char t[32];
@@ -742,7 +728,7 @@ submit_and_follow(const struct ctldrun *o, struct ferryclient *c,
 	if (o->json)
 		printf("{\"event\":\"submitted\",\"id\":%" PRIu32 "}\n", rsp.id);
 	if (req->at_unix_ms > now_ms()) {
-		fmt_clock(req->at_unix_ms, t, sizeof(t));
+		ferryctl_fmt_clock(req->at_unix_ms, t, sizeof(t));
 		if (!o->json)
 			printf("%s %" PRIu32
 			       " of %s scheduled for %s: kept by every ferryd, carried "
@@ -757,6 +743,21 @@ submit_and_follow(const struct ctldrun *o, struct ferryclient *c,
 	return follow(o, c, rsp.id);
 }
 
+/* req to ferryd, then its progress until it is over (drain and undrain alike). */
+static int
+submit_and_follow(const struct ctldrun *o, struct ferry_ipc_drain_submit_req *req)
+{
+	struct ferryclient *c = NULL;
+	int e, ret;
+
+	e = ferryclient_connect(&c);
+	if (e < 0)
+		return complain_connect(e);
+	ret = submit_on(o, c, req);
+	ferryclient_free(c);
+	return ret;
+}
+
 static int
 cmd_drain(const struct ctldrun *o)
 {
@@ -766,12 +767,11 @@ cmd_drain(const struct ctldrun *o)
 	static struct ferry_ipc_drain_submit_req req;
 	struct ctldrain_opts copts;
 	struct ctldrain_info info;
-	struct ferryclient *c = NULL;
 	size_t n_vms = DRAIN_MAX_VMS, n_others = CTLDRAIN_MAX_OTHERS;
 	struct drain_opts popts;
 	int64_t at = 0, window = 0;
 	char err[512];
-	int e, ret;
+	int e;
 
 	memset(&copts, 0, sizeof(copts));
 	copts.parallel = o->parallel;
@@ -881,32 +881,20 @@ cmd_drain(const struct ctldrun *o)
 		s->pred_gap_ms = v->predicted_gap_ms;
 		s->pred_duration_ms = v->predicted_duration_ms;
 	}
-	e = ferryclient_connect(&c);
-	if (e < 0)
-		return complain_connect(e);
-	ret = submit_and_follow(o, c, &req);
-	ferryclient_free(c);
-	return ret;
+	return submit_and_follow(o, &req);
 }
 
 static int
 cmd_undrain(const struct ctldrun *o)
 {
 	static struct ferry_ipc_drain_submit_req req;
-	struct ferryclient *c = NULL;
-	int e, ret;
 
 	memset(&req, 0, sizeof(req));
 	req.kind = FERRY_DRAIN_UNDRAIN;
 	req.parallel = o->parallel > 0 ? o->parallel : 1;
 	snprintf(req.node, sizeof(req.node), "%s", o->node);
 	requested_by(req.requested_by, sizeof(req.requested_by));
-	e = ferryclient_connect(&c);
-	if (e < 0)
-		return complain_connect(e);
-	ret = submit_and_follow(o, c, &req);
-	ferryclient_free(c);
-	return ret;
+	return submit_and_follow(o, &req);
 }
 
 static void

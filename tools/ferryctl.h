@@ -6,6 +6,9 @@
 #ifndef FERRY_TOOLS_FERRYCTL_H
 #define FERRY_TOOLS_FERRYCTL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum ferryctl_exit {
 	FERRYCTL_OK = 0,
 	FERRYCTL_ERROR = 1,       /* I/O or protocol error, or any other failure */
@@ -16,6 +19,10 @@ enum ferryctl_exit {
 	FERRYCTL_CANCELLED = 6,   /* the confirmation was not given */
 	FERRYCTL_NOT_HERE = 7,    /* predict: the VM does not run on this node */
 };
+
+/* ferryctl.c: unix_ms as local "YYYY-MM-DD HH:MM:SS" in buf, or "-" when it
+ * is not set (<= 0) or cannot be converted. */
+void ferryctl_fmt_clock(int64_t unix_ms, char *buf, size_t len);
 
 /* ctlpredict.c: `ferryctl predict VM [options]`; argv as main's (the whole
  * command line: options may come anywhere).  Returns the exit code. */

@@ -7,31 +7,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "ferry/textout.h"
 #include "importplan.h"
 
 #define IMPORTPLAN_PENDING "-1" /* lrm_rsc_op op-status of an operation in flight */
-
-static void importplan_msg(char *buf, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-importplan_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 importplan_is(const xmlNode *x, const char *name)
@@ -150,11 +135,11 @@ importplan_pending(xmlDoc *cib, const char *id, char *err, size_t err_len)
 		    strcmp(importplan_prop(op, "op-status"), IMPORTPLAN_PENDING) != 0)
 			continue;
 		r = -EBUSY;
-		importplan_msg(err, err_len,
-		               "resource %s: %s%s is in progress on %s; wait until it is over "
-		               "(crm_mon) and run ferryctl import again",
-		               id, what, strncmp(what, "migrate_", 8) == 0 ? " (a migration)" : "",
-		               state != NULL ? importplan_prop(state, "uname") : "a node");
+		textout_msg(err, err_len,
+		            "resource %s: %s%s is in progress on %s; wait until it is over "
+		            "(crm_mon) and run ferryctl import again",
+		            id, what, strncmp(what, "migrate_", 8) == 0 ? " (a migration)" : "",
+		            state != NULL ? importplan_prop(state, "uname") : "a node");
 	}
 	xmlXPathFreeObject(obj);
 	return r;
@@ -171,12 +156,11 @@ importplan_attrs(struct importplan *p, xmlNode *prim, char *err, size_t err_len)
 			bool seen = false;
 
 			if (importplan_is(nv, "rule")) {
-				importplan_msg(
-				        err, err_len,
-				        "resource %s: its instance attributes %s have a rule; "
-				        "ferryctl import translates plain values only: change "
-				        "the resource by hand (doc/virtualdomain.md)",
-				        p->id, importplan_prop(set, "id"));
+				textout_msg(err, err_len,
+				            "resource %s: its instance attributes %s have a rule; "
+				            "ferryctl import translates plain values only: change "
+				            "the resource by hand (doc/virtualdomain.md)",
+				            p->id, importplan_prop(set, "id"));
 				return -ENOTSUP;
 			}
 			if (!importplan_is(nv, "nvpair"))
@@ -187,9 +171,9 @@ importplan_attrs(struct importplan *p, xmlNode *prim, char *err, size_t err_len)
 			if (seen || name[0] == '\0')
 				continue;
 			if (p->n_attrs == IMPORTPLAN_ATTRS_MAX) {
-				importplan_msg(err, err_len,
-				               "resource %s: more than %d instance attributes",
-				               p->id, IMPORTPLAN_ATTRS_MAX);
+				textout_msg(err, err_len,
+				            "resource %s: more than %d instance attributes", p->id,
+				            IMPORTPLAN_ATTRS_MAX);
 				return -E2BIG;
 			}
 			p->attrs[p->n_attrs].name = strdup(name);
@@ -257,9 +241,8 @@ importplan_read(xmlDoc *cib, const char *id, struct importplan *ret, char *err, 
 		return -EINVAL;
 	prim = importplan_find(cib, id);
 	if (prim == NULL) {
-		importplan_msg(err, err_len,
-		               "no primitive %s in the CIB's resources; see pcs resource status",
-		               id);
+		textout_msg(err, err_len,
+		            "no primitive %s in the CIB's resources; see pcs resource status", id);
 		return -ENOENT;
 	}
 	if (!importplan_copy(p.id, sizeof(p.id), id))
@@ -267,29 +250,27 @@ importplan_read(xmlDoc *cib, const char *id, struct importplan *ret, char *err, 
 	if (strcmp(importplan_prop(prim, "class"), "ocf") == 0 &&
 	    strcmp(importplan_prop(prim, "provider"), "ferry") == 0 &&
 	    strcmp(importplan_prop(prim, "type"), "vm") == 0) {
-		importplan_msg(err, err_len, "resource %s is ocf:ferry:vm already; nothing to do",
-		               id);
+		textout_msg(err, err_len, "resource %s is ocf:ferry:vm already; nothing to do", id);
 		return -EALREADY;
 	}
 	if (!importplan_is_vd(prim)) {
-		importplan_msg(err, err_len,
-		               "resource %s is %s:%s%s%s, not ocf:heartbeat:VirtualDomain; "
-		               "ferryctl import switches VirtualDomain resources only",
-		               id, importplan_prop(prim, "class"),
-		               importplan_prop(prim, "provider"),
-		               importplan_prop(prim, "provider")[0] != '\0' ? ":" : "",
-		               importplan_prop(prim, "type"));
+		textout_msg(err, err_len,
+		            "resource %s is %s:%s%s%s, not ocf:heartbeat:VirtualDomain; "
+		            "ferryctl import switches VirtualDomain resources only",
+		            id, importplan_prop(prim, "class"), importplan_prop(prim, "provider"),
+		            importplan_prop(prim, "provider")[0] != '\0' ? ":" : "",
+		            importplan_prop(prim, "type"));
 		return -EINVAL;
 	}
 	if (importplan_is(prim->parent, "group"))
 		(void)importplan_copy(p.parent, sizeof(p.parent),
 		                      importplan_prop(prim->parent, "id"));
 	else if (!importplan_is(prim->parent, "resources")) {
-		importplan_msg(err, err_len,
-		               "resource %s is inside %s %s: a VM runs once, ferryctl import "
-		               "switches primitives and members of groups only",
-		               id, (const char *)prim->parent->name,
-		               importplan_prop(prim->parent, "id"));
+		textout_msg(err, err_len,
+		            "resource %s is inside %s %s: a VM runs once, ferryctl import "
+		            "switches primitives and members of groups only",
+		            id, (const char *)prim->parent->name,
+		            importplan_prop(prim->parent, "id"));
 		return -ENOTSUP;
 	}
 	r = importplan_pending(cib, id, err, err_len);
@@ -300,11 +281,11 @@ importplan_read(xmlDoc *cib, const char *id, struct importplan *ret, char *err, 
 		goto fail;
 	v = importplan_attr(&p, "config");
 	if (v == NULL || v[0] != '/' || !importplan_copy(p.config, sizeof(p.config), v)) {
-		importplan_msg(err, err_len,
-		               "resource %s: its config is %s%s%s; it must be the absolute path "
-		               "of the domain XML",
-		               id, v == NULL ? "not set" : "\"", v == NULL ? "" : v,
-		               v == NULL ? "" : "\"");
+		textout_msg(err, err_len,
+		            "resource %s: its config is %s%s%s; it must be the absolute path "
+		            "of the domain XML",
+		            id, v == NULL ? "not set" : "\"", v == NULL ? "" : v,
+		            v == NULL ? "" : "\"");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -331,25 +312,25 @@ importplan_check_nodes(const char *id, const char *const *nodes, size_t n, const
                        char *err, size_t err_len)
 {
 	if (n == 0) {
-		importplan_msg(err, err_len,
-		               "resource %s is not running: ferryctl import switches a running "
-		               "VM without restarting it; for a stopped one change the agent "
-		               "with pcs resource update or start it first",
-		               id);
+		textout_msg(err, err_len,
+		            "resource %s is not running: ferryctl import switches a running "
+		            "VM without restarting it; for a stopped one change the agent "
+		            "with pcs resource update or start it first",
+		            id);
 		return -ESRCH;
 	}
 	if (n > 1) {
-		importplan_msg(err, err_len,
-		               "resource %s is active on %zu nodes (%s, %s%s): resolve that first "
-		               "(crm_mon, pcs resource cleanup)",
-		               id, n, nodes[0], nodes[1], n > 2 ? ", ..." : "");
+		textout_msg(err, err_len,
+		            "resource %s is active on %zu nodes (%s, %s%s): resolve that first "
+		            "(crm_mon, pcs resource cleanup)",
+		            id, n, nodes[0], nodes[1], n > 2 ? ", ..." : "");
 		return -EBUSY;
 	}
 	if (local == NULL || strcmp(nodes[0], local) != 0) {
-		importplan_msg(err, err_len,
-		               "resource %s runs on %s, not here (%s): run ferryctl import on %s, "
-		               "where libvirt and ferryd know the running VM",
-		               id, nodes[0], local != NULL ? local : "?", nodes[0]);
+		textout_msg(err, err_len,
+		            "resource %s runs on %s, not here (%s): run ferryctl import on %s, "
+		            "where libvirt and ferryd know the running VM",
+		            id, nodes[0], local != NULL ? local : "?", nodes[0]);
 		return -EREMOTE;
 	}
 	return 0;
@@ -365,29 +346,29 @@ importplan_check_ferryd(const struct ferry_ipc_status_rsp *s, char *err, size_t 
 		if (s->nodes[i].member)
 			continue;
 		if (n_missing++ == 0)
-			importplan_msg(missing, sizeof(missing), "%s",
-			               s->nodes[i].name[0] != '\0' ? s->nodes[i].name : "?");
+			textout_msg(missing, sizeof(missing), "%s",
+			            s->nodes[i].name[0] != '\0' ? s->nodes[i].name : "?");
 		else if (strlen(missing) + strlen(s->nodes[i].name) + 3 < sizeof(missing)) {
 			strcat(missing, ", ");
 			strcat(missing, s->nodes[i].name);
 		}
 	}
 	if (n_missing > 0) {
-		importplan_msg(err, err_len,
-		               "ferryd is not running on every node (not a member: %s): start it "
-		               "there (its clone in Pacemaker) and check ferryctl status",
-		               missing);
+		textout_msg(err, err_len,
+		            "ferryd is not running on every node (not a member: %s): start it "
+		            "there (its clone in Pacemaker) and check ferryctl status",
+		            missing);
 		return -EAGAIN;
 	}
 	if (!s->quorate || !s->synced) {
-		importplan_msg(err, err_len,
-		               "ferryd's ledger is %s: wait until ferryctl status shows quorum "
-		               "and \"synced\"",
-		               !s->quorate ? "without quorum" : "still syncing");
+		textout_msg(err, err_len,
+		            "ferryd's ledger is %s: wait until ferryctl status shows quorum "
+		            "and \"synced\"",
+		            !s->quorate ? "without quorum" : "still syncing");
 		return -EAGAIN;
 	}
 	if (s->n_nodes == 0) {
-		importplan_msg(err, err_len, "ferryd knows no nodes yet: check ferryctl status");
+		textout_msg(err, err_len, "ferryd knows no nodes yet: check ferryctl status");
 		return -EAGAIN;
 	}
 	return 0;

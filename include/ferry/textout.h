@@ -27,6 +27,10 @@ struct textout {
 /* buf may be NULL with len 0: only counts. */
 void textout_init(struct textout *o, char *buf, size_t len);
 __attribute__((format(printf, 2, 3))) void textout_printf(struct textout *o, const char *fmt, ...);
+/* A message into a caller's buffer (buf, len as snprintf's, cut to fit);
+ * nothing when buf is NULL or len is 0: for functions that explain an error
+ * in an optional char *err, size_t err_len. */
+__attribute__((format(printf, 3, 4))) void textout_msg(char *buf, size_t len, const char *fmt, ...);
 /* s as a quoted JSON string; at most max bytes of s (stops at its NUL). */
 void textout_json_strn(struct textout *o, const char *s, size_t max);
 void textout_json_str(struct textout *o, const char *s);

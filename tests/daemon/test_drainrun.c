@@ -113,11 +113,30 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A runner on a new loop that reports to res (after the test wrote its files). */
+static struct drainrun *
+begin(struct result *res)
+{
+	struct drainrun *r = NULL;
+
+	res->loop = qb_loop_create();
+	assert_non_null(res->loop);
+	assert_int_equal(drainrun_start(res->loop, NULL, &events, res, &r), 0);
+	return r;
+}
+
 static void
 run(struct drainrun *r, struct result *res)
 {
 	(void)r;
 	qb_loop_run(res->loop);
+}
+
+static void
+end(struct drainrun *r, struct result *res)
+{
+	drainrun_stop(r);
+	qb_loop_destroy(res->loop);
 }
 
 static void
@@ -142,15 +161,14 @@ static void
 test_away(void **state)
 {
 	struct result res = {0};
-	struct drainrun *r = NULL;
+	struct drainrun *r;
 	uint64_t job = 0;
 
 	(void)state;
-	res.loop = qb_loop_create();
 	write_file("where", "node1\n", 0644);
 	write_file("moved-to", "node3\n", 0644);
 	write_file("log", "", 0644);
-	assert_int_equal(drainrun_start(res.loop, NULL, &events, &res, &r), 0);
+	r = begin(&res);
 	assert_int_equal(drainrun_away(r, "web1", "node1", 20000, &job), 0);
 	run(r, &res);
 	assert_int_equal(res.calls, 1);
@@ -159,71 +177,64 @@ test_away(void **state)
 	assert_string_equal(res.node, "node3");
 	assert_non_null(
 	        strstr(read_log(), "crm_resource --ban --resource web1 --node node1 --lifetime"));
-	drainrun_stop(r);
-	qb_loop_destroy(res.loop);
+	end(r, &res);
 }
 
 static void
 test_away_ban_fails(void **state)
 {
 	struct result res = {0};
-	struct drainrun *r = NULL;
+	struct drainrun *r;
 	uint64_t job = 0;
 
 	(void)state;
-	res.loop = qb_loop_create();
 	write_file("where", "node1\n", 0644);
 	write_file("ban-fails", "", 0644);
-	assert_int_equal(drainrun_start(res.loop, NULL, &events, &res, &r), 0);
+	r = begin(&res);
 	assert_int_equal(drainrun_away(r, "web1", "node1", 20000, &job), 0);
 	run(r, &res);
 	assert_int_equal(res.rc, -EIO);
 	assert_non_null(strstr(res.text, "no such resource"));
-	drainrun_stop(r);
-	qb_loop_destroy(res.loop);
+	end(r, &res);
 }
 
 static void
 test_back_moved_elsewhere(void **state)
 {
 	struct result res = {0};
-	struct drainrun *r = NULL;
+	struct drainrun *r;
 	uint64_t job = 0;
 
 	(void)state;
-	res.loop = qb_loop_create();
 	write_file("where", "node2\n", 0644);
 	write_file("log", "", 0644);
-	assert_int_equal(drainrun_start(res.loop, NULL, &events, &res, &r), 0);
+	r = begin(&res);
 	assert_int_equal(drainrun_back(r, "web1", "node1", "node3", 20000, &job), 0);
 	run(r, &res);
 	assert_int_equal(res.rc, -ESTALE);
 	assert_string_equal(res.node, "node2");
 	assert_null(strstr(read_log(), "--move"));
-	drainrun_stop(r);
-	qb_loop_destroy(res.loop);
+	end(r, &res);
 }
 
 static void
 test_back(void **state)
 {
 	struct result res = {0};
-	struct drainrun *r = NULL;
+	struct drainrun *r;
 	uint64_t job = 0;
 
 	(void)state;
-	res.loop = qb_loop_create();
 	write_file("where", "node3\n", 0644);
 	write_file("log", "", 0644);
-	assert_int_equal(drainrun_start(res.loop, NULL, &events, &res, &r), 0);
+	r = begin(&res);
 	assert_int_equal(drainrun_back(r, "web1", "node1", "node3", 20000, &job), 0);
 	run(r, &res);
 	assert_int_equal(res.rc, 0);
 	assert_string_equal(res.node, "node1");
 	assert_non_null(strstr(read_log(), "crm_resource --move --resource web1 --node node1"));
 	assert_non_null(strstr(read_log(), "crm_resource --clear --resource web1"));
-	drainrun_stop(r);
-	qb_loop_destroy(res.loop);
+	end(r, &res);
 }
 
 static void
@@ -231,13 +242,12 @@ test_standby(void **state)
 {
 	const char *clear[] = {"web1", "web2"};
 	struct result res = {0};
-	struct drainrun *r = NULL;
+	struct drainrun *r;
 	uint64_t job = 0;
 
 	(void)state;
-	res.loop = qb_loop_create();
 	write_file("log", "", 0644);
-	assert_int_equal(drainrun_start(res.loop, NULL, &events, &res, &r), 0);
+	r = begin(&res);
 	assert_int_equal(drainrun_standby(r, "node1", true, clear, 2, &job), 0);
 	run(r, &res);
 	assert_int_equal(res.rc, 0);
@@ -245,8 +255,7 @@ test_standby(void **state)
 	        strstr(read_log(), "crm_attribute --node node1 --name standby --update on"));
 	assert_non_null(strstr(read_log(), "crm_resource --clear --resource web1 --node node1"));
 	assert_non_null(strstr(read_log(), "crm_resource --clear --resource web2 --node node1"));
-	drainrun_stop(r);
-	qb_loop_destroy(res.loop);
+	end(r, &res);
 }
 
 int

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test_textout - bounded output (snprintf's contract) and the one JSON string escape. */
+/* test_textout - bounded output (snprintf's contract), messages into a caller's buffer
+ * and the one JSON string escape. */
 #include <config.h>
 
 #include <setjmp.h>
@@ -35,6 +36,21 @@ test_bounded(void **state)
 	textout_init(&o, NULL, 0);
 	textout_printf(&o, "%s", "hello");
 	assert_int_equal(o.need, 5);
+}
+
+static void
+test_msg(void **state)
+{
+	char buf[8] = "old";
+
+	(void)state;
+	textout_msg(buf, sizeof(buf), "%s %d", "no", 12); /* replaces what was there */
+	assert_string_equal(buf, "no 12");
+	textout_msg(buf, sizeof(buf), "%s", "too long for it"); /* cut, NUL kept */
+	assert_string_equal(buf, "too lon");
+	textout_msg(buf, 0, "%s", "x"); /* no room: untouched */
+	assert_string_equal(buf, "too lon");
+	textout_msg(NULL, 16, "%s", "x"); /* no buffer: nothing, no crash */
 }
 
 static void
@@ -79,6 +95,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_bounded),
+	        cmocka_unit_test(test_msg),
 	        cmocka_unit_test(test_json_escape),
 	};
 
