@@ -93,7 +93,10 @@ sleep 5 # the split goes on while Pacemaker's fencing keeps failing
 # ---- 5: fencing works again ---------------------------------------------------------------------
 # Both halves keep asking to fence the other.  Which one wins depends on whose attempt is in
 # flight when fencing works again (node2's attempts on node1 carry the 5 s delay, so one of them
-# may well be the first to succeed): either way the survivor's ledger must take over, once.
+# may well be the first to succeed; Pacemaker applies pcmk_delay_base to an operation's first
+# attempt, not to its retries): either way the survivor's ledger must take over, once.  Both
+# cannot be cut: the lab's power switch takes one command at a time, and a cut node's command
+# is lost with it (agents/fence_ferrylab), as with a PDU that allows one session.
 "$LAB" fence ok >/dev/null
 is_off() { [ -e "$FERRY_LAB_DIR/state/nodes/$1/off" ]; }
 one_off() { is_off node1 || is_off node2; }
