@@ -26,6 +26,7 @@
 #include <qb/qbutil.h>
 
 #include "drainrun.h"
+#include "ferry/ipcproto.h"
 
 extern char **environ;
 
@@ -35,10 +36,10 @@ extern char **environ;
 #define DRAINRUN_MAX_CMDS       2
 #define DRAINRUN_MAX_CLEAR      64
 #define DRAINRUN_ARGS           10
-/* How long a drain's ban (and an undrain's move) lives: beyond any drain,
- * so it does not end before the node is in standby; a runner that dies
- * leaves nothing forever. */
-#define DRAINRUN_LIFETIME "PT12H"
+/* FERRY_DRAIN_BAN_HOURS as an ISO 8601 duration, crm_resource's --lifetime */
+#define DRAINRUN_STR(x)   #x
+#define DRAINRUN_XSTR(x)  DRAINRUN_STR(x)
+#define DRAINRUN_LIFETIME "PT" DRAINRUN_XSTR(FERRY_DRAIN_BAN_HOURS) "H"
 
 enum drainrun_want {
 	WANT_NOTHING, /* the commands are the job */

@@ -676,6 +676,42 @@ cmd_list(const struct ctldrun *o, struct ferryclient *c)
 	return FERRYCTL_OK;
 }
 
+/* After a cancel: what the drain moved keeps its ban from the drained node (so Pacemaker does
+ * not move it straight back); say so, and how it ends, rather than leave constraints the admin
+ * finds later in `pcs constraint`. */
+static void
+print_cancel_leftovers(struct ferryclient *c, uint32_t id)
+{
+	struct ferry_ipc_drain_report_rsp *r = NULL;
+	const struct ferry_ipc_drain_step *st;
+	size_t len = 0, n = 0;
+
+	if (ferryclient_drain_report(c, id, &r, &len) < 0 || r->found == 0) {
+		free(r);
+		return;
+	}
+	st = (const struct ferry_ipc_drain_step *)(r + 1);
+	for (uint32_t i = 0; i < r->info.n_steps; i++) {
+		if (strcmp(st[i].state, "done") != 0 && strcmp(st[i].state, "running") != 0)
+			continue;
+		printf("%s %s%s%s%s",
+		       n++ > 0                             ? ","
+		       : r->info.kind == FERRY_DRAIN_DRAIN ? "  moved so far:"
+		                                           : "  moved back so far:",
+		       st[i].vm, st[i].to[0] != '\0' ? " (on " : "", st[i].to,
+		       st[i].to[0] != '\0' ? ")" : "");
+	}
+	if (n > 0 && r->info.kind == FERRY_DRAIN_DRAIN)
+		printf("\n  they stay banned from %s for up to %d h; 'ferryctl undrain %s' brings "
+		       "them back and lifts the bans\n",
+		       r->info.node, FERRY_DRAIN_BAN_HOURS, r->info.node);
+	else if (r->info.kind != FERRY_DRAIN_DRAIN)
+		printf("%sthe others stay where the drain put them; 'ferryctl undrain %s' again "
+		       "brings them too\n",
+		       n > 0 ? "\n  " : "  ", r->info.node);
+	free(r);
+}
+
 static int
 cmd_cancel(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 {
@@ -696,6 +732,7 @@ cmd_cancel(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 		printf("drain %" PRIu32 " cancelled: no new moves start; a move under way ends as "
 		       "Pacemaker carries it out, and what moved stays where it is\n",
 		       id);
+		print_cancel_leftovers(c, id);
 	} else {
 		fprintf(stderr, "ferryctl: drain %" PRIu32 " not cancelled: %s\n", id, rsp.reason);
 	}

@@ -238,6 +238,10 @@ struct ferry_ipc_history_rsp {
 
 #define FERRY_IPC_DRAIN_MAX_STEPS 64
 #define FERRY_IPC_DRAIN_NAME_LEN 64 /* resource, vm and node names of a drain */
+/* How long a drain's ban (and an undrain's move) lives, in hours: beyond any
+ * drain, so it does not end before the node is in standby; a runner that dies
+ * leaves nothing forever.  ferryd sets it, ferryctl tells the user. */
+#define FERRY_DRAIN_BAN_HOURS 12
 
 enum ferry_ipc_drain_kind {
 	FERRY_DRAIN_DRAIN = 0,
