@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/drainplan.h"
@@ -102,9 +103,14 @@ drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *o
 		return -EINVAL;
 	if (opts->parallel == 0 || n > DRAIN_MAX_VMS || (unsigned)opts->order >= _DRAIN_ORDER_MAX)
 		return -EINVAL;
+	if (opts->overhead_from != NULL && strlen(opts->overhead_from) >= sizeof(p.overhead_from))
+		return -EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.parallel = opts->parallel;
 	p.order = opts->order;
+	p.overhead_ms = opts->overhead_ms;
+	if (opts->overhead_from != NULL)
+		memcpy(p.overhead_from, opts->overhead_from, strlen(opts->overhead_from) + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (drainplan_is_blocked(&vms[i]))
 			p.blocked[p.n_blocked++] = (uint32_t)i;
@@ -125,7 +131,7 @@ drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *o
 		s->vm = movable[i];
 		s->wave = p.n_waves - 1;
 		s->predicted_start_ms = wave_start;
-		s->predicted_end_ms = wave_start + v->predicted_duration_ms;
+		s->predicted_end_ms = wave_start + v->predicted_duration_ms + opts->overhead_ms;
 		if (s->predicted_end_ms > wave_end)
 			wave_end = s->predicted_end_ms;
 		p.predicted_gap_sum_ms += v->predicted_gap_ms;
@@ -135,6 +141,34 @@ drainplan_build(const struct drain_vm *vms, size_t n, const struct drain_opts *o
 	p.n_steps = n_movable;
 	p.predicted_ms = wave_end;
 	*ret = p;
+	return 0;
+}
+
+static int
+drainplan_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+int
+drainplan_overhead(const int64_t *excess, size_t n, uint32_t *ret)
+{
+	int64_t sorted[DRAIN_MAX_VMS * 4], m;
+	size_t k = n;
+
+	if (ret == NULL || (excess == NULL && n > 0))
+		return -EINVAL;
+	if (n < DRAIN_OVERHEAD_MIN_SAMPLES)
+		return -ENODATA;
+	/* the latest samples count: the caller passes them oldest first */
+	if (k > sizeof(sorted) / sizeof(sorted[0]))
+		k = sizeof(sorted) / sizeof(sorted[0]);
+	memcpy(sorted, excess + (n - k), k * sizeof(sorted[0]));
+	qsort(sorted, k, sizeof(sorted[0]), drainplan_cmp_i64);
+	m = k % 2 == 1 ? sorted[k / 2] : (sorted[k / 2 - 1] + sorted[k / 2]) / 2;
+	*ret = m <= 0 ? 0 : m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 	return 0;
 }
 
@@ -203,6 +237,11 @@ drainplan_print_text(const struct drain_vm *vms, const struct drain_plan *p, FIL
 	        "predicted drain time %" PRIu64 " ms, gap sum %" PRIu64 " ms, worst gap %" PRIu32
 	        " ms\n",
 	        p->predicted_ms, p->predicted_gap_sum_ms, p->predicted_gap_max_ms);
+	if (p->overhead_from[0] != '\0')
+		fprintf(f,
+		        "  (each move counted with %" PRIu32
+		        " ms of cluster overhead, Pacemaker's transition around it: %s)\n",
+		        p->overhead_ms, p->overhead_from);
 }
 
 void
@@ -251,8 +290,14 @@ drainplan_print_json(const struct drain_vm *vms, size_t n, const struct drain_pl
 	}
 	fprintf(f,
 	        "],\"predicted_ms\":%" PRIu64 ",\"predicted_gap_sum_ms\":%" PRIu64
-	        ",\"predicted_gap_max_ms\":%" PRIu32 "}",
-	        p->predicted_ms, p->predicted_gap_sum_ms, p->predicted_gap_max_ms);
+	        ",\"predicted_gap_max_ms\":%" PRIu32 ",\"overhead_ms\":%" PRIu32
+	        ",\"overhead_from\":",
+	        p->predicted_ms, p->predicted_gap_sum_ms, p->predicted_gap_max_ms, p->overhead_ms);
+	if (p->overhead_from[0] != '\0')
+		drainplan_json_str(p->overhead_from, f);
+	else
+		fputs("null", f);
+	fputc('}', f);
 }
 
 void

@@ -35,6 +35,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "client.h"
 #include "ctlcib.h"
 #include "ctldrain.h"
 #include "ctlpredict.h"
@@ -953,6 +954,65 @@ ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain
 	ctldrain_vm_predict(v, is_auto, node, config, mem, util_mem, o, lv, info);
 }
 
+/* The overhead from the local ferryd's drain history: for every finished move of an earlier
+ * drain or undrain (not an HA restart), how much longer it took than predicted; their median
+ * once there are enough, else the a-priori figure.  A ferryd out of reach counts as no history
+ * (a plan needs no ferryd), and the text says so. */
+static void
+ctldrain_overhead(struct ctldrain_info *inf)
+{
+	static int64_t excess[DRAIN_MAX_VMS * 4];
+	struct ferry_ipc_drain_list_rsp *l = NULL;
+	struct ferryclient *c = NULL;
+	size_t n = 0, len = 0, n_drains = 0;
+	const char *why = "no ferryd to ask for earlier drains";
+
+	if (ferryclient_connect(&c) == 0 && ferryclient_drain_list(c, &l, &len) == 0) {
+		const struct ferry_ipc_drain_info *d = (const struct ferry_ipc_drain_info *)(l + 1);
+
+		why = "no earlier drain moves";
+		for (uint32_t i = 0; i < l->n; i++) {
+			struct ferry_ipc_drain_report_rsp *r = NULL;
+			const struct ferry_ipc_drain_step *st;
+			size_t rlen = 0;
+
+			if (d[i].end_unix_ms <= 0 ||
+			    ferryclient_drain_report(c, d[i].id, &r, &rlen) < 0 || r->found == 0) {
+				free(r);
+				continue;
+			}
+			st = (const struct ferry_ipc_drain_step *)(r + 1);
+			for (uint32_t k = 0; k < r->info.n_steps; k++) {
+				if (strcmp(st[k].state, "done") != 0 ||
+				    st[k].kind == DRAIN_MOVE_RESTART || st[k].start_unix_ms <= 0 ||
+				    st[k].end_unix_ms < st[k].start_unix_ms ||
+				    strcmp(st[k].result, FERRY_IPC_DRAIN_HA_RESTART) == 0)
+					continue;
+				if (n == sizeof(excess) / sizeof(excess[0])) {
+					memmove(excess, excess + 1, (n - 1) * sizeof(excess[0]));
+					n--;
+				}
+				excess[n++] = st[k].end_unix_ms - st[k].start_unix_ms -
+				              (int64_t)st[k].pred_duration_ms;
+			}
+			n_drains++;
+			free(r);
+		}
+	}
+	free(l);
+	ferryclient_free(c);
+	if (drainplan_overhead(excess, n, &inf->overhead_ms) == 0) {
+		snprintf(inf->overhead_from, sizeof(inf->overhead_from),
+		         "learned: the median of %zu moves of %zu earlier drains beyond their "
+		         "prediction",
+		         n, n_drains);
+		return;
+	}
+	inf->overhead_ms = CTLDRAIN_OVERHEAD_APRIORI_MS;
+	snprintf(inf->overhead_from, sizeof(inf->overhead_from), "a-priori (%s; learned after %d)",
+	         n > 0 ? "too few earlier drain moves" : why, DRAIN_OVERHEAD_MIN_SAMPLES);
+}
+
 int
 ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct drain_vm *vms,
                      size_t *n_vms, struct ctldrain_other *others, size_t *n_others,
@@ -1029,6 +1089,7 @@ ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct dra
 	}
 	*n_vms = nv;
 	*n_others = no;
+	ctldrain_overhead(&inf);
 	if (info != NULL)
 		*info = inf;
 	r = 0;
@@ -1281,6 +1342,8 @@ ctldrain_main(int argc, char **argv)
 	}
 	po.parallel = info.parallel;
 	po.order = c.o.order;
+	po.overhead_ms = info.overhead_ms;
+	po.overhead_from = info.overhead_from;
 	r = drainplan_build(vms, n, &po, plan);
 	if (r != 0) {
 		fprintf(stderr, "ferryctl: drain %s: cannot plan: %s\n", c.node, strerror(-r));

@@ -66,7 +66,15 @@ struct ctldrain_info {
 	size_t n_nodes;
 	size_t n_sampled;   /* VMs sampled in the local libvirt */
 	size_t n_estimated; /* VMs predicted from their configured memory */
+	/* the cluster's overhead around each move (drain_opts.overhead_ms): learned
+	 * from the local ferryd's earlier drains, else a-priori; and which */
+	uint32_t overhead_ms;
+	char overhead_from[DRAIN_NOTE_MAX];
 };
+
+/* A-priori cluster overhead around a drain move, until ferryd has at least
+ * DRAIN_OVERHEAD_MIN_SAMPLES finished drain moves to learn from. */
+#define CTLDRAIN_OVERHEAD_APRIORI_MS 5000u
 
 /*
  * Gathers the facts for a drain of node: its ocf:ferry:vm resources that

@@ -239,7 +239,9 @@ print_plan(const struct ctldrun *o, const char *node, const struct drain_vm *vms
 			jstr(v->blocked);
 			printf("}");
 		}
-		printf("],\"others\":[");
+		printf("],\"overhead_ms\":%" PRIu32 ",\"overhead_from\":", p->overhead_ms);
+		jstr(p->overhead_from);
+		printf(",\"others\":[");
 		for (size_t i = 0; i < n_others; i++) {
 			printf("%s{\"resource\":", i > 0 ? "," : "");
 			jstr(others[i].resource);
@@ -279,6 +281,12 @@ print_plan(const struct ctldrun *o, const char *node, const struct drain_vm *vms
 	fmt_dur((int64_t)p->predicted_gap_sum_ms, a, sizeof(a));
 	fmt_dur(p->predicted_gap_max_ms, b, sizeof(b));
 	printf("  predicted guest-visible gaps: sum %s, worst %s\n", a, b);
+	if (p->overhead_from[0] != '\0') {
+		fmt_dur(p->overhead_ms, a, sizeof(a));
+		printf("  each move counted with %s of cluster overhead (Pacemaker's transition "
+		       "around it): %s\n",
+		       a, p->overhead_from);
+	}
 }
 
 static bool
@@ -863,6 +871,8 @@ cmd_drain(const struct ctldrun *o)
 	}
 	popts.parallel = info.parallel > 0 ? info.parallel : 1;
 	popts.order = copts.order;
+	popts.overhead_ms = info.overhead_ms;
+	popts.overhead_from = info.overhead_from;
 	e = drainplan_build(vms, n_vms, &popts, &plan);
 	if (e < 0) {
 		fprintf(stderr, "ferryctl: cannot plan the drain of %s: %s\n", o->node,

@@ -11,7 +11,8 @@
  * gap and duration of that move.  drainplan_build() orders them and cuts the
  * order into waves of at most `parallel` moves; a wave starts when the one
  * before it has ended, so the predicted drain time is the sum of each wave's
- * longest move.  No I/O, no clock: golden-tested in tests/drain/.
+ * longest move, each move counted with the cluster's overhead around it.  No I/O, no clock:
+ * golden-tested in tests/drain/.
  *
  * The plan is also what ferryd keeps in its replicated drain record and what
  * the drain's runner carries out, one wave at a time, through Pacemaker.
@@ -26,11 +27,11 @@
 
 #include "ferry/enumtab.h"
 
-#define DRAIN_MAX_VMS 64     /* VMs on one node that one drain can plan */
-#define DRAIN_ID_MAX 64      /* a Pacemaker resource id or a VM name, with NUL */
-#define DRAIN_NODE_MAX 64    /* a node name, with NUL */
+#define DRAIN_MAX_VMS    64  /* VMs on one node that one drain can plan */
+#define DRAIN_ID_MAX     64  /* a Pacemaker resource id or a VM name, with NUL */
+#define DRAIN_NODE_MAX   64  /* a node name, with NUL */
 #define DRAIN_REASON_MAX 128 /* why a VM cannot move, with NUL */
-#define DRAIN_NOTE_MAX 160   /* a remark on a VM's prediction or move, with NUL */
+#define DRAIN_NOTE_MAX   160 /* a remark on a VM's prediction or move, with NUL */
 
 enum drain_move {
 	DRAIN_MOVE_LIVE,
@@ -57,7 +58,7 @@ struct drain_vm {
 	int32_t priority;            /* the resource's priority meta attribute (0 unset) */
 	uint64_t memory_bytes;
 	enum drain_move move;
-	char target[DRAIN_NODE_MAX];   /* Pacemaker's choice; "" when it would stop the VM */
+	char target[DRAIN_NODE_MAX];    /* Pacemaker's choice; "" when it would stop the VM */
 	char blocked[DRAIN_REASON_MAX]; /* "" or why it cannot move (no target, pinned,
 	                                 * target lacks save_dir, ...) */
 	uint32_t predicted_gap_ms;      /* guest-visible gap of that move */
@@ -70,12 +71,26 @@ struct drain_vm {
 struct drain_opts {
 	uint32_t parallel; /* moves at once, >= 1 */
 	enum drain_order order;
+	/* The cluster's time around each move, beyond the move itself: Pacemaker's
+	 * transition (the ban, the scheduler, the agent's start-up, stop on the
+	 * source) and the runner's check that the VM is active elsewhere.  A move
+	 * takes its predicted duration plus this; overhead_from says where the
+	 * figure comes from ("" or NULL: not said, and the text plan omits it). */
+	uint32_t overhead_ms;
+	const char *overhead_from;
 };
+
+/* The overhead learned from earlier drains: excess[i] is how much longer a
+ * finished drain move took than its predicted duration (may be negative).
+ * With at least DRAIN_OVERHEAD_MIN_SAMPLES, *ret is their median (0 when it
+ * is negative) and 0 is returned; else -ENODATA. */
+#define DRAIN_OVERHEAD_MIN_SAMPLES 3
+int drainplan_overhead(const int64_t *excess, size_t n, uint32_t *ret);
 
 /* One planned move: vm indexes the caller's array. */
 struct drain_step {
 	uint32_t vm;
-	uint32_t wave; /* 0-based */
+	uint32_t wave;               /* 0-based */
 	uint64_t predicted_start_ms; /* from the drain's start */
 	uint64_t predicted_end_ms;
 };
@@ -86,12 +101,14 @@ struct drain_plan {
 	uint32_t blocked[DRAIN_MAX_VMS]; /* indexes of the VMs that cannot move */
 	size_t n_blocked;
 	uint32_t n_waves;
-	uint64_t predicted_ms;       /* the drain's makespan */
+	uint64_t predicted_ms; /* the drain's makespan */
 	uint64_t predicted_gap_sum_ms;
 	uint32_t predicted_gap_max_ms;
 	/* added by the planner's part (A): the options it was built with */
 	uint32_t parallel;
 	enum drain_order order;
+	uint32_t overhead_ms;
+	char overhead_from[DRAIN_NOTE_MAX];
 };
 
 /* 0, or -EINVAL (parallel 0, n over DRAIN_MAX_VMS, an order out of range,

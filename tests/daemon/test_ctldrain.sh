@@ -35,7 +35,9 @@ sed "s|@CONFDIR@|$tmp/conf|g" "$data/three-nodes.xml" >"$tmp/cib.xml"
 FERRY_MOVES_LOG=$tmp/moves.jsonl
 FERRY_PROBE_CACHE_DIR=$tmp/cache
 CIB_file=$tmp/cib.xml
-export FERRY_MOVES_LOG FERRY_PROBE_CACHE_DIR CIB_file PATH
+# and no ferryd: the cluster overhead is the a-priori one, even where a ferryd runs
+FERRY_IPC_SERVICE=ferry-ctldrain-test-none
+export FERRY_MOVES_LOG FERRY_PROBE_CACHE_DIR CIB_file PATH FERRY_IPC_SERVICE
 : >"$FERRY_MOVES_LOG"
 
 n=0

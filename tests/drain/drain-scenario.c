@@ -8,6 +8,7 @@
  * A scenario file holds lines ('#' starts a comment):
  *   parallel N                 moves at once (default 1; 0 is refused by the planner)
  *   order NAME                 default, priority, smallest-gap-first, largest-first
+ *   overhead MS FROM...        the cluster's overhead around each move, and its source
  *   vm RESOURCE [KEY=VALUE...] one VM of the node; keys: vm (its domain name,
  *                              default the resource), priority, mem_mib, move
  *                              (live, quick, restart), target (Pacemaker's
@@ -36,6 +37,7 @@ struct scenario {
 	struct drain_vm vms[SCENARIO_MAX_VMS];
 	size_t n;
 	struct drain_opts opts;
+	char overhead_from[DRAIN_NOTE_MAX];
 };
 
 static char *
@@ -209,6 +211,20 @@ read_scenario(FILE *f, const char *where, struct scenario *sc)
 				printf("error: %s:%u: order %s: unknown\n", where, line, rest);
 				return -EINVAL;
 			}
+		} else if (strcmp(s, "overhead") == 0) {
+			char *from = strpbrk(rest, " \t");
+
+			if (from != NULL)
+				*from++ = '\0';
+			if (ferry_parse_u32_range(rest, 0, UINT32_MAX, &sc->opts.overhead_ms) !=
+			            0 ||
+			    from == NULL ||
+			    copy(sc->overhead_from, sizeof(sc->overhead_from), trim(from)) != 0) {
+				printf("error: %s:%u: overhead %s: give MS FROM...\n", where, line,
+				       rest);
+				return -EINVAL;
+			}
+			sc->opts.overhead_from = sc->overhead_from;
 		} else if (strcmp(s, "vm") == 0) {
 			if (line_vm(sc, rest, where, line) != 0)
 				return -EINVAL;

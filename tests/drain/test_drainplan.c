@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -193,6 +194,62 @@ test_names(void **state)
 	assert_int_equal(drain_move_from_name("auto", &m), -ENOENT);
 }
 
+/* The learned overhead: a median of the latest samples, never negative, and
+ * none from fewer than DRAIN_OVERHEAD_MIN_SAMPLES. */
+static void
+test_overhead(void **state)
+{
+	const int64_t few[] = {4000, 5000};
+	const int64_t odd[] = {9000, -200, 4000, 5000, 4500};
+	const int64_t even[] = {1000, 2000, 3000, 5000};
+	const int64_t faster[] = {-300, -100, -200};
+	uint32_t o = 77;
+
+	(void)state;
+	assert_int_equal(drainplan_overhead(few, 2, &o), -ENODATA);
+	assert_int_equal(o, 77);
+	assert_int_equal(drainplan_overhead(NULL, 0, &o), -ENODATA);
+	assert_int_equal(drainplan_overhead(odd, 5, NULL), -EINVAL);
+	assert_int_equal(drainplan_overhead(odd, 5, &o), 0);
+	assert_int_equal(o, 4500);
+	assert_int_equal(drainplan_overhead(even, 4, &o), 0);
+	assert_int_equal(o, 2500);
+	assert_int_equal(drainplan_overhead(faster, 3, &o), 0);
+	assert_int_equal(o, 0);
+}
+
+/* Every move is counted with the overhead; the moves' own durations stay. */
+static void
+test_overhead_in_waves(void **state)
+{
+	struct drain_vm vms[3];
+	struct drain_opts o = {.parallel = 2,
+	                       .order = DRAIN_ORDER_DEFAULT,
+	                       .overhead_ms = 1000,
+	                       .overhead_from = "a-priori"};
+	struct drain_plan p;
+
+	(void)state;
+	memset(vms, 0, sizeof(vms));
+	for (int i = 0; i < 3; i++) {
+		snprintf(vms[i].resource, sizeof(vms[i].resource), "vm%d", i);
+		snprintf(vms[i].target, sizeof(vms[i].target), "node2");
+		vms[i].predicted_duration_ms = 100u * (uint32_t)(i + 1);
+	}
+	assert_int_equal(drainplan_build(vms, 3, &o, &p), 0);
+	assert_int_equal(p.n_waves, 2);
+	/* wave 1: vm0 (100) and vm1 (200), + 1000 each; wave 2: vm2 (300) + 1000 */
+	assert_int_equal(p.steps[1].predicted_end_ms, 1200);
+	assert_int_equal(p.steps[2].predicted_start_ms, 1200);
+	assert_int_equal(p.predicted_ms, 2500);
+	assert_string_equal(p.overhead_from, "a-priori");
+	o.overhead_ms = 0;
+	o.overhead_from = NULL;
+	assert_int_equal(drainplan_build(vms, 3, &o, &p), 0);
+	assert_int_equal(p.predicted_ms, 500);
+	assert_string_equal(p.overhead_from, "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,6 +258,8 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_input_order_does_not_matter),
 	        cmocka_unit_test(test_waves_add_up),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_overhead),
+	        cmocka_unit_test(test_overhead_in_waves),
 	};
 
 	if (argc > 1)
