@@ -307,7 +307,7 @@ actions_guest_body(void *arg)
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
 	virDomainPtr d = NULL;
-	uint64_t left = agent_left_ms(a, ACTIONS_RESERVE_MS + 500);
+	uint64_t left = vmctx_left_ms(a, ACTIONS_RESERVE_MS + 500);
 	int rc;
 
 	rc = actions_connect(a, &v);
@@ -327,7 +327,7 @@ actions_guest_body(void *arg)
 static int
 actions_monitor_guest(struct vm_agent *a)
 {
-	int r = actions_bounded(a, actions_guest_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+	int r = actions_bounded(a, actions_guest_body, vmctx_left_ms(a, ACTIONS_RESERVE_MS));
 
 	if (r == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
@@ -471,7 +471,7 @@ static int
 actions_stop_shutdown(struct vm_agent *a, struct virt *v, virDomainPtr d, enum virt_state s)
 {
 	uint64_t wait_ms = (uint64_t)a->p.shutdown_timeout_s * 1000u;
-	uint64_t left = agent_left_ms(a, 5000 + ACTIONS_RESERVE_MS);
+	uint64_t left = vmctx_left_ms(a, 5000 + ACTIONS_RESERVE_MS);
 
 	if (wait_ms > left)
 		wait_ms = left;
@@ -550,7 +550,7 @@ actions_stop_body(void *arg)
 	if (s == VIRT_CRASHED)
 		how = PARAMS_ON_STOP_DESTROY;
 	if (a->p.ledger) {
-		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
+		ledgerlink_expect_stop(a, vmctx_left_ms(a, 0));
 		/* an image must carry the ledger's generation, or it could be
 		 * restored against the ledger's will: no grant, no save */
 		if (how == PARAMS_ON_STOP_SAVE && ledgerlink_save(a, &a->ledger_gen) != 0) {
@@ -681,7 +681,7 @@ actions_stop(struct vm_agent *a)
 		       a->config_why.text);
 		return OCF_SUCCESS;
 	}
-	r = actions_bounded(a, actions_stop_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+	r = actions_bounded(a, actions_stop_body, vmctx_left_ms(a, ACTIONS_RESERVE_MS));
 	if (r == ACTIONS_UNREACHABLE) {
 		if (a->uuid[0] == '\0')
 			return ocf_fail(&a->why, OCF_ERR_GENERIC,
@@ -829,7 +829,7 @@ actions_wait_guest(struct vm_agent *a, struct virt *v)
 	if (virt_lookup(v, a->uuid, a->name, &d) != 0)
 		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
 		                "the VM vanished while waiting for its guest checks: %s", v->err);
-	rc = guestcheck_wait(a, v, d, agent_left_ms(a, ACTIONS_RESERVE_MS + 1500), &a->bg_why);
+	rc = guestcheck_wait(a, v, d, vmctx_left_ms(a, ACTIONS_RESERVE_MS + 1500), &a->bg_why);
 	virDomainFree(d);
 	if (rc != OCF_SUCCESS)
 		vm_log(a, LOG_ERR, "%s", a->bg_why.text);
@@ -902,7 +902,7 @@ actions_start(struct vm_agent *a)
 	rc = params_check_host(&a->p, &a->why);
 	if (rc != OCF_SUCCESS)
 		return rc;
-	rc = actions_bounded(a, actions_start_body, agent_left_ms(a, ACTIONS_RESERVE_MS));
+	rc = actions_bounded(a, actions_start_body, vmctx_left_ms(a, ACTIONS_RESERVE_MS));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
 		                "libvirtd (%s) did not answer in time; the start may still "
@@ -976,7 +976,7 @@ actions_probe_start(struct vm_agent *a, enum params_move how, enum virt_state s)
 {
 	struct probe *p = NULL;
 	char err[PROBE_ERR_MAX] = "";
-	uint64_t wait_ms = agent_left_ms(a, ACTIONS_RESERVE_MS);
+	uint64_t wait_ms = vmctx_left_ms(a, ACTIONS_RESERVE_MS);
 
 	if (a->p.probe_address[0] == '\0')
 		return NULL;
@@ -1025,7 +1025,7 @@ actions_probe_stop(struct vm_agent *a, struct probe *p, struct move_record *rec)
 	char err[PROBE_ERR_MAX] = "";
 	char downtime[96];
 	char address[PARAMS_PROBE_ADDRESS_MAX + 80];
-	uint64_t grace_ms = agent_left_ms(a, ACTIONS_RESERVE_MS);
+	uint64_t grace_ms = vmctx_left_ms(a, ACTIONS_RESERVE_MS);
 
 	if (grace_ms > ACTIONS_PROBE_GRACE_MS)
 		grace_ms = ACTIONS_PROBE_GRACE_MS;
@@ -1098,7 +1098,7 @@ actions_migrate_to_body(void *arg)
 		begun = true;
 	}
 	if (a->p.ledger)
-		ledgerlink_expect_stop(a, agent_left_ms(a, 0));
+		ledgerlink_expect_stop(a, vmctx_left_ms(a, 0));
 	probe = actions_probe_start(a, how, s);
 	vm_log(a, LOG_NOTICE, "running -> migrating (%s to %s)", params_move_name(how),
 	       a->p.migrate_target);
@@ -1188,7 +1188,7 @@ actions_migrate_to(struct vm_agent *a)
 	rc = actions_check_tls(a);
 	if (rc != OCF_SUCCESS)
 		return rc;
-	rc = actions_bounded(a, actions_migrate_to_body, agent_left_ms(a, 500));
+	rc = actions_bounded(a, actions_migrate_to_body, vmctx_left_ms(a, 500));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(&a->why, OCF_ERR_GENERIC,
 		                "libvirtd (%s) did not answer within the migrate_to timeout; check "
@@ -1205,7 +1205,7 @@ actions_migrate_from_body(void *arg)
 	struct vm_agent *a = arg;
 	struct virt *v = NULL;
 	struct move_record rec;
-	uint64_t wait_ms = agent_left_ms(a, 3000);
+	uint64_t wait_ms = vmctx_left_ms(a, 3000);
 	int rc;
 
 	rc = actions_connect(a, &v);
@@ -1264,7 +1264,7 @@ actions_migrate_from(struct vm_agent *a)
 
 	if (rc != OCF_SUCCESS)
 		return rc;
-	rc = actions_bounded(a, actions_migrate_from_body, agent_left_ms(a, 500));
+	rc = actions_bounded(a, actions_migrate_from_body, vmctx_left_ms(a, 500));
 	if (rc == ACTIONS_UNREACHABLE)
 		return ocf_fail(
 		        &a->why, OCF_ERR_GENERIC,

@@ -98,26 +98,6 @@ agent_clear(struct vm_agent *a)
 	memset(a, 0, sizeof(*a));
 }
 
-const char *
-agent_vm_label(const struct vm_agent *a)
-{
-	if (a->name[0] != '\0')
-		return a->name;
-	if (a->p.resource[0] != '\0')
-		return a->p.resource;
-	return "?";
-}
-
-uint64_t
-agent_left_ms(const struct vm_agent *a, uint64_t reserve_ms)
-{
-	uint64_t used = ferry_clock_ms() - a->t0_ms;
-
-	if (used + reserve_ms >= a->op_timeout_ms)
-		return 0;
-	return a->op_timeout_ms - used - reserve_ms;
-}
-
 int
 agent_run(struct vm_agent *a, const char *action, const char *const *env)
 {

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "vmctx.h"
 #include "ferry/clock.h"
 #include "guestcheck.h"
 #include "virt.h"

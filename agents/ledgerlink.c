@@ -28,7 +28,7 @@
 static uint64_t
 ledgerlink_retry_ms(const struct vm_agent *a)
 {
-	uint64_t ms = agent_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
+	uint64_t ms = vmctx_left_ms(a, LEDGERLINK_RETRY_RESERVE_MS) / 2;
 
 	return ms < LEDGERLINK_RETRY_MAX_MS ? ms : LEDGERLINK_RETRY_MAX_MS;
 }

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agent.h"
+#include "vmctx.h"
 #include "ferry/moverec.h"
 
 /* Acquire before a start: cold boot (restore = false) or restore of image

@@ -544,7 +544,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		default:
 			break;
 		}
-		if (abort_sent && agent_left_ms(a, 1000) == 0)
+		if (abort_sent && vmctx_left_ms(a, 1000) == 0)
 			break; /* the worker hangs: do not wait past the timeout */
 	}
 	rec->total_ms = (int64_t)(ferry_clock_ms() - t0);

@@ -13,7 +13,7 @@
 #ifndef FERRY_AGENT_LIVE_H
 #define FERRY_AGENT_LIVE_H
 
-#include "agent.h"
+#include "vmctx.h"
 #include "ferry/moverec.h"
 #include "ferry/predict.h"
 #include "ferry/vmsample.h"

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agent.h"
+#include "vmctx.h"
 #include "ferry/imagestore.h"
 #include "ferry/moverec.h"
 #include "virt.h"

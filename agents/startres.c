@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agent.h"
+#include "vmctx.h"
 #include "startres.h"
 #include "virt.h"
 

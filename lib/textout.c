@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ferry/textout.h"
 
@@ -51,10 +52,23 @@ textout_msg(char *buf, size_t len, const char *fmt, ...)
  * code point in *cp, or 0 when s does not start one (a stray continuation
  * byte, an overlong form, a surrogate, beyond U+10FFFF or cut short).
  */
+void
+textout_clock(int64_t unix_ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(unix_ms / 1000);
+	struct tm tm;
+
+	if (unix_ms <= 0 || localtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 static size_t
 utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 {
-	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
 	size_t len;
 	unsigned c;
 
@@ -130,7 +144,7 @@ json_escape(const char *s, size_t n, size_t *used, char tmp[16])
 		snprintf(tmp, 16, "\\u%04x", cp);
 	else
 		snprintf(tmp, 16, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
-			 0xdc00 + ((cp - 0x10000) & 0x3ff));
+		         0xdc00 + ((cp - 0x10000) & 0x3ff));
 	return tmp;
 }
 

@@ -31,6 +31,7 @@
 #include "ctldrain.h"
 #include "ctldrun.h"
 #include "ferry/drainplan.h"
+#include "ferry/textout.h"
 #include "ferryctl.h"
 
 struct ctldrun {
@@ -374,7 +375,7 @@ print_report(const struct ctldrun *o, const struct ferry_ipc_drain_report_rsp *r
 		       ",\"start_unix_ms\":%" PRId64 ",\"end_unix_ms\":%" PRId64 ",\"vms\":[",
 		       in->at_unix_ms, in->window_end_unix_ms, in->start_unix_ms, in->end_unix_ms);
 	} else {
-		ferryctl_fmt_clock(in->start_unix_ms, t0, sizeof(t0));
+		textout_clock(in->start_unix_ms, t0, sizeof(t0));
 		printf("%s %" PRIu32 " of %s: %s (runner %s, requested by %s, started %s)\n",
 		       in->kind == FERRY_DRAIN_UNDRAIN ? "Undrain" : "Drain", in->id, in->node,
 		       in->state, in->runner[0] != '\0' ? in->runner : "none", in->requested_by,
@@ -549,7 +550,7 @@ follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 		if (strcmp(last_state, r->info.state) != 0) {
 			char t[32];
 
-			ferryctl_fmt_clock(r->now_unix_ms, t, sizeof(t));
+			textout_clock(r->now_unix_ms, t, sizeof(t));
 			if (o->json) {
 				printf("{\"event\":\"state\",\"id\":%" PRIu32 ",\"state\":", id);
 				jstr(r->info.state);
@@ -575,7 +576,7 @@ follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 			snprintf(seen[i], sizeof(seen[i]), "%s", st[i].state);
 			if (strcmp(st[i].state, "pending") == 0)
 				continue;
-			ferryctl_fmt_clock(r->now_unix_ms, t, sizeof(t));
+			textout_clock(r->now_unix_ms, t, sizeof(t));
 			fmt_dur(time_left_ms(st, n, r->now_unix_ms), a, sizeof(a));
 			if (o->json) {
 				printf("{\"event\":\"vm\",\"id\":%" PRIu32 ",\"vm\":", id);
@@ -669,10 +670,10 @@ cmd_list(const struct ctldrun *o, struct ferryclient *c)
 			continue;
 		}
 		if (in[i].at_unix_ms > 0)
-			ferryctl_fmt_clock(in[i].at_unix_ms, at, sizeof(at));
+			textout_clock(in[i].at_unix_ms, at, sizeof(at));
 		else
 			snprintf(at, sizeof(at), "now");
-		ferryctl_fmt_clock(in[i].window_end_unix_ms, we, sizeof(we));
+		textout_clock(in[i].window_end_unix_ms, we, sizeof(we));
 		printf("%-4" PRIu32 " %-8s %-12s %-18s %-19s %-19s %-10s %s\n", in[i].id,
 		       in[i].kind == FERRY_DRAIN_UNDRAIN ? "undrain" : "drain", in[i].node,
 		       in[i].state, at, we, in[i].runner[0] != '\0' ? in[i].runner : "-",
@@ -773,7 +774,7 @@ submit_on(const struct ctldrun *o, struct ferryclient *c, struct ferry_ipc_drain
 	if (o->json)
 		printf("{\"event\":\"submitted\",\"id\":%" PRIu32 "}\n", rsp.id);
 	if (req->at_unix_ms > now_ms()) {
-		ferryctl_fmt_clock(req->at_unix_ms, t, sizeof(t));
+		textout_clock(req->at_unix_ms, t, sizeof(t));
 		if (!o->json)
 			printf("%s %" PRIu32
 			       " of %s scheduled for %s: kept by every ferryd, carried "

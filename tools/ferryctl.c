@@ -106,19 +106,6 @@ static void json_str(const char *s)
 	json_fputs_str(s, stdout);
 }
 
-void
-ferryctl_fmt_clock(int64_t unix_ms, char *buf, size_t len)
-{
-	time_t t = (time_t)(unix_ms / 1000);
-	struct tm tm;
-
-	if (unix_ms <= 0 || localtime_r(&t, &tm) == NULL) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static const char *node_name(const struct ferry_ipc_status_rsp *s, uint32_t nodeid)
 {
 	uint32_t i;
@@ -239,7 +226,7 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 		}
 		if (v[i].flags & FERRY_VMF_ORPHANED)
 			strncat(state, ", ORPHANED", sizeof(state) - strlen(state) - 1);
-		ferryctl_fmt_clock(v[i].changed_unix_ms, when, sizeof(when));
+		textout_clock(v[i].changed_unix_ms, when, sizeof(when));
 		printf("%-20s %-20s %-34s %-6" PRIu64 " %-19s %s\n", v[i].vm, owner, state,
 		       v[i].generation, when, v[i].last_move[0] != '\0' ? v[i].last_move : "-");
 	}
@@ -310,7 +297,7 @@ static int cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *
 	printf("%-19s %-20s %-12s %-12s %-12s %-8s %9s %11s %9s %s\n", "START", "VM", "FROM", "TO",
 	       "MODE", "RESULT", "TOTAL_MS", "DOWNTIME_MS", "GAP_MS", "ERROR");
 	for (i = 0; i < h->n; i++) {
-		ferryctl_fmt_clock(m[i].start_unix_ms, when, sizeof(when));
+		textout_clock(m[i].start_unix_ms, when, sizeof(when));
 		fmt_ms(m[i].total_ms, total, sizeof(total));
 		fmt_ms(m[i].downtime_ms, down, sizeof(down));
 		fmt_ms(m[i].guest_gap_ms, gap, sizeof(gap));

@@ -20,9 +20,6 @@ enum ferryctl_exit {
 	FERRYCTL_NOT_HERE = 7,    /* predict: the VM does not run on this node */
 };
 
-/* ferryctl.c: unix_ms as local "YYYY-MM-DD HH:MM:SS" in buf, or "-" when it
- * is not set (<= 0) or cannot be converted. */
-void ferryctl_fmt_clock(int64_t unix_ms, char *buf, size_t len);
 
 /* ctlpredict.c: `ferryctl predict VM [options]`; argv as main's (the whole
  * command line: options may come anywhere).  Returns the exit code. */

@@ -16,6 +16,7 @@
 #define FERRY_TEXTOUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct textout {
@@ -31,6 +32,9 @@ __attribute__((format(printf, 2, 3))) void textout_printf(struct textout *o, con
  * nothing when buf is NULL or len is 0: for functions that explain an error
  * in an optional char *err, size_t err_len. */
 __attribute__((format(printf, 3, 4))) void textout_msg(char *buf, size_t len, const char *fmt, ...);
+/* unix_ms as local "YYYY-MM-DD HH:MM:SS" in buf, or "-" when it is not set
+ * (<= 0) or cannot be converted (ferryctl's one clock format). */
+void textout_clock(int64_t unix_ms, char *buf, size_t len);
 /* s as a quoted JSON string; at most max bytes of s (stops at its NUL). */
 void textout_json_strn(struct textout *o, const char *s, size_t max);
 void textout_json_str(struct textout *o, const char *s);

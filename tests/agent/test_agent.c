@@ -455,9 +455,9 @@ test_left_ms(void **state)
 	memset(&a, 0, sizeof(a));
 	a.t0_ms = ferry_clock_ms();
 	a.op_timeout_ms = 10000;
-	assert_true(agent_left_ms(&a, 1000) <= 9000);
-	assert_true(agent_left_ms(&a, 1000) > 8000);
-	assert_int_equal(agent_left_ms(&a, 20000), 0);
+	assert_true(vmctx_left_ms(&a, 1000) <= 9000);
+	assert_true(vmctx_left_ms(&a, 1000) > 8000);
+	assert_int_equal(vmctx_left_ms(&a, 20000), 0);
 }
 
 int

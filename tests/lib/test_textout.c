@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -81,13 +82,31 @@ test_json_escape(void **state)
 	assert_string_equal(buf, "\"abc\"");
 	/* UTF-8 of 2, 3 and 4 bytes; stray, overlong, surrogate and cut bytes */
 	textout_init(&o, buf, sizeof(buf));
-	textout_json_str(&o, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82");
+	textout_json_str(
+	        &o, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\x80|\xc0\xaf|\xed\xa0\x80|\xe2\x82");
 	assert_string_equal(buf, "\"\\u00e9\\u20ac\\ud83d\\ude00|\\ufffd|\\ufffd\\ufffd|"
-				 "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\"");
+	                         "\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\"");
 	/* a sequence cut by max is not read past max */
 	textout_init(&o, buf, sizeof(buf));
 	textout_json_strn(&o, "a\xc3\xa9", 2);
 	assert_string_equal(buf, "\"a\\ufffd\"");
+}
+
+/* ferryctl's one clock format: local time, "-" when unset */
+static void
+test_clock(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	textout_clock(0, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	textout_clock(-5, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	textout_clock(86400000 + 3723000 + 999, buf, sizeof(buf));
+	assert_string_equal(buf, "1970-01-02 01:02:03");
 }
 
 int
@@ -97,6 +116,7 @@ main(void)
 	        cmocka_unit_test(test_bounded),
 	        cmocka_unit_test(test_msg),
 	        cmocka_unit_test(test_json_escape),
+	        cmocka_unit_test(test_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
