@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlconn.h"
 #include "ctldrain.h"
 #include "ctldrun.h"
 #include "ferry/drainplan.h"
@@ -176,14 +177,6 @@ requested_by(char *buf, size_t len)
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(buf, len, "%s@%s", pw != NULL ? pw->pw_name : "?", host);
-}
-
-static int
-complain_connect(int r)
-{
-	fprintf(stderr, "ferryctl: cannot reach ferryd (%s): is it running on this node?\n",
-	        strerror(-r));
-	return r == -EACCES || r == -EPERM ? FERRYCTL_DENIED : FERRYCTL_UNREACHABLE;
 }
 
 static int
@@ -796,9 +789,9 @@ submit_and_follow(const struct ctldrun *o, struct ferry_ipc_drain_submit_req *re
 	struct ferryclient *c = NULL;
 	int e, ret;
 
-	e = ferryclient_connect(&c);
+	e = ctlconn_open(&c);
 	if (e < 0)
-		return complain_connect(e);
+		return ctlconn_exit(e);
 	ret = submit_on(o, c, req);
 	ferryclient_free(c);
 	return ret;
@@ -1099,9 +1092,9 @@ ctldrun_main(int argc, char **argv)
 			usage(stderr);
 			return FERRYCTL_USAGE;
 		}
-		e = ferryclient_connect(&c);
+		e = ctlconn_open(&c);
 		if (e < 0)
-			return complain_connect(e);
+			return ctlconn_exit(e);
 		if (o.list)
 			ret = cmd_list(&o, c);
 		else if (o.cancel)

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "ctlconn.h"
 #include "ctldrain.h"
 #include "ctldrun.h"
 #include "ctlimport.h"
@@ -58,45 +59,6 @@ static void usage(FILE *f)
 		   "       ferryctl import --all [--dry-run] [--yes]\n"
 		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
 		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
-}
-
-static int exit_for(int r)
-{
-	switch (r) {
-	case 0:
-		return FERRYCTL_OK;
-	case -ECONNREFUSED:
-	case -ENOENT:
-	case -ENOTCONN:
-	case -ECONNRESET:
-		return FERRYCTL_UNREACHABLE;
-	case -EACCES:
-	case -EPERM:
-		return FERRYCTL_DENIED;
-	default:
-		return FERRYCTL_ERROR;
-	}
-}
-
-static int connect_or_complain(struct ferryclient **c)
-{
-	int r = ferryclient_connect(c);
-
-	if (r < 0) {
-		if (exit_for(r) == FERRYCTL_DENIED)
-			fprintf(stderr, "ferryctl: ferryd refused the connection (%s): run as root or a member of haclient\n",
-				strerror(-r));
-		else if (r == -EMFILE || r == -EUSERS)
-			fprintf(stderr, "ferryctl: ferryd has no connection slot for you (%s): %s; "
-					"try again later\n",
-				strerror(-r),
-				r == -EUSERS ? "your user holds ipc_max_clients_per_uid connections"
-					     : "every slot not kept for root is taken");
-		else
-			fprintf(stderr, "ferryctl: cannot reach ferryd (%s): is it running on this node?\n",
-				strerror(-r));
-	}
-	return r;
 }
 
 /* ---- output helpers ---------------------------------------------------- */
@@ -159,7 +121,7 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	r = ferryclient_status(c, &s, &len);
 	if (r < 0) {
 		fprintf(stderr, "ferryctl: status failed: %s\n", strerror(-r));
-		return exit_for(r);
+		return ctlconn_exit(r);
 	}
 	terminate_strings(s, len);
 	v = (struct ferry_ipc_vm_info *)(s + 1);
@@ -258,7 +220,7 @@ static int cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *
 	r = ferryclient_history(c, vm, 0, &h, &len);
 	if (r < 0) {
 		fprintf(stderr, "ferryctl: history failed: %s\n", strerror(-r));
-		return exit_for(r);
+		return ctlconn_exit(r);
 	}
 	m = (struct ferry_ipc_move *)(h + 1);
 	for (i = 0; i < h->n; i++) {
@@ -322,7 +284,7 @@ static int cmd_ledger(struct ferryctl *ctl, struct ferryclient *c)
 	r = ferryclient_dump(c, &d, &len);
 	if (r < 0) {
 		fprintf(stderr, "ferryctl: ledger dump failed: %s\n", strerror(-r));
-		return exit_for(r);
+		return ctlconn_exit(r);
 	}
 	blob = calloc(1, (size_t)d->blob_len + 1);
 	if (blob == NULL) {
@@ -377,9 +339,9 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 		if (!confirm(vm))
 			return FERRYCTL_CANCELLED;
 	}
-	r = connect_or_complain(c);
+	r = ctlconn_open(c);
 	if (r < 0)
-		return exit_for(r);
+		return ctlconn_exit(r);
 	r = ferryclient_force_release(*c, vm, &rsp);
 	if (r < 0) {
 		if (r == -EPERM)
@@ -387,7 +349,7 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 					"VM ownership; run 'ferryctl release --force' as root\n");
 		else
 			fprintf(stderr, "ferryctl: release failed: %s\n", strerror(-r));
-		return exit_for(r);
+		return ctlconn_exit(r);
 	}
 	if (ctl->json) {
 		printf("{\"vm\":");
@@ -476,9 +438,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return FERRYCTL_USAGE;
 	}
-	r = connect_or_complain(&c);
+	r = ctlconn_open(&c);
 	if (r < 0)
-		return exit_for(r);
+		return ctlconn_exit(r);
 	if (strcmp(cmd, "status") == 0)
 		ret = cmd_status(&ctl, c);
 	else if (strcmp(cmd, "ledger") == 0)
