@@ -461,6 +461,8 @@ actions_stop_save(struct vm_agent *a, struct virt *v, virDomainPtr d)
 
 	if (rc != OCF_SUCCESS)
 		return OCF_ERR_GENERIC; /* a failed stop must not say "configured" */
+	/* an image that waits for the next start is checked whole when restored */
+	imagestore_whole_crc(s, true);
 	if (quick_save(a, v, d, s, &a->bg_why, NULL, NULL, NULL) != 0)
 		rc = OCF_ERR_GENERIC;
 	imagestore_free(s);

@@ -52,5 +52,7 @@ imagerules_judge(const char *vm_uuid, uint64_t current_generation, const struct 
 		return IMAGE_TRUNCATED;
 	if (obs->head_crc != meta->head_crc || obs->tail_crc != meta->tail_crc)
 		return IMAGE_CORRUPT;
+	if (meta->has_body_crc && obs->body_measured && obs->body_crc != meta->body_crc)
+		return IMAGE_CORRUPT;
 	return IMAGE_VALID;
 }

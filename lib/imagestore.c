@@ -26,6 +26,7 @@
 
 #define VM_NAME_MAX 200
 #define IO_CHUNK (64 * 1024)
+#define WHOLE_CHUNK (1024 * 1024)
 #define ASIDE_TRIES 100
 
 struct imagestore {
@@ -34,6 +35,7 @@ struct imagestore {
 	char name[VM_NAME_MAX + 1];
 	char uuid[IMAGE_UUID_LEN + 1];
 	bool saving;
+	bool whole_crc; /* commits record the whole image's CRC (NAME.save.body) */
 	uint64_t save_generation;
 	char path[PATH_MAX]; /* last path handed out */
 };
@@ -398,6 +400,49 @@ meta_write(const struct imagestore *s, const struct image_meta *m)
 	return write_atomic(s, name, buf, (size_t)n);
 }
 
+/* ---- NAME.save.body: the whole image's CRC ---- */
+
+/* Sets m->has_body_crc/body_crc when NAME.save.body belongs to the image m
+ * describes; a missing, unreadable or foreign one (left by an older image, or
+ * by a ferry that moved the image aside without it) is no check at all. */
+static void
+body_read(const struct imagestore *s, struct image_meta *m)
+{
+	static const char *const keys[] = {"generation", "size", "head_crc", "body_crc"};
+	const char *vals[4];
+	char buf[IMAGESTORE_MAX_FILE];
+	uint64_t gen, size;
+	uint32_t head, body;
+
+	m->has_body_crc = false;
+	if (kv_read(s, ".save.body", keys, 4, vals, buf, sizeof(buf)) < 0)
+		return;
+	if (parse_u64(vals[0], &gen) < 0 || parse_u64(vals[1], &size) < 0 ||
+	    parse_hex32(vals[2], &head) < 0 || parse_hex32(vals[3], &body) < 0)
+		return;
+	if (gen != m->generation || size != m->size_bytes || head != m->head_crc)
+		return;
+	m->has_body_crc = true;
+	m->body_crc = body;
+}
+
+static int
+body_write(const struct imagestore *s, const struct image_meta *m)
+{
+	char name[NAME_MAX + 1], buf[IMAGESTORE_MAX_FILE];
+	int n, r;
+
+	r = file_name(s, ".save.body", name, sizeof(name));
+	if (r < 0)
+		return r;
+	n = fmt(buf, sizeof(buf), "version=1\ngeneration=%llu\nsize=%llu\nhead_crc=%08x\nbody_crc=%08x\n",
+		(unsigned long long)m->generation, (unsigned long long)m->size_bytes, m->head_crc,
+		m->body_crc);
+	if (n < 0)
+		return n;
+	return write_atomic(s, name, buf, (size_t)n);
+}
+
 /* ---- measuring an image ---- */
 
 static int
@@ -422,6 +467,37 @@ crc_range(int fd, char *buf, off_t off, uint64_t len, uint32_t *ret)
 	}
 	*ret = crc;
 	return 0;
+}
+
+/* The CRC-32 of the whole file, read in large chunks. */
+static int
+crc_whole(int fd, uint64_t size, uint32_t *ret)
+{
+	char *buf = malloc(WHOLE_CHUNK);
+	uint32_t crc = 0;
+	off_t off = 0;
+	int r = 0;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	while ((uint64_t)off < size) {
+		size_t want = size - (uint64_t)off < WHOLE_CHUNK ? (size_t)(size - (uint64_t)off)
+								   : WHOLE_CHUNK;
+		ssize_t n = pread(fd, buf, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		crc = (uint32_t)crc32_z(crc, (const Bytef *)buf, (size_t)n);
+		off += n;
+	}
+	free(buf);
+	if (r == 0)
+		*ret = crc;
+	return r;
 }
 
 static int
@@ -531,9 +607,18 @@ move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t 
 		return -EEXIST;
 
 	if (with_meta) {
+		char body[NAME_MAX + 1], aside_body[NAME_MAX + 1];
+
 		r = rename_noreplace(s->dir_fd, meta, aside_meta);
 		if (r < 0 && r != -ENOENT)
 			return r;
+		/* the whole image's CRC goes with it, where there is one */
+		if (file_name(s, ".save.body", body, sizeof(body)) >= 0 &&
+		    fmt(aside_body, sizeof(aside_body), "%s.body", aside) >= 0) {
+			r = rename_noreplace(s->dir_fd, body, aside_body);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
 	}
 	r = fsync_dir(s);
 	if (r < 0)
@@ -712,6 +797,13 @@ imagestore_save_begin(struct imagestore *s, const char **ret_path, uint64_t *ret
 	return 0;
 }
 
+void
+imagestore_whole_crc(struct imagestore *s, bool on)
+{
+	if (s != NULL)
+		s->whole_crc = on;
+}
+
 int
 imagestore_save_commit(struct imagestore *s)
 {
@@ -737,6 +829,10 @@ imagestore_save_commit(struct imagestore *s)
 	r = fsync(fd) < 0 ? -errno : 0;
 	if (r == 0)
 		r = measure(fd, true, &obs);
+	if (r == 0 && s->whole_crc) {
+		r = crc_whole(fd, obs.size_bytes, &obs.body_crc);
+		obs.body_measured = r == 0;
+	}
 	close(fd);
 	if (r < 0)
 		return r;
@@ -760,6 +856,19 @@ imagestore_save_commit(struct imagestore *s)
 	m.head_crc = obs.head_crc;
 	m.tail_crc = obs.tail_crc;
 	m.consumed = false;
+	if (obs.body_measured) {
+		m.body_crc = obs.body_crc;
+		r = body_write(s, &m);
+	} else {
+		/* an older image's is not this one's (body_read would ignore it anyway) */
+		char body[NAME_MAX + 1];
+
+		r = file_name(s, ".save.body", body, sizeof(body));
+		if (r >= 0)
+			r = unlinkat(s->dir_fd, body, 0) < 0 && errno != ENOENT ? -errno : 0;
+	}
+	if (r < 0)
+		return r;
 	r = meta_write(s, &m);
 	if (r < 0)
 		return r;
@@ -825,8 +934,10 @@ imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdict,
 
 	memset(&m, 0, sizeof(m));
 	r = meta_read(s, &m);
-	if (r == 0)
+	if (r == 0) {
 		obs.meta_exists = true;
+		body_read(s, &m);
+	}
 	else if (r == -EBADMSG)
 		obs.meta_unreadable = true;
 	else if (r != -ENOENT) {
@@ -837,6 +948,11 @@ imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdict,
 	/* checksums only when they can still decide something */
 	if (r == 0 && obs.meta_exists && obs.size_bytes == m.size_bytes)
 		r = measure(fd, true, &obs);
+	if (r == 0 && obs.meta_exists && m.has_body_crc && obs.size_bytes == m.size_bytes &&
+	    obs.head_crc == m.head_crc && obs.tail_crc == m.tail_crc) {
+		r = crc_whole(fd, obs.size_bytes, &obs.body_crc);
+		obs.body_measured = r == 0;
+	}
 	close(fd);
 	if (r < 0)
 		return r;

@@ -11,6 +11,10 @@
  *                     the UUID and the generation, see agents/)
  *   NAME.save.meta    sidecar written after the image is complete: UUID,
  *                     generation, size, checksum of head and tail
+ *   NAME.save.body    written beside it when the store was asked for a check of
+ *                     the whole image (imagestore_whole_crc: a stop that saves,
+ *                     off a quick move's critical path): the CRC-32 of every
+ *                     byte, and the generation, size and head CRC it belongs to
  *   NAME.save.part    an image being written (never restored)
  *   NAME.save.<why>.<gen>.<unix_s>  images moved aside (consumed, stale, ...)
  *
@@ -49,6 +53,10 @@ struct image_meta {
 	uint32_t head_crc; /* CRC-32 of the first min(size, 1 MiB) bytes */
 	uint32_t tail_crc; /* CRC-32 of the last min(size, 1 MiB) bytes */
 	bool consumed;
+	/* from NAME.save.body when it belongs to this image (same generation,
+	 * size and head CRC); images without one are checked by head and tail */
+	bool has_body_crc;
+	uint32_t body_crc; /* CRC-32 of the whole image */
 };
 
 /* What is actually on disk, measured by the adapter. */
@@ -60,6 +68,8 @@ struct image_observed {
 	uint32_t tail_crc;
 	/* additions */
 	bool meta_unreadable; /* sidecar present but not parsable (-> IMAGE_CORRUPT) */
+	bool body_measured;   /* body_crc holds the CRC-32 of the whole image */
+	uint32_t body_crc;
 };
 
 /*
@@ -70,6 +80,10 @@ struct image_observed {
  *   NAME.save.meta:  version=1 / uuid=<36> / generation=<decimal> /
  *                    size=<decimal> / head_crc=<8 hex> / tail_crc=<8 hex> /
  *                    consumed=<0|1>
+ *   NAME.save.body:  version=1 / generation=<decimal> / size=<decimal> /
+ *                    head_crc=<8 hex> / body_crc=<8 hex>
+ *                    (a file of its own, so that a ferry without it, during a
+ *                    rolling upgrade, still reads the sidecar; it ignores it)
  * Both are replaced atomically: NAME.x.tmp, write, fsync, rename, fsync(dir).
  * An unparsable NAME.gen is never rewritten: imagestore_open() -> -EBADMSG.
  * Moved-aside images keep their sidecar next to them: ASIDE and ASIDE.meta,
@@ -80,6 +94,7 @@ struct image_observed {
  * CORRUPT; no sidecar -> TRUNCATED; other UUID -> WRONG_UUID; consumed ->
  * CONSUMED; generation < current -> STALE; generation > current (the .gen
  * file was reset) -> CORRUPT; size differs -> TRUNCATED; CRC differs ->
+ * CORRUPT; the whole image's CRC recorded and measured and different ->
  * CORRUPT; else VALID.
  */
 #define IMAGESTORE_MAX_FILE 1024
@@ -119,6 +134,12 @@ int imagestore_cold_boot(struct imagestore *s, uint64_t *ret_gen);
  * aside by begin as NAME.save.partial.<gen>.<unix_s>, never deleted; an
  * image already at NAME.save is moved aside as stale by commit. */
 int imagestore_save_begin(struct imagestore *s, const char **ret_path, uint64_t *ret_gen);
+/* From now on this store's commits also record the CRC-32 of the whole image
+ * (NAME.save.body), and a restore_check of such an image reads it all: a
+ * flipped bit anywhere in an image at rest is caught, at the price of one
+ * more read of the image at the commit and at the check.  For images that
+ * wait (a stop that saves), not for a quick move's. */
+void imagestore_whole_crc(struct imagestore *s, bool on);
 int imagestore_save_commit(struct imagestore *s);
 int imagestore_save_abort(struct imagestore *s);
 

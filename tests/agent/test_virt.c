@@ -722,7 +722,7 @@ test_save_restore(void **state)
 	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), RUNNING);
 	assert_false(exists(save_dir, NAME ".save"));
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 2); /* image + its sidecar */
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 3); /* image, sidecar, whole-image CRC */
 
 	/* another stop/start cycle works on the next generation */
 	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
@@ -730,7 +730,7 @@ test_save_restore(void **state)
 	                 OCF_SUCCESS);
 	assert_int_equal(run("start", ENV(env_config, env_save_dir), why, sizeof(why)),
 	                 OCF_SUCCESS);
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 4);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 6);
 	assert_int_equal(dom_state(), RUNNING);
 	assert_string_equal(fk.calls, ""); /* ledger=off never asks ferryd */
 }
@@ -1468,7 +1468,7 @@ test_ledger_save_restore(void **state)
 	                    "acquire:start expect_stop save acquire:restore:42 restore_commit");
 	assert_false(fk.restoring);
 	assert_false(exists(save_dir, NAME ".save"));
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 3); /* a stop saved it: image, sidecar, whole-image CRC */
 	assert_int_equal(fk.gen, 43);
 }
 
@@ -1566,7 +1566,7 @@ test_ledger_restore_refused_keeps_image(void **state)
 	fk.down = false;
 	assert_int_equal(run("start", LENV(env_config, env_save_dir), why, sizeof(why)),
 	                 OCF_SUCCESS);
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 2);
+	assert_int_equal(count_prefix(NAME ".save.consumed."), 3);
 }
 
 /* Review finding 5: libvirt's restore fails after the ledger granted it.

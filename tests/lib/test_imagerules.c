@@ -109,6 +109,26 @@ test_each_rule(void **state)
 }
 
 /* When several things are wrong, the order in imagestore.h decides. */
+/* The whole image's CRC, where one was recorded (a stop that saved) and
+ * measured: a difference anywhere is corrupt; none recorded is no check. */
+static void
+test_body_crc(void **state)
+{
+	struct image_meta m = good_meta();
+	struct image_observed o = good_obs();
+
+	(void)state;
+	m.has_body_crc = true;
+	m.body_crc = 0x12345678u;
+	o.body_measured = true;
+	o.body_crc = 0x12345678u;
+	assert_int_equal(imagerules_judge(UUID_A, 7, &m, &o), IMAGE_VALID);
+	o.body_crc = 0x12345679u;
+	assert_int_equal(imagerules_judge(UUID_A, 7, &m, &o), IMAGE_CORRUPT);
+	m.has_body_crc = false;
+	assert_int_equal(imagerules_judge(UUID_A, 7, &m, &o), IMAGE_VALID);
+}
+
 static void
 test_precedence(void **state)
 {
@@ -148,6 +168,7 @@ main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_each_rule),
+		cmocka_unit_test(test_body_crc),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_names),
 	};

@@ -534,6 +534,60 @@ test_checksum_changed(void **state)
 	assert_int_equal(count_images(f), 4);
 }
 
+/* An image that waits (a stop that saves: imagestore_whole_crc) is checked
+ * whole: a flipped bit in its middle is caught, the image moved aside with
+ * its CRC file; a quick move's image stays checked by head and tail only. */
+static void
+test_whole_crc(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = NULL;
+
+	imagestore_whole_crc(f->s, true);
+	save_image(f, 3 * MIB);
+	assert_true(file_exists(f, VM ".save.body"));
+	assert_int_equal(check(f, NULL), IMAGE_VALID);
+	flip_byte(f, VM ".save", MIB + MIB / 2);
+	assert_int_equal(check(f, &path), IMAGE_CORRUPT);
+	assert_false(file_exists(f, VM ".save.body"));
+	assert_int_equal(count_files(f, VM ".save.corrupt.", ".body"), 1);
+
+	/* intact: valid, and consumed with its CRC file beside it */
+	save_image(f, 3 * MIB);
+	assert_int_equal(check(f, NULL), IMAGE_VALID);
+	assert_int_equal(imagestore_restore_consume(f->s), 0);
+	assert_int_equal(count_files(f, VM ".save.consumed.", ".body"), 1);
+
+	/* a quick move's commit: no CRC file, and none left from before */
+	imagestore_whole_crc(f->s, false);
+	save_image(f, 3 * MIB);
+	assert_false(file_exists(f, VM ".save.body"));
+	flip_byte(f, VM ".save", MIB + MIB / 2);
+	assert_int_equal(check(f, NULL), IMAGE_VALID);
+	assert_int_equal(count_images(f), 3);
+}
+
+/* A CRC file that belongs to another image (an older generation, left by a
+ * ferry without it) is no check, and images from before it (no CRC file,
+ * the sidecar as earlier versions wrote it) are still restored. */
+static void
+test_whole_crc_foreign_file(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX];
+	FILE *fp;
+
+	save_image(f, 3 * MIB);
+	assert_false(file_exists(f, VM ".save.body"));
+	path_in(f, VM ".save.body", p, sizeof(p));
+	fp = fopen(p, "we");
+	assert_non_null(fp);
+	fputs("version=1\ngeneration=7\nsize=3145728\nhead_crc=00000000\nbody_crc=00000000\n",
+	      fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(check(f, NULL), IMAGE_VALID);
+}
+
 static void
 test_wrong_uuid_in_sidecar(void **state)
 {
@@ -767,6 +821,8 @@ main(void)
 		T(test_no_sidecar),
 		T(test_garbage_sidecar),
 		T(test_checksum_changed),
+		T(test_whole_crc),
+		T(test_whole_crc_foreign_file),
 		T(test_wrong_uuid_in_sidecar),
 		T(test_gen_file_guards),
 		T(test_generation_ahead_refused),
