@@ -42,7 +42,7 @@
 #define ACTIONS_UNREACHABLE (-1)
 
 /* Kept for the stop/monitor answer after libvirt is given up on. */
-#define ACTIONS_RESERVE_MS 2000
+#define ACTIONS_RESERVE_MS             2000
 #define ACTIONS_UTILIZATION_TIMEOUT_MS 5000 /* per crm_resource call */
 /* probe_address: how long a move waits for the guest's first echo reply
  * (an answering guest takes well under 1 ms; a wrong address costs every
@@ -50,8 +50,8 @@
  * move's silence; metadata.c and README.md quote both */
 #define ACTIONS_PROBE_FIRST_WAIT_MS 500
 /* QEMU's own monitor answers within this, and a killed QEMU is gone within it */
-#define ACTIONS_QMP_MS 3000
-#define ACTIONS_PROBE_GRACE_MS      10000
+#define ACTIONS_QMP_MS         3000
+#define ACTIONS_PROBE_GRACE_MS 10000
 /* a config without <uuid>: how long identify asks libvirt for the domain's */
 #define ACTIONS_UUID_LOOKUP_MS 5000
 /* start_resources on the target: opening its libvirtd */
@@ -161,8 +161,8 @@ actions_find_uuid(struct vm_agent *a)
 		free(a->xml);
 		a->xml = patched;
 	}
-	vm_log(a, LOG_INFO, "config %s has no <uuid>: using %s, the domain's %s", a->p.config,
-	       uuid, from);
+	vm_log(a, LOG_INFO, "config %s has no <uuid>: using %s, the domain's %s", a->p.config, uuid,
+	       from);
 }
 
 /* start, the migrations and validate-all need the UUID. */
@@ -330,9 +330,10 @@ actions_monitor_guest(struct vm_agent *a)
 	int r = actions_bounded(a, actions_guest_body, vmctx_left_ms(a, ACTIONS_RESERVE_MS));
 
 	if (r == ACTIONS_UNREACHABLE)
-		return ocf_fail(&a->why, OCF_ERR_GENERIC,
-		                "the guest checks (guest_agent_check, monitor_scripts) did not "
-		                "finish within the monitor's timeout; raise it or make them faster");
+		return ocf_fail(
+		        &a->why, OCF_ERR_GENERIC,
+		        "the guest checks (guest_agent_check, monitor_scripts) did not "
+		        "finish within the monitor's timeout; raise it or make them faster");
 	if (r != OCF_SUCCESS)
 		vm_log(a, LOG_ERR, "%s", a->why.text);
 	return r;
@@ -557,7 +558,8 @@ actions_stop_body(void *arg)
 		 * restored against the ledger's will: no grant, no save */
 		if (how == PARAMS_ON_STOP_SAVE && ledgerlink_save(a, &a->ledger_gen) != 0) {
 			vm_log(a, LOG_WARNING,
-			       "on_stop=save but ferryd's ledger gave no image generation, shutting "
+			       "on_stop=save but ferryd's ledger gave no image generation, "
+			       "shutting "
 			       "down instead");
 			how = PARAMS_ON_STOP_SHUTDOWN;
 		} else if (how == PARAMS_ON_STOP_SAVE) {
@@ -593,8 +595,10 @@ actions_stop_body(void *arg)
 		/* the save failed (save_dir full or gone) and the VM runs on.  A
 		 * failed stop gets this node fenced, and every VM on it with it:
 		 * shut this one down instead, its memory is lost. */
-		vm_log(a, LOG_WARNING, "save failed (%s), the VM runs on: shutting down instead, "
-		       "its memory is lost", a->bg_why.text);
+		vm_log(a, LOG_WARNING,
+		       "save failed (%s), the VM runs on: shutting down instead, "
+		       "its memory is lost",
+		       a->bg_why.text);
 		if (a->p.ledger) {
 			/* the ledger already holds it as saved: take it back (a
 			 * fresh start for the ledger), then release it below */
@@ -767,11 +771,12 @@ actions_start_on(struct vm_agent *a, struct virt *v)
 		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC, "%s", v->err);
 	}
 	if (st == VIRT_PAUSED && why != VIRT_WHY_OTHER)
-		return ocf_fail(&a->bg_why, OCF_ERR_GENERIC,
-		                "a copy paused by a migration (%s) is on this node; its memory may "
-		                "be stale: see ferryctl status for where the VM runs, and stop this "
-		                "copy (pcs resource cleanup) before starting it",
-		                virt_why_name(why));
+		return ocf_fail(
+		        &a->bg_why, OCF_ERR_GENERIC,
+		        "a copy paused by a migration (%s) is on this node; its memory may "
+		        "be stale: see ferryctl status for where the VM runs, and stop this "
+		        "copy (pcs resource cleanup) before starting it",
+		        virt_why_name(why));
 	if ((st == VIRT_RUNNING || st == VIRT_PAUSED) && a->p.ledger &&
 	    ledgerlink_acquire(a, false, 0, &a->bg_why) != 0)
 		return OCF_ERR_GENERIC; /* e.g. a twin ferryd paused: never resume it */
@@ -850,8 +855,8 @@ actions_start_body(void *arg)
 	if (rc != 0)
 		return OCF_ERR_GENERIC;
 	/* as VirtualDomain: only for a VM that is not running yet */
-	if (a->p.start_resources && virt_query(v, a->uuid, NULL, &st) == 0 &&
-	    st != VIRT_RUNNING && st != VIRT_PAUSED)
+	if (a->p.start_resources && virt_query(v, a->uuid, NULL, &st) == 0 && st != VIRT_RUNNING &&
+	    st != VIRT_PAUSED)
 		rc = startres_run(a, v, "this node", &a->bg_why);
 	if (rc == OCF_SUCCESS)
 		rc = actions_start_on(a, v);
@@ -930,8 +935,7 @@ actions_target_resources(struct vm_agent *a)
 	struct virt *t = NULL;
 	int rc;
 
-	if (params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri)) !=
-	    0)
+	if (params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri)) != 0)
 		return ocf_fail(&a->bg_why, OCF_ERR_CONFIGURED,
 		                "remote_uri is too long once %%n is expanded");
 	if (virt_open_within(uri, ACTIONS_TARGET_OPEN_MS, &t, err, sizeof(err)) != 0)

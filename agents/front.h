@@ -58,7 +58,7 @@ struct front_request {
 	const char *hypervisor;  /* parsed (default applied) */
 	const char *resource;    /* OCF_RESOURCE_INSTANCE, "" if absent */
 	int64_t since_full_ms;   /* since the last full monitor; < 0 none or unknown */
-	bool guest_checks;       /* monitor_scripts or guest_agent_check: the full agent runs them */
+	bool guest_checks; /* monitor_scripts or guest_agent_check: the full agent runs them */
 };
 
 /* The first element of libvirt's status file: <domstatus state= pid=>, and

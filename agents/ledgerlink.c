@@ -19,7 +19,7 @@
  * (and half the time the action has left): an orphaned VM whose node
  * Pacemaker has just fenced is granted once ferryd's next fencing-history
  * poll (fence_poll_ms, 2 s) saw it; a membership change is synced in moments. */
-#define LEDGERLINK_RETRY_MAX_MS 30000u
+#define LEDGERLINK_RETRY_MAX_MS  30000u
 #define LEDGERLINK_RETRY_STEP_MS 500u
 /* kept for the start itself and the action's own reserve */
 #define LEDGERLINK_RETRY_RESERVE_MS 5000u
@@ -67,7 +67,8 @@ ledgerlink_client(struct vm_agent *a, struct ferryclient **ret)
 			a->ledger_client = NULL;
 			a->ledger_down = true;
 			if (ledgerlink_unreachable_errno(r))
-				vm_log(a, LOG_WARNING, "ledger: ferryd is not running on this node");
+				vm_log(a, LOG_WARNING,
+				       "ledger: ferryd is not running on this node");
 			else
 				vm_log(a, LOG_ERR, "ledger: cannot connect to ferryd: %s",
 				       strerror(-r));
@@ -83,8 +84,10 @@ static void
 ledgerlink_lost(struct vm_agent *a, const char *what, int r)
 {
 	if (r == -EPERM)
-		vm_log(a, LOG_ERR, "ledger: %s: ferryd refused it: only root may change VM "
-		       "ownership (the agent must run as root)", what);
+		vm_log(a, LOG_ERR,
+		       "ledger: %s: ferryd refused it: only root may change VM "
+		       "ownership (the agent must run as root)",
+		       what);
 	else
 		vm_log(a, LOG_ERR, "ledger: %s: no answer from ferryd: %s", what, strerror(-r));
 	a->ledger_client = ferryclient_free(a->ledger_client);
@@ -144,10 +147,11 @@ ledgerlink_why_refused(struct vm_agent *a, const char *what, const struct ferry_
 		         what, reason);
 		break;
 	case FERRY_VERDICT_UNAVAILABLE:
-		ocf_fail(why, OCF_ERR_GENERIC,
-		         "%s refused: ferryd is not ready (%s); retry once ferryctl status shows it "
-		         "synced, or set ledger=off",
-		         what, reason);
+		ocf_fail(
+		        why, OCF_ERR_GENERIC,
+		        "%s refused: ferryd is not ready (%s); retry once ferryctl status shows it "
+		        "synced, or set ledger=off",
+		        what, reason);
 		break;
 	default:
 		ocf_fail(why, OCF_ERR_GENERIC,
@@ -172,9 +176,9 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 		memset(&rsp, 0, sizeof(rsp));
 		r = ledgerlink_client(a, &c);
 		if (r == 0) {
-			r = ferryclient_acquire(c, a->name, a->uuid, a->p.resource,
-			                        restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START,
-			                        gen, &rsp);
+			r = ferryclient_acquire(
+			        c, a->name, a->uuid, a->p.resource,
+			        restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START, gen, &rsp);
 			if (r != 0)
 				ledgerlink_lost(a, "acquire", r);
 		}
@@ -198,10 +202,11 @@ ledgerlink_acquire(struct vm_agent *a, bool restore, uint64_t gen, struct ocf_re
 	}
 	/* an image the ledger has no history for (written with ledger=off, or
 	 * before the ledger was started) is never restored: set aside, cold boot */
-	if (restore && (rsp.verdict == FERRY_VERDICT_STALE || rsp.verdict == FERRY_VERDICT_BAD_STATE ||
-	                ledgerlink_unknown_vm(&rsp))) {
+	if (restore && (rsp.verdict == FERRY_VERDICT_STALE ||
+	                rsp.verdict == FERRY_VERDICT_BAD_STATE || ledgerlink_unknown_vm(&rsp))) {
 		ocf_fail(why, OCF_ERR_GENERIC,
-		         "image generation %" PRIu64 " is not restorable per ferryd's ledger (%s: %.*s)",
+		         "image generation %" PRIu64
+		         " is not restorable per ferryd's ledger (%s: %.*s)",
 		         gen, ferryclient_verdict_name(rsp.verdict), (int)sizeof(rsp.reason) - 1,
 		         rsp.reason);
 		vm_log(a, LOG_WARNING, "ledger: %s", why->text);
@@ -236,8 +241,10 @@ static void
 ledgerlink_released(struct vm_agent *a, int r, const struct ferry_ipc_vm_rsp *rsp)
 {
 	if (r != 0) {
-		vm_log(a, LOG_WARNING, "ledger: stopped, but ferryd did not answer the release (%s); "
-		       "it lists this node as the owner until one", strerror(-r));
+		vm_log(a, LOG_WARNING,
+		       "ledger: stopped, but ferryd did not answer the release (%s); "
+		       "it lists this node as the owner until one",
+		       strerror(-r));
 		return;
 	}
 	if (rsp->verdict == FERRY_VERDICT_GRANTED)
@@ -351,8 +358,7 @@ ledgerlink_save(struct vm_agent *a, uint64_t *ret_gen)
 }
 
 int
-ledgerlink_migrate_begin(struct vm_agent *a, bool quick, struct ocf_reason *why,
-                         uint64_t *ret_gen)
+ledgerlink_migrate_begin(struct vm_agent *a, bool quick, struct ocf_reason *why, uint64_t *ret_gen)
 {
 	struct ferry_ipc_vm_rsp rsp;
 	struct ferryclient *c = NULL;
@@ -385,8 +391,8 @@ ledgerlink_migrate_begin(struct vm_agent *a, bool quick, struct ocf_reason *why,
 		ledgerlink_why_refused(a, what, &rsp, why);
 		return -EPERM;
 	}
-	vm_log(a, LOG_NOTICE, "ledger: move to %s begun, generation %" PRIu64,
-	       a->p.migrate_target, rsp.generation);
+	vm_log(a, LOG_NOTICE, "ledger: move to %s begun, generation %" PRIu64, a->p.migrate_target,
+	       rsp.generation);
 	*ret_gen = rsp.generation;
 	return 0;
 }
@@ -400,8 +406,10 @@ ledgerlink_migrate_end(struct vm_agent *a, bool ok)
 	int r;
 
 	if (ledgerlink_client(a, &c) != 0) {
-		vm_log(a, LOG_ERR, "ledger: cannot %s the move; ferryctl status will show it "
-		       "migrating until ferryd is back", what);
+		vm_log(a, LOG_ERR,
+		       "ledger: cannot %s the move; ferryctl status will show it "
+		       "migrating until ferryd is back",
+		       what);
 		return;
 	}
 	memset(&rsp, 0, sizeof(rsp));
@@ -412,7 +420,8 @@ ledgerlink_migrate_end(struct vm_agent *a, bool ok)
 		return;
 	}
 	if (rsp.verdict == FERRY_VERDICT_GRANTED)
-		vm_log(a, LOG_NOTICE, "ledger: move %s, owner node %" PRIu32 ", generation %" PRIu64,
+		vm_log(a, LOG_NOTICE,
+		       "ledger: move %s, owner node %" PRIu32 ", generation %" PRIu64,
 		       ok ? "committed" : "aborted", rsp.owner_nodeid, rsp.generation);
 	else
 		vm_log(a, LOG_ERR, "ledger: %s of the move refused (%s: %.*s)", what,
@@ -431,8 +440,10 @@ ledgerlink_restore_end(struct vm_agent *a, bool ran)
 	a->ledger_restoring = false;
 	r = ledgerlink_client(a, &c);
 	if (r != 0) {
-		vm_log(a, LOG_ERR, "ledger: cannot send the %s; ferryctl status shows the VM "
-		       "restoring until this node stops it or ferryd is back", what);
+		vm_log(a, LOG_ERR,
+		       "ledger: cannot send the %s; ferryctl status shows the VM "
+		       "restoring until this node stops it or ferryd is back",
+		       what);
 		return r;
 	}
 	memset(&rsp, 0, sizeof(rsp));
@@ -452,8 +463,9 @@ ledgerlink_restore_end(struct vm_agent *a, bool ran)
 		vm_log(a, LOG_NOTICE, "ledger: restored, image consumed, generation %" PRIu64,
 		       rsp.generation);
 	else
-		vm_log(a, LOG_NOTICE, "ledger: restore given back, image generation %" PRIu64
-		       " stays restorable", rsp.generation);
+		vm_log(a, LOG_NOTICE,
+		       "ledger: restore given back, image generation %" PRIu64 " stays restorable",
+		       rsp.generation);
 	return 0;
 }
 
@@ -465,7 +477,8 @@ ledgerlink_record_move(struct vm_agent *a, const struct move_record *rec)
 	int r;
 
 	if (ledgerlink_client(a, &c) != 0) {
-		vm_log(a, LOG_WARNING, "ledger: move not replicated (ferryd unreachable), ignoring");
+		vm_log(a, LOG_WARNING,
+		       "ledger: move not replicated (ferryd unreachable), ignoring");
 		return;
 	}
 	memset(&m, 0, sizeof(m));

@@ -343,7 +343,8 @@ live_record_stats(struct vm_agent *a, const char *target_uri, struct move_record
 	if (virt_lookup(t, a->uuid, NULL, &d) == 0) {
 		if (virt_job_stats(t, d, true, &j) == 0) {
 			rec->downtime_ms = j.downtime_ms;
-			if (j.mem_bps > 0 && j.mem_bps <= INT64_MAX && (int64_t)j.mem_bps > rec->net_bps)
+			if (j.mem_bps > 0 && j.mem_bps <= INT64_MAX &&
+			    (int64_t)j.mem_bps > rec->net_bps)
 				rec->net_bps = (int64_t)j.mem_bps;
 			if (j.data_processed > 0)
 				rec->bytes = (int64_t)j.data_processed;
@@ -764,8 +765,8 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 	       v[VMSAMPLE_MEM], v[VMSAMPLE_TOUCHED], v[VMSAMPLE_DIRTY], a->p.migrate_target,
 	       v[VMSAMPLE_NET], v[VMSAMPLE_SAVE_WRITE], v[VMSAMPLE_SAVE_READ]);
 	for (int f = 0; f < _VMSAMPLE_FIELD_MAX; f++)
-		vm_log(a, LOG_DEBUG, "move=auto %s: %s", vmsample_field_name((enum vmsample_field)f),
-		       s.how[f].text);
+		vm_log(a, LOG_DEBUG, "move=auto %s: %s",
+		       vmsample_field_name((enum vmsample_field)f), s.how[f].text);
 
 	for (int q = 0; q < _CALIBRATE_QTY_MAX; q++)
 		vm_log(a, LOG_INFO, "move=auto %s (%s): %" PRIu64 ", %s",

@@ -26,8 +26,8 @@
 #include "probe.h"
 #include "ferry/macros.h"
 
-#define STR_(x)       #x
-#define STR(x)        STR_(x)
+#define STR_(x) #x
+#define STR(x)  STR_(x)
 
 FERRY_ENUM_IMPL(params_move, enum params_move, _PARAMS_MOVE_MAX, "live", "quick", "restart", "auto")
 FERRY_ENUM_IMPL(params_on_stop, enum params_on_stop, _PARAMS_ON_STOP_MAX, "shutdown", "save",

@@ -168,7 +168,8 @@ procscan_find(const char *run_dir, const char *proc_root, const char *name, cons
 		if (*end != '\0' || v <= 0 || v > INT_MAX)
 			continue;
 		if (procscan_matches(proc_root, (pid_t)v, uuid) &&
-		    procscan_alive(proc_root, (pid_t)v) && procscan_same_netns(proc_root, (pid_t)v)) {
+		    procscan_alive(proc_root, (pid_t)v) &&
+		    procscan_same_netns(proc_root, (pid_t)v)) {
 			*ret_pid = (pid_t)v;
 			r = 1;
 			break;

@@ -94,8 +94,9 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 	if (a->ledger_gen_set) {
 		/* ledger=on: the image carries the ledger's generation; the store
 		 * keeps its own for the sidecar's local checks */
-		vm_log(a, LOG_INFO, "image generation %" PRIu64 " from the ledger (store's %" PRIu64
-		       ")", a->ledger_gen, gen);
+		vm_log(a, LOG_INFO,
+		       "image generation %" PRIu64 " from the ledger (store's %" PRIu64 ")",
+		       a->ledger_gen, gen);
 		gen = a->ledger_gen;
 	}
 	vm_log(a, LOG_NOTICE, "saving memory to %s (generation %" PRIu64 ")", part, gen);
@@ -117,8 +118,10 @@ quick_save(struct vm_agent *a, struct virt *v, virDomainPtr d, struct imagestore
 		(void)quick_save_worker(q);
 	q->image_ms = (int64_t)(ferry_clock_ms() - t0);
 	if (early)
-		vm_log(a, LOG_INFO, "image complete after %" PRIu64 " ms, libvirt still stops "
-		       "the source QEMU", ferry_clock_ms() - t0);
+		vm_log(a, LOG_INFO,
+		       "image complete after %" PRIu64 " ms, libvirt still stops "
+		       "the source QEMU",
+		       ferry_clock_ms() - t0);
 	else
 		r = quick_save_finish(q);
 	if (r == 0 && stat(part, &st) == 0 && ret_bytes != NULL)
@@ -267,8 +270,10 @@ quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct o
 	if (r != 0) {
 		/* libvirt failed after the image was complete: the source may run
 		 * again, so this image must never be restored */
-		vm_log(a, LOG_ERR, "the save failed after its image was complete (%s), destroying "
-		       "the restored copy", pending->v->err);
+		vm_log(a, LOG_ERR,
+		       "the save failed after its image was complete (%s), destroying "
+		       "the restored copy",
+		       pending->v->err);
 		(void)virt_destroy(v, d);
 		virDomainFree(d);
 		(void)imagestore_reject(s, IMAGE_STALE, &where);
@@ -408,7 +413,8 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 		r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
 	rec->connect_ms = (int64_t)(ferry_clock_ms() - t0);
 	if (r != 0)
-		vm_log(a, LOG_WARNING, "cannot reach %s before the save (%s), trying again after it",
+		vm_log(a, LOG_WARNING,
+		       "cannot reach %s before the save (%s), trying again after it",
 		       a->p.migrate_target, err);
 	if (target != NULL && quick_target_sees_store(a, target, why) != 0) {
 		snprintf(rec->error, sizeof(rec->error), "%s", why->text);
@@ -434,7 +440,8 @@ quick_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_recor
 	}
 
 	if (target == NULL) {
-		r = params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri, sizeof(uri));
+		r = params_target_uri(&a->p, PARAMS_URI_REMOTE, a->p.migrate_target, uri,
+		                      sizeof(uri));
 		if (r == 0)
 			r = virt_open_within(uri, QUICK_CONNECT_MS, &target, err, sizeof(err));
 	}

@@ -31,9 +31,9 @@ struct quick_saving {
 	const char *uuid;
 	uint64_t gen;
 	pthread_t thread;
-	bool started;   /* the worker runs or has not been joined */
+	bool started; /* the worker runs or has not been joined */
 	atomic_bool done;
-	int result;     /* virt_save()'s, once done */
+	int result;       /* virt_save()'s, once done */
 	int64_t image_ms; /* pause (save call) -> image complete, -1 unknown */
 };
 
@@ -51,8 +51,8 @@ int quick_save_finish(struct quick_saving *pending);
 
 /* Judges the image and restores it through v: paused, checked, consumed,
  * resumed; a pending save is finished before the consume (if it failed, the
- * restored copy is destroyed and the image moved aside).  1 restored and running; 0 no restorable image (a refused one was
- * moved aside and a warning logged); -errno restore failed, image kept
+ * restored copy is destroyed and the image moved aside).  1 restored and running; 0 no restorable
+ * image (a refused one was moved aside and a warning logged); -errno restore failed, image kept
  * (unless it was consumed: then why says so). */
 int quick_restore(struct vm_agent *a, struct virt *v, struct imagestore *s, struct ocf_reason *why,
                   int64_t *ret_ms, struct quick_saving *pending);

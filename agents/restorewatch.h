@@ -28,8 +28,7 @@ struct restorewatch;
 int restorewatch_start(const char *proc_root, const char *uuid, struct restorewatch **ret);
 /* Stops the watcher; the split of the time since start, -1 when unknown.
  * Accepts NULL (both -1). */
-void restorewatch_stop(struct restorewatch *w, int64_t *ret_qemu_start_ms,
-                       int64_t *ret_read_ms);
+void restorewatch_stop(struct restorewatch *w, int64_t *ret_qemu_start_ms, int64_t *ret_read_ms);
 
 /* The pure part: samples (ms since start, bytes read so far) -> ms at which
  * the stream read began, -1 if the samples show no wait before it. */

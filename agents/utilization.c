@@ -73,7 +73,8 @@ utilization_run(char *const argv[], char *out, size_t out_len, int timeout_ms)
 
 		if (n > 0) {
 			if (out != NULL && got + 1 < out_len) {
-				size_t take = (size_t)n < out_len - 1 - got ? (size_t)n : out_len - 1 - got;
+				size_t take = (size_t)n < out_len - 1 - got ? (size_t)n
+				                                            : out_len - 1 - got;
 
 				memcpy(out + got, buf, take);
 				got += take;
@@ -109,8 +110,14 @@ utilization_set_one(const char *rsc, const char *name, uint64_t value, int timeo
 
 	snprintf(want, sizeof(want), "%" PRIu64, value);
 	{
-		char *const get[] = {tool, "--quiet", "--resource", (char *)rsc, "--utilization",
-		                     "--get-parameter", (char *)name, NULL};
+		char *const get[] = {tool,
+		                     "--quiet",
+		                     "--resource",
+		                     (char *)rsc,
+		                     "--utilization",
+		                     "--get-parameter",
+		                     (char *)name,
+		                     NULL};
 
 		/* a missing value is an error exit: just set it */
 		if (utilization_run(get, have, sizeof(have), timeout_ms) == 0) {
@@ -120,8 +127,10 @@ utilization_set_one(const char *rsc, const char *name, uint64_t value, int timeo
 		}
 	}
 	{
-		char *const set[] = {tool, "--quiet", "--resource", (char *)rsc, "--utilization",
-		                     "--set-parameter", (char *)name, "--parameter-value", want, NULL};
+		char *const set[] = {tool,         "--quiet",           "--resource",
+		                     (char *)rsc,  "--utilization",     "--set-parameter",
+		                     (char *)name, "--parameter-value", want,
+		                     NULL};
 
 		r = utilization_run(set, NULL, 0, timeout_ms);
 	}

@@ -26,8 +26,8 @@
 
 #include "cluster.h"
 
-
-int cluster_cs_to_errno(int cs_err)
+int
+cluster_cs_to_errno(int cs_err)
 {
 	switch ((cs_error_t)cs_err) {
 	case CS_OK:
@@ -62,7 +62,8 @@ int cluster_cs_to_errno(int cs_err)
 	}
 }
 
-static struct cluster *cpg_ctx(cpg_handle_t h)
+static struct cluster *
+cpg_ctx(cpg_handle_t h)
 {
 	void *ctx = NULL;
 
@@ -71,7 +72,8 @@ static struct cluster *cpg_ctx(cpg_handle_t h)
 	return ctx;
 }
 
-bool cluster_is_member(const struct cluster *c, uint32_t nodeid)
+bool
+cluster_is_member(const struct cluster *c, uint32_t nodeid)
 {
 	size_t i;
 
@@ -83,7 +85,8 @@ bool cluster_is_member(const struct cluster *c, uint32_t nodeid)
 
 /* An integer key of any width (quorum.* are u8 when set in corosync.conf);
  * def when it is not set. */
-static bool cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
+static bool
+cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
 {
 	uint64_t v = 0;
 	size_t len = sizeof(v);
@@ -113,7 +116,8 @@ static bool cluster_cmap_flag(cmap_handle_t cmap, const char *key, bool def)
 /* corosync's nodelist.node.N.{nodeid,name,ring0_addr}: names for logs, for
  * ferryctl, and to turn Pacemaker's node names into node ids; and the quorum
  * options the ledger must know (two_node). */
-static void cluster_read_names(struct cluster *c)
+static void
+cluster_read_names(struct cluster *c)
 {
 	cmap_handle_t cmap;
 	char key[128];
@@ -139,7 +143,7 @@ static void cluster_read_names(struct cluster *c)
 		}
 		c->names[c->n_names].nodeid = nodeid;
 		snprintf(c->names[c->n_names].name, FERRY_IPC_NODE_LEN, "%s",
-			 str != NULL ? str : "");
+		         str != NULL ? str : "");
 		free(str);
 		c->n_names++;
 	}
@@ -148,18 +152,22 @@ static void cluster_read_names(struct cluster *c)
 	cmap_finalize(cmap);
 	qb_log(LOG_INFO, "cmap: %zu nodes in the nodelist", c->n_names);
 	if (c->two_node)
-		qb_log(LOG_NOTICE, "quorum: two_node cluster%s: a node alone changes no owner "
-				   "until its peer is fenced",
+		qb_log(LOG_NOTICE,
+		       "quorum: two_node cluster%s: a node alone changes no owner "
+		       "until its peer is fenced",
 		       c->wait_for_all ? " (wait_for_all)" : "");
 	if (c->two_node && !c->wait_for_all)
-		qb_log(LOG_WARNING, "quorum: two_node without wait_for_all: a node that boots alone is "
-				    "quorate; ferry still waits for its peer's fence");
+		qb_log(LOG_WARNING,
+		       "quorum: two_node without wait_for_all: a node that boots alone is "
+		       "quorate; ferry still waits for its peer's fence");
 	if (c->two_node && c->n_names != 2)
-		qb_log(LOG_WARNING, "quorum: two_node with %zu nodes in the nodelist, ignoring two_node",
+		qb_log(LOG_WARNING,
+		       "quorum: two_node with %zu nodes in the nodelist, ignoring two_node",
 		       c->n_names);
 }
 
-void cluster_membership(const struct cluster *c, struct membership *ret)
+void
+cluster_membership(const struct cluster *c, struct membership *ret)
 {
 	size_t i;
 
@@ -184,8 +192,9 @@ void cluster_membership(const struct cluster *c, struct membership *ret)
 	ret->n_names = c->n_names;
 }
 
-static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
-			    uint32_t pid, void *msg, size_t len)
+static void
+cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid, uint32_t pid,
+                void *msg, size_t len)
 {
 	struct cluster *c = cpg_ctx(h);
 
@@ -195,7 +204,8 @@ static void cluster_deliver(cpg_handle_t h, const struct cpg_name *group, uint32
 	c->ev->deliver(c->ctx, nodeid, pid, msg, len);
 }
 
-static const char *cluster_reason_name(uint32_t reason)
+static const char *
+cluster_reason_name(uint32_t reason)
 {
 	switch (reason) {
 	case CPG_REASON_JOIN:
@@ -213,10 +223,10 @@ static const char *cluster_reason_name(uint32_t reason)
 	}
 }
 
-static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
-			    const struct cpg_address *members, size_t n_members,
-			    const struct cpg_address *left, size_t n_left,
-			    const struct cpg_address *joined, size_t n_joined)
+static void
+cluster_confchg(cpg_handle_t h, const struct cpg_name *group, const struct cpg_address *members,
+                size_t n_members, const struct cpg_address *left, size_t n_left,
+                const struct cpg_address *joined, size_t n_joined)
 {
 	struct cluster *c = cpg_ctx(h);
 	size_t i;
@@ -247,8 +257,7 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 		c->members[i].nodeid = members[i].nodeid;
 		c->members[i].pid = members[i].pid;
 		c->n_members++;
-		if (members[i].nodeid == c->local_nodeid &&
-		    members[i].pid == (uint32_t)getpid())
+		if (members[i].nodeid == c->local_nodeid && members[i].pid == (uint32_t)getpid())
 			had = true;
 	}
 	qb_log(LOG_NOTICE, "cpg: membership has %zu members (ring %" PRIu32 "/%" PRIu64 ")",
@@ -260,8 +269,9 @@ static void cluster_confchg(cpg_handle_t h, const struct cpg_name *group,
 	c->ev->confchg(c->ctx);
 }
 
-static void cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n,
-				  const uint32_t *members)
+static void
+cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, uint32_t n,
+                      const uint32_t *members)
 {
 	struct cluster *c = cpg_ctx(h);
 	bool initial;
@@ -278,8 +288,9 @@ static void cluster_totem_confchg(cpg_handle_t h, struct cpg_ring_id ring_id, ui
 	c->ev->totem_confchg(c->ctx, initial);
 }
 
-static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq,
-				  uint32_t n, uint32_t *view)
+static void
+cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t ring_seq, uint32_t n,
+                      uint32_t *view)
 {
 	struct cluster *c = NULL;
 	void *ctx = NULL;
@@ -300,7 +311,8 @@ static void cluster_quorum_notify(quorum_handle_t h, uint32_t quorate, uint64_t 
 	c->ev->quorum(c->ctx);
 }
 
-static int32_t cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
+static int32_t
+cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
 {
 	struct cluster *c = data;
 	cs_error_t rc;
@@ -318,7 +330,8 @@ static int32_t cluster_cpg_dispatch(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static int32_t cluster_quorum_dispatch(int32_t fd, int32_t revents, void *data)
+static int32_t
+cluster_quorum_dispatch(int32_t fd, int32_t revents, void *data)
 {
 	struct cluster *c = data;
 	cs_error_t rc;
@@ -337,20 +350,21 @@ static int32_t cluster_quorum_dispatch(int32_t fd, int32_t revents, void *data)
 }
 
 static cpg_model_v1_data_t cluster_cpg_model = {
-	.model = CPG_MODEL_V1,
-	.cpg_deliver_fn = cluster_deliver,
-	.cpg_confchg_fn = cluster_confchg,
-	.cpg_totem_confchg_fn = cluster_totem_confchg,
-	.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+        .model = CPG_MODEL_V1,
+        .cpg_deliver_fn = cluster_deliver,
+        .cpg_confchg_fn = cluster_confchg,
+        .cpg_totem_confchg_fn = cluster_totem_confchg,
+        .flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
 };
 
 static quorum_callbacks_t cluster_quorum_callbacks = {
-	.quorum_notify_fn = cluster_quorum_notify,
+        .quorum_notify_fn = cluster_quorum_notify,
 };
 
 /* One attempt at everything; a partial success is undone so the next try
  * starts clean.  Returns 0, -EAGAIN (worth retrying) or another -errno. */
-static int cluster_connect(struct cluster *c)
+static int
+cluster_connect(struct cluster *c)
 {
 	struct cpg_name group;
 	cpg_handle_t cpg = 0;
@@ -404,11 +418,11 @@ static int cluster_connect(struct cluster *c)
 	qb_log(LOG_NOTICE, "node %u: joined CPG group %s, %s", local, c->cfg->cpg_group,
 	       c->quorate ? "quorate" : "not quorate");
 	r = qb_loop_poll_add(c->loop, QB_LOOP_HIGH, cpg_fd, POLLIN | POLLPRI, c,
-			     cluster_cpg_dispatch);
+	                     cluster_cpg_dispatch);
 	if (r < 0)
 		return r;
 	r = qb_loop_poll_add(c->loop, QB_LOOP_HIGH, q_fd, POLLIN | POLLPRI, c,
-			     cluster_quorum_dispatch);
+	                     cluster_quorum_dispatch);
 	if (r < 0)
 		return r;
 	c->ev->quorum(c->ctx);
@@ -421,7 +435,8 @@ fail:
 	return r;
 }
 
-static void cluster_retry(void *data)
+static void
+cluster_retry(void *data)
 {
 	struct cluster *c = data;
 	int r;
@@ -430,13 +445,12 @@ static void cluster_retry(void *data)
 	r = cluster_connect(c);
 	if (r == 0)
 		return;
-	if ((r == -EAGAIN || r == -ENOTCONN) &&
-	    c->join_attempts <= c->cfg->startup_retries) {
+	if ((r == -EAGAIN || r == -ENOTCONN) && c->join_attempts <= c->cfg->startup_retries) {
 		qb_log(LOG_INFO, "corosync: not ready (%s), attempt %u of %u", strerror(-r),
 		       c->join_attempts, c->cfg->startup_retries + 1);
 		qb_loop_timer_add(c->loop, QB_LOOP_MED,
-				  (uint64_t)c->cfg->retry_interval_ms * QB_TIME_NS_IN_MSEC, c,
-				  cluster_retry, &c->retry_timer);
+		                  (uint64_t)c->cfg->retry_interval_ms * QB_TIME_NS_IN_MSEC, c,
+		                  cluster_retry, &c->retry_timer);
 		return;
 	}
 	qb_log(LOG_ERR, "corosync: cannot join CPG group %s after %u attempts: %s",
@@ -444,8 +458,9 @@ static void cluster_retry(void *data)
 	c->ev->fatal(c->ctx, 1);
 }
 
-int cluster_start(struct cluster *c, qb_loop_t *loop, const struct config *cfg,
-		  const struct cluster_events *events, void *ctx)
+int
+cluster_start(struct cluster *c, qb_loop_t *loop, const struct config *cfg,
+              const struct cluster_events *events, void *ctx)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
@@ -456,11 +471,11 @@ int cluster_start(struct cluster *c, qb_loop_t *loop, const struct config *cfg,
 	c->quorum_fd = -1;
 	cluster_read_names(c);
 	/* the first attempt runs from the loop too, so start-up order holds */
-	return qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c, cluster_retry,
-				 &c->retry_timer);
+	return qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c, cluster_retry, &c->retry_timer);
 }
 
-void cluster_stop(struct cluster *c)
+void
+cluster_stop(struct cluster *c)
 {
 	struct cpg_name group;
 
@@ -491,15 +506,17 @@ void cluster_stop(struct cluster *c)
  * timer, in order; never a sleep, never a nested dispatch. */
 static void cluster_flush(void *data);
 
-static int cluster_mcast(struct cluster *c, const void *msg, size_t len)
+static int
+cluster_mcast(struct cluster *c, const void *msg, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
 
 	return cluster_cs_to_errno(
-		cpg_mcast_joined((cpg_handle_t)c->cpg_handle, CPG_TYPE_AGREED, &iov, 1));
+	        cpg_mcast_joined((cpg_handle_t)c->cpg_handle, CPG_TYPE_AGREED, &iov, 1));
 }
 
-static void cluster_flush(void *data)
+static void
+cluster_flush(void *data)
 {
 	struct cluster *c = data;
 	struct cluster_pending *p;
@@ -515,15 +532,15 @@ static void cluster_flush(void *data)
 			       strerror(-r));
 		free(p);
 		c->n_pending--;
-		memmove(&c->pending[0], &c->pending[1],
-			c->n_pending * sizeof(c->pending[0]));
+		memmove(&c->pending[0], &c->pending[1], c->n_pending * sizeof(c->pending[0]));
 	}
 	if (c->n_pending > 0)
 		qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, c, cluster_flush,
-				  &c->flush_timer);
+		                  &c->flush_timer);
 }
 
-int cluster_send(struct cluster *c, const void *msg, size_t len)
+int
+cluster_send(struct cluster *c, const void *msg, size_t len)
 {
 	struct cluster_pending *p;
 	int r;
@@ -552,6 +569,6 @@ int cluster_send(struct cluster *c, const void *msg, size_t len)
 	c->pending[c->n_pending++] = p;
 	if (c->n_pending == 1)
 		qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 5 * QB_TIME_NS_IN_MSEC, c, cluster_flush,
-				  &c->flush_timer);
+		                  &c->flush_timer);
 	return 0;
 }

@@ -47,8 +47,8 @@ struct cluster {
 	uint64_t quorum_ring; /* ring seq of the quorum notification `quorate` came with */
 	uint32_t view[FERRYD_MAX_MEMBERS]; /* votequorum's view with that notification */
 	size_t n_view;
-	bool two_node;     /* corosync quorum.two_node (pcs sets it for 2-node clusters) */
-	bool wait_for_all; /* quorum.wait_for_all (on by default with two_node) */
+	bool two_node;         /* corosync quorum.two_node (pcs sets it for 2-node clusters) */
+	bool wait_for_all;     /* quorum.wait_for_all (on by default with two_node) */
 	bool membership_known; /* first confchg including us was delivered */
 	uint32_t join_attempts;
 	qb_loop_timer_handle retry_timer;
@@ -86,7 +86,7 @@ struct cluster_events {
  * most cfg->startup_retries times, then events->fatal.  c is zeroed first;
  * cfg and events must outlive it. */
 int cluster_start(struct cluster *c, qb_loop_t *loop, const struct config *cfg,
-		  const struct cluster_events *events, void *ctx);
+                  const struct cluster_events *events, void *ctx);
 void cluster_stop(struct cluster *c);
 /* Sends msg to the group in agreed order (delivered back to us as well). */
 int cluster_send(struct cluster *c, const void *msg, size_t len);

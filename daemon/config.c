@@ -21,44 +21,47 @@
 #include "ferrydconf.h"
 
 static const char *const foreign_vm_names[] = {
-	[CONFIG_FOREIGN_PAUSE] = "pause",
-	[CONFIG_FOREIGN_DESTROY] = "destroy",
-	[CONFIG_FOREIGN_WARN] = "warn",
+        [CONFIG_FOREIGN_PAUSE] = "pause",
+        [CONFIG_FOREIGN_DESTROY] = "destroy",
+        [CONFIG_FOREIGN_WARN] = "warn",
 };
 _Static_assert(sizeof(foreign_vm_names) / sizeof(foreign_vm_names[0]) == _CONFIG_FOREIGN_MAX,
-	       "foreign_vm name table");
+               "foreign_vm name table");
 
 static const char *const fail_report_names[] = {
-	[CONFIG_FAIL_CONTROLD] = "controld",
-	[CONFIG_FAIL_CRM_RESOURCE] = "crm_resource",
-	[CONFIG_FAIL_OFF] = "off",
+        [CONFIG_FAIL_CONTROLD] = "controld",
+        [CONFIG_FAIL_CRM_RESOURCE] = "crm_resource",
+        [CONFIG_FAIL_OFF] = "off",
 };
 _Static_assert(sizeof(fail_report_names) / sizeof(fail_report_names[0]) == _CONFIG_FAIL_MAX,
-	       "fail_report name table");
+               "fail_report name table");
 
 static const struct {
 	const char *name;
 	int priority;
 } log_levels[] = {
-	{"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
-	{"info", LOG_INFO}, {"debug", LOG_DEBUG},
+        {"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+        {"info", LOG_INFO}, {"debug", LOG_DEBUG},
 };
 
-const char *config_foreign_vm_name(enum config_foreign_vm v)
+const char *
+config_foreign_vm_name(enum config_foreign_vm v)
 {
 	if ((unsigned)v >= _CONFIG_FOREIGN_MAX)
 		return "?";
 	return foreign_vm_names[v];
 }
 
-const char *config_fail_report_name(enum config_fail_report v)
+const char *
+config_fail_report_name(enum config_fail_report v)
 {
 	if ((unsigned)v >= _CONFIG_FAIL_MAX)
 		return "?";
 	return fail_report_names[v];
 }
 
-void config_defaults(struct config *c)
+void
+config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->cpg_group, sizeof(c->cpg_group), "%s", "ferry");
@@ -85,8 +88,9 @@ void config_defaults(struct config *c)
 	c->metrics_interval_ms = 1000;
 }
 
-static int set_enum(const char *key, const char *value, const char *const *names, size_t n,
-		    int *ret, char *err, size_t err_len)
+static int
+set_enum(const char *key, const char *value, const char *const *names, size_t n, int *ret,
+         char *err, size_t err_len)
 {
 	size_t i, off;
 
@@ -99,13 +103,14 @@ static int set_enum(const char *key, const char *value, const char *const *names
 	off = (size_t)snprintf(err, err_len, "%s: bad value '%s' (allowed: ", key, value);
 	for (i = 0; i < n && off < err_len; i++)
 		off += (size_t)snprintf(err + off, err_len - off, "%s%s", i > 0 ? ", " : "",
-					names[i]);
+		                        names[i]);
 	if (off < err_len)
 		snprintf(err + off, err_len - off, ")");
 	return -EINVAL;
 }
 
-static int set_bool(const char *key, const char *value, bool *ret, char *err, size_t err_len)
+static int
+set_bool(const char *key, const char *value, bool *ret, char *err, size_t err_len)
 {
 	static const char *const names[] = {"no", "yes"};
 	int v = 0;
@@ -126,39 +131,42 @@ static int set_bool(const char *key, const char *value, bool *ret, char *err, si
 	return 0;
 }
 
-static int set_u32(const char *key, const char *value, uint32_t min, uint32_t max, uint32_t *ret,
-		   char *err, size_t err_len)
+static int
+set_u32(const char *key, const char *value, uint32_t min, uint32_t max, uint32_t *ret, char *err,
+        size_t err_len)
 {
 	if (ferry_parse_u32_range(value, min, max, ret) == 0)
 		return 0;
 	snprintf(err, err_len, "%s: bad value '%s' (allowed: an integer from %u to %u)", key, value,
-		 min, max);
+	         min, max);
 	return -EINVAL;
 }
 
-static int set_string(const char *key, const char *value, char *dst, size_t dst_len,
-		      bool absolute_path, bool empty_ok, char *err, size_t err_len)
+static int
+set_string(const char *key, const char *value, char *dst, size_t dst_len, bool absolute_path,
+           bool empty_ok, char *err, size_t err_len)
 {
 	if (value[0] == '\0' && !empty_ok) {
 		snprintf(err, err_len, "%s: empty value (allowed: %s)", key,
-			 absolute_path ? "an absolute path" : "a non-empty string");
+		         absolute_path ? "an absolute path" : "a non-empty string");
 		return -EINVAL;
 	}
 	if (absolute_path && value[0] != '\0' && value[0] != '/') {
 		snprintf(err, err_len, "%s: bad value '%s' (allowed: an absolute path%s)", key,
-			 value, empty_ok ? " or nothing" : "");
+		         value, empty_ok ? " or nothing" : "");
 		return -EINVAL;
 	}
 	if (strlen(value) >= dst_len) {
 		snprintf(err, err_len, "%s: value too long (allowed: at most %zu characters)", key,
-			 dst_len - 1);
+		         dst_len - 1);
 		return -EINVAL;
 	}
 	snprintf(dst, dst_len, "%s", value);
 	return 0;
 }
 
-static int set_log_level(const char *key, const char *value, int *ret, char *err, size_t err_len)
+static int
+set_log_level(const char *key, const char *value, int *ret, char *err, size_t err_len)
 {
 	const char *names[sizeof(log_levels) / sizeof(log_levels[0])];
 	size_t i;
@@ -175,34 +183,36 @@ static int set_log_level(const char *key, const char *value, int *ret, char *err
 }
 
 static const char *const known_keys =
-	"cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, ipc_root_reserved, "
-	"ipc_max_clients_per_uid, ipc_idle_timeout_ms, log_level, log_file, "
-	"decision_log, log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, fence_poll_ms, "
-	"startup_retries, retry_interval_ms, expect_stop_max_ms, metrics_file, metrics_interval_ms";
+        "cpg_group, state_dir, libvirt_uri, ipc_group, ipc_max_clients, ipc_root_reserved, "
+        "ipc_max_clients_per_uid, ipc_idle_timeout_ms, log_level, log_file, "
+        "decision_log, log_syslog, blackbox_kib, foreign_vm, fail_report, history_max, "
+        "fence_poll_ms, "
+        "startup_retries, retry_interval_ms, expect_stop_max_ms, metrics_file, metrics_interval_ms";
 
-int config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len)
+int
+config_set(struct config *c, const char *key, const char *value, char *err, size_t err_len)
 {
 	int v = 0;
 	int r;
 
 	if (strcmp(key, "cpg_group") == 0)
-		return set_string(key, value, c->cpg_group, sizeof(c->cpg_group), false, false,
-				  err, err_len);
+		return set_string(key, value, c->cpg_group, sizeof(c->cpg_group), false, false, err,
+		                  err_len);
 	if (strcmp(key, "state_dir") == 0)
-		return set_string(key, value, c->state_dir, sizeof(c->state_dir), true, false,
-				  err, err_len);
+		return set_string(key, value, c->state_dir, sizeof(c->state_dir), true, false, err,
+		                  err_len);
 	if (strcmp(key, "libvirt_uri") == 0)
-		return set_string(key, value, c->libvirt_uri, sizeof(c->libvirt_uri), false,
-				  false, err, err_len);
+		return set_string(key, value, c->libvirt_uri, sizeof(c->libvirt_uri), false, false,
+		                  err, err_len);
 	if (strcmp(key, "ipc_group") == 0)
-		return set_string(key, value, c->ipc_group, sizeof(c->ipc_group), false, false,
-				  err, err_len);
+		return set_string(key, value, c->ipc_group, sizeof(c->ipc_group), false, false, err,
+		                  err_len);
 	if (strcmp(key, "log_file") == 0)
 		return set_string(key, value, c->log_file, sizeof(c->log_file), true, true, err,
-				  err_len);
+		                  err_len);
 	if (strcmp(key, "decision_log") == 0)
 		return set_string(key, value, c->decision_log, sizeof(c->decision_log), true, true,
-				  err, err_len);
+		                  err, err_len);
 	if (strcmp(key, "log_level") == 0)
 		return set_log_level(key, value, &c->log_priority, err, err_len);
 	if (strcmp(key, "log_syslog") == 0)
@@ -229,7 +239,7 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_u32(key, value, 1000, 3600000, &c->expect_stop_max_ms, err, err_len);
 	if (strcmp(key, "metrics_file") == 0)
 		return set_string(key, value, c->metrics_file, sizeof(c->metrics_file), true, true,
-				  err, err_len);
+		                  err, err_len);
 	if (strcmp(key, "metrics_interval_ms") == 0)
 		return set_u32(key, value, 100, 3600000, &c->metrics_interval_ms, err, err_len);
 	if (strcmp(key, "foreign_vm") == 0) {
@@ -248,26 +258,29 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 	return -EINVAL;
 }
 
-uint32_t config_ipc_root_reserved(const struct config *c)
+uint32_t
+config_ipc_root_reserved(const struct config *c)
 {
 	if (c->ipc_root_reserved == CONFIG_AUTO)
 		return c->ipc_max_clients / 4;
 	return c->ipc_root_reserved;
 }
 
-int config_check(const struct config *c, char *err, size_t err_len)
+int
+config_check(const struct config *c, char *err, size_t err_len)
 {
 	if (c->ipc_root_reserved != CONFIG_AUTO && c->ipc_root_reserved >= c->ipc_max_clients) {
 		snprintf(err, err_len,
-			 "ipc_root_reserved (%u) must be less than ipc_max_clients (%u), or only "
-			 "root could connect",
-			 c->ipc_root_reserved, c->ipc_max_clients);
+		         "ipc_root_reserved (%u) must be less than ipc_max_clients (%u), or only "
+		         "root could connect",
+		         c->ipc_root_reserved, c->ipc_max_clients);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static char *trim(char *s)
+static char *
+trim(char *s)
 {
 	char *end;
 
@@ -281,7 +294,8 @@ static char *trim(char *s)
 }
 
 /* One line; returns 0 (also for blank/comment lines) or -EINVAL with err set. */
-static int config_line(struct config *c, char *line, char *err, size_t err_len)
+static int
+config_line(struct config *c, char *line, char *err, size_t err_len)
 {
 	char *hash, *eq, *key, *value;
 
@@ -306,7 +320,8 @@ static int config_line(struct config *c, char *line, char *err, size_t err_len)
 	return config_set(c, key, value, err, err_len);
 }
 
-int config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t err_len)
+int
+config_load(struct config *c, const char *path, bool missing_ok, char *err, size_t err_len)
 {
 	char line[1024];
 	char msg[768];
@@ -326,7 +341,7 @@ int config_load(struct config *c, const char *path, bool missing_ok, char *err, 
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			snprintf(err, err_len, "%s:%u: line too long (at most %zu characters)",
-				 path, lineno, sizeof(line) - 2);
+			         path, lineno, sizeof(line) - 2);
 			r = -EINVAL;
 			goto cleanup;
 		}

@@ -30,7 +30,8 @@ struct fencehist {
 
 /* Pacemaker's legacy return codes are negative errnos, or -pcmk_err_* (in
  * the 200s) for Pacemaker-specific failures: those become -EIO. */
-static int fencehist_rc_to_errno(int rc)
+static int
+fencehist_rc_to_errno(int rc)
 {
 	if (rc >= 0)
 		return 0;
@@ -39,12 +40,14 @@ static int fencehist_rc_to_errno(int rc)
 	return -EIO;
 }
 
-struct fencehist *fencehist_new(void)
+struct fencehist *
+fencehist_new(void)
 {
 	return calloc(1, sizeof(struct fencehist));
 }
 
-static int fencehist_connect(struct fencehist *f)
+static int
+fencehist_connect(struct fencehist *f)
 {
 	int rc;
 
@@ -66,8 +69,9 @@ static int fencehist_connect(struct fencehist *f)
 	return 0;
 }
 
-int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_unix_ms,
-			   int64_t *ret_when_unix_ms)
+int
+fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_unix_ms,
+                       int64_t *ret_when_unix_ms)
 {
 	stonith_history_t *hist = NULL, *h;
 	int64_t best = -1, when_ms;
@@ -76,12 +80,11 @@ int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_
 	r = fencehist_connect(f);
 	if (r < 0)
 		return r;
-	rc = f->st->cmds->history(f->st, st_opt_sync_call, node, &hist,
-					 FENCEHIST_TIMEOUT_S);
+	rc = f->st->cmds->history(f->st, st_opt_sync_call, node, &hist, FENCEHIST_TIMEOUT_S);
 	if (rc < 0) {
 		r = fencehist_rc_to_errno(rc);
-		qb_log(LOG_WARNING, "node %s: fencing history query failed (%s), will retry",
-		       node, strerror(-r));
+		qb_log(LOG_WARNING, "node %s: fencing history query failed (%s), will retry", node,
+		       strerror(-r));
 		f->st->cmds->disconnect(f->st);
 		f->connected = false;
 		return r;
@@ -107,7 +110,8 @@ int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_
 	return 1;
 }
 
-struct fencehist *fencehist_free(struct fencehist *f)
+struct fencehist *
+fencehist_free(struct fencehist *f)
 {
 	if (f == NULL)
 		return NULL;

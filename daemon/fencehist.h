@@ -20,6 +20,6 @@ struct fencehist *fencehist_free(struct fencehist *f);
  * the history's sub-second part), 0 if not, negative errno if the fencer
  * can't be asked. */
 int fencehist_fenced_after(struct fencehist *f, const char *node, int64_t since_unix_ms,
-			   int64_t *ret_when_unix_ms);
+                           int64_t *ret_when_unix_ms);
 
 #endif

@@ -28,7 +28,8 @@
 
 /* systemd's readiness protocol without libsystemd: one datagram to
  * $NOTIFY_SOCKET.  A no-op when not started by systemd (the lab). */
-static void ferryd_notify(const char *state)
+static void
+ferryd_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -56,12 +57,13 @@ static void ferryd_notify(const char *state)
 	close(fd);
 }
 
-static void ferryd_blackbox_write(const struct ferryd *d, const char *why)
+static void
+ferryd_blackbox_write(const struct ferryd *d, const char *why)
 {
 	char path[PATH_MAX];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/ferryd.blackbox-%ld", d->cfg.state_dir,
-			     (long)getpid()) >= sizeof(path))
+	                     (long)getpid()) >= sizeof(path))
 		return;
 	if (qb_log_blackbox_write_to_file(path) > 0)
 		qb_log(LOG_NOTICE, "blackbox written to %s (%s); read it with qb-blackbox", path,
@@ -69,7 +71,8 @@ static void ferryd_blackbox_write(const struct ferryd *d, const char *why)
 }
 
 /* Stops the loop with an exit code after a fatal run-time error. */
-static void ferryd_fatal(struct ferryd *d, int exit_code)
+static void
+ferryd_fatal(struct ferryd *d, int exit_code)
 {
 	d->exit_code = exit_code;
 	ferryd_blackbox_write(d, "fatal error");
@@ -78,7 +81,8 @@ static void ferryd_fatal(struct ferryd *d, int exit_code)
 
 /* ---- metrics: the glue's status and the counts, written for node_exporter ---- */
 
-static void ferryd_metrics_write(void *data)
+static void
+ferryd_metrics_write(void *data)
 {
 	struct ferryd *d = data;
 	const struct ferry_ipc_status_rsp *st = NULL;
@@ -102,8 +106,8 @@ static void ferryd_metrics_write(void *data)
 		if (text == NULL)
 			goto cleanup;
 		n = metrics_format(&d->metrics, st,
-				   st != NULL ? (const struct ferry_ipc_vm_info *)(st + 1) : NULL,
-				   text, cap);
+		                   st != NULL ? (const struct ferry_ipc_vm_info *)(st + 1) : NULL,
+		                   text, cap);
 		if (n != -ENOBUFS || cap >= 16 * 1024 * 1024)
 			break;
 	}
@@ -119,8 +123,8 @@ cleanup:
 		qb_log(LOG_WARNING, "metrics: cannot write %s: %s%s, ignoring", d->cfg.metrics_file,
 		       strerror(-r),
 		       r == -ENOENT ? " (its directory is missing: node_exporter's textfile "
-				      "directory, or set metrics_file in ferryd.conf)"
-				    : "");
+		                      "directory, or set metrics_file in ferryd.conf)"
+		                    : "");
 	else if (r == 0 && d->metrics_last_error != 0)
 		qb_log(LOG_NOTICE, "metrics: writing %s again", d->cfg.metrics_file);
 	d->metrics_last_error = r;
@@ -130,7 +134,8 @@ cleanup:
 
 /* Something the metrics show changed: write them now, or when the interval
  * since the last write is over (one write pending at a time). */
-static void ferryd_metrics_changed(struct ferryd *d)
+static void
+ferryd_metrics_changed(struct ferryd *d)
 {
 	uint64_t now_ns = qb_util_nano_current_get();
 	uint64_t next_ns = d->metrics_last_ns + (uint64_t)d->cfg.metrics_interval_ms * 1000000u;
@@ -139,13 +144,14 @@ static void ferryd_metrics_changed(struct ferryd *d)
 	if (d->cfg.metrics_file[0] == '\0' || d->metrics_pending || d->loop == NULL)
 		return;
 	if (qb_loop_timer_add(d->loop, QB_LOOP_LOW, delay_ns, d, ferryd_metrics_write,
-			      &d->metrics_timer) == 0)
+	                      &d->metrics_timer) == 0)
 		d->metrics_pending = true;
 }
 
 /* ---- cluster events: the first membership, and on to the glue ---- */
 
-static void ferryd_membership_known(void *ctx)
+static void
+ferryd_membership_known(void *ctx)
 {
 	struct ferryd *d = ctx;
 
@@ -157,8 +163,8 @@ static void ferryd_membership_known(void *ctx)
 	ferryd_notify("READY=1\nSTATUS=member of the ferry group");
 }
 
-static void ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg,
-				   size_t len)
+static void
+ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
 {
 	struct ferryd *d = ctx;
 
@@ -167,7 +173,8 @@ static void ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, con
 
 /* Every membership event: keep a copy of what corosync says, for
  * virtwatch's questions, and hand the value to the glue. */
-static void ferryd_cluster_confchg(void *ctx)
+static void
+ferryd_cluster_confchg(void *ctx)
 {
 	struct ferryd *d = ctx;
 
@@ -176,7 +183,8 @@ static void ferryd_cluster_confchg(void *ctx)
 	ferryd_metrics_changed(d);
 }
 
-static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
+static void
+ferryd_cluster_totem_confchg(void *ctx, bool initial)
 {
 	struct ferryd *d = ctx;
 
@@ -185,7 +193,8 @@ static void ferryd_cluster_totem_confchg(void *ctx, bool initial)
 	ferryd_metrics_changed(d);
 }
 
-static void ferryd_cluster_quorum(void *ctx)
+static void
+ferryd_cluster_quorum(void *ctx)
 {
 	struct ferryd *d = ctx;
 
@@ -194,83 +203,89 @@ static void ferryd_cluster_quorum(void *ctx)
 	ferryd_metrics_changed(d);
 }
 
-static void ferryd_cluster_fatal(void *ctx, int exit_code)
+static void
+ferryd_cluster_fatal(void *ctx, int exit_code)
 {
 	ferryd_fatal(ctx, exit_code);
 }
 
 static const struct cluster_events ferryd_cluster_events = {
-	.deliver = ferryd_cluster_deliver,
-	.membership_known = ferryd_membership_known,
-	.confchg = ferryd_cluster_confchg,
-	.totem_confchg = ferryd_cluster_totem_confchg,
-	.quorum = ferryd_cluster_quorum,
-	.fatal = ferryd_cluster_fatal,
+        .deliver = ferryd_cluster_deliver,
+        .membership_known = ferryd_membership_known,
+        .confchg = ferryd_cluster_confchg,
+        .totem_confchg = ferryd_cluster_totem_confchg,
+        .quorum = ferryd_cluster_quorum,
+        .fatal = ferryd_cluster_fatal,
 };
 
 /* ---- ipcsrv events: requests to the glue, expected stops to virtwatch ---- */
 
-static void ferryd_ipc_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void
+ferryd_ipc_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
 	struct ferryd *d = ctx;
 
 	ledgerglue_request(d->glue, token, req);
 }
 
-static void ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+static void
+ferryd_ipc_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	struct ferryd *d = ctx;
 
 	ledgerglue_record_move(d->glue, token, m);
 }
 
-static void ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+static void
+ferryd_ipc_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
 	struct ferryd *d = ctx;
 
 	virtwatch_expect_stop(d->virt, uuid, timeout_ms);
 }
 
-static ssize_t ferryd_ipc_status(void *ctx, void *buf, size_t len)
+static ssize_t
+ferryd_ipc_status(void *ctx, void *buf, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return ledgerglue_status(d->glue, buf, len);
 }
 
-static ssize_t ferryd_ipc_dump(void *ctx, void *buf, size_t len)
+static ssize_t
+ferryd_ipc_dump(void *ctx, void *buf, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return ledgerglue_dump(d->glue, buf, len);
 }
 
-static ssize_t ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
-				  size_t len)
+static ssize_t
+ferryd_ipc_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return persist_history_view(&d->history, req, buf, len);
 }
 
-static void ferryd_ipc_drain_submit(void *ctx, uint64_t token,
-				    const struct ferry_ipc_drain_submit_req *req)
+static void
+ferryd_ipc_drain_submit(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *req)
 {
 	struct ferryd *d = ctx;
 
 	ledgerglue_drain_submit(d->glue, token, req);
 }
 
-static void ferryd_ipc_drain_cancel(void *ctx, uint64_t token,
-				    const struct ferry_ipc_drain_id_req *req)
+static void
+ferryd_ipc_drain_cancel(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *req)
 {
 	struct ferryd *d = ctx;
 
 	ledgerglue_drain_cancel(d->glue, token, req);
 }
 
-static ssize_t ferryd_ipc_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req,
-				     void *buf, size_t len)
+static ssize_t
+ferryd_ipc_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf, size_t len)
 {
 	struct ferryd *d = ctx;
 
@@ -278,20 +293,21 @@ static ssize_t ferryd_ipc_drain_view(void *ctx, const struct ferry_ipc_drain_id_
 }
 
 static const struct ipcsrv_events ferryd_ipc_events = {
-	.request = ferryd_ipc_request,
-	.record_move = ferryd_ipc_record_move,
-	.expect_stop = ferryd_ipc_expect_stop,
-	.status = ferryd_ipc_status,
-	.dump = ferryd_ipc_dump,
-	.history = ferryd_ipc_history,
-	.drain_submit = ferryd_ipc_drain_submit,
-	.drain_cancel = ferryd_ipc_drain_cancel,
-	.drain_view = ferryd_ipc_drain_view,
+        .request = ferryd_ipc_request,
+        .record_move = ferryd_ipc_record_move,
+        .expect_stop = ferryd_ipc_expect_stop,
+        .status = ferryd_ipc_status,
+        .dump = ferryd_ipc_dump,
+        .history = ferryd_ipc_history,
+        .drain_submit = ferryd_ipc_drain_submit,
+        .drain_cancel = ferryd_ipc_drain_cancel,
+        .drain_view = ferryd_ipc_drain_view,
 };
 
 /* ---- drainrun events: a runner's job ended, to the glue ---- */
 
-static void ferryd_drain_done(void *ctx, uint64_t job, int rc, const char *node, const char *text)
+static void
+ferryd_drain_done(void *ctx, uint64_t job, int rc, const char *node, const char *text)
 {
 	struct ferryd *d = ctx;
 
@@ -299,27 +315,30 @@ static void ferryd_drain_done(void *ctx, uint64_t job, int rc, const char *node,
 }
 
 static const struct drainrun_events ferryd_drain_events = {
-	.done = ferryd_drain_done,
+        .done = ferryd_drain_done,
 };
 
 /* ---- virtwatch events: the ledger, the cluster's names, its file ---- */
 
-static int ferryd_virt_vm_lookup(void *ctx, const char *uuid, uint32_t *ret_owner,
-				 uint32_t *ret_state, uint32_t *ret_peer)
+static int
+ferryd_virt_vm_lookup(void *ctx, const char *uuid, uint32_t *ret_owner, uint32_t *ret_state,
+                      uint32_t *ret_peer)
 {
 	struct ferryd *d = ctx;
 
 	return ledgerglue_vm_lookup(d->glue, uuid, ret_owner, ret_state, ret_peer);
 }
 
-static uint32_t ferryd_virt_local_nodeid(void *ctx)
+static uint32_t
+ferryd_virt_local_nodeid(void *ctx)
 {
 	struct ferryd *d = ctx;
 
 	return d->members.local_nodeid;
 }
 
-static const char *ferryd_virt_local_name(void *ctx)
+static const char *
+ferryd_virt_local_name(void *ctx)
 {
 	struct ferryd *d = ctx;
 	const char *n = membership_node_name(&d->members, d->members.local_nodeid);
@@ -327,29 +346,32 @@ static const char *ferryd_virt_local_name(void *ctx)
 	return n != NULL && n[0] != '\0' ? n : d->local_name;
 }
 
-static const char *ferryd_virt_node_name(void *ctx, uint32_t nodeid)
+static const char *
+ferryd_virt_node_name(void *ctx, uint32_t nodeid)
 {
 	struct ferryd *d = ctx;
 
 	return membership_node_name(&d->members, nodeid);
 }
 
-static bool ferryd_virt_ready(void *ctx)
+static bool
+ferryd_virt_ready(void *ctx)
 {
 	struct ferryd *d = ctx;
 
 	return d->ready;
 }
 
-static int ferryd_virt_file_write(void *ctx, const char *name, const void *buf, size_t len)
+static int
+ferryd_virt_file_write(void *ctx, const char *name, const void *buf, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return persist_write(d->cfg.state_dir, name, buf, len);
 }
 
-static int ferryd_virt_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf,
-				 size_t *ret_len)
+static int
+ferryd_virt_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf, size_t *ret_len)
 {
 	struct ferryd *d = ctx;
 
@@ -357,47 +379,52 @@ static int ferryd_virt_file_read(void *ctx, const char *name, size_t max_len, vo
 }
 
 static const struct virtwatch_events ferryd_virt_events = {
-	.vm_lookup = ferryd_virt_vm_lookup,
-	.local_nodeid = ferryd_virt_local_nodeid,
-	.local_name = ferryd_virt_local_name,
-	.node_name = ferryd_virt_node_name,
-	.ready = ferryd_virt_ready,
-	.file_write = ferryd_virt_file_write,
-	.file_read = ferryd_virt_file_read,
+        .vm_lookup = ferryd_virt_vm_lookup,
+        .local_nodeid = ferryd_virt_local_nodeid,
+        .local_name = ferryd_virt_local_name,
+        .node_name = ferryd_virt_node_name,
+        .ready = ferryd_virt_ready,
+        .file_write = ferryd_virt_file_write,
+        .file_read = ferryd_virt_file_read,
 };
 
 /* ---- the glue's operations: the adapters that do what it decided ---- */
 
-static int ferryd_glue_send(void *ctx, const void *msg, size_t len)
+static int
+ferryd_glue_send(void *ctx, const void *msg, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return cluster_send(&d->cluster, msg, len);
 }
 
-static int ferryd_glue_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
+static int
+ferryd_glue_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return ipcsrv_reply(d->ipc, token, rsp, len);
 }
 
-static void ferryd_glue_vm_scan(void *ctx)
+static void
+ferryd_glue_vm_scan(void *ctx)
 {
 	struct ferryd *d = ctx;
 
 	virtwatch_scan(d->virt);
 }
 
-static void ferryd_glue_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
+static void
+ferryd_glue_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
 {
 	struct ferryd *d = ctx;
 
 	virtwatch_set_rsc(d->virt, uuid, rsc);
 }
 
-static int ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_unix_ms,
-				    int64_t *ret_when_unix_ms)
+static int
+ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_unix_ms,
+                         int64_t *ret_when_unix_ms)
 {
 	struct ferryd *d = ctx;
 	int r;
@@ -408,7 +435,8 @@ static int ferryd_glue_fenced_after(void *ctx, const char *node, int64_t since_u
 	return r;
 }
 
-static int ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
+static int
+ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
 {
 	struct ferryd *d = ctx;
 
@@ -416,42 +444,48 @@ static int ferryd_glue_ledger_save(void *ctx, const void *blob, size_t len)
 	return persist_ledger_save(d->cfg.state_dir, blob, len);
 }
 
-static int ferryd_glue_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
+static int
+ferryd_glue_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
 {
 	struct ferryd *d = ctx;
 
 	return persist_ledger_load(d->cfg.state_dir, max_len, ret_blob, ret_len);
 }
 
-static int ferryd_glue_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
+static int
+ferryd_glue_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
 {
 	struct ferryd *d = ctx;
 
 	return persist_ledger_set_aside(d->cfg.state_dir, now_ms, ret_name, len);
 }
 
-static bool ferryd_glue_lost_marked(void *ctx)
+static bool
+ferryd_glue_lost_marked(void *ctx)
 {
 	struct ferryd *d = ctx;
 
 	return persist_lost_marked(d->cfg.state_dir);
 }
 
-static int ferryd_glue_lost_mark(void *ctx, const char *why)
+static int
+ferryd_glue_lost_mark(void *ctx, const char *why)
 {
 	struct ferryd *d = ctx;
 
 	return persist_lost_mark(d->cfg.state_dir, why);
 }
 
-static int ferryd_glue_lost_clear(void *ctx)
+static int
+ferryd_glue_lost_clear(void *ctx)
 {
 	struct ferryd *d = ctx;
 
 	return persist_lost_clear(d->cfg.state_dir);
 }
 
-static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
+static void
+ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
 {
 	struct ferryd *d = ctx;
 	int r;
@@ -467,24 +501,27 @@ static void ferryd_glue_move_recorded(void *ctx, const struct ferry_ipc_move *re
 		       PERSIST_HISTORY_FILE, strerror(-r));
 }
 
-static int ferryd_glue_drain_away(void *ctx, const char *rsc, const char *node,
-				  uint32_t timeout_ms, uint64_t *ret_job)
+static int
+ferryd_glue_drain_away(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms,
+                       uint64_t *ret_job)
 {
 	struct ferryd *d = ctx;
 
 	return drainrun_away(d->drain, rsc, node, timeout_ms, ret_job);
 }
 
-static int ferryd_glue_drain_back(void *ctx, const char *rsc, const char *node,
-				  const char *expect_on, uint32_t timeout_ms, uint64_t *ret_job)
+static int
+ferryd_glue_drain_back(void *ctx, const char *rsc, const char *node, const char *expect_on,
+                       uint32_t timeout_ms, uint64_t *ret_job)
 {
 	struct ferryd *d = ctx;
 
 	return drainrun_back(d->drain, rsc, node, expect_on, timeout_ms, ret_job);
 }
 
-static int ferryd_glue_drain_standby(void *ctx, const char *node, bool on,
-				     const char *const *clear, size_t n_clear, uint64_t *ret_job)
+static int
+ferryd_glue_drain_standby(void *ctx, const char *node, bool on, const char *const *clear,
+                          size_t n_clear, uint64_t *ret_job)
 {
 	struct ferryd *d = ctx;
 
@@ -492,24 +529,25 @@ static int ferryd_glue_drain_standby(void *ctx, const char *node, bool on,
 }
 
 static const struct ledgerglue_ops ferryd_glue_ops = {
-	.drain_away = ferryd_glue_drain_away,
-	.drain_back = ferryd_glue_drain_back,
-	.drain_standby = ferryd_glue_drain_standby,
-	.send = ferryd_glue_send,
-	.reply = ferryd_glue_reply,
-	.vm_scan = ferryd_glue_vm_scan,
-	.vm_set_rsc = ferryd_glue_vm_set_rsc,
-	.fenced_after = ferryd_glue_fenced_after,
-	.ledger_save = ferryd_glue_ledger_save,
-	.ledger_load = ferryd_glue_ledger_load,
-	.ledger_set_aside = ferryd_glue_ledger_set_aside,
-	.lost_marked = ferryd_glue_lost_marked,
-	.lost_mark = ferryd_glue_lost_mark,
-	.lost_clear = ferryd_glue_lost_clear,
-	.move_recorded = ferryd_glue_move_recorded,
+        .drain_away = ferryd_glue_drain_away,
+        .drain_back = ferryd_glue_drain_back,
+        .drain_standby = ferryd_glue_drain_standby,
+        .send = ferryd_glue_send,
+        .reply = ferryd_glue_reply,
+        .vm_scan = ferryd_glue_vm_scan,
+        .vm_set_rsc = ferryd_glue_vm_set_rsc,
+        .fenced_after = ferryd_glue_fenced_after,
+        .ledger_save = ferryd_glue_ledger_save,
+        .ledger_load = ferryd_glue_ledger_load,
+        .ledger_set_aside = ferryd_glue_ledger_set_aside,
+        .lost_marked = ferryd_glue_lost_marked,
+        .lost_mark = ferryd_glue_lost_mark,
+        .lost_clear = ferryd_glue_lost_clear,
+        .move_recorded = ferryd_glue_move_recorded,
 };
 
-static int32_t ferryd_on_term(int32_t sig, void *data)
+static int32_t
+ferryd_on_term(int32_t sig, void *data)
 {
 	struct ferryd *d = data;
 
@@ -519,14 +557,16 @@ static int32_t ferryd_on_term(int32_t sig, void *data)
 	return 0;
 }
 
-static int32_t ferryd_on_usr1(int32_t sig, void *data)
+static int32_t
+ferryd_on_usr1(int32_t sig, void *data)
 {
 	(void)sig;
 	ferryd_blackbox_write(data, "SIGUSR1");
 	return 0;
 }
 
-static void ferryd_log_setup(bool foreground)
+static void
+ferryd_log_setup(bool foreground)
 {
 	qb_log_init("ferryd", LOG_DAEMON, LOG_INFO);
 	qb_log_format_set(QB_LOG_SYSLOG, "%b");
@@ -540,19 +580,21 @@ static void ferryd_log_setup(bool foreground)
 }
 
 /* Applies the configured targets and level (after config_load). */
-static void ferryd_log_apply(const struct config *c, bool foreground)
+static void
+ferryd_log_apply(const struct config *c, bool foreground)
 {
 	int32_t fd;
 
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, c->log_syslog ? QB_TRUE : QB_FALSE);
 	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_CLEAR_ALL, QB_LOG_FILTER_FILE, "*", 0);
 	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
-			  (uint8_t)c->log_priority);
+	                  (uint8_t)c->log_priority);
 	if (foreground) {
 		qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_CLEAR_ALL, QB_LOG_FILTER_FILE, "*",
-				  0);
-		qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
-				  (uint8_t)(c->log_priority > LOG_INFO ? c->log_priority : LOG_INFO));
+		                  0);
+		qb_log_filter_ctl(
+		        QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+		        (uint8_t)(c->log_priority > LOG_INFO ? c->log_priority : LOG_INFO));
 	}
 	if (c->blackbox_kib == 0)
 		qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
@@ -567,29 +609,31 @@ static void ferryd_log_apply(const struct config *c, bool foreground)
 		}
 		qb_log_format_set(fd, "%t %N [%p] %b");
 		qb_log_filter_ctl(fd, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
-				  (uint8_t)c->log_priority);
+		                  (uint8_t)c->log_priority);
 		qb_log_ctl(fd, QB_LOG_CONF_ENABLED, QB_TRUE);
 	}
 }
 
-static void ferryd_usage(FILE *f)
+static void
+ferryd_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ferryd [-f] [-c FILE] [-t]\n"
-		"  -f, --foreground   also log to stderr (ferryd never forks)\n"
-		"  -c, --config FILE  configuration file (default %s)\n"
-		"  -t, --test-config  check the configuration file and exit\n"
-		"  -h, --help         this help\n"
-		"  -V, --version      print the version\n",
-		FERRYD_CONF_PATH);
+	        "Usage: ferryd [-f] [-c FILE] [-t]\n"
+	        "  -f, --foreground   also log to stderr (ferryd never forks)\n"
+	        "  -c, --config FILE  configuration file (default %s)\n"
+	        "  -t, --test-config  check the configuration file and exit\n"
+	        "  -h, --help         this help\n"
+	        "  -V, --version      print the version\n",
+	        FERRYD_CONF_PATH);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"foreground", no_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
-		{"test-config", no_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},   {NULL, 0, NULL, 0},
+	        {"foreground", no_argument, NULL, 'f'},  {"config", required_argument, NULL, 'c'},
+	        {"test-config", no_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	struct ferryd *d;
 	char err[1024];

@@ -25,10 +25,10 @@
 #define PERSIST_LEDGER_FILE "ledger.bin"
 /* Present while this node's ledger state is lost (an unusable ledger.bin was
  * set aside): ferryd then joins as "no state", never as a new node. */
-#define PERSIST_LOST_FILE "ledger.lost"
+#define PERSIST_LOST_FILE    "ledger.lost"
 #define PERSIST_HISTORY_FILE "history.bin"
 
-#define FERRYD_CONF_PATH "/etc/ferry/ferryd.conf"
+#define FERRYD_CONF_PATH   "/etc/ferry/ferryd.conf"
 #define FERRYD_MAX_MEMBERS FERRY_IPC_MAX_NODES
 
 enum config_foreign_vm {
@@ -49,10 +49,10 @@ struct config {
 	char cpg_group[128];
 	char state_dir[PATH_MAX];
 	char libvirt_uri[256];
-	char ipc_group[64];  /* besides root, members of this group may connect */
-	char log_file[PATH_MAX]; /* empty = no file */
+	char ipc_group[64];          /* besides root, members of this group may connect */
+	char log_file[PATH_MAX];     /* empty = no file */
 	char decision_log[PATH_MAX]; /* ledger decision lines; empty = none */
-	int log_priority;        /* syslog priority: LOG_ERR .. LOG_DEBUG */
+	int log_priority;            /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	bool log_syslog;
 	uint32_t blackbox_kib;
 	enum config_foreign_vm foreign_vm;

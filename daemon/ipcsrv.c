@@ -39,7 +39,8 @@
 /* /proc/PID/status is about 1.5 KiB; Groups: comes before the long tail */
 #define IPCSRV_STATUS_MAX 16384
 
-static void *mfree(void *p)
+static void *
+mfree(void *p)
 {
 	free(p);
 	return NULL;
@@ -79,18 +80,18 @@ struct ipcsrv {
 };
 
 typedef void (*ipcsrv_handler_fn)(struct ipcsrv *s, qb_ipcs_connection_t *c,
-				  struct ipcsrv_client *cl, const void *req);
+                                  struct ipcsrv_client *cl, const void *req);
 
 static void ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
-			     const void *req);
-static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
-			       struct ipcsrv_client *cl, const void *req);
+                             const void *req);
+static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                               const void *req);
 static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
-				 struct ipcsrv_client *cl, const void *req);
-static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
-			       struct ipcsrv_client *cl, const void *req);
-static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c,
-				struct ipcsrv_client *cl, const void *req);
+                                 struct ipcsrv_client *cl, const void *req);
+static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                               const void *req);
+static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                                const void *req);
 
 /*
  * Who may send what: every request that changes or records ownership
@@ -106,44 +107,45 @@ static const struct {
 	bool root_only;
 	ipcsrv_handler_fn handler;
 } ipcsrv_table[] = {
-	{FERRY_IPC_ACQUIRE, "acquire", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
-	{FERRY_IPC_RELEASE, "release", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_BEGIN, "migrate begin", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_COMMIT, "migrate commit", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_MIGRATE_ABORT, "migrate abort", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_SAVE, "save", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
-	{FERRY_IPC_RECORD_MOVE, "record move", sizeof(struct ferry_ipc_move_req), true,
-	 ipcsrv_handle_move},
-	{FERRY_IPC_EXPECT_STOP, "expect stop", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_expect},
-	{FERRY_IPC_RESTORE_COMMIT, "restore commit", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_RESTORE_ABORT, "restore abort", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_STATUS, "status", sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
-	{FERRY_IPC_LEDGER_DUMP, "ledger dump", sizeof(struct ferry_ipc_empty_req), false,
-	 ipcsrv_handle_view},
-	{FERRY_IPC_HISTORY, "history", sizeof(struct ferry_ipc_history_req), false,
-	 ipcsrv_handle_view},
-	{FERRY_IPC_FORCE_RELEASE, "force release", sizeof(struct ferry_ipc_vm_req), true,
-	 ipcsrv_handle_vm},
-	{FERRY_IPC_DRAIN_SUBMIT, "drain submit", sizeof(struct ferry_ipc_drain_submit_req), true,
-	 ipcsrv_handle_drain},
-	{FERRY_IPC_DRAIN_CANCEL, "drain cancel", sizeof(struct ferry_ipc_drain_id_req), true,
-	 ipcsrv_handle_drain},
-	{FERRY_IPC_DRAIN_LIST, "drain list", sizeof(struct ferry_ipc_drain_id_req), false,
-	 ipcsrv_handle_view},
-	{FERRY_IPC_DRAIN_REPORT, "drain report", sizeof(struct ferry_ipc_drain_id_req), false,
-	 ipcsrv_handle_view},
+        {FERRY_IPC_ACQUIRE, "acquire", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+        {FERRY_IPC_RELEASE, "release", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+        {FERRY_IPC_MIGRATE_BEGIN, "migrate begin", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_MIGRATE_COMMIT, "migrate commit", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_MIGRATE_ABORT, "migrate abort", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_SAVE, "save", sizeof(struct ferry_ipc_vm_req), true, ipcsrv_handle_vm},
+        {FERRY_IPC_RECORD_MOVE, "record move", sizeof(struct ferry_ipc_move_req), true,
+         ipcsrv_handle_move},
+        {FERRY_IPC_EXPECT_STOP, "expect stop", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_expect},
+        {FERRY_IPC_RESTORE_COMMIT, "restore commit", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_RESTORE_ABORT, "restore abort", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_STATUS, "status", sizeof(struct ferry_ipc_empty_req), false, ipcsrv_handle_view},
+        {FERRY_IPC_LEDGER_DUMP, "ledger dump", sizeof(struct ferry_ipc_empty_req), false,
+         ipcsrv_handle_view},
+        {FERRY_IPC_HISTORY, "history", sizeof(struct ferry_ipc_history_req), false,
+         ipcsrv_handle_view},
+        {FERRY_IPC_FORCE_RELEASE, "force release", sizeof(struct ferry_ipc_vm_req), true,
+         ipcsrv_handle_vm},
+        {FERRY_IPC_DRAIN_SUBMIT, "drain submit", sizeof(struct ferry_ipc_drain_submit_req), true,
+         ipcsrv_handle_drain},
+        {FERRY_IPC_DRAIN_CANCEL, "drain cancel", sizeof(struct ferry_ipc_drain_id_req), true,
+         ipcsrv_handle_drain},
+        {FERRY_IPC_DRAIN_LIST, "drain list", sizeof(struct ferry_ipc_drain_id_req), false,
+         ipcsrv_handle_view},
+        {FERRY_IPC_DRAIN_REPORT, "drain report", sizeof(struct ferry_ipc_drain_id_req), false,
+         ipcsrv_handle_view},
 };
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
 
 /* The value of "Key:" in /proc/PID/status text, or NULL. */
-static const char *ipcsrv_status_field(const char *text, const char *key)
+static const char *
+ipcsrv_status_field(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 	const char *p = text;
@@ -160,7 +162,8 @@ static const char *ipcsrv_status_field(const char *text, const char *key)
 
 /* Reads one decimal id from *p (after blanks) and advances *p past it; false
  * at the end of the line or on anything else than digits. */
-static bool ipcsrv_status_id(const char **p, unsigned long *ret)
+static bool
+ipcsrv_status_id(const char **p, unsigned long *ret)
 {
 	char *end;
 
@@ -177,7 +180,8 @@ static bool ipcsrv_status_id(const char **p, unsigned long *ret)
 }
 
 /* True if the "Key:" line's second id (real, effective, saved, fs) is want. */
-static bool ipcsrv_status_effective_is(const char *text, const char *key, unsigned long want)
+static bool
+ipcsrv_status_effective_is(const char *text, const char *key, unsigned long want)
 {
 	const char *p = ipcsrv_status_field(text, key);
 	unsigned long id;
@@ -195,7 +199,8 @@ static bool ipcsrv_status_effective_is(const char *text, const char *key, unsign
  * and Gid must be the ones the kernel gave (else the pid was reused or the
  * process changed its ids since it connected).  0 or -EACCES.
  */
-int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid)
+int
+ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid)
 {
 	const char *p;
 	unsigned long g;
@@ -217,7 +222,8 @@ int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allow
 }
 
 /* /proc/PID/status into buf (terminated); 0 or -errno. */
-static int ipcsrv_read_status(pid_t pid, char *buf, size_t len)
+static int
+ipcsrv_read_status(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 	size_t used = 0;
@@ -253,8 +259,9 @@ static int ipcsrv_read_status(pid_t pid, char *buf, size_t len)
  * ipc_max_clients_per_uid connections per uid.  0, -EMFILE (no slot left
  * for it) or -EUSERS (this uid has its share).
  */
-int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
-		       uint32_t n_uid)
+int
+ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
+                   uint32_t n_uid)
 {
 	uint32_t reserved, shared;
 
@@ -275,7 +282,8 @@ int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint
  * than a header, or size field and length disagree, or not the exact size
  * of its type), -EMSGSIZE (above the hard limit), -EPROTO (other version),
  * -EOPNOTSUPP (unknown type). */
-int ipcsrv_check_request(const void *buf, size_t len)
+int
+ipcsrv_check_request(const void *buf, size_t len)
 {
 	struct ferry_ipc_req_hdr h;
 	size_t i;
@@ -299,8 +307,8 @@ int ipcsrv_check_request(const void *buf, size_t len)
 	return -EOPNOTSUPP;
 }
 
-static void ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error,
-			void *rsp, size_t len)
+static void
+ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error, void *rsp, size_t len)
 {
 	struct ferry_ipc_rsp_hdr *h = rsp;
 	struct ipcsrv_client *cl;
@@ -320,7 +328,8 @@ static void ipcsrv_send(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int
 		       strerror((int)-n));
 }
 
-static void ipcsrv_send_error(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error)
+static void
+ipcsrv_send_error(qb_ipcs_connection_t *c, int32_t type, uint32_t seq, int error)
 {
 	struct ferry_ipc_rsp_hdr h;
 
@@ -328,7 +337,8 @@ static void ipcsrv_send_error(qb_ipcs_connection_t *c, int32_t type, uint32_t se
 	ipcsrv_send(c, type, seq, error, &h, sizeof(h));
 }
 
-static struct ipcsrv_pending *ipcsrv_pending_find(struct ipcsrv *s, uint64_t token)
+static struct ipcsrv_pending *
+ipcsrv_pending_find(struct ipcsrv *s, uint64_t token)
 {
 	size_t i;
 
@@ -343,8 +353,9 @@ static struct ipcsrv_pending *ipcsrv_pending_find(struct ipcsrv *s, uint64_t tok
  * park it in a free pending slot and return its token, or answer -EBUSY and
  * return 0 when every slot is taken.
  */
-static uint64_t ipcsrv_park(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
-			    const struct ferry_ipc_req_hdr *hdr)
+static uint64_t
+ipcsrv_park(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+            const struct ferry_ipc_req_hdr *hdr)
 {
 	struct ipcsrv_pending *p = NULL;
 
@@ -364,8 +375,9 @@ static uint64_t ipcsrv_park(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ip
 	return p->token;
 }
 
-static void ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
-			     const void *req)
+static void
+ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                 const void *req)
 {
 	const struct ferry_ipc_vm_req *r = req;
 	uint64_t token = ipcsrv_park(s, c, cl, &r->hdr);
@@ -374,8 +386,9 @@ static void ipcsrv_handle_vm(struct ipcsrv *s, qb_ipcs_connection_t *c, struct i
 		s->ev->request(s->ctx, token, r);
 }
 
-static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
-			       struct ipcsrv_client *cl, const void *req)
+static void
+ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                   const void *req)
 {
 	const struct ferry_ipc_move_req *r = req;
 	uint64_t token = ipcsrv_park(s, c, cl, &r->hdr);
@@ -384,8 +397,9 @@ static void ipcsrv_handle_move(struct ipcsrv *s, qb_ipcs_connection_t *c,
 		s->ev->record_move(s->ctx, token, &r->move);
 }
 
-static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c,
-				struct ipcsrv_client *cl, const void *req)
+static void
+ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                    const void *req)
 {
 	const struct ferry_ipc_req_hdr *h = req;
 	uint64_t token;
@@ -403,8 +417,9 @@ static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c,
 		s->ev->drain_cancel(s->ctx, token, req);
 }
 
-static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
-				 struct ipcsrv_client *cl, const void *req)
+static void
+ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                     const void *req)
 {
 	const struct ferry_ipc_vm_req *r = req;
 	struct ferry_ipc_vm_rsp rsp;
@@ -431,8 +446,9 @@ static void ipcsrv_handle_expect(struct ipcsrv *s, qb_ipcs_connection_t *c,
 	ipcsrv_send(c, r->hdr.qb.id, r->hdr.seq, 0, &rsp, sizeof(rsp));
 }
 
-static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
-			       struct ipcsrv_client *cl, const void *req)
+static void
+ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                   const void *req)
 {
 	const struct ferry_ipc_req_hdr *h = req;
 	void *buf;
@@ -454,8 +470,8 @@ static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 	case FERRY_IPC_DRAIN_LIST:
 	case FERRY_IPC_DRAIN_REPORT:
 		n = s->ev->drain_view != NULL
-			    ? s->ev->drain_view(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES)
-			    : -EOPNOTSUPP;
+		            ? s->ev->drain_view(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES)
+		            : -EOPNOTSUPP;
 		break;
 	default:
 		n = s->ev->history(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES);
@@ -468,7 +484,8 @@ static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c,
 	free(buf);
 }
 
-int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
+int
+ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
 {
 	struct ipcsrv_pending *p;
 	struct ipcsrv_client *cl;
@@ -498,7 +515,8 @@ int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len)
 	return 0;
 }
 
-static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
+static int32_t
+ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 {
 	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct qb_ipcs_connection_stats st;
@@ -550,7 +568,8 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 			       (int)pid, (unsigned)uid, n_uid);
 		else
 			qb_log(LOG_WARNING,
-			       "ipc: refused pid %d uid %u: %u clients connected, %u of them not root "
+			       "ipc: refused pid %d uid %u: %u clients connected, %u of them not "
+			       "root "
 			       "(ipc_max_clients %u, ipc_root_reserved %u)",
 			       (int)pid, (unsigned)uid, s->n_clients, n_nonroot,
 			       s->cfg->ipc_max_clients, config_ipc_root_reserved(s->cfg));
@@ -568,12 +587,13 @@ static int32_t ipcsrv_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	qb_ipcs_context_set(c, cl);
 	if (uid != 0 && s->gid_known)
 		qb_ipcs_connection_auth_set(c, -1, s->allowed_gid,
-					    S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP);
+		                            S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP);
 	s->n_clients++;
 	return 0;
 }
 
-static void ipcsrv_created(qb_ipcs_connection_t *c)
+static void
+ipcsrv_created(qb_ipcs_connection_t *c)
 {
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
 	struct qb_ipcs_connection_stats st;
@@ -583,13 +603,15 @@ static void ipcsrv_created(qb_ipcs_connection_t *c)
 	qb_log(LOG_DEBUG, "ipc: client pid %d connected", cl != NULL ? (int)cl->pid : -1);
 }
 
-static int32_t ipcsrv_closed(qb_ipcs_connection_t *c)
+static int32_t
+ipcsrv_closed(qb_ipcs_connection_t *c)
 {
 	(void)c;
 	return 0;
 }
 
-static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
+static void
+ipcsrv_destroyed(qb_ipcs_connection_t *c)
 {
 	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
@@ -610,7 +632,8 @@ static void ipcsrv_destroyed(qb_ipcs_connection_t *c)
 	qb_ipcs_context_set(c, NULL);
 }
 
-static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
+static int32_t
+ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 {
 	struct ipcsrv *s = qb_ipcs_connection_service_context_get(c);
 	struct ipcsrv_client *cl = qb_ipcs_context_get(c);
@@ -634,7 +657,8 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
 		return 0;
 	}
 	if (ipcsrv_table[idx].root_only && cl->uid != 0) {
-		qb_log(LOG_WARNING, "ipc: pid %d uid %u: %s changes ownership and needs root, refused",
+		qb_log(LOG_WARNING,
+		       "ipc: pid %d uid %u: %s changes ownership and needs root, refused",
 		       (int)cl->pid, (unsigned)cl->uid, ipcsrv_table[idx].name);
 		ipcsrv_send_error(c, h.qb.id, h.seq, -EPERM);
 		return 0;
@@ -654,7 +678,8 @@ static int32_t ipcsrv_process(qb_ipcs_connection_t *c, void *data, size_t size)
  * connection from MIGRATE_BEGIN to COMMIT, which is as long as the
  * migration, and root has reserved slots anyway.  Returns how many.
  */
-static unsigned ipcsrv_sweep_idle(struct ipcsrv *s, uint64_t now_ns)
+static unsigned
+ipcsrv_sweep_idle(struct ipcsrv *s, uint64_t now_ns)
 {
 	uint64_t idle_ns = (uint64_t)s->cfg->ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
 	struct ipcsrv_client *cl;
@@ -666,8 +691,10 @@ static unsigned ipcsrv_sweep_idle(struct ipcsrv *s, uint64_t now_ns)
 		if (cl == NULL || cl->closing || cl->uid == 0 || cl->token != 0 ||
 		    now_ns < cl->active_ns || now_ns - cl->active_ns < idle_ns)
 			continue;
-		qb_log(LOG_NOTICE, "ipc: pid %d uid %u idle for %u ms (ipc_idle_timeout_ms), "
-		       "disconnected", (int)cl->pid, (unsigned)cl->uid,
+		qb_log(LOG_NOTICE,
+		       "ipc: pid %d uid %u idle for %u ms (ipc_idle_timeout_ms), "
+		       "disconnected",
+		       (int)cl->pid, (unsigned)cl->uid,
 		       (unsigned)((now_ns - cl->active_ns) / QB_TIME_NS_IN_MSEC));
 		cl->closing = true;
 		n++;
@@ -676,7 +703,8 @@ static unsigned ipcsrv_sweep_idle(struct ipcsrv *s, uint64_t now_ns)
 	return n;
 }
 
-static uint64_t ipcsrv_sweep_interval_ns(const struct config *cfg)
+static uint64_t
+ipcsrv_sweep_interval_ns(const struct config *cfg)
 {
 	uint64_t ms = cfg->ipc_idle_timeout_ms / 4;
 
@@ -687,57 +715,62 @@ static uint64_t ipcsrv_sweep_interval_ns(const struct config *cfg)
 	return ms * QB_TIME_NS_IN_MSEC;
 }
 
-static void ipcsrv_idle_timer(void *data)
+static void
+ipcsrv_idle_timer(void *data)
 {
 	struct ipcsrv *s = data;
 
 	ipcsrv_sweep_idle(s, qb_util_nano_current_get());
 	qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(s->cfg), s,
-			  ipcsrv_idle_timer, &s->idle_timer);
+	                  ipcsrv_idle_timer, &s->idle_timer);
 }
 
 /* libqb's poll hooks, onto our qb loop (NULL = the default loop, which is
  * the one ferryd created; the hooks have no context argument). */
-static int32_t ipcsrv_job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
+static int32_t
+ipcsrv_job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
 {
 	return qb_loop_job_add(NULL, p, data, fn);
 }
 
-static int32_t ipcsrv_dispatch_add(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
-				   qb_ipcs_dispatch_fn_t fn)
+static int32_t
+ipcsrv_dispatch_add(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
+                    qb_ipcs_dispatch_fn_t fn)
 {
 	return qb_loop_poll_add(NULL, p, fd, evts, data, fn);
 }
 
-static int32_t ipcsrv_dispatch_mod(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
-				   qb_ipcs_dispatch_fn_t fn)
+static int32_t
+ipcsrv_dispatch_mod(enum qb_loop_priority p, int32_t fd, int32_t evts, void *data,
+                    qb_ipcs_dispatch_fn_t fn)
 {
 	return qb_loop_poll_mod(NULL, p, fd, evts, data, fn);
 }
 
-static int32_t ipcsrv_dispatch_del(int32_t fd)
+static int32_t
+ipcsrv_dispatch_del(int32_t fd)
 {
 	return qb_loop_poll_del(NULL, fd);
 }
 
 static struct qb_ipcs_poll_handlers ipcsrv_poll = {
-	.job_add = ipcsrv_job_add,
-	.dispatch_add = ipcsrv_dispatch_add,
-	.dispatch_mod = ipcsrv_dispatch_mod,
-	.dispatch_del = ipcsrv_dispatch_del,
+        .job_add = ipcsrv_job_add,
+        .dispatch_add = ipcsrv_dispatch_add,
+        .dispatch_mod = ipcsrv_dispatch_mod,
+        .dispatch_del = ipcsrv_dispatch_del,
 };
 
 static struct qb_ipcs_service_handlers ipcsrv_handlers = {
-	.connection_accept = ipcsrv_accept,
-	.connection_created = ipcsrv_created,
-	.msg_process = ipcsrv_process,
-	.connection_closed = ipcsrv_closed,
-	.connection_destroyed = ipcsrv_destroyed,
+        .connection_accept = ipcsrv_accept,
+        .connection_created = ipcsrv_created,
+        .msg_process = ipcsrv_process,
+        .connection_closed = ipcsrv_closed,
+        .connection_destroyed = ipcsrv_destroyed,
 };
 
 /* The server's state without the libqb service (tests use it alone). */
-static struct ipcsrv *ipcsrv_new(const struct config *cfg, const struct ipcsrv_events *events,
-				 void *ctx)
+static struct ipcsrv *
+ipcsrv_new(const struct config *cfg, const struct ipcsrv_events *events, void *ctx)
 {
 	struct ipcsrv *s;
 	struct group *g;
@@ -768,8 +801,9 @@ static struct ipcsrv *ipcsrv_new(const struct config *cfg, const struct ipcsrv_e
 	return s;
 }
 
-int ipcsrv_start(qb_loop_t *loop, const struct config *cfg, const struct ipcsrv_events *events,
-		 void *ctx, struct ipcsrv **ret)
+int
+ipcsrv_start(qb_loop_t *loop, const struct config *cfg, const struct ipcsrv_events *events,
+             void *ctx, struct ipcsrv **ret)
 {
 	struct ipcsrv *s;
 	const char *name;
@@ -794,7 +828,7 @@ int ipcsrv_start(qb_loop_t *loop, const struct config *cfg, const struct ipcsrv_
 		goto fail;
 	s->loop = loop;
 	r = qb_loop_timer_add(s->loop, QB_LOOP_LOW, ipcsrv_sweep_interval_ns(cfg), s,
-			      ipcsrv_idle_timer, &s->idle_timer);
+	                      ipcsrv_idle_timer, &s->idle_timer);
 	if (r < 0)
 		goto fail;
 	qb_log(LOG_INFO,
@@ -809,7 +843,8 @@ fail:
 	return r;
 }
 
-struct ipcsrv *ipcsrv_stop(struct ipcsrv *s)
+struct ipcsrv *
+ipcsrv_stop(struct ipcsrv *s)
 {
 	size_t i;
 

@@ -31,14 +31,15 @@ struct ipcsrv_events {
 	ssize_t (*status)(void *ctx, void *buf, size_t len);
 	ssize_t (*dump)(void *ctx, void *buf, size_t len);
 	ssize_t (*history)(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
-			   size_t len);
+	                   size_t len);
 	/* drains: submit and cancel are parked under token like request; list
 	 * and report (req is a struct ferry_ipc_drain_id_req, hdr.qb.id tells
 	 * which) are read-only views */
-	void (*drain_submit)(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *req);
+	void (*drain_submit)(void *ctx, uint64_t token,
+	                     const struct ferry_ipc_drain_submit_req *req);
 	void (*drain_cancel)(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *req);
 	ssize_t (*drain_view)(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf,
-			      size_t len);
+	                      size_t len);
 };
 
 struct ipcsrv;
@@ -46,7 +47,7 @@ struct ipcsrv;
 /* Serves FERRY_IPC_SERVICE (or $FERRY_IPC_SERVICE_ENV) from loop; cfg and
  * events must outlive the server. */
 int ipcsrv_start(qb_loop_t *loop, const struct config *cfg, const struct ipcsrv_events *events,
-		 void *ctx, struct ipcsrv **ret);
+                 void *ctx, struct ipcsrv **ret);
 /* Accepts NULL; returns NULL. */
 struct ipcsrv *ipcsrv_stop(struct ipcsrv *s);
 /* Completes a parked request (an ownership request answered when our own
@@ -57,6 +58,6 @@ int ipcsrv_reply(struct ipcsrv *s, uint64_t token, const void *rsp, size_t len);
 int ipcsrv_check_peer(uid_t uid, gid_t gid, const char *proc_status, gid_t allowed_gid);
 int ipcsrv_check_request(const void *buf, size_t len);
 int ipcsrv_check_slots(const struct config *cfg, uid_t uid, uint32_t n_all, uint32_t n_nonroot,
-		       uint32_t n_uid);
+                       uint32_t n_uid);
 
 #endif

@@ -58,13 +58,13 @@ struct ledger {
 	uint32_t quorum_reporter;
 	struct ledger_quorum quorum; /* the last report for this ring */
 	bool quorate;
-	bool lost;      /* this replica's state was lost (unusable file): never "new" */
-	bool snap_lost; /* ... as it was when the round started */
-	bool blocked;   /* the sync round ended without a state that may be taken */
+	bool lost;          /* this replica's state was lost (unusable file): never "new" */
+	bool snap_lost;     /* ... as it was when the round started */
+	bool blocked;       /* the sync round ended without a state that may be taken */
 	bool round_waiting; /* every state is in; the quorum report decides (a lost member) */
 	char blocked_why[160];
 	bool snap_was_quorate;
-	bool overfull; /* the current ring has more members than max_nodes */
+	bool overfull;   /* the current ring has more members than max_nodes */
 	int64_t sync_ms; /* agreed time of the last sync: the latest member clock */
 	char *snap;
 	size_t snap_len;
@@ -139,7 +139,6 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-
 /* Canonical libvirt form: 8-4-4-4-12 lower-case hex. */
 
 static struct ledger_vmrec *
@@ -195,7 +194,7 @@ node_evict(struct ledger *l)
 		return false;
 	note(l, "node %" PRIu32 ": forgotten (node table full)", st->nodes[best].id);
 	memmove(&st->nodes[best], &st->nodes[best + 1],
-		(st->n_nodes - best - 1) * sizeof(st->nodes[0]));
+	        (st->n_nodes - best - 1) * sizeof(st->nodes[0]));
 	st->n_nodes--;
 	return true;
 }
@@ -216,7 +215,8 @@ node_add(struct ledger *l, uint32_t id)
 	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
 		;
 	memmove(&st->nodes[i + 1], &st->nodes[i], (st->n_nodes - i) * sizeof(st->nodes[0]));
-	st->nodes[i] = (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1, .seen_ms = -1};
+	st->nodes[i] =
+	        (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1, .seen_ms = -1};
 	st->n_nodes++;
 	return &st->nodes[i];
 }
@@ -258,7 +258,7 @@ vm_info(const struct ledger *l, const struct ledger_vmrec *v, struct ledger_vm_i
  */
 static void
 vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to, uint32_t owner,
-	      uint32_t target, int64_t time_ms, const char *why)
+              uint32_t target, int64_t time_ms, const char *why)
 {
 	char detail[160];
 	enum ledger_vm_state from = v->state;
@@ -269,14 +269,14 @@ vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to,
 		break;
 	case LEDGER_VM_MIGRATING:
 		snprintf(detail, sizeof(detail), "%s from node %" PRIu32 " to node %" PRIu32,
-			 ledger_mode_name(v->mode), owner, target);
+		         ledger_mode_name(v->mode), owner, target);
 		break;
 	case LEDGER_VM_SAVED:
 		snprintf(detail, sizeof(detail), "image gen %" PRIu64, v->gen);
 		break;
 	case LEDGER_VM_RESTORING:
 		snprintf(detail, sizeof(detail), "image gen %" PRIu64 " on node %" PRIu32, v->gen,
-			 owner);
+		         owner);
 		break;
 	case LEDGER_VM_STOPPED:
 	default:
@@ -391,8 +391,8 @@ ledger_blocked_why(const struct ledger *l, char *buf, size_t len)
 	}
 	if (l->synced && !l->quorate && two_node_hold(l) != 0) {
 		snprintf(buf, len,
-			 "two_node: node %" PRIu32 " is out of the quorum view and not fenced yet",
-			 two_node_hold(l));
+		         "two_node: node %" PRIu32 " is out of the quorum view and not fenced yet",
+		         two_node_hold(l));
 		return true;
 	}
 	return false;
@@ -547,7 +547,7 @@ format_ids(char *buf, size_t size, const uint32_t *ids, size_t n)
 
 int
 ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
-	       int64_t time_ms)
+               int64_t time_ms)
 {
 	uint32_t sorted[LEDGER_MAX_NODES];
 	char ids[LEDGER_MAX_NODES * 12];
@@ -561,8 +561,9 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 		return -ESTALE;
 	if (n_members > l->lim.max_nodes) {
 		/* cannot track it: refuse everything until the membership shrinks */
-		note(l, "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
-			", refusing requests",
+		note(l,
+		     "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
+		     ", refusing requests",
 		     ring_seq, n_members, l->lim.max_nodes);
 		l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
 		l->have_ring = true;
@@ -584,7 +585,8 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 	for (size_t i = 0; i < n_members; i++) {
 		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1])) {
 			/* the membership is unknown: stop deciding until the next one */
-			note(l, "ring %" PRIu64 ": invalid member list, refusing requests", ring_seq);
+			note(l, "ring %" PRIu64 ": invalid member list, refusing requests",
+			     ring_seq);
 			l->synced = false;
 			l->quorate = false;
 			return -EINVAL;
@@ -645,7 +647,7 @@ ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, siz
 
 int
 ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, size_t len,
-		 size_t *ret_len)
+                 size_t *ret_len)
 {
 	struct ledgermsg_state s;
 	size_t n_chunks, off;
@@ -655,7 +657,8 @@ ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, siz
 		return -EINVAL;
 	if (!l->have_ring || l->snap == NULL)
 		return -EAGAIN;
-	n_chunks = l->snap_len == 0 ? 1 : (l->snap_len + LEDGERMSG_CHUNK_MAX - 1) / LEDGERMSG_CHUNK_MAX;
+	n_chunks = l->snap_len == 0 ? 1
+	                            : (l->snap_len + LEDGERMSG_CHUNK_MAX - 1) / LEDGERMSG_CHUNK_MAX;
 	if (idx >= n_chunks)
 		return -ENOENT;
 	off = (size_t)idx * LEDGERMSG_CHUNK_MAX;
@@ -669,7 +672,7 @@ ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, siz
 	s.total_len = (uint32_t)l->snap_len;
 	s.offset = (uint32_t)off;
 	s.chunk_len = (uint32_t)(l->snap_len - off > LEDGERMSG_CHUNK_MAX ? LEDGERMSG_CHUNK_MAX
-									 : l->snap_len - off);
+	                                                                 : l->snap_len - off);
 	s.data = (const uint8_t *)l->snap + off;
 	r = ledgermsg_encode_state(&s, buf, len, ret_len);
 	if (r < 0)
@@ -827,7 +830,8 @@ finish_sync(struct ledger *l)
 			note(l,
 			     "ring %" PRIu64 ": node %" PRIu32 " and node %" PRIu32
 			     " hold two branches of one history (epoch %" PRIu64 " and %" PRIu64
-			     "); node %" PRIu32 "'s holds the later fence of the other's node: it wins",
+			     "); node %" PRIu32
+			     "'s holds the later fence of the other's node: it wins",
 			     l->ring, p->node, best->node, p->epoch, best->epoch, p->node);
 			best = p;
 		}
@@ -852,8 +856,9 @@ finish_sync(struct ledger *l)
 		    (best == NULL || peer_outranks(p, best))) {
 			l->blocked = true;
 			snprintf(l->blocked_why, sizeof(l->blocked_why),
-				 "node %" PRIu32 " sent a malformed state that outranks every valid one",
-				 p->node);
+			         "node %" PRIu32
+			         " sent a malformed state that outranks every valid one",
+			         p->node);
 		}
 	}
 	if (!l->blocked && lost != NULL && (best == NULL || !best->was_quorate)) {
@@ -864,9 +869,9 @@ finish_sync(struct ledger *l)
 		if (l->quorum.expected == 0 || n_quorate_states * 2 <= l->quorum.expected) {
 			l->blocked = true;
 			snprintf(l->blocked_why, sizeof(l->blocked_why),
-				 "node %" PRIu32 " lost its ledger state; waiting for nodes of the "
-				 "last quorate configuration (%zu of %u nodes with state here)",
-				 lost->node, n_quorate_states, (unsigned)l->quorum.expected);
+			         "node %" PRIu32 " lost its ledger state; waiting for nodes of the "
+			         "last quorate configuration (%zu of %u nodes with state here)",
+			         lost->node, n_quorate_states, (unsigned)l->quorum.expected);
 		}
 	}
 	if (l->blocked) {
@@ -910,8 +915,8 @@ finish_sync(struct ledger *l)
 		if (v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING)
 			was_orphan[i] = !id_in(prev, n_prev, v->owner);
 		else if (v->state == LEDGER_VM_MIGRATING)
-			was_orphan[i] = !id_in(prev, n_prev, v->owner) ||
-					!id_in(prev, n_prev, v->target);
+			was_orphan[i] =
+			        !id_in(prev, n_prev, v->owner) || !id_in(prev, n_prev, v->target);
 	}
 
 	/* node table: who left, who joined, relative to the winner's ring */
@@ -949,8 +954,9 @@ finish_sync(struct ledger *l)
 			note(l, "vm %s: orphaned (%s on node %" PRIu32 ", which left)", v->name,
 			     ledger_vm_state_name(v->state), v->owner);
 		else if (now && !was_orphan[i])
-			note(l, "vm %s: orphaned (migrating from node %" PRIu32 " to node %" PRIu32
-				", node %" PRIu32 " left)",
+			note(l,
+			     "vm %s: orphaned (migrating from node %" PRIu32 " to node %" PRIu32
+			     ", node %" PRIu32 " left)",
 			     v->name, v->owner, v->target,
 			     ledger_is_member(l, v->owner) ? v->target : v->owner);
 		else if (!now && was_orphan[i])
@@ -970,8 +976,9 @@ finish_sync(struct ledger *l)
 	if (l->quorum_reported && l->quorum_yes && two_node_hold(l) == 0)
 		become_quorate(l, l->quorum_reporter);
 	else if (l->quorum_reported && l->quorum_yes)
-		note(l, "ring %" PRIu64 ": two_node, node %" PRIu32 " is out of the quorum view: "
-			"nothing changes here until it is fenced",
+		note(l,
+		     "ring %" PRIu64 ": two_node, node %" PRIu32 " is out of the quorum view: "
+		     "nothing changes here until it is fenced",
 		     l->ring, two_node_hold(l));
 	return 1;
 }
@@ -1034,7 +1041,7 @@ apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
 			p->total_len = s->total_len;
 		}
 	} else if (s->offset != p->got || s->total_len != p->total_len || s->epoch != p->epoch ||
-		   s->seq != p->seq || s->was_quorate != p->was_quorate) {
+	           s->seq != p->seq || s->was_quorate != p->was_quorate) {
 		p->done = true;
 		p->valid = false;
 	}
@@ -1085,7 +1092,7 @@ ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quoru
 		snprintf(what, sizeof(what), "not quorate");
 	else if (q->two_node)
 		snprintf(what, sizeof(what), "quorate, two_node, node %" PRIu32 " %s the view",
-			 q->peer, q->peer_in_view ? "in" : "out of");
+		         q->peer, q->peer_in_view ? "in" : "out of");
 	else
 		snprintf(what, sizeof(what), "quorate");
 	if (!l->synced) {
@@ -1102,8 +1109,10 @@ ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quoru
 	if ((!q->quorate || hold != 0) && l->quorate) {
 		l->quorate = false;
 		if (hold != 0)
-			note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32
-				": two_node, node %" PRIu32 " is out of the quorum view and not fenced)",
+			note(l,
+			     "ring %" PRIu64 ": not quorate (reported by node %" PRIu32
+			     ": two_node, node %" PRIu32
+			     " is out of the quorum view and not fenced)",
 			     l->ring, sender, hold);
 		else
 			note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32 ")",
@@ -1124,9 +1133,8 @@ struct req_ctx {
 	char why[sizeof(((struct ledger_decision *)0)->why)]; /* detail of a refusal */
 };
 
-static enum ledger_reason
-refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static enum ledger_reason refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 static enum ledger_reason
 refuse(struct req_ctx *c, enum ledger_reason reason, const char *fmt, ...)
@@ -1148,18 +1156,19 @@ refuse_held(struct req_ctx *c)
 	if (vm_orphaned(c->l, v)) {
 		if (v->state == LEDGER_VM_MIGRATING)
 			return refuse(c, LEDGER_R_ORPHANED,
-				      "migrating from node %" PRIu32 " to node %" PRIu32
-				      ", a node left and is not fenced",
-				      v->owner, v->target);
-		return refuse(c, LEDGER_R_ORPHANED, "%s on node %" PRIu32 ", which left and is not fenced",
-			      ledger_vm_state_name(v->state), v->owner);
+			              "migrating from node %" PRIu32 " to node %" PRIu32
+			              ", a node left and is not fenced",
+			              v->owner, v->target);
+		return refuse(c, LEDGER_R_ORPHANED,
+		              "%s on node %" PRIu32 ", which left and is not fenced",
+		              ledger_vm_state_name(v->state), v->owner);
 	}
 	if (v->state == LEDGER_VM_MIGRATING)
 		return refuse(c, LEDGER_R_OWNED_ELSEWHERE,
-			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
-			      v->target);
+		              "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
+		              v->target);
 	return refuse(c, LEDGER_R_OWNED_ELSEWHERE, "%s on node %" PRIu32,
-		      ledger_vm_state_name(v->state), v->owner);
+	              ledger_vm_state_name(v->state), v->owner);
 }
 
 static enum ledger_reason
@@ -1173,14 +1182,14 @@ refuse_not_owner(struct req_ctx *c)
 		if (v->owner == c->sender || v->target == c->sender)
 			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
 		return refuse(c, LEDGER_R_NOT_OWNER,
-			      "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
-			      v->target);
+		              "migrating from node %" PRIu32 " to node %" PRIu32, v->owner,
+		              v->target);
 	}
 	if (v->state == LEDGER_VM_RESTORING && v->owner == c->sender)
 		return refuse(c, LEDGER_R_BAD_STATE, "restore of image gen %" PRIu64 " in progress",
-			      v->gen);
+		              v->gen);
 	return refuse(c, LEDGER_R_NOT_OWNER, "%s on node %" PRIu32, ledger_vm_state_name(v->state),
-		      v->owner);
+	              v->owner);
 }
 
 /*
@@ -1190,7 +1199,7 @@ refuse_not_owner(struct req_ctx *c)
  */
 static void
 migrating_drop(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t time_ms,
-	       const char *what)
+               const char *what)
 {
 	char w[96];
 
@@ -1200,7 +1209,7 @@ migrating_drop(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t 
 		int64_t tsince = v->target_since_ms;
 
 		snprintf(w, sizeof(w), "source node %" PRIu32 " %s, the target may hold it", node,
-			 what);
+		         what);
 		vm_transition(l, v, LEDGER_VM_RUNNING, v->target, 0, time_ms, w);
 		v->since_ms = tsince;
 	} else {
@@ -1222,7 +1231,7 @@ op_acquire(struct req_ctx *c)
 	case LEDGER_VM_SAVED:
 		v->gen++; /* a fresh start: the saved image must never be restored */
 		vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, t,
-			      "fresh start, saved image discarded");
+		              "fresh start, saved image discarded");
 		return LEDGER_R_OK;
 	case LEDGER_VM_RUNNING:
 		if (v->owner == c->sender) {
@@ -1259,10 +1268,10 @@ op_restore(struct req_ctx *c)
 
 	if (g < v->gen)
 		return refuse(c, LEDGER_R_STALE_GENERATION,
-			      "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
+		              "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
 	if (g > v->gen)
 		return refuse(c, LEDGER_R_UNKNOWN_GENERATION,
-			      "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
+		              "image gen %" PRIu64 ", current gen %" PRIu64, g, v->gen);
 	if (v->state == LEDGER_VM_RESTORING && v->owner == c->sender)
 		return LEDGER_R_ALREADY; /* the same restore asked again */
 	if (v->state != LEDGER_VM_SAVED) {
@@ -1270,7 +1279,7 @@ op_restore(struct req_ctx *c)
 			return refuse(c, LEDGER_R_BAD_STATE, "stopped, no saved image");
 		if (v->owner == c->sender && v->state == LEDGER_VM_RUNNING)
 			return refuse(c, LEDGER_R_BAD_STATE, "already running on node %" PRIu32,
-				      v->owner);
+			              v->owner);
 		return refuse_held(c);
 	}
 	/* held by the sender from now on, but the image is consumed only when
@@ -1289,11 +1298,11 @@ op_restore_commit(struct req_ctx *c)
 		return LEDGER_R_ALREADY;
 	if (v->state != LEDGER_VM_RESTORING || v->owner != c->sender)
 		return refuse(c, v->owner == c->sender ? LEDGER_R_BAD_STATE : LEDGER_R_NOT_OWNER,
-			      "not restoring here (%s, node %" PRIu32 ")",
-			      ledger_vm_state_name(v->state), v->owner);
+		              "not restoring here (%s, node %" PRIu32 ")",
+		              ledger_vm_state_name(v->state), v->owner);
 	v->gen++; /* the image is consumed */
 	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms,
-		      "restored, image consumed");
+	              "restored, image consumed");
 	return LEDGER_R_OK;
 }
 
@@ -1310,15 +1319,15 @@ op_restore_abort(struct req_ctx *c)
 		 * (still unconsumed in the store) and no copy running: the
 		 * image of this generation is the VM again */
 		vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms,
-			      "quick move failed on both ends, image kept");
+		              "quick move failed on both ends, image kept");
 		return LEDGER_R_OK;
 	}
 	if (v->state != LEDGER_VM_RESTORING || v->owner != c->sender)
 		return refuse(c, v->owner == c->sender ? LEDGER_R_BAD_STATE : LEDGER_R_NOT_OWNER,
-			      "not restoring here (%s, node %" PRIu32 ")",
-			      ledger_vm_state_name(v->state), v->owner);
+		              "not restoring here (%s, node %" PRIu32 ")",
+		              ledger_vm_state_name(v->state), v->owner);
 	vm_transition(c->l, v, LEDGER_VM_SAVED, 0, 0, c->r->time_ms,
-		      "restore failed before the guest ran, image kept");
+	              "restore failed before the guest ran, image kept");
 	return LEDGER_R_OK;
 }
 
@@ -1342,7 +1351,7 @@ op_release(struct req_ctx *c)
 		/* the restored copy may have run: the image is spent */
 		v->gen++;
 		vm_transition(c->l, v, LEDGER_VM_STOPPED, 0, 0, c->r->time_ms,
-			      "released while restoring, image consumed");
+		              "released while restoring, image consumed");
 		return LEDGER_R_OK;
 	case LEDGER_VM_MIGRATING:
 	default:
@@ -1369,7 +1378,8 @@ op_migrate_begin(struct req_ctx *c)
 	if (to == 0 || to == c->sender)
 		return refuse(c, LEDGER_R_INVALID, "target node %" PRIu32, to);
 	if (!ledger_is_member(c->l, to))
-		return refuse(c, LEDGER_R_NOT_MEMBER, "target node %" PRIu32 " is not a member", to);
+		return refuse(c, LEDGER_R_NOT_MEMBER, "target node %" PRIu32 " is not a member",
+		              to);
 	v->mode = c->r->mode;
 	vm_transition(c->l, v, LEDGER_VM_MIGRATING, c->sender, to, c->r->time_ms, NULL);
 	return LEDGER_R_OK;
@@ -1383,9 +1393,9 @@ refuse_not_source(struct req_ctx *c)
 
 	if (v->state == LEDGER_VM_MIGRATING)
 		return refuse(c, LEDGER_R_NOT_OWNER,
-			      "migrating from node %" PRIu32 " to node %" PRIu32
-			      ", only the source ends it",
-			      v->owner, v->target);
+		              "migrating from node %" PRIu32 " to node %" PRIu32
+		              ", only the source ends it",
+		              v->owner, v->target);
 	return refuse_not_owner(c);
 }
 
@@ -1422,8 +1432,8 @@ op_migrate_abort(struct req_ctx *c)
 	 * away: it keeps its claim until it is fenced or says it has no copy */
 	if (!ledger_is_member(c->l, v->target))
 		return refuse(c, LEDGER_R_TARGET_LOST,
-			      "target node %" PRIu32 " left and may hold it until it is fenced",
-			      v->target);
+		              "target node %" PRIu32 " left and may hold it until it is fenced",
+		              v->target);
 	vm_transition(c->l, v, LEDGER_VM_RUNNING, c->sender, 0, c->r->time_ms, "migration aborted");
 	return LEDGER_R_OK;
 }
@@ -1459,19 +1469,19 @@ op_force_release(struct req_ctx *c)
 typedef enum ledger_reason (*op_fn)(struct req_ctx *c);
 
 static const op_fn op_handlers[] = {
-	[LEDGER_OP_ACQUIRE] = op_acquire,
-	[LEDGER_OP_RESTORE] = op_restore,
-	[LEDGER_OP_RELEASE] = op_release,
-	[LEDGER_OP_MIGRATE_BEGIN] = op_migrate_begin,
-	[LEDGER_OP_MIGRATE_COMMIT] = op_migrate_commit,
-	[LEDGER_OP_MIGRATE_ABORT] = op_migrate_abort,
-	[LEDGER_OP_SAVE] = op_save,
-	[LEDGER_OP_FORCE_RELEASE] = op_force_release,
-	[LEDGER_OP_RESTORE_COMMIT] = op_restore_commit,
-	[LEDGER_OP_RESTORE_ABORT] = op_restore_abort,
+        [LEDGER_OP_ACQUIRE] = op_acquire,
+        [LEDGER_OP_RESTORE] = op_restore,
+        [LEDGER_OP_RELEASE] = op_release,
+        [LEDGER_OP_MIGRATE_BEGIN] = op_migrate_begin,
+        [LEDGER_OP_MIGRATE_COMMIT] = op_migrate_commit,
+        [LEDGER_OP_MIGRATE_ABORT] = op_migrate_abort,
+        [LEDGER_OP_SAVE] = op_save,
+        [LEDGER_OP_FORCE_RELEASE] = op_force_release,
+        [LEDGER_OP_RESTORE_COMMIT] = op_restore_commit,
+        [LEDGER_OP_RESTORE_ABORT] = op_restore_abort,
 };
 _Static_assert(sizeof(op_handlers) / sizeof(op_handlers[0]) == LEDGER_OP_FENCE,
-	       "a handler per request op");
+               "a handler per request op");
 
 /* Common checks; may create the VM (ACQUIRE). */
 static enum ledger_reason
@@ -1492,8 +1502,8 @@ request_prepare(struct req_ctx *c)
 		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64, l->ring);
 	if (!l->quorate && two_node_hold(l) != 0)
 		return refuse(c, LEDGER_R_NOT_QUORATE,
-			      "ring %" PRIu64 ": two_node, node %" PRIu32 " not fenced yet", l->ring,
-			      two_node_hold(l));
+		              "ring %" PRIu64 ": two_node, node %" PRIu32 " not fenced yet",
+		              l->ring, two_node_hold(l));
 	if (!l->quorate)
 		return refuse(c, LEDGER_R_NOT_QUORATE, "ring %" PRIu64, l->ring);
 	if (!ledger_is_member(l, c->sender))
@@ -1537,7 +1547,7 @@ emit(struct ledger *l, struct ledger_decision *d)
 
 int
 ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_request *r,
-		     struct ledger_decision *ret)
+                     struct ledger_decision *ret)
 {
 	struct req_ctx c;
 	struct ledger_decision d;
@@ -1568,7 +1578,7 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 	d.seq = l->synced ? l->st.seq : 0;
 	d.reason = reason;
 	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
-									  : LEDGER_REFUSED;
+	                                                                : LEDGER_REFUSED;
 	if (c.v != NULL) {
 		d.gen = c.v->gen;
 		d.owner = c.v->owner;
@@ -1581,17 +1591,18 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 		snprintf(args, sizeof(args), " gen %" PRIu64, r->gen);
 	else if (r->op == LEDGER_OP_MIGRATE_BEGIN)
 		snprintf(args, sizeof(args), " to node %" PRIu32 " %s", r->target,
-			 ledger_mode_name(r->mode));
+		         ledger_mode_name(r->mode));
 	l->deferring = false;
 	if (!l->synced)
 		note(l, "#- node %" PRIu32 " %s vm %s%s: refused, %s (%s)", sender,
 		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
 	else if (d.verdict == LEDGER_GRANTED && r->op == LEDGER_OP_SAVE && reason == LEDGER_R_OK)
-		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64, d.seq,
-		     sender, ledger_op_name(r->op), name, d.gen);
+		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64,
+		     d.seq, sender, ledger_op_name(r->op), name, d.gen);
 	else if (d.verdict == LEDGER_GRANTED)
 		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: granted%s", d.seq, sender,
-		     ledger_op_name(r->op), name, args, reason == LEDGER_R_ALREADY ? ", already" : "");
+		     ledger_op_name(r->op), name, args,
+		     reason == LEDGER_R_ALREADY ? ", already" : "");
 	else
 		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: refused, %s (%s)", d.seq, sender,
 		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
@@ -1615,8 +1626,8 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
  */
 enum fence_hold {
 	FENCE_HOLD_NONE,
-	FENCE_HOLD_ENDED,   /* held since before the fence: released by it */
-	FENCE_HOLD_NEWER,   /* acquired after the fence: not its business */
+	FENCE_HOLD_ENDED, /* held since before the fence: released by it */
+	FENCE_HOLD_NEWER, /* acquired after the fence: not its business */
 };
 
 static enum fence_hold
@@ -1627,8 +1638,7 @@ fence_hold(const struct ledger_vmrec *v, uint32_t node, int64_t fenced_at_ms)
 	if (v->state == LEDGER_VM_MIGRATING && v->owner == node)
 		return v->since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
 	if (v->state == LEDGER_VM_MIGRATING && v->target == node)
-		return v->target_since_ms < fenced_at_ms ? FENCE_HOLD_ENDED
-							 : FENCE_HOLD_NEWER;
+		return v->target_since_ms < fenced_at_ms ? FENCE_HOLD_ENDED : FENCE_HOLD_NEWER;
 	return FENCE_HOLD_NONE;
 }
 
@@ -1643,7 +1653,7 @@ fence_release(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t f
 	} else if (v->state == LEDGER_VM_RESTORING) {
 		v->gen++; /* the restored copy may have run before the fence */
 		snprintf(w, sizeof(w), "node %" PRIu32 " fenced while restoring, image consumed",
-			 node);
+		         node);
 		vm_transition(l, v, LEDGER_VM_STOPPED, 0, 0, fenced_at_ms, w);
 	} else {
 		migrating_drop(l, v, node, fenced_at_ms, "fenced");
@@ -1652,7 +1662,7 @@ fence_release(struct ledger *l, struct ledger_vmrec *v, uint32_t node, int64_t f
 
 int
 ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fenced_at_ms,
-		   int64_t time_ms, struct ledger_decision *ret)
+                   int64_t time_ms, struct ledger_decision *ret)
 {
 	struct ledger_decision d;
 	struct ledger_noderec *n = NULL;
@@ -1702,9 +1712,9 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	}
 	if (reason == LEDGER_R_OK && newer > 0)
 		snprintf(why, sizeof(why), ", keeps %s (held since %" PRId64 ", after it)",
-			 first_newer->name,
-			 first_newer->owner == node ? first_newer->since_ms
-						    : first_newer->target_since_ms);
+		         first_newer->name,
+		         first_newer->owner == node ? first_newer->since_ms
+		                                    : first_newer->target_since_ms);
 	else if (reason == LEDGER_R_OK && ended == 0)
 		snprintf(why, sizeof(why), ", it held nothing");
 	memset(&d, 0, sizeof(d));
@@ -1713,15 +1723,18 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	d.seq = l->st.seq;
 	d.reason = reason;
 	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
-									  : LEDGER_REFUSED;
+	                                                                : LEDGER_REFUSED;
 	if (d.verdict == LEDGER_GRANTED)
-		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
-			": accepted%s", d.seq, sender, node, fenced_at_ms,
+		note(l,
+		     "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+		     ": accepted%s",
+		     d.seq, sender, node, fenced_at_ms,
 		     reason == LEDGER_R_ALREADY ? ", already" : why);
 	else
-		note(l, "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
-			": refused, %s%s", d.seq, sender, node, fenced_at_ms,
-		     ledger_reason_name(reason), why);
+		note(l,
+		     "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+		     ": refused, %s%s",
+		     d.seq, sender, node, fenced_at_ms, ledger_reason_name(reason), why);
 	if (reason == LEDGER_R_OK) {
 		n->fenced_ms = fenced_at_ms;
 		for (i = 0; i < l->st.n_vms; i++)
@@ -1752,8 +1765,8 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 	l->st.seq++;
 	v = vm_by_uuid(&l->st, m->uuid);
 	if (v == NULL || strcmp(v->name, m->name) != 0) {
-		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring",
-		     l->st.seq, sender, ledger_valid_name(m->name) ? m->name : "(invalid)");
+		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring", l->st.seq,
+		     sender, ledger_valid_name(m->name) ? m->name : "(invalid)");
 		return 1;
 	}
 	v->has_move = true;
@@ -1836,8 +1849,9 @@ drains_assign(struct ledger *l)
 		if (r == d->runner)
 			continue;
 		if (r == 0)
-			note(l, "drain %" PRIu32 " of %s: runner node %" PRIu32
-				" left, no other member to take over",
+			note(l,
+			     "drain %" PRIu32 " of %s: runner node %" PRIu32
+			     " left, no other member to take over",
 			     d->id, d->node, d->runner);
 		else
 			note(l, "drain %" PRIu32 " of %s: runner node %" PRIu32 " -> node %" PRIu32,
@@ -1930,7 +1944,8 @@ dop_submit(struct drain_ctx *c)
 	uint32_t next_id = 1;
 	size_t slot;
 
-	if (c->m->record == NULL || ledgerblob_drain_parse(c->m->record, c->m->record_len, &rec) < 0)
+	if (c->m->record == NULL ||
+	    ledgerblob_drain_parse(c->m->record, c->m->record_len, &rec) < 0)
 		return drain_refuse(c, "malformed drain record");
 	if (rec.parallel == 0 || rec.node_id == 0)
 		return drain_refuse(c, "bad parallel or node id");
@@ -1940,10 +1955,11 @@ dop_submit(struct drain_ctx *c)
 			next_id = d->id + 1;
 		if (drain_active(d) && strcmp(d->node, rec.node) == 0)
 			return drain_refuse(c, "%s of %s is already %s (drain %" PRIu32 ")",
-					    ledger_drain_kind_name(d->kind), d->node,
-					    ledger_drain_state_name(d->state), d->id);
+			                    ledger_drain_kind_name(d->kind), d->node,
+			                    ledger_drain_state_name(d->state), d->id);
 	}
-	if (rec.kind == LEDGER_DRAIN_UNDRAIN && drain_fill_undrain(l, &rec, c->why, sizeof(c->why)) < 0)
+	if (rec.kind == LEDGER_DRAIN_UNDRAIN &&
+	    drain_fill_undrain(l, &rec, c->why, sizeof(c->why)) < 0)
 		return -EPERM;
 	if (l->st.n_drains >= LEDGER_MAX_DRAINS) {
 		/* make room: the oldest finished record goes */
@@ -1952,7 +1968,7 @@ dop_submit(struct drain_ctx *c)
 		if (slot == l->st.n_drains)
 			return drain_refuse(c, "%d drains active", LEDGER_MAX_DRAINS);
 		memmove(&l->st.drains[slot], &l->st.drains[slot + 1],
-			(l->st.n_drains - slot - 1) * sizeof(struct ledger_drain));
+		        (l->st.n_drains - slot - 1) * sizeof(struct ledger_drain));
 		l->st.n_drains--;
 	}
 	d = &l->st.drains[l->st.n_drains++];
@@ -1976,8 +1992,8 @@ dop_submit(struct drain_ctx *c)
 	d->runner = drain_pick_runner(l, d);
 	c->d = d;
 	snprintf(c->what, sizeof(c->what),
-		 "%s of %s, %" PRIu32 " vms, at %" PRId64 ", runner node %" PRIu32,
-		 ledger_drain_kind_name(d->kind), d->node, d->n_steps, d->at_ms, d->runner);
+	         "%s of %s, %" PRIu32 " vms, at %" PRId64 ", runner node %" PRIu32,
+	         ledger_drain_kind_name(d->kind), d->node, d->n_steps, d->at_ms, d->runner);
 	return 0;
 }
 
@@ -2027,13 +2043,13 @@ dop_step_begin(struct drain_ctx *c)
 		return -EPERM;
 	if (c->d->state != LEDGER_DRAIN_RUNNING || st->state != LEDGER_STEP_PENDING)
 		return drain_refuse(c, "drain %s, step %s", ledger_drain_state_name(c->d->state),
-				    ledger_step_state_name(st->state));
+		                    ledger_step_state_name(st->state));
 	st->state = LEDGER_STEP_RUNNING;
 	st->start_ms = c->m->time_ms;
 	if (c->m->node[0] != '\0')
 		memcpy(st->from, c->m->node, sizeof(st->from));
 	snprintf(c->what, sizeof(c->what), "vm %s: moving from %s", st->vm,
-		 st->from[0] != '\0' ? st->from : "?");
+	         st->from[0] != '\0' ? st->from : "?");
 	return 0;
 }
 
@@ -2055,13 +2071,13 @@ dop_step_end(struct drain_ctx *c)
 	    (st->state != LEDGER_STEP_RUNNING &&
 	     !(st->state == LEDGER_STEP_PENDING && to == LEDGER_STEP_SKIPPED)))
 		return drain_refuse(c, "drain %s, step %s", ledger_drain_state_name(c->d->state),
-				    ledger_step_state_name(st->state));
+		                    ledger_step_state_name(st->state));
 	st->state = to;
 	st->end_ms = c->m->time_ms;
 	memcpy(st->to, c->m->node, sizeof(st->to));
 	memcpy(st->result, c->m->text, sizeof(st->result));
 	snprintf(c->what, sizeof(c->what), "vm %s: %s, on %s", st->vm, ledger_step_state_name(to),
-		 st->to[0] != '\0' ? st->to : "?");
+	         st->to[0] != '\0' ? st->to : "?");
 	return 0;
 }
 
@@ -2080,7 +2096,7 @@ dop_finish(struct drain_ctx *c)
 		if (c->d->steps[i].state == LEDGER_STEP_RUNNING)
 			return drain_refuse(c, "vm %s still moving", c->d->steps[i].vm);
 	drain_skip_rest(c->d, to == LEDGER_DRAIN_WINDOW_END ? "window ended" : "not moved",
-			c->m->time_ms);
+	                c->m->time_ms);
 	c->d->state = to;
 	c->d->end_ms = c->m->time_ms;
 	memcpy(c->d->note, c->m->text, sizeof(c->d->note));
@@ -2107,16 +2123,16 @@ dop_cancel(struct drain_ctx *c)
 typedef int (*dop_fn)(struct drain_ctx *c);
 
 static const dop_fn dop_handlers[] = {
-	[LEDGER_DOP_SUBMIT] = dop_submit,	  [LEDGER_DOP_START] = dop_start,
-	[LEDGER_DOP_STEP_BEGIN] = dop_step_begin, [LEDGER_DOP_STEP_END] = dop_step_end,
-	[LEDGER_DOP_FINISH] = dop_finish,	  [LEDGER_DOP_CANCEL] = dop_cancel,
+        [LEDGER_DOP_SUBMIT] = dop_submit,         [LEDGER_DOP_START] = dop_start,
+        [LEDGER_DOP_STEP_BEGIN] = dop_step_begin, [LEDGER_DOP_STEP_END] = dop_step_end,
+        [LEDGER_DOP_FINISH] = dop_finish,         [LEDGER_DOP_CANCEL] = dop_cancel,
 };
 _Static_assert(sizeof(dop_handlers) / sizeof(dop_handlers[0]) == _LEDGER_DOP_MAX,
-	       "one handler per drain op");
+               "one handler per drain op");
 
 int
 ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_msg *m,
-		   struct ledger_decision *ret)
+                   struct ledger_decision *ret)
 {
 	struct drain_ctx c;
 	struct ledger_decision d;
@@ -2155,8 +2171,8 @@ ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_
 		note(l, "#- node %" PRIu32 " drain %s: refused, %s", sender,
 		     ledger_drain_op_name(m->op), c.why);
 	else if (r == 0)
-		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: %s", d.seq, sender, d.gen,
-		     ledger_drain_op_name(m->op), c.what);
+		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: %s", d.seq, sender,
+		     d.gen, ledger_drain_op_name(m->op), c.what);
 	else if (d.gen == 0)
 		note(l, "#%" PRIu64 " node %" PRIu32 " drain %s: refused, %s", d.seq, sender,
 		     ledger_drain_op_name(m->op), c.why);
@@ -2207,7 +2223,7 @@ static int
 deliver_fence(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 {
 	return ledger_apply_fence(l, sender, m->u.fence.node, m->u.fence.fenced_at_ms,
-				  m->u.fence.time_ms, NULL);
+	                          m->u.fence.time_ms, NULL);
 }
 
 static int
@@ -2242,22 +2258,22 @@ static const struct {
 	enum ledgermsg_type type;
 	deliver_fn fn;
 } deliver_table[] = {
-	{LEDGERMSG_ACQUIRE, deliver_request},
-	{LEDGERMSG_RESTORE, deliver_request},
-	{LEDGERMSG_RELEASE, deliver_request},
-	{LEDGERMSG_MIGRATE_BEGIN, deliver_request},
-	{LEDGERMSG_MIGRATE_COMMIT, deliver_request},
-	{LEDGERMSG_MIGRATE_ABORT, deliver_request},
-	{LEDGERMSG_SAVE, deliver_request},
-	{LEDGERMSG_FORCE_RELEASE, deliver_request},
-	{LEDGERMSG_RESTORE_COMMIT, deliver_request},
-	{LEDGERMSG_RESTORE_ABORT, deliver_request},
-	{LEDGERMSG_QUORUM, deliver_quorum},
-	{LEDGERMSG_FENCE, deliver_fence},
-	{LEDGERMSG_STATE, deliver_state},
-	{LEDGERMSG_MOVE, deliver_move},
-	{LEDGERMSG_DRAIN, deliver_drain},
-	{0, deliver_unknown}, /* must stay last */
+        {LEDGERMSG_ACQUIRE, deliver_request},
+        {LEDGERMSG_RESTORE, deliver_request},
+        {LEDGERMSG_RELEASE, deliver_request},
+        {LEDGERMSG_MIGRATE_BEGIN, deliver_request},
+        {LEDGERMSG_MIGRATE_COMMIT, deliver_request},
+        {LEDGERMSG_MIGRATE_ABORT, deliver_request},
+        {LEDGERMSG_SAVE, deliver_request},
+        {LEDGERMSG_FORCE_RELEASE, deliver_request},
+        {LEDGERMSG_RESTORE_COMMIT, deliver_request},
+        {LEDGERMSG_RESTORE_ABORT, deliver_request},
+        {LEDGERMSG_QUORUM, deliver_quorum},
+        {LEDGERMSG_FENCE, deliver_fence},
+        {LEDGERMSG_STATE, deliver_state},
+        {LEDGERMSG_MOVE, deliver_move},
+        {LEDGERMSG_DRAIN, deliver_drain},
+        {0, deliver_unknown}, /* must stay last */
 };
 
 int

@@ -72,7 +72,7 @@ void ledger_set_decision_cb(struct ledger *l, ledger_decision_fn fn, void *userd
  * ends before its sync does).
  */
 int ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
-		   int64_t time_ms);
+                   int64_t time_ms);
 
 /*
  * This node's state for the current sync round, as wire message number idx
@@ -81,7 +81,7 @@ int ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members,
  * fits), -ENOENT if idx is past the end, -EAGAIN before the first confchg.
  */
 int ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, size_t len,
-		     size_t *ret_len);
+                     size_t *ret_len);
 
 /*
  * One message delivered in agreed order.  Malformed or unknown messages are
@@ -92,17 +92,17 @@ int ledger_deliver(struct ledger *l, uint32_t sender, const void *buf, size_t le
 
 /* The same, already decoded (ledger_deliver calls these). */
 int ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_request *r,
-			 struct ledger_decision *ret);
+                         struct ledger_decision *ret);
 int ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quorum *q);
 int ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fenced_at_ms,
-		       int64_t time_ms, struct ledger_decision *ret);
+                       int64_t time_ms, struct ledger_decision *ret);
 /* A move record: kept as the VM's last move (bounded); needs no quorum. */
 int ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m);
 
 /* A drain operation (submit, progress of its runner, cancel).  The decision
  * (op LEDGER_OP_DRAIN, gen = the drain's id) goes to the decision callback. */
 int ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_msg *m,
-		       struct ledger_decision *ret);
+                       struct ledger_decision *ret);
 
 /* Persistence / state transfer: a versioned text blob ("ferry-ledger 1").
  * serialize allocates *ret_buf (free() it); load replaces the replicated state

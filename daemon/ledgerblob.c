@@ -24,11 +24,11 @@
 #define BLOB_NODE_MAX 64
 /* a drain line ~720 (two names, the note escaped), a step line ~900 */
 #define BLOB_DRAIN_MAX (720 + LEDGER_DRAIN_STEPS * 900)
-_Static_assert((size_t)LEDGER_MAX_VMS * BLOB_VM_MAX + (size_t)LEDGER_MAX_NODES * BLOB_NODE_MAX +
-			       LEDGER_MAX_NODES * 12 + (size_t)LEDGER_MAX_DRAINS * BLOB_DRAIN_MAX +
-			       256 <=
-		       LEDGER_STATE_MAX,
-	       "a full ledger fits LEDGER_STATE_MAX");
+_Static_assert((size_t)LEDGER_MAX_VMS *BLOB_VM_MAX + (size_t)LEDGER_MAX_NODES * BLOB_NODE_MAX +
+                               LEDGER_MAX_NODES * 12 + (size_t)LEDGER_MAX_DRAINS * BLOB_DRAIN_MAX +
+                               256 <=
+                       LEDGER_STATE_MAX,
+               "a full ledger fits LEDGER_STATE_MAX");
 
 static int
 vm_state_from_name(const char *s)
@@ -110,10 +110,11 @@ sb_ms(struct sbuf *b, int64_t ms)
 static void
 drain_lines(struct sbuf *b, const struct ledger_drain *d)
 {
-	sb_printf(b, "drain %" PRIu32 " kind=%s node=%s nodeid=%" PRIu32 " parallel=%" PRIu32
-		  " flags=%" PRIu32 " at=%" PRId64 " wend=%" PRId64 " created=%" PRId64 " start=",
-		  d->id, ledger_drain_kind_name(d->kind), d->node, d->node_id, d->parallel,
-		  d->flags, d->at_ms, d->window_end_ms, d->created_ms);
+	sb_printf(b,
+	          "drain %" PRIu32 " kind=%s node=%s nodeid=%" PRIu32 " parallel=%" PRIu32
+	          " flags=%" PRIu32 " at=%" PRId64 " wend=%" PRId64 " created=%" PRId64 " start=",
+	          d->id, ledger_drain_kind_name(d->kind), d->node, d->node_id, d->parallel,
+	          d->flags, d->at_ms, d->window_end_ms, d->created_ms);
 	sb_ms(b, d->start_ms);
 	sb_printf(b, " end=");
 	sb_ms(b, d->end_ms);
@@ -125,10 +126,11 @@ drain_lines(struct sbuf *b, const struct ledger_drain *d)
 	for (uint32_t i = 0; i < d->n_steps; i++) {
 		const struct ledger_drain_step *st = &d->steps[i];
 
-		sb_printf(b, "step rsc=%s vm=%s wave=%" PRIu32 " kind=%s pgap=%" PRIu32
-			  " pdur=%" PRIu32 " target=",
-			  st->resource, st->vm, st->wave, ledger_mode_name(st->kind), st->pred_gap_ms,
-			  st->pred_duration_ms);
+		sb_printf(b,
+		          "step rsc=%s vm=%s wave=%" PRIu32 " kind=%s pgap=%" PRIu32
+		          " pdur=%" PRIu32 " target=",
+		          st->resource, st->vm, st->wave, ledger_mode_name(st->kind),
+		          st->pred_gap_ms, st->pred_duration_ms);
 		sb_escaped(b, st->target);
 		sb_printf(b, " state=%s from=", ledger_step_state_name(st->state));
 		sb_escaped(b, st->from);
@@ -175,8 +177,7 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 		return -ENOMEM;
 	b.buf[0] = '\0';
 	sb_printf(&b, "ferry-ledger %d\nepoch", st->n_drains > 0 ? 3 : 2);
-	sb_printf(&b, " %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch,
-		  st->seq);
+	sb_printf(&b, " %" PRIu64 "\nseq %" PRIu64 "\nmembers", st->epoch, st->seq);
 	for (size_t i = 0; i < st->n_members; i++)
 		sb_printf(&b, " %" PRIu32, st->members[i]);
 	sb_printf(&b, "\n");
@@ -195,21 +196,22 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 		const struct ledger_vmrec *v = &st->vms[i];
 
 		sb_printf(&b,
-			  "vm %s %s state=%s owner=%" PRIu32 " target=%" PRIu32 " mode=%s gen=%" PRIu64
-			  " since=%" PRId64 " tsince=%" PRId64 " cseq=%" PRIu64 " cms=%" PRId64 "\n",
-			  v->uuid, v->name, ledger_vm_state_name(v->state), v->owner, v->target,
-			  ledger_mode_name(v->mode), v->gen, v->since_ms, v->target_since_ms,
-			  v->change_seq, v->change_ms);
+		          "vm %s %s state=%s owner=%" PRIu32 " target=%" PRIu32
+		          " mode=%s gen=%" PRIu64 " since=%" PRId64 " tsince=%" PRId64
+		          " cseq=%" PRIu64 " cms=%" PRId64 "\n",
+		          v->uuid, v->name, ledger_vm_state_name(v->state), v->owner, v->target,
+		          ledger_mode_name(v->mode), v->gen, v->since_ms, v->target_since_ms,
+		          v->change_seq, v->change_ms);
 		if (v->has_move) {
 			const struct ledger_move *m = &v->move;
 
 			sb_printf(&b,
-				  "move from=%" PRIu32 " to=%" PRIu32 " mode=%s result=%s start=%" PRId64
-				  " total=%" PRId64 " downtime=%" PRId64 " gap=%" PRId64
-				  " bytes=%" PRId64 " error=",
-				  m->from, m->to, ledger_mode_name(m->mode),
-				  ledger_move_result_name(m->result), m->start_ms, m->total_ms,
-				  m->downtime_ms, m->guest_gap_ms, m->bytes);
+			          "move from=%" PRIu32 " to=%" PRIu32
+			          " mode=%s result=%s start=%" PRId64 " total=%" PRId64
+			          " downtime=%" PRId64 " gap=%" PRId64 " bytes=%" PRId64 " error=",
+			          m->from, m->to, ledger_mode_name(m->mode),
+			          ledger_move_result_name(m->result), m->start_ms, m->total_ms,
+			          m->downtime_ms, m->guest_gap_ms, m->bytes);
 			sb_escaped(&b, m->error);
 			sb_printf(&b, "\n");
 		}
@@ -226,7 +228,6 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 	return 0;
 }
 
-
 /* -- parsing: strict, canonical (what serialize writes, nothing else) -- */
 
 /* The longest line is "members" with every node id (up to 10 digits and a
@@ -234,7 +235,7 @@ ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret_len
 #define LEDGERBLOB_LINE_MAX 1024
 #define LEDGERBLOB_TOK_MAX  (1 + LEDGER_MAX_NODES)
 _Static_assert(sizeof("members") + LEDGER_MAX_NODES * sizeof(" 4294967295") < LEDGERBLOB_LINE_MAX,
-	       "a members line at the node limit fits a parser line");
+               "a members line at the node limit fits a parser line");
 _Static_assert(LEDGERBLOB_TOK_MAX >= 12, "a vm line's tokens fit");
 
 struct parser {
@@ -380,8 +381,8 @@ parse_unescape(const char *s, char *out, size_t size)
 static int
 parse_move(struct parser *ps, struct ledger_vmrec *v)
 {
-	static const char *const keys[] = {"from",     "to",  "mode",  "result", "start",
-					   "total",    "downtime", "gap", "bytes", "error"};
+	static const char *const keys[] = {"from",  "to",       "mode", "result", "start",
+	                                   "total", "downtime", "gap",  "bytes",  "error"};
 	const char *val[10];
 	struct ledger_move *m = &v->move;
 	int x;
@@ -406,7 +407,8 @@ parse_move(struct parser *ps, struct ledger_vmrec *v)
 	if (x < 0)
 		return -EBADMSG;
 	m->result = (enum ledger_move_result)x;
-	if (parse_ms(val[4], false, &m->start_ms) < 0 || parse_ms(val[5], false, &m->total_ms) < 0 ||
+	if (parse_ms(val[4], false, &m->start_ms) < 0 ||
+	    parse_ms(val[5], false, &m->total_ms) < 0 ||
 	    parse_ms(val[6], false, &m->downtime_ms) < 0 ||
 	    parse_ms(val[7], false, &m->guest_gap_ms) < 0 || parse_ms(val[8], false, &m->bytes) < 0)
 		return -EBADMSG;
@@ -419,8 +421,8 @@ parse_move(struct parser *ps, struct ledger_vmrec *v)
 static int
 parse_vm(struct parser *ps, struct ledger_vmrec *v)
 {
-	static const char *const keys[] = {"state", "owner", "target", "mode", "gen",
-					   "since", "tsince", "cseq",  "cms"};
+	static const char *const keys[] = {"state", "owner",  "target", "mode", "gen",
+	                                   "since", "tsince", "cseq",   "cms"};
 	const char *val[9];
 	int x;
 
@@ -506,9 +508,9 @@ kvs(struct parser *ps, int first, const char *const *keys, int n, const char **v
 static int
 parse_drain(struct parser *ps, struct ledger_drain *d)
 {
-	static const char *const keys[] = {"kind",  "node",   "nodeid", "parallel",  "flags",
-					   "at",    "wend",   "created", "start",    "end",
-					   "runner", "requester", "by",  "state",    "note"};
+	static const char *const keys[] = {"kind",   "node",      "nodeid",  "parallel", "flags",
+	                                   "at",     "wend",      "created", "start",    "end",
+	                                   "runner", "requester", "by",      "state",    "note"};
 	const char *val[15];
 
 	memset(d, 0, sizeof(*d));
@@ -519,10 +521,11 @@ parse_drain(struct parser *ps, struct ledger_drain *d)
 		return -EBADMSG;
 	snprintf(d->node, sizeof(d->node), "%s", val[1]);
 	if (parse_u32(val[2], &d->node_id) < 0 || parse_u32(val[3], &d->parallel) < 0 ||
-	    d->parallel == 0 || parse_u32(val[4], &d->flags) < 0 || parse_i64(val[5], &d->at_ms) < 0 ||
-	    parse_i64(val[6], &d->window_end_ms) < 0 || parse_i64(val[7], &d->created_ms) < 0 ||
-	    parse_ms(val[8], true, &d->start_ms) < 0 || parse_ms(val[9], true, &d->end_ms) < 0 ||
-	    parse_u32(val[10], &d->runner) < 0 || parse_u32(val[11], &d->requester) < 0 ||
+	    d->parallel == 0 || parse_u32(val[4], &d->flags) < 0 ||
+	    parse_i64(val[5], &d->at_ms) < 0 || parse_i64(val[6], &d->window_end_ms) < 0 ||
+	    parse_i64(val[7], &d->created_ms) < 0 || parse_ms(val[8], true, &d->start_ms) < 0 ||
+	    parse_ms(val[9], true, &d->end_ms) < 0 || parse_u32(val[10], &d->runner) < 0 ||
+	    parse_u32(val[11], &d->requester) < 0 ||
 	    parse_unescape(val[12], d->requested_by, sizeof(d->requested_by)) < 0 ||
 	    parse_unescape(val[14], d->note, sizeof(d->note)) < 0)
 		return -EBADMSG;
@@ -532,9 +535,9 @@ parse_drain(struct parser *ps, struct ledger_drain *d)
 static int
 parse_step(struct parser *ps, struct ledger_drain *d)
 {
-	static const char *const keys[] = {"rsc",   "vm",   "wave", "kind",  "pgap",
-					   "pdur",  "target", "state", "from", "to",
-					   "start", "end",  "result"};
+	static const char *const keys[] = {"rsc",   "vm",     "wave",  "kind", "pgap",
+	                                   "pdur",  "target", "state", "from", "to",
+	                                   "start", "end",    "result"};
 	const char *val[13];
 	struct ledger_drain_step *st;
 	int x;
@@ -556,7 +559,8 @@ parse_step(struct parser *ps, struct ledger_drain *d)
 	    parse_unescape(val[6], st->target, sizeof(st->target)) < 0 ||
 	    parse_unescape(val[8], st->from, sizeof(st->from)) < 0 ||
 	    parse_unescape(val[9], st->to, sizeof(st->to)) < 0 ||
-	    parse_ms(val[10], true, &st->start_ms) < 0 || parse_ms(val[11], true, &st->end_ms) < 0 ||
+	    parse_ms(val[10], true, &st->start_ms) < 0 ||
+	    parse_ms(val[11], true, &st->end_ms) < 0 ||
 	    parse_unescape(val[12], st->result, sizeof(st->result)) < 0)
 		return -EBADMSG;
 	d->n_steps++;
@@ -585,7 +589,8 @@ ledgerblob_drain_parse(const char *buf, size_t len, struct ledger_drain *ret)
 
 /* Parses a blob into st (whose vms array has room for max_vms). */
 int
-ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, struct ledger_rstate *st)
+ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim,
+                 struct ledger_rstate *st)
 {
 	struct parser ps = {.p = buf, .end = buf + len};
 	uint64_t v;
@@ -644,7 +649,8 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 			if (format >= 2)
 				seen = kv(ps.tok[4], "seen");
 			if (parse_u32_node(ps.tok[1], &n->id) < 0 || n->id == 0 || left == NULL ||
-			    fenced == NULL || seen == NULL || parse_ms(left, true, &n->left_ms) < 0 ||
+			    fenced == NULL || seen == NULL ||
+			    parse_ms(left, true, &n->left_ms) < 0 ||
 			    parse_ms(fenced, true, &n->fenced_ms) < 0 ||
 			    parse_ms(seen, true, &n->seen_ms) < 0)
 				return -EBADMSG;
@@ -671,7 +677,8 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 			if (st->n_drains > 0 || st->n_vms >= lim->max_vms)
 				return -EBADMSG;
 			nv = &st->vms[st->n_vms];
-			if (parse_vm(&ps, nv) < 0 || (format == 1 && nv->state == LEDGER_VM_RESTORING))
+			if (parse_vm(&ps, nv) < 0 ||
+			    (format == 1 && nv->state == LEDGER_VM_RESTORING))
 				return -EBADMSG;
 			if (st->n_vms > 0 && strcmp(nv->name, st->vms[st->n_vms - 1].name) <= 0)
 				return -EBADMSG;
@@ -695,5 +702,3 @@ ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim, s
 	(void)v;
 	return 0;
 }
-
-

@@ -83,7 +83,7 @@ int ledgerblob_write(const struct ledger_rstate *st, char **ret_buf, size_t *ret
 /* st->vms must have room for lim->max_vms.  -EBADMSG on anything else than
  * a canonical blob within the limits; st is then garbage. */
 int ledgerblob_parse(const char *buf, size_t len, const struct ledger_limits *lim,
-		     struct ledger_rstate *st);
+                     struct ledger_rstate *st);
 
 /* One drain record as drain and step lines (the SUBMIT message's text);
  * parse accepts exactly what write produces. */

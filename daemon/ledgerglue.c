@@ -54,20 +54,20 @@
 
 /* status and virtwatch use the ledger's state values as FERRY_VM_* */
 _Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
-		       (int)LEDGER_VM_RUNNING == (int)FERRY_VM_RUNNING &&
-		       (int)LEDGER_VM_MIGRATING == (int)FERRY_VM_MIGRATING &&
-		       (int)LEDGER_VM_SAVED == (int)FERRY_VM_SAVED &&
-		       (int)LEDGER_VM_RESTORING == (int)FERRY_VM_RESTORING &&
-		       (int)_LEDGER_VM_STATE_MAX == (int)_FERRY_VM_STATE_MAX,
-	       "ledger and IPC VM states agree");
+                       (int)LEDGER_VM_RUNNING == (int)FERRY_VM_RUNNING &&
+                       (int)LEDGER_VM_MIGRATING == (int)FERRY_VM_MIGRATING &&
+                       (int)LEDGER_VM_SAVED == (int)FERRY_VM_SAVED &&
+                       (int)LEDGER_VM_RESTORING == (int)FERRY_VM_RESTORING &&
+                       (int)_LEDGER_VM_STATE_MAX == (int)_FERRY_VM_STATE_MAX,
+               "ledger and IPC VM states agree");
 
 #define LEDGERGLUE_MAX_PENDING 64
-#define LEDGERGLUE_CFG_SHIFT 20
+#define LEDGERGLUE_CFG_SHIFT   20
 
 /* The glue's own CPG message (the ledger's messages start with "FLDG"). */
-#define LEDGERGLUE_MAGIC 0x554c4746u /* "FGLU" as little-endian bytes */
+#define LEDGERGLUE_MAGIC   0x554c4746u /* "FGLU" as little-endian bytes */
 #define LEDGERGLUE_VERSION 1
-#define LEDGERGLUE_CONFIG 1
+#define LEDGERGLUE_CONFIG  1
 
 struct ledgerglue_wire {
 	uint32_t magic;
@@ -79,8 +79,8 @@ struct ledgerglue_wire {
 };
 _Static_assert(sizeof(struct ledgerglue_wire) == 24, "glue message layout");
 #define LEDGERGLUE_DECISION_LOG_MAX (16u * 1024u * 1024u) /* then rotated to .old */
-#define LEDGERGLUE_REQ_TIMEOUT_MS 15000u
-#define LEDGERGLUE_TICK_MS 1000u
+#define LEDGERGLUE_REQ_TIMEOUT_MS   15000u
+#define LEDGERGLUE_TICK_MS          1000u
 
 struct ledgerglue_pending {
 	uint64_t req_id; /* 0 = free */
@@ -95,7 +95,7 @@ struct ledgerglue_pending {
 /* a step's result when the drained node left during the move (ferryctl's
  * report counts it as a reboot: FERRY_IPC_DRAIN_HA_RESTART) */
 #define LEDGERGLUE_DRAIN_HA_RESTART FERRY_IPC_DRAIN_HA_RESTART
-#define LEDGERGLUE_MAX_DSENT 256
+#define LEDGERGLUE_MAX_DSENT        256
 
 /* A runner's job (drainrun through ops) for a drain's step, or step -1: its standby. */
 struct ledgerglue_djob {
@@ -145,7 +145,8 @@ struct ledgerglue {
 };
 
 /* Where id is in ids[0..n), or n. */
-static size_t ledgerglue_id_index(const uint32_t *ids, size_t n, uint32_t id)
+static size_t
+ledgerglue_id_index(const uint32_t *ids, size_t n, uint32_t id)
 {
 	size_t i;
 
@@ -154,7 +155,8 @@ static size_t ledgerglue_id_index(const uint32_t *ids, size_t n, uint32_t id)
 	return i;
 }
 
-static void ledgerglue_fence_recheck(struct ledgerglue *g, uint32_t node)
+static void
+ledgerglue_fence_recheck(struct ledgerglue *g, uint32_t node)
 {
 	if (ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck)
 		return;
@@ -164,9 +166,10 @@ static void ledgerglue_fence_recheck(struct ledgerglue *g, uint32_t node)
 
 static void ledgerglue_drain_act(struct ledgerglue *g);
 static void ledgerglue_drain_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v,
-				    uint32_t id, const char *reason);
+                                    uint32_t id, const char *reason);
 
-static int64_t ledgerglue_now_ms(void)
+static int64_t
+ledgerglue_now_ms(void)
 {
 	struct timespec ts;
 
@@ -174,20 +177,23 @@ static int64_t ledgerglue_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *ledgerglue_node(const struct ledgerglue *g, uint32_t nodeid)
+static const char *
+ledgerglue_node(const struct ledgerglue *g, uint32_t nodeid)
 {
 	const char *n = membership_node_name(&g->m, nodeid);
 
 	return n != NULL && n[0] != '\0' ? n : "?";
 }
 
-static void ledgerglue_decision_log_open(struct ledgerglue *g)
+static void
+ledgerglue_decision_log_open(struct ledgerglue *g)
 {
 	struct stat st;
 
 	if (g->cfg->decision_log[0] == '\0')
 		return;
-	g->decision_fd = open(g->cfg->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	g->decision_fd =
+	        open(g->cfg->decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (g->decision_fd < 0) {
 		qb_log(LOG_WARNING, "ledger: cannot open %s (%s), decision lines only in the log",
 		       g->cfg->decision_log, strerror(errno));
@@ -198,7 +204,8 @@ static void ledgerglue_decision_log_open(struct ledgerglue *g)
 
 /* One line per applied input, in agreed order: the same on every member of
  * a configuration, so the files of two nodes can be compared. */
-static void ledgerglue_log(const char *line, void *userdata)
+static void
+ledgerglue_log(const char *line, void *userdata)
 {
 	struct ledgerglue *g = userdata;
 	char old[PATH_MAX + 8];
@@ -228,7 +235,8 @@ static void ledgerglue_log(const char *line, void *userdata)
 		g->decision_bytes += (uint64_t)n;
 }
 
-static void ledgerglue_persist(struct ledgerglue *g)
+static void
+ledgerglue_persist(struct ledgerglue *g)
 {
 	char *blob = NULL;
 	size_t len = 0;
@@ -243,7 +251,8 @@ static void ledgerglue_persist(struct ledgerglue *g)
 	free(blob);
 }
 
-static enum ferry_ipc_verdict ledgerglue_verdict(const struct ledger_decision *dec)
+static enum ferry_ipc_verdict
+ledgerglue_verdict(const struct ledger_decision *dec)
 {
 	if (dec->verdict == LEDGER_GRANTED)
 		return FERRY_VERDICT_GRANTED;
@@ -270,8 +279,9 @@ static enum ferry_ipc_verdict ledgerglue_verdict(const struct ledger_decision *d
 	}
 }
 
-static void ledgerglue_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v,
-			      uint32_t owner, uint64_t gen, const char *reason)
+static void
+ledgerglue_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v, uint32_t owner,
+                  uint64_t gen, const char *reason)
 {
 	struct ferry_ipc_vm_rsp rsp;
 
@@ -283,7 +293,8 @@ static void ledgerglue_answer(struct ledgerglue *g, uint64_t token, enum ferry_i
 	g->ops->reply(g->ctx, token, &rsp, sizeof(rsp));
 }
 
-static void ledgerglue_decision(const struct ledger_decision *dec, void *userdata)
+static void
+ledgerglue_decision(const struct ledger_decision *dec, void *userdata)
 {
 	struct ledgerglue *g = userdata;
 	struct ledgerglue_pending *p = NULL;
@@ -312,24 +323,24 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 		else
 			snprintf(reason, sizeof(reason), "refused: %s", dec->why);
 		ledgerglue_drain_answer(g, p->token,
-					dec->verdict == LEDGER_GRANTED ? FERRY_VERDICT_GRANTED
-								       : FERRY_VERDICT_REFUSED,
-					(uint32_t)dec->gen, reason);
+		                        dec->verdict == LEDGER_GRANTED ? FERRY_VERDICT_GRANTED
+		                                                       : FERRY_VERDICT_REFUSED,
+		                        (uint32_t)dec->gen, reason);
 		memset(p, 0, sizeof(*p));
 		return;
 	}
 	if (dec->verdict == LEDGER_GRANTED)
 		snprintf(reason, sizeof(reason), "%s granted (%s), generation %" PRIu64,
-			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
+		         ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->gen);
 	else if (dec->owner != 0)
 		snprintf(reason, sizeof(reason),
-			 "%s refused: %s: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
-			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
-			 dec->owner, ledgerglue_node(g, dec->owner), dec->gen);
+		         "%s refused: %s: %s (owner node %" PRIu32 " %s, generation %" PRIu64 ")",
+		         ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
+		         dec->owner, ledgerglue_node(g, dec->owner), dec->gen);
 	else
 		snprintf(reason, sizeof(reason), "%s refused: %s: %s (generation %" PRIu64 ")",
-			 ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
-			 dec->gen);
+		         ledger_op_name(dec->op), ledger_reason_name(dec->reason), dec->why,
+		         dec->gen);
 	if (dec->verdict == LEDGER_GRANTED &&
 	    (dec->op == LEDGER_OP_ACQUIRE || dec->op == LEDGER_OP_RESTORE))
 		g->ops->vm_set_rsc(g->ctx, p->uuid, p->rsc);
@@ -337,7 +348,8 @@ static void ledgerglue_decision(const struct ledger_decision *dec, void *userdat
 	memset(p, 0, sizeof(*p));
 }
 
-static void ledgerglue_send_quorum(struct ledgerglue *g)
+static void
+ledgerglue_send_quorum(struct ledgerglue *g)
 {
 	struct ledger_quorum q;
 	unsigned char buf[LEDGERMSG_MAX_LEN];
@@ -371,7 +383,8 @@ static void ledgerglue_send_quorum(struct ledgerglue *g)
 		qb_log(LOG_ERR, "ledger: cannot send the quorum report: %s", strerror(-r));
 }
 
-static int ledgerglue_cmp_u32(const void *a, const void *b)
+static int
+ledgerglue_cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
@@ -380,7 +393,8 @@ static int ledgerglue_cmp_u32(const void *a, const void *b)
 
 /* A new configuration for the ledger: members (sorted, unique), our state,
  * and our view of quorum. */
-static void ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
+static void
+ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 {
 	uint32_t members[FERRYD_MAX_MEMBERS];
 	unsigned char *buf;
@@ -402,7 +416,8 @@ static void ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 	}
 	r = ledger_confchg(g->l, cfg_id, members, n, now);
 	if (r == -ESTALE) {
-		qb_log(LOG_INFO, "ledger: configuration %" PRIu64 ".%" PRIu64 " overtaken, ignoring",
+		qb_log(LOG_INFO,
+		       "ledger: configuration %" PRIu64 ".%" PRIu64 " overtaken, ignoring",
 		       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1));
 		return;
 	}
@@ -411,7 +426,8 @@ static void ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 		       cfg_id, n, strerror(-r));
 		return;
 	}
-	qb_log(LOG_NOTICE, "ledger: configuration %" PRIu64 ".%" PRIu64 " with %zu members, syncing",
+	qb_log(LOG_NOTICE,
+	       "ledger: configuration %" PRIu64 ".%" PRIu64 " with %zu members, syncing",
 	       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1), n);
 	g->confchg_ring = cfg_id;
 	g->was_synced = false;
@@ -435,12 +451,14 @@ static void ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 	ledgerglue_send_quorum(g);
 }
 
-static uint64_t ledgerglue_ring_cfg(const struct ledgerglue *g)
+static uint64_t
+ledgerglue_ring_cfg(const struct ledgerglue *g)
 {
 	return g->m.ring_seq << LEDGERGLUE_CFG_SHIFT;
 }
 
-static bool ledgerglue_joined(const struct ledgerglue *g, uint32_t nodeid)
+static bool
+ledgerglue_joined(const struct ledgerglue *g, uint32_t nodeid)
 {
 	size_t i;
 
@@ -452,7 +470,8 @@ static bool ledgerglue_joined(const struct ledgerglue *g, uint32_t nodeid)
 
 /* The lowest node id among the members that were already in the group
  * before the last CPG change (0 if everyone just joined). */
-static uint32_t ledgerglue_lowest_old(const struct ledgerglue *g)
+static uint32_t
+ledgerglue_lowest_old(const struct ledgerglue *g)
 {
 	uint32_t lowest = 0, id;
 	size_t i;
@@ -465,7 +484,8 @@ static uint32_t ledgerglue_lowest_old(const struct ledgerglue *g)
 	return lowest;
 }
 
-void ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
+void
+ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
 {
 	struct ledgerglue_wire w;
 	uint32_t lowest_old;
@@ -508,7 +528,8 @@ void ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
 	g->cfg_sent = next;
 }
 
-void ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, bool initial)
+void
+ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, bool initial)
 {
 	if (g == NULL)
 		return;
@@ -524,7 +545,8 @@ void ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, 
 }
 
 /* Returns true if msg was the glue's own (handled or dropped here). */
-static bool ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const void *msg, size_t len)
+static bool
+ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const void *msg, size_t len)
 {
 	struct ledgerglue_wire w;
 	uint32_t magic;
@@ -550,7 +572,8 @@ static bool ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const 
 	return true;
 }
 
-void ledgerglue_quorum(struct ledgerglue *g, const struct membership *m)
+void
+ledgerglue_quorum(struct ledgerglue *g, const struct membership *m)
 {
 	if (g == NULL)
 		return;
@@ -558,8 +581,8 @@ void ledgerglue_quorum(struct ledgerglue *g, const struct membership *m)
 	ledgerglue_send_quorum(g);
 }
 
-void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, const void *msg,
-			size_t len)
+void
+ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
 {
 	struct ledgermsg m;
 	struct ferry_ipc_move rec;
@@ -595,7 +618,7 @@ void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, con
 		snprintf(rec.to, sizeof(rec.to), "%s", ledgerglue_node(g, m.u.move.to));
 		snprintf(rec.mode, sizeof(rec.mode), "%s", ledger_mode_name(m.u.move.mode));
 		snprintf(rec.result, sizeof(rec.result), "%s",
-			 ledger_move_result_name(m.u.move.result));
+		         ledger_move_result_name(m.u.move.result));
 		snprintf(rec.error, sizeof(rec.error), "%s", m.u.move.error);
 		rec.start_unix_ms = m.u.move.start_ms;
 		rec.total_ms = m.u.move.total_ms;
@@ -610,12 +633,14 @@ void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, con
 			qb_log(LOG_ERR, "ledger: cannot remove %s/%s: %s", g->cfg->state_dir,
 			       PERSIST_LOST_FILE, strerror(-r));
 		else
-			qb_log(LOG_NOTICE, "ledger: state taken from the cluster, lost state cleared");
+			qb_log(LOG_NOTICE,
+			       "ledger: state taken from the cluster, lost state cleared");
 		g->lost_marked = r < 0;
 	}
 	if (!g->was_synced && ledger_is_synced(g->l)) {
 		g->was_synced = true;
-		qb_log(LOG_NOTICE, "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
+		qb_log(LOG_NOTICE,
+		       "ledger: synced (ring %" PRIu64 ", epoch %" PRIu64 ", %zu VMs, %s)",
 		       ledger_ring(g->l), ledger_epoch(g->l), ledger_vm_count(g->l),
 		       ledger_is_quorate(g->l) ? "quorate" : "not quorate");
 		g->ops->vm_scan(g->ctx);
@@ -624,7 +649,8 @@ void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, con
 
 /* ---- requests from the local agent and ferryctl ------------------------ */
 
-static struct ledgerglue_pending *ledgerglue_pending_new(struct ledgerglue *g)
+static struct ledgerglue_pending *
+ledgerglue_pending_new(struct ledgerglue *g)
 {
 	size_t i;
 
@@ -635,8 +661,8 @@ static struct ledgerglue_pending *ledgerglue_pending_new(struct ledgerglue *g)
 }
 
 /* Finds a VM by UUID or, failing that, by name. */
-static int ledgerglue_find(struct ledgerglue *g, const char *uuid_or_name,
-			   struct ledger_vm_info *ret)
+static int
+ledgerglue_find(struct ledgerglue *g, const char *uuid_or_name, struct ledger_vm_info *ret)
 {
 	size_t i, n = ledger_vm_count(g->l);
 
@@ -648,7 +674,8 @@ static int ledgerglue_find(struct ledgerglue *g, const char *uuid_or_name,
 	return -ENOENT;
 }
 
-void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_vm_req *in)
+void
+ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_vm_req *in)
 {
 	struct ferry_ipc_vm_req req = *in;
 	struct ledger_request lr;
@@ -665,7 +692,7 @@ void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry
 	req.peer[sizeof(req.peer) - 1] = '\0';
 	if (g == NULL || !g->m.membership_known) {
 		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
-				  "ferryd has not joined the cluster yet");
+		                  "ferryd has not joined the cluster yet");
 		return;
 	}
 	memset(&lr, 0, sizeof(lr));
@@ -721,7 +748,7 @@ void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry
 	}
 	if (strlen(req.vm) >= sizeof(lr.name) || strlen(req.uuid) >= sizeof(lr.uuid)) {
 		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0,
-				  "VM name or UUID too long for the ledger");
+		                  "VM name or UUID too long for the ledger");
 		return;
 	}
 	snprintf(lr.name, sizeof(lr.name), "%s", req.vm);
@@ -731,7 +758,7 @@ void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry
 	p = ledgerglue_pending_new(g);
 	if (p == NULL) {
 		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
-				  "too many requests in flight");
+		                  "too many requests in flight");
 		return;
 	}
 	r = ledgermsg_encode_request(&lr, buf, sizeof(buf), &len);
@@ -739,7 +766,7 @@ void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry
 		r = g->ops->send(g->ctx, buf, len);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot send the request to the cluster: %s",
-			 strerror(-r));
+		         strerror(-r));
 		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0, why);
 		return;
 	}
@@ -747,19 +774,21 @@ void ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry
 	p->token = token;
 	p->op = lr.op;
 	p->deadline_ns = qb_util_nano_current_get() +
-			 (uint64_t)LEDGERGLUE_REQ_TIMEOUT_MS * QB_TIME_NS_IN_MSEC;
+	                 (uint64_t)LEDGERGLUE_REQ_TIMEOUT_MS * QB_TIME_NS_IN_MSEC;
 	snprintf(p->uuid, sizeof(p->uuid), "%s", req.uuid);
 	snprintf(p->rsc, sizeof(p->rsc), "%s", req.rsc);
 }
 
-static int ledgerglue_mode_from_name(const char *s)
+static int
+ledgerglue_mode_from_name(const char *s)
 {
 	if (strcmp(s, "live->quick") == 0)
 		return LEDGER_MODE_QUICK;
 	return ledger_mode_from_name(s);
 }
 
-void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_move *in)
+void
+ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_move *in)
 {
 	struct ferry_ipc_move m = *in;
 	struct ledger_move lm;
@@ -777,7 +806,7 @@ void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct f
 	if (mode < 0 || result < 0 || strlen(m.vm) >= sizeof(lm.name) ||
 	    strlen(m.uuid) >= sizeof(lm.uuid)) {
 		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0,
-				  "bad move record (mode, result, name or UUID)");
+		                  "bad move record (mode, result, name or UUID)");
 		return;
 	}
 	snprintf(lm.name, sizeof(lm.name), "%s", m.vm);
@@ -799,14 +828,15 @@ void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct f
 		r = g->ops->send(g->ctx, buf, len);
 	if (r < 0)
 		ledgerglue_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
-				  "cannot send the move record to the cluster");
+		                  "cannot send the move record to the cluster");
 	else
 		ledgerglue_answer(g, token, FERRY_VERDICT_GRANTED, 0, 0, "move recorded");
 }
 
 /* ---- timers: request deadlines, fence confirmations --------------------- */
 
-static bool ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid, int64_t at_ms)
+static bool
+ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid, int64_t at_ms)
 {
 	size_t i;
 
@@ -827,7 +857,8 @@ static bool ledgerglue_fence_already_sent(struct ledgerglue *g, uint32_t nodeid,
 }
 
 /* Does the fencing history need reading for this holder of a VM? */
-static bool ledgerglue_fence_wanted(struct ledgerglue *g, uint32_t node, bool orphaned)
+static bool
+ledgerglue_fence_wanted(struct ledgerglue *g, uint32_t node, bool orphaned)
 {
 
 	if (node == 0)
@@ -837,7 +868,8 @@ static bool ledgerglue_fence_wanted(struct ledgerglue *g, uint32_t node, bool or
 	return ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node) < g->n_fence_recheck;
 }
 
-static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
+static void
+ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 {
 	size_t i = ledgerglue_id_index(g->fence_recheck, g->n_fence_recheck, node);
 
@@ -847,7 +879,8 @@ static void ledgerglue_fence_rechecked(struct ledgerglue *g, uint32_t node)
 
 /* Reads the fencing history for node and sends its newest fence unless it
  * went out already.  Returns fencehist's answer (< 0: not read). */
-static int ledgerglue_fence_send(struct ledgerglue *g, uint32_t node)
+static int
+ledgerglue_fence_send(struct ledgerglue *g, uint32_t node)
 {
 	unsigned char buf[LEDGERMSG_MAX_LEN];
 	const char *name = membership_node_name(&g->m, node);
@@ -864,8 +897,8 @@ static int ledgerglue_fence_send(struct ledgerglue *g, uint32_t node)
 	if (e == 0)
 		e = g->ops->send(g->ctx, buf, len);
 	if (e == 0)
-		qb_log(LOG_NOTICE, "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64
-				   " ms)",
+		qb_log(LOG_NOTICE,
+		       "node %" PRIu32 ": fence confirmation sent (%s fenced at %" PRId64 " ms)",
 		       node, name, when_ms);
 	return r;
 }
@@ -876,7 +909,8 @@ static int ledgerglue_fence_send(struct ledgerglue *g, uint32_t node)
  * that rebooted a node ends what it held, even once it is a member again).
  * The ledger decides what a fence ends; this only reports the newest one.
  */
-static void ledgerglue_fence_poll(struct ledgerglue *g)
+static void
+ledgerglue_fence_poll(struct ledgerglue *g)
 {
 	struct ledger_vm_info info;
 	uint32_t asked[FERRYD_MAX_MEMBERS];
@@ -910,7 +944,8 @@ static void ledgerglue_fence_poll(struct ledgerglue *g)
 			    n_asked == FERRYD_MAX_MEMBERS)
 				continue;
 			asked[n_asked++] = node;
-			if (ledgerglue_fence_send(g, node) >= 0 && membership_is_member(&g->m, node))
+			if (ledgerglue_fence_send(g, node) >= 0 &&
+			    membership_is_member(&g->m, node))
 				ledgerglue_fence_rechecked(g, node);
 		}
 	}
@@ -923,7 +958,8 @@ static void ledgerglue_fence_poll(struct ledgerglue *g)
 	}
 }
 
-static void ledgerglue_tick(void *data)
+static void
+ledgerglue_tick(void *data)
 {
 	struct ledgerglue *g = data;
 	uint64_t now = qb_util_nano_current_get();
@@ -933,7 +969,7 @@ static void ledgerglue_tick(void *data)
 		if (g->pending[i].req_id == 0 || g->pending[i].deadline_ns > now)
 			continue;
 		ledgerglue_answer(g, g->pending[i].token, FERRY_VERDICT_UNAVAILABLE, 0, 0,
-				  "no decision from the cluster in time");
+		                  "no decision from the cluster in time");
 		memset(&g->pending[i], 0, sizeof(g->pending[i]));
 	}
 	if (now - g->last_fence_poll_ns >= (uint64_t)g->cfg->fence_poll_ms * QB_TIME_NS_IN_MSEC) {
@@ -942,7 +978,7 @@ static void ledgerglue_tick(void *data)
 	}
 	ledgerglue_drain_act(g);
 	qb_loop_timer_add(g->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
-			  g, ledgerglue_tick, &g->tick_timer);
+	                  g, ledgerglue_tick, &g->tick_timer);
 }
 
 /* ---- maintenance drains ------------------------------------------------- */
@@ -959,7 +995,8 @@ static void ledgerglue_tick(void *data)
  * the record as a ledger op, so another runner knows what was done.
  */
 
-static int ledgerglue_drain_send(struct ledgerglue *g, struct ledger_drain_msg *dm)
+static int
+ledgerglue_drain_send(struct ledgerglue *g, struct ledger_drain_msg *dm)
 {
 	unsigned char buf[LEDGERMSG_MAX_LEN];
 	size_t len = 0;
@@ -975,8 +1012,8 @@ static int ledgerglue_drain_send(struct ledgerglue *g, struct ledger_drain_msg *
 
 /* Whether this op for (drain, step) went out in the last 30 s; with mark,
  * remembers it now when it did not. */
-static bool ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int32_t step,
-				  bool mark)
+static bool
+ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int32_t step, bool mark)
 {
 	uint64_t now = qb_util_nano_current_get();
 	struct ledgerglue_dsent *free_slot = NULL;
@@ -1000,9 +1037,9 @@ static bool ledgerglue_drain_sent(struct ledgerglue *g, uint32_t id, int op, int
 	return false;
 }
 
-static void ledgerglue_drain_op(struct ledgerglue *g, const struct ledger_drain *d,
-				enum ledger_drain_op op, int32_t step, uint32_t state,
-				const char *node, const char *text)
+static void
+ledgerglue_drain_op(struct ledgerglue *g, const struct ledger_drain *d, enum ledger_drain_op op,
+                    int32_t step, uint32_t state, const char *node, const char *text)
 {
 	struct ledger_drain_msg dm;
 	int r;
@@ -1022,8 +1059,8 @@ static void ledgerglue_drain_op(struct ledgerglue *g, const struct ledger_drain 
 		       ledger_drain_op_name(op), strerror(-r));
 }
 
-static struct ledgerglue_djob *ledgerglue_djob_find(struct ledgerglue *g, uint32_t id,
-						    int32_t step)
+static struct ledgerglue_djob *
+ledgerglue_djob_find(struct ledgerglue *g, uint32_t id, int32_t step)
 {
 	for (size_t i = 0; i < LEDGERGLUE_MAX_DJOBS; i++)
 		if (g->djobs[i].job != 0 && g->djobs[i].id == id && g->djobs[i].step == step)
@@ -1031,7 +1068,8 @@ static struct ledgerglue_djob *ledgerglue_djob_find(struct ledgerglue *g, uint32
 	return NULL;
 }
 
-static void ledgerglue_djob_add(struct ledgerglue *g, uint32_t id, int32_t step, uint64_t job)
+static void
+ledgerglue_djob_add(struct ledgerglue *g, uint32_t id, int32_t step, uint64_t job)
 {
 	for (size_t i = 0; i < LEDGERGLUE_MAX_DJOBS; i++) {
 		if (g->djobs[i].job == 0) {
@@ -1043,7 +1081,8 @@ static void ledgerglue_djob_add(struct ledgerglue *g, uint32_t id, int32_t step,
 	}
 }
 
-static uint32_t ledgerglue_step_timeout_ms(const struct ledger_drain_step *st)
+static uint32_t
+ledgerglue_step_timeout_ms(const struct ledger_drain_step *st)
 {
 	uint64_t t = (uint64_t)st->pred_duration_ms * 4;
 
@@ -1055,8 +1094,8 @@ static uint32_t ledgerglue_step_timeout_ms(const struct ledger_drain_step *st)
 }
 
 /* A running step without a job here: run it (after our begin, or a takeover). */
-static void ledgerglue_drain_run_step(struct ledgerglue *g, const struct ledger_drain *d,
-				      uint32_t i)
+static void
+ledgerglue_drain_run_step(struct ledgerglue *g, const struct ledger_drain *d, uint32_t i)
 {
 	const struct ledger_drain_step *st = &d->steps[i];
 	uint64_t job = 0;
@@ -1066,17 +1105,17 @@ static void ledgerglue_drain_run_step(struct ledgerglue *g, const struct ledger_
 	    ledgerglue_drain_sent(g, d->id, -LEDGER_DOP_STEP_END - 1, (int32_t)i, false))
 		return;
 	if (d->kind == LEDGER_DRAIN_DRAIN)
-		r = g->ops->drain_away(g->ctx, st->resource, d->node, ledgerglue_step_timeout_ms(st),
-				       &job);
+		r = g->ops->drain_away(g->ctx, st->resource, d->node,
+		                       ledgerglue_step_timeout_ms(st), &job);
 	else
 		r = g->ops->drain_back(g->ctx, st->resource, d->node, st->from,
-				       ledgerglue_step_timeout_ms(st), &job);
+		                       ledgerglue_step_timeout_ms(st), &job);
 	if (r < 0) {
 		char why[LEDGER_TEXT_MAX];
 
 		snprintf(why, sizeof(why), "cannot start the move: %s", strerror(-r));
 		ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_END, (int32_t)i, LEDGER_STEP_FAILED, "",
-				    why);
+		                    why);
 		return;
 	}
 	qb_log(LOG_NOTICE, "vm %s: drain %" PRIu32 " of %s: %s", st->vm, d->id, d->node,
@@ -1084,8 +1123,8 @@ static void ledgerglue_drain_run_step(struct ledgerglue *g, const struct ledger_
 	ledgerglue_djob_add(g, d->id, (int32_t)i, job);
 }
 
-static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_drain *d,
-				     int64_t now_ms)
+static void
+ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_drain *d, int64_t now_ms)
 {
 	uint32_t wave = UINT32_MAX, n_pending = 0;
 	bool running = false;
@@ -1097,8 +1136,8 @@ static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_d
 		if (d->at_ms > now_ms)
 			return;
 		if (d->window_end_ms > 0 && now_ms >= d->window_end_ms) {
-			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_WINDOW_END, "",
-					    "the window ended before the drain could start");
+			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_WINDOW_END,
+			                    "", "the window ended before the drain could start");
 			return;
 		}
 		if (d->kind == LEDGER_DRAIN_DRAIN) {
@@ -1133,17 +1172,17 @@ static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_d
 	if (n_pending > 0) {
 		if (d->window_end_ms > 0 && now_ms >= d->window_end_ms) {
 			snprintf(text, sizeof(text), "the window ended: %" PRIu32 " VMs not moved",
-				 n_pending);
-			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_WINDOW_END, "",
-					    text);
+			         n_pending);
+			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_WINDOW_END,
+			                    "", text);
 			return;
 		}
 		for (uint32_t i = 0; i < d->n_steps; i++)
 			if (d->steps[i].state == LEDGER_STEP_PENDING && d->steps[i].wave == wave)
-				ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_BEGIN, (int32_t)i, 0,
-						    d->kind == LEDGER_DRAIN_DRAIN ? d->node
-										  : d->steps[i].from,
-						    "");
+				ledgerglue_drain_op(
+				        g, d, LEDGER_DOP_STEP_BEGIN, (int32_t)i, 0,
+				        d->kind == LEDGER_DRAIN_DRAIN ? d->node : d->steps[i].from,
+				        "");
 		return;
 	}
 	if (d->kind == LEDGER_DRAIN_UNDRAIN) {
@@ -1170,7 +1209,8 @@ static void ledgerglue_drain_act_one(struct ledgerglue *g, const struct ledger_d
 	}
 }
 
-static void ledgerglue_drain_act(struct ledgerglue *g)
+static void
+ledgerglue_drain_act(struct ledgerglue *g)
 {
 	int64_t now_ms;
 
@@ -1186,8 +1226,9 @@ static void ledgerglue_drain_act(struct ledgerglue *g)
 	}
 }
 
-void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const char *node,
-			   const char *text)
+void
+ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const char *node,
+                      const char *text)
 {
 	struct ledgerglue_djob *dj = NULL;
 	const struct ledger_drain *d;
@@ -1207,8 +1248,9 @@ void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const cha
 	memset(dj, 0, sizeof(*dj));
 	d = ledger_drain_find(g->l, id);
 	if (d == NULL || d->runner != g->m.local_nodeid) {
-		qb_log(LOG_NOTICE, "drain %" PRIu32 ": a job ended after this node stopped running "
-				   "it (%s), its new runner checks again",
+		qb_log(LOG_NOTICE,
+		       "drain %" PRIu32 ": a job ended after this node stopped running "
+		       "it (%s), its new runner checks again",
 		       id, text);
 		return;
 	}
@@ -1216,10 +1258,11 @@ void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const cha
 		if (d->state == LEDGER_DRAIN_SCHEDULED && rc == 0)
 			ledgerglue_drain_op(g, d, LEDGER_DOP_START, -1, 0, "", "");
 		else if (d->state == LEDGER_DRAIN_SCHEDULED)
-			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_DONE, "", text);
+			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_DONE, "",
+			                    text);
 		else
 			ledgerglue_drain_op(g, d, LEDGER_DOP_FINISH, -1, LEDGER_DRAIN_DONE, "",
-					    rc == 0 ? "" : text);
+			                    rc == 0 ? "" : text);
 		return;
 	}
 	if ((uint32_t)step >= d->n_steps)
@@ -1244,8 +1287,9 @@ void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const cha
 	ledgerglue_drain_op(g, d, LEDGER_DOP_STEP_END, step, st, node, text);
 }
 
-static void ledgerglue_drain_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v,
-				    uint32_t id, const char *reason)
+static void
+ledgerglue_drain_answer(struct ledgerglue *g, uint64_t token, enum ferry_ipc_verdict v, uint32_t id,
+                        const char *reason)
 {
 	struct ferry_ipc_drain_rsp rsp;
 
@@ -1256,7 +1300,8 @@ static void ledgerglue_drain_answer(struct ledgerglue *g, uint64_t token, enum f
 	g->ops->reply(g->ctx, token, &rsp, sizeof(rsp));
 }
 
-static void ledgerglue_drain_park(struct ledgerglue *g, uint64_t token, struct ledger_drain_msg *dm)
+static void
+ledgerglue_drain_park(struct ledgerglue *g, uint64_t token, struct ledger_drain_msg *dm)
 {
 	struct ledgerglue_pending *p = ledgerglue_pending_new(g);
 	char why[FERRY_IPC_REASON_LEN];
@@ -1264,28 +1309,28 @@ static void ledgerglue_drain_park(struct ledgerglue *g, uint64_t token, struct l
 
 	if (p == NULL) {
 		ledgerglue_drain_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0,
-					"too many requests in flight");
+		                        "too many requests in flight");
 		return;
 	}
 	r = ledgerglue_drain_send(g, dm);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot send the drain to the cluster: %s",
-			 strerror(-r));
-		ledgerglue_drain_answer(g, token,
-					r == -EMSGSIZE ? FERRY_VERDICT_REFUSED
-						       : FERRY_VERDICT_UNAVAILABLE,
-					0, why);
+		         strerror(-r));
+		ledgerglue_drain_answer(
+		        g, token,
+		        r == -EMSGSIZE ? FERRY_VERDICT_REFUSED : FERRY_VERDICT_UNAVAILABLE, 0, why);
 		return;
 	}
 	p->req_id = dm->req_id;
 	p->token = token;
 	p->op = LEDGER_OP_DRAIN;
 	p->deadline_ns = qb_util_nano_current_get() +
-			 (uint64_t)LEDGERGLUE_REQ_TIMEOUT_MS * QB_TIME_NS_IN_MSEC;
+	                 (uint64_t)LEDGERGLUE_REQ_TIMEOUT_MS * QB_TIME_NS_IN_MSEC;
 }
 
-void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
-			     const struct ferry_ipc_drain_submit_req *in)
+void
+ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
+                        const struct ferry_ipc_drain_submit_req *in)
 {
 	static struct ledger_drain d; /* 30 KiB: not on the stack */
 	struct ledger_drain_msg dm;
@@ -1295,7 +1340,7 @@ void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
 
 	if (g == NULL || !g->m.membership_known) {
 		ledgerglue_drain_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0,
-					"ferryd has not joined the cluster yet");
+		                        "ferryd has not joined the cluster yet");
 		return;
 	}
 	memset(&d, 0, sizeof(d));
@@ -1309,7 +1354,7 @@ void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
 	    in->window_end_unix_ms < 0)
 		snprintf(why, sizeof(why), "bad drain request (kind, parallel, steps or times)");
 	else if (!ledger_valid_name(d.node) ||
-		 membership_nodeid_by_name(&g->m, d.node, &nodeid) < 0 || nodeid == 0)
+	         membership_nodeid_by_name(&g->m, d.node, &nodeid) < 0 || nodeid == 0)
 		snprintf(why, sizeof(why), "unknown node '%s' (see ferryctl status)", d.node);
 	for (uint32_t i = 0; why[0] == '\0' && i < in->n_steps; i++) {
 		const struct ferry_ipc_drain_plan_step *s = &in->steps[i];
@@ -1324,8 +1369,8 @@ void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
 		if (!ledger_valid_name(st->resource) || !ledger_valid_name(st->vm) ||
 		    (st->target[0] != '\0' && !ledger_valid_name(st->target)) ||
 		    s->kind >= _LEDGER_MODE_MAX)
-			snprintf(why, sizeof(why), "step %" PRIu32 ": bad resource, vm, target or kind",
-				 i);
+			snprintf(why, sizeof(why),
+			         "step %" PRIu32 ": bad resource, vm, target or kind", i);
 		st->kind = (enum ledger_mode)s->kind;
 		st->wave = s->wave;
 		st->pred_gap_ms = s->pred_gap_ms;
@@ -1359,15 +1404,16 @@ void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
 	free(rec);
 }
 
-void ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
-			     const struct ferry_ipc_drain_id_req *in)
+void
+ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
+                        const struct ferry_ipc_drain_id_req *in)
 {
 	struct ledger_drain_msg dm;
 	char by[FERRY_IPC_DRAIN_NAME_LEN];
 
 	if (g == NULL || !g->m.membership_known) {
 		ledgerglue_drain_answer(g, token, FERRY_VERDICT_UNAVAILABLE, 0,
-					"ferryd has not joined the cluster yet");
+		                        "ferryd has not joined the cluster yet");
 		return;
 	}
 	memcpy(by, in->requested_by, sizeof(by));
@@ -1379,8 +1425,9 @@ void ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
 	ledgerglue_drain_park(g, token, &dm);
 }
 
-static void ledgerglue_drain_info(struct ledgerglue *g, const struct ledger_drain *d,
-				  struct ferry_ipc_drain_info *o)
+static void
+ledgerglue_drain_info(struct ledgerglue *g, const struct ledger_drain *d,
+                      struct ferry_ipc_drain_info *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->id = d->id;
@@ -1397,13 +1444,15 @@ static void ledgerglue_drain_info(struct ledgerglue *g, const struct ledger_drai
 	o->start_unix_ms = d->start_ms;
 	o->end_unix_ms = d->end_ms;
 	snprintf(o->node, sizeof(o->node), "%s", d->node);
-	snprintf(o->runner, sizeof(o->runner), "%s", d->runner != 0 ? ledgerglue_node(g, d->runner) : "");
+	snprintf(o->runner, sizeof(o->runner), "%s",
+	         d->runner != 0 ? ledgerglue_node(g, d->runner) : "");
 	snprintf(o->requested_by, sizeof(o->requested_by), "%s", d->requested_by);
 	snprintf(o->note, sizeof(o->note), "%s", d->note);
 }
 
-ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req,
-			      void *buf, size_t len)
+ssize_t
+ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req, void *buf,
+                      size_t len)
 {
 	const struct ledger_drain *d = NULL;
 	size_t off, n;
@@ -1422,7 +1471,7 @@ ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain
 		r->now_unix_ms = ledgerglue_now_ms();
 		for (size_t i = 0; i < n; i++) {
 			ledgerglue_drain_info(g, ledger_drain_get(g->l, i),
-					      (struct ferry_ipc_drain_info *)((char *)buf + off));
+			                      (struct ferry_ipc_drain_info *)((char *)buf + off));
 			off += sizeof(struct ferry_ipc_drain_info);
 			r->n++;
 		}
@@ -1448,7 +1497,7 @@ ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain
 		for (uint32_t i = 0; i < d->n_steps; i++) {
 			const struct ledger_drain_step *st = &d->steps[i];
 			struct ferry_ipc_drain_step *o =
-				(struct ferry_ipc_drain_step *)((char *)buf + off);
+			        (struct ferry_ipc_drain_step *)((char *)buf + off);
 
 			memset(o, 0, sizeof(*o));
 			snprintf(o->resource, sizeof(o->resource), "%s", st->resource);
@@ -1456,7 +1505,8 @@ ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain
 			snprintf(o->target, sizeof(o->target), "%s", st->target);
 			snprintf(o->from, sizeof(o->from), "%s", st->from);
 			snprintf(o->to, sizeof(o->to), "%s", st->to);
-			snprintf(o->state, sizeof(o->state), "%s", ledger_step_state_name(st->state));
+			snprintf(o->state, sizeof(o->state), "%s",
+			         ledger_step_state_name(st->state));
 			snprintf(o->result, sizeof(o->result), "%s", st->result);
 			o->kind = (uint32_t)st->kind;
 			o->wave = st->wave;
@@ -1472,8 +1522,9 @@ ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain
 
 /* ---- views -------------------------------------------------------------- */
 
-int ledgerglue_vm_lookup(struct ledgerglue *g, const char *uuid, uint32_t *ret_owner,
-			 uint32_t *ret_state, uint32_t *ret_peer)
+int
+ledgerglue_vm_lookup(struct ledgerglue *g, const char *uuid, uint32_t *ret_owner,
+                     uint32_t *ret_state, uint32_t *ret_peer)
 {
 	struct ledger_vm_info info;
 
@@ -1487,8 +1538,9 @@ int ledgerglue_vm_lookup(struct ledgerglue *g, const char *uuid, uint32_t *ret_o
 	return 0;
 }
 
-static void ledgerglue_fill_vm(struct ledgerglue *g, const struct ledger_vm_info *in,
-			       struct ferry_ipc_vm_info *out)
+static void
+ledgerglue_fill_vm(struct ledgerglue *g, const struct ledger_vm_info *in,
+                   struct ferry_ipc_vm_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->vm, sizeof(out->vm), "%s", in->name);
@@ -1502,14 +1554,14 @@ static void ledgerglue_fill_vm(struct ledgerglue *g, const struct ledger_vm_info
 	out->changed_unix_ms = in->change_ms;
 	if (in->has_move)
 		snprintf(out->last_move, sizeof(out->last_move), "%s %s->%s %s %" PRId64 " ms",
-			 ledger_mode_name(in->last_move.mode),
-			 ledgerglue_node(g, in->last_move.from),
-			 ledgerglue_node(g, in->last_move.to),
-			 ledger_move_result_name(in->last_move.result),
-			 in->last_move.downtime_ms);
+		         ledger_mode_name(in->last_move.mode),
+		         ledgerglue_node(g, in->last_move.from),
+		         ledgerglue_node(g, in->last_move.to),
+		         ledger_move_result_name(in->last_move.result), in->last_move.downtime_ms);
 }
 
-ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
+ssize_t
+ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 {
 	struct ferry_ipc_status_rsp *s = buf;
 	struct ferry_ipc_vm_info *vi;
@@ -1526,8 +1578,7 @@ ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 	for (i = 0; i < g->m.n_names && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
 		s->nodes[s->n_nodes].nodeid = g->m.names[i].nodeid;
 		s->nodes[s->n_nodes].member = membership_is_member(&g->m, g->m.names[i].nodeid);
-		snprintf(s->nodes[s->n_nodes].name, FERRY_IPC_NODE_LEN, "%s",
-			 g->m.names[i].name);
+		snprintf(s->nodes[s->n_nodes].name, FERRY_IPC_NODE_LEN, "%s", g->m.names[i].name);
 		s->n_nodes++;
 	}
 	for (i = 0; i < g->m.n_members && s->n_nodes < FERRY_IPC_MAX_NODES; i++) {
@@ -1546,9 +1597,9 @@ ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 	s->config_id = g->confchg_ring;
 	if (!ledger_blocked_why(g->l, s->note, sizeof(s->note)) && ledger_is_lost(g->l))
 		snprintf(s->note, sizeof(s->note),
-			 "this node's ledger state is lost (%s in the state directory); it "
-			 "takes the state of a node of the last quorate configuration",
-			 PERSIST_LOST_FILE);
+		         "this node's ledger state is lost (%s in the state directory); it "
+		         "takes the state of a node of the last quorate configuration",
+		         PERSIST_LOST_FILE);
 	n = ledger_vm_count(g->l);
 	for (i = 0; i < n; i++) {
 		if (off + sizeof(*vi) > len) {
@@ -1565,7 +1616,8 @@ ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 	return (ssize_t)off;
 }
 
-ssize_t ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len)
+ssize_t
+ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len)
 {
 	struct ferry_ipc_dump_rsp *r = buf;
 	char *blob = NULL;
@@ -1598,7 +1650,8 @@ ssize_t ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len)
  * then waits for a member that comes from the last quorate configuration),
  * marked on disk so that a restart does not forget it.
  */
-static void ledgerglue_load(struct ledgerglue *g)
+static void
+ledgerglue_load(struct ledgerglue *g)
 {
 	const char *dir = g->cfg->state_dir;
 	char aside[PATH_MAX] = "", why[PATH_MAX + 128];
@@ -1612,18 +1665,20 @@ static void ledgerglue_load(struct ledgerglue *g)
 		r = ledger_load(g->l, blob, len);
 		free(blob);
 		if (r == 0)
-			qb_log(LOG_NOTICE, "ledger: loaded %zu VMs from %s/%s", ledger_vm_count(g->l),
-			       dir, PERSIST_LEDGER_FILE);
+			qb_log(LOG_NOTICE, "ledger: loaded %zu VMs from %s/%s",
+			       ledger_vm_count(g->l), dir, PERSIST_LEDGER_FILE);
 	}
 	if (r < 0 && r != -ENOENT) {
 		int e = g->ops->ledger_set_aside(g->ctx, ledgerglue_now_ms(), aside, sizeof(aside));
 
-		snprintf(why, sizeof(why), "%s/%s was unusable (%s)%s%s\n", dir, PERSIST_LEDGER_FILE,
-			 strerror(-r), aside[0] != '\0' ? "; kept as " : "", aside);
-		qb_log(LOG_ERR, "ledger: %s/%s is unusable (%s)%s%s; joining without state, "
-				"the ledger waits for a node of the last quorate configuration",
-		       dir, PERSIST_LEDGER_FILE, strerror(-r),
-		       e == 0 ? ", kept as " : "", e == 0 ? aside : "");
+		snprintf(why, sizeof(why), "%s/%s was unusable (%s)%s%s\n", dir,
+		         PERSIST_LEDGER_FILE, strerror(-r), aside[0] != '\0' ? "; kept as " : "",
+		         aside);
+		qb_log(LOG_ERR,
+		       "ledger: %s/%s is unusable (%s)%s%s; joining without state, "
+		       "the ledger waits for a node of the last quorate configuration",
+		       dir, PERSIST_LEDGER_FILE, strerror(-r), e == 0 ? ", kept as " : "",
+		       e == 0 ? aside : "");
 		e = g->ops->lost_mark(g->ctx, why);
 		if (e < 0)
 			qb_log(LOG_ERR, "ledger: cannot write %s/%s: %s", dir, PERSIST_LOST_FILE,
@@ -1632,14 +1687,16 @@ static void ledgerglue_load(struct ledgerglue *g)
 	}
 	if (g->lost_marked) {
 		ledger_set_lost(g->l);
-		qb_log(LOG_WARNING, "ledger: this node's ledger state is lost (%s/%s): it takes the "
-				    "cluster's state, never starts as a new node",
+		qb_log(LOG_WARNING,
+		       "ledger: this node's ledger state is lost (%s/%s): it takes the "
+		       "cluster's state, never starts as a new node",
 		       dir, PERSIST_LOST_FILE);
 	}
 }
 
-int ledgerglue_start(qb_loop_t *loop, const struct config *cfg, const struct ledgerglue_ops *ops,
-		     void *ctx, struct ledgerglue **ret)
+int
+ledgerglue_start(qb_loop_t *loop, const struct config *cfg, const struct ledgerglue_ops *ops,
+                 void *ctx, struct ledgerglue **ret)
 {
 	struct ledgerglue *g;
 
@@ -1661,12 +1718,13 @@ int ledgerglue_start(qb_loop_t *loop, const struct config *cfg, const struct led
 	ledger_set_decision_cb(g->l, ledgerglue_decision, g);
 	ledgerglue_load(g);
 	qb_loop_timer_add(g->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
-			  g, ledgerglue_tick, &g->tick_timer);
+	                  g, ledgerglue_tick, &g->tick_timer);
 	*ret = g;
 	return 0;
 }
 
-struct ledgerglue *ledgerglue_stop(struct ledgerglue *g)
+struct ledgerglue *
+ledgerglue_stop(struct ledgerglue *g)
 {
 	if (g == NULL)
 		return NULL;

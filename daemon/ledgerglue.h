@@ -35,7 +35,7 @@ struct ledgerglue_ops {
 	/* Pacemaker's fencing history: 1 fenced at or after since (when in
 	 * *ret_when_unix_ms), 0 not, -errno cannot ask */
 	int (*fenced_after)(void *ctx, const char *node, int64_t since_unix_ms,
-			    int64_t *ret_when_unix_ms);
+	                    int64_t *ret_when_unix_ms);
 	/* the persisted ledger (PERSIST_LEDGER_FILE) and the lost-state mark
 	 * (PERSIST_LOST_FILE) in cfg->state_dir; the glue logs the failures */
 	int (*ledger_save)(void *ctx, const void *blob, size_t len);
@@ -49,11 +49,11 @@ struct ledgerglue_ops {
 	/* a drain's runner (this node): start a job through Pacemaker; its end
 	 * comes back through ledgerglue_drain_done(job).  NULL: no runner here */
 	int (*drain_away)(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms,
-			  uint64_t *ret_job);
+	                  uint64_t *ret_job);
 	int (*drain_back)(void *ctx, const char *rsc, const char *node, const char *expect_on,
-			  uint32_t timeout_ms, uint64_t *ret_job);
+	                  uint32_t timeout_ms, uint64_t *ret_job);
 	int (*drain_standby)(void *ctx, const char *node, bool on, const char *const *clear,
-			     size_t n_clear, uint64_t *ret_job);
+	                     size_t n_clear, uint64_t *ret_job);
 };
 
 struct ledgerglue;
@@ -62,14 +62,14 @@ struct ledgerglue;
  * starts the tick (request deadlines, fence polls); cfg and ops must
  * outlive the glue. */
 int ledgerglue_start(qb_loop_t *loop, const struct config *cfg, const struct ledgerglue_ops *ops,
-		     void *ctx, struct ledgerglue **ret);
+                     void *ctx, struct ledgerglue **ret);
 /* Accepts NULL; returns NULL. */
 struct ledgerglue *ledgerglue_stop(struct ledgerglue *g);
 
 /* corosync's events, with what corosync says now (the glue keeps a copy).
  * Every one accepts g == NULL (ignored). */
 void ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, const void *msg,
-			size_t len);
+                        size_t len);
 void ledgerglue_confchg(struct ledgerglue *g, const struct membership *m);
 /* initial: the totem configuration corosync delivers once at join. */
 void ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, bool initial);
@@ -82,19 +82,19 @@ void ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct f
 /* Drains from ferryctl: submit and cancel are answered through ops->reply
  * once the ledger decided; the view fills a DRAIN_LIST or DRAIN_REPORT answer. */
 void ledgerglue_drain_submit(struct ledgerglue *g, uint64_t token,
-			     const struct ferry_ipc_drain_submit_req *req);
+                             const struct ferry_ipc_drain_submit_req *req);
 void ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
-			     const struct ferry_ipc_drain_id_req *req);
+                             const struct ferry_ipc_drain_id_req *req);
 ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req,
-			      void *buf, size_t len);
+                              void *buf, size_t len);
 /* A runner's job ended (rc 0, or -errno; node: where the resource is now). */
 void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const char *node,
-			   const char *text);
+                           const char *text);
 /* Read-only views for ferryctl: fill buf, return bytes used or -errno. */
 ssize_t ledgerglue_status(struct ledgerglue *g, void *buf, size_t len);
 ssize_t ledgerglue_dump(struct ledgerglue *g, void *buf, size_t len);
 /* For virtwatch: who owns this VM (0 none), its state and migration peer. */
 int ledgerglue_vm_lookup(struct ledgerglue *g, const char *uuid, uint32_t *ret_owner,
-			 uint32_t *ret_state, uint32_t *ret_peer);
+                         uint32_t *ret_state, uint32_t *ret_peer);
 
 #endif

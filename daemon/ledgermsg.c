@@ -23,12 +23,12 @@ _Static_assert(sizeof(struct ledgermsg_state_wire) == 48, "state layout");
 _Static_assert(sizeof(struct ledgermsg_move_wire) == 288, "move layout");
 _Static_assert(sizeof(struct ledgermsg_drain_wire) == 232, "drain layout");
 _Static_assert(sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire) +
-			       LEDGERMSG_CHUNK_MAX <=
-		       LEDGERMSG_MAX_LEN,
-	       "a full state chunk fits in a message");
+                               LEDGERMSG_CHUNK_MAX <=
+                       LEDGERMSG_MAX_LEN,
+               "a full state chunk fits in a message");
 _Static_assert(sizeof(((struct ledgermsg_move_wire *)0)->error) ==
-		       sizeof(((struct ledger_move *)0)->error),
-	       "move error field");
+                       sizeof(((struct ledger_move *)0)->error),
+               "move error field");
 
 #define HDR_LEN sizeof(struct ledgermsg_hdr)
 
@@ -103,7 +103,8 @@ decode_request(uint16_t type, const uint8_t *body, size_t body_len, struct ledge
 	if (body_len != sizeof(w))
 		return -EBADMSG;
 	memcpy(&w, body, sizeof(w));
-	if (wire_str_check(w.uuid, sizeof(w.uuid)) < 0 || wire_str_check(w.name, sizeof(w.name)) < 0)
+	if (wire_str_check(w.uuid, sizeof(w.uuid)) < 0 ||
+	    wire_str_check(w.name, sizeof(w.name)) < 0)
 		return -EINVAL;
 	if (w.mode >= _LEDGER_MODE_MAX || !all_zero(w.reserved, sizeof(w.reserved)))
 		return -EINVAL;
@@ -130,7 +131,7 @@ decode_quorum(uint16_t type, const uint8_t *body, size_t body_len, struct ledger
 	memcpy(&w, body, sizeof(w));
 	if (w.quorate > 1 ||
 	    (w.flags & ~(LEDGERMSG_QUORUM_TWO_NODE | LEDGERMSG_QUORUM_WAIT_FOR_ALL |
-			 LEDGERMSG_QUORUM_PEER_IN_VIEW)) != 0)
+	                 LEDGERMSG_QUORUM_PEER_IN_VIEW)) != 0)
 		return -EINVAL;
 	memset(&m->u.quorum, 0, sizeof(m->u.quorum));
 	m->u.quorum.ring_seq = le64toh(w.ring_seq);
@@ -230,7 +231,8 @@ decode_drain(uint16_t type, const uint8_t *body, size_t body_len, struct ledgerm
 
 	(void)type;
 	memcpy(&w, body, sizeof(w));
-	if (wire_str_check(w.node, sizeof(w.node)) < 0 || wire_str_check(w.text, sizeof(w.text)) < 0)
+	if (wire_str_check(w.node, sizeof(w.node)) < 0 ||
+	    wire_str_check(w.text, sizeof(w.text)) < 0)
 		return -EINVAL;
 	if (w.op >= _LEDGER_DOP_MAX || !all_zero(w.reserved, sizeof(w.reserved)))
 		return -EINVAL;
@@ -270,35 +272,35 @@ static const struct {
 	size_t min_len; /* header included */
 	decode_fn decode;
 } decoders[] = {
-	{LEDGERMSG_ACQUIRE, "acquire", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
-	{LEDGERMSG_RESTORE, "restore", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
-	{LEDGERMSG_RELEASE, "release", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
-	{LEDGERMSG_MIGRATE_BEGIN, "migrate-begin", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_MIGRATE_COMMIT, "migrate-commit", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_MIGRATE_ABORT, "migrate-abort", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_SAVE, "save", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
-	{LEDGERMSG_FORCE_RELEASE, "force-release", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_RESTORE_COMMIT, "restore-commit", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_RESTORE_ABORT, "restore-abort", HDR_LEN + sizeof(struct ledgermsg_req_wire),
-	 decode_request},
-	{LEDGERMSG_QUORUM, "quorum", HDR_LEN + sizeof(struct ledgermsg_quorum_wire), decode_quorum},
-	{LEDGERMSG_FENCE, "fence", HDR_LEN + sizeof(struct ledgermsg_fence_wire), decode_fence},
-	{LEDGERMSG_STATE, "state", HDR_LEN + sizeof(struct ledgermsg_state_wire), decode_state},
-	{LEDGERMSG_MOVE, "move", HDR_LEN + sizeof(struct ledgermsg_move_wire), decode_move},
-	{LEDGERMSG_DRAIN, "drain", HDR_LEN + sizeof(struct ledgermsg_drain_wire), decode_drain},
-	/* must stay last: what every other type gets */
-	{0, "unknown", HDR_LEN, decode_unknown},
+        {LEDGERMSG_ACQUIRE, "acquire", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
+        {LEDGERMSG_RESTORE, "restore", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
+        {LEDGERMSG_RELEASE, "release", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
+        {LEDGERMSG_MIGRATE_BEGIN, "migrate-begin", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_MIGRATE_COMMIT, "migrate-commit", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_MIGRATE_ABORT, "migrate-abort", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_SAVE, "save", HDR_LEN + sizeof(struct ledgermsg_req_wire), decode_request},
+        {LEDGERMSG_FORCE_RELEASE, "force-release", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_RESTORE_COMMIT, "restore-commit", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_RESTORE_ABORT, "restore-abort", HDR_LEN + sizeof(struct ledgermsg_req_wire),
+         decode_request},
+        {LEDGERMSG_QUORUM, "quorum", HDR_LEN + sizeof(struct ledgermsg_quorum_wire), decode_quorum},
+        {LEDGERMSG_FENCE, "fence", HDR_LEN + sizeof(struct ledgermsg_fence_wire), decode_fence},
+        {LEDGERMSG_STATE, "state", HDR_LEN + sizeof(struct ledgermsg_state_wire), decode_state},
+        {LEDGERMSG_MOVE, "move", HDR_LEN + sizeof(struct ledgermsg_move_wire), decode_move},
+        {LEDGERMSG_DRAIN, "drain", HDR_LEN + sizeof(struct ledgermsg_drain_wire), decode_drain},
+        /* must stay last: what every other type gets */
+        {0, "unknown", HDR_LEN, decode_unknown},
 };
 
 #define N_DECODERS (sizeof(decoders) / sizeof(decoders[0]))
 
 _Static_assert(LEDGERMSG_RESTORE_ABORT - LEDGERMSG_ACQUIRE == LEDGER_OP_RESTORE_ABORT,
-	       "request types follow enum ledger_op");
+               "request types follow enum ledger_op");
 _Static_assert(LEDGER_OP_FENCE == LEDGER_OP_RESTORE_ABORT + 1, "fence is not a request");
 
 static size_t
@@ -443,8 +445,8 @@ ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len, si
 	w.time_ms = (int64_t)htole64((uint64_t)q->time_ms);
 	w.quorate = q->quorate ? 1 : 0;
 	w.flags = (uint8_t)((q->two_node ? LEDGERMSG_QUORUM_TWO_NODE : 0) |
-			    (q->wait_for_all ? LEDGERMSG_QUORUM_WAIT_FOR_ALL : 0) |
-			    (q->peer_in_view ? LEDGERMSG_QUORUM_PEER_IN_VIEW : 0));
+	                    (q->wait_for_all ? LEDGERMSG_QUORUM_WAIT_FOR_ALL : 0) |
+	                    (q->peer_in_view ? LEDGERMSG_QUORUM_PEER_IN_VIEW : 0));
 	w.peer = htole32(q->peer);
 	w.expected = htole16(q->expected);
 	e = put_header(buf, len, LEDGERMSG_QUORUM, sizeof(w), &total);
@@ -457,7 +459,7 @@ ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len, si
 
 int
 ledgermsg_encode_fence(uint32_t node, int64_t fenced_at_ms, int64_t time_ms, void *buf, size_t len,
-		       size_t *ret_len)
+                       size_t *ret_len)
 {
 	struct ledgermsg_fence_wire w;
 	size_t total;

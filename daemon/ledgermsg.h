@@ -27,13 +27,12 @@
  *      move record.
  *   2  2026-12: restore commit and abort requests (the state "restoring");
  *      the quorum report carries two_node, wait_for_all, the peer and whether
- *      it is in votequorum's view, and the number of nodes in the nodelist; a state chunk says when its sender lost
- *      its state (unusable file: it may not be taken as a new node's).
- *      Added later in version 2 (no layout of an existing type changed, so
- *      no bump: a bump would make every older node drop every message of a
- *      newer one during a rolling upgrade): the drain operation (type 20).
- *      A node without it logs "type not handled" and keeps no drain record;
- *      schedule drains only once every node runs a ferryd that has it.
+ *      it is in votequorum's view, and the number of nodes in the nodelist; a state chunk says when
+ * its sender lost its state (unusable file: it may not be taken as a new node's). Added later in
+ * version 2 (no layout of an existing type changed, so no bump: a bump would make every older node
+ * drop every message of a newer one during a rolling upgrade): the drain operation (type 20). A
+ * node without it logs "type not handled" and keeps no drain record; schedule drains only once
+ * every node runs a ferryd that has it.
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -196,14 +195,13 @@ int ledgermsg_decode(const void *buf, size_t len, struct ledgermsg *ret);
 /* Encoders: write the whole message into buf, *ret_len its length.
  * -ENOBUFS if buf is too small, -EINVAL / -ENAMETOOLONG on a bad field. */
 int ledgermsg_encode_request(const struct ledger_request *r, void *buf, size_t len,
-			     size_t *ret_len);
-int ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len,
-			    size_t *ret_len);
+                             size_t *ret_len);
+int ledgermsg_encode_quorum(const struct ledger_quorum *q, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_fence(uint32_t node, int64_t fenced_at_ms, int64_t time_ms, void *buf,
-			   size_t len, size_t *ret_len);
+                           size_t len, size_t *ret_len);
 int ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len,
-			   size_t *ret_len);
+                           size_t *ret_len);
 
 #endif

@@ -14,82 +14,81 @@
 /* ---- names ---- */
 
 static const char *const vm_state_names[] = {
-	[LEDGER_VM_STOPPED] = "stopped",
-	[LEDGER_VM_RUNNING] = "running",
-	[LEDGER_VM_MIGRATING] = "migrating",
-	[LEDGER_VM_SAVED] = "saved",
-	[LEDGER_VM_RESTORING] = "restoring",
+        [LEDGER_VM_STOPPED] = "stopped",     [LEDGER_VM_RUNNING] = "running",
+        [LEDGER_VM_MIGRATING] = "migrating", [LEDGER_VM_SAVED] = "saved",
+        [LEDGER_VM_RESTORING] = "restoring",
 };
 _Static_assert(sizeof(vm_state_names) / sizeof(vm_state_names[0]) == _LEDGER_VM_STATE_MAX,
-	       "vm state names");
+               "vm state names");
 
 static const char *const mode_names[] = {
-	[LEDGER_MODE_LIVE] = "live",
-	[LEDGER_MODE_QUICK] = "quick",
-	[LEDGER_MODE_RESTART] = "restart",
+        [LEDGER_MODE_LIVE] = "live",
+        [LEDGER_MODE_QUICK] = "quick",
+        [LEDGER_MODE_RESTART] = "restart",
 };
 _Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == _LEDGER_MODE_MAX, "mode names");
 
 static const char *const op_names[] = {
-	[LEDGER_OP_ACQUIRE] = "acquire",
-	[LEDGER_OP_RESTORE] = "restore",
-	[LEDGER_OP_RELEASE] = "release",
-	[LEDGER_OP_MIGRATE_BEGIN] = "migrate-begin",
-	[LEDGER_OP_MIGRATE_COMMIT] = "migrate-commit",
-	[LEDGER_OP_MIGRATE_ABORT] = "migrate-abort",
-	[LEDGER_OP_SAVE] = "save",
-	[LEDGER_OP_FORCE_RELEASE] = "force-release",
-	[LEDGER_OP_RESTORE_COMMIT] = "restore-commit",
-	[LEDGER_OP_RESTORE_ABORT] = "restore-abort",
-	[LEDGER_OP_FENCE] = "fence",
-	[LEDGER_OP_DRAIN] = "drain",
+        [LEDGER_OP_ACQUIRE] = "acquire",
+        [LEDGER_OP_RESTORE] = "restore",
+        [LEDGER_OP_RELEASE] = "release",
+        [LEDGER_OP_MIGRATE_BEGIN] = "migrate-begin",
+        [LEDGER_OP_MIGRATE_COMMIT] = "migrate-commit",
+        [LEDGER_OP_MIGRATE_ABORT] = "migrate-abort",
+        [LEDGER_OP_SAVE] = "save",
+        [LEDGER_OP_FORCE_RELEASE] = "force-release",
+        [LEDGER_OP_RESTORE_COMMIT] = "restore-commit",
+        [LEDGER_OP_RESTORE_ABORT] = "restore-abort",
+        [LEDGER_OP_FENCE] = "fence",
+        [LEDGER_OP_DRAIN] = "drain",
 };
 _Static_assert(sizeof(op_names) / sizeof(op_names[0]) == _LEDGER_OP_MAX, "op names");
 
 static const char *const verdict_names[] = {
-	[LEDGER_GRANTED] = "granted",
-	[LEDGER_REFUSED] = "refused",
+        [LEDGER_GRANTED] = "granted",
+        [LEDGER_REFUSED] = "refused",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == _LEDGER_VERDICT_MAX,
-	       "verdict names");
+               "verdict names");
 
 static const char *const reason_names[] = {
-	[LEDGER_R_OK] = "ok",
-	[LEDGER_R_ALREADY] = "already",
-	[LEDGER_R_SYNCING] = "syncing",
-	[LEDGER_R_NOT_QUORATE] = "not-quorate",
-	[LEDGER_R_NOT_MEMBER] = "not-member",
-	[LEDGER_R_UNKNOWN_VM] = "unknown-vm",
-	[LEDGER_R_INVALID] = "invalid",
-	[LEDGER_R_NAME_MISMATCH] = "name-mismatch",
-	[LEDGER_R_NAME_IN_USE] = "name-in-use",
-	[LEDGER_R_TOO_MANY_VMS] = "too-many-vms",
-	[LEDGER_R_OWNED_ELSEWHERE] = "owned-elsewhere",
-	[LEDGER_R_ORPHANED] = "orphaned",
-	[LEDGER_R_NOT_OWNER] = "not-owner",
-	[LEDGER_R_BAD_STATE] = "bad-state",
-	[LEDGER_R_TARGET_LOST] = "target-lost",
-	[LEDGER_R_STALE_GENERATION] = "stale-generation",
-	[LEDGER_R_UNKNOWN_GENERATION] = "unknown-generation",
+        [LEDGER_R_OK] = "ok",
+        [LEDGER_R_ALREADY] = "already",
+        [LEDGER_R_SYNCING] = "syncing",
+        [LEDGER_R_NOT_QUORATE] = "not-quorate",
+        [LEDGER_R_NOT_MEMBER] = "not-member",
+        [LEDGER_R_UNKNOWN_VM] = "unknown-vm",
+        [LEDGER_R_INVALID] = "invalid",
+        [LEDGER_R_NAME_MISMATCH] = "name-mismatch",
+        [LEDGER_R_NAME_IN_USE] = "name-in-use",
+        [LEDGER_R_TOO_MANY_VMS] = "too-many-vms",
+        [LEDGER_R_OWNED_ELSEWHERE] = "owned-elsewhere",
+        [LEDGER_R_ORPHANED] = "orphaned",
+        [LEDGER_R_NOT_OWNER] = "not-owner",
+        [LEDGER_R_BAD_STATE] = "bad-state",
+        [LEDGER_R_TARGET_LOST] = "target-lost",
+        [LEDGER_R_STALE_GENERATION] = "stale-generation",
+        [LEDGER_R_UNKNOWN_GENERATION] = "unknown-generation",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == _LEDGER_REASON_MAX,
-	       "reason names");
+               "reason names");
 
 static const char *const move_result_names[] = {
-	[LEDGER_MOVE_OK] = "ok",
-	[LEDGER_MOVE_ABORTED] = "aborted",
-	[LEDGER_MOVE_FAILED] = "failed",
+        [LEDGER_MOVE_OK] = "ok",
+        [LEDGER_MOVE_ABORTED] = "aborted",
+        [LEDGER_MOVE_FAILED] = "failed",
 };
 _Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
-	       "move result names");
+               "move result names");
 
-FERRY_ENUM_IMPL(ledger_drain_kind, enum ledger_drain_kind, _LEDGER_DRAIN_KIND_MAX, "drain", "undrain")
+FERRY_ENUM_IMPL(ledger_drain_kind, enum ledger_drain_kind, _LEDGER_DRAIN_KIND_MAX, "drain",
+                "undrain")
 FERRY_ENUM_IMPL(ledger_drain_state, enum ledger_drain_state, _LEDGER_DRAIN_STATE_MAX, "scheduled",
-		"running", "done", "cancelled", "stopped-by-window")
+                "running", "done", "cancelled", "stopped-by-window")
 FERRY_ENUM_IMPL(ledger_step_state, enum ledger_step_state, _LEDGER_STEP_STATE_MAX, "pending",
-		"running", "done", "failed", "skipped")
+                "running", "done", "failed", "skipped")
 FERRY_ENUM_IMPL(ledger_drain_op, enum ledger_drain_op, _LEDGER_DOP_MAX, "submit", "start",
-		"step-begin", "step-end", "finish", "cancel")
+                "step-begin", "step-end", "finish", "cancel")
 
 #define NAME_OF(table, v, max) ((unsigned)(v) < (unsigned)(max) ? (table)[v] : "(out-of-range)")
 
@@ -163,8 +162,9 @@ ledger_valid_name(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '@';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+' ||
+		          c == ':' || c == '@';
 		if (!ok)
 			return false;
 	}

@@ -18,14 +18,14 @@
 #include <stdint.h>
 
 /* Hard limits: inputs beyond them are refused with an error, never truncated. */
-#define LEDGER_MAX_VMS    1024
-#define LEDGER_MAX_NODES  64
-#define LEDGER_NAME_MAX   64 /* bytes including the NUL */
-#define LEDGER_UUID_MAX   40 /* 36 characters + NUL, padded */
-#define LEDGER_STATE_MAX  (2 * 1024 * 1024) /* serialized ledger, bytes: fits the limits above */
-#define LEDGER_MAX_DRAINS 8   /* drain records kept (finished ones are evicted oldest first) */
-#define LEDGER_DRAIN_STEPS 64 /* VMs one drain moves (DRAIN_MAX_VMS) */
-#define LEDGER_TEXT_MAX   128 /* a step's result, a drain's note, with NUL */
+#define LEDGER_MAX_VMS     1024
+#define LEDGER_MAX_NODES   64
+#define LEDGER_NAME_MAX    64                /* bytes including the NUL */
+#define LEDGER_UUID_MAX    40                /* 36 characters + NUL, padded */
+#define LEDGER_STATE_MAX   (2 * 1024 * 1024) /* serialized ledger, bytes: fits the limits above */
+#define LEDGER_MAX_DRAINS  8   /* drain records kept (finished ones are evicted oldest first) */
+#define LEDGER_DRAIN_STEPS 64  /* VMs one drain moves (DRAIN_MAX_VMS) */
+#define LEDGER_TEXT_MAX    128 /* a step's result, a drain's note, with NUL */
 
 enum ledger_vm_state {
 	LEDGER_VM_STOPPED,
@@ -50,37 +50,33 @@ enum ledger_op {
 	LEDGER_OP_MIGRATE_BEGIN,
 	LEDGER_OP_MIGRATE_COMMIT,
 	LEDGER_OP_MIGRATE_ABORT,
-	LEDGER_OP_SAVE,          /* saved by the owner: answers the new gen */
-	LEDGER_OP_FORCE_RELEASE, /* admin: ferryctl release --force */
+	LEDGER_OP_SAVE,           /* saved by the owner: answers the new gen */
+	LEDGER_OP_FORCE_RELEASE,  /* admin: ferryctl release --force */
 	LEDGER_OP_RESTORE_COMMIT, /* the restored copy runs: the image is consumed */
 	LEDGER_OP_RESTORE_ABORT,  /* the restore failed and no copy ever ran: image kept */
-	LEDGER_OP_FENCE,         /* fence confirmation (not a request) */
-	LEDGER_OP_DRAIN,         /* a drain record's change (not a request: its own message) */
+	LEDGER_OP_FENCE,          /* fence confirmation (not a request) */
+	LEDGER_OP_DRAIN,          /* a drain record's change (not a request: its own message) */
 	_LEDGER_OP_MAX
 };
 
-enum ledger_verdict {
-	LEDGER_GRANTED,
-	LEDGER_REFUSED,
-	_LEDGER_VERDICT_MAX
-};
+enum ledger_verdict { LEDGER_GRANTED, LEDGER_REFUSED, _LEDGER_VERDICT_MAX };
 
 enum ledger_reason {
 	LEDGER_R_OK,
-	LEDGER_R_ALREADY,         /* granted, nothing to change */
-	LEDGER_R_SYNCING,         /* configuration changed, sync not finished */
+	LEDGER_R_ALREADY, /* granted, nothing to change */
+	LEDGER_R_SYNCING, /* configuration changed, sync not finished */
 	LEDGER_R_NOT_QUORATE,
-	LEDGER_R_NOT_MEMBER,      /* sender or target not in the membership */
+	LEDGER_R_NOT_MEMBER, /* sender or target not in the membership */
 	LEDGER_R_UNKNOWN_VM,
-	LEDGER_R_INVALID,         /* bad name, uuid, mode or node id */
-	LEDGER_R_NAME_MISMATCH,   /* uuid known under another name */
-	LEDGER_R_NAME_IN_USE,     /* name known under another uuid */
+	LEDGER_R_INVALID,       /* bad name, uuid, mode or node id */
+	LEDGER_R_NAME_MISMATCH, /* uuid known under another name */
+	LEDGER_R_NAME_IN_USE,   /* name known under another uuid */
 	LEDGER_R_TOO_MANY_VMS,
 	LEDGER_R_OWNED_ELSEWHERE, /* a live member holds it */
 	LEDGER_R_ORPHANED,        /* its holder left and is not fenced yet */
 	LEDGER_R_NOT_OWNER,
 	LEDGER_R_BAD_STATE,
-	LEDGER_R_TARGET_LOST,     /* migration target left */
+	LEDGER_R_TARGET_LOST, /* migration target left */
 	LEDGER_R_STALE_GENERATION,
 	LEDGER_R_UNKNOWN_GENERATION,
 	_LEDGER_REASON_MAX
@@ -168,7 +164,7 @@ struct ledger_vm_info {
 	bool orphaned; /* a holder is not a member */
 	uint64_t change_seq;
 	int64_t change_ms;
-	bool has_move;              /* last_move is valid */
+	bool has_move; /* last_move is valid */
 	struct ledger_move last_move;
 };
 
@@ -179,11 +175,7 @@ struct ledger_vm_info {
  */
 #include "ferry/enumtab.h"
 
-enum ledger_drain_kind {
-	LEDGER_DRAIN_DRAIN,
-	LEDGER_DRAIN_UNDRAIN,
-	_LEDGER_DRAIN_KIND_MAX
-};
+enum ledger_drain_kind { LEDGER_DRAIN_DRAIN, LEDGER_DRAIN_UNDRAIN, _LEDGER_DRAIN_KIND_MAX };
 FERRY_ENUM_DECL(ledger_drain_kind, enum ledger_drain_kind); /* "drain", "undrain" */
 
 enum ledger_drain_state {
@@ -230,10 +222,10 @@ struct ledger_drain_step {
 	uint32_t pred_duration_ms;
 	char target[LEDGER_NAME_MAX]; /* planned (Pacemaker's choice; undrain: the origin) */
 	enum ledger_step_state state;
-	char from[LEDGER_NAME_MAX]; /* where it was when the step began ("" unknown) */
-	char to[LEDGER_NAME_MAX];   /* where it ended up ("" unknown) */
-	int64_t start_ms;           /* -1 not yet */
-	int64_t end_ms;             /* -1 not yet */
+	char from[LEDGER_NAME_MAX];   /* where it was when the step began ("" unknown) */
+	char to[LEDGER_NAME_MAX];     /* where it ended up ("" unknown) */
+	int64_t start_ms;             /* -1 not yet */
+	int64_t end_ms;               /* -1 not yet */
 	char result[LEDGER_TEXT_MAX]; /* "" or what happened */
 };
 
@@ -243,8 +235,8 @@ struct ledger_drain {
 	char node[LEDGER_NAME_MAX]; /* the drained node's name */
 	uint32_t node_id;
 	uint32_t parallel;
-	uint32_t flags;       /* LEDGER_DRAIN_F_* */
-	int64_t at_ms;        /* 0 = now */
+	uint32_t flags;        /* LEDGER_DRAIN_F_* */
+	int64_t at_ms;         /* 0 = now */
 	int64_t window_end_ms; /* 0 = no window */
 	int64_t created_ms;
 	int64_t start_ms; /* -1 not yet */
@@ -267,9 +259,9 @@ struct ledger_drain_msg {
 	uint32_t id;     /* the record (not SUBMIT) */
 	uint32_t step;   /* STEP_* */
 	uint32_t state;  /* STEP_END: enum ledger_step_state; FINISH: enum ledger_drain_state */
-	char node[LEDGER_NAME_MAX];     /* STEP_BEGIN: from; STEP_END: to */
-	char text[LEDGER_TEXT_MAX];     /* STEP_END, FINISH: the result */
-	const char *record;             /* SUBMIT: the record, ledgerblob_drain_write's lines */
+	char node[LEDGER_NAME_MAX]; /* STEP_BEGIN: from; STEP_END: to */
+	char text[LEDGER_TEXT_MAX]; /* STEP_END, FINISH: the result */
+	const char *record;         /* SUBMIT: the record, ledgerblob_drain_write's lines */
 	size_t record_len;
 };
 

@@ -9,7 +9,8 @@
 
 #include "membership.h"
 
-bool membership_is_member(const struct membership *m, uint32_t nodeid)
+bool
+membership_is_member(const struct membership *m, uint32_t nodeid)
 {
 	size_t i;
 
@@ -19,7 +20,8 @@ bool membership_is_member(const struct membership *m, uint32_t nodeid)
 	return false;
 }
 
-const char *membership_node_name(const struct membership *m, uint32_t nodeid)
+const char *
+membership_node_name(const struct membership *m, uint32_t nodeid)
 {
 	size_t i;
 
@@ -29,8 +31,8 @@ const char *membership_node_name(const struct membership *m, uint32_t nodeid)
 	return NULL;
 }
 
-int membership_nodeid_by_name(const struct membership *m, const char *name,
-			      uint32_t *ret_nodeid)
+int
+membership_nodeid_by_name(const struct membership *m, const char *name, uint32_t *ret_nodeid)
 {
 	size_t i;
 
@@ -43,7 +45,8 @@ int membership_nodeid_by_name(const struct membership *m, const char *name,
 	return -ENOENT;
 }
 
-uint32_t membership_two_node_peer(const struct membership *m)
+uint32_t
+membership_two_node_peer(const struct membership *m)
 {
 	size_t i;
 
@@ -55,7 +58,8 @@ uint32_t membership_two_node_peer(const struct membership *m)
 	return 0;
 }
 
-bool membership_in_view(const struct membership *m, uint32_t nodeid)
+bool
+membership_in_view(const struct membership *m, uint32_t nodeid)
 {
 	size_t i;
 

@@ -25,9 +25,9 @@
 
 #include "persist.h"
 
-#define PERSIST_MAGIC_LEDGER 0x4652594cu  /* "FRYL" */
+#define PERSIST_MAGIC_LEDGER  0x4652594cu /* "FRYL" */
 #define PERSIST_MAGIC_HISTORY 0x46525948u /* "FRYH" */
-#define PERSIST_VERSION 1u
+#define PERSIST_VERSION       1u
 
 struct persist_frame {
 	uint32_t magic;
@@ -38,7 +38,8 @@ struct persist_frame {
 };
 _Static_assert(sizeof(struct persist_frame) == 24, "frame layout");
 
-static int write_all(int fd, const void *buf, size_t len)
+static int
+write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 	ssize_t n;
@@ -56,7 +57,8 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
+static int
+fsync_dir(const char *dir)
 {
 	int fd, r = 0;
 
@@ -70,8 +72,9 @@ static int fsync_dir(const char *dir)
 }
 
 /* public: a file others read (0644) in a directory that must exist already */
-static int persist_write_file(const char *dir, const char *name, const void *a, size_t a_len,
-			      const void *b, size_t b_len, bool public)
+static int
+persist_write_file(const char *dir, const char *name, const void *a, size_t a_len, const void *b,
+                   size_t b_len, bool public)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd = -1, r;
@@ -102,24 +105,27 @@ static int persist_write_file(const char *dir, const char *name, const void *a, 
 	return r;
 }
 
-static int persist_writev2(const char *dir, const char *name, const void *a, size_t a_len,
-			   const void *b, size_t b_len)
+static int
+persist_writev2(const char *dir, const char *name, const void *a, size_t a_len, const void *b,
+                size_t b_len)
 {
 	return persist_write_file(dir, name, a, a_len, b, b_len, false);
 }
 
-int persist_write(const char *dir, const char *name, const void *buf, size_t len)
+int
+persist_write(const char *dir, const char *name, const void *buf, size_t len)
 {
 	return persist_writev2(dir, name, buf, len, NULL, 0);
 }
 
-int persist_write_public(const char *dir, const char *name, const void *buf, size_t len)
+int
+persist_write_public(const char *dir, const char *name, const void *buf, size_t len)
 {
 	return persist_write_file(dir, name, buf, len, NULL, 0, true);
 }
 
-int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,
-		 size_t *ret_len)
+int
+persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf, size_t *ret_len)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -167,22 +173,24 @@ cleanup:
 	return r;
 }
 
-static int persist_framed_save(const char *dir, const char *name, uint32_t magic,
-			       const void *payload, size_t len)
+static int
+persist_framed_save(const char *dir, const char *name, uint32_t magic, const void *payload,
+                    size_t len)
 {
 	struct persist_frame f = {
-		.magic = magic,
-		.version = PERSIST_VERSION,
-		.len = len,
-		.crc32 = (uint32_t)crc32_z(0, payload, len),
+	        .magic = magic,
+	        .version = PERSIST_VERSION,
+	        .len = len,
+	        .crc32 = (uint32_t)crc32_z(0, payload, len),
 	};
 
 	return persist_writev2(dir, name, &f, sizeof(f), payload, len);
 }
 
 /* -ENOENT no file, -EBADMSG bad magic/length/checksum, -EPROTO other version. */
-static int persist_framed_load(const char *dir, const char *name, uint32_t magic,
-			       size_t max_len, void **ret, size_t *ret_len)
+static int
+persist_framed_load(const char *dir, const char *name, uint32_t magic, size_t max_len, void **ret,
+                    size_t *ret_len)
 {
 	struct persist_frame f;
 	void *buf = NULL, *payload = NULL;
@@ -223,18 +231,21 @@ cleanup:
 	return r;
 }
 
-int persist_ledger_save(const char *dir, const void *blob, size_t len)
+int
+persist_ledger_save(const char *dir, const void *blob, size_t len)
 {
 	return persist_framed_save(dir, PERSIST_LEDGER_FILE, PERSIST_MAGIC_LEDGER, blob, len);
 }
 
-int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len)
+int
+persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len)
 {
 	return persist_framed_load(dir, PERSIST_LEDGER_FILE, PERSIST_MAGIC_LEDGER, max_len,
-				   ret_blob, ret_len);
+	                           ret_blob, ret_len);
 }
 
-int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t len)
+int
+persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t len)
 {
 	char from[PATH_MAX], to[PATH_MAX];
 	int n;
@@ -251,12 +262,14 @@ int persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, si
 	return fsync_dir(dir);
 }
 
-int persist_lost_mark(const char *dir, const char *why)
+int
+persist_lost_mark(const char *dir, const char *why)
 {
 	return persist_write(dir, PERSIST_LOST_FILE, why, strlen(why));
 }
 
-bool persist_lost_marked(const char *dir)
+bool
+persist_lost_marked(const char *dir)
 {
 	char path[PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, PERSIST_LOST_FILE);
@@ -264,7 +277,8 @@ bool persist_lost_marked(const char *dir)
 	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
 }
 
-int persist_lost_clear(const char *dir)
+int
+persist_lost_clear(const char *dir)
 {
 	char path[PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/%s", dir, PERSIST_LOST_FILE);
@@ -276,7 +290,8 @@ int persist_lost_clear(const char *dir)
 	return fsync_dir(dir);
 }
 
-int persist_history_init(struct persist_history *h, size_t max)
+int
+persist_history_init(struct persist_history *h, size_t max)
 {
 	memset(h, 0, sizeof(*h));
 	if (max == 0)
@@ -288,13 +303,15 @@ int persist_history_init(struct persist_history *h, size_t max)
 	return 0;
 }
 
-void persist_history_done(struct persist_history *h)
+void
+persist_history_done(struct persist_history *h)
 {
 	free(h->moves);
 	memset(h, 0, sizeof(*h));
 }
 
-void persist_history_add(struct persist_history *h, const struct ferry_ipc_move *m)
+void
+persist_history_add(struct persist_history *h, const struct ferry_ipc_move *m)
 {
 	if (h->max == 0)
 		return;
@@ -305,14 +322,16 @@ void persist_history_add(struct persist_history *h, const struct ferry_ipc_move 
 	h->moves[h->n++] = *m;
 }
 
-int persist_history_save(const struct persist_history *h, const char *dir)
+int
+persist_history_save(const struct persist_history *h, const char *dir)
 {
 	return persist_framed_save(dir, PERSIST_HISTORY_FILE, PERSIST_MAGIC_HISTORY, h->moves,
-				   h->n * sizeof(h->moves[0]));
+	                           h->n * sizeof(h->moves[0]));
 }
 
 /* Keeps the newest h->max records of the file. */
-int persist_history_load(struct persist_history *h, const char *dir)
+int
+persist_history_load(struct persist_history *h, const char *dir)
 {
 	struct ferry_ipc_move *moves = NULL;
 	void *buf = NULL;
@@ -320,7 +339,7 @@ int persist_history_load(struct persist_history *h, const char *dir)
 	int r;
 
 	r = persist_framed_load(dir, PERSIST_HISTORY_FILE, PERSIST_MAGIC_HISTORY,
-				100000 * sizeof(*moves), &buf, &len);
+	                        100000 * sizeof(*moves), &buf, &len);
 	if (r < 0)
 		return r;
 	if (len % sizeof(*moves) != 0) {
@@ -346,13 +365,15 @@ int persist_history_load(struct persist_history *h, const char *dir)
 
 /* ---- the history view ---- */
 
-static bool persist_move_matches(const struct ferry_ipc_move *m, const char *filter)
+static bool
+persist_move_matches(const struct ferry_ipc_move *m, const char *filter)
 {
 	return filter[0] == '\0' || strcmp(m->vm, filter) == 0 || strcmp(m->uuid, filter) == 0;
 }
 
-ssize_t persist_history_view(const struct persist_history *h,
-			     const struct ferry_ipc_history_req *req, void *buf, size_t len)
+ssize_t
+persist_history_view(const struct persist_history *h, const struct ferry_ipc_history_req *req,
+                     void *buf, size_t len)
 {
 	struct ferry_ipc_history_rsp *r = buf;
 	char filter[FERRY_IPC_VM_LEN];
@@ -377,8 +398,8 @@ ssize_t persist_history_view(const struct persist_history *h,
 			skip--;
 			continue;
 		}
-		memcpy((char *)buf + sizeof(*r) + out * sizeof(struct ferry_ipc_move),
-		       &h->moves[i], sizeof(struct ferry_ipc_move));
+		memcpy((char *)buf + sizeof(*r) + out * sizeof(struct ferry_ipc_move), &h->moves[i],
+		       sizeof(struct ferry_ipc_move));
 		out++;
 	}
 	r->n = (uint32_t)out;

@@ -23,7 +23,7 @@ int persist_write(const char *dir, const char *name, const void *buf, size_t len
 int persist_write_public(const char *dir, const char *name, const void *buf, size_t len);
 /* Reads dir/name (at most max_len bytes, else -EFBIG) into a new buffer. */
 int persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf,
-		 size_t *ret_len);
+                 size_t *ret_len);
 
 /* Move history: a bounded ring of struct ferry_ipc_move, kept in memory and
  * persisted in one file with a magic, a version and a checksum. */
@@ -40,7 +40,7 @@ int persist_history_load(struct persist_history *h, const char *dir);
 /* ferryctl's history view: the newest records matching req (a VM's name or
  * UUID, or all), as many as fit buf; bytes used or -errno. */
 ssize_t persist_history_view(const struct persist_history *h,
-			     const struct ferry_ipc_history_req *req, void *buf, size_t len);
+                             const struct ferry_ipc_history_req *req, void *buf, size_t len);
 /* The ledger blob, framed with a magic, version, length and checksum. */
 int persist_ledger_save(const char *dir, const void *blob, size_t len);
 int persist_ledger_load(const char *dir, size_t max_len, void **ret_blob, size_t *ret_len);

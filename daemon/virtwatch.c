@@ -45,11 +45,11 @@
 
 #include "virtwatch.h"
 
-#define VIRTWATCH_MAX_EXPECT 64
-#define VIRTWATCH_MAX_KIDS 16 /* crm_resource --fail runs at once */
-#define VIRTWATCH_MAX_RSC 256
+#define VIRTWATCH_MAX_EXPECT   64
+#define VIRTWATCH_MAX_KIDS     16 /* crm_resource --fail runs at once */
+#define VIRTWATCH_MAX_RSC      256
 #define VIRTWATCH_RECONNECT_MS 2000
-#define VIRTWATCH_EV_CLOSED (-1)
+#define VIRTWATCH_EV_CLOSED    (-1)
 
 extern char **environ;
 
@@ -93,7 +93,8 @@ struct virtwatch {
 static int virtwatch_connect(struct virtwatch *w);
 
 /* The one place virErrorPtr is read: logs it and returns a negative errno. */
-static int virtwatch_error(const char *what, const char *vm)
+static int
+virtwatch_error(const char *what, const char *vm)
 {
 	virErrorPtr e = virGetLastError();
 	int r;
@@ -119,7 +120,8 @@ static int virtwatch_error(const char *what, const char *vm)
 
 /* libvirt logs through its own error callback by default; ours is quiet
  * (errors are read where they happen). */
-static void virtwatch_silence(void *opaque, virErrorPtr e)
+static void
+virtwatch_silence(void *opaque, virErrorPtr e)
 {
 	(void)opaque;
 	(void)e;
@@ -127,7 +129,8 @@ static void virtwatch_silence(void *opaque, virErrorPtr e)
 
 /* ---- libvirt's event thread: only writes to the pipe ------------------- */
 
-static void *virtwatch_thread(void *data)
+static void *
+virtwatch_thread(void *data)
 {
 	struct virtwatch *w = data;
 
@@ -138,7 +141,8 @@ static void *virtwatch_thread(void *data)
 	return NULL;
 }
 
-static void virtwatch_post(struct virtwatch *w, const struct virtwatch_event *ev)
+static void
+virtwatch_post(struct virtwatch *w, const struct virtwatch_event *ev)
 {
 	ssize_t n;
 
@@ -146,8 +150,8 @@ static void virtwatch_post(struct virtwatch *w, const struct virtwatch_event *ev
 	(void)n; /* a full pipe drops the event; the next scan catches up */
 }
 
-static int virtwatch_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail,
-				  void *opaque)
+static int
+virtwatch_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	struct virtwatch *w = opaque;
 	struct virtwatch_event ev;
@@ -165,7 +169,8 @@ static int virtwatch_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int even
 	return 0;
 }
 
-static void virtwatch_close_cb(virConnectPtr conn, int reason, void *opaque)
+static void
+virtwatch_close_cb(virConnectPtr conn, int reason, void *opaque)
 {
 	struct virtwatch *w = opaque;
 	struct virtwatch_event ev;
@@ -177,7 +182,8 @@ static void virtwatch_close_cb(virConnectPtr conn, int reason, void *opaque)
 	virtwatch_post(w, &ev);
 }
 
-static void virtwatch_wake_cb(int timer, void *opaque)
+static void
+virtwatch_wake_cb(int timer, void *opaque)
 {
 	(void)opaque;
 	virEventRemoveTimeout(timer);
@@ -185,7 +191,8 @@ static void virtwatch_wake_cb(int timer, void *opaque)
 
 /* ---- main thread -------------------------------------------------------- */
 
-static const char *virtwatch_rsc(struct virtwatch *w, const char *uuid)
+static const char *
+virtwatch_rsc(struct virtwatch *w, const char *uuid)
 {
 	size_t i;
 
@@ -202,7 +209,8 @@ static const char *virtwatch_rsc(struct virtwatch *w, const char *uuid)
  */
 #define VIRTWATCH_RSC_FILE "resources"
 
-static bool virtwatch_rsc_word_ok(const char *s, size_t max)
+static bool
+virtwatch_rsc_word_ok(const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
 
@@ -214,7 +222,8 @@ static bool virtwatch_rsc_word_ok(const char *s, size_t max)
 	return true;
 }
 
-static void virtwatch_rsc_save(struct virtwatch *w)
+static void
+virtwatch_rsc_save(struct virtwatch *w)
 {
 	size_t cap = w->n_rsc * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2) + 1, len = 0;
 	char *buf = malloc(cap);
@@ -224,16 +233,18 @@ static void virtwatch_rsc_save(struct virtwatch *w)
 		return;
 	for (size_t i = 0; i < w->n_rsc; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s %s\n", w->rsc[i].uuid,
-					w->rsc[i].rsc);
+		                        w->rsc[i].rsc);
 	r = w->ev->file_write(w->ctx, VIRTWATCH_RSC_FILE, buf, len);
 	if (r < 0)
-		qb_log(LOG_WARNING, "resource ids: cannot write %s/%s (%s); failures of VMs "
+		qb_log(LOG_WARNING,
+		       "resource ids: cannot write %s/%s (%s); failures of VMs "
 		       "started before a restart of ferryd are reported under the VM's name",
 		       w->cfg->state_dir, VIRTWATCH_RSC_FILE, strerror(-r));
 	free(buf);
 }
 
-static void virtwatch_rsc_put(struct virtwatch *w, const char *uuid, const char *rsc)
+static void
+virtwatch_rsc_put(struct virtwatch *w, const char *uuid, const char *rsc)
 {
 	size_t i;
 
@@ -252,7 +263,8 @@ static void virtwatch_rsc_put(struct virtwatch *w, const char *uuid, const char 
 	snprintf(w->rsc[i].rsc, sizeof(w->rsc[i].rsc), "%s", rsc);
 }
 
-static void virtwatch_rsc_load(struct virtwatch *w)
+static void
+virtwatch_rsc_load(struct virtwatch *w)
 {
 	size_t len = 0, bad = 0;
 	void *data = NULL;
@@ -260,8 +272,8 @@ static void virtwatch_rsc_load(struct virtwatch *w)
 	int r;
 
 	r = w->ev->file_read(w->ctx, VIRTWATCH_RSC_FILE,
-			 VIRTWATCH_MAX_RSC * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2), &data,
-			 &len);
+	                     VIRTWATCH_MAX_RSC * (FERRY_IPC_UUID_LEN + FERRY_IPC_RSC_LEN + 2),
+	                     &data, &len);
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
@@ -298,7 +310,8 @@ static void virtwatch_rsc_load(struct virtwatch *w)
 	qb_log(LOG_INFO, "resource ids: %zu loaded", w->n_rsc);
 }
 
-void virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc)
+void
+virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc)
 {
 	const char *known;
 
@@ -312,7 +325,8 @@ void virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc)
 	virtwatch_rsc_save(w);
 }
 
-void virtwatch_expect_stop(struct virtwatch *w, const char *uuid, uint32_t timeout_ms)
+void
+virtwatch_expect_stop(struct virtwatch *w, const char *uuid, uint32_t timeout_ms)
 {
 	uint64_t now = qb_util_nano_current_get();
 	size_t i, slot = 0;
@@ -332,7 +346,8 @@ void virtwatch_expect_stop(struct virtwatch *w, const char *uuid, uint32_t timeo
 }
 
 /* Consumes the expectation. */
-static bool virtwatch_expected(struct virtwatch *w, const char *uuid)
+static bool
+virtwatch_expected(struct virtwatch *w, const char *uuid)
 {
 	uint64_t now = qb_util_nano_current_get();
 	size_t i;
@@ -346,12 +361,14 @@ static bool virtwatch_expected(struct virtwatch *w, const char *uuid)
 	return false;
 }
 
-static const char *virtwatch_local_name(struct virtwatch *w)
+static const char *
+virtwatch_local_name(struct virtwatch *w)
 {
 	return w->ev->local_name(w->ctx);
 }
 
-static int virtwatch_fail_controld(struct virtwatch *w, const char *vm, const char *rsc)
+static int
+virtwatch_fail_controld(struct virtwatch *w, const char *vm, const char *rsc)
 {
 	pcmk_ipc_api_t *api = NULL;
 	int rc;
@@ -363,7 +380,7 @@ static int virtwatch_fail_controld(struct virtwatch *w, const char *vm, const ch
 	if (rc != pcmk_rc_ok)
 		goto cleanup;
 	rc = pcmk_controld_api_fail(api, virtwatch_local_name(w), NULL, rsc, rsc, "ocf", "ferry",
-				    "vm");
+	                            "vm");
 	if (rc == pcmk_rc_ok)
 		pcmk_poll_ipc(api, 1000); /* the controller's ack; its absence is harmless */
 cleanup:
@@ -385,7 +402,8 @@ cleanup:
  * (qb_loop_signal_del unlinks it without freeing it: LeakSanitizer's 64
  * bytes from libqb in test_virtwatch).
  */
-static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
+static int32_t
+virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
 {
 	struct virtwatch *w = data;
 	int status = 0;
@@ -409,7 +427,8 @@ static int32_t virtwatch_kid_cb(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static void virtwatch_kid_watch(struct virtwatch *w, const char *vm, pid_t pid)
+static void
+virtwatch_kid_watch(struct virtwatch *w, const char *vm, pid_t pid)
 {
 	size_t i;
 	int fd;
@@ -421,7 +440,8 @@ static void virtwatch_kid_watch(struct virtwatch *w, const char *vm, pid_t pid)
 		qb_log(LOG_WARNING,
 		       "vm %s: cannot watch crm_resource (pid %d): %s; it stays a zombie until "
 		       "ferryd exits",
-		       vm, (int)pid, fd < 0 && i < VIRTWATCH_MAX_KIDS ? strerror(errno) : "too many");
+		       vm, (int)pid,
+		       fd < 0 && i < VIRTWATCH_MAX_KIDS ? strerror(errno) : "too many");
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -430,10 +450,16 @@ static void virtwatch_kid_watch(struct virtwatch *w, const char *vm, pid_t pid)
 	w->kids[i].fd = fd;
 }
 
-static int virtwatch_fail_spawn(struct virtwatch *w, const char *vm, const char *rsc)
+static int
+virtwatch_fail_spawn(struct virtwatch *w, const char *vm, const char *rsc)
 {
-	char *argv[] = {(char *)"crm_resource", (char *)"--fail", (char *)"--resource",
-			(char *)rsc, (char *)"--node", (char *)virtwatch_local_name(w), NULL};
+	char *argv[] = {(char *)"crm_resource",
+	                (char *)"--fail",
+	                (char *)"--resource",
+	                (char *)rsc,
+	                (char *)"--node",
+	                (char *)virtwatch_local_name(w),
+	                NULL};
 	pid_t pid;
 	int r;
 
@@ -446,8 +472,8 @@ static int virtwatch_fail_spawn(struct virtwatch *w, const char *vm, const char 
 	return 0;
 }
 
-static void virtwatch_report_failure(struct virtwatch *w, const char *vm, const char *uuid,
-				     const char *why)
+static void
+virtwatch_report_failure(struct virtwatch *w, const char *vm, const char *uuid, const char *why)
 {
 	const char *rsc = virtwatch_rsc(w, uuid);
 
@@ -466,7 +492,8 @@ static void virtwatch_report_failure(struct virtwatch *w, const char *vm, const 
 	virtwatch_fail_spawn(w, vm, rsc);
 }
 
-static void virtwatch_foreign(struct virtwatch *w, const char *vm, const char *uuid, uint32_t owner)
+static void
+virtwatch_foreign(struct virtwatch *w, const char *vm, const char *uuid, uint32_t owner)
 {
 	virDomainPtr dom;
 	const char *owner_name = w->ev->node_name(w->ctx, owner);
@@ -477,7 +504,7 @@ static void virtwatch_foreign(struct virtwatch *w, const char *vm, const char *u
 		snprintf(owner_text, sizeof(owner_text), "no node owns it (ferry ledger)");
 	else
 		snprintf(owner_text, sizeof(owner_text), "node %" PRIu32 " (%s) owns it", owner,
-			 owner_name != NULL ? owner_name : "?");
+		         owner_name != NULL ? owner_name : "?");
 	if (w->cfg->foreign_vm == CONFIG_FOREIGN_WARN) {
 		qb_log(LOG_ERR, "vm %s: running here but %s; left running (foreign_vm = warn)", vm,
 		       owner_text);
@@ -489,8 +516,8 @@ static void virtwatch_foreign(struct virtwatch *w, const char *vm, const char *u
 		return;
 	}
 	/* a start can bring STARTED and RESUMED: act once */
-	if (w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE && virDomainGetState(dom, &st, &reason, 0) == 0 &&
-	    st == VIR_DOMAIN_PAUSED) {
+	if (w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE &&
+	    virDomainGetState(dom, &st, &reason, 0) == 0 && st == VIR_DOMAIN_PAUSED) {
 		qb_log(LOG_DEBUG, "vm %s: foreign and already paused", vm);
 		virDomainFree(dom);
 		return;
@@ -501,14 +528,15 @@ static void virtwatch_foreign(struct virtwatch *w, const char *vm, const char *u
 		rc = virDomainDestroy(dom);
 	if (rc < 0)
 		virtwatch_error(w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE ? "pause" : "destroy",
-				vm);
+		                vm);
 	else
 		qb_log(LOG_ERR, "vm %s: started here but %s: %s", vm, owner_text,
 		       w->cfg->foreign_vm == CONFIG_FOREIGN_PAUSE ? "paused" : "destroyed");
 	virDomainFree(dom);
 }
 
-static const char *virtwatch_stop_why(int event, int detail)
+static const char *
+virtwatch_stop_why(int event, int detail)
 {
 	if (event == VIR_DOMAIN_EVENT_CRASHED)
 		return "guest crashed";
@@ -526,7 +554,8 @@ static const char *virtwatch_stop_why(int event, int detail)
 	}
 }
 
-static void virtwatch_handle(struct virtwatch *w, const struct virtwatch_event *ev)
+static void
+virtwatch_handle(struct virtwatch *w, const struct virtwatch_event *ev)
 {
 	uint32_t owner = 0, state = 0, peer = 0;
 	uint32_t me = w->ev->local_nodeid(w->ctx);
@@ -560,14 +589,15 @@ static void virtwatch_handle(struct virtwatch *w, const struct virtwatch_event *
 			return;
 		}
 		virtwatch_report_failure(w, ev->name, ev->uuid,
-					 virtwatch_stop_why(ev->event, ev->detail));
+		                         virtwatch_stop_why(ev->event, ev->detail));
 		return;
 	default:
 		return;
 	}
 }
 
-void virtwatch_scan(struct virtwatch *w)
+void
+virtwatch_scan(struct virtwatch *w)
 {
 	virDomainPtr *doms = NULL;
 	struct virtwatch_event ev;
@@ -593,19 +623,21 @@ void virtwatch_scan(struct virtwatch *w)
 	free(doms);
 }
 
-static void virtwatch_reconnect(void *data)
+static void
+virtwatch_reconnect(void *data)
 {
 	struct virtwatch *w = data;
 
 	if (virtwatch_connect(w) < 0)
 		qb_loop_timer_add(w->loop, QB_LOOP_LOW,
-				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
-				  virtwatch_reconnect, &w->reconnect_timer);
+		                  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
+		                  virtwatch_reconnect, &w->reconnect_timer);
 	else
 		virtwatch_scan(w);
 }
 
-static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
+static int32_t
+virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 {
 	struct virtwatch *w = data;
 	struct virtwatch_event ev;
@@ -619,7 +651,8 @@ static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 		ev.uuid[sizeof(ev.uuid) - 1] = '\0';
 		ev.name[sizeof(ev.name) - 1] = '\0';
 		if (ev.event == VIRTWATCH_EV_CLOSED) {
-			qb_log(LOG_ERR, "libvirt: connection to %s closed (reason %d), reconnecting",
+			qb_log(LOG_ERR,
+			       "libvirt: connection to %s closed (reason %d), reconnecting",
 			       w->cfg->libvirt_uri, ev.detail);
 			if (w->conn != NULL) {
 				virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
@@ -628,8 +661,8 @@ static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 				w->conn = NULL;
 			}
 			qb_loop_timer_add(w->loop, QB_LOOP_LOW,
-					  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
-					  virtwatch_reconnect, &w->reconnect_timer);
+			                  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
+			                  virtwatch_reconnect, &w->reconnect_timer);
 			continue;
 		}
 		virtwatch_handle(w, &ev);
@@ -637,7 +670,8 @@ static int32_t virtwatch_pipe_cb(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static int virtwatch_connect(struct virtwatch *w)
+static int
+virtwatch_connect(struct virtwatch *w)
 {
 
 	w->conn = virConnectOpen(w->cfg->libvirt_uri);
@@ -671,8 +705,8 @@ static int virtwatch_connect(struct virtwatch *w)
 		qb_log(LOG_WARNING, "libvirt: no keepalive on %s, ignoring", w->cfg->libvirt_uri);
 	virConnectRegisterCloseCallback(w->conn, virtwatch_close_cb, w, NULL);
 	w->lifecycle_id = virConnectDomainEventRegisterAny(
-		w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(virtwatch_lifecycle_cb), w, NULL);
+	        w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+	        VIR_DOMAIN_EVENT_CALLBACK(virtwatch_lifecycle_cb), w, NULL);
 	if (w->lifecycle_id < 0) {
 		int r = virtwatch_error("register lifecycle events", NULL);
 
@@ -684,8 +718,9 @@ static int virtwatch_connect(struct virtwatch *w)
 	return 0;
 }
 
-int virtwatch_start(qb_loop_t *loop, const struct config *cfg,
-		    const struct virtwatch_events *events, void *ctx, struct virtwatch **ret)
+int
+virtwatch_start(qb_loop_t *loop, const struct config *cfg, const struct virtwatch_events *events,
+                void *ctx, struct virtwatch **ret)
 {
 	struct virtwatch *w;
 	int p[2];
@@ -727,8 +762,8 @@ int virtwatch_start(qb_loop_t *loop, const struct config *cfg,
 		qb_log(LOG_WARNING, "libvirt: %s not reachable yet, retrying every %d ms",
 		       w->cfg->libvirt_uri, VIRTWATCH_RECONNECT_MS);
 		qb_loop_timer_add(w->loop, QB_LOOP_LOW,
-				  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
-				  virtwatch_reconnect, &w->reconnect_timer);
+		                  (uint64_t)VIRTWATCH_RECONNECT_MS * QB_TIME_NS_IN_MSEC, w,
+		                  virtwatch_reconnect, &w->reconnect_timer);
 	}
 	*ret = w;
 	return 0;
@@ -737,7 +772,8 @@ fail:
 	return r;
 }
 
-struct virtwatch *virtwatch_stop(struct virtwatch *w)
+struct virtwatch *
+virtwatch_stop(struct virtwatch *w)
 {
 	if (w == NULL)
 		return NULL;

@@ -22,15 +22,15 @@ struct virtwatch_events {
 	/* who owns this VM in the ledger (0 none), its state (FERRY_VM_*) and
 	 * migration peer; -ENOENT unknown, another -errno if no ledger yet */
 	int (*vm_lookup)(void *ctx, const char *uuid, uint32_t *ret_owner, uint32_t *ret_state,
-			 uint32_t *ret_peer);
-	uint32_t (*local_nodeid)(void *ctx);     /* 0 before corosync is joined */
-	const char *(*local_name)(void *ctx);    /* Pacemaker's name of this node */
+	                 uint32_t *ret_peer);
+	uint32_t (*local_nodeid)(void *ctx);                  /* 0 before corosync is joined */
+	const char *(*local_name)(void *ctx);                 /* Pacemaker's name of this node */
 	const char *(*node_name)(void *ctx, uint32_t nodeid); /* NULL unknown */
-	bool (*ready)(void *ctx);                /* the daemon has been up (for log levels) */
+	bool (*ready)(void *ctx); /* the daemon has been up (for log levels) */
 	/* virtwatch's own file under the state directory (atomic write) */
 	int (*file_write)(void *ctx, const char *name, const void *buf, size_t len);
 	int (*file_read)(void *ctx, const char *name, size_t max_len, void **ret_buf,
-			 size_t *ret_len);
+	                 size_t *ret_len);
 };
 
 struct virtwatch;
@@ -38,7 +38,7 @@ struct virtwatch;
 /* Watches cfg->libvirt_uri (reconnecting by itself if libvirtd is not up);
  * cfg and events must outlive the watcher. */
 int virtwatch_start(qb_loop_t *loop, const struct config *cfg,
-		    const struct virtwatch_events *events, void *ctx, struct virtwatch **ret);
+                    const struct virtwatch_events *events, void *ctx, struct virtwatch **ret);
 /* Accepts NULL; returns NULL. */
 struct virtwatch *virtwatch_stop(struct virtwatch *w);
 /* Tells virtwatch that the local agent will stop this VM within timeout_ms:

@@ -55,7 +55,7 @@ budget_compute(const struct budget_input *in, struct budget *ret)
 		uint64_t xfer_ms = add_sat(one_way_ms, one_way_ms);
 
 		b.fallback_reserve_ms =
-			add_sat(add_sat(xfer_ms, xfer_ms / 4), BUDGET_FALLBACK_SLACK_MS);
+		        add_sat(add_sat(xfer_ms, xfer_ms / 4), BUDGET_FALLBACK_SLACK_MS);
 	}
 
 	reserves = add_sat(b.abort_reserve_ms, b.fallback_reserve_ms);
@@ -65,7 +65,7 @@ budget_compute(const struct budget_input *in, struct budget *ret)
 
 	if (in->completion_timeout_s_per_gib != 0) {
 		uint64_t cap = mul_div_ceil(in->mem_bytes,
-					    (uint64_t)in->completion_timeout_s_per_gib * 1000, GIB);
+		                            (uint64_t)in->completion_timeout_s_per_gib * 1000, GIB);
 
 		if (cap < BUDGET_MIN_CAP_MS)
 			cap = BUDGET_MIN_CAP_MS;

@@ -343,12 +343,13 @@ calibrate_format(const struct calibration *c, char *buf, size_t len)
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	textout_printf(&o, "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
-	           c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
-	           CALIBRATE_MIN_SAMPLES);
+	textout_printf(&o,
+	               "calibration (%" PRIu32 " record%s; median of the newest %d, %d needed)\n",
+	               c->records, c->records == 1 ? "" : "s", CALIBRATE_MAX_SAMPLES,
+	               CALIBRATE_MIN_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++)
-		textout_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label, defs[q].param,
-		           c->q[q].value, c->q[q].how);
+		textout_printf(&o, "  %-16s %-20s %12" PRIu64 "  %s\n", defs[q].label,
+		               defs[q].param, c->q[q].value, c->q[q].how);
 	return o.need;
 }
 
@@ -361,15 +362,15 @@ calibrate_format_json(const struct calibration *c, char *buf, size_t len)
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
-	textout_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d", c->records,
-	           CALIBRATE_MIN_SAMPLES, CALIBRATE_MAX_SAMPLES);
+	textout_printf(&o, "{\"records\":%" PRIu32 ",\"min_samples\":%d,\"max_samples\":%d",
+	               c->records, CALIBRATE_MIN_SAMPLES, CALIBRATE_MAX_SAMPLES);
 	for (size_t q = 0; q < _CALIBRATE_QTY_MAX; q++) {
 		textout_printf(&o,
-		           ",\"%s\":{\"value\":%" PRIu64 ",\"source\":\"%s\",\"scope\":\"%s\""
-		           ",\"samples\":%" PRIu32 ",\"how\":",
-		           defs[q].param, c->q[q].value,
-		           c->q[q].scope == CALIBRATE_CONSTANT ? "constant" : "history",
-		           calibrate_scope_name(c->q[q].scope), c->q[q].samples);
+		               ",\"%s\":{\"value\":%" PRIu64 ",\"source\":\"%s\",\"scope\":\"%s\""
+		               ",\"samples\":%" PRIu32 ",\"how\":",
+		               defs[q].param, c->q[q].value,
+		               c->q[q].scope == CALIBRATE_CONSTANT ? "constant" : "history",
+		               calibrate_scope_name(c->q[q].scope), c->q[q].samples);
 		textout_json_str(&o, c->q[q].how);
 		textout_printf(&o, "}");
 	}

@@ -12,13 +12,13 @@
 
 /* Also used in the names of images moved aside: no '/' or blanks. */
 static const char *const verdict_names[] = {
-	[IMAGE_NONE] = "none",
-	[IMAGE_VALID] = "valid",
-	[IMAGE_STALE] = "stale",
-	[IMAGE_CONSUMED] = "consumed",
-	[IMAGE_TRUNCATED] = "truncated",
-	[IMAGE_CORRUPT] = "corrupt",
-	[IMAGE_WRONG_UUID] = "wrong-uuid",
+        [IMAGE_NONE] = "none",
+        [IMAGE_VALID] = "valid",
+        [IMAGE_STALE] = "stale",
+        [IMAGE_CONSUMED] = "consumed",
+        [IMAGE_TRUNCATED] = "truncated",
+        [IMAGE_CORRUPT] = "corrupt",
+        [IMAGE_WRONG_UUID] = "wrong-uuid",
 };
 _Static_assert(ELEMENTSOF(verdict_names) == _IMAGE_VERDICT_MAX, "verdict_names size");
 
@@ -32,7 +32,7 @@ image_verdict_name(enum image_verdict v)
 
 enum image_verdict
 imagerules_judge(const char *vm_uuid, uint64_t current_generation, const struct image_meta *meta,
-		 const struct image_observed *obs)
+                 const struct image_observed *obs)
 {
 	if (obs == NULL || !obs->image_exists)
 		return IMAGE_NONE;

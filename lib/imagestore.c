@@ -25,7 +25,7 @@
 #include "ferry/imagestore.h"
 
 #define VM_NAME_MAX 200
-#define IO_CHUNK (64 * 1024)
+#define IO_CHUNK    (64 * 1024)
 #define WHOLE_CHUNK (1024 * 1024)
 #define ASIDE_TRIES 100
 
@@ -42,8 +42,7 @@ struct imagestore {
 
 /* ---- small helpers ---- */
 
-static int
-fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static int fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
 
 static int
 fmt(char *buf, size_t len, const char *f, ...)
@@ -82,7 +81,7 @@ uuid_valid(const char *u)
 			if (c != '-')
 				return false;
 		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			     (c >= 'A' && c <= 'F'))) {
+		             (c >= 'A' && c <= 'F'))) {
 			return false;
 		}
 	}
@@ -298,7 +297,7 @@ hand_out(struct imagestore *s, const char *name)
 /* Reads NAME<suffix> into buf and parses its n keys; vals point into buf. */
 static int
 kv_read(const struct imagestore *s, const char *suffix, const char *const *keys, size_t n,
-	const char **vals, char *buf, size_t buf_len)
+        const char **vals, char *buf, size_t buf_len)
 {
 	char name[NAME_MAX + 1];
 	size_t len = 0;
@@ -343,7 +342,7 @@ gen_write(const struct imagestore *s, uint64_t gen)
 	if (r < 0)
 		return r;
 	n = fmt(buf, sizeof(buf), "version=1\nuuid=%s\ngeneration=%llu\n", s->uuid,
-		(unsigned long long)gen);
+	        (unsigned long long)gen);
 	if (n < 0)
 		return n;
 	return write_atomic(s, name, buf, (size_t)n);
@@ -355,7 +354,7 @@ static int
 meta_read(const struct imagestore *s, struct image_meta *ret)
 {
 	static const char *const keys[] = {"uuid",     "generation", "size",
-					   "head_crc", "tail_crc",   "consumed"};
+	                                   "head_crc", "tail_crc",   "consumed"};
 	const char *vals[6];
 	char buf[IMAGESTORE_MAX_FILE];
 	struct image_meta m;
@@ -391,10 +390,10 @@ meta_write(const struct imagestore *s, const struct image_meta *m)
 	if (r < 0)
 		return r;
 	n = fmt(buf, sizeof(buf),
-		"version=1\nuuid=%s\ngeneration=%llu\nsize=%llu\nhead_crc=%08x\n"
-		"tail_crc=%08x\nconsumed=%d\n",
-		m->uuid, (unsigned long long)m->generation, (unsigned long long)m->size_bytes,
-		m->head_crc, m->tail_crc, m->consumed ? 1 : 0);
+	        "version=1\nuuid=%s\ngeneration=%llu\nsize=%llu\nhead_crc=%08x\n"
+	        "tail_crc=%08x\nconsumed=%d\n",
+	        m->uuid, (unsigned long long)m->generation, (unsigned long long)m->size_bytes,
+	        m->head_crc, m->tail_crc, m->consumed ? 1 : 0);
 	if (n < 0)
 		return n;
 	return write_atomic(s, name, buf, (size_t)n);
@@ -435,9 +434,10 @@ body_write(const struct imagestore *s, const struct image_meta *m)
 	r = file_name(s, ".save.body", name, sizeof(name));
 	if (r < 0)
 		return r;
-	n = fmt(buf, sizeof(buf), "version=1\ngeneration=%llu\nsize=%llu\nhead_crc=%08x\nbody_crc=%08x\n",
-		(unsigned long long)m->generation, (unsigned long long)m->size_bytes, m->head_crc,
-		m->body_crc);
+	n = fmt(buf, sizeof(buf),
+	        "version=1\ngeneration=%llu\nsize=%llu\nhead_crc=%08x\nbody_crc=%08x\n",
+	        (unsigned long long)m->generation, (unsigned long long)m->size_bytes, m->head_crc,
+	        m->body_crc);
 	if (n < 0)
 		return n;
 	return write_atomic(s, name, buf, (size_t)n);
@@ -482,7 +482,7 @@ crc_whole(int fd, uint64_t size, uint32_t *ret)
 		return -ENOMEM;
 	while ((uint64_t)off < size) {
 		size_t want = size - (uint64_t)off < WHOLE_CHUNK ? (size_t)(size - (uint64_t)off)
-								   : WHOLE_CHUNK;
+		                                                 : WHOLE_CHUNK;
 		ssize_t n = pread(fd, buf, want, off);
 
 		if (n < 0 && errno == EINTR)
@@ -567,8 +567,8 @@ exists(const struct imagestore *s, const char *name)
  * *ret_path (s->path) names the file aside.
  */
 static int
-move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t gen,
-	      bool with_meta, const char **ret_path)
+move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t gen, bool with_meta,
+              const char **ret_path)
 {
 	char image[NAME_MAX + 1], meta[NAME_MAX + 1];
 	char aside[NAME_MAX + 1], aside_meta[NAME_MAX + 1];
@@ -585,10 +585,10 @@ move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t 
 	for (int i = 0; i < ASIDE_TRIES; i++) {
 		if (i == 0)
 			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld", s->name, why,
-				(unsigned long long)gen, now);
+			        (unsigned long long)gen, now);
 		else
 			r = fmt(aside, sizeof(aside), "%s.save.%s.%llu.%lld.%d", s->name, why,
-				(unsigned long long)gen, now, i);
+			        (unsigned long long)gen, now, i);
 		if (r < 0)
 			return r;
 		r = fmt(aside_meta, sizeof(aside_meta), "%s.meta", aside);
@@ -672,7 +672,7 @@ first_generation(const struct imagestore *s)
 
 int
 imagestore_open(const char *save_dir, const char *vm_name, const char *vm_uuid,
-		struct imagestore **ret)
+                struct imagestore **ret)
 {
 	struct imagestore *s;
 	uint64_t gen;
@@ -697,7 +697,7 @@ imagestore_open(const char *save_dir, const char *vm_name, const char *vm_uuid,
 	memcpy(s->name, vm_name, strlen(vm_name) + 1);
 	for (size_t i = 0; i <= IMAGE_UUID_LEN; i++)
 		s->uuid[i] = (vm_uuid[i] >= 'A' && vm_uuid[i] <= 'F') ? (char)(vm_uuid[i] + 32)
-								      : vm_uuid[i];
+		                                                      : vm_uuid[i];
 
 	s->dir_fd = open(save_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0) {
@@ -900,7 +900,7 @@ imagestore_save_abort(struct imagestore *s)
 
 int
 imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdict,
-			 const char **ret_path, uint64_t *ret_gen)
+                         const char **ret_path, uint64_t *ret_gen)
 {
 	char image[NAME_MAX + 1];
 	struct image_observed obs = {0};
@@ -937,8 +937,7 @@ imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdict,
 	if (r == 0) {
 		obs.meta_exists = true;
 		body_read(s, &m);
-	}
-	else if (r == -EBADMSG)
+	} else if (r == -EBADMSG)
 		obs.meta_unreadable = true;
 	else if (r != -ENOENT) {
 		close(fd);

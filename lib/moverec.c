@@ -29,42 +29,49 @@ struct field {
 	size_t size; /* for strings: buffer size */
 };
 
-#define STR_FIELD(k) {#k, FIELD_STR, offsetof(struct move_record, k), sizeof(((struct move_record *)0)->k)}
-#define INT_FIELD(k) {#k, FIELD_INT, offsetof(struct move_record, k), sizeof(int64_t)}
+#define STR_FIELD(k)                                                                               \
+	{                                                                                          \
+#k, FIELD_STR, offsetof(struct move_record, k),                                    \
+		        sizeof(((struct move_record *)0)->k)                                       \
+	}
+#define INT_FIELD(k)                                                                               \
+	{                                                                                          \
+#k, FIELD_INT, offsetof(struct move_record, k), sizeof(int64_t)                    \
+	}
 
 /* The order of the keys on the line. */
 static const struct field fields[] = {
-	STR_FIELD(vm),
-	STR_FIELD(uuid),
-	STR_FIELD(from),
-	STR_FIELD(to),
-	STR_FIELD(mode),
-	STR_FIELD(result),
-	STR_FIELD(error),
-	INT_FIELD(start_unix_ms),
-	INT_FIELD(total_ms),
-	INT_FIELD(downtime_ms),
-	INT_FIELD(guest_gap_ms),
-	INT_FIELD(save_ms),
-	INT_FIELD(restore_ms),
-	INT_FIELD(bytes),
-	INT_FIELD(iterations),
-	INT_FIELD(max_downtime_ms),
-	INT_FIELD(net_bps),
-	STR_FIELD(predicted_move),
-	STR_FIELD(predicted_why),
-	INT_FIELD(predicted_downtime_ms),
-	INT_FIELD(predicted_gap_ms),
-	INT_FIELD(predicted_total_ms),
-	INT_FIELD(connect_ms),
-	INT_FIELD(image_ms),
-	INT_FIELD(qemu_start_ms),
-	INT_FIELD(restore_read_ms),
-	INT_FIELD(resume_ms),
-	INT_FIELD(save_channels),
-	STR_FIELD(image_format),
-	STR_FIELD(stack_from),
-	STR_FIELD(stack_to),
+        STR_FIELD(vm),
+        STR_FIELD(uuid),
+        STR_FIELD(from),
+        STR_FIELD(to),
+        STR_FIELD(mode),
+        STR_FIELD(result),
+        STR_FIELD(error),
+        INT_FIELD(start_unix_ms),
+        INT_FIELD(total_ms),
+        INT_FIELD(downtime_ms),
+        INT_FIELD(guest_gap_ms),
+        INT_FIELD(save_ms),
+        INT_FIELD(restore_ms),
+        INT_FIELD(bytes),
+        INT_FIELD(iterations),
+        INT_FIELD(max_downtime_ms),
+        INT_FIELD(net_bps),
+        STR_FIELD(predicted_move),
+        STR_FIELD(predicted_why),
+        INT_FIELD(predicted_downtime_ms),
+        INT_FIELD(predicted_gap_ms),
+        INT_FIELD(predicted_total_ms),
+        INT_FIELD(connect_ms),
+        INT_FIELD(image_ms),
+        INT_FIELD(qemu_start_ms),
+        INT_FIELD(restore_read_ms),
+        INT_FIELD(resume_ms),
+        INT_FIELD(save_channels),
+        STR_FIELD(image_format),
+        STR_FIELD(stack_from),
+        STR_FIELD(stack_to),
 };
 _Static_assert(ELEMENTSOF(fields) == 31, "one entry per member of struct move_record");
 
@@ -296,7 +303,7 @@ cleanup:
 
 int
 moverec_load(const char *path, size_t max, struct move_record **ret, size_t *ret_n,
-	     size_t *ret_skipped)
+             size_t *ret_skipped)
 {
 	FILE *f = fopen(moverec_path(path), "re");
 	int rc;

@@ -12,23 +12,23 @@
 #include "ferry/policy.h"
 
 static const char *const action_names[] = {
-	[POLICY_ACT_NONE] = "none",
-	[POLICY_ACT_SET_DOWNTIME] = "set_downtime",
-	[POLICY_ACT_START_POSTCOPY] = "start_postcopy",
-	[POLICY_ACT_ABORT] = "abort",
-	[POLICY_ACT_FALLBACK_QUICK] = "fallback_quick",
+        [POLICY_ACT_NONE] = "none",
+        [POLICY_ACT_SET_DOWNTIME] = "set_downtime",
+        [POLICY_ACT_START_POSTCOPY] = "start_postcopy",
+        [POLICY_ACT_ABORT] = "abort",
+        [POLICY_ACT_FALLBACK_QUICK] = "fallback_quick",
 };
 _Static_assert(ELEMENTSOF(action_names) == _POLICY_ACT_MAX, "action_names size");
 
 static const char *const postcopy_names[] = {
-	[POLICY_POSTCOPY_OFF] = "off",
-	[POLICY_POSTCOPY_AFTER_STALL] = "after-stall",
+        [POLICY_POSTCOPY_OFF] = "off",
+        [POLICY_POSTCOPY_AFTER_STALL] = "after-stall",
 };
 _Static_assert(ELEMENTSOF(postcopy_names) == _POLICY_POSTCOPY_MAX, "postcopy_names size");
 
 static const char *const fallback_names[] = {
-	[POLICY_FALLBACK_NONE] = "none",
-	[POLICY_FALLBACK_QUICK] = "quick",
+        [POLICY_FALLBACK_NONE] = "none",
+        [POLICY_FALLBACK_QUICK] = "quick",
 };
 _Static_assert(ELEMENTSOF(fallback_names) == _POLICY_FALLBACK_MAX, "fallback_names size");
 

@@ -16,22 +16,22 @@
 #include "ferry/predict.h"
 #include "ferry/textout.h"
 
-#define US_PER_S 1000000ull
-#define MS_PER_S 1000ull
+#define US_PER_S  1000000ull
+#define MS_PER_S  1000ull
 #define US_PER_MS 1000ull
 
 static const char *const move_names[] = {
-	[PREDICT_MOVE_LIVE] = "live",
-	[PREDICT_MOVE_QUICK] = "quick",
-	[PREDICT_MOVE_RESTART] = "restart",
-	[PREDICT_MOVE_HA] = "ha",
+        [PREDICT_MOVE_LIVE] = "live",
+        [PREDICT_MOVE_QUICK] = "quick",
+        [PREDICT_MOVE_RESTART] = "restart",
+        [PREDICT_MOVE_HA] = "ha",
 };
 _Static_assert(ELEMENTSOF(move_names) == _PREDICT_MOVE_MAX, "move_names size");
 
 static const char *const live_why_names[] = {
-	[PREDICT_LIVE_CONVERGED] = "converged",
-	[PREDICT_LIVE_DEADLINE] = "deadline",
-	[PREDICT_LIVE_WSS_TOO_BIG] = "working-set-too-big",
+        [PREDICT_LIVE_CONVERGED] = "converged",
+        [PREDICT_LIVE_DEADLINE] = "deadline",
+        [PREDICT_LIVE_WSS_TOO_BIG] = "working-set-too-big",
 };
 _Static_assert(ELEMENTSOF(live_why_names) == _PREDICT_LIVE_WHY_MAX, "live_why_names size");
 
@@ -168,7 +168,7 @@ struct live_state {
 	uint64_t dirty_bytes; /* dirtied since the last sync, not in the bitmap yet */
 	uint64_t t_us;
 	uint64_t sent_bytes;
-	uint64_t bw_est_bps;  /* QEMU's bandwidth measurement; 0 before the first */
+	uint64_t bw_est_bps; /* QEMU's bandwidth measurement; 0 before the first */
 	uint64_t win_start_us;
 	uint64_t win_bytes;
 	uint64_t passes;
@@ -189,12 +189,13 @@ send_time_us(uint64_t payload, uint64_t zero, uint64_t bps, uint64_t zero_bps)
 
 static void
 simulate_live(const struct predict_input *in, const struct predict_params *p,
-	      const struct live_run *run, struct predict_live *out)
+              const struct live_run *run, struct predict_live *out)
 {
 	struct live_state s = {0};
 	const uint64_t bps = in->net_bps;
 	const uint64_t stop_bps = max_u64(1, muldiv(bps, p->stop_speedup_pct, 100));
-	const uint64_t stop_zero_bps = max_u64(1, muldiv(p->zero_scan_bps, p->stop_speedup_pct, 100));
+	const uint64_t stop_zero_bps =
+	        max_u64(1, muldiv(p->zero_scan_bps, p->stop_speedup_pct, 100));
 	const uint64_t iterate_us = (uint64_t)p->iterate_ms * US_PER_MS;
 	const uint64_t first_check_us = max_u64(1, (uint64_t)p->first_check_ms * US_PER_MS);
 	const uint64_t deadline_us = muldiv(run->deadline_ms, US_PER_MS, 1);
@@ -211,8 +212,8 @@ simulate_live(const struct predict_input *in, const struct predict_params *p,
 	s.passes = 1; /* the bitmap sync at setup starts the first pass */
 
 	for (;;) {
-		uint64_t need_us = send_time_us(s.p0_bytes + s.re_bytes, s.zero_bytes, bps,
-						p->zero_scan_bps);
+		uint64_t need_us =
+		        send_time_us(s.p0_bytes + s.re_bytes, s.zero_bytes, bps, p->zero_scan_bps);
 		uint64_t dt_us, sent, threshold, pending;
 
 		/* One send window: everything pending, or iterate_ms worth of it,
@@ -238,7 +239,7 @@ simulate_live(const struct predict_input *in, const struct predict_params *p,
 		s.sent_bytes += sent;
 		s.win_bytes += sent;
 		s.dirty_bytes = min_u64(in->wss_bytes,
-					s.dirty_bytes + muldiv(in->dirty_bytes_s, dt_us, US_PER_S));
+		                        s.dirty_bytes + muldiv(in->dirty_bytes_s, dt_us, US_PER_S));
 
 		if (s.t_us - s.win_start_us >= first_check_us) {
 			s.bw_est_bps = muldiv(s.win_bytes, US_PER_S, s.t_us - s.win_start_us);
@@ -271,8 +272,7 @@ simulate_live(const struct predict_input *in, const struct predict_params *p,
 		if (s.t_us < next_sample_us)
 			continue;
 		next_sample_us = s.t_us + (uint64_t)p->sample_ms * US_PER_MS;
-		if (best == UINT64_MAX ||
-		    pending + max_u64(best / 32, 256 * 1024) <= best ||
+		if (best == UINT64_MAX || pending + max_u64(best / 32, 256 * 1024) <= best ||
 		    pending <= threshold) {
 			best = pending;
 			progress_us = s.t_us;
@@ -298,7 +298,7 @@ simulate_live(const struct predict_input *in, const struct predict_params *p,
 	if (converged) {
 		/* The pause: the final sync adds what was dirtied since the last one. */
 		uint64_t payload = min_u64(s.p0_bytes + s.re_bytes + s.dirty_bytes,
-					   in->mem_bytes - s.zero_bytes);
+		                           in->mem_bytes - s.zero_bytes);
 		uint64_t pause_us = send_time_us(payload, s.zero_bytes, stop_bps, stop_zero_bps);
 
 		floor_pending = min_u64(floor_pending, payload + s.zero_bytes);
@@ -307,10 +307,12 @@ simulate_live(const struct predict_input *in, const struct predict_params *p,
 		out->downtime_ms = muldiv_up(pause_us, 1, US_PER_MS) + p->switchover_ms;
 		out->guest_gap_ms = out->downtime_ms + p->live_gap_extra_ms;
 		out->bytes = s.sent_bytes + payload;
-		out->total_ms = p->live_setup_ms + out->copy_ms + out->downtime_ms + p->live_finish_ms;
+		out->total_ms =
+		        p->live_setup_ms + out->copy_ms + out->downtime_ms + p->live_finish_ms;
 	} else {
 		out->converges = false;
-		out->why = in->dirty_bytes_s >= bps ? PREDICT_LIVE_WSS_TOO_BIG : PREDICT_LIVE_DEADLINE;
+		out->why =
+		        in->dirty_bytes_s >= bps ? PREDICT_LIVE_WSS_TOO_BIG : PREDICT_LIVE_DEADLINE;
 		out->bytes = s.sent_bytes;
 		out->total_ms = p->live_setup_ms + out->copy_ms + p->live_finish_ms;
 	}
@@ -327,7 +329,7 @@ xfer_ms(uint64_t bytes, uint64_t bps)
 
 static void
 compute_quick(const struct predict_input *in, const struct predict_params *p,
-	      struct predict_quick *q)
+              struct predict_quick *q)
 {
 	uint64_t wbps = min_u64(in->save_write_bps, p->save_stream_bps);
 	uint64_t rbps = min_u64(in->save_read_bps, p->restore_stream_bps);
@@ -339,7 +341,7 @@ compute_quick(const struct predict_input *in, const struct predict_params *p,
 	q->total_ms = q->downtime_ms;
 	q->bytes = in->touched_bytes;
 	q->lower_bound_ms = xfer_ms(in->touched_bytes, in->save_write_bps) +
-			    xfer_ms(in->touched_bytes, in->save_read_bps);
+	                    xfer_ms(in->touched_bytes, in->save_read_bps);
 }
 
 static void
@@ -353,7 +355,8 @@ compute_restart(const struct predict_params *p, struct predict_restart *r)
 static void
 compute_ha(const struct predict_params *p, struct predict_ha *h)
 {
-	uint64_t consensus = p->consensus_ms != 0 ? p->consensus_ms : (uint64_t)p->token_ms * 12 / 10;
+	uint64_t consensus =
+	        p->consensus_ms != 0 ? p->consensus_ms : (uint64_t)p->token_ms * 12 / 10;
 
 	h->detect_ms = p->token_ms + consensus + p->pcmk_react_ms;
 	h->fence_ms = p->fence_ms;
@@ -401,7 +404,7 @@ validate(const struct predict_input *in, const struct predict_params *p)
 
 int
 predict_compute(const struct predict_input *in0, const struct predict_params *p,
-		struct predict_result *ret)
+                struct predict_result *ret)
 {
 	struct predict_result r;
 	struct predict_input *in = &r.in;
@@ -440,18 +443,18 @@ predict_compute(const struct predict_input *in0, const struct predict_params *p,
 	}
 
 	run = (struct live_run){
-		.limit_ms = in->max_downtime_ms,
-		.steps_ms = in->downtime_steps_ms,
-		.n_steps = in->n_downtime_steps,
-		.deadline_ms = in->live_deadline_ms != 0 ? in->live_deadline_ms : p->op_timeout_ms,
-		.policy = true,
+	        .limit_ms = in->max_downtime_ms,
+	        .steps_ms = in->downtime_steps_ms,
+	        .n_steps = in->n_downtime_steps,
+	        .deadline_ms = in->live_deadline_ms != 0 ? in->live_deadline_ms : p->op_timeout_ms,
+	        .policy = true,
 	};
 	simulate_live(in, p, &run, &r.live);
 
 	run = (struct live_run){
-		.limit_ms = p->qemu_downtime_ms,
-		.deadline_ms = p->op_timeout_ms,
-		.policy = false,
+	        .limit_ms = p->qemu_downtime_ms,
+	        .deadline_ms = p->op_timeout_ms,
+	        .policy = false,
 	};
 	simulate_live(in, p, &run, &r.live_defaults);
 
@@ -475,38 +478,39 @@ predict_auto(const struct predict_result *r, char *why, size_t why_len)
 		m = PREDICT_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
-				 "quick: live does not converge (dirty %" PRIu64 " MiB/s >= bandwidth %" PRIu64
-				 " MiB/s: pending never drops under the working set, %" PRIu64
-				 " MiB = %" PRIu64 " ms > largest limit %" PRIu32 " ms)",
-				 r->in.dirty_bytes_s / PREDICT_MIB, r->in.net_bps / PREDICT_MIB,
-				 r->in.wss_bytes / PREDICT_MIB, xfer_ms(r->in.wss_bytes, r->in.net_bps),
-				 largest);
+			         "quick: live does not converge (dirty %" PRIu64
+			         " MiB/s >= bandwidth %" PRIu64
+			         " MiB/s: pending never drops under the working set, %" PRIu64
+			         " MiB = %" PRIu64 " ms > largest limit %" PRIu32 " ms)",
+			         r->in.dirty_bytes_s / PREDICT_MIB, r->in.net_bps / PREDICT_MIB,
+			         r->in.wss_bytes / PREDICT_MIB,
+			         xfer_ms(r->in.wss_bytes, r->in.net_bps), largest);
 	} else if (!l->converges) {
 		m = PREDICT_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
-				 "quick: live does not converge within %" PRIu64 " ms (lowest pending %" PRIu64
-				 " MiB, limit %" PRIu32 " ms)",
-				 l->copy_ms, l->floor_pending_bytes / PREDICT_MIB, l->limit_ms);
+			         "quick: live does not converge within %" PRIu64
+			         " ms (lowest pending %" PRIu64 " MiB, limit %" PRIu32 " ms)",
+			         l->copy_ms, l->floor_pending_bytes / PREDICT_MIB, l->limit_ms);
 	} else if (l->downtime_ms > largest) {
 		m = PREDICT_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
-				 "quick: live pause %" PRIu64 " ms > largest limit %" PRIu32 " ms",
-				 l->downtime_ms, largest);
+			         "quick: live pause %" PRIu64 " ms > largest limit %" PRIu32 " ms",
+			         l->downtime_ms, largest);
 	} else if (l->guest_gap_ms >= r->quick.guest_gap_ms) {
 		m = PREDICT_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
-				 "quick: its gap %" PRIu64 " ms <= live's %" PRIu64 " ms",
-				 r->quick.guest_gap_ms, l->guest_gap_ms);
+			         "quick: its gap %" PRIu64 " ms <= live's %" PRIu64 " ms",
+			         r->quick.guest_gap_ms, l->guest_gap_ms);
 	} else {
 		m = PREDICT_MOVE_LIVE;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
-				 "live: converges (passes %" PRIu64 "), pause %" PRIu64
-				 " ms <= %" PRIu32 " ms",
-				 l->passes, l->downtime_ms, largest);
+			         "live: converges (passes %" PRIu64 "), pause %" PRIu64
+			         " ms <= %" PRIu32 " ms",
+			         l->passes, l->downtime_ms, largest);
 	}
 	return m;
 }
@@ -514,8 +518,8 @@ predict_auto(const struct predict_result *r, char *why, size_t why_len)
 /* ---- names: inputs and parameters ---------------------------------------- */
 
 enum field_kind {
-	F_SIZE,  /* input bytes: NAME_bytes, NAME_mib; "unknown" allowed */
-	F_RATE,  /* input bytes/s: NAME_bps, NAME_mib_s; "unknown" allowed */
+	F_SIZE, /* input bytes: NAME_bytes, NAME_mib; "unknown" allowed */
+	F_RATE, /* input bytes/s: NAME_bps, NAME_mib_s; "unknown" allowed */
 	F_IN_MS32,
 	F_IN_MS64,
 	F_STEPS,
@@ -531,47 +535,53 @@ struct field {
 	bool unknown_ok;
 };
 
-#define IN(n, k, f, u) {n, k, offsetof(struct predict_input, f), u}
-#define PA(k, f) {#f, k, offsetof(struct predict_params, f), false}
+#define IN(n, k, f, u)                                                                             \
+	{                                                                                          \
+		n, k, offsetof(struct predict_input, f), u                                         \
+	}
+#define PA(k, f)                                                                                   \
+	{                                                                                          \
+#f, k, offsetof(struct predict_params, f), false                                   \
+	}
 
 static const struct field fields[] = {
-	IN("mem", F_SIZE, mem_bytes, false),
-	IN("touched", F_SIZE, touched_bytes, true),
-	IN("wss", F_SIZE, wss_bytes, true),
-	IN("dirty", F_RATE, dirty_bytes_s, true),
-	IN("net", F_RATE, net_bps, true),
-	IN("save_write", F_RATE, save_write_bps, true),
-	IN("save_read", F_RATE, save_read_bps, true),
-	IN("max_downtime_ms", F_IN_MS32, max_downtime_ms, false),
-	IN("downtime_steps_ms", F_STEPS, downtime_steps_ms, false),
-	IN("live_deadline_ms", F_IN_MS64, live_deadline_ms, false),
-	PA(F_P_RATE, default_net_bps),
-	PA(F_P_RATE, default_save_write_bps),
-	PA(F_P_RATE, default_save_read_bps),
-	PA(F_P_U32, qemu_downtime_ms),
-	PA(F_P_U32, iterate_ms),
-	PA(F_P_U32, first_check_ms),
-	PA(F_P_RATE, zero_scan_bps),
-	PA(F_P_U32, stop_speedup_pct),
-	PA(F_P_U32, switchover_ms),
-	PA(F_P_U32, live_setup_ms),
-	PA(F_P_U32, live_finish_ms),
-	PA(F_P_U32, live_gap_extra_ms),
-	PA(F_P_U32, sample_ms),
-	PA(F_P_U32, stall_samples),
-	PA(F_P_U64, op_timeout_ms),
-	PA(F_P_RATE, save_stream_bps),
-	PA(F_P_RATE, restore_stream_bps),
-	PA(F_P_U32, save_setup_ms),
-	PA(F_P_U32, restore_setup_ms),
-	PA(F_P_U32, quick_gap_extra_ms),
-	PA(F_P_U32, vm_stop_ms),
-	PA(F_P_U32, vm_start_ms),
-	PA(F_P_U32, guest_boot_ms),
-	PA(F_P_U32, token_ms),
-	PA(F_P_U32, consensus_ms),
-	PA(F_P_U32, pcmk_react_ms),
-	PA(F_P_U32, fence_ms),
+        IN("mem", F_SIZE, mem_bytes, false),
+        IN("touched", F_SIZE, touched_bytes, true),
+        IN("wss", F_SIZE, wss_bytes, true),
+        IN("dirty", F_RATE, dirty_bytes_s, true),
+        IN("net", F_RATE, net_bps, true),
+        IN("save_write", F_RATE, save_write_bps, true),
+        IN("save_read", F_RATE, save_read_bps, true),
+        IN("max_downtime_ms", F_IN_MS32, max_downtime_ms, false),
+        IN("downtime_steps_ms", F_STEPS, downtime_steps_ms, false),
+        IN("live_deadline_ms", F_IN_MS64, live_deadline_ms, false),
+        PA(F_P_RATE, default_net_bps),
+        PA(F_P_RATE, default_save_write_bps),
+        PA(F_P_RATE, default_save_read_bps),
+        PA(F_P_U32, qemu_downtime_ms),
+        PA(F_P_U32, iterate_ms),
+        PA(F_P_U32, first_check_ms),
+        PA(F_P_RATE, zero_scan_bps),
+        PA(F_P_U32, stop_speedup_pct),
+        PA(F_P_U32, switchover_ms),
+        PA(F_P_U32, live_setup_ms),
+        PA(F_P_U32, live_finish_ms),
+        PA(F_P_U32, live_gap_extra_ms),
+        PA(F_P_U32, sample_ms),
+        PA(F_P_U32, stall_samples),
+        PA(F_P_U64, op_timeout_ms),
+        PA(F_P_RATE, save_stream_bps),
+        PA(F_P_RATE, restore_stream_bps),
+        PA(F_P_U32, save_setup_ms),
+        PA(F_P_U32, restore_setup_ms),
+        PA(F_P_U32, quick_gap_extra_ms),
+        PA(F_P_U32, vm_stop_ms),
+        PA(F_P_U32, vm_start_ms),
+        PA(F_P_U32, guest_boot_ms),
+        PA(F_P_U32, token_ms),
+        PA(F_P_U32, consensus_ms),
+        PA(F_P_U32, pcmk_react_ms),
+        PA(F_P_U32, fence_ms),
 };
 
 static bool
@@ -660,8 +670,7 @@ has_suffix(const char *name, size_t base_len, const char *base, const char *suff
 }
 
 int
-predict_set(struct predict_input *in, struct predict_params *p, const char *name,
-	    const char *value)
+predict_set(struct predict_input *in, struct predict_params *p, const char *name, const char *value)
 {
 	if (in == NULL || p == NULL || name == NULL || value == NULL)
 		return -EINVAL;
@@ -792,23 +801,24 @@ out_live_row(struct textout *o, const char *label, const struct predict_live *l)
 {
 	if (l->converges)
 		textout_printf(o,
-			   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
-			   "  passes %" PRIu64 ", limit %" PRIu32 " ms, steps taken %" PRIu32 "\n",
-			   label, "yes", l->downtime_ms, l->guest_gap_ms, l->total_ms,
-			   l->bytes / PREDICT_MIB, l->passes, l->limit_ms, l->steps_used);
+		               "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
+		               "  passes %" PRIu64 ", limit %" PRIu32 " ms, steps taken %" PRIu32
+		               "\n",
+		               label, "yes", l->downtime_ms, l->guest_gap_ms, l->total_ms,
+		               l->bytes / PREDICT_MIB, l->passes, l->limit_ms, l->steps_used);
 	else
 		textout_printf(o,
-			   "  %-16s %-4s %10s %10s %10" PRIu64 " %12" PRIu64
-			   "  %s: passes %" PRIu64 ", limit %" PRIu32
-			   " ms, lowest pending %" PRIu64 " MiB\n",
-			   label, "no", "-", "-", l->total_ms, l->bytes / PREDICT_MIB,
-			   predict_live_why_name(l->why), l->passes, l->limit_ms,
-			   l->floor_pending_bytes / PREDICT_MIB);
+		               "  %-16s %-4s %10s %10s %10" PRIu64 " %12" PRIu64
+		               "  %s: passes %" PRIu64 ", limit %" PRIu32
+		               " ms, lowest pending %" PRIu64 " MiB\n",
+		               label, "no", "-", "-", l->total_ms, l->bytes / PREDICT_MIB,
+		               predict_live_why_name(l->why), l->passes, l->limit_ms,
+		               l->floor_pending_bytes / PREDICT_MIB);
 }
 
 size_t
 predict_format(const struct predict_result *r, const struct predict_params *p, char *buf,
-	       size_t len)
+               size_t len)
 {
 	struct textout o;
 
@@ -823,21 +833,22 @@ predict_format(const struct predict_result *r, const struct predict_params *p, c
 	out_mib(&o, in->mem_bytes);
 	textout_printf(&o, "\n  touched          ");
 	out_mib(&o, in->touched_bytes);
-	textout_printf(&o, "%s\n  working set      ", (r->assumed & PREDICT_ASSUMED_TOUCHED) != 0
-							 ? " (assumed: all memory)" : "");
+	textout_printf(&o, "%s\n  working set      ",
+	               (r->assumed & PREDICT_ASSUMED_TOUCHED) != 0 ? " (assumed: all memory)" : "");
 	out_mib(&o, in->wss_bytes);
-	textout_printf(&o, "%s\n  dirty rate       ", (r->assumed & PREDICT_ASSUMED_WSS) != 0
-							 ? " (assumed: all memory)" : "");
+	textout_printf(&o, "%s\n  dirty rate       ",
+	               (r->assumed & PREDICT_ASSUMED_WSS) != 0 ? " (assumed: all memory)" : "");
 	out_mib(&o, in->dirty_bytes_s);
-	textout_printf(&o, "/s%s\n  migration bw     ", (r->assumed & PREDICT_ASSUMED_DIRTY) != 0
-							   ? " (assumed: idle)" : "");
+	textout_printf(&o, "/s%s\n  migration bw     ",
+	               (r->assumed & PREDICT_ASSUMED_DIRTY) != 0 ? " (assumed: idle)" : "");
 	out_mib(&o, in->net_bps);
 	textout_printf(&o, "/s%s\n  save write bw    ", assumed_note(r, PREDICT_ASSUMED_NET));
 	out_mib(&o, in->save_write_bps);
-	textout_printf(&o, "/s%s\n  save read bw     ", assumed_note(r, PREDICT_ASSUMED_SAVE_WRITE));
+	textout_printf(&o, "/s%s\n  save read bw     ",
+	               assumed_note(r, PREDICT_ASSUMED_SAVE_WRITE));
 	out_mib(&o, in->save_read_bps);
 	textout_printf(&o, "/s%s\n  downtime target  %" PRIu32 " ms, steps ",
-		   assumed_note(r, PREDICT_ASSUMED_SAVE_READ), in->max_downtime_ms);
+	               assumed_note(r, PREDICT_ASSUMED_SAVE_READ), in->max_downtime_ms);
 	out_steps(&o, in);
 	textout_printf(&o, "\n  live deadline    %" PRIu64 " ms\n", in->live_deadline_ms);
 
@@ -845,35 +856,36 @@ predict_format(const struct predict_result *r, const struct predict_params *p, c
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
 		if (fields[i].kind >= F_P_U32)
 			textout_printf(&o, "  %-24s %" PRIu64 "\n", fields[i].name,
-				   param_value(p, &fields[i]));
+			               param_value(p, &fields[i]));
 
 	textout_printf(&o, "predictions (ms; bytes in MiB)\n");
 	textout_printf(&o, "  %-16s %-4s %10s %10s %10s %12s  %s\n", "move", "ok", "downtime",
-		   "guest_gap", "total", "MiB", "notes");
+	               "guest_gap", "total", "MiB", "notes");
 	out_live_row(&o, "live (ferry)", &r->live);
 	out_live_row(&o, "live (defaults)", &r->live_defaults);
 	textout_printf(&o,
-		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
-		   "  save %" PRIu64 " + restore %" PRIu64 ", disk lower bound %" PRIu64 "\n",
-		   "quick", "yes", r->quick.downtime_ms, r->quick.guest_gap_ms, r->quick.total_ms,
-		   r->quick.bytes / PREDICT_MIB, r->quick.save_ms, r->quick.restore_ms,
-		   r->quick.lower_bound_ms);
+	               "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
+	               "  save %" PRIu64 " + restore %" PRIu64 ", disk lower bound %" PRIu64 "\n",
+	               "quick", "yes", r->quick.downtime_ms, r->quick.guest_gap_ms,
+	               r->quick.total_ms, r->quick.bytes / PREDICT_MIB, r->quick.save_ms,
+	               r->quick.restore_ms, r->quick.lower_bound_ms);
 	textout_printf(&o,
-		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
-		   "  stop + start, then the guest boots\n",
-		   "restart", "yes", r->restart.downtime_ms, r->restart.guest_gap_ms,
-		   r->restart.total_ms, "-");
+	               "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
+	               "  stop + start, then the guest boots\n",
+	               "restart", "yes", r->restart.downtime_ms, r->restart.guest_gap_ms,
+	               r->restart.total_ms, "-");
 	textout_printf(&o,
-		   "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
-		   "  detect %" PRIu64 " + fence %" PRIu64 " + start %" PRIu64 " + boot %" PRIu64
-		   "\n",
-		   "ha restart", "yes", r->ha.recovery_ms - r->ha.boot_ms, r->ha.recovery_ms,
-		   r->ha.recovery_ms, "-",
-		   r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms);
+	               "  %-16s %-4s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12s"
+	               "  detect %" PRIu64 " + fence %" PRIu64 " + start %" PRIu64
+	               " + boot %" PRIu64 "\n",
+	               "ha restart", "yes", r->ha.recovery_ms - r->ha.boot_ms, r->ha.recovery_ms,
+	               r->ha.recovery_ms, "-", r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms,
+	               r->ha.boot_ms);
 	if (!r->live.converges)
-		textout_printf(&o, "  live with fallback=quick: gives up after %" PRIu64
-			       " ms, then a quick move (guest gap %" PRIu64 " ms)\n",
-			   r->live.total_ms, r->quick.guest_gap_ms);
+		textout_printf(&o,
+		               "  live with fallback=quick: gives up after %" PRIu64
+		               " ms, then a quick move (guest gap %" PRIu64 " ms)\n",
+		               r->live.total_ms, r->quick.guest_gap_ms);
 	(void)predict_auto(r, why, sizeof(why));
 	textout_printf(&o, "auto: %s\n", why);
 	return o.need;
@@ -883,25 +895,26 @@ static void
 json_live(struct textout *o, const char *key, const struct predict_live *l)
 {
 	textout_printf(o,
-		   "\"%s\":{\"converges\":%s,\"why\":\"%s\",\"limit_ms\":%" PRIu32
-		   ",\"steps_used\":%" PRIu32 ",\"passes\":%" PRIu64 ",\"copy_ms\":%" PRIu64
-		   ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64 ",\"total_ms\":%" PRIu64
-		   ",\"bytes\":%" PRIu64 ",\"floor_pending_bytes\":%" PRIu64 "}",
-		   key, l->converges ? "true" : "false", predict_live_why_name(l->why), l->limit_ms,
-		   l->steps_used, l->passes, l->copy_ms, l->downtime_ms, l->guest_gap_ms,
-		   l->total_ms, l->bytes, l->floor_pending_bytes);
+	               "\"%s\":{\"converges\":%s,\"why\":\"%s\",\"limit_ms\":%" PRIu32
+	               ",\"steps_used\":%" PRIu32 ",\"passes\":%" PRIu64 ",\"copy_ms\":%" PRIu64
+	               ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64
+	               ",\"total_ms\":%" PRIu64 ",\"bytes\":%" PRIu64
+	               ",\"floor_pending_bytes\":%" PRIu64 "}",
+	               key, l->converges ? "true" : "false", predict_live_why_name(l->why),
+	               l->limit_ms, l->steps_used, l->passes, l->copy_ms, l->downtime_ms,
+	               l->guest_gap_ms, l->total_ms, l->bytes, l->floor_pending_bytes);
 }
 
 size_t
 predict_format_json(const struct predict_result *r, const struct predict_params *p, char *buf,
-		    size_t len)
+                    size_t len)
 {
 	struct textout o;
 
 	textout_init(&o, buf, len);
 	const struct predict_input *in = &r->in;
 	static const char *const assumed_names[] = {
-		"touched", "wss", "dirty", "net", "save_write", "save_read",
+	        "touched", "wss", "dirty", "net", "save_write", "save_read",
 	};
 	bool first = true;
 	char why[256];
@@ -909,15 +922,17 @@ predict_format_json(const struct predict_result *r, const struct predict_params 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
 	textout_printf(&o,
-		   "{\"input\":{\"mem_bytes\":%" PRIu64 ",\"touched_bytes\":%" PRIu64
-		   ",\"wss_bytes\":%" PRIu64 ",\"dirty_bytes_s\":%" PRIu64 ",\"net_bps\":%" PRIu64
-		   ",\"save_write_bps\":%" PRIu64 ",\"save_read_bps\":%" PRIu64
-		   ",\"max_downtime_ms\":%" PRIu32 ",\"downtime_steps_ms\":[",
-		   in->mem_bytes, in->touched_bytes, in->wss_bytes, in->dirty_bytes_s, in->net_bps,
-		   in->save_write_bps, in->save_read_bps, in->max_downtime_ms);
+	               "{\"input\":{\"mem_bytes\":%" PRIu64 ",\"touched_bytes\":%" PRIu64
+	               ",\"wss_bytes\":%" PRIu64 ",\"dirty_bytes_s\":%" PRIu64
+	               ",\"net_bps\":%" PRIu64 ",\"save_write_bps\":%" PRIu64
+	               ",\"save_read_bps\":%" PRIu64 ",\"max_downtime_ms\":%" PRIu32
+	               ",\"downtime_steps_ms\":[",
+	               in->mem_bytes, in->touched_bytes, in->wss_bytes, in->dirty_bytes_s,
+	               in->net_bps, in->save_write_bps, in->save_read_bps, in->max_downtime_ms);
 	for (size_t i = 0; i < in->n_downtime_steps; i++)
 		textout_printf(&o, "%s%" PRIu32, i > 0 ? "," : "", in->downtime_steps_ms[i]);
-	textout_printf(&o, "],\"live_deadline_ms\":%" PRIu64 "},\"assumed\":[", in->live_deadline_ms);
+	textout_printf(&o, "],\"live_deadline_ms\":%" PRIu64 "},\"assumed\":[",
+	               in->live_deadline_ms);
 	for (size_t i = 0; i < ELEMENTSOF(assumed_names); i++)
 		if ((r->assumed & (1u << i)) != 0) {
 			textout_printf(&o, "%s\"%s\"", first ? "" : ",", assumed_names[i]);
@@ -928,29 +943,29 @@ predict_format_json(const struct predict_result *r, const struct predict_params 
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
 		if (fields[i].kind >= F_P_U32) {
 			textout_printf(&o, "%s\"%s\":%" PRIu64, first ? "" : ",", fields[i].name,
-				   param_value(p, &fields[i]));
+			               param_value(p, &fields[i]));
 			first = false;
 		}
 	textout_printf(&o, "},");
 	json_live(&o, "live", &r->live);
 	textout_printf(&o, ",");
 	json_live(&o, "live_defaults", &r->live_defaults);
+	textout_printf(
+	        &o,
+	        ",\"quick\":{\"save_ms\":%" PRIu64 ",\"restore_ms\":%" PRIu64
+	        ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64 ",\"total_ms\":%" PRIu64
+	        ",\"bytes\":%" PRIu64 ",\"lower_bound_ms\":%" PRIu64 "}",
+	        r->quick.save_ms, r->quick.restore_ms, r->quick.downtime_ms, r->quick.guest_gap_ms,
+	        r->quick.total_ms, r->quick.bytes, r->quick.lower_bound_ms);
 	textout_printf(&o,
-		   ",\"quick\":{\"save_ms\":%" PRIu64 ",\"restore_ms\":%" PRIu64
-		   ",\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64 ",\"total_ms\":%" PRIu64
-		   ",\"bytes\":%" PRIu64 ",\"lower_bound_ms\":%" PRIu64 "}",
-		   r->quick.save_ms, r->quick.restore_ms, r->quick.downtime_ms,
-		   r->quick.guest_gap_ms, r->quick.total_ms, r->quick.bytes,
-		   r->quick.lower_bound_ms);
-	textout_printf(&o,
-		   ",\"restart\":{\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64
-		   ",\"total_ms\":%" PRIu64 "}",
-		   r->restart.downtime_ms, r->restart.guest_gap_ms, r->restart.total_ms);
-	textout_printf(&o,
-		   ",\"ha\":{\"detect_ms\":%" PRIu64 ",\"fence_ms\":%" PRIu64 ",\"start_ms\":%" PRIu64
-		   ",\"boot_ms\":%" PRIu64 ",\"recovery_ms\":%" PRIu64 "}",
-		   r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms,
-		   r->ha.recovery_ms);
+	               ",\"restart\":{\"downtime_ms\":%" PRIu64 ",\"guest_gap_ms\":%" PRIu64
+	               ",\"total_ms\":%" PRIu64 "}",
+	               r->restart.downtime_ms, r->restart.guest_gap_ms, r->restart.total_ms);
+	textout_printf(
+	        &o,
+	        ",\"ha\":{\"detect_ms\":%" PRIu64 ",\"fence_ms\":%" PRIu64 ",\"start_ms\":%" PRIu64
+	        ",\"boot_ms\":%" PRIu64 ",\"recovery_ms\":%" PRIu64 "}",
+	        r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms, r->ha.recovery_ms);
 	(void)predict_auto(r, why, sizeof(why));
 	textout_printf(&o, ",\"auto\":\"%s\",\"auto_why\":", predict_move_name(r->auto_move));
 	textout_json_str(&o, why);

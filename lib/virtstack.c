@@ -46,7 +46,8 @@ virtstack_decide(struct virtstack *s)
 	s->has[VIRTSTACK_SAVE_PARAMS] = params;
 	s->has[VIRTSTACK_SAVE_SPARSE] = format;
 	s->has[VIRTSTACK_SAVE_PARALLEL] = format && s->probe_channels != VIRTSTACK_PROBE_REFUSED;
-	s->has[VIRTSTACK_SAVE_DIRECT_IO] = format && s->hypervisor_version >= VIRTSTACK_QEMU_DIRECT_IO;
+	s->has[VIRTSTACK_SAVE_DIRECT_IO] =
+	        format && s->hypervisor_version >= VIRTSTACK_QEMU_DIRECT_IO;
 }
 
 static bool
@@ -67,8 +68,7 @@ virtstack_name(const struct virtstack *s)
 	return "other";
 }
 
-static int
-virtstack_add(char *buf, size_t len, size_t *pos, const char *f, ...)
+static int virtstack_add(char *buf, size_t len, size_t *pos, const char *f, ...)
         __attribute__((format(printf, 4, 5)));
 
 static int
@@ -139,8 +139,8 @@ virtstack_describe(const struct virtstack *s, char *buf, size_t len)
 		return r;
 	r = virtstack_add(buf, len, &pos, "%s: libvirt %s, %s %s; uses %s", virtstack_name(s), lv,
 	                  strcmp(s->driver, "QEMU") == 0 ? "QEMU"
-	                  : s->driver[0] != '\0'          ? s->driver
-	                                                  : "hypervisor",
+	                  : s->driver[0] != '\0'         ? s->driver
+	                                                 : "hypervisor",
 	                  hv, feats);
 	return r != 0 ? r : (int)pos;
 }

@@ -642,7 +642,8 @@ vmsample_from_memory(uint64_t mem_bytes, const char *mem_how, const char *why,
 	s->in.mem_bytes = mem_bytes;
 	s->max_mem_bytes = mem_bytes;
 	s->net_move_unix_ms = -1;
-	vmsample_how(s, VMSAMPLE_MEM, VMSAMPLE_ASSUMED, "%.80s", mem_how != NULL ? mem_how : "given");
+	vmsample_how(s, VMSAMPLE_MEM, VMSAMPLE_ASSUMED, "%.80s",
+	             mem_how != NULL ? mem_how : "given");
 	vmsample_how(s, VMSAMPLE_TOUCHED, VMSAMPLE_ASSUMED, "all memory: %.160s",
 	             why != NULL ? why : "not sampled");
 	vmsample_how(s, VMSAMPLE_DIRTY, VMSAMPLE_ASSUMED, "idle: %.160s",

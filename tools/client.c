@@ -19,40 +19,37 @@ struct ferryclient {
 };
 
 static const char *const verdict_names[] = {
-	[FERRY_VERDICT_GRANTED] = "granted",
-	[FERRY_VERDICT_REFUSED] = "refused",
-	[FERRY_VERDICT_NO_QUORUM] = "no-quorum",
-	[FERRY_VERDICT_OWNED] = "owned-elsewhere",
-	[FERRY_VERDICT_ORPHANED] = "orphaned",
-	[FERRY_VERDICT_STALE] = "stale-generation",
-	[FERRY_VERDICT_BAD_STATE] = "bad-state",
-	[FERRY_VERDICT_UNAVAILABLE] = "unavailable",
-	[FERRY_VERDICT_UNKNOWN_VM] = "unknown-vm",
+        [FERRY_VERDICT_GRANTED] = "granted",       [FERRY_VERDICT_REFUSED] = "refused",
+        [FERRY_VERDICT_NO_QUORUM] = "no-quorum",   [FERRY_VERDICT_OWNED] = "owned-elsewhere",
+        [FERRY_VERDICT_ORPHANED] = "orphaned",     [FERRY_VERDICT_STALE] = "stale-generation",
+        [FERRY_VERDICT_BAD_STATE] = "bad-state",   [FERRY_VERDICT_UNAVAILABLE] = "unavailable",
+        [FERRY_VERDICT_UNKNOWN_VM] = "unknown-vm",
 };
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == _FERRY_VERDICT_MAX,
-	       "verdict name table");
+               "verdict name table");
 
 static const char *const state_names[] = {
-	[FERRY_VM_STOPPED] = "stopped",
-	[FERRY_VM_RUNNING] = "running",
-	[FERRY_VM_MIGRATING] = "migrating",
-	[FERRY_VM_SAVED] = "saved",
-	[FERRY_VM_RESTORING] = "restoring",
+        [FERRY_VM_STOPPED] = "stopped",     [FERRY_VM_RUNNING] = "running",
+        [FERRY_VM_MIGRATING] = "migrating", [FERRY_VM_SAVED] = "saved",
+        [FERRY_VM_RESTORING] = "restoring",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == _FERRY_VM_STATE_MAX,
-	       "state name table");
+               "state name table");
 
-const char *ferryclient_verdict_name(uint32_t verdict)
+const char *
+ferryclient_verdict_name(uint32_t verdict)
 {
 	return verdict < _FERRY_VERDICT_MAX ? verdict_names[verdict] : "unknown";
 }
 
-const char *ferryclient_state_name(uint32_t state)
+const char *
+ferryclient_state_name(uint32_t state)
 {
 	return state < _FERRY_VM_STATE_MAX ? state_names[state] : "unknown";
 }
 
-int ferryclient_connect(struct ferryclient **ret)
+int
+ferryclient_connect(struct ferryclient **ret)
 {
 	struct ferryclient *c;
 	const char *name = getenv(FERRY_IPC_SERVICE_ENV);
@@ -74,7 +71,8 @@ int ferryclient_connect(struct ferryclient **ret)
 	return 0;
 }
 
-struct ferryclient *ferryclient_free(struct ferryclient *c)
+struct ferryclient *
+ferryclient_free(struct ferryclient *c)
 {
 	if (c == NULL)
 		return NULL;
@@ -86,7 +84,8 @@ struct ferryclient *ferryclient_free(struct ferryclient *c)
 
 /* The fixed part each answer type must have, and whether the length must
  * match exactly (trailing arrays are checked by the type's own function). */
-static size_t ferryclient_min_len(int32_t type)
+static size_t
+ferryclient_min_len(int32_t type)
 {
 	switch (type) {
 	case FERRY_IPC_STATUS:
@@ -107,7 +106,8 @@ static size_t ferryclient_min_len(int32_t type)
 	}
 }
 
-int ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t seq)
+int
+ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t seq)
 {
 	struct ferry_ipc_rsp_hdr h;
 	const struct ferry_ipc_status_rsp *st;
@@ -166,8 +166,9 @@ int ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t se
 	}
 }
 
-int ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp, size_t rsp_max,
-		     size_t *ret_len)
+int
+ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp, size_t rsp_max,
+                 size_t *ret_len)
 {
 	struct ferry_ipc_req_hdr *h = req;
 	int32_t type;
@@ -198,10 +199,10 @@ int ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp
 	return 0;
 }
 
-static int ferryclient_vm_call(struct ferryclient *c, int32_t type, const char *vm,
-			       const char *uuid, const char *rsc, const char *peer, uint32_t mode,
-			       uint64_t generation, uint32_t timeout_ms,
-			       struct ferry_ipc_vm_rsp *ret)
+static int
+ferryclient_vm_call(struct ferryclient *c, int32_t type, const char *vm, const char *uuid,
+                    const char *rsc, const char *peer, uint32_t mode, uint64_t generation,
+                    uint32_t timeout_ms, struct ferry_ipc_vm_rsp *ret)
 {
 	struct ferry_ipc_vm_req req;
 	struct ferry_ipc_vm_rsp rsp;
@@ -235,74 +236,82 @@ static int ferryclient_vm_call(struct ferryclient *c, int32_t type, const char *
 	return 0;
 }
 
-int ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid, const char *rsc,
-			enum ferry_ipc_acquire_mode mode, uint64_t generation,
-			struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid, const char *rsc,
+                    enum ferry_ipc_acquire_mode mode, uint64_t generation,
+                    struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_ACQUIRE, vm, uuid, rsc, NULL, mode, generation, 0,
-				   ret);
+	                           ret);
 }
 
-int ferryclient_release(struct ferryclient *c, const char *vm, const char *uuid,
-			struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_release(struct ferryclient *c, const char *vm, const char *uuid,
+                    struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_RELEASE, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_migrate_begin(struct ferryclient *c, const char *vm, const char *uuid,
-			      const char *target_node, enum ferry_ipc_migrate_mode mode,
-			      struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_migrate_begin(struct ferryclient *c, const char *vm, const char *uuid,
+                          const char *target_node, enum ferry_ipc_migrate_mode mode,
+                          struct ferry_ipc_vm_rsp *ret)
 {
-	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_BEGIN, vm, uuid, NULL, target_node, mode,
-				   0, 0, ret);
+	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_BEGIN, vm, uuid, NULL, target_node, mode, 0,
+	                           0, ret);
 }
 
-int ferryclient_migrate_commit(struct ferryclient *c, const char *vm, const char *uuid,
-			       struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_migrate_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                           struct ferry_ipc_vm_rsp *ret)
 {
-	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_COMMIT, vm, uuid, NULL, NULL, 0, 0, 0,
-				   ret);
+	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_COMMIT, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char *uuid,
-			      struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                          struct ferry_ipc_vm_rsp *ret)
 {
-	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_ABORT, vm, uuid, NULL, NULL, 0, 0, 0,
-				   ret);
+	return ferryclient_vm_call(c, FERRY_IPC_MIGRATE_ABORT, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
-		     struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
+                 struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_SAVE, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
-			       struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
+                           struct ferry_ipc_vm_rsp *ret)
 {
-	return ferryclient_vm_call(c, FERRY_IPC_RESTORE_COMMIT, vm, uuid, NULL, NULL, 0, 0, 0,
-				   ret);
+	return ferryclient_vm_call(c, FERRY_IPC_RESTORE_COMMIT, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
-			      struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
+                          struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_RESTORE_ABORT, vm, uuid, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,
-			    uint32_t timeout_ms)
+int
+ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,
+                        uint32_t timeout_ms)
 {
-	return ferryclient_vm_call(c, FERRY_IPC_EXPECT_STOP, vm, uuid, NULL, NULL, 0, 0,
-				   timeout_ms, NULL);
+	return ferryclient_vm_call(c, FERRY_IPC_EXPECT_STOP, vm, uuid, NULL, NULL, 0, 0, timeout_ms,
+	                           NULL);
 }
 
-int ferryclient_force_release(struct ferryclient *c, const char *vm, struct ferry_ipc_vm_rsp *ret)
+int
+ferryclient_force_release(struct ferryclient *c, const char *vm, struct ferry_ipc_vm_rsp *ret)
 {
 	return ferryclient_vm_call(c, FERRY_IPC_FORCE_RELEASE, vm, NULL, NULL, NULL, 0, 0, 0, ret);
 }
 
-int ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *m)
+int
+ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *m)
 {
 	struct ferry_ipc_move_req req;
 	struct ferry_ipc_vm_rsp rsp;
@@ -317,8 +326,8 @@ int ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *
 	return rsp.verdict == FERRY_VERDICT_GRANTED ? 0 : -EAGAIN;
 }
 
-static int ferryclient_view(struct ferryclient *c, void *req, size_t req_len, void **ret,
-			    size_t *ret_len)
+static int
+ferryclient_view(struct ferryclient *c, void *req, size_t req_len, void **ret, size_t *ret_len)
 {
 	void *buf;
 	size_t len = 0;
@@ -337,7 +346,8 @@ static int ferryclient_view(struct ferryclient *c, void *req, size_t req_len, vo
 	return 0;
 }
 
-int ferryclient_status(struct ferryclient *c, struct ferry_ipc_status_rsp **ret, size_t *ret_len)
+int
+ferryclient_status(struct ferryclient *c, struct ferry_ipc_status_rsp **ret, size_t *ret_len)
 {
 	struct ferry_ipc_empty_req req;
 
@@ -346,7 +356,8 @@ int ferryclient_status(struct ferryclient *c, struct ferry_ipc_status_rsp **ret,
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }
 
-int ferryclient_dump(struct ferryclient *c, struct ferry_ipc_dump_rsp **ret, size_t *ret_len)
+int
+ferryclient_dump(struct ferryclient *c, struct ferry_ipc_dump_rsp **ret, size_t *ret_len)
 {
 	struct ferry_ipc_empty_req req;
 
@@ -355,8 +366,9 @@ int ferryclient_dump(struct ferryclient *c, struct ferry_ipc_dump_rsp **ret, siz
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }
 
-int ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_records,
-			struct ferry_ipc_history_rsp **ret, size_t *ret_len)
+int
+ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_records,
+                    struct ferry_ipc_history_rsp **ret, size_t *ret_len)
 {
 	struct ferry_ipc_history_req req;
 
@@ -371,8 +383,9 @@ int ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_reco
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }
 
-int ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submit_req *req,
-			     struct ferry_ipc_drain_rsp *ret)
+int
+ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submit_req *req,
+                         struct ferry_ipc_drain_rsp *ret)
 {
 	struct ferry_ipc_drain_rsp rsp;
 	int r;
@@ -387,8 +400,9 @@ int ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submi
 	return 0;
 }
 
-int ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
-			     struct ferry_ipc_drain_rsp *ret)
+int
+ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
+                         struct ferry_ipc_drain_rsp *ret)
 {
 	struct ferry_ipc_drain_id_req req;
 	struct ferry_ipc_drain_rsp rsp;
@@ -407,8 +421,9 @@ int ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
 	return 0;
 }
 
-int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
-			   size_t *ret_len)
+int
+ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
+                       size_t *ret_len)
 {
 	struct ferry_ipc_drain_id_req req;
 
@@ -417,8 +432,9 @@ int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rs
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }
 
-int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
-			     struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len)
+int
+ferryclient_drain_report(struct ferryclient *c, uint32_t id,
+                         struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len)
 {
 	struct ferry_ipc_drain_id_req req;
 

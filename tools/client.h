@@ -35,7 +35,7 @@ struct ferryclient *ferryclient_free(struct ferryclient *c); /* accepts NULL, re
 /* One request/answer.  req's header is filled here (size, version, seq).
  * rsp receives at most rsp_max bytes; *ret_len is the answer's length. */
 int ferryclient_call(struct ferryclient *c, void *req, size_t req_len, void *rsp, size_t rsp_max,
-		     size_t *ret_len);
+                     size_t *ret_len);
 
 /* Pure check of an answer (exposed for tests): 0, -EPROTO for a malformed
  * one, or the answer's own negative error. */
@@ -43,30 +43,30 @@ int ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t se
 
 /* Ownership requests (agent).  vm, uuid: the domain's name and UUID. */
 int ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid, const char *rsc,
-			enum ferry_ipc_acquire_mode mode, uint64_t generation,
-			struct ferry_ipc_vm_rsp *ret);
+                        enum ferry_ipc_acquire_mode mode, uint64_t generation,
+                        struct ferry_ipc_vm_rsp *ret);
 int ferryclient_release(struct ferryclient *c, const char *vm, const char *uuid,
-			struct ferry_ipc_vm_rsp *ret);
+                        struct ferry_ipc_vm_rsp *ret);
 int ferryclient_migrate_begin(struct ferryclient *c, const char *vm, const char *uuid,
-			      const char *target_node, enum ferry_ipc_migrate_mode mode,
-			      struct ferry_ipc_vm_rsp *ret);
+                              const char *target_node, enum ferry_ipc_migrate_mode mode,
+                              struct ferry_ipc_vm_rsp *ret);
 int ferryclient_migrate_commit(struct ferryclient *c, const char *vm, const char *uuid,
-			       struct ferry_ipc_vm_rsp *ret);
+                               struct ferry_ipc_vm_rsp *ret);
 int ferryclient_migrate_abort(struct ferryclient *c, const char *vm, const char *uuid,
-			      struct ferry_ipc_vm_rsp *ret);
+                              struct ferry_ipc_vm_rsp *ret);
 int ferryclient_save(struct ferryclient *c, const char *vm, const char *uuid,
-		     struct ferry_ipc_vm_rsp *ret);
+                     struct ferry_ipc_vm_rsp *ret);
 /* After a granted ACQUIRE in FERRY_ACQUIRE_RESTORE mode the VM is "restoring":
  * commit once the restored copy runs (the image is consumed), abort when the
  * restore failed before the guest ran (the image stays valid). */
 int ferryclient_restore_commit(struct ferryclient *c, const char *vm, const char *uuid,
-			       struct ferry_ipc_vm_rsp *ret);
+                               struct ferry_ipc_vm_rsp *ret);
 int ferryclient_restore_abort(struct ferryclient *c, const char *vm, const char *uuid,
-			      struct ferry_ipc_vm_rsp *ret);
+                              struct ferry_ipc_vm_rsp *ret);
 /* Before the agent stops/saves/migrates a VM on purpose: its stop within
  * timeout_ms is then not reported to Pacemaker as a failure. */
 int ferryclient_expect_stop(struct ferryclient *c, const char *vm, const char *uuid,
-			    uint32_t timeout_ms);
+                            uint32_t timeout_ms);
 int ferryclient_record_move(struct ferryclient *c, const struct ferry_ipc_move *m);
 /* Admin (root only): vm is a name or a UUID. */
 int ferryclient_force_release(struct ferryclient *c, const char *vm, struct ferry_ipc_vm_rsp *ret);
@@ -75,19 +75,19 @@ int ferryclient_force_release(struct ferryclient *c, const char *vm, struct ferr
 int ferryclient_status(struct ferryclient *c, struct ferry_ipc_status_rsp **ret, size_t *ret_len);
 int ferryclient_dump(struct ferryclient *c, struct ferry_ipc_dump_rsp **ret, size_t *ret_len);
 int ferryclient_history(struct ferryclient *c, const char *vm, uint32_t max_records,
-			struct ferry_ipc_history_rsp **ret, size_t *ret_len);
+                        struct ferry_ipc_history_rsp **ret, size_t *ret_len);
 
 /* Drains (ferryctl drain / undrain).  submit and cancel: root only; the
  * ledger's answer is in ret->verdict and ret->reason (granted: ret->id). */
 int ferryclient_drain_submit(struct ferryclient *c, struct ferry_ipc_drain_submit_req *req,
-			     struct ferry_ipc_drain_rsp *ret);
+                             struct ferry_ipc_drain_rsp *ret);
 int ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
-			     struct ferry_ipc_drain_rsp *ret);
+                             struct ferry_ipc_drain_rsp *ret);
 int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
-			   size_t *ret_len);
+                           size_t *ret_len);
 /* id 0: the latest drain.  (*ret)->found is 0 when there is none. */
 int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
-			     struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len);
+                             struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len);
 
 const char *ferryclient_verdict_name(uint32_t verdict);
 const char *ferryclient_state_name(uint32_t state);

@@ -45,9 +45,9 @@
 /* The CIB's element and attribute names, spelled out: Pacemaker 2.1 names
  * them in crm/msg_xml.h (XML_CIB_TAG_RESOURCE, ...), 3.0 removed those for
  * PCMK_XE_* / PCMK_XA_*; the schema's names are the same in both. */
-#define CTLCIB_XE_PRIMITIVE  "primitive"
-#define CTLCIB_XA_ID         "id"
-#define CTLCIB_XE_INSTANCE   "instance_attributes"
+#define CTLCIB_XE_PRIMITIVE "primitive"
+#define CTLCIB_XA_ID        "id"
+#define CTLCIB_XE_INSTANCE  "instance_attributes"
 #define CTLCIB_XPATH                                                                               \
 	"/cib/configuration/resources//" CTLCIB_XE_PRIMITIVE                                       \
 	"[@class='ocf'][@provider='ferry'][@type='vm']"

@@ -42,7 +42,8 @@ ctlconn_open(struct ferryclient **ret)
 		        strerror(-r));
 	else if (r == -EMFILE || r == -EUSERS)
 		fprintf(stderr,
-		        "ferryctl: ferryd has no connection slot for you (%s): %s; try again later\n",
+		        "ferryctl: ferryd has no connection slot for you (%s): %s; try again "
+		        "later\n",
 		        strerror(-r),
 		        r == -EUSERS ? "your user holds ipc_max_clients_per_uid connections"
 		                     : "every slot not kept for root is taken");

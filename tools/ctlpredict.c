@@ -60,7 +60,7 @@ struct ctlpredict {
 	uint32_t downtime_steps_ms[PREDICT_MAX_STEPS];
 	size_t n_downtime_steps;
 	struct ctlpredict_policy policy;
-	char node[256]; /* this node */
+	char node[256];  /* this node */
 	char stack[256]; /* ctlstack_line(): libvirt/QEMU here and what ferry uses */
 };
 
@@ -493,10 +493,9 @@ ctlpredict_policy(struct ctlpredict *ctl, const char *name)
 	char flags[64] = "";
 	char base[512] = "";
 
-	ctlpredict_policy_base(name,
-	                       ctl->max_downtime == NULL || ctl->steps == NULL ||
-	                               ctl->save_dir == NULL,
-	                       pol, base, sizeof(base));
+	ctlpredict_policy_base(
+	        name, ctl->max_downtime == NULL || ctl->steps == NULL || ctl->save_dir == NULL, pol,
+	        base, sizeof(base));
 
 	if (ctl->max_downtime != NULL) {
 		pol->max_downtime_ms = ctl->max_downtime_ms;

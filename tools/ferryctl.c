@@ -40,35 +40,39 @@ struct ferryctl {
 	bool yes;
 };
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
-	fprintf(f, "Usage: ferryctl [--json] status\n"
-		   "       ferryctl [--json] history [VM]\n"
-		   "       ferryctl [--json] ledger\n"
-		   "       ferryctl release --force [--yes] VM\n"
-		   "       ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
-		   "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
-		   "                [--connect URI]\n"
-		   "       ferryctl [--json] drain NODE --plan [--parallel N] [--order ORDER]\n"
-		   "                [--move live|quick|auto] [--force]\n"
-		   "       ferryctl [--json] drain NODE [--yes] [--force] [--parallel N] [--order O]\n"
-		   "                [--move M] [--at \"YYYY-MM-DD HH:MM\" [--window 2h]]\n"
-		   "       ferryctl [--json] drain --list | --cancel ID | --report [ID]\n"
-		   "       ferryctl [--json] undrain NODE [--parallel N]\n"
-		   "       ferryctl import RSC [--dry-run] [--yes]\n"
-		   "       ferryctl import --all [--dry-run] [--yes]\n"
-		   "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
-		   "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
+	fprintf(f,
+	        "Usage: ferryctl [--json] status\n"
+	        "       ferryctl [--json] history [VM]\n"
+	        "       ferryctl [--json] ledger\n"
+	        "       ferryctl release --force [--yes] VM\n"
+	        "       ferryctl [--json] predict VM [--target NODE] [--save-dir DIR]\n"
+	        "                [--dirty-seconds N] [--max-downtime MS] [--downtime-steps LIST]\n"
+	        "                [--connect URI]\n"
+	        "       ferryctl [--json] drain NODE --plan [--parallel N] [--order ORDER]\n"
+	        "                [--move live|quick|auto] [--force]\n"
+	        "       ferryctl [--json] drain NODE [--yes] [--force] [--parallel N] [--order O]\n"
+	        "                [--move M] [--at \"YYYY-MM-DD HH:MM\" [--window 2h]]\n"
+	        "       ferryctl [--json] drain --list | --cancel ID | --report [ID]\n"
+	        "       ferryctl [--json] undrain NODE [--parallel N]\n"
+	        "       ferryctl import RSC [--dry-run] [--yes]\n"
+	        "       ferryctl import --all [--dry-run] [--yes]\n"
+	        "Exit codes: 0 ok, 1 error, 2 usage, 3 ferryd unreachable, 4 permission denied,\n"
+	        "            5 refused by the ledger, 6 not confirmed, 7 VM not running here.\n");
 }
 
 /* ---- output helpers ---------------------------------------------------- */
 
-static void json_str(const char *s)
+static void
+json_str(const char *s)
 {
 	json_fputs_str(s, stdout);
 }
 
-static const char *node_name(const struct ferry_ipc_status_rsp *s, uint32_t nodeid)
+static const char *
+node_name(const struct ferry_ipc_status_rsp *s, uint32_t nodeid)
 {
 	uint32_t i;
 
@@ -78,7 +82,8 @@ static const char *node_name(const struct ferry_ipc_status_rsp *s, uint32_t node
 	return NULL;
 }
 
-static void fmt_node(const struct ferry_ipc_status_rsp *s, uint32_t nodeid, char *buf, size_t len)
+static void
+fmt_node(const struct ferry_ipc_status_rsp *s, uint32_t nodeid, char *buf, size_t len)
 {
 	const char *n = node_name(s, nodeid);
 
@@ -90,7 +95,8 @@ static void fmt_node(const struct ferry_ipc_status_rsp *s, uint32_t nodeid, char
 		snprintf(buf, len, "node %" PRIu32, nodeid);
 }
 
-static void terminate_strings(struct ferry_ipc_status_rsp *s, size_t len)
+static void
+terminate_strings(struct ferry_ipc_status_rsp *s, size_t len)
 {
 	struct ferry_ipc_vm_info *v = (struct ferry_ipc_vm_info *)(s + 1);
 	uint32_t i;
@@ -108,7 +114,8 @@ static void terminate_strings(struct ferry_ipc_status_rsp *s, size_t len)
 
 /* ---- commands ---------------------------------------------------------- */
 
-static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
+static int
+cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 {
 	struct ferry_ipc_status_rsp *s = NULL;
 	struct ferry_ipc_vm_info *v;
@@ -130,7 +137,8 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	if (ctl->json) {
 		printf("{\"stack\":");
 		json_str(stack);
-		printf(",\"local_nodeid\":%" PRIu32 ",\"quorate\":%s,\"synced\":%s,\"config_id\":%" PRIu64
+		printf(",\"local_nodeid\":%" PRIu32
+		       ",\"quorate\":%s,\"synced\":%s,\"config_id\":%" PRIu64
 		       ",\"ring\":{\"nodeid\":%" PRIu32 ",\"seq\":%" PRIu64 "},\"nodes\":[",
 		       s->local_nodeid, s->quorate ? "true" : "false", s->synced ? "true" : "false",
 		       s->config_id, s->ring_nodeid, s->ring_seq);
@@ -152,8 +160,9 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 			       ",\"mode\":\"%s\",\"generation\":%" PRIu64
 			       ",\"orphaned\":%s,\"changed_unix_ms\":%" PRId64 ",\"last_move\":",
 			       ferryclient_state_name(v[i].state), v[i].owner_nodeid,
-			       v[i].peer_nodeid, v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live",
-			       v[i].generation, (v[i].flags & FERRY_VMF_ORPHANED) ? "true" : "false",
+			       v[i].peer_nodeid,
+			       v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live", v[i].generation,
+			       (v[i].flags & FERRY_VMF_ORPHANED) ? "true" : "false",
 			       v[i].changed_unix_ms);
 			json_str(v[i].last_move);
 			putchar('}');
@@ -182,7 +191,7 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 		if (v[i].state == FERRY_VM_MIGRATING) {
 			fmt_node(s, v[i].peer_nodeid, peer, sizeof(peer));
 			snprintf(state, sizeof(state), "migrating -> %s (%s)", peer,
-				 v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live");
+			         v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live");
 		} else {
 			snprintf(state, sizeof(state), "%s", ferryclient_state_name(v[i].state));
 		}
@@ -200,7 +209,8 @@ static int cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 	return FERRYCTL_OK;
 }
 
-static void fmt_ms(int64_t v, char *buf, size_t len)
+static void
+fmt_ms(int64_t v, char *buf, size_t len)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -208,7 +218,8 @@ static void fmt_ms(int64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, v);
 }
 
-static int cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *vm)
+static int
+cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *vm)
 {
 	struct ferry_ipc_history_rsp *h = NULL;
 	struct ferry_ipc_move *m;
@@ -249,8 +260,8 @@ static int cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *
 			printf(",\"start_unix_ms\":%" PRId64 ",\"total_ms\":%" PRId64
 			       ",\"downtime_ms\":%" PRId64 ",\"guest_gap_ms\":%" PRId64
 			       ",\"bytes\":%" PRId64 "}",
-			       m[i].start_unix_ms, m[i].total_ms, m[i].downtime_ms, m[i].guest_gap_ms,
-			       m[i].bytes);
+			       m[i].start_unix_ms, m[i].total_ms, m[i].downtime_ms,
+			       m[i].guest_gap_ms, m[i].bytes);
 		}
 		printf("]}\n");
 		free(h);
@@ -267,14 +278,16 @@ static int cmd_history(struct ferryctl *ctl, struct ferryclient *c, const char *
 		       m[i].from, m[i].to, m[i].mode, m[i].result, total, down, gap, m[i].error);
 	}
 	if (h->n == 0)
-		printf("(no moves recorded%s%s)\n", vm != NULL ? " for " : "", vm != NULL ? vm : "");
+		printf("(no moves recorded%s%s)\n", vm != NULL ? " for " : "",
+		       vm != NULL ? vm : "");
 	else if (h->total > h->n)
 		printf("(%" PRIu32 " older records not shown)\n", h->total - h->n);
 	free(h);
 	return FERRYCTL_OK;
 }
 
-static int cmd_ledger(struct ferryctl *ctl, struct ferryclient *c)
+static int
+cmd_ledger(struct ferryctl *ctl, struct ferryclient *c)
 {
 	struct ferry_ipc_dump_rsp *d = NULL;
 	char *blob;
@@ -307,33 +320,37 @@ static int cmd_ledger(struct ferryctl *ctl, struct ferryclient *c)
 	return FERRYCTL_OK;
 }
 
-static bool confirm(const char *vm)
+static bool
+confirm(const char *vm)
 {
 	char answer[16];
 
 	fprintf(stderr,
-		"Force-release VM %s?\n"
-		"Its owner will be cleared and another node may start it.  Do this only when you\n"
-		"know the VM is not running on its owner (node powered off or fenced by hand).\n"
-		"Type 'yes' to continue: ",
-		vm);
+	        "Force-release VM %s?\n"
+	        "Its owner will be cleared and another node may start it.  Do this only when you\n"
+	        "know the VM is not running on its owner (node powered off or fenced by hand).\n"
+	        "Type 'yes' to continue: ",
+	        vm);
 	if (fgets(answer, sizeof(answer), stdin) == NULL)
 		return false;
 	return strcmp(answer, "yes\n") == 0;
 }
 
-static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char *vm)
+static int
+cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char *vm)
 {
 	struct ferry_ipc_vm_rsp rsp;
 	int r;
 
 	if (!ctl->force) {
-		fprintf(stderr, "ferryctl: release needs --force (the agent releases VMs itself)\n");
+		fprintf(stderr,
+		        "ferryctl: release needs --force (the agent releases VMs itself)\n");
 		return FERRYCTL_USAGE;
 	}
 	if (!ctl->yes) {
 		if (isatty(STDIN_FILENO) == 0) {
-			fprintf(stderr, "ferryctl: not a terminal, cannot ask for confirmation: add --yes\n");
+			fprintf(stderr, "ferryctl: not a terminal, cannot ask for confirmation: "
+			                "add --yes\n");
 			return FERRYCTL_USAGE;
 		}
 		if (!confirm(vm))
@@ -345,8 +362,9 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 	r = ferryclient_force_release(*c, vm, &rsp);
 	if (r < 0) {
 		if (r == -EPERM)
-			fprintf(stderr, "ferryctl: ferryd refused the release: only root may change "
-					"VM ownership; run 'ferryctl release --force' as root\n");
+			fprintf(stderr,
+			        "ferryctl: ferryd refused the release: only root may change "
+			        "VM ownership; run 'ferryctl release --force' as root\n");
 		else
 			fprintf(stderr, "ferryctl: release failed: %s\n", strerror(-r));
 		return ctlconn_exit(r);
@@ -364,12 +382,13 @@ static int cmd_release(struct ferryctl *ctl, struct ferryclient **c, const char 
 	return rsp.verdict == FERRY_VERDICT_GRANTED ? FERRYCTL_OK : FERRYCTL_REFUSED;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'}, {"force", no_argument, NULL, 'F'},
-		{"yes", no_argument, NULL, 'y'},  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+	        {"json", no_argument, NULL, 'j'},    {"force", no_argument, NULL, 'F'},
+	        {"yes", no_argument, NULL, 'y'},     {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
 	struct ferryctl ctl = {0};
 	struct ferryclient *c = NULL;

@@ -20,7 +20,6 @@ enum ferryctl_exit {
 	FERRYCTL_NOT_HERE = 7,    /* predict: the VM does not run on this node */
 };
 
-
 /* ctlpredict.c: `ferryctl predict VM [options]`; argv as main's (the whole
  * command line: options may come anywhere).  Returns the exit code. */
 int ctlpredict_main(int argc, char **argv);

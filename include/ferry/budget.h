@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 struct budget_input {
-	uint64_t op_timeout_ms;   /* OCF_RESKEY_CRM_meta_timeout; 0 = unknown (use default) */
-	uint64_t mem_bytes;       /* guest memory (current balloon or maximum) */
+	uint64_t op_timeout_ms; /* OCF_RESKEY_CRM_meta_timeout; 0 = unknown (use default) */
+	uint64_t mem_bytes;     /* guest memory (current balloon or maximum) */
 	uint32_t completion_timeout_s_per_gib; /* 0 = no per-GiB cap */
 	bool fallback_quick;
-	uint64_t save_bps;        /* expected save/restore throughput; 0 = built-in estimate */
+	uint64_t save_bps; /* expected save/restore throughput; 0 = built-in estimate */
 };
 
 struct budget {
@@ -50,12 +50,12 @@ struct budget {
  * Example: T = 120 s, 4 GiB, fallback: abort 12 s, fallback 2*20.48 s*1.25 +
  * 10 s = 61.2 s, live deadline 46.8 s.
  */
-#define BUDGET_ABORT_MIN_MS 5000u
-#define BUDGET_ABORT_DIV 10u
-#define BUDGET_DEFAULT_SAVE_BPS (200ull * 1024 * 1024)
+#define BUDGET_ABORT_MIN_MS      5000u
+#define BUDGET_ABORT_DIV         10u
+#define BUDGET_DEFAULT_SAVE_BPS  (200ull * 1024 * 1024)
 #define BUDGET_FALLBACK_SLACK_MS 10000u
-#define BUDGET_MIN_LIVE_MS 5000u
-#define BUDGET_MIN_CAP_MS 2000u
+#define BUDGET_MIN_LIVE_MS       5000u
+#define BUDGET_MIN_CAP_MS        2000u
 
 /* 0 on success; -ETIME if the timeout cannot hold even the reserves (the
  * message for the user: raise the migrate_to timeout). */

@@ -100,13 +100,12 @@ struct image_observed {
 #define IMAGESTORE_MAX_FILE 1024
 #define IMAGESTORE_CRC_SPAN (1024 * 1024)
 
-
 const char *image_verdict_name(enum image_verdict v);
 
 /* Pure rule: no I/O.  meta may be NULL when obs->meta_exists is false. */
 enum image_verdict imagerules_judge(const char *vm_uuid, uint64_t current_generation,
-				    const struct image_meta *meta,
-				    const struct image_observed *obs);
+                                    const struct image_meta *meta,
+                                    const struct image_observed *obs);
 
 struct imagestore;
 
@@ -118,7 +117,7 @@ struct imagestore;
  * (name: 1..200 bytes, no '/', not starting with '.'; UUID: canonical
  * 8-4-4-4-12 hex, stored lower-case). */
 int imagestore_open(const char *save_dir, const char *vm_name, const char *vm_uuid,
-		    struct imagestore **ret);
+                    struct imagestore **ret);
 struct imagestore *imagestore_free(struct imagestore *s);
 
 int imagestore_generation(struct imagestore *s, uint64_t *ret_gen);
@@ -148,7 +147,7 @@ int imagestore_save_abort(struct imagestore *s);
  * other verdict except IMAGE_NONE has already moved the image aside
  * (*ret_path then names where it went). */
 int imagestore_restore_check(struct imagestore *s, enum image_verdict *ret_verdict,
-			     const char **ret_path, uint64_t *ret_gen);
+                             const char **ret_path, uint64_t *ret_gen);
 
 /* The caller found a problem the store cannot see (e.g. the UUID or
  * generation embedded in the image XML differ): move it aside as `verdict`. */

@@ -43,32 +43,32 @@
 #define FERRY_IPC_SERVICE "ferryd"
 /* Tests only: both sides use this service name instead when it is set. */
 #define FERRY_IPC_SERVICE_ENV "FERRY_IPC_SERVICE"
-#define FERRY_IPC_VERSION 2
+#define FERRY_IPC_VERSION     2
 
 /* Hard limits: the largest request the server reads, the largest message
  * either side sends (the libqb buffer size), and the array sizes. */
 #define FERRY_IPC_MAX_REQ_BYTES 16384u
 #define FERRY_IPC_MAX_MSG_BYTES (256u * 1024u)
-#define FERRY_IPC_MAX_NODES 32u
+#define FERRY_IPC_MAX_NODES     32u
 
-#define FERRY_IPC_VM_LEN 128     /* libvirt domain name */
-#define FERRY_IPC_UUID_LEN 40    /* canonical UUID text + NUL, padded */
-#define FERRY_IPC_NODE_LEN 64    /* cluster node name */
-#define FERRY_IPC_RSC_LEN 128    /* Pacemaker resource id */
+#define FERRY_IPC_VM_LEN     128 /* libvirt domain name */
+#define FERRY_IPC_UUID_LEN   40  /* canonical UUID text + NUL, padded */
+#define FERRY_IPC_NODE_LEN   64  /* cluster node name */
+#define FERRY_IPC_RSC_LEN    128 /* Pacemaker resource id */
 #define FERRY_IPC_REASON_LEN 256 /* human-readable answer */
 
 enum ferry_ipc_type {
 	/* from the resource agent */
-	FERRY_IPC_ACQUIRE = 1,         /* start or restore on this node */
-	FERRY_IPC_RELEASE = 2,         /* the VM is stopped here */
-	FERRY_IPC_MIGRATE_BEGIN = 3,   /* source: about to move to peer */
-	FERRY_IPC_MIGRATE_COMMIT = 4,  /* source: the move succeeded */
-	FERRY_IPC_MIGRATE_ABORT = 5,   /* source: the move failed, still here */
-	FERRY_IPC_SAVE = 6,            /* a save image is about to be written */
-	FERRY_IPC_RECORD_MOVE = 7,     /* a finished move, for history */
-	FERRY_IPC_EXPECT_STOP = 8,     /* local only: this node is about to stop it */
-	FERRY_IPC_RESTORE_COMMIT = 9,  /* the restored copy runs: the image is consumed */
-	FERRY_IPC_RESTORE_ABORT = 10,  /* the restore failed, no copy ever ran: image kept */
+	FERRY_IPC_ACQUIRE = 1,        /* start or restore on this node */
+	FERRY_IPC_RELEASE = 2,        /* the VM is stopped here */
+	FERRY_IPC_MIGRATE_BEGIN = 3,  /* source: about to move to peer */
+	FERRY_IPC_MIGRATE_COMMIT = 4, /* source: the move succeeded */
+	FERRY_IPC_MIGRATE_ABORT = 5,  /* source: the move failed, still here */
+	FERRY_IPC_SAVE = 6,           /* a save image is about to be written */
+	FERRY_IPC_RECORD_MOVE = 7,    /* a finished move, for history */
+	FERRY_IPC_EXPECT_STOP = 8,    /* local only: this node is about to stop it */
+	FERRY_IPC_RESTORE_COMMIT = 9, /* the restored copy runs: the image is consumed */
+	FERRY_IPC_RESTORE_ABORT = 10, /* the restore failed, no copy ever ran: image kept */
 	/* from ferryctl */
 	FERRY_IPC_STATUS = 32,
 	FERRY_IPC_LEDGER_DUMP = 33,
@@ -93,14 +93,14 @@ enum ferry_ipc_migrate_mode {
 /* The answer to an ownership request. */
 enum ferry_ipc_verdict {
 	FERRY_VERDICT_GRANTED = 0,
-	FERRY_VERDICT_REFUSED = 1,      /* see reason */
-	FERRY_VERDICT_NO_QUORUM = 2,    /* this partition is not quorate */
-	FERRY_VERDICT_OWNED = 3,        /* another node owns it */
-	FERRY_VERDICT_ORPHANED = 4,     /* owner left and is not yet fenced */
-	FERRY_VERDICT_STALE = 5,        /* image generation is not the current one */
-	FERRY_VERDICT_BAD_STATE = 6,    /* not allowed in the VM's current state */
-	FERRY_VERDICT_UNAVAILABLE = 7,  /* ferryd not ready (no membership yet) */
-	FERRY_VERDICT_UNKNOWN_VM = 8,   /* the ledger has never seen this VM */
+	FERRY_VERDICT_REFUSED = 1,     /* see reason */
+	FERRY_VERDICT_NO_QUORUM = 2,   /* this partition is not quorate */
+	FERRY_VERDICT_OWNED = 3,       /* another node owns it */
+	FERRY_VERDICT_ORPHANED = 4,    /* owner left and is not yet fenced */
+	FERRY_VERDICT_STALE = 5,       /* image generation is not the current one */
+	FERRY_VERDICT_BAD_STATE = 6,   /* not allowed in the VM's current state */
+	FERRY_VERDICT_UNAVAILABLE = 7, /* ferryd not ready (no membership yet) */
+	FERRY_VERDICT_UNKNOWN_VM = 8,  /* the ledger has never seen this VM */
 	_FERRY_VERDICT_MAX,
 };
 
@@ -216,7 +216,7 @@ struct ferry_ipc_status_rsp {
 	uint32_t synced;    /* 1 once this node's ledger has the group's state */
 	uint32_t reserved;
 	uint64_t config_id; /* ledger configuration: ring seq << 20 | change number */
-	char note[192];     /* why the ledger decides nothing now (blocked, lost, two_node), or "" */
+	char note[192]; /* why the ledger decides nothing now (blocked, lost, two_node), or "" */
 	struct ferry_ipc_node nodes[FERRY_IPC_MAX_NODES];
 };
 
@@ -237,7 +237,7 @@ struct ferry_ipc_history_rsp {
 /* ---- maintenance drains ---- */
 
 #define FERRY_IPC_DRAIN_MAX_STEPS 64
-#define FERRY_IPC_DRAIN_NAME_LEN 64 /* resource, vm and node names of a drain */
+#define FERRY_IPC_DRAIN_NAME_LEN  64 /* resource, vm and node names of a drain */
 /* How long a drain's ban (and an undrain's move) lives, in hours: beyond any
  * drain, so it does not end before the node is in standby; a runner that dies
  * leaves nothing forever.  ferryd sets it, ferryctl tells the user. */
@@ -251,7 +251,9 @@ enum ferry_ipc_drain_kind {
 #define FERRY_DRAINF_FORCE 0x1u
 /* A step's result when the drained node left while its VM moved: Pacemaker
  * recovered the VM by restarting it elsewhere (HA restart, a reboot). */
-#define FERRY_IPC_DRAIN_HA_RESTART "HA restart: the drained node left during the move" /* the user overrode a refusal (blocked VMs, short window) */
+#define FERRY_IPC_DRAIN_HA_RESTART                                                                 \
+	"HA restart: the drained node left during the move" /* the user overrode a refusal         \
+	                                                       (blocked VMs, short window) */
 
 /* One planned move (DRAIN_SUBMIT). */
 struct ferry_ipc_drain_plan_step {
@@ -347,11 +349,11 @@ struct ferry_ipc_drain_report_rsp {
 };
 
 _Static_assert(sizeof(struct ferry_ipc_drain_submit_req) <= FERRY_IPC_MAX_REQ_BYTES,
-	       "a drain's plan fits a request");
+               "a drain's plan fits a request");
 _Static_assert(sizeof(struct ferry_ipc_drain_report_rsp) +
-			       FERRY_IPC_DRAIN_MAX_STEPS * sizeof(struct ferry_ipc_drain_step) <=
-		       FERRY_IPC_MAX_MSG_BYTES,
-	       "a drain's report fits a response");
+                               FERRY_IPC_DRAIN_MAX_STEPS * sizeof(struct ferry_ipc_drain_step) <=
+                       FERRY_IPC_MAX_MSG_BYTES,
+               "a drain's report fits a response");
 _Static_assert(sizeof(struct ferry_ipc_req_hdr) == 24, "ipc request header layout");
 _Static_assert(sizeof(struct ferry_ipc_rsp_hdr) == 32, "ipc response header layout");
 _Static_assert(sizeof(struct ferry_ipc_vm_req) <= FERRY_IPC_MAX_REQ_BYTES, "vm request fits");

@@ -15,8 +15,8 @@
 #include <stdio.h>
 
 #define MOVEREC_DEFAULT_PATH FERRY_STATE_DIR "/moves.jsonl"
-#define MOVEREC_PATH_ENV "FERRY_MOVES_LOG" /* overrides the path (tests) */
-#define MOVEREC_MAX_LINE 4096
+#define MOVEREC_PATH_ENV     "FERRY_MOVES_LOG" /* overrides the path (tests) */
+#define MOVEREC_MAX_LINE     4096
 /* The most records moverec_read() keeps: the newest lines of the log. */
 #define MOVEREC_READ_MAX 512
 
@@ -30,12 +30,12 @@ struct move_record {
 	char error[512]; /* empty when ok */
 	int64_t start_unix_ms;
 	int64_t total_ms;
-	int64_t downtime_ms;  /* libvirt/QEMU downtime, -1 unknown */
-	int64_t guest_gap_ms; /* measured guest-visible gap, -1 unknown */
-	int64_t save_ms;      /* quick: save phase, -1 n/a */
-	int64_t restore_ms;   /* quick: restore phase, -1 n/a */
-	int64_t bytes;        /* bytes transferred or image size, -1 unknown */
-	int64_t iterations;   /* pre-copy passes, -1 n/a */
+	int64_t downtime_ms;     /* libvirt/QEMU downtime, -1 unknown */
+	int64_t guest_gap_ms;    /* measured guest-visible gap, -1 unknown */
+	int64_t save_ms;         /* quick: save phase, -1 n/a */
+	int64_t restore_ms;      /* quick: restore phase, -1 n/a */
+	int64_t bytes;           /* bytes transferred or image size, -1 unknown */
+	int64_t iterations;      /* pre-copy passes, -1 n/a */
 	int64_t max_downtime_ms; /* downtime limit in force at the end, -1 n/a */
 	/* live: the highest migration bandwidth libvirt reported (memory_bps,
 	 * bytes/s) during the copy or at its end, -1 unknown.  The highest, not
@@ -43,8 +43,8 @@ struct move_record {
 	 * pages, which the prediction charges separately. */
 	int64_t net_bps;
 	/* move=auto: what was predicted before the move (empty / -1 otherwise) */
-	char predicted_move[16];  /* live | quick: the move chosen */
-	char predicted_why[256];  /* predict_auto()'s reason */
+	char predicted_move[16];       /* live | quick: the move chosen */
+	char predicted_why[256];       /* predict_auto()'s reason */
 	int64_t predicted_downtime_ms; /* of the chosen move (libvirt's clock) */
 	int64_t predicted_gap_ms;      /* guest-visible gap of the chosen move */
 	int64_t predicted_total_ms;
@@ -84,8 +84,8 @@ int moverec_parse(const char *line, struct move_record *ret);
 /* Appends to moverec_path(path), creating
  * the directory if needed; O_APPEND|O_CLOEXEC, one write(), fsync.
  * A record whose line would exceed MOVEREC_MAX_LINE is kept with its error
- * text, then its predicted_why, shortened (halved until it fits) rather than lost.  The file is 0644,
- * directories 0755; the parent directory is fsync'd when the file is new. */
+ * text, then its predicted_why, shortened (halved until it fits) rather than lost.  The file is
+ * 0644, directories 0755; the parent directory is fsync'd when the file is new. */
 int moverec_append(const char *path, const struct move_record *r);
 
 /* The moves log's path: path if given, else $FERRY_MOVES_LOG, else
@@ -101,12 +101,11 @@ const char *moverec_path(const char *path);
  * later line first.  0 and *ret (an array to free(), NULL when empty),
  * *ret_n; -EINVAL, -ENOMEM.  Nothing is written on error.
  */
-int moverec_read(FILE *f, size_t max, struct move_record **ret, size_t *ret_n,
-		 size_t *ret_skipped);
+int moverec_read(FILE *f, size_t max, struct move_record **ret, size_t *ret_n, size_t *ret_skipped);
 
 /* moverec_read() of the log at moverec_path(path): -errno when it cannot be
  * opened (-ENOENT: no move recorded yet). */
 int moverec_load(const char *path, size_t max, struct move_record **ret, size_t *ret_n,
-		 size_t *ret_skipped);
+                 size_t *ret_skipped);
 
 #endif

@@ -53,13 +53,13 @@
  *      chance); the best value seen is kept.
  */
 #define POLICY_DEFAULT_MAX_DOWNTIME_MS 100u
-#define POLICY_DEFAULT_STALL_SAMPLES 5u
-#define POLICY_STALL_PASSES 2u
-#define POLICY_PROGRESS_DIV 32u                 /* a new low must beat the best by 1/32 */
-#define POLICY_PROGRESS_MIN_BYTES (256u * 1024u) /* ... and by at least 256 KiB */
-#define POLICY_PROGRESS_MAX_BYTES (64u * 1024u * 1024u) /* ... but never more than 64 MiB */
-#define POLICY_STEP_MIN_MS 1u
-#define POLICY_STEP_MAX_MS 60000u
+#define POLICY_DEFAULT_STALL_SAMPLES   5u
+#define POLICY_STALL_PASSES            2u
+#define POLICY_PROGRESS_DIV            32u            /* a new low must beat the best by 1/32 */
+#define POLICY_PROGRESS_MIN_BYTES      (256u * 1024u) /* ... and by at least 256 KiB */
+#define POLICY_PROGRESS_MAX_BYTES      (64u * 1024u * 1024u) /* ... but never more than 64 MiB */
+#define POLICY_STEP_MIN_MS             1u
+#define POLICY_STEP_MAX_MS             60000u
 
 enum policy_postcopy {
 	POLICY_POSTCOPY_OFF = 0,
@@ -74,7 +74,7 @@ enum policy_fallback {
 };
 
 struct policy_config {
-	uint32_t max_downtime_ms;                      /* set before the copy starts */
+	uint32_t max_downtime_ms;                     /* set before the copy starts */
 	uint32_t downtime_steps_ms[POLICY_MAX_STEPS]; /* raised through, ascending */
 	size_t n_downtime_steps;
 	enum policy_postcopy postcopy;

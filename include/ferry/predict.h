@@ -71,14 +71,14 @@
 /* The facts about one VM and its target.  Fields marked "or UNKNOWN" may be
  * PREDICT_UNKNOWN; the others must be given. */
 struct predict_input {
-	uint64_t mem_bytes;      /* guest memory (current), > 0 */
-	uint64_t touched_bytes;  /* non-zero memory, or UNKNOWN (= mem) */
-	uint64_t wss_bytes;      /* memory the guest keeps re-dirtying, or UNKNOWN (= mem) */
-	uint64_t dirty_bytes_s;  /* dirty rate, or UNKNOWN (= 0, idle) */
-	uint64_t net_bps;        /* migration bandwidth to the target, or UNKNOWN (= default) */
-	uint64_t save_write_bps; /* save dir write bandwidth, or UNKNOWN (= default) */
-	uint64_t save_read_bps;  /* save dir read bandwidth, or UNKNOWN (= default) */
-	uint32_t max_downtime_ms;                   /* ferry's first limit, > 0 */
+	uint64_t mem_bytes;       /* guest memory (current), > 0 */
+	uint64_t touched_bytes;   /* non-zero memory, or UNKNOWN (= mem) */
+	uint64_t wss_bytes;       /* memory the guest keeps re-dirtying, or UNKNOWN (= mem) */
+	uint64_t dirty_bytes_s;   /* dirty rate, or UNKNOWN (= 0, idle) */
+	uint64_t net_bps;         /* migration bandwidth to the target, or UNKNOWN (= default) */
+	uint64_t save_write_bps;  /* save dir write bandwidth, or UNKNOWN (= default) */
+	uint64_t save_read_bps;   /* save dir read bandwidth, or UNKNOWN (= default) */
+	uint32_t max_downtime_ms; /* ferry's first limit, > 0 */
 	uint32_t downtime_steps_ms[PREDICT_MAX_STEPS]; /* ascending, above max_downtime_ms */
 	size_t n_downtime_steps;
 	uint64_t live_deadline_ms; /* ferry gives up live after this (budget's live deadline) */
@@ -91,32 +91,32 @@ struct predict_params {
 	uint64_t default_save_write_bps;
 	uint64_t default_save_read_bps;
 	/* QEMU */
-	uint32_t qemu_downtime_ms;  /* QEMU's default downtime-limit */
-	uint32_t iterate_ms;        /* migration thread's send window between checks */
-	uint32_t first_check_ms;    /* first bandwidth measurement (threshold 0 before) */
-	uint64_t zero_scan_bps;     /* rate at which untouched (zero) pages are scanned */
-	uint32_t stop_speedup_pct;  /* copy speed while stopped, % of net_bps */
-	uint32_t switchover_ms;     /* fixed part of the pause: devices, CPU state */
+	uint32_t qemu_downtime_ms; /* QEMU's default downtime-limit */
+	uint32_t iterate_ms;       /* migration thread's send window between checks */
+	uint32_t first_check_ms;   /* first bandwidth measurement (threshold 0 before) */
+	uint64_t zero_scan_bps;    /* rate at which untouched (zero) pages are scanned */
+	uint32_t stop_speedup_pct; /* copy speed while stopped, % of net_bps */
+	uint32_t switchover_ms;    /* fixed part of the pause: devices, CPU state */
 	/* libvirt and ferry */
-	uint32_t live_setup_ms;     /* begin/prepare: target QEMU started, connection up */
-	uint32_t live_finish_ms;    /* finish/confirm: target resumed, source undefined */
-	uint32_t live_gap_extra_ms; /* guest-visible gap beyond libvirt's downtime */
-	uint32_t sample_ms;         /* the agent samples the job this often */
-	uint32_t stall_samples;     /* samples without progress that make a stall */
-	uint64_t op_timeout_ms;     /* how long a defaults migration may run */
-	uint64_t save_stream_bps;   /* QEMU -> iohelper save stream ceiling */
+	uint32_t live_setup_ms;      /* begin/prepare: target QEMU started, connection up */
+	uint32_t live_finish_ms;     /* finish/confirm: target resumed, source undefined */
+	uint32_t live_gap_extra_ms;  /* guest-visible gap beyond libvirt's downtime */
+	uint32_t sample_ms;          /* the agent samples the job this often */
+	uint32_t stall_samples;      /* samples without progress that make a stall */
+	uint64_t op_timeout_ms;      /* how long a defaults migration may run */
+	uint64_t save_stream_bps;    /* QEMU -> iohelper save stream ceiling */
 	uint64_t restore_stream_bps; /* iohelper -> QEMU restore stream ceiling */
-	uint32_t save_setup_ms;     /* pause, open, header, fsync, domain teardown */
-	uint32_t restore_setup_ms;  /* define, start QEMU with -incoming, resume */
+	uint32_t save_setup_ms;      /* pause, open, header, fsync, domain teardown */
+	uint32_t restore_setup_ms;   /* define, start QEMU with -incoming, resume */
 	uint32_t quick_gap_extra_ms; /* guest-visible gap beyond save + restore */
-	uint32_t vm_stop_ms;        /* ferry restart: stop on the source */
-	uint32_t vm_start_ms;       /* define + start on a node */
-	uint32_t guest_boot_ms;     /* kernel to services up */
+	uint32_t vm_stop_ms;         /* ferry restart: stop on the source */
+	uint32_t vm_start_ms;        /* define + start on a node */
+	uint32_t guest_boot_ms;      /* kernel to services up */
 	/* Pacemaker / corosync */
-	uint32_t token_ms;          /* corosync token timeout */
-	uint32_t consensus_ms;      /* 0 = 1.2 x token_ms (corosync's default) */
-	uint32_t pcmk_react_ms;     /* membership change -> transition with the start */
-	uint32_t fence_ms;          /* the stonith device's power-off, confirmed */
+	uint32_t token_ms;      /* corosync token timeout */
+	uint32_t consensus_ms;  /* 0 = 1.2 x token_ms (corosync's default) */
+	uint32_t pcmk_react_ms; /* membership change -> transition with the start */
+	uint32_t fence_ms;      /* the stonith device's power-off, confirmed */
 };
 
 enum predict_move {
@@ -129,23 +129,23 @@ enum predict_move {
 
 /* Why a live move does (not) converge. */
 enum predict_live_why {
-	PREDICT_LIVE_CONVERGED = 0,  /* pending fit the limit in force */
-	PREDICT_LIVE_DEADLINE,       /* still copying at the deadline (steps exhausted) */
-	PREDICT_LIVE_WSS_TOO_BIG,    /* dirty >= bandwidth: working set never fits a step */
+	PREDICT_LIVE_CONVERGED = 0, /* pending fit the limit in force */
+	PREDICT_LIVE_DEADLINE,      /* still copying at the deadline (steps exhausted) */
+	PREDICT_LIVE_WSS_TOO_BIG,   /* dirty >= bandwidth: working set never fits a step */
 	_PREDICT_LIVE_WHY_MAX,
 };
 
 struct predict_live {
 	bool converges;
 	enum predict_live_why why;
-	uint32_t limit_ms;        /* downtime limit in force at the end */
-	uint32_t steps_used;      /* how many steps were taken */
-	uint64_t passes;          /* dirty-bitmap syncs (libvirt's memory_iteration) */
-	uint64_t copy_ms;         /* from the first page to the pause (or the deadline) */
-	uint64_t downtime_ms;     /* libvirt's figure; 0 when it does not converge */
-	uint64_t guest_gap_ms;    /* what the guest's clients see */
-	uint64_t total_ms;        /* the whole migrate_to (to giving up if not converging) */
-	uint64_t bytes;           /* payload sent */
+	uint32_t limit_ms;            /* downtime limit in force at the end */
+	uint32_t steps_used;          /* how many steps were taken */
+	uint64_t passes;              /* dirty-bitmap syncs (libvirt's memory_iteration) */
+	uint64_t copy_ms;             /* from the first page to the pause (or the deadline) */
+	uint64_t downtime_ms;         /* libvirt's figure; 0 when it does not converge */
+	uint64_t guest_gap_ms;        /* what the guest's clients see */
+	uint64_t total_ms;            /* the whole migrate_to (to giving up if not converging) */
+	uint64_t bytes;               /* payload sent */
 	uint64_t floor_pending_bytes; /* lowest pending seen: what a pause would have to send */
 };
 
@@ -155,8 +155,8 @@ struct predict_quick {
 	uint64_t downtime_ms;
 	uint64_t guest_gap_ms;
 	uint64_t total_ms;
-	uint64_t bytes;           /* image size (touched memory) */
-	uint64_t lower_bound_ms;  /* touched/write + touched/read: the disk alone */
+	uint64_t bytes;          /* image size (touched memory) */
+	uint64_t lower_bound_ms; /* touched/write + touched/read: the disk alone */
 };
 
 struct predict_restart {
@@ -166,16 +166,16 @@ struct predict_restart {
 };
 
 struct predict_ha {
-	uint64_t detect_ms;    /* token + consensus + Pacemaker reaction */
+	uint64_t detect_ms; /* token + consensus + Pacemaker reaction */
 	uint64_t fence_ms;
 	uint64_t start_ms;
 	uint64_t boot_ms;
-	uint64_t recovery_ms;  /* node lost -> guest's services back */
+	uint64_t recovery_ms; /* node lost -> guest's services back */
 };
 
 struct predict_result {
-	struct predict_input in;   /* as used: UNKNOWNs replaced by what was assumed */
-	uint32_t assumed;          /* bit set of PREDICT_ASSUMED_* */
+	struct predict_input in;           /* as used: UNKNOWNs replaced by what was assumed */
+	uint32_t assumed;                  /* bit set of PREDICT_ASSUMED_* */
 	struct predict_live live;          /* ferry's policy */
 	struct predict_live live_defaults; /* libvirt/QEMU defaults */
 	struct predict_quick quick;
@@ -184,12 +184,12 @@ struct predict_result {
 	enum predict_move auto_move; /* LIVE or QUICK */
 };
 
-#define PREDICT_ASSUMED_TOUCHED (1u << 0)
-#define PREDICT_ASSUMED_WSS (1u << 1)
-#define PREDICT_ASSUMED_DIRTY (1u << 2)
-#define PREDICT_ASSUMED_NET (1u << 3)
+#define PREDICT_ASSUMED_TOUCHED    (1u << 0)
+#define PREDICT_ASSUMED_WSS        (1u << 1)
+#define PREDICT_ASSUMED_DIRTY      (1u << 2)
+#define PREDICT_ASSUMED_NET        (1u << 3)
 #define PREDICT_ASSUMED_SAVE_WRITE (1u << 4)
-#define PREDICT_ASSUMED_SAVE_READ (1u << 5)
+#define PREDICT_ASSUMED_SAVE_READ  (1u << 5)
 
 /* The calibrated constants (doc/bench.md says where each comes from). */
 void predict_params_default(struct predict_params *p);
@@ -206,7 +206,7 @@ void predict_input_default(struct predict_input *in);
  * only on success.
  */
 int predict_compute(const struct predict_input *in, const struct predict_params *p,
-		    struct predict_result *ret);
+                    struct predict_result *ret);
 
 /* The decision move=auto takes (live or quick) and why, in one line
  * (e.g. "live: converges in 3 passes, pause 63 ms <= 800 ms"). */
@@ -220,16 +220,16 @@ enum predict_move predict_auto(const struct predict_result *r, char *why, size_t
  * name; nothing is changed on error.
  */
 int predict_set(struct predict_input *in, struct predict_params *p, const char *name,
-		const char *value);
+                const char *value);
 
 /* Print the inputs as used (with what was assumed), the constants, and the
  * four moves side by side, for people.  Returns the length that was needed
  * (like snprintf); the text is cut, NUL-terminated, if buf is short. */
 size_t predict_format(const struct predict_result *r, const struct predict_params *p, char *buf,
-		      size_t len);
+                      size_t len);
 /* The same as one JSON object (stable key names, integers only). */
 size_t predict_format_json(const struct predict_result *r, const struct predict_params *p,
-			   char *buf, size_t len);
+                           char *buf, size_t len);
 
 const char *predict_move_name(enum predict_move m);
 int predict_move_from_name(const char *name, enum predict_move *ret);

@@ -38,7 +38,7 @@
 #define VIR_DOMAIN_SAVE_PARAM_PARALLEL_CHANNELS "parallel.channels"
 #endif
 
-#define VIRTSTACK_VERSION(maj, min, rel) ((uint64_t)(maj) * 1000000u + (uint64_t)(min) * 1000u + (rel))
+#define VIRTSTACK_VERSION(maj, min, rel) ((uint64_t)(maj)*1000000u + (uint64_t)(min)*1000u + (rel))
 /* virDomainSaveParams / virDomainRestoreParams (libvirt 8.4.0) */
 #define VIRTSTACK_LIBVIRT_SAVE_PARAMS VIRTSTACK_VERSION(8, 4, 0)
 /* image_format and parallel.channels save parameters (libvirt 11.2.0) */
@@ -52,9 +52,9 @@
 
 enum virtstack_feature {
 	VIRTSTACK_SAVE_PARAMS = 0, /* virDomainSaveParams / virDomainRestoreParams */
-	VIRTSTACK_SAVE_SPARSE,     /* image_format=sparse: QEMU mapped-ram, pages at fixed offsets */
-	VIRTSTACK_SAVE_PARALLEL,   /* parallel.channels (sparse images only) */
-	VIRTSTACK_SAVE_DIRECT_IO,  /* BYPASS_CACHE of a sparse image is QEMU's own O_DIRECT */
+	VIRTSTACK_SAVE_SPARSE,    /* image_format=sparse: QEMU mapped-ram, pages at fixed offsets */
+	VIRTSTACK_SAVE_PARALLEL,  /* parallel.channels (sparse images only) */
+	VIRTSTACK_SAVE_DIRECT_IO, /* BYPASS_CACHE of a sparse image is QEMU's own O_DIRECT */
 	_VIRTSTACK_FEATURE_MAX,
 };
 
@@ -67,10 +67,10 @@ enum virtstack_probe_answer {
 };
 
 struct virtstack {
-	uint64_t libvirt_version;    /* the daemon's; 0 unknown */
-	uint64_t hypervisor_version; /* QEMU's for the QEMU driver; 0 unknown */
-	char driver[32];             /* virConnectGetType: "QEMU", "Test", ... */
-	enum virtstack_probe_answer probe_params; /* RestoreParams with FILE */
+	uint64_t libvirt_version;                   /* the daemon's; 0 unknown */
+	uint64_t hypervisor_version;                /* QEMU's for the QEMU driver; 0 unknown */
+	char driver[32];                            /* virConnectGetType: "QEMU", "Test", ... */
+	enum virtstack_probe_answer probe_params;   /* RestoreParams with FILE */
 	enum virtstack_probe_answer probe_channels; /* ... and PARALLEL_CHANNELS */
 	bool has[_VIRTSTACK_FEATURE_MAX];
 };

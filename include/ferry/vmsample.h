@@ -85,8 +85,8 @@ struct vmsample_how {
 };
 
 struct vmsample_opts {
-	const char *target;   /* migration target node; NULL or "" = any */
-	const char *node;     /* this node (the move's source), as moves record it; NULL = unknown */
+	const char *target; /* migration target node; NULL or "" = any */
+	const char *node;   /* this node (the move's source), as moves record it; NULL = unknown */
 	const char *save_dir; /* NULL or "": save bandwidth not probed */
 	const char
 	        *cache_dir; /* probe cache; NULL = $FERRY_PROBE_CACHE_DIR or VMSAMPLE_CACHE_DIR */

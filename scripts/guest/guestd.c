@@ -47,13 +47,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HB_PERIOD_NS 10000000LL
-#define NS_PER_S 1000000000LL
-#define MIB (1024UL * 1024UL)
-#define PAGE_BYTES 4096UL
-#define MAX_CLIENTS 64
+#define HB_PERIOD_NS     10000000LL
+#define NS_PER_S         1000000000LL
+#define MIB              (1024UL * 1024UL)
+#define PAGE_BYTES       4096UL
+#define MAX_CLIENTS      64
 #define CLIENT_BUF_BYTES 4096
-#define MEM_RESERVE_MIB 8UL
+#define MEM_RESERVE_MIB  8UL
 
 struct config {
 	char name[64];
@@ -79,7 +79,8 @@ struct guestd {
 	struct client clients[MAX_CLIENTS];
 };
 
-static int64_t now_ns(void)
+static int64_t
+now_ns(void)
 {
 	struct timespec ts;
 
@@ -87,14 +88,16 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-static struct timespec ns_to_ts(int64_t ns)
+static struct timespec
+ns_to_ts(int64_t ns)
 {
-	struct timespec ts = { .tv_sec = ns / NS_PER_S, .tv_nsec = ns % NS_PER_S };
+	struct timespec ts = {.tv_sec = ns / NS_PER_S, .tv_nsec = ns % NS_PER_S};
 
 	return ts;
 }
 
-static void sleep_until_ns(int64_t deadline_ns)
+static void
+sleep_until_ns(int64_t deadline_ns)
 {
 	struct timespec ts = ns_to_ts(deadline_ns);
 
@@ -103,8 +106,8 @@ static void sleep_until_ns(int64_t deadline_ns)
 }
 
 /* One write() per line, so lines from both threads never interleave. */
-__attribute__((format(printf, 2, 3)))
-static void console_printf(int fd, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+console_printf(int fd, const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
@@ -121,7 +124,8 @@ static void console_printf(int fd, const char *fmt, ...)
 		;
 }
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *ret)
+static int
+parse_ulong(const char *s, unsigned long max, unsigned long *ret)
 {
 	unsigned long v;
 	char *end;
@@ -134,12 +138,14 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *ret)
 	return 0;
 }
 
-static void copy_str(char *dst, size_t size, const char *src)
+static void
+copy_str(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src);
 }
 
-static int config_set(struct config *cfg, const char *key, const char *val)
+static int
+config_set(struct config *cfg, const char *key, const char *val)
 {
 	unsigned long v;
 	int r = 0;
@@ -162,7 +168,8 @@ static int config_set(struct config *cfg, const char *key, const char *val)
 }
 
 /* Parse "ferry.KEY=VALUE" words of a kernel command line. */
-static void config_parse(struct config *cfg, char *cmdline, int console_fd)
+static void
+config_parse(struct config *cfg, char *cmdline, int console_fd)
 {
 	char *save = NULL;
 
@@ -177,12 +184,13 @@ static void config_parse(struct config *cfg, char *cmdline, int console_fd)
 			continue;
 		*eq = '\0';
 		if (config_set(cfg, w + 6, eq + 1) < 0)
-			console_printf(console_fd, "FERRY-WARN bad value %s=%s, ignoring\n",
-				       w, eq + 1);
+			console_printf(console_fd, "FERRY-WARN bad value %s=%s, ignoring\n", w,
+			               eq + 1);
 	}
 }
 
-static int read_file(const char *path, char *buf, size_t size)
+static int
+read_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	int fd;
@@ -199,7 +207,8 @@ static int read_file(const char *path, char *buf, size_t size)
 }
 
 /* Plain "\n" line ends in the log (no ONLCR); not a tty is fine too. */
-static void console_setup(int fd)
+static void
+console_setup(int fd)
 {
 	struct termios tio;
 
@@ -209,19 +218,21 @@ static void console_setup(int fd)
 	tcsetattr(fd, TCSANOW, &tio);
 }
 
-static void clocksource(char *out, size_t size)
+static void
+clocksource(char *out, size_t size)
 {
 	char buf[64];
 
 	copy_str(out, size, "unknown");
-	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-		      buf, sizeof(buf)) == 0) {
+	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf,
+	              sizeof(buf)) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		copy_str(out, size, buf);
 	}
 }
 
-static void make_boot_id(char out[17])
+static void
+make_boot_id(char out[17])
 {
 	uint64_t v = 0;
 
@@ -232,7 +243,8 @@ static void make_boot_id(char out[17])
 }
 
 /* A /proc/meminfo value in MiB, 0 if unknown. */
-static unsigned long meminfo_mib(const char *key)
+static unsigned long
+meminfo_mib(const char *key)
 {
 	char buf[4096];
 	char *p;
@@ -246,38 +258,39 @@ static unsigned long meminfo_mib(const char *key)
 }
 
 /* Keep touch + dirty below what the guest has, rather than be OOM-killed. */
-static void config_cap_memory(struct config *cfg, int console_fd)
+static void
+config_cap_memory(struct config *cfg, int console_fd)
 {
 	unsigned long avail = meminfo_mib("MemAvailable:");
 	unsigned long room;
 
 	console_printf(console_fd, "FERRY-MEM total_mib=%lu free_mib=%lu available_mib=%lu\n",
-		       meminfo_mib("MemTotal:"), meminfo_mib("MemFree:"), avail);
+	               meminfo_mib("MemTotal:"), meminfo_mib("MemFree:"), avail);
 	if (avail == 0)
 		return;
 	room = avail > MEM_RESERVE_MIB ? avail - MEM_RESERVE_MIB : 0;
 	if (cfg->touch_mib > room) {
 		console_printf(console_fd, "FERRY-WARN touch_mib %lu capped to %lu\n",
-			       cfg->touch_mib, room);
+		               cfg->touch_mib, room);
 		cfg->touch_mib = room;
 	}
 	room -= cfg->touch_mib;
 	if (cfg->dirty_mib > room) {
 		console_printf(console_fd, "FERRY-WARN dirty_mib %lu capped to %lu\n",
-			       cfg->dirty_mib, room);
+		               cfg->dirty_mib, room);
 		cfg->dirty_mib = room;
 	}
 }
 
 /* Anonymous memory filled with incompressible non-zero data. */
-static uint64_t *mem_fill(unsigned long mib, uint64_t seed)
+static uint64_t *
+mem_fill(unsigned long mib, uint64_t seed)
 {
 	size_t words = mib * MIB / sizeof(uint64_t);
 	uint64_t x = seed | 1;
 	uint64_t *p;
 
-	p = mmap(NULL, mib * MIB, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, mib * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	for (size_t i = 0; i < words; i++) {
@@ -289,7 +302,8 @@ static uint64_t *mem_fill(unsigned long mib, uint64_t seed)
 	return p;
 }
 
-static void *mem_main(void *arg)
+static void *
+mem_main(void *arg)
 {
 	struct guestd *g = arg;
 	const struct config *cfg = &g->cfg;
@@ -304,21 +318,21 @@ static void *mem_main(void *arg)
 		touch = mem_fill(cfg->touch_mib, strtoull(g->boot_id, NULL, 16));
 		if (touch == NULL)
 			console_printf(g->console_fd, "FERRY-WARN touch_mib %lu: %s\n",
-				       cfg->touch_mib, strerror(errno));
+			               cfg->touch_mib, strerror(errno));
 		else
 			console_printf(g->console_fd, "FERRY-TOUCHED mib=%lu ms=%" PRId64 "\n",
-				       cfg->touch_mib, (now_ns() - start) / 1000000);
+			               cfg->touch_mib, (now_ns() - start) / 1000000);
 	}
 	if (cfg->dirty_mib == 0)
 		return NULL;
 	dirty = mem_fill(cfg->dirty_mib, 0x5eed);
 	if (dirty == NULL) {
-		console_printf(g->console_fd, "FERRY-WARN dirty_mib %lu: %s\n",
-			       cfg->dirty_mib, strerror(errno));
+		console_printf(g->console_fd, "FERRY-WARN dirty_mib %lu: %s\n", cfg->dirty_mib,
+		               strerror(errno));
 		return NULL;
 	}
-	console_printf(g->console_fd, "FERRY-DIRTY mib=%lu rate_mib_s=%lu\n",
-		       cfg->dirty_mib, cfg->dirty_rate_mib_s);
+	console_printf(g->console_fd, "FERRY-DIRTY mib=%lu rate_mib_s=%lu\n", cfg->dirty_mib,
+	               cfg->dirty_rate_mib_s);
 	pages = cfg->dirty_mib * pages_per_mib;
 	deadline = now_ns();
 	for (;;) {
@@ -338,12 +352,13 @@ static void *mem_main(void *arg)
 	return NULL;
 }
 
-static int net_listen(unsigned port)
+static int
+net_listen(unsigned port)
 {
 	struct sockaddr_in sa = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
+	        .sin_family = AF_INET,
+	        .sin_port = htons((uint16_t)port),
+	        .sin_addr.s_addr = htonl(INADDR_ANY),
 	};
 	int one = 1, fd, r;
 
@@ -359,14 +374,16 @@ static int net_listen(unsigned port)
 	return fd;
 }
 
-static void client_close(struct client *c)
+static void
+client_close(struct client *c)
 {
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
 }
 
-static void net_accept(struct guestd *g)
+static void
+net_accept(struct guestd *g)
 {
 	int one = 1, zero = 0;
 
@@ -392,7 +409,8 @@ static void net_accept(struct guestd *g)
 }
 
 /* Discard what the client sends; close it on EOF or error. */
-static bool client_drain(struct client *c)
+static bool
+client_drain(struct client *c)
 {
 	char scratch[512];
 
@@ -410,7 +428,8 @@ static bool client_drain(struct client *c)
 }
 
 /* Queue the line (dropped if a stuck client's buffer is full), then flush. */
-static bool client_send(struct client *c, const char *line, size_t len)
+static bool
+client_send(struct client *c, const char *line, size_t len)
 {
 	ssize_t n;
 
@@ -426,7 +445,8 @@ static bool client_send(struct client *c, const char *line, size_t len)
 	return true;
 }
 
-static void net_broadcast(struct guestd *g, const char *line, size_t len)
+static void
+net_broadcast(struct guestd *g, const char *line, size_t len)
 {
 	if (g->listen_fd >= 0)
 		net_accept(g);
@@ -440,7 +460,8 @@ static void net_broadcast(struct guestd *g, const char *line, size_t len)
 	}
 }
 
-static void heartbeat_loop(struct guestd *g)
+static void
+heartbeat_loop(struct guestd *g)
 {
 	int64_t deadline = now_ns();
 	char line[64];
@@ -460,21 +481,23 @@ static void heartbeat_loop(struct guestd *g)
 	}
 }
 
-static void raise_priority(void)
+static void
+raise_priority(void)
 {
-	struct sched_param sp = { .sched_priority = 10 };
+	struct sched_param sp = {.sched_priority = 10};
 
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static struct guestd g;
 	const char *cmdline_path = "/proc/cmdline", *console_path = "/dev/ttyS0";
 	static const struct option opts[] = {
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "console", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
+	        {"cmdline", required_argument, NULL, 'c'},
+	        {"console", required_argument, NULL, 'o'},
+	        {NULL, 0, NULL, 0},
 	};
 	char cmdline[4096], clock[64];
 	pthread_t mem_thread;
@@ -489,8 +512,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 
-	g.console_fd = open(console_path,
-			    O_WRONLY | O_NOCTTY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	g.console_fd =
+	        open(console_path, O_WRONLY | O_NOCTTY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (g.console_fd < 0) {
 		fprintf(stderr, "guestd: %s: %s\n", console_path, strerror(errno));
 		g.console_fd = STDOUT_FILENO;
@@ -512,11 +535,11 @@ int main(int argc, char **argv)
 
 	g.listen_fd = net_listen(g.cfg.port);
 	if (g.listen_fd < 0)
-		console_printf(g.console_fd, "FERRY-WARN listen on port %u: %s\n",
-			       g.cfg.port, strerror(-g.listen_fd));
+		console_printf(g.console_fd, "FERRY-WARN listen on port %u: %s\n", g.cfg.port,
+		               strerror(-g.listen_fd));
 	clocksource(clock, sizeof(clock));
-	console_printf(g.console_fd, "FERRY-READY ip=%s port=%u clocksource=%s\n",
-		       g.cfg.ip, g.cfg.port, clock);
+	console_printf(g.console_fd, "FERRY-READY ip=%s port=%u clocksource=%s\n", g.cfg.ip,
+	               g.cfg.port, clock);
 
 	config_cap_memory(&g.cfg, g.console_fd);
 	/* The memory thread keeps normal priority; the heartbeat preempts it. */

@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS_PER_MS 1000000LL
-#define STATUS_NS 500000000LL
-#define RETRY_NS 100000000LL
+#define NS_PER_MS      1000000LL
+#define STATUS_NS      500000000LL
+#define RETRY_NS       100000000LL
 #define LINE_MAX_BYTES 4096
 
 struct hbclient {
@@ -36,12 +36,12 @@ struct hbclient {
 	const char *port;
 	const char *status_path;
 	int fd;
-	bool connected;		/* ever */
+	bool connected; /* ever */
 	bool eof;
 	char error[128];
 	unsigned attempts;
-	int64_t connect_ns;	/* when connected, relative to start */
-	int64_t disconnect_ns;	/* when lost, relative to start */
+	int64_t connect_ns;    /* when connected, relative to start */
+	int64_t disconnect_ns; /* when lost, relative to start */
 	size_t len;
 	char line[LINE_MAX_BYTES];
 	struct hbtrack track;
@@ -49,13 +49,15 @@ struct hbclient {
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
 }
 
-static int poll_timeout_ms(int64_t now_ns, int64_t until_ns)
+static int
+poll_timeout_ms(int64_t now_ns, int64_t until_ns)
 {
 	int64_t ms = (until_ns - now_ns + NS_PER_MS - 1) / NS_PER_MS;
 
@@ -65,9 +67,10 @@ static int poll_timeout_ms(int64_t now_ns, int64_t until_ns)
 }
 
 /* One connection attempt to any address of host:port; fd or -errno. */
-static int client_connect_once(const struct hbclient *c)
+static int
+client_connect_once(const struct hbclient *c)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res = NULL;
 	int zero = 0, fd = -1, r;
 
@@ -92,7 +95,8 @@ static int client_connect_once(const struct hbclient *c)
 	return fd >= 0 ? fd : r;
 }
 
-static void client_lost(struct hbclient *c, int64_t now_ns, int err)
+static void
+client_lost(struct hbclient *c, int64_t now_ns, int err)
 {
 	if (err == 0)
 		c->eof = true;
@@ -103,7 +107,8 @@ static void client_lost(struct hbclient *c, int64_t now_ns, int err)
 	c->fd = -1;
 }
 
-static void client_read(struct hbclient *c)
+static void
+client_read(struct hbclient *c)
 {
 	int64_t now_ns;
 	size_t start = 0;
@@ -131,7 +136,8 @@ static void client_read(struct hbclient *c)
 		c->len = 0;
 }
 
-static char *client_json(const struct hbclient *c, int64_t now_ns, size_t *ret_len)
+static char *
+client_json(const struct hbclient *c, int64_t now_ns, size_t *ret_len)
 {
 	bool survived = c->connected && c->fd >= 0 && !c->eof && c->error[0] == '\0';
 	char *buf = NULL;
@@ -145,20 +151,21 @@ static char *client_json(const struct hbclient *c, int64_t now_ns, size_t *ret_l
 	fputs(",\"port\":", f);
 	hbtrack_json_string(f, c->port);
 	fprintf(f, ",\"connected\":%s,\"connected_now\":%s,\"survived\":%s,\"eof\":%s",
-		c->connected ? "true" : "false", c->fd >= 0 ? "true" : "false",
-		survived ? "true" : "false", c->eof ? "true" : "false");
+	        c->connected ? "true" : "false", c->fd >= 0 ? "true" : "false",
+	        survived ? "true" : "false", c->eof ? "true" : "false");
 	fputs(",\"error\":", f);
 	if (c->error[0] != '\0')
 		hbtrack_json_string(f, c->error);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"attempts\":%u,\"connect_s\":%.3f,\"disconnect_s\":%.3f", c->attempts,
-		c->connected ? (double)c->connect_ns / 1e9 : -1.0,
-		c->disconnect_ns > 0 ? (double)c->disconnect_ns / 1e9 : -1.0);
+	        c->connected ? (double)c->connect_ns / 1e9 : -1.0,
+	        c->disconnect_ns > 0 ? (double)c->disconnect_ns / 1e9 : -1.0);
 	return hbtrack_json_finish(&c->track, now_ns, f, &buf);
 }
 
-static void client_status(const struct hbclient *c, int64_t now_ns)
+static void
+client_status(const struct hbclient *c, int64_t now_ns)
 {
 	size_t len = 0;
 	char *json = client_json(c, now_ns, &len);
@@ -166,27 +173,29 @@ static void client_status(const struct hbclient *c, int64_t now_ns)
 	hbtrack_publish("hbclient", c->status_path, json, len);
 }
 
-static void usage(void)
+static void
+usage(void)
 {
 	fprintf(stderr, "usage: hbclient [--duration S] [--status FILE] [--gap-ms MS] "
-		"[--connect-timeout S] HOST PORT\n");
+	                "[--connect-timeout S] HOST PORT\n");
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "status", required_argument, NULL, 's' },
-		{ "gap-ms", required_argument, NULL, 'g' },
-		{ "connect-timeout", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	        {"duration", required_argument, NULL, 'd'},
+	        {"status", required_argument, NULL, 's'},
+	        {"gap-ms", required_argument, NULL, 'g'},
+	        {"connect-timeout", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
-	static struct hbclient c = { .fd = -1 };
+	static struct hbclient c = {.fd = -1};
 	int64_t duration_ns = 0, connect_timeout_ns = 30LL * 1000000000LL;
 	int64_t now_ns, end_ns, next_status_ns, next_try_ns;
 	double gap_ms = HBTRACK_DEFAULT_GAP_MS;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	size_t len;
 	char *json;
 	int opt, r = 0;
@@ -231,7 +240,7 @@ int main(int argc, char **argv)
 	next_try_ns = now_ns;
 
 	while (!stop_requested && now_ns < end_ns) {
-		struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = c.fd, .events = POLLIN};
 
 		if (!c.connected && now_ns >= next_try_ns &&
 		    now_ns - c.track.start_ns < connect_timeout_ns) {

@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #define NS_PER_MS 1000000LL
-#define NS_PER_S 1000000000LL
+#define NS_PER_S  1000000000LL
 
-int64_t hbtrack_now_ns(void)
+int64_t
+hbtrack_now_ns(void)
 {
 	struct timespec ts;
 
@@ -21,14 +22,16 @@ int64_t hbtrack_now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-void hbtrack_init(struct hbtrack *t, int64_t now_ns, int64_t gap_threshold_ns)
+void
+hbtrack_init(struct hbtrack *t, int64_t now_ns, int64_t gap_threshold_ns)
 {
 	memset(t, 0, sizeof(*t));
 	t->start_ns = now_ns;
 	t->gap_threshold_ns = gap_threshold_ns;
 }
 
-static int parse_hb(const char *line, char id[17], uint64_t *ret_counter)
+static int
+parse_hb(const char *line, char id[17], uint64_t *ret_counter)
 {
 	const char *p = line;
 	uint64_t counter;
@@ -52,13 +55,14 @@ static int parse_hb(const char *line, char id[17], uint64_t *ret_counter)
 	return 0;
 }
 
-static void note_gap(struct hbtrack *t, int64_t gap_ns, int64_t now_ns, uint64_t counter)
+static void
+note_gap(struct hbtrack *t, int64_t gap_ns, int64_t now_ns, uint64_t counter)
 {
 	struct hbtrack_gap gap = {
-		.gap_ns = gap_ns,
-		.end_ns = now_ns,
-		.counter_before = t->last_counter,
-		.counter_after = counter,
+	        .gap_ns = gap_ns,
+	        .end_ns = now_ns,
+	        .counter_before = t->last_counter,
+	        .counter_after = counter,
 	};
 
 	if (gap_ns > t->longest_gap.gap_ns)
@@ -70,7 +74,8 @@ static void note_gap(struct hbtrack *t, int64_t gap_ns, int64_t now_ns, uint64_t
 	t->n_gaps++;
 }
 
-int hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line)
+int
+hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line)
 {
 	uint64_t counter;
 	char id[17];
@@ -96,36 +101,41 @@ int hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line)
 	return 0;
 }
 
-static double ms(int64_t ns)
+static double
+ms(int64_t ns)
 {
 	return (double)ns / (double)NS_PER_MS;
 }
 
-static void gap_json(const struct hbtrack *t, const struct hbtrack_gap *g, FILE *f)
+static void
+gap_json(const struct hbtrack *t, const struct hbtrack_gap *g, FILE *f)
 {
-	fprintf(f, "{\"ms\":%.3f,\"at_s\":%.3f,\"counter_before\":%" PRIu64
-		",\"counter_after\":%" PRIu64 "}",
-		ms(g->gap_ns), ms(g->end_ns - t->start_ns) / 1000.0,
-		g->counter_before, g->counter_after);
+	fprintf(f,
+	        "{\"ms\":%.3f,\"at_s\":%.3f,\"counter_before\":%" PRIu64
+	        ",\"counter_after\":%" PRIu64 "}",
+	        ms(g->gap_ns), ms(g->end_ns - t->start_ns) / 1000.0, g->counter_before,
+	        g->counter_after);
 }
 
-void hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
+void
+hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
 {
 	unsigned kept = t->n_gaps < HBTRACK_MAX_GAPS ? t->n_gaps : HBTRACK_MAX_GAPS;
 
 	fprintf(f, ",\"elapsed_s\":%.3f", ms(now_ns - t->start_ns) / 1000.0);
 	fprintf(f, ",\"lines\":%" PRIu64, t->lines);
 	fprintf(f, ",\"boot_id\":\"%s\"", t->boot_id);
-	fprintf(f, ",\"first_counter\":%" PRIu64 ",\"last_counter\":%" PRIu64,
-		t->first_counter, t->last_counter);
+	fprintf(f, ",\"first_counter\":%" PRIu64 ",\"last_counter\":%" PRIu64, t->first_counter,
+	        t->last_counter);
 	fprintf(f, ",\"counter_resets\":%" PRIu64 ",\"skipped\":%" PRIu64, t->resets, t->skipped);
 	fprintf(f, ",\"longest_gap_ms\":%.3f", ms(t->longest_gap.gap_ns));
-	fprintf(f, ",\"longest_gap_counter_before\":%" PRIu64
-		",\"longest_gap_counter_after\":%" PRIu64,
-		t->longest_gap.counter_before, t->longest_gap.counter_after);
+	fprintf(f,
+	        ",\"longest_gap_counter_before\":%" PRIu64
+	        ",\"longest_gap_counter_after\":%" PRIu64,
+	        t->longest_gap.counter_before, t->longest_gap.counter_after);
 	fprintf(f, ",\"since_last_ms\":%.3f", t->have_line ? ms(now_ns - t->last_ns) : -1.0);
-	fprintf(f, ",\"gap_threshold_ms\":%.3f,\"n_gaps\":%u,\"gaps\":[",
-		ms(t->gap_threshold_ns), t->n_gaps);
+	fprintf(f, ",\"gap_threshold_ms\":%.3f,\"n_gaps\":%u,\"gaps\":[", ms(t->gap_threshold_ns),
+	        t->n_gaps);
 	for (unsigned i = 0; i < kept; i++) {
 		if (i > 0)
 			fputc(',', f);
@@ -134,7 +144,8 @@ void hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
 	fputc(']', f);
 }
 
-void hbtrack_json_string(FILE *f, const char *s)
+void
+hbtrack_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -150,7 +161,8 @@ void hbtrack_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int hbtrack_write_atomic(const char *path, const char *text, size_t len)
+int
+hbtrack_write_atomic(const char *path, const char *text, size_t len)
 {
 	char tmp[4096];
 	ssize_t n;
@@ -175,7 +187,8 @@ int hbtrack_write_atomic(const char *path, const char *text, size_t len)
 	return r;
 }
 
-int hbtrack_parse_seconds(const char *s, int64_t *ret_ns)
+int
+hbtrack_parse_seconds(const char *s, int64_t *ret_ns)
 {
 	char *end;
 	double v;
@@ -188,7 +201,8 @@ int hbtrack_parse_seconds(const char *s, int64_t *ret_ns)
 	return 0;
 }
 
-char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char **bufp)
+char *
+hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char **bufp)
 {
 	hbtrack_json_members(t, now_ns, f);
 	fputs("}\n", f);
@@ -199,7 +213,8 @@ char *hbtrack_json_finish(const struct hbtrack *t, int64_t now_ns, FILE *f, char
 	return *bufp;
 }
 
-void hbtrack_publish(const char *tool, const char *status_path, char *json, size_t len)
+void
+hbtrack_publish(const char *tool, const char *status_path, char *json, size_t len)
 {
 	int r;
 

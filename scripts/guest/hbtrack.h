@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HBTRACK_MAX_GAPS 64
+#define HBTRACK_MAX_GAPS       64
 #define HBTRACK_DEFAULT_GAP_MS 100
 
 struct hbtrack_gap {
 	int64_t gap_ns;
-	int64_t end_ns;		/* arrival of the line that ended the gap */
+	int64_t end_ns; /* arrival of the line that ended the gap */
 	uint64_t counter_before;
 	uint64_t counter_after;
 };
@@ -29,10 +29,10 @@ struct hbtrack {
 	uint64_t first_counter;
 	uint64_t last_counter;
 	int64_t last_ns;
-	uint64_t resets;	/* boot_id changed or counter went back */
-	uint64_t skipped;	/* counter values missing within one boot */
+	uint64_t resets;  /* boot_id changed or counter went back */
+	uint64_t skipped; /* counter values missing within one boot */
 	struct hbtrack_gap longest_gap;
-	unsigned n_gaps;	/* gaps >= threshold, the first HBTRACK_MAX_GAPS kept */
+	unsigned n_gaps; /* gaps >= threshold, the first HBTRACK_MAX_GAPS kept */
 	struct hbtrack_gap gaps[HBTRACK_MAX_GAPS];
 };
 

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POLL_NS 1000000LL
-#define STATUS_NS 500000000LL
+#define POLL_NS         1000000LL
+#define STATUS_NS       500000000LL
 #define REOPEN_CHECK_NS 100000000LL
-#define LINE_MAX_BYTES 4096
+#define LINE_MAX_BYTES  4096
 
 struct hbwatch {
 	const char *path;
@@ -48,20 +48,23 @@ struct hbwatch {
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
 }
 
-static void sleep_ns(int64_t ns)
+static void
+sleep_ns(int64_t ns)
 {
-	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+	struct timespec ts = {.tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL};
 
 	nanosleep(&ts, NULL);
 }
 
-static int watch_open(struct hbwatch *w, bool at_end)
+static int
+watch_open(struct hbwatch *w, bool at_end)
 {
 	struct stat st;
 
@@ -82,7 +85,8 @@ static int watch_open(struct hbwatch *w, bool at_end)
 }
 
 /* The file was truncated or replaced: read the new content from its start. */
-static void watch_check_reopen(struct hbwatch *w)
+static void
+watch_check_reopen(struct hbwatch *w)
 {
 	struct stat st;
 
@@ -96,7 +100,8 @@ static void watch_check_reopen(struct hbwatch *w)
 	watch_open(w, false);
 }
 
-static void watch_field(const char *line, const char *key, char *out, size_t size)
+static void
+watch_field(const char *line, const char *key, char *out, size_t size)
 {
 	const char *p = strstr(line, key);
 	size_t n;
@@ -108,7 +113,8 @@ static void watch_field(const char *line, const char *key, char *out, size_t siz
 	snprintf(out, size, "%.*s", (int)n, p);
 }
 
-static void watch_line(struct hbwatch *w, int64_t now_ns, const char *line)
+static void
+watch_line(struct hbwatch *w, int64_t now_ns, const char *line)
 {
 	const char *hb = strstr(line, "HB ");
 
@@ -123,7 +129,8 @@ static void watch_line(struct hbwatch *w, int64_t now_ns, const char *line)
 }
 
 /* Read what is there; split it into lines stamped with one arrival time. */
-static int watch_read(struct hbwatch *w)
+static int
+watch_read(struct hbwatch *w)
 {
 	int64_t now_ns;
 	size_t start = 0;
@@ -150,7 +157,8 @@ static int watch_read(struct hbwatch *w)
 	return (int)n;
 }
 
-static char *watch_json(const struct hbwatch *w, int64_t now_ns, size_t *ret_len)
+static char *
+watch_json(const struct hbwatch *w, int64_t now_ns, size_t *ret_len)
 {
 	char *buf = NULL;
 	FILE *f;
@@ -162,13 +170,15 @@ static char *watch_json(const struct hbwatch *w, int64_t now_ns, size_t *ret_len
 	hbtrack_json_string(f, w->path);
 	fputs(",\"name\":", f);
 	hbtrack_json_string(f, w->name);
-	fprintf(f, ",\"boots\":%" PRIu64 ",\"ready\":%" PRIu64 ",\"other_lines\":%" PRIu64
-		",\"bytes\":%" PRIu64 ",\"reopened\":%" PRIu64,
-		w->boots, w->ready, w->other_lines, w->bytes, w->reopened);
+	fprintf(f,
+	        ",\"boots\":%" PRIu64 ",\"ready\":%" PRIu64 ",\"other_lines\":%" PRIu64
+	        ",\"bytes\":%" PRIu64 ",\"reopened\":%" PRIu64,
+	        w->boots, w->ready, w->other_lines, w->bytes, w->reopened);
 	return hbtrack_json_finish(&w->track, now_ns, f, &buf);
 }
 
-static void watch_status(const struct hbwatch *w, int64_t now_ns)
+static void
+watch_status(const struct hbwatch *w, int64_t now_ns)
 {
 	size_t len = 0;
 	char *json = watch_json(w, now_ns, &len);
@@ -176,27 +186,29 @@ static void watch_status(const struct hbwatch *w, int64_t now_ns)
 	hbtrack_publish("hbwatch", w->status_path, json, len);
 }
 
-static void usage(void)
+static void
+usage(void)
 {
 	fprintf(stderr, "usage: hbwatch [--from-start] [--duration S] [--status FILE] "
-		"[--gap-ms MS] FILE\n");
+	                "[--gap-ms MS] FILE\n");
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "from-start", no_argument, NULL, 'f' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "status", required_argument, NULL, 's' },
-		{ "gap-ms", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	        {"from-start", no_argument, NULL, 'f'},
+	        {"duration", required_argument, NULL, 'd'},
+	        {"status", required_argument, NULL, 's'},
+	        {"gap-ms", required_argument, NULL, 'g'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
-	static struct hbwatch w = { .fd = -1 };
+	static struct hbwatch w = {.fd = -1};
 	int64_t duration_ns = 0, gap_ns, now_ns, next_status_ns, next_check_ns, end_ns;
 	bool from_start = false;
 	double gap_ms = HBTRACK_DEFAULT_GAP_MS;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	size_t len;
 	char *json;
 	int opt, r;

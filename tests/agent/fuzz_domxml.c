@@ -6,8 +6,8 @@
  *
  * Any input, as a string: domxml_parse, domxml_image_tag and
  * domxml_uuid_canon must not crash, and what they accept must hold up:
- * terminated names, canonical UUIDs (or none, when the XML has no <uuid>), and an image tag that formats and
- * scans back to the same UUID and generation.
+ * terminated names, canonical UUIDs (or none, when the XML has no <uuid>), and an image tag that
+ * formats and scans back to the same UUID and generation.
  *
  * Built with --enable-fuzz (clang); test_replay_domxml runs the same
  * function over fuzz/domxml in every "make check".

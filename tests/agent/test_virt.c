@@ -214,18 +214,18 @@ __wrap_virDomainSaveImageGetXMLDesc(virConnectPtr c, const char *file, unsigned 
 /* ---- fake ferryd (ledger=on) ---------------------------------------------- */
 
 static struct {
-	bool down;              /* connect: -ECONNREFUSED */
-	char calls[2048];       /* "acquire:start save release ..." */
-	uint32_t verdict[40];   /* by enum ferry_ipc_type; 0 = the model decides */
-	int refusals;           /* > 0: only this many refusals, then the model decides */
-	bool unknown;           /* the ledger has never seen the VM */
-	uint32_t owner;         /* owner_nodeid in refusals */
-	const char *reason;     /* reason in refusals */
-	uint64_t gen;           /* the model's generation */
-	bool saved;             /* the model's state is "saved" */
-	bool restoring;         /* "restoring": granted, not yet committed or aborted */
-	uint32_t mode;          /* migrate_begin's mode */
-	int moves;              /* record_move calls */
+	bool down;            /* connect: -ECONNREFUSED */
+	char calls[2048];     /* "acquire:start save release ..." */
+	uint32_t verdict[40]; /* by enum ferry_ipc_type; 0 = the model decides */
+	int refusals;         /* > 0: only this many refusals, then the model decides */
+	bool unknown;         /* the ledger has never seen the VM */
+	uint32_t owner;       /* owner_nodeid in refusals */
+	const char *reason;   /* reason in refusals */
+	uint64_t gen;         /* the model's generation */
+	bool saved;           /* the model's state is "saved" */
+	bool restoring;       /* "restoring": granted, not yet committed or aborted */
+	uint32_t mode;        /* migrate_begin's mode */
+	int moves;            /* record_move calls */
 	struct ferry_ipc_move move;
 } fk;
 
@@ -303,8 +303,8 @@ __wrap_ferryclient_free(struct ferryclient *c)
 }
 
 int
-__wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid,
-                           const char *rsc, enum ferry_ipc_acquire_mode mode, uint64_t generation,
+__wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uuid, const char *rsc,
+                           enum ferry_ipc_acquire_mode mode, uint64_t generation,
                            struct ferry_ipc_vm_rsp *ret)
 {
 	(void)c;
@@ -319,15 +319,16 @@ __wrap_ferryclient_acquire(struct ferryclient *c, const char *vm, const char *uu
 		return 0;
 	if (fk.unknown && mode == FERRY_ACQUIRE_RESTORE) {
 		ret->verdict = FERRY_VERDICT_UNKNOWN_VM;
-		snprintf(ret->reason, sizeof(ret->reason), "restore refused: unknown-vm (generation 0)");
+		snprintf(ret->reason, sizeof(ret->reason),
+		         "restore refused: unknown-vm (generation 0)");
 		return 0;
 	}
 	fk.unknown = false;
 	if (mode == FERRY_ACQUIRE_RESTORE) {
 		if (!fk.saved || generation != fk.gen) {
 			ret->verdict = FERRY_VERDICT_STALE;
-			snprintf(ret->reason, sizeof(ret->reason), "image gen %" PRIu64
-			         ", current gen %" PRIu64, generation, fk.gen);
+			snprintf(ret->reason, sizeof(ret->reason),
+			         "image gen %" PRIu64 ", current gen %" PRIu64, generation, fk.gen);
 			return 0;
 		}
 		/* restoring: the image is consumed by the commit, kept by an abort */
@@ -722,7 +723,8 @@ test_save_restore(void **state)
 	                 OCF_SUCCESS);
 	assert_int_equal(dom_state(), RUNNING);
 	assert_false(exists(save_dir, NAME ".save"));
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 3); /* image, sidecar, whole-image CRC */
+	assert_int_equal(count_prefix(NAME ".save.consumed."),
+	                 3); /* image, sidecar, whole-image CRC */
 
 	/* another stop/start cycle works on the next generation */
 	assert_int_equal(run("stop", ENV(env_config, env_save_dir, "OCF_RESKEY_on_stop=save"), why,
@@ -902,9 +904,9 @@ test_ledger_stop_through_proc_releases(void **state)
 	assert_int_equal(run("start", LENV(env_config), why, sizeof(why)), OCF_SUCCESS);
 	fk.calls[0] = '\0';
 	atomic_store(&fake_hang, true);
-	assert_int_equal(run("stop", LENV(env_config, "OCF_RESKEY_CRM_meta_timeout=4000"), why,
-	                     sizeof(why)),
-	                 OCF_SUCCESS);
+	assert_int_equal(
+	        run("stop", LENV(env_config, "OCF_RESKEY_CRM_meta_timeout=4000"), why, sizeof(why)),
+	        OCF_SUCCESS);
 	/* the hung worker never reached ferryd: main released on its own connection */
 	assert_string_equal(fk.calls, "release");
 	atomic_store(&fake_hang, false);
@@ -988,7 +990,7 @@ test_quick_move(void **state)
 	assert_true(rec.bytes > 0);
 	assert_true(rec.total_ms >= 0);
 	assert_int_equal(rec.guest_gap_ms, -1); /* no probe_address */
-	assert_string_equal(fk.calls, ""); /* ledger=off never asks ferryd */
+	assert_string_equal(fk.calls, "");      /* ledger=off never asks ferryd */
 }
 
 /* probe_address around a quick move: 127.0.0.1 stands in for the guest. */
@@ -1007,9 +1009,9 @@ test_probe_quick_move(void **state)
 	(void)state;
 	assert_int_equal(run("start", QUICK_PROBE_TO("default", "127.0.0.1"), why, sizeof(why)),
 	                 OCF_SUCCESS);
-	assert_int_equal(run("migrate_to", QUICK_PROBE_TO("default", "127.0.0.1"), why,
-	                     sizeof(why)),
-	                 OCF_SUCCESS);
+	assert_int_equal(
+	        run("migrate_to", QUICK_PROBE_TO("default", "127.0.0.1"), why, sizeof(why)),
+	        OCF_SUCCESS);
 	assert_int_equal(count_lines(moves, &rec), 1);
 	assert_string_equal(rec.result, "ok");
 	if (geteuid() == 0) {
@@ -1277,11 +1279,10 @@ test_restart_move(void **state)
 static void
 test_probe_restart_move(void **state)
 {
-	const char *const *env = ENV(env_config, "OCF_RESKEY_move=restart",
-	                             "OCF_RESKEY_CRM_meta_migrate_target=there",
-	                             "OCF_RESKEY_CRM_meta_migrate_source=here",
-	                             "OCF_RESKEY_shutdown_timeout=5",
-	                             "OCF_RESKEY_probe_address=127.0.0.1");
+	const char *const *env = ENV(
+	        env_config, "OCF_RESKEY_move=restart", "OCF_RESKEY_CRM_meta_migrate_target=there",
+	        "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_shutdown_timeout=5",
+	        "OCF_RESKEY_probe_address=127.0.0.1");
 	struct move_record rec;
 	char why[OCF_REASON_MAX];
 
@@ -1468,7 +1469,8 @@ test_ledger_save_restore(void **state)
 	                    "acquire:start expect_stop save acquire:restore:42 restore_commit");
 	assert_false(fk.restoring);
 	assert_false(exists(save_dir, NAME ".save"));
-	assert_int_equal(count_prefix(NAME ".save.consumed."), 3); /* a stop saved it: image, sidecar, whole-image CRC */
+	assert_int_equal(count_prefix(NAME ".save.consumed."),
+	                 3); /* a stop saved it: image, sidecar, whole-image CRC */
 	assert_int_equal(fk.gen, 43);
 }
 
@@ -1502,8 +1504,8 @@ test_ledger_stale_image(void **state)
 }
 
 #define LQUICK_TO(target)                                                                          \
-	LENV(env_config, env_save_dir, "OCF_RESKEY_move=quick", "OCF_RESKEY_remote_uri=test:///%n",\
-	     "OCF_RESKEY_CRM_meta_migrate_target=" target,                                         \
+	LENV(env_config, env_save_dir, "OCF_RESKEY_move=quick",                                    \
+	     "OCF_RESKEY_remote_uri=test:///%n", "OCF_RESKEY_CRM_meta_migrate_target=" target,     \
 	     "OCF_RESKEY_CRM_meta_migrate_source=here", "OCF_RESKEY_CRM_meta_on_node=here")
 
 /* Switching to ledger=on: an image written with ledger=off has no ledger
@@ -1845,8 +1847,7 @@ test_ledger_move_refused(void **state)
 	assert_within_128(why, "move to default refused by ferryd's ledger (bad-state");
 	assert_int_equal(dom_state(), RUNNING);
 	assert_int_equal(count_prefix(NAME ".save"), 0); /* the VM was not touched */
-	assert_string_equal(fk.calls,
-	                    "acquire:start migrate_begin:quick:default record_move");
+	assert_string_equal(fk.calls, "acquire:start migrate_begin:quick:default record_move");
 	assert_string_equal(fk.move.result, "failed");
 
 	fk.verdict[FERRY_IPC_MIGRATE_BEGIN] = FERRY_VERDICT_GRANTED;
@@ -1874,7 +1875,8 @@ test_ledger_restart_move(void **state)
 	assert_string_equal(fk.calls, "acquire:start expect_stop release");
 	assert_int_equal(run("migrate_from", LRESTART_TO("there"), why, sizeof(why)), OCF_SUCCESS);
 	assert_int_equal(dom_state(), RUNNING);
-	assert_string_equal(fk.calls, "acquire:start expect_stop release acquire:start record_move");
+	assert_string_equal(fk.calls,
+	                    "acquire:start expect_stop release acquire:start record_move");
 	assert_string_equal(fk.move.mode, "restart");
 }
 

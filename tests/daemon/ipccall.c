@@ -20,7 +20,8 @@
 
 #include "client.h"
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct ferryclient *c = NULL;
 	struct ferry_ipc_vm_rsp rsp;
@@ -45,16 +46,16 @@ int main(int argc, char **argv)
 		bool restore = argc >= 7 && strcmp(argv[5], "restore") == 0;
 
 		r = ferryclient_acquire(c, vm, uuid, argc >= 5 ? argv[4] : vm,
-					restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START,
-					restore ? strtoull(argv[6], NULL, 10) : 0, &rsp);
+		                        restore ? FERRY_ACQUIRE_RESTORE : FERRY_ACQUIRE_START,
+		                        restore ? strtoull(argv[6], NULL, 10) : 0, &rsp);
 	} else if (strcmp(op, "release") == 0) {
 		r = ferryclient_release(c, vm, uuid, &rsp);
 	} else if (strcmp(op, "begin") == 0 && argc >= 5) {
 		r = ferryclient_migrate_begin(c, vm, uuid, argv[4],
-					      argc >= 6 && strcmp(argv[5], "quick") == 0
-						      ? FERRY_MIGRATE_QUICK
-						      : FERRY_MIGRATE_LIVE,
-					      &rsp);
+		                              argc >= 6 && strcmp(argv[5], "quick") == 0
+		                                      ? FERRY_MIGRATE_QUICK
+		                                      : FERRY_MIGRATE_LIVE,
+		                              &rsp);
 	} else if (strcmp(op, "commit") == 0) {
 		r = ferryclient_migrate_commit(c, vm, uuid, &rsp);
 	} else if (strcmp(op, "abort") == 0) {

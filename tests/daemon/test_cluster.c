@@ -32,9 +32,9 @@ static int polls;
 static int fatal_code = -1, known_calls, confchg_calls, totem_calls, quorum_calls;
 
 cs_error_t __wrap_cpg_model_initialize(cpg_handle_t *h, cpg_model_t m, cpg_model_data_t *data,
-				       void *ctx);
-cs_error_t __wrap_cpg_model_initialize(cpg_handle_t *h, cpg_model_t m, cpg_model_data_t *data,
-				       void *ctx)
+                                       void *ctx);
+cs_error_t
+__wrap_cpg_model_initialize(cpg_handle_t *h, cpg_model_t m, cpg_model_data_t *data, void *ctx)
 {
 	cs_error_t rc = init_i < init_n ? init_script[init_i] : CS_ERR_TRY_AGAIN;
 
@@ -48,21 +48,24 @@ cs_error_t __wrap_cpg_model_initialize(cpg_handle_t *h, cpg_model_t m, cpg_model
 	return rc;
 }
 cs_error_t __wrap_cpg_local_get(cpg_handle_t h, unsigned int *id);
-cs_error_t __wrap_cpg_local_get(cpg_handle_t h, unsigned int *id)
+cs_error_t
+__wrap_cpg_local_get(cpg_handle_t h, unsigned int *id)
 {
 	(void)h;
 	*id = 1;
 	return CS_OK;
 }
 cs_error_t __wrap_cpg_fd_get(cpg_handle_t h, int *fd);
-cs_error_t __wrap_cpg_fd_get(cpg_handle_t h, int *fd)
+cs_error_t
+__wrap_cpg_fd_get(cpg_handle_t h, int *fd)
 {
 	(void)h;
 	*fd = 10;
 	return CS_OK;
 }
 cs_error_t __wrap_cpg_join(cpg_handle_t h, const struct cpg_name *g);
-cs_error_t __wrap_cpg_join(cpg_handle_t h, const struct cpg_name *g)
+cs_error_t
+__wrap_cpg_join(cpg_handle_t h, const struct cpg_name *g)
 {
 	(void)h;
 	assert_int_equal(g->length, strlen("ferry"));
@@ -70,28 +73,31 @@ cs_error_t __wrap_cpg_join(cpg_handle_t h, const struct cpg_name *g)
 	return join_rc;
 }
 cs_error_t __wrap_cpg_leave(cpg_handle_t h, const struct cpg_name *g);
-cs_error_t __wrap_cpg_leave(cpg_handle_t h, const struct cpg_name *g)
+cs_error_t
+__wrap_cpg_leave(cpg_handle_t h, const struct cpg_name *g)
 {
 	(void)h, (void)g;
 	return CS_OK;
 }
 cs_error_t __wrap_cpg_finalize(cpg_handle_t h);
-cs_error_t __wrap_cpg_finalize(cpg_handle_t h)
+cs_error_t
+__wrap_cpg_finalize(cpg_handle_t h)
 {
 	(void)h;
 	cpg_finalized++;
 	return CS_OK;
 }
 cs_error_t __wrap_cpg_dispatch(cpg_handle_t h, cs_dispatch_flags_t f);
-cs_error_t __wrap_cpg_dispatch(cpg_handle_t h, cs_dispatch_flags_t f)
+cs_error_t
+__wrap_cpg_dispatch(cpg_handle_t h, cs_dispatch_flags_t f)
 {
 	(void)h, (void)f;
 	return CS_OK;
 }
 cs_error_t __wrap_cpg_mcast_joined(cpg_handle_t h, cpg_guarantee_t g, const struct iovec *iov,
-				   unsigned int n);
-cs_error_t __wrap_cpg_mcast_joined(cpg_handle_t h, cpg_guarantee_t g, const struct iovec *iov,
-				   unsigned int n)
+                                   unsigned int n);
+cs_error_t
+__wrap_cpg_mcast_joined(cpg_handle_t h, cpg_guarantee_t g, const struct iovec *iov, unsigned int n)
 {
 	(void)h, (void)iov, (void)n;
 	assert_int_equal(g, CPG_TYPE_AGREED);
@@ -99,14 +105,16 @@ cs_error_t __wrap_cpg_mcast_joined(cpg_handle_t h, cpg_guarantee_t g, const stru
 	return mcast_i < mcast_n ? mcast_script[mcast_i++] : CS_OK;
 }
 cs_error_t __wrap_cpg_context_get(cpg_handle_t h, void **ctx);
-cs_error_t __wrap_cpg_context_get(cpg_handle_t h, void **ctx)
+cs_error_t
+__wrap_cpg_context_get(cpg_handle_t h, void **ctx)
 {
 	(void)h;
 	*ctx = cpg_ctx_ptr;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_initialize(quorum_handle_t *h, quorum_callbacks_t *cb, uint32_t *t);
-cs_error_t __wrap_quorum_initialize(quorum_handle_t *h, quorum_callbacks_t *cb, uint32_t *t)
+cs_error_t
+__wrap_quorum_initialize(quorum_handle_t *h, quorum_callbacks_t *cb, uint32_t *t)
 {
 	*h = 2;
 	*t = 1;
@@ -114,69 +122,79 @@ cs_error_t __wrap_quorum_initialize(quorum_handle_t *h, quorum_callbacks_t *cb, 
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_context_set(quorum_handle_t h, const void *ctx);
-cs_error_t __wrap_quorum_context_set(quorum_handle_t h, const void *ctx)
+cs_error_t
+__wrap_quorum_context_set(quorum_handle_t h, const void *ctx)
 {
 	(void)h;
 	quorum_ctx_ptr = ctx;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_context_get(quorum_handle_t h, const void **ctx);
-cs_error_t __wrap_quorum_context_get(quorum_handle_t h, const void **ctx)
+cs_error_t
+__wrap_quorum_context_get(quorum_handle_t h, const void **ctx)
 {
 	(void)h;
 	*ctx = quorum_ctx_ptr;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_fd_get(quorum_handle_t h, int *fd);
-cs_error_t __wrap_quorum_fd_get(quorum_handle_t h, int *fd)
+cs_error_t
+__wrap_quorum_fd_get(quorum_handle_t h, int *fd)
 {
 	(void)h;
 	*fd = 11;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_getquorate(quorum_handle_t h, int *q);
-cs_error_t __wrap_quorum_getquorate(quorum_handle_t h, int *q)
+cs_error_t
+__wrap_quorum_getquorate(quorum_handle_t h, int *q)
 {
 	(void)h;
 	*q = 1;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_trackstart(quorum_handle_t h, unsigned int f);
-cs_error_t __wrap_quorum_trackstart(quorum_handle_t h, unsigned int f)
+cs_error_t
+__wrap_quorum_trackstart(quorum_handle_t h, unsigned int f)
 {
 	(void)h;
 	assert_true(f & CS_TRACK_CHANGES);
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_trackstop(quorum_handle_t h);
-cs_error_t __wrap_quorum_trackstop(quorum_handle_t h)
+cs_error_t
+__wrap_quorum_trackstop(quorum_handle_t h)
 {
 	(void)h;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_finalize(quorum_handle_t h);
-cs_error_t __wrap_quorum_finalize(quorum_handle_t h)
+cs_error_t
+__wrap_quorum_finalize(quorum_handle_t h)
 {
 	(void)h;
 	quorum_finalized++;
 	return CS_OK;
 }
 cs_error_t __wrap_quorum_dispatch(quorum_handle_t h, cs_dispatch_flags_t f);
-cs_error_t __wrap_quorum_dispatch(quorum_handle_t h, cs_dispatch_flags_t f)
+cs_error_t
+__wrap_quorum_dispatch(quorum_handle_t h, cs_dispatch_flags_t f)
 {
 	(void)h, (void)f;
 	return CS_OK;
 }
 cs_error_t __wrap_cmap_initialize(cmap_handle_t *h);
-cs_error_t __wrap_cmap_initialize(cmap_handle_t *h)
+cs_error_t
+__wrap_cmap_initialize(cmap_handle_t *h)
 {
 	(void)h;
 	return CS_ERR_LIBRARY; /* names unknown: the adapter must cope */
 }
 int32_t __wrap_qb_loop_timer_add(qb_loop_t *l, enum qb_loop_priority p, uint64_t ns, void *data,
-				 qb_loop_timer_dispatch_fn fn, qb_loop_timer_handle *h);
-int32_t __wrap_qb_loop_timer_add(qb_loop_t *l, enum qb_loop_priority p, uint64_t ns, void *data,
-				 qb_loop_timer_dispatch_fn fn, qb_loop_timer_handle *h)
+                                 qb_loop_timer_dispatch_fn fn, qb_loop_timer_handle *h);
+int32_t
+__wrap_qb_loop_timer_add(qb_loop_t *l, enum qb_loop_priority p, uint64_t ns, void *data,
+                         qb_loop_timer_dispatch_fn fn, qb_loop_timer_handle *h)
 {
 	(void)l, (void)p, (void)ns, (void)h;
 	timer_fn = fn;
@@ -185,22 +203,25 @@ int32_t __wrap_qb_loop_timer_add(qb_loop_t *l, enum qb_loop_priority p, uint64_t
 	return 0;
 }
 int32_t __wrap_qb_loop_timer_del(qb_loop_t *l, qb_loop_timer_handle h);
-int32_t __wrap_qb_loop_timer_del(qb_loop_t *l, qb_loop_timer_handle h)
+int32_t
+__wrap_qb_loop_timer_del(qb_loop_t *l, qb_loop_timer_handle h)
 {
 	(void)l, (void)h;
 	return 0;
 }
 int32_t __wrap_qb_loop_poll_add(qb_loop_t *l, enum qb_loop_priority p, int32_t fd, int32_t ev,
-				void *data, qb_loop_poll_dispatch_fn fn);
-int32_t __wrap_qb_loop_poll_add(qb_loop_t *l, enum qb_loop_priority p, int32_t fd, int32_t ev,
-				void *data, qb_loop_poll_dispatch_fn fn)
+                                void *data, qb_loop_poll_dispatch_fn fn);
+int32_t
+__wrap_qb_loop_poll_add(qb_loop_t *l, enum qb_loop_priority p, int32_t fd, int32_t ev, void *data,
+                        qb_loop_poll_dispatch_fn fn)
 {
 	(void)l, (void)p, (void)fd, (void)ev, (void)data, (void)fn;
 	polls++;
 	return 0;
 }
 int32_t __wrap_qb_loop_poll_del(qb_loop_t *l, int32_t fd);
-int32_t __wrap_qb_loop_poll_del(qb_loop_t *l, int32_t fd)
+int32_t
+__wrap_qb_loop_poll_del(qb_loop_t *l, int32_t fd)
 {
 	(void)l, (void)fd;
 	polls--;
@@ -208,43 +229,49 @@ int32_t __wrap_qb_loop_poll_del(qb_loop_t *l, int32_t fd)
 }
 
 /* the events cluster.c reports (ferryd.c wires them to main and the glue) */
-static void ev_fatal(void *ctx, int code)
+static void
+ev_fatal(void *ctx, int code)
 {
 	(void)ctx;
 	fatal_code = code;
 }
-static void ev_membership_known(void *ctx)
+static void
+ev_membership_known(void *ctx)
 {
 	(void)ctx;
 	known_calls++;
 }
-static void ev_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
+static void
+ev_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
 {
 	(void)ctx, (void)nodeid, (void)pid, (void)msg, (void)len;
 }
-static void ev_confchg(void *ctx)
+static void
+ev_confchg(void *ctx)
 {
 	(void)ctx;
 	confchg_calls++;
 }
-static void ev_totem_confchg(void *ctx, bool initial)
+static void
+ev_totem_confchg(void *ctx, bool initial)
 {
 	(void)ctx;
 	(void)initial;
 	totem_calls++;
 }
-static void ev_quorum(void *ctx)
+static void
+ev_quorum(void *ctx)
 {
 	(void)ctx;
 	quorum_calls++;
 }
 static const struct cluster_events events = {
-	.deliver = ev_deliver,
-	.membership_known = ev_membership_known,
-	.confchg = ev_confchg,
-	.totem_confchg = ev_totem_confchg,
-	.quorum = ev_quorum,
-	.fatal = ev_fatal,
+        .deliver = ev_deliver,
+        .membership_known = ev_membership_known,
+        .confchg = ev_confchg,
+        .totem_confchg = ev_totem_confchg,
+        .quorum = ev_quorum,
+        .fatal = ev_fatal,
 };
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -255,12 +282,14 @@ static struct {
 	struct cluster cluster;
 } d;
 
-static int cluster_start_d(void)
+static int
+cluster_start_d(void)
 {
 	return cluster_start(&d.cluster, NULL, &d.cfg, &events, &d);
 }
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	(void)state;
 	memset(&d, 0, sizeof(d));
@@ -277,7 +306,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static void run_timer(void)
+static void
+run_timer(void)
 {
 	qb_loop_timer_dispatch_fn fn = timer_fn;
 
@@ -290,7 +320,8 @@ static void run_timer(void)
 
 /* ---- tests ----------------------------------------------------------------- */
 
-static void test_try_again_then_join(void **state)
+static void
+test_try_again_then_join(void **state)
 {
 	(void)state;
 	init_script[0] = CS_ERR_TRY_AGAIN;
@@ -319,7 +350,8 @@ static void test_try_again_then_join(void **state)
 	assert_int_equal(polls, 0);
 }
 
-static void test_retries_bounded(void **state)
+static void
+test_retries_bounded(void **state)
 {
 	(void)state;
 	init_n = 0; /* always TRY_AGAIN */
@@ -334,7 +366,8 @@ static void test_retries_bounded(void **state)
 	assert_false(d.cluster.cpg_joined);
 }
 
-static void test_join_error_is_fatal(void **state)
+static void
+test_join_error_is_fatal(void **state)
 {
 	(void)state;
 	init_script[0] = CS_OK;
@@ -348,7 +381,8 @@ static void test_join_error_is_fatal(void **state)
 	assert_false(d.cluster.cpg_joined);
 }
 
-static void join(void)
+static void
+join(void)
 {
 	init_script[0] = CS_OK;
 	init_n = 1;
@@ -357,12 +391,13 @@ static void join(void)
 	assert_true(d.cluster.cpg_joined);
 }
 
-static void test_membership(void **state)
+static void
+test_membership(void **state)
 {
 	struct cpg_address members[3] = {
-		{.nodeid = 1, .pid = (uint32_t)getpid(), .reason = CPG_REASON_JOIN},
-		{.nodeid = 2, .pid = 100, .reason = CPG_REASON_JOIN},
-		{.nodeid = 3, .pid = 100, .reason = CPG_REASON_JOIN},
+	        {.nodeid = 1, .pid = (uint32_t)getpid(), .reason = CPG_REASON_JOIN},
+	        {.nodeid = 2, .pid = 100, .reason = CPG_REASON_JOIN},
+	        {.nodeid = 3, .pid = 100, .reason = CPG_REASON_JOIN},
 	};
 	struct cpg_address left = {.nodeid = 3, .pid = 100, .reason = CPG_REASON_NODEDOWN};
 	struct cpg_ring_id ring = {.nodeid = 1, .seq = 44};
@@ -393,7 +428,8 @@ static void test_membership(void **state)
 	cluster_stop(&d.cluster);
 }
 
-static void test_send_flow_control(void **state)
+static void
+test_send_flow_control(void **state)
 {
 	(void)state;
 	join();
@@ -424,7 +460,8 @@ static void test_send_flow_control(void **state)
 	assert_int_equal(cluster_send(&d.cluster, "e", 1), -ENOTCONN);
 }
 
-static void test_send_queue_bounded(void **state)
+static void
+test_send_queue_bounded(void **state)
 {
 	unsigned i;
 
@@ -440,7 +477,8 @@ static void test_send_queue_bounded(void **state)
 	assert_int_equal(d.cluster.n_pending, 0);
 }
 
-static void test_cs_errors(void **state)
+static void
+test_cs_errors(void **state)
 {
 	(void)state;
 	assert_int_equal(cluster_cs_to_errno(CS_OK), 0);
@@ -451,16 +489,17 @@ static void test_cs_errors(void **state)
 	assert_int_equal(cluster_cs_to_errno(9999), -EIO);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_try_again_then_join, setup),
-		cmocka_unit_test_setup(test_retries_bounded, setup),
-		cmocka_unit_test_setup(test_join_error_is_fatal, setup),
-		cmocka_unit_test_setup(test_membership, setup),
-		cmocka_unit_test_setup(test_send_flow_control, setup),
-		cmocka_unit_test_setup(test_send_queue_bounded, setup),
-		cmocka_unit_test_setup(test_cs_errors, setup),
+	        cmocka_unit_test_setup(test_try_again_then_join, setup),
+	        cmocka_unit_test_setup(test_retries_bounded, setup),
+	        cmocka_unit_test_setup(test_join_error_is_fatal, setup),
+	        cmocka_unit_test_setup(test_membership, setup),
+	        cmocka_unit_test_setup(test_send_flow_control, setup),
+	        cmocka_unit_test_setup(test_send_queue_bounded, setup),
+	        cmocka_unit_test_setup(test_cs_errors, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@
 
 static char path[64];
 
-static int write_conf(const char *text)
+static int
+write_conf(const char *text)
 {
 	FILE *f;
 
@@ -26,7 +27,8 @@ static int write_conf(const char *text)
 	return 0;
 }
 
-static void test_defaults(void **state)
+static void
+test_defaults(void **state)
 {
 	struct config c;
 
@@ -41,7 +43,8 @@ static void test_defaults(void **state)
 	assert_true(c.startup_retries > 0);
 }
 
-static void test_missing_file(void **state)
+static void
+test_missing_file(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -50,25 +53,27 @@ static void test_missing_file(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, "/nonexistent/ferryd.conf", true, err, sizeof(err)), 0);
 	assert_int_equal(config_load(&c, "/nonexistent/ferryd.conf", false, err, sizeof(err)),
-			 -ENOENT);
+	                 -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/ferryd.conf"));
 }
 
-static void test_good_file(void **state)
+static void
+test_good_file(void **state)
 {
 	struct config c;
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(write_conf("# comment\n\n  cpg_group = ferry2  # trailing\n"
-				    "state_dir=/tmp/x\nforeign_vm = destroy\nfail_report = off\n"
-				    "log_level = debug\nlog_file =\nlog_syslog = no\n"
-				    "ipc_max_clients = 5\nhistory_max = 7\nfence_poll_ms = 100\n"
-				    "startup_retries = 0\nretry_interval_ms = 10\nblackbox_kib = 0\n"
-				    "ipc_group = wheel\nlibvirt_uri = test:///default\n"
-				    "expect_stop_max_ms = 1000\n"
-				    "metrics_file = /tmp/m/ferry.prom\nmetrics_interval_ms = 100\n"),
-			 0);
+	assert_int_equal(
+	        write_conf("# comment\n\n  cpg_group = ferry2  # trailing\n"
+	                   "state_dir=/tmp/x\nforeign_vm = destroy\nfail_report = off\n"
+	                   "log_level = debug\nlog_file =\nlog_syslog = no\n"
+	                   "ipc_max_clients = 5\nhistory_max = 7\nfence_poll_ms = 100\n"
+	                   "startup_retries = 0\nretry_interval_ms = 10\nblackbox_kib = 0\n"
+	                   "ipc_group = wheel\nlibvirt_uri = test:///default\n"
+	                   "expect_stop_max_ms = 1000\n"
+	                   "metrics_file = /tmp/m/ferry.prom\nmetrics_interval_ms = 100\n"),
+	        0);
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), 0);
 	unlink(path);
@@ -99,35 +104,36 @@ static const struct {
 	const char *value;
 	const char *allowed; /* expected in the message */
 } bad[] = {
-	{"foreign_vm", "kill", "allowed: pause, destroy, warn"},
-	{"fail_report", "yes", "allowed: controld, crm_resource, off"},
-	{"log_level", "loud", "allowed: error, warning, notice, info, debug"},
-	{"log_syslog", "maybe", "allowed: no, yes"},
-	{"ipc_max_clients", "0", "from 1 to 1024"},
-	{"ipc_max_clients", "2000", "from 1 to 1024"},
-	{"ipc_max_clients", "-1", "from 1 to 1024"},
-	{"ipc_max_clients", "12abc", "from 1 to 1024"},
-	{"ipc_root_reserved", "1024", "from 0 to 1023"},
-	{"ipc_max_clients_per_uid", "0", "from 1 to 1024"},
-	{"ipc_idle_timeout_ms", "999", "from 1000 to 86400000"},
-	{"history_max", "0", "from 1 to 100000"},
-	{"fence_poll_ms", "5", "from 100 to 600000"},
-	{"startup_retries", "x", "from 0 to 1000"},
-	{"retry_interval_ms", "99999999999999999999", "from 10 to 60000"},
-	{"blackbox_kib", "65537", "from 0 to 65536"},
-	{"expect_stop_max_ms", "10", "from 1000 to 3600000"},
-	{"state_dir", "relative/dir", "an absolute path"},
-	{"state_dir", "", "an absolute path"},
-	{"log_file", "ferryd.log", "an absolute path or nothing"},
-	{"decision_log", "decisions.log", "an absolute path or nothing"},
-	{"cpg_group", "", "a non-empty string"},
-	{"ipc_group", "", "a non-empty string"},
-	{"libvirt_uri", "", "a non-empty string"},
-	{"metrics_file", "ferry.prom", "an absolute path or nothing"},
-	{"metrics_interval_ms", "99", "from 100 to 3600000"},
+        {"foreign_vm", "kill", "allowed: pause, destroy, warn"},
+        {"fail_report", "yes", "allowed: controld, crm_resource, off"},
+        {"log_level", "loud", "allowed: error, warning, notice, info, debug"},
+        {"log_syslog", "maybe", "allowed: no, yes"},
+        {"ipc_max_clients", "0", "from 1 to 1024"},
+        {"ipc_max_clients", "2000", "from 1 to 1024"},
+        {"ipc_max_clients", "-1", "from 1 to 1024"},
+        {"ipc_max_clients", "12abc", "from 1 to 1024"},
+        {"ipc_root_reserved", "1024", "from 0 to 1023"},
+        {"ipc_max_clients_per_uid", "0", "from 1 to 1024"},
+        {"ipc_idle_timeout_ms", "999", "from 1000 to 86400000"},
+        {"history_max", "0", "from 1 to 100000"},
+        {"fence_poll_ms", "5", "from 100 to 600000"},
+        {"startup_retries", "x", "from 0 to 1000"},
+        {"retry_interval_ms", "99999999999999999999", "from 10 to 60000"},
+        {"blackbox_kib", "65537", "from 0 to 65536"},
+        {"expect_stop_max_ms", "10", "from 1000 to 3600000"},
+        {"state_dir", "relative/dir", "an absolute path"},
+        {"state_dir", "", "an absolute path"},
+        {"log_file", "ferryd.log", "an absolute path or nothing"},
+        {"decision_log", "decisions.log", "an absolute path or nothing"},
+        {"cpg_group", "", "a non-empty string"},
+        {"ipc_group", "", "a non-empty string"},
+        {"libvirt_uri", "", "a non-empty string"},
+        {"metrics_file", "ferry.prom", "an absolute path or nothing"},
+        {"metrics_interval_ms", "99", "from 100 to 3600000"},
 };
 
-static void test_bad_values(void **state)
+static void
+test_bad_values(void **state)
 {
 	char text[512], err[1024], want[512];
 	struct config c;
@@ -149,15 +155,16 @@ static void test_bad_values(void **state)
 	}
 }
 
-static void test_bad_lines(void **state)
+static void
+test_bad_lines(void **state)
 {
 	static const struct {
 		const char *text;
 		const char *msg;
 	} lines[] = {
-		{"\n\nfoo = 1\n", ":3: unknown key 'foo' (known keys: cpg_group"},
-		{"foreign_vm pause\n", ":1: expected 'key = value'"},
-		{"# c\n = pause\n", ":2: missing key"},
+	        {"\n\nfoo = 1\n", ":3: unknown key 'foo' (known keys: cpg_group"},
+	        {"foreign_vm pause\n", ":1: expected 'key = value'"},
+	        {"# c\n = pause\n", ":2: missing key"},
 	};
 	char err[1024];
 	struct config c;
@@ -175,7 +182,8 @@ static void test_bad_lines(void **state)
 	}
 }
 
-static void test_long_line(void **state)
+static void
+test_long_line(void **state)
 {
 	char text[3000], err[1024];
 	struct config c;
@@ -191,7 +199,8 @@ static void test_long_line(void **state)
 	assert_non_null(strstr(err, ":1: line too long"));
 }
 
-static void test_value_too_long(void **state)
+static void
+test_value_too_long(void **state)
 {
 	char value[400], err[1024];
 	struct config c;
@@ -207,7 +216,8 @@ static void test_value_too_long(void **state)
 
 /* The IPC limits (issue 10, item 9): their defaults, and the reserve for
  * root must leave the others a slot when it is set by hand. */
-static void test_ipc_limits(void **state)
+static void
+test_ipc_limits(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -228,8 +238,8 @@ static void test_ipc_limits(void **state)
 	assert_int_equal(config_ipc_root_reserved(&c), 1);
 
 	assert_int_equal(write_conf("ipc_max_clients = 10\nipc_root_reserved = 2\n"
-				    "ipc_max_clients_per_uid = 3\nipc_idle_timeout_ms = 5000\n"),
-			 0);
+	                            "ipc_max_clients_per_uid = 3\nipc_idle_timeout_ms = 5000\n"),
+	                 0);
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, path, false, err, sizeof(err)), 0);
 	unlink(path);
@@ -247,7 +257,8 @@ static void test_ipc_limits(void **state)
 	assert_non_null(strstr(err, "ipc_max_clients (4)"));
 }
 
-static void test_names(void **state)
+static void
+test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(config_foreign_vm_name(CONFIG_FOREIGN_WARN), "warn");
@@ -255,14 +266,15 @@ static void test_names(void **state)
 	assert_string_equal(config_fail_report_name(CONFIG_FAIL_CRM_RESOURCE), "crm_resource");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_good_file),  cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_bad_lines),  cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_value_too_long), cmocka_unit_test(test_names),
-		cmocka_unit_test(test_ipc_limits),
+	        cmocka_unit_test(test_defaults),       cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_good_file),      cmocka_unit_test(test_bad_values),
+	        cmocka_unit_test(test_bad_lines),      cmocka_unit_test(test_long_line),
+	        cmocka_unit_test(test_value_too_long), cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_ipc_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

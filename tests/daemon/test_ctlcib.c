@@ -49,7 +49,8 @@ fake_query(cib_t *cib, const char *section, xmlNode **output, int options)
 	if (query_rc != pcmk_ok)
 		return query_rc;
 	/* libxml2 directly: Pacemaker 3.0 has no string2xml() */
-	doc = xmlReadMemory(answer_xml, (int)strlen(answer_xml), "answer.xml", NULL, XML_PARSE_NONET);
+	doc = xmlReadMemory(answer_xml, (int)strlen(answer_xml), "answer.xml", NULL,
+	                    XML_PARSE_NONET);
 	assert_non_null(doc);
 	*output = xmlDocGetRootElement(doc);
 	assert_non_null(*output);

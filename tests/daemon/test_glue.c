@@ -58,7 +58,7 @@ struct wire {
 	struct wire *next;
 };
 static struct wire *head, **tail = &head;
-static uint64_t view_id; /* bumps on every configuration change */
+static uint64_t view_id;     /* bumps on every configuration change */
 static int fenced_node;      /* fencehist stub: this node was fenced ... */
 static bool two_node;        /* cmap stub: quorum.two_node, nodes 1 and 2 */
 static unsigned view_mask;   /* votequorum stub: nodes in the quorum view */
@@ -66,7 +66,8 @@ static int64_t fenced_at_ms; /* ... at this time */
 
 /* ---- the glue's operations, as ferryd.c wires them ------------------------- */
 
-static int op_send(void *ctx, const void *msg, size_t len)
+static int
+op_send(void *ctx, const void *msg, size_t len)
 {
 	struct node *n = ctx;
 	struct wire *w = calloc(1, sizeof(*w));
@@ -81,7 +82,8 @@ static int op_send(void *ctx, const void *msg, size_t len)
 	tail = &w->next;
 	return 0;
 }
-static int op_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
+static int
+op_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
 {
 	struct node *n = ctx;
 
@@ -96,8 +98,9 @@ static int op_reply(void *ctx, uint64_t token, const void *rsp, size_t len)
 	return 0;
 }
 static uint64_t next_job = 1000;
-static int op_job(struct node *n, const char *what, const char *rsc, const char *node,
-		  const char *expect_on, size_t n_clear, uint64_t *ret_job)
+static int
+op_job(struct node *n, const char *what, const char *rsc, const char *node, const char *expect_on,
+       size_t n_clear, uint64_t *ret_job)
 {
 	assert_true(n->n_jobs < 16);
 	n->jobs[n->n_jobs].job = ++next_job;
@@ -110,33 +113,38 @@ static int op_job(struct node *n, const char *what, const char *rsc, const char 
 	*ret_job = next_job;
 	return 0;
 }
-static int op_drain_away(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms,
-			 uint64_t *ret_job)
+static int
+op_drain_away(void *ctx, const char *rsc, const char *node, uint32_t timeout_ms, uint64_t *ret_job)
 {
 	(void)timeout_ms;
 	return op_job(ctx, "away", rsc, node, "", 0, ret_job);
 }
-static int op_drain_back(void *ctx, const char *rsc, const char *node, const char *expect_on,
-			 uint32_t timeout_ms, uint64_t *ret_job)
+static int
+op_drain_back(void *ctx, const char *rsc, const char *node, const char *expect_on,
+              uint32_t timeout_ms, uint64_t *ret_job)
 {
 	(void)timeout_ms;
 	return op_job(ctx, "back", rsc, node, expect_on, 0, ret_job);
 }
-static int op_drain_standby(void *ctx, const char *node, bool on, const char *const *clear,
-			    size_t n_clear, uint64_t *ret_job)
+static int
+op_drain_standby(void *ctx, const char *node, bool on, const char *const *clear, size_t n_clear,
+                 uint64_t *ret_job)
 {
 	(void)clear;
 	return op_job(ctx, on ? "standby-on" : "standby-off", "", node, "", n_clear, ret_job);
 }
-static void op_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
+static void
+op_vm_set_rsc(void *ctx, const char *uuid, const char *rsc)
 {
 	(void)ctx, (void)uuid, (void)rsc;
 }
-static void op_vm_scan(void *ctx)
+static void
+op_vm_scan(void *ctx)
 {
 	((struct node *)ctx)->scans++;
 }
-static int op_fenced_after(void *ctx, const char *node, int64_t since, int64_t *ret)
+static int
+op_fenced_after(void *ctx, const char *node, int64_t since, int64_t *ret)
 {
 	static const char *const names[] = {"?", "node1", "node2", "node3"};
 
@@ -146,33 +154,40 @@ static int op_fenced_after(void *ctx, const char *node, int64_t since, int64_t *
 	*ret = fenced_at_ms;
 	return 1;
 }
-static int op_ledger_save(void *ctx, const void *blob, size_t len)
+static int
+op_ledger_save(void *ctx, const void *blob, size_t len)
 {
 	return persist_ledger_save(((struct node *)ctx)->d.cfg.state_dir, blob, len);
 }
-static int op_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
+static int
+op_ledger_load(void *ctx, size_t max_len, void **ret_blob, size_t *ret_len)
 {
 	return persist_ledger_load(((struct node *)ctx)->d.cfg.state_dir, max_len, ret_blob,
-				   ret_len);
+	                           ret_len);
 }
-static int op_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
+static int
+op_ledger_set_aside(void *ctx, int64_t now_ms, char *ret_name, size_t len)
 {
 	return persist_ledger_set_aside(((struct node *)ctx)->d.cfg.state_dir, now_ms, ret_name,
-					len);
+	                                len);
 }
-static bool op_lost_marked(void *ctx)
+static bool
+op_lost_marked(void *ctx)
 {
 	return persist_lost_marked(((struct node *)ctx)->d.cfg.state_dir);
 }
-static int op_lost_mark(void *ctx, const char *why)
+static int
+op_lost_mark(void *ctx, const char *why)
 {
 	return persist_lost_mark(((struct node *)ctx)->d.cfg.state_dir, why);
 }
-static int op_lost_clear(void *ctx)
+static int
+op_lost_clear(void *ctx)
 {
 	return persist_lost_clear(((struct node *)ctx)->d.cfg.state_dir);
 }
-static void op_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
+static void
+op_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
 {
 	struct node *n = ctx;
 
@@ -180,26 +195,27 @@ static void op_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
 	(void)persist_history_save(&n->d.history, n->d.cfg.state_dir); /* ferryd.c logs a failure */
 }
 static const struct ledgerglue_ops ops = {
-	.send = op_send,
-	.reply = op_reply,
-	.vm_scan = op_vm_scan,
-	.vm_set_rsc = op_vm_set_rsc,
-	.fenced_after = op_fenced_after,
-	.ledger_save = op_ledger_save,
-	.ledger_load = op_ledger_load,
-	.ledger_set_aside = op_ledger_set_aside,
-	.lost_marked = op_lost_marked,
-	.lost_mark = op_lost_mark,
-	.lost_clear = op_lost_clear,
-	.move_recorded = op_move_recorded,
-	.drain_away = op_drain_away,
-	.drain_back = op_drain_back,
-	.drain_standby = op_drain_standby,
+        .send = op_send,
+        .reply = op_reply,
+        .vm_scan = op_vm_scan,
+        .vm_set_rsc = op_vm_set_rsc,
+        .fenced_after = op_fenced_after,
+        .ledger_save = op_ledger_save,
+        .ledger_load = op_ledger_load,
+        .ledger_set_aside = op_ledger_set_aside,
+        .lost_marked = op_lost_marked,
+        .lost_mark = op_lost_mark,
+        .lost_clear = op_lost_clear,
+        .move_recorded = op_move_recorded,
+        .drain_away = op_drain_away,
+        .drain_back = op_drain_back,
+        .drain_standby = op_drain_standby,
 };
 
 /* Node i's membership as corosync says it now: votequorum's view follows
  * view_mask. */
-static const struct membership *said(uint32_t i)
+static const struct membership *
+said(uint32_t i)
 {
 	struct membership *m = &nodes[i].d.cluster;
 
@@ -215,7 +231,8 @@ static const struct membership *said(uint32_t i)
 /* CPG: every message goes to the members of the configuration it was sent
  * in, in one order; messages of an older configuration are dropped (virtual
  * synchrony would have delivered them before the change). */
-static void deliver_all(void)
+static void
+deliver_all(void)
 {
 	struct wire *w;
 	uint32_t i;
@@ -227,9 +244,11 @@ static void deliver_all(void)
 			tail = &head;
 		if (w->view == view_id) {
 			for (i = 1; i <= N; i++)
-				if (nodes[i].up && membership_is_member(&nodes[i].d.cluster, w->from) &&
+				if (nodes[i].up &&
+				    membership_is_member(&nodes[i].d.cluster, w->from) &&
 				    membership_is_member(&nodes[w->from].d.cluster, i))
-					ledgerglue_deliver(nodes[i].d.glue, w->from, 0, w->data, w->len);
+					ledgerglue_deliver(nodes[i].d.glue, w->from, 0, w->data,
+					                   w->len);
 		}
 		free(w->data);
 		free(w);
@@ -241,7 +260,8 @@ static unsigned group_mask; /* the CPG group's members before the change */
 /* A CPG configuration change: `members` (bitmask of node ids) see each
  * other; joined = those that were not in the group before (the same list on
  * every member, as corosync reports it). */
-static void cpg_change(unsigned members)
+static void
+cpg_change(unsigned members)
 {
 	unsigned joined = members & ~group_mask;
 	uint32_t i, j;
@@ -268,7 +288,8 @@ static void cpg_change(unsigned members)
 }
 
 /* A new totem ring, seen by every member at the same point. */
-static void totem_change(unsigned members, uint64_t ring)
+static void
+totem_change(unsigned members, uint64_t ring)
 {
 	uint32_t i;
 
@@ -284,7 +305,8 @@ static void totem_change(unsigned members, uint64_t ring)
 
 /* corosync's order for a change: the CPG confchg, then (if the ring
  * changed) the totem confchg. */
-static void confchg(unsigned members, uint64_t ring, bool quorate)
+static void
+confchg(unsigned members, uint64_t ring, bool quorate)
 {
 	uint32_t i;
 
@@ -318,7 +340,8 @@ static void confchg(unsigned members, uint64_t ring, bool quorate)
 	deliver_all();
 }
 
-static void node_start(uint32_t i)
+static void
+node_start(uint32_t i)
 {
 	struct glue_ctx *d = &nodes[i].d;
 
@@ -330,7 +353,7 @@ static void node_start(uint32_t i)
 
 		memcpy(dir_copy, nodes[i].dir, sizeof(dir_copy));
 		snprintf(d->cfg.decision_log, sizeof(d->cfg.decision_log), "%s/decisions.log",
-			 dir_copy);
+		         dir_copy);
 	}
 	d->loop = loop;
 	d->cluster.local_nodeid = i;
@@ -340,7 +363,7 @@ static void node_start(uint32_t i)
 	for (uint32_t k = 0; k < d->cluster.n_names; k++) {
 		d->cluster.names[k].nodeid = k + 1;
 		snprintf(d->cluster.names[k].name, sizeof(d->cluster.names[k].name), "node%u",
-			 k + 1);
+		         k + 1);
 	}
 	assert_int_equal(persist_history_init(&d->history, 10), 0);
 	assert_int_equal(ledgerglue_start(d->loop, &d->cfg, &ops, &nodes[i], &d->glue), 0);
@@ -350,7 +373,8 @@ static void node_start(uint32_t i)
 	nodes[i].started = true;
 }
 
-static void node_stop(uint32_t i)
+static void
+node_stop(uint32_t i)
 {
 	nodes[i].d.glue = ledgerglue_stop(nodes[i].d.glue);
 	persist_history_done(&nodes[i].d.history);
@@ -360,8 +384,8 @@ static void node_stop(uint32_t i)
 
 static uint64_t next_token = 100;
 
-static uint64_t request(uint32_t i, int32_t type, const char *vm, const char *uuid,
-			const char *peer, uint32_t mode)
+static uint64_t
+request(uint32_t i, int32_t type, const char *vm, const char *uuid, const char *peer, uint32_t mode)
 {
 	struct ferry_ipc_vm_req r;
 
@@ -377,8 +401,8 @@ static uint64_t request(uint32_t i, int32_t type, const char *vm, const char *uu
 	return next_token;
 }
 
-static uint32_t ask(uint32_t i, int32_t type, const char *vm, const char *uuid,
-		    const char *peer)
+static uint32_t
+ask(uint32_t i, int32_t type, const char *vm, const char *uuid, const char *peer)
 {
 	uint64_t t = request(i, type, vm, uuid, peer, 0);
 
@@ -390,7 +414,8 @@ static uint32_t ask(uint32_t i, int32_t type, const char *vm, const char *uuid,
 #define U1 "11111111-1111-1111-1111-111111111111"
 #define U2 "22222222-2222-2222-2222-222222222222"
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	uint32_t i;
 
@@ -410,7 +435,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	char cmd[128];
 	uint32_t i;
@@ -426,7 +452,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int setup_two_node(void **state)
+static int
+setup_two_node(void **state)
 {
 	(void)state;
 	if (loop == NULL)
@@ -448,7 +475,8 @@ static int setup_two_node(void **state)
 
 /* ---- tests ------------------------------------------------------------------ */
 
-static void test_sync_and_acquire(void **state)
+static void
+test_sync_and_acquire(void **state)
 {
 	uint32_t owner = 0, st = 0, peer = 0, i;
 
@@ -474,7 +502,8 @@ static void test_sync_and_acquire(void **state)
 	assert_int_equal(ledgerglue_vm_lookup(nodes[1].d.glue, U2, &owner, &st, &peer), -ENOENT);
 }
 
-static void test_race(void **state)
+static void
+test_race(void **state)
 {
 	uint64_t t1, t2;
 
@@ -490,15 +519,18 @@ static void test_race(void **state)
 	assert_int_equal(nodes[3].answer.owner_nodeid, 2);
 }
 
-static void test_migrate(void **state)
+static void
+test_migrate(void **state)
 {
 	uint32_t owner = 0, st = 0, peer = 0;
 
 	(void)state;
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
-	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node9"), FERRY_VERDICT_REFUSED);
+	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node9"),
+	                 FERRY_VERDICT_REFUSED);
 	assert_non_null(strstr(nodes[1].answer.reason, "unknown target node"));
-	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node3"), FERRY_VERDICT_GRANTED);
+	assert_int_equal(ask(1, FERRY_IPC_MIGRATE_BEGIN, "web1", U1, "node3"),
+	                 FERRY_VERDICT_GRANTED);
 	assert_int_equal(ledgerglue_vm_lookup(nodes[3].d.glue, U1, &owner, &st, &peer), 0);
 	assert_int_equal(st, FERRY_VM_MIGRATING);
 	assert_int_equal(peer, 3);
@@ -511,7 +543,8 @@ static void test_migrate(void **state)
 	assert_int_equal(ask(3, FERRY_IPC_RELEASE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 }
 
-static void test_orphan_then_fenced(void **state)
+static void
+test_orphan_then_fenced(void **state)
 {
 	uint32_t owner = 0, st = 0, peer = 0;
 
@@ -543,7 +576,8 @@ static void test_orphan_then_fenced(void **state)
 
 /* Pacemaker fences a lost node within the same second as the leave: the
  * sub-second part decides (the lab showed a fence at .9 refused as .0). */
-static void test_fence_same_second(void **state)
+static void
+test_fence_same_second(void **state)
 {
 	(void)state;
 	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
@@ -560,7 +594,8 @@ static void test_fence_same_second(void **state)
  * split is quorate for corosync.  Node 1 alone must grant nothing until node
  * 2's fence is confirmed; its fence poll asks for node 2 although node 2
  * holds nothing; then node 1 grants. */
-static void test_two_node_split_waits_for_fence(void **state)
+static void
+test_two_node_split_waits_for_fence(void **state)
 {
 	(void)state;
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
@@ -589,7 +624,8 @@ static void test_two_node_split_waits_for_fence(void **state)
 /* Review finding 6: an unusable ledger file is set aside and the node joins
  * without state; with only a stale node beside it nothing is decided; once
  * the nodes with state are a majority, it takes the newest state. */
-static void test_corrupt_ledger_file_joins_lost(void **state)
+static void
+test_corrupt_ledger_file_joins_lost(void **state)
 {
 	char path[128], cmd[256];
 	struct stat st;
@@ -631,7 +667,8 @@ static void test_corrupt_ledger_file_joins_lost(void **state)
 	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 }
 
-static void test_force_release_by_name(void **state)
+static void
+test_force_release_by_name(void **state)
 {
 	(void)state;
 	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
@@ -645,7 +682,8 @@ static void test_force_release_by_name(void **state)
 /* The partition's quorum notification comes after its totem confchg: until
  * then, the old ring's "quorate" must not make the new configuration
  * quorate. */
-static void test_stale_quorum_not_reported(void **state)
+static void
+test_stale_quorum_not_reported(void **state)
 {
 	(void)state;
 	nodes[2].up = false;
@@ -665,7 +703,8 @@ static void test_stale_quorum_not_reported(void **state)
 	assert_false(ledger_is_quorate(nodes[1].d.glue->l));
 }
 
-static void test_minority_refuses(void **state)
+static void
+test_minority_refuses(void **state)
 {
 	(void)state;
 	nodes[2].up = false;
@@ -674,7 +713,8 @@ static void test_minority_refuses(void **state)
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_NO_QUORUM);
 }
 
-static void test_persist_restart(void **state)
+static void
+test_persist_restart(void **state)
 {
 	uint32_t owner = 0, st = 0, peer = 0;
 	struct ferry_ipc_move m;
@@ -711,7 +751,8 @@ static void test_persist_restart(void **state)
 
 /* kill -9 ferryd on node 3 and restart it while corosync keeps running: a
  * CPG configuration change without a new totem ring. */
-static void test_process_restart_same_ring(void **state)
+static void
+test_process_restart_same_ring(void **state)
 {
 	(void)state;
 	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
@@ -727,7 +768,8 @@ static void test_process_restart_same_ring(void **state)
 
 /* ferryd starts after corosync, one node after the other: every join is a
  * CPG change in the same totem ring. */
-static int setup_staggered(void **state)
+static int
+setup_staggered(void **state)
 {
 	uint32_t i;
 
@@ -745,7 +787,8 @@ static int setup_staggered(void **state)
 	return 0;
 }
 
-static void test_staggered_start(void **state)
+static void
+test_staggered_start(void **state)
 {
 	uint32_t i;
 
@@ -770,7 +813,8 @@ static void test_staggered_start(void **state)
 	assert_int_equal(nodes[3].d.glue->confchg_ring, (8u << 20) + 2);
 }
 
-static char *slurp(uint32_t i)
+static char *
+slurp(uint32_t i)
 {
 	char path[PATH_MAX + 16];
 	void *buf = NULL;
@@ -783,7 +827,8 @@ static char *slurp(uint32_t i)
 
 /* Members of one configuration log the same decision lines in the same
  * order (what the lab compares across nodes). */
-static void test_decision_logs_agree(void **state)
+static void
+test_decision_logs_agree(void **state)
 {
 	char *a, *b, *c;
 
@@ -803,7 +848,8 @@ static void test_decision_logs_agree(void **state)
 	free(c);
 }
 
-static void test_status_views(void **state)
+static void
+test_status_views(void **state)
 {
 	unsigned char buf[8192];
 	struct ferry_ipc_status_rsp *s = (void *)buf;
@@ -829,11 +875,11 @@ static void test_status_views(void **state)
 	assert_non_null(memmem(du + 1, du->blob_len, U1, strlen(U1)));
 }
 
-
 /* ---- drains: the record, its one runner, a takeover ------------------------------ */
 
-static uint32_t drain_submit(uint32_t i, uint32_t kind, const char *node, const char *const *vms,
-			     uint32_t n, uint32_t parallel)
+static uint32_t
+drain_submit(uint32_t i, uint32_t kind, const char *node, const char *const *vms, uint32_t n,
+             uint32_t parallel)
 {
 	static struct ferry_ipc_drain_submit_req r;
 
@@ -854,22 +900,26 @@ static uint32_t drain_submit(uint32_t i, uint32_t kind, const char *node, const 
 	ledgerglue_drain_submit(nodes[i].d.glue, ++next_token, &r);
 	deliver_all();
 	assert_int_equal(nodes[i].answered_token, next_token);
-	return nodes[i].drain_answer.verdict == FERRY_VERDICT_GRANTED ? nodes[i].drain_answer.id : 0;
+	return nodes[i].drain_answer.verdict == FERRY_VERDICT_GRANTED ? nodes[i].drain_answer.id
+	                                                              : 0;
 }
 
 /* A job of node i ends; what it caused goes around. */
-static void job_done(uint32_t i, size_t k, int rc, const char *where, const char *text)
+static void
+job_done(uint32_t i, size_t k, int rc, const char *where, const char *text)
 {
 	ledgerglue_drain_done(nodes[i].d.glue, nodes[i].jobs[k].job, rc, where, text);
 	deliver_all();
 }
 
-static const struct ledger_drain *drain_of(uint32_t i, uint32_t id)
+static const struct ledger_drain *
+drain_of(uint32_t i, uint32_t id)
 {
 	return ledger_drain_find(nodes[i].d.glue->l, id);
 }
 
-static void test_drain_runner(void **state)
+static void
+test_drain_runner(void **state)
 {
 	static const char *const vms[] = {"web1", "web2", "web3"};
 	uint32_t id;
@@ -931,7 +981,8 @@ static void test_drain_runner(void **state)
 	assert_int_equal(drain_of(1, id)->steps[1].state, LEDGER_STEP_DONE);
 }
 
-static void test_drain_scheduled_and_cancelled(void **state)
+static void
+test_drain_scheduled_and_cancelled(void **state)
 {
 	static const char *const vms[] = {"web1"};
 	static struct ferry_ipc_drain_submit_req r;
@@ -980,7 +1031,8 @@ static void test_drain_scheduled_and_cancelled(void **state)
 
 /* The drained node loses power while its VM moves: Pacemaker restarts the VM
  * elsewhere; the step ends done, and its result says it was an HA restart. */
-static void test_drain_node_lost(void **state)
+static void
+test_drain_node_lost(void **state)
 {
 	static const char *const vms[] = {"web1"};
 	uint32_t id;
@@ -995,28 +1047,31 @@ static void test_drain_node_lost(void **state)
 	assert_string_equal(drain_of(3, id)->steps[0].result, FERRY_IPC_DRAIN_HA_RESTART);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sync_and_acquire, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_runner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_node_lost, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_scheduled_and_cancelled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphan_then_fenced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fence_same_second, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_force_release_by_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_quorum_not_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_staggered_start, setup_staggered, teardown),
-		cmocka_unit_test_setup_teardown(test_two_node_split_waits_for_fence, setup_two_node,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_ledger_file_joins_lost, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sync_and_acquire, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_drain_runner, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_drain_node_lost, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_drain_scheduled_and_cancelled, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_orphan_then_fenced, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fence_same_second, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_force_release_by_name, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stale_quorum_not_reported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_staggered_start, setup_staggered, teardown),
+	        cmocka_unit_test_setup_teardown(test_two_node_split_waits_for_fence, setup_two_node,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_corrupt_ledger_file_joins_lost, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

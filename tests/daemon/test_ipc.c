@@ -21,48 +21,54 @@
 static uint64_t glue_token; /* the last request handed to the glue */
 static int glue_calls;
 
-static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void
+ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
 	(void)ctx, (void)req;
 	glue_token = token;
 	glue_calls++;
 }
-static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+static void
+ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	(void)ctx, (void)m;
 	glue_token = token;
 	glue_calls++;
 }
-static ssize_t ev_status(void *ctx, void *buf, size_t len)
+static ssize_t
+ev_status(void *ctx, void *buf, size_t len)
 {
 	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-static ssize_t ev_dump(void *ctx, void *buf, size_t len)
+static ssize_t
+ev_dump(void *ctx, void *buf, size_t len)
 {
 	(void)ctx, (void)buf, (void)len;
 	return -ENOSYS;
 }
-static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
-			   size_t len)
+static ssize_t
+ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf, size_t len)
 {
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
 }
-static void ev_drain_submit(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *r)
+static void
+ev_drain_submit(void *ctx, uint64_t token, const struct ferry_ipc_drain_submit_req *r)
 {
 	(void)ctx, (void)r;
 	glue_token = token;
 	glue_calls++;
 }
-static void ev_drain_cancel(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *r)
+static void
+ev_drain_cancel(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *r)
 {
 	(void)ctx, (void)r;
 	glue_token = token;
 	glue_calls++;
 }
-static ssize_t ev_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf,
-			     size_t len)
+static ssize_t
+ev_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf, size_t len)
 {
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
@@ -71,7 +77,8 @@ static char expect_uuid[64];
 static int expect_calls;
 
 /* Reads the UUID as virtwatch does (up to its terminator). */
-static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+static void
+ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
 	(void)ctx, (void)timeout_ms;
 	snprintf(expect_uuid, sizeof(expect_uuid), "%s", uuid);
@@ -80,15 +87,15 @@ static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 
 /* the stand-ins above, as ferryd.c would wire its neighbours */
 static const struct ipcsrv_events events = {
-	.request = ev_request,
-	.record_move = ev_record_move,
-	.expect_stop = ev_expect_stop,
-	.status = ev_status,
-	.dump = ev_dump,
-	.history = ev_history,
-	.drain_submit = ev_drain_submit,
-	.drain_cancel = ev_drain_cancel,
-	.drain_view = ev_drain_view,
+        .request = ev_request,
+        .record_move = ev_record_move,
+        .expect_stop = ev_expect_stop,
+        .status = ev_status,
+        .dump = ev_dump,
+        .history = ev_history,
+        .drain_submit = ev_drain_submit,
+        .drain_cancel = ev_drain_cancel,
+        .drain_view = ev_drain_view,
 };
 
 /* ---- fake libqb connections ------------------------------------------------ */
@@ -112,7 +119,7 @@ static struct {
 } srv;
 
 #define HACLIENT_GID ((gid_t)189)
-#define USER_UID ((uid_t)1000)
+#define USER_UID     ((uid_t)1000)
 
 void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c);
 void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c);
@@ -120,26 +127,29 @@ void __wrap_qb_ipcs_context_set(qb_ipcs_connection_t *c, void *context);
 ssize_t __wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, size_t size);
 void __wrap_qb_ipcs_connection_ref(qb_ipcs_connection_t *c);
 void __wrap_qb_ipcs_connection_unref(qb_ipcs_connection_t *c);
-void __wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid,
-					mode_t mode);
+void __wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid, mode_t mode);
 int32_t __wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c,
-					    struct qb_ipcs_connection_stats *stats, int32_t clear);
+                                            struct qb_ipcs_connection_stats *stats, int32_t clear);
 void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c);
 
-void *__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c)
+void *
+__wrap_qb_ipcs_connection_service_context_get(qb_ipcs_connection_t *c)
 {
 	(void)c;
 	return srv.ipc;
 }
-void *__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c)
+void *
+__wrap_qb_ipcs_context_get(qb_ipcs_connection_t *c)
 {
 	return ((struct fake_conn *)(void *)c)->ctx;
 }
-void __wrap_qb_ipcs_context_set(qb_ipcs_connection_t *c, void *context)
+void
+__wrap_qb_ipcs_context_set(qb_ipcs_connection_t *c, void *context)
 {
 	((struct fake_conn *)(void *)c)->ctx = context;
 }
-ssize_t __wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, size_t size)
+ssize_t
+__wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, size_t size)
 {
 	struct fake_conn *f = (void *)c;
 	const struct ferry_ipc_rsp_hdr *h = data;
@@ -153,21 +163,24 @@ ssize_t __wrap_qb_ipcs_response_send(qb_ipcs_connection_t *c, const void *data, 
 	memcpy(&f->rsp, data, size < sizeof(f->rsp) ? size : sizeof(f->rsp));
 	return (ssize_t)size;
 }
-void __wrap_qb_ipcs_connection_ref(qb_ipcs_connection_t *c)
+void
+__wrap_qb_ipcs_connection_ref(qb_ipcs_connection_t *c)
 {
 	((struct fake_conn *)(void *)c)->refs++;
 }
-void __wrap_qb_ipcs_connection_unref(qb_ipcs_connection_t *c)
+void
+__wrap_qb_ipcs_connection_unref(qb_ipcs_connection_t *c)
 {
 	((struct fake_conn *)(void *)c)->refs--;
 }
-void __wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid,
-					mode_t mode)
+void
+__wrap_qb_ipcs_connection_auth_set(qb_ipcs_connection_t *c, uid_t uid, gid_t gid, mode_t mode)
 {
 	(void)c, (void)uid, (void)gid, (void)mode;
 }
-int32_t __wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c,
-					    struct qb_ipcs_connection_stats *stats, int32_t clear)
+int32_t
+__wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c, struct qb_ipcs_connection_stats *stats,
+                                    int32_t clear)
 {
 	(void)clear;
 	memset(stats, 0, sizeof(*stats));
@@ -175,7 +188,8 @@ int32_t __wrap_qb_ipcs_connection_stats_get(qb_ipcs_connection_t *c,
 	return 0;
 }
 /* As libqb: the server's destroyed hook runs when the last reference goes. */
-void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c)
+void
+__wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c)
 {
 	struct fake_conn *f = (void *)c;
 
@@ -185,13 +199,15 @@ void __wrap_qb_ipcs_disconnect(qb_ipcs_connection_t *c)
 	ipcsrv_destroyed(c);
 }
 
-static qb_ipcs_connection_t *qbc(struct fake_conn *f)
+static qb_ipcs_connection_t *
+qbc(struct fake_conn *f)
 {
 	return (qb_ipcs_connection_t *)(void *)f;
 }
 
 /* A server without the libqb service, for the fake connections. */
-static int server_setup(void **state)
+static int
+server_setup(void **state)
 {
 	(void)state;
 	memset(&srv, 0, sizeof(srv));
@@ -208,7 +224,8 @@ static int server_setup(void **state)
 	return 0;
 }
 
-static int server_teardown(void **state)
+static int
+server_teardown(void **state)
 {
 	(void)state;
 	srv.ipc = ipcsrv_stop(srv.ipc);
@@ -216,7 +233,8 @@ static int server_teardown(void **state)
 }
 
 /* A connection libqb accepted and created for uid:gid. */
-static void fake_connect(struct fake_conn *f, uid_t uid, gid_t gid)
+static void
+fake_connect(struct fake_conn *f, uid_t uid, gid_t gid)
 {
 	memset(f, 0, sizeof(*f));
 	f->refs = 1;
@@ -225,14 +243,16 @@ static void fake_connect(struct fake_conn *f, uid_t uid, gid_t gid)
 	ipcsrv_created(qbc(f));
 }
 
-static void fake_close(struct fake_conn *f)
+static void
+fake_close(struct fake_conn *f)
 {
 	__wrap_qb_ipcs_disconnect(qbc(f));
 }
 
 #define GOOD_UUID "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
-static void fill(void *buf, size_t len, int32_t type)
+static void
+fill(void *buf, size_t len, int32_t type)
 {
 	struct ferry_ipc_req_hdr *h = buf;
 
@@ -242,7 +262,8 @@ static void fill(void *buf, size_t len, int32_t type)
 	h->version = FERRY_IPC_VERSION;
 }
 
-static void test_request_good(void **state)
+static void
+test_request_good(void **state)
 {
 	struct ferry_ipc_vm_req vm;
 	struct ferry_ipc_move_req mv;
@@ -250,10 +271,10 @@ static void test_request_good(void **state)
 	struct ferry_ipc_history_req hi;
 	static struct ferry_ipc_drain_submit_req ds;
 	struct ferry_ipc_drain_id_req di;
-	static const int32_t vm_types[] = {FERRY_IPC_ACQUIRE, FERRY_IPC_RELEASE,
-					   FERRY_IPC_MIGRATE_BEGIN, FERRY_IPC_MIGRATE_COMMIT,
-					   FERRY_IPC_MIGRATE_ABORT, FERRY_IPC_SAVE,
-					   FERRY_IPC_EXPECT_STOP, FERRY_IPC_FORCE_RELEASE};
+	static const int32_t vm_types[] = {FERRY_IPC_ACQUIRE,       FERRY_IPC_RELEASE,
+	                                   FERRY_IPC_MIGRATE_BEGIN, FERRY_IPC_MIGRATE_COMMIT,
+	                                   FERRY_IPC_MIGRATE_ABORT, FERRY_IPC_SAVE,
+	                                   FERRY_IPC_EXPECT_STOP,   FERRY_IPC_FORCE_RELEASE};
 	size_t i;
 	int idx;
 
@@ -279,14 +300,15 @@ static void test_request_good(void **state)
 	/* only the read-only views are open to haclient */
 	for (i = 0; i < IPCSRV_N_TYPES; i++)
 		assert_int_equal(ipcsrv_table[i].root_only,
-				 ipcsrv_table[i].type != FERRY_IPC_STATUS &&
-					 ipcsrv_table[i].type != FERRY_IPC_LEDGER_DUMP &&
-					 ipcsrv_table[i].type != FERRY_IPC_HISTORY &&
-					 ipcsrv_table[i].type != FERRY_IPC_DRAIN_LIST &&
-					 ipcsrv_table[i].type != FERRY_IPC_DRAIN_REPORT);
+		                 ipcsrv_table[i].type != FERRY_IPC_STATUS &&
+		                         ipcsrv_table[i].type != FERRY_IPC_LEDGER_DUMP &&
+		                         ipcsrv_table[i].type != FERRY_IPC_HISTORY &&
+		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_LIST &&
+		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_REPORT);
 }
 
-static void test_request_bad(void **state)
+static void
+test_request_bad(void **state)
 {
 	unsigned char big[FERRY_IPC_MAX_REQ_BYTES + 8];
 	struct ferry_ipc_vm_req vm;
@@ -323,7 +345,8 @@ static void test_request_bad(void **state)
 	assert_true(ipcsrv_check_request(big, 100) < 0);
 }
 
-static void test_peer(void **state)
+static void
+test_peer(void **state)
 {
 	(void)state;
 	assert_int_equal(ipcsrv_check_peer(0, 0, NULL, 189), 0);      /* root */
@@ -338,9 +361,9 @@ static void test_peer(void **state)
 }
 
 /* /proc/PID/status of a uid 1000 gid 1000 process, with these groups. */
-#define STATUS(uid_line, gid_line, groups_line)                                                  \
-	"Name:\tferryctl\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4242\n"     \
-	"PPid:\t1\nTracerPid:\t0\n" uid_line gid_line "FDSize:\t64\n" groups_line             \
+#define STATUS(uid_line, gid_line, groups_line)                                                    \
+	"Name:\tferryctl\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4242\n"           \
+	"PPid:\t1\nTracerPid:\t0\n" uid_line gid_line "FDSize:\t64\n" groups_line                  \
 	"NStgid:\t4242\nVmPeak:\t   1000 kB\n"
 #define UIDS "Uid:\t1000\t1000\t1000\t1000\n"
 #define GIDS "Gid:\t1000\t1000\t1000\t1000\n"
@@ -348,69 +371,69 @@ static void test_peer(void **state)
 /* Issue 10, item 11: a member of haclient through a supplementary group
  * (the usual case: "usermod -aG haclient alice") was refused, as only the
  * primary group was compared. */
-static void test_peer_supplementary(void **state)
+static void
+test_peer_supplementary(void **state)
 {
 	(void)state;
 	/* haclient among the supplementary groups: admitted */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 189 \n"),
-					   189),
-			 0);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 189 \n"), 189), 0);
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t189\n"), 189),
-			 0);
+	                 0);
 	/* the last line of the text */
 	assert_int_equal(ipcsrv_check_peer(1000, 1000,
-					   "Uid:\t1000\t1000\t1000\t1000\n"
-					   "Gid:\t1000\t1000\t1000\t1000\nGroups:\t4 189",
-					   189),
-			 0);
+	                                   "Uid:\t1000\t1000\t1000\t1000\n"
+	                                   "Gid:\t1000\t1000\t1000\t1000\nGroups:\t4 189",
+	                                   189),
+	                 0);
 	/* other groups only, or none */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 1890\n"),
-					   189),
-			 -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t24 27 1890\n"), 189),
+	        -EACCES);
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t18 9\n"), 189),
-			 -EACCES);
+	                 -EACCES);
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t \n"), 189),
-			 -EACCES);
+	                 -EACCES);
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, ""), 189), -EACCES);
 	/* unreadable status: primary group only */
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, NULL, 189), -EACCES);
 	/* a status that is not the peer's any more (pid reused by another user,
 	 * or ids changed since connect): its groups do not count */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000,
-					   STATUS("Uid:\t1001\t1001\t1001\t1001\n", GIDS,
-						  "Groups:\t189\n"),
-					   189),
-			 -EACCES);
-	assert_int_equal(ipcsrv_check_peer(1000, 1000,
-					   STATUS(UIDS, "Gid:\t1000\t5\t1000\t1000\n",
-						  "Groups:\t189\n"),
-					   189),
-			 -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000,
+	                          STATUS("Uid:\t1001\t1001\t1001\t1001\n", GIDS, "Groups:\t189\n"),
+	                          189),
+	        -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000,
+	                          STATUS(UIDS, "Gid:\t1000\t5\t1000\t1000\n", "Groups:\t189\n"),
+	                          189),
+	        -EACCES);
 	/* the effective uid is the one that counts (SO_PEERCRED's) */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000,
-					   STATUS("Uid:\t0\t1000\t0\t1000\n", GIDS,
-						  "Groups:\t189\n"),
-					   189),
-			 0);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000,
+	                          STATUS("Uid:\t0\t1000\t0\t1000\n", GIDS, "Groups:\t189\n"), 189),
+	        0);
 	/* a Groups-like text elsewhere is not the Groups: line */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000,
-					   "Name:\tGroups: 189\n" UIDS GIDS "Groups:\t7\n", 189),
-			 -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000, "Name:\tGroups: 189\n" UIDS GIDS "Groups:\t7\n", 189),
+	        -EACCES);
 	/* malformed ids */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t18x9 189\n"),
-					   189),
-			 -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t18x9 189\n"), 189),
+	        -EACCES);
 	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t-189\n"), 189),
-			 -EACCES);
+	                 -EACCES);
 	/* no haclient group on this host */
-	assert_int_equal(ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t189\n"),
-					   (gid_t)-1),
-			 -EACCES);
+	assert_int_equal(
+	        ipcsrv_check_peer(1000, 1000, STATUS(UIDS, GIDS, "Groups:\t189\n"), (gid_t)-1),
+	        -EACCES);
 }
 
 /* The accept path reads the peer's real /proc/PID/status: a child that
  * carries haclient only as a supplementary group (needs root to set up). */
-static void test_accept_supplementary(void **state)
+static void
+test_accept_supplementary(void **state)
 {
 	gid_t groups[] = {HACLIENT_GID};
 	struct fake_conn f;
@@ -458,7 +481,8 @@ static void test_accept_supplementary(void **state)
 }
 
 /* An EXPECT_STOP request on the heap, sized exactly like libqb's copy. */
-static struct ferry_ipc_vm_req *expect_req(const char *uuid)
+static struct ferry_ipc_vm_req *
+expect_req(const char *uuid)
 {
 	struct ferry_ipc_vm_req *r = malloc(sizeof(*r));
 
@@ -474,7 +498,8 @@ static struct ferry_ipc_vm_req *expect_req(const char *uuid)
 /* Issue 10 item 7: a UUID field without a terminator, and nothing but
  * non-zero bytes after it up to the end of the request, was read past the
  * request's end (ASan: heap-buffer-overflow); it is refused now. */
-static void test_expect_unterminated_uuid(void **state)
+static void
+test_expect_unterminated_uuid(void **state)
 {
 	struct ferry_ipc_vm_req *r = expect_req(NULL);
 	struct fake_conn f;
@@ -491,17 +516,18 @@ static void test_expect_unterminated_uuid(void **state)
 }
 
 /* Terminated but not a canonical lower-case 8-4-4-4-12 UUID: refused. */
-static void test_expect_bad_uuid(void **state)
+static void
+test_expect_bad_uuid(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"web1",
-		"6695EB01-F6A4-8304-79AA-97F2502E193F", /* upper case */
-		"6695eb01f6a4830479aa97f2502e193f",     /* no dashes */
-		"6695eb01-f6a4-8304-79aa-97f2502e193f0",
-		"6695eb01-f6a4-8304-79aa-97f2502e193",
-		"6695eb01-f6a4-8304-79aa_97f2502e193f",
-		"../../../../etc/passwd",
+	        "",
+	        "web1",
+	        "6695EB01-F6A4-8304-79AA-97F2502E193F", /* upper case */
+	        "6695eb01f6a4830479aa97f2502e193f",     /* no dashes */
+	        "6695eb01-f6a4-8304-79aa-97f2502e193f0",
+	        "6695eb01-f6a4-8304-79aa-97f2502e193",
+	        "6695eb01-f6a4-8304-79aa_97f2502e193f",
+	        "../../../../etc/passwd",
 	};
 	struct fake_conn f;
 	size_t i;
@@ -520,7 +546,8 @@ static void test_expect_bad_uuid(void **state)
 	fake_close(&f);
 }
 
-static void test_expect_good_uuid(void **state)
+static void
+test_expect_good_uuid(void **state)
 {
 	struct ferry_ipc_vm_req *r = expect_req(GOOD_UUID);
 	struct fake_conn f;
@@ -543,7 +570,8 @@ static void test_expect_good_uuid(void **state)
 /* ---- who may send what (issue 10, item 8) ------------------------------------ */
 
 /* A well-formed request of this type on the heap; *ret_len: its size. */
-static void *type_req(int32_t type, size_t *ret_len)
+static void *
+type_req(int32_t type, size_t *ret_len)
 {
 	struct ferry_ipc_vm_req *vm;
 	size_t i;
@@ -576,7 +604,8 @@ struct type_case {
  * haclient (uid 1000, primary group haclient).  Root reaches the handler for
  * every type; haclient reaches it only for the views and gets -EPERM for
  * everything that changes or records ownership. */
-static void test_type_access(void **state)
+static void
+test_type_access(void **state)
 {
 	const struct type_case *tc = *state;
 	struct fake_conn f;
@@ -621,7 +650,8 @@ static void test_type_access(void **state)
 }
 
 /* Neither root nor haclient: not even a connection. */
-static void test_other_refused(void **state)
+static void
+test_other_refused(void **state)
 {
 	struct fake_conn f;
 
@@ -635,7 +665,8 @@ static void test_other_refused(void **state)
 
 /* ---- connection slots and idle clients (issue 10, item 9) ------------------ */
 
-static void test_slots_pure(void **state)
+static void
+test_slots_pure(void **state)
 {
 	struct config c;
 
@@ -668,7 +699,8 @@ static void test_slots_pure(void **state)
 /* The attack of the review: one haclient uid opening connections until
  * the agent can't get in.  It gets its per-uid share, other haclient uids
  * the rest of the shared slots, and root always finds a reserved one. */
-static void test_slots_haclient_cannot_starve_root(void **state)
+static void
+test_slots_haclient_cannot_starve_root(void **state)
 {
 	static struct fake_conn f[40];
 	uint32_t max = srv.cfg.ipc_max_clients, reserved = config_ipc_root_reserved(&srv.cfg);
@@ -706,7 +738,8 @@ static void test_slots_haclient_cannot_starve_root(void **state)
 /* libqb calls connection_destroyed for refused connections too; they
  * used to be subtracted from the count, which then let in more clients
  * than ipc_max_clients. */
-static void test_slots_refused_not_counted(void **state)
+static void
+test_slots_refused_not_counted(void **state)
 {
 	struct fake_conn a, b, refused;
 	int k;
@@ -727,7 +760,8 @@ static void test_slots_refused_not_counted(void **state)
 	srv.cfg.ipc_max_clients = 32;
 }
 
-static struct ipcsrv_client *client_of(struct fake_conn *f)
+static struct ipcsrv_client *
+client_of(struct fake_conn *f)
 {
 	return f->ctx;
 }
@@ -735,7 +769,8 @@ static struct ipcsrv_client *client_of(struct fake_conn *f)
 /* A non-root client with no request in flight is cut off once idle for
  * ipc_idle_timeout_ms; a request or an answer restarts its clock; root's
  * connections and one waiting for the ledger's answer are kept. */
-static void test_idle_cutoff(void **state)
+static void
+test_idle_cutoff(void **state)
 {
 	uint64_t t = srv.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
 	struct fake_conn user, busy, root, late;
@@ -780,7 +815,8 @@ static void test_idle_cutoff(void **state)
 /* A request restarts a haclient client's clock, and one with a request in
  * flight is never idle (for haclient only root's requests park today, but
  * the rule is on the request, not on the uid). */
-static void test_idle_activity_restarts(void **state)
+static void
+test_idle_activity_restarts(void **state)
 {
 	uint64_t t = srv.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
 	struct ferry_ipc_empty_req e;
@@ -803,7 +839,8 @@ static void test_idle_activity_restarts(void **state)
 	assert_int_equal(ipcsrv_sweep_idle(srv.ipc, t0 + 20 * t), 0);
 }
 
-static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
+static void
+rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
 {
 	struct ferry_ipc_rsp_hdr *h = buf;
 
@@ -814,7 +851,8 @@ static void rsp_fill(void *buf, size_t len, int32_t type, uint32_t seq)
 	h->seq = seq;
 }
 
-static void test_client_vm_rsp(void **state)
+static void
+test_client_vm_rsp(void **state)
 {
 	struct ferry_ipc_vm_rsp r;
 	struct ferry_ipc_rsp_hdr e;
@@ -838,9 +876,11 @@ static void test_client_vm_rsp(void **state)
 	assert_int_equal(ferryclient_check_rsp(&e, sizeof(e), FERRY_IPC_FORCE_RELEASE, 3), -EPROTO);
 }
 
-static void test_client_arrays(void **state)
+static void
+test_client_arrays(void **state)
 {
-	unsigned char buf[sizeof(struct ferry_ipc_status_rsp) + 3 * sizeof(struct ferry_ipc_vm_info)];
+	unsigned char
+	        buf[sizeof(struct ferry_ipc_status_rsp) + 3 * sizeof(struct ferry_ipc_vm_info)];
 	struct ferry_ipc_status_rsp *s = (void *)buf;
 	struct ferry_ipc_dump_rsp *d = (void *)buf;
 	struct ferry_ipc_history_rsp *h = (void *)buf;
@@ -875,7 +915,8 @@ static void test_client_arrays(void **state)
 	assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_HISTORY, 3), -EPROTO);
 }
 
-static void test_names(void **state)
+static void
+test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ferryclient_verdict_name(FERRY_VERDICT_ORPHANED), "orphaned");
@@ -883,30 +924,34 @@ static void test_names(void **state)
 	assert_string_equal(ferryclient_state_name(FERRY_VM_MIGRATING), "migrating");
 }
 
-int main(void)
+int
+main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_request_good),  cmocka_unit_test(test_request_bad),
-		cmocka_unit_test(test_peer),          cmocka_unit_test(test_peer_supplementary),
-		cmocka_unit_test(test_client_vm_rsp),
-		cmocka_unit_test(test_client_arrays), cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_expect_unterminated_uuid, server_setup,
-						server_teardown),
-		cmocka_unit_test_setup_teardown(test_expect_bad_uuid, server_setup,
-						server_teardown),
-		cmocka_unit_test_setup_teardown(test_expect_good_uuid, server_setup,
-						server_teardown),
-		cmocka_unit_test_setup_teardown(test_other_refused, server_setup, server_teardown),
-		cmocka_unit_test_setup_teardown(test_accept_supplementary, server_setup,
-						server_teardown),
-		cmocka_unit_test(test_slots_pure),
-		cmocka_unit_test_setup_teardown(test_slots_haclient_cannot_starve_root,
-						server_setup, server_teardown),
-		cmocka_unit_test_setup_teardown(test_slots_refused_not_counted, server_setup,
-						server_teardown),
-		cmocka_unit_test_setup_teardown(test_idle_cutoff, server_setup, server_teardown),
-		cmocka_unit_test_setup_teardown(test_idle_activity_restarts, server_setup,
-						server_teardown),
+	        cmocka_unit_test(test_request_good),
+	        cmocka_unit_test(test_request_bad),
+	        cmocka_unit_test(test_peer),
+	        cmocka_unit_test(test_peer_supplementary),
+	        cmocka_unit_test(test_client_vm_rsp),
+	        cmocka_unit_test(test_client_arrays),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test_setup_teardown(test_expect_unterminated_uuid, server_setup,
+	                                        server_teardown),
+	        cmocka_unit_test_setup_teardown(test_expect_bad_uuid, server_setup,
+	                                        server_teardown),
+	        cmocka_unit_test_setup_teardown(test_expect_good_uuid, server_setup,
+	                                        server_teardown),
+	        cmocka_unit_test_setup_teardown(test_other_refused, server_setup, server_teardown),
+	        cmocka_unit_test_setup_teardown(test_accept_supplementary, server_setup,
+	                                        server_teardown),
+	        cmocka_unit_test(test_slots_pure),
+	        cmocka_unit_test_setup_teardown(test_slots_haclient_cannot_starve_root,
+	                                        server_setup, server_teardown),
+	        cmocka_unit_test_setup_teardown(test_slots_refused_not_counted, server_setup,
+	                                        server_teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_cutoff, server_setup, server_teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_activity_restarts, server_setup,
+	                                        server_teardown),
 	};
 	static struct type_case cases[2 * IPCSRV_N_TYPES];
 	static struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + 2 * IPCSRV_N_TYPES];
@@ -923,7 +968,7 @@ int main(void)
 		tc->type = ipcsrv_table[i / 2].type;
 		tc->peer = i % 2 == 0 ? PEER_ROOT : PEER_HACLIENT;
 		snprintf(tc->name, sizeof(tc->name), "test_access_%s_%s",
-			 tc->peer == PEER_ROOT ? "root" : "haclient", t);
+		         tc->peer == PEER_ROOT ? "root" : "haclient", t);
 		for (p = tc->name; *p != '\0'; p++)
 			if (*p == ' ')
 				*p = '_';

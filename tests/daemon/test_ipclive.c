@@ -41,14 +41,15 @@ static int expect_calls;
 
 /* ledgerglue stand-in: answers an ownership request 20 ms later, from the
  * loop, like a decision coming back from CPG. */
-static void answer_later(void *data)
+static void
+answer_later(void *data)
 {
 	struct ferry_ipc_vm_rsp rsp;
 
 	(void)data;
 	memset(&rsp, 0, sizeof(rsp));
-	rsp.verdict = strcmp(parked_req.vm, "taken") == 0 ? FERRY_VERDICT_OWNED
-							 : FERRY_VERDICT_GRANTED;
+	rsp.verdict =
+	        strcmp(parked_req.vm, "taken") == 0 ? FERRY_VERDICT_OWNED : FERRY_VERDICT_GRANTED;
 	rsp.owner_nodeid = 2;
 	rsp.generation = parked_req.generation + 1;
 	snprintf(rsp.reason, sizeof(rsp.reason), "%s %s", parked_req.vm, parked_req.rsc);
@@ -56,15 +57,17 @@ static void answer_later(void *data)
 	assert_int_equal(ipcsrv_reply(d.ipc, parked_token, &rsp, sizeof(rsp)), -ENOENT);
 }
 
-static void ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
+static void
+ev_request(void *ctx, uint64_t token, const struct ferry_ipc_vm_req *req)
 {
 	(void)ctx;
 	parked_token = token;
 	parked_req = *req;
 	qb_loop_timer_add(d.loop, QB_LOOP_MED, 20 * QB_TIME_NS_IN_MSEC, NULL, answer_later,
-			  &reply_timer);
+	                  &reply_timer);
 }
-static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
+static void
+ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_move *m)
 {
 	struct ferry_ipc_vm_rsp rsp;
 
@@ -73,7 +76,8 @@ static void ev_record_move(void *ctx, uint64_t token, const struct ferry_ipc_mov
 	rsp.verdict = strcmp(m->result, "ok") == 0 ? FERRY_VERDICT_GRANTED : FERRY_VERDICT_REFUSED;
 	ipcsrv_reply(d.ipc, token, &rsp, sizeof(rsp));
 }
-static ssize_t ev_status(void *ctx, void *buf, size_t len)
+static ssize_t
+ev_status(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_status_rsp *s = buf;
 	struct ferry_ipc_vm_info *v = (void *)(s + 1);
@@ -92,7 +96,8 @@ static ssize_t ev_status(void *ctx, void *buf, size_t len)
 	v->generation = 3;
 	return (ssize_t)(sizeof(*s) + sizeof(*v));
 }
-static ssize_t ev_dump(void *ctx, void *buf, size_t len)
+static ssize_t
+ev_dump(void *ctx, void *buf, size_t len)
 {
 	struct ferry_ipc_dump_rsp *r = buf;
 
@@ -102,13 +107,14 @@ static ssize_t ev_dump(void *ctx, void *buf, size_t len)
 	memcpy(r + 1, "hello", 5);
 	return (ssize_t)(sizeof(*r) + 5);
 }
-static ssize_t ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf,
-			   size_t len)
+static ssize_t
+ev_history(void *ctx, const struct ferry_ipc_history_req *req, void *buf, size_t len)
 {
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -EIO;
 }
-static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
+static void
+ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 {
 	(void)ctx;
 	assert_string_equal(uuid, UUID1);
@@ -118,27 +124,28 @@ static void ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 
 /* the stand-ins above, as ferryd.c would wire its neighbours */
 static const struct ipcsrv_events events = {
-	.request = ev_request,
-	.record_move = ev_record_move,
-	.expect_stop = ev_expect_stop,
-	.status = ev_status,
-	.dump = ev_dump,
-	.history = ev_history,
+        .request = ev_request,
+        .record_move = ev_record_move,
+        .expect_stop = ev_expect_stop,
+        .status = ev_status,
+        .dump = ev_dump,
+        .history = ev_history,
 };
 
 static int client_result = -1;
 static char client_error[256];
 
-#define CHECK(cond)                                                                               \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			snprintf(client_error, sizeof(client_error), "%s:%d: %s", __FILE__,       \
-				 __LINE__, #cond);                                                \
-			goto out;                                                                 \
-		}                                                                                 \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			snprintf(client_error, sizeof(client_error), "%s:%d: %s", __FILE__,        \
+			         __LINE__, #cond);                                                 \
+			goto out;                                                                  \
+		}                                                                                  \
 	} while (0)
 
-static void *client_thread(void *arg)
+static void *
+client_thread(void *arg)
 {
 	struct ferryclient *c = NULL, *c2 = NULL;
 	struct ferry_ipc_vm_rsp rsp;
@@ -153,7 +160,8 @@ static void *client_thread(void *arg)
 	(void)arg;
 	CHECK(ferryclient_connect(&c) == 0);
 	/* a deferred ownership answer */
-	CHECK(ferryclient_acquire(c, "web1", "u-1", "rsc-web1", FERRY_ACQUIRE_RESTORE, 41, &rsp) == 0);
+	CHECK(ferryclient_acquire(c, "web1", "u-1", "rsc-web1", FERRY_ACQUIRE_RESTORE, 41, &rsp) ==
+	      0);
 	CHECK(rsp.verdict == FERRY_VERDICT_GRANTED);
 	CHECK(rsp.generation == 42);
 	CHECK(strcmp(rsp.reason, "web1 rsc-web1") == 0);
@@ -198,7 +206,8 @@ out:
 
 static qb_loop_timer_handle watch_timer;
 
-static void watch_client(void *data)
+static void
+watch_client(void *data)
 {
 	(void)data;
 	if (atomic_load(&client_done)) {
@@ -206,10 +215,11 @@ static void watch_client(void *data)
 		return;
 	}
 	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, watch_client,
-			  &watch_timer);
+	                  &watch_timer);
 }
 
-static void test_live(void **state)
+static void
+test_live(void **state)
 {
 	char name[64];
 	pthread_t t;
@@ -225,7 +235,7 @@ static void test_live(void **state)
 	assert_int_equal(ipcsrv_start(d.loop, &d.cfg, &events, &d, &d.ipc), 0);
 	assert_int_equal(pthread_create(&t, NULL, client_thread, NULL), 0);
 	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, watch_client,
-			  &watch_timer);
+	                  &watch_timer);
 	qb_loop_run(d.loop);
 	pthread_join(t, NULL);
 	if (client_result != 0)
@@ -238,7 +248,7 @@ static void test_live(void **state)
 /* ---- idle clients over real libqb IPC (issue 10, item 9) -------------------- */
 
 #define HACLIENT_GID ((gid_t)189)
-#define USER_UID ((uid_t)1000)
+#define USER_UID     ((uid_t)1000)
 
 struct idle_child {
 	pid_t pid;
@@ -255,7 +265,8 @@ static char idle_error[256];
 /* In the child: connect (as haclient or root), ask once, wait for 'g',
  * ask again.  Exit 0 when the second request failed (haclient: cut off)
  * or succeeded (root: kept), else the step that went wrong. */
-static int idle_child_main(bool as_haclient, int up_w, int go_r)
+static int
+idle_child_main(bool as_haclient, int up_w, int go_r)
 {
 	gid_t groups[] = {HACLIENT_GID};
 	struct ferry_ipc_status_rsp *st = NULL;
@@ -265,8 +276,8 @@ static int idle_child_main(bool as_haclient, int up_w, int go_r)
 	int r;
 
 	if (as_haclient && (setgroups(1, groups) != 0 ||
-			    setresgid(HACLIENT_GID, HACLIENT_GID, HACLIENT_GID) != 0 ||
-			    setresuid(USER_UID, USER_UID, USER_UID) != 0))
+	                    setresgid(HACLIENT_GID, HACLIENT_GID, HACLIENT_GID) != 0 ||
+	                    setresuid(USER_UID, USER_UID, USER_UID) != 0))
 		return 10;
 	if (ferryclient_connect(&c) != 0)
 		return 11;
@@ -284,7 +295,8 @@ static int idle_child_main(bool as_haclient, int up_w, int go_r)
 	return r == 0 ? 0 : 15;
 }
 
-static void idle_spawn(struct idle_child *k, bool as_haclient)
+static void
+idle_spawn(struct idle_child *k, bool as_haclient)
 {
 	int up[2], go[2];
 
@@ -305,27 +317,30 @@ static void idle_spawn(struct idle_child *k, bool as_haclient)
 	fcntl(k->up_r, F_SETFL, O_NONBLOCK);
 }
 
-static bool idle_child_up(struct idle_child *k)
+static bool
+idle_child_up(struct idle_child *k)
 {
 	char c = 0;
 
 	return read(k->up_r, &c, 1) == 1 && c == 'c';
 }
 
-static void idle_reap(void)
+static void
+idle_reap(void)
 {
 	for (int i = 0; i < 2; i++) {
 		int st;
 
-		if (idle_kids[i].status < 0 && waitpid(idle_kids[i].pid, &st, WNOHANG) ==
-						       idle_kids[i].pid)
+		if (idle_kids[i].status < 0 &&
+		    waitpid(idle_kids[i].pid, &st, WNOHANG) == idle_kids[i].pid)
 			idle_kids[i].status = st;
 	}
 }
 
 /* The test's steps, from a timer: both connected; the haclient one is cut
  * off and root's is not; a few more sweeps; both try a request; both done. */
-static void idle_watch(void *data)
+static void
+idle_watch(void *data)
 {
 	uint64_t now = qb_util_nano_current_get();
 	static bool up[2];
@@ -334,7 +349,7 @@ static void idle_watch(void *data)
 	idle_reap();
 	if (now > idle_deadline) {
 		snprintf(idle_error, sizeof(idle_error), "stuck in phase %d (%u clients)",
-			 idle_phase, d.ipc->n_clients);
+		         idle_phase, d.ipc->n_clients);
 		qb_loop_stop(d.loop);
 		return;
 	}
@@ -358,7 +373,8 @@ static void idle_watch(void *data)
 			       " ms after its last answer (ipc_idle_timeout_ms %u)\n",
 			       (uint64_t)((now - idle_t0) / QB_TIME_NS_IN_MSEC),
 			       d.cfg.ipc_idle_timeout_ms);
-			idle_grace_end = now + 3ull * d.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
+			idle_grace_end =
+			        now + 3ull * d.cfg.ipc_idle_timeout_ms * QB_TIME_NS_IN_MSEC;
 			idle_phase = 2;
 		}
 		break;
@@ -366,14 +382,14 @@ static void idle_watch(void *data)
 		if (now >= idle_grace_end) {
 			if (d.ipc->n_clients != 1) {
 				snprintf(idle_error, sizeof(idle_error),
-					 "root's idle client was disconnected too");
+				         "root's idle client was disconnected too");
 				qb_loop_stop(d.loop);
 				return;
 			}
 			for (int i = 0; i < 2; i++)
 				if (write(idle_kids[i].go_w, "g", 1) != 1)
 					snprintf(idle_error, sizeof(idle_error), "write: %s",
-						 strerror(errno));
+					         strerror(errno));
 			idle_phase = 3;
 		}
 		break;
@@ -385,10 +401,11 @@ static void idle_watch(void *data)
 		break;
 	}
 	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, idle_watch,
-			  &watch_timer);
+	                  &watch_timer);
 }
 
-static void test_idle_live(void **state)
+static void
+test_idle_live(void **state)
 {
 	char name[64];
 
@@ -410,7 +427,7 @@ static void test_idle_live(void **state)
 	/* a guard against a hang, not a time limit on the behaviour */
 	idle_deadline = qb_util_nano_current_get() + 60ull * QB_TIME_NS_IN_SEC;
 	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 10 * QB_TIME_NS_IN_MSEC, NULL, idle_watch,
-			  &watch_timer);
+	                  &watch_timer);
 	qb_loop_run(d.loop);
 	for (int i = 0; i < 2; i++) {
 		if (idle_kids[i].status < 0) {
@@ -431,11 +448,12 @@ static void test_idle_live(void **state)
 	assert_int_equal(WEXITSTATUS(idle_kids[1].status), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_live),
-		cmocka_unit_test(test_idle_live),
+	        cmocka_unit_test(test_live),
+	        cmocka_unit_test(test_idle_live),
 	};
 
 	if (geteuid() != 0) {

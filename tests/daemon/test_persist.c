@@ -11,14 +11,16 @@
 
 static char dir[64];
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/ferry-persist-XXXXXX");
 	return mkdtemp(dir) == NULL ? -1 : 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	char cmd[128];
 
@@ -27,7 +29,8 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void test_ledger_round_trip(void **state)
+static void
+test_ledger_round_trip(void **state)
 {
 	const char blob[] = "ferry-ledger 1\nvm a 1\n";
 	void *out = NULL;
@@ -59,7 +62,8 @@ static void test_ledger_round_trip(void **state)
 	free(out);
 }
 
-static void flip_byte(const char *name, long off)
+static void
+flip_byte(const char *name, long off)
 {
 	char path[128];
 	FILE *f;
@@ -75,7 +79,8 @@ static void flip_byte(const char *name, long off)
 	fclose(f);
 }
 
-static void test_ledger_corruption(void **state)
+static void
+test_ledger_corruption(void **state)
 {
 	void *out = NULL;
 	size_t len = 0;
@@ -104,7 +109,8 @@ static void test_ledger_corruption(void **state)
 	assert_int_equal(persist_ledger_load(dir, 4, &out, &len), -EFBIG);
 }
 
-static struct ferry_ipc_move mv(int i)
+static struct ferry_ipc_move
+mv(int i)
 {
 	struct ferry_ipc_move m;
 
@@ -117,7 +123,8 @@ static struct ferry_ipc_move mv(int i)
 	return m;
 }
 
-static void test_history_bounded(void **state)
+static void
+test_history_bounded(void **state)
 {
 	struct persist_history h, h2;
 	struct ferry_ipc_move m;
@@ -150,7 +157,8 @@ static void test_history_bounded(void **state)
 	persist_history_done(&h);
 }
 
-static void test_write_missing_dir(void **state)
+static void
+test_write_missing_dir(void **state)
 {
 	char sub[128];
 
@@ -163,7 +171,8 @@ static void test_write_missing_dir(void **state)
 
 /* The metrics file: readable by node_exporter (0644 whatever the umask),
  * replaced atomically, and its directory never created. */
-static void test_write_public(void **state)
+static void
+test_write_public(void **state)
 {
 	char path[128], missing[128];
 	struct stat st;
@@ -193,13 +202,14 @@ static void test_write_public(void **state)
 /* A ledger file as an earlier ferry wrote it (its own CRC-32 before zlib's
  * crc32): the frame's checksum field holds the standard CRC-32 of the
  * payload, so files written before and after the switch load alike. */
-static void test_crc(void **state)
+static void
+test_crc(void **state)
 {
 	struct persist_frame f = {
-		.magic = PERSIST_MAGIC_LEDGER,
-		.version = PERSIST_VERSION,
-		.len = 9,
-		.crc32 = 0xcbf43926u, /* the CRC-32 check value of "123456789" */
+	        .magic = PERSIST_MAGIC_LEDGER,
+	        .version = PERSIST_VERSION,
+	        .len = 9,
+	        .crc32 = 0xcbf43926u, /* the CRC-32 check value of "123456789" */
 	};
 	char file[sizeof(f) + 9];
 	void *out = NULL;
@@ -215,15 +225,16 @@ static void test_crc(void **state)
 	free(out);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ledger_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ledger_corruption, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_public, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_ledger_round_trip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_ledger_corruption, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_history_bounded, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_public, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

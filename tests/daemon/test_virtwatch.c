@@ -33,8 +33,8 @@ static struct {
 } d;
 
 /* the ledger and the cluster, as ferryd.c would answer for them */
-static int ev_vm_lookup(void *ctx, const char *uuid, uint32_t *owner, uint32_t *state,
-			uint32_t *peer)
+static int
+ev_vm_lookup(void *ctx, const char *uuid, uint32_t *owner, uint32_t *state, uint32_t *peer)
 {
 	(void)ctx;
 	if (!ledger_known || strcmp(uuid, TEST_UUID) != 0)
@@ -44,45 +44,50 @@ static int ev_vm_lookup(void *ctx, const char *uuid, uint32_t *owner, uint32_t *
 	*peer = ledger_peer;
 	return 0;
 }
-static uint32_t ev_local_nodeid(void *ctx)
+static uint32_t
+ev_local_nodeid(void *ctx)
 {
 	(void)ctx;
 	return d.local_nodeid;
 }
-static const char *ev_local_name(void *ctx)
+static const char *
+ev_local_name(void *ctx)
 {
 	(void)ctx;
 	return d.local_name; /* no name from corosync's nodelist */
 }
-static const char *ev_node_name(void *ctx, uint32_t nodeid)
+static const char *
+ev_node_name(void *ctx, uint32_t nodeid)
 {
 	(void)ctx, (void)nodeid;
 	return NULL;
 }
-static bool ev_ready(void *ctx)
+static bool
+ev_ready(void *ctx)
 {
 	(void)ctx;
 	return false;
 }
-static int ev_file_write(void *ctx, const char *name, const void *buf, size_t len)
+static int
+ev_file_write(void *ctx, const char *name, const void *buf, size_t len)
 {
 	(void)ctx;
 	return persist_write(d.cfg.state_dir, name, buf, len);
 }
-static int ev_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf,
-			size_t *ret_len)
+static int
+ev_file_read(void *ctx, const char *name, size_t max_len, void **ret_buf, size_t *ret_len)
 {
 	(void)ctx;
 	return persist_read(d.cfg.state_dir, name, max_len, ret_buf, ret_len);
 }
 static const struct virtwatch_events events = {
-	.vm_lookup = ev_vm_lookup,
-	.local_nodeid = ev_local_nodeid,
-	.local_name = ev_local_name,
-	.node_name = ev_node_name,
-	.ready = ev_ready,
-	.file_write = ev_file_write,
-	.file_read = ev_file_read,
+        .vm_lookup = ev_vm_lookup,
+        .local_nodeid = ev_local_nodeid,
+        .local_name = ev_local_name,
+        .node_name = ev_node_name,
+        .ready = ev_ready,
+        .file_write = ev_file_write,
+        .file_read = ev_file_read,
 };
 
 /* ---- driving the loop ------------------------------------------------------ */
@@ -92,39 +97,46 @@ static cond_fn waiting_for;
 static uint64_t deadline_ns;
 static qb_loop_timer_handle poll_timer;
 
-static void poll_cond(void *data)
+static void
+poll_cond(void *data)
 {
 	(void)data;
 	if (waiting_for() || qb_util_nano_current_get() > deadline_ns) {
 		qb_loop_stop(d.loop);
 		return;
 	}
-	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 5 * QB_TIME_NS_IN_MSEC, NULL, poll_cond, &poll_timer);
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 5 * QB_TIME_NS_IN_MSEC, NULL, poll_cond,
+	                  &poll_timer);
 }
 
-static bool run_until(cond_fn c, unsigned timeout_ms)
+static bool
+run_until(cond_fn c, unsigned timeout_ms)
 {
 	waiting_for = c;
 	deadline_ns = qb_util_nano_current_get() + (uint64_t)timeout_ms * QB_TIME_NS_IN_MSEC;
-	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 5 * QB_TIME_NS_IN_MSEC, NULL, poll_cond, &poll_timer);
+	qb_loop_timer_add(d.loop, QB_LOOP_LOW, 5 * QB_TIME_NS_IN_MSEC, NULL, poll_cond,
+	                  &poll_timer);
 	qb_loop_run(d.loop);
 	return c();
 }
 
-static bool is_paused(void)
+static bool
+is_paused(void)
 {
 	int st = 0, reason = 0;
 
 	return virDomainGetState(dom, &st, &reason, 0) == 0 && st == VIR_DOMAIN_PAUSED;
 }
 
-static bool report_written(void)
+static bool
+report_written(void)
 {
 	return access(report, F_OK) == 0;
 }
 
 /* Waits for the report to Pacemaker and checks its (first) line. */
-static void assert_reported(const char *want)
+static void
+assert_reported(const char *want)
 {
 	char line[256] = "";
 	FILE *f;
@@ -137,13 +149,15 @@ static void assert_reported(const char *want)
 	assert_string_equal(line, want);
 }
 
-static bool never(void)
+static bool
+never(void)
 {
 	return false;
 }
 
 /* No crm_resource of ours left unreaped (and none watched any more). */
-static bool kids_reaped(void)
+static bool
+kids_reaped(void)
 {
 	for (size_t i = 0; i < VIRTWATCH_MAX_KIDS; i++)
 		if (d.virt->kids[i].pid != 0)
@@ -151,7 +165,8 @@ static bool kids_reaped(void)
 	return true;
 }
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	char path[512], script[128];
 	FILE *f;
@@ -166,10 +181,11 @@ static int setup(void **state)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "#!/bin/sh\necho $$ > %s.pid\necho \"$*\" > %s.tmp && mv %s.tmp %s\n", report,
-		report, report, report);
+	        report, report, report);
 	fclose(f);
 	chmod(script, 0755);
-	snprintf(path, sizeof(path), "%s:%s", dir, getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
+	snprintf(path, sizeof(path), "%s:%s", dir,
+	         getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
 	setenv("PATH", path, 1);
 
 	memset(&d, 0, sizeof(d));
@@ -187,7 +203,8 @@ static int setup(void **state)
 	return dom == NULL ? -1 : 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	char cmd[128];
 
@@ -202,7 +219,8 @@ static int teardown(void **state)
 
 /* Brings the domain to "shut off" while the ledger does not know it, so
  * that the preparation itself is not judged, and drains its events. */
-static void stop_quietly(void)
+static void
+stop_quietly(void)
 {
 	bool known = ledger_known;
 	int st = 0, reason = 0;
@@ -215,13 +233,15 @@ static void stop_quietly(void)
 	ledger_known = known;
 }
 
-static void restart_domain(void)
+static void
+restart_domain(void)
 {
 	stop_quietly();
 	assert_int_equal(virDomainCreate(dom), 0);
 }
 
-static void test_foreign_start_paused(void **state)
+static void
+test_foreign_start_paused(void **state)
 {
 	(void)state;
 	ledger_known = true;
@@ -233,7 +253,8 @@ static void test_foreign_start_paused(void **state)
 	assert_false(report_written()); /* not ours: nothing to report */
 }
 
-static void test_incoming_migration_allowed(void **state)
+static void
+test_incoming_migration_allowed(void **state)
 {
 	(void)state;
 	ledger_known = true;
@@ -245,7 +266,8 @@ static void test_incoming_migration_allowed(void **state)
 	assert_false(is_paused());
 }
 
-static void test_unknown_vm_ignored(void **state)
+static void
+test_unknown_vm_ignored(void **state)
 {
 	(void)state;
 	ledger_known = false;
@@ -257,7 +279,8 @@ static void test_unknown_vm_ignored(void **state)
 	assert_false(report_written());
 }
 
-static void test_unexpected_stop_reported(void **state)
+static void
+test_unexpected_stop_reported(void **state)
 {
 	(void)state;
 	ledger_known = true;
@@ -272,7 +295,8 @@ static void test_unexpected_stop_reported(void **state)
 /* The crm_resource ferryd spawned is reaped by ferryd (its pidfd), not left
  * a zombie, and not by a SIGCHLD handler: a signal still queued in libqb's
  * loop when virtwatch stopped leaked 64 bytes (LeakSanitizer, asan run). */
-static void test_report_child_reaped(void **state)
+static void
+test_report_child_reaped(void **state)
 {
 	struct sigaction sa;
 	char path[160];
@@ -303,7 +327,8 @@ static void test_report_child_reaped(void **state)
 
 /* The resource id the agent gave survives a restart of ferryd (kept in
  * STATE_DIR/resources); a malformed line there is skipped, not fatal. */
-static void test_rsc_survives_restart(void **state)
+static void
+test_rsc_survives_restart(void **state)
 {
 	char path[128];
 	FILE *f;
@@ -329,7 +354,8 @@ static void test_rsc_survives_restart(void **state)
 	assert_reported("--fail --resource vm-test --node node1\n");
 }
 
-static void test_announced_stop_not_reported(void **state)
+static void
+test_announced_stop_not_reported(void **state)
 {
 	(void)state;
 	ledger_known = true;
@@ -347,7 +373,8 @@ static void test_announced_stop_not_reported(void **state)
 	assert_true(run_until(report_written, 3000));
 }
 
-static void test_scan_pauses_running_foreign(void **state)
+static void
+test_scan_pauses_running_foreign(void **state)
 {
 	(void)state;
 	ledger_known = false;
@@ -361,7 +388,8 @@ static void test_scan_pauses_running_foreign(void **state)
 	assert_true(is_paused());
 }
 
-static void test_foreign_warn_only(void **state)
+static void
+test_foreign_warn_only(void **state)
 {
 	(void)state;
 	ledger_known = true;
@@ -373,18 +401,19 @@ static void test_foreign_warn_only(void **state)
 	assert_false(is_paused());
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_foreign_start_paused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_incoming_migration_allowed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_vm_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unexpected_stop_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_report_child_reaped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rsc_survives_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_announced_stop_not_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_pauses_running_foreign, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_warn_only, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_foreign_start_paused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_incoming_migration_allowed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unknown_vm_ignored, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unexpected_stop_reported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_child_reaped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rsc_survives_restart, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_announced_stop_not_reported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_scan_pauses_running_foreign, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_foreign_warn_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

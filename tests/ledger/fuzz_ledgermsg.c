@@ -38,7 +38,7 @@ check_roundtrip(const uint8_t *data, size_t size, const struct ledgermsg *m)
 		r = ledgermsg_encode_quorum(&m->u.quorum, out, sizeof(out), &len);
 	else if (m->type == LEDGERMSG_FENCE)
 		r = ledgermsg_encode_fence(m->u.fence.node, m->u.fence.fenced_at_ms,
-					   m->u.fence.time_ms, out, sizeof(out), &len);
+		                           m->u.fence.time_ms, out, sizeof(out), &len);
 	else if (m->type == LEDGERMSG_STATE)
 		r = ledgermsg_encode_state(&m->u.state, out, sizeof(out), &len);
 	else if (m->type == LEDGERMSG_MOVE)
@@ -97,7 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ledger_load(l2, buf, len) != 0 || ledger_serialize(l2, &again, &len2) != 0 ||
 		    len2 != len || memcmp(again, buf, len) != 0)
 			abort();
-		if (size >= sizeof(current) - 1 && memcmp(data, current, sizeof(current) - 1) == 0 &&
+		if (size >= sizeof(current) - 1 &&
+		    memcmp(data, current, sizeof(current) - 1) == 0 &&
 		    (len != size || memcmp(buf, data, size) != 0))
 			abort();
 		free(buf);

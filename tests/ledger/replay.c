@@ -98,7 +98,8 @@ main(int argc, char **argv)
 		len = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
 		LLVMFuzzerTestOneInput(buf, len); /* aborts on a bug */
-		printf("ok %zu - %s\n", i + 1, strrchr(files[i], '/') != NULL ? strrchr(files[i], '/') + 1 : files[i]);
+		printf("ok %zu - %s\n", i + 1,
+		       strrchr(files[i], '/') != NULL ? strrchr(files[i], '/') + 1 : files[i]);
 		free(files[i]);
 	}
 	return 0;

@@ -133,7 +133,8 @@ last_confchg(const struct nodelog *nl)
 	size_t at = 0;
 
 	for (size_t j = 0; j < nl->n; j++)
-		if (strncmp(nl->lines[j], "ring ", 5) == 0 && strstr(nl->lines[j], ": members") != NULL)
+		if (strncmp(nl->lines[j], "ring ", 5) == 0 &&
+		    strstr(nl->lines[j], ": members") != NULL)
 			at = j;
 	return at;
 }
@@ -169,8 +170,8 @@ report_step(struct runner *r)
 			for (size_t j = 0; same && o0 + j < o->n; j++)
 				same = strcmp(o->lines[o0 + j], first->lines[f0 + j]) == 0;
 			if (!same) {
-				printf("!! divergence: node %" PRIu32 " logged differently from node %" PRIu32
-				       ":\n",
+				printf("!! divergence: node %" PRIu32
+				       " logged differently from node %" PRIu32 ":\n",
 				       m[i], m[0]);
 				for (size_t j = 0; j < o->n; j++)
 					printf("!!   %s\n", o->lines[j]);
@@ -206,8 +207,8 @@ uuid_for(const char *name, char *out, size_t len)
 		h2 = (h2 ^ (uint8_t)*p) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
 	}
 	snprintf(out, len, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-8%03" PRIx64 "-%012" PRIx64,
-		 h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, (h2 >> 52) & 0xfff,
-		 (uint64_t)(h2 & 0xffffffffffffULL));
+	         h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, (h2 >> 52) & 0xfff,
+	         (uint64_t)(h2 & 0xffffffffffffULL));
 }
 
 static const char *
@@ -285,7 +286,8 @@ ev_request(struct runner *r, enum ledger_op op, char **tok, int ntok)
 	req.op = op;
 	req.req_id = ++r->req_id;
 	if (strlen(vm) >= sizeof(req.name) || (uuid != NULL && strlen(uuid) >= sizeof(req.uuid))) {
-		printf("  (node %" PRIu32 ": request not sent: name or uuid too long for the wire)\n",
+		printf("  (node %" PRIu32
+		       ": request not sent: name or uuid too long for the wire)\n",
 		       node);
 		return 0;
 	}
@@ -425,7 +427,8 @@ ev_drain(struct runner *r, char **tok, int ntok)
 		snprintf(d.requested_by, sizeof(d.requested_by), "root@node%" PRIu32, node);
 		s = opt(tok, ntok, "vms");
 		snprintf(list, sizeof(list), "%s", s != NULL ? s : "");
-		for (char *vm = strtok_r(list, ",", &save); vm != NULL && d.n_steps < LEDGER_DRAIN_STEPS;
+		for (char *vm = strtok_r(list, ",", &save);
+		     vm != NULL && d.n_steps < LEDGER_DRAIN_STEPS;
 		     vm = strtok_r(NULL, ",", &save)) {
 			struct ledger_drain_step *st = &d.steps[d.n_steps];
 
@@ -582,7 +585,8 @@ ev_partition(struct runner *r, char **tok, int ntok)
 				return fail(r, "partition: too many sides");
 			continue;
 		}
-		if (sizes[ns] >= SIMNET_MAX_NODES || parse_node(r, tok[i], &side[ns][sizes[ns]]) < 0)
+		if (sizes[ns] >= SIMNET_MAX_NODES ||
+		    parse_node(r, tok[i], &side[ns][sizes[ns]]) < 0)
 			return -EINVAL;
 		if (!simnet_is_up(r->c, side[ns][sizes[ns]]))
 			return fail(r, "partition: node %" PRIu32 " is down", side[ns][sizes[ns]]);

@@ -69,7 +69,8 @@ struct sim {
 		bool active, done;
 		uint32_t src, target;
 	} mig[N_VMS];
-	unsigned begin_inflight[SIMNET_MAX_NODES + 1][N_VMS]; /* migrate-begins sent, not answered */
+	unsigned begin_inflight[SIMNET_MAX_NODES + 1]
+	                       [N_VMS]; /* migrate-begins sent, not answered */
 	/* restores in progress: the restore or its commit/abort sent, not answered.
 	 * Pacemaker runs one start of a resource at a time on a node and the
 	 * agent sends the commit or abort within that start, so a node never
@@ -96,8 +97,8 @@ struct sim {
 	bool verbose;
 	char failure[256];
 	/* statistics */
-	unsigned long granted, refused, fences, stale_fences, partitions, crashes, restarts,
-		forced, syncs, migrated;
+	unsigned long granted, refused, fences, stale_fences, partitions, crashes, restarts, forced,
+	        syncs, migrated;
 	unsigned long reasons[_LEDGER_REASON_MAX];
 };
 
@@ -159,12 +160,13 @@ on_decision(uint32_t node, const struct ledger_decision *d, void *userdata)
 		s->refused++;
 	s->reasons[d->reason]++;
 	vm = pending[d->req_id % MAX_PENDING].req_id == d->req_id
-		     ? pending[d->req_id % MAX_PENDING].vm
-		     : -1;
+	             ? pending[d->req_id % MAX_PENDING].vm
+	             : -1;
 	uint32_t target = vm >= 0 ? pending[d->req_id % MAX_PENDING].target : 0;
 	if (s->verbose && vm >= 0)
 		printf("# sim: node %" PRIu32 " %s %s: %s %s\n", node, ledger_op_name(d->op),
-		       s->names[vm], ledger_verdict_name(d->verdict), ledger_reason_name(d->reason));
+		       s->names[vm], ledger_verdict_name(d->verdict),
+		       ledger_reason_name(d->reason));
 	if (vm < 0)
 		return;
 	if (d->op == LEDGER_OP_MIGRATE_BEGIN && s->begin_inflight[node][vm] > 0)
@@ -459,8 +461,7 @@ do_fence_replay(struct sim *s)
 	int g = quorate_group(s);
 	uint32_t m[SIMNET_MAX_NODES];
 
-	if (g < 0 || s->n_history == 0 ||
-	    simnet_group_members(s->net, g, m, SIMNET_MAX_NODES) == 0)
+	if (g < 0 || s->n_history == 0 || simnet_group_members(s->net, g, m, SIMNET_MAX_NODES) == 0)
 		return;
 	size_t i = pick(s, (uint32_t)s->n_history);
 	simnet_send_fence(s->net, m[0], s->history[i].node, s->history[i].at_ms);
@@ -525,7 +526,7 @@ do_restart(struct sim *s)
 	nt = 0;
 	if (ng > 0 && pick(s, 4) != 0)
 		nt = simnet_group_members(s->net, groups[pick(s, (uint32_t)ng)], target,
-					  SIMNET_MAX_NODES);
+		                          SIMNET_MAX_NODES);
 	target[nt++] = node;
 	simnet_form(s->net, target, nt);
 }
@@ -683,7 +684,7 @@ do_drain(struct sim *s, uint32_t node)
 			d.n_steps = 1 + pick(s, 3);
 		for (uint32_t i = 0; i < d.n_steps; i++) {
 			snprintf(d.steps[i].resource, sizeof(d.steps[i].resource), "%s",
-				 s->names[pick(s, N_VMS)]);
+			         s->names[pick(s, N_VMS)]);
 			memcpy(d.steps[i].vm, d.steps[i].resource, sizeof(d.steps[i].vm));
 			d.steps[i].wave = i / d.parallel;
 			d.steps[i].start_ms = d.steps[i].end_ms = -1;
@@ -724,7 +725,7 @@ check(struct sim *s)
 				continue;
 			if (where != 0)
 				return failed(s, "%s runs on node %" PRIu32 " and node %" PRIu32,
-					      s->names[vm], where, n);
+				              s->names[vm], where, n);
 			where = n;
 		}
 	}
@@ -746,12 +747,14 @@ check(struct sim *s)
 			for (size_t i = 0; i < n; i++) {
 				struct ledger *l = simnet_ledger(s->net, m[i]);
 
-				if (!ledger_is_quorate(l) || ledger_vm_find(l, s->uuids[vm], &b) < 0)
+				if (!ledger_is_quorate(l) ||
+				    ledger_vm_find(l, s->uuids[vm], &b) < 0)
 					continue;
 				if (ha && (a.owner != b.owner || a.target != b.target ||
-					   a.state != b.state))
-					return failed(s, "%s: quorate replicas disagree on its owner",
-						      s->names[vm]);
+				           a.state != b.state))
+					return failed(s,
+					              "%s: quorate replicas disagree on its owner",
+					              s->names[vm]);
 				a = b;
 				ha = true;
 			}
@@ -766,14 +769,17 @@ check(struct sim *s)
 				const struct ledger_drain *d = ledger_drain_get(l, k);
 				bool alone = n == 1 && m[0] == d->node_id;
 
-				if (d->state != LEDGER_DRAIN_SCHEDULED && d->state != LEDGER_DRAIN_RUNNING)
+				if (d->state != LEDGER_DRAIN_SCHEDULED &&
+				    d->state != LEDGER_DRAIN_RUNNING)
 					continue;
 				if (alone ? d->runner != 0
-					  : (d->runner == 0 || d->runner == d->node_id ||
-					     !ledger_is_member(l, d->runner)))
-					return failed(s, "drain %" PRIu32 " of %s: runner node %" PRIu32
-							 " in a quorate view of node %" PRIu32,
-						      d->id, d->node, d->runner, m[i]);
+				          : (d->runner == 0 || d->runner == d->node_id ||
+				             !ledger_is_member(l, d->runner)))
+					return failed(s,
+					              "drain %" PRIu32
+					              " of %s: runner node %" PRIu32
+					              " in a quorate view of node %" PRIu32,
+					              d->id, d->node, d->runner, m[i]);
 			}
 		}
 		/* 4. byte-identical after the sync */
@@ -789,8 +795,7 @@ check(struct sim *s)
 
 static bool
 run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool verbose,
-	 char *summary,
-	 size_t summary_len)
+         char *summary, size_t summary_len)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	uint32_t up[SIMNET_MAX_NODES];
@@ -842,12 +847,14 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 				send_request(s, up[pick(s, n)]);
 		} else if (p < 62) {
 			if (ng > 0)
-				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)], 1 + pick(s, 6));
+				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)],
+				               1 + pick(s, 6));
 		} else if (calm && p < 79) {
 			if (p < 70)
 				do_migrations(s);
 			else if (ng > 0)
-				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)], 1 + pick(s, 6));
+				simnet_deliver(s->net, groups[pick(s, (uint32_t)ng)],
+				               1 + pick(s, 6));
 		} else if (p < 66) {
 			do_partition(s);
 		} else if (p < 72) {
@@ -913,13 +920,13 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 	}
 	if (ok)
 		snprintf(summary, summary_len,
-			 "%" PRIu32 " nodes, %lu steps: %lu granted, %lu refused (%lu orphaned, "
-			 "%lu not-quorate, %lu syncing), %lu syncs, %lu partitions, %lu crashes, "
-			 "%lu restarts, %lu fences (+%lu stale), %lu forced, %lu migrations",
-			 s->n_nodes, steps, s->granted, s->refused, s->reasons[LEDGER_R_ORPHANED],
-			 s->reasons[LEDGER_R_NOT_QUORATE], s->reasons[LEDGER_R_SYNCING], s->syncs,
-			 s->partitions, s->crashes, s->restarts, s->fences, s->stale_fences,
-			 s->forced, s->migrated);
+		         "%" PRIu32 " nodes, %lu steps: %lu granted, %lu refused (%lu orphaned, "
+		         "%lu not-quorate, %lu syncing), %lu syncs, %lu partitions, %lu crashes, "
+		         "%lu restarts, %lu fences (+%lu stale), %lu forced, %lu migrations",
+		         s->n_nodes, steps, s->granted, s->refused, s->reasons[LEDGER_R_ORPHANED],
+		         s->reasons[LEDGER_R_NOT_QUORATE], s->reasons[LEDGER_R_SYNCING], s->syncs,
+		         s->partitions, s->crashes, s->restarts, s->fences, s->stale_fences,
+		         s->forced, s->migrated);
 	else
 		snprintf(summary, summary_len, "step %lu: %s", step, s->failure);
 	simnet_free(s->net);
@@ -934,21 +941,21 @@ static const struct {
 	unsigned long steps;
 	bool drains; /* random drain operations among the steps */
 } sim_runs[] = {
-	{1, 12, 0, 6000, false},
-	{13, 4, 2, 6000, false},
-	{17, 1, SIMNET_MAX_NODES, 3000, false},
-	{101, 6, 0, 6000, true},
-	{113, 3, 2, 6000, true},
-	/* found by sweeps: 19, 20 had both halves of a two_node split quorate
-	 * (a peer back in a ring that never synced; scenario 066); 110, 199
-	 * had a node run two restores of one VM at once (a simulator error) */
-	{19, 2, 2, 6000, false},
-	{110, 1, 2, 6000, true},
-	{199, 1, 2, 6000, true},
-	/* 32, 84: two branches of one history at the same epoch after a fence
-	 * each way; the sync took the older by seq (scenarios 067, 068) */
-	{32, 1, 2, 6000, false},
-	{84, 1, 2, 6000, false},
+        {1, 12, 0, 6000, false},
+        {13, 4, 2, 6000, false},
+        {17, 1, SIMNET_MAX_NODES, 3000, false},
+        {101, 6, 0, 6000, true},
+        {113, 3, 2, 6000, true},
+        /* found by sweeps: 19, 20 had both halves of a two_node split quorate
+         * (a peer back in a ring that never synced; scenario 066); 110, 199
+         * had a node run two restores of one VM at once (a simulator error) */
+        {19, 2, 2, 6000, false},
+        {110, 1, 2, 6000, true},
+        {199, 1, 2, 6000, true},
+        /* 32, 84: two branches of one history at the same epoch after a fence
+         * each way; the sync took the older by seq (scenarios 067, 068) */
+        {32, 1, 2, 6000, false},
+        {84, 1, 2, 6000, false},
 };
 
 int
@@ -969,8 +976,8 @@ main(void)
 	if (e_seed != NULL) {
 		uint64_t seed = strtoull(e_seed, NULL, 10);
 		unsigned long steps = e_steps != NULL ? strtoul(e_steps, NULL, 10) : 6000;
-		bool ok = run_seed(seed, steps, nodes, getenv("SIM_DRAINS") != NULL, verbose, summary,
-				   sizeof(summary));
+		bool ok = run_seed(seed, steps, nodes, getenv("SIM_DRAINS") != NULL, verbose,
+		                   summary, sizeof(summary));
 
 		printf("1..1\n%s 1 - seed %" PRIu64 ": %s\n", ok ? "ok" : "not ok", seed, summary);
 		return ok ? 0 : 1;
@@ -982,12 +989,12 @@ main(void)
 		for (uint64_t i = 0; i < sim_runs[r].n; i++) {
 			uint64_t seed = sim_runs[r].first + i;
 			unsigned long steps =
-				e_steps != NULL ? strtoul(e_steps, NULL, 10) : sim_runs[r].steps;
-			bool ok = run_seed(seed, steps, sim_runs[r].nodes, sim_runs[r].drains, verbose,
-					   summary, sizeof(summary));
+			        e_steps != NULL ? strtoul(e_steps, NULL, 10) : sim_runs[r].steps;
+			bool ok = run_seed(seed, steps, sim_runs[r].nodes, sim_runs[r].drains,
+			                   verbose, summary, sizeof(summary));
 
-			printf("%s %" PRIu64 " - seed %" PRIu64 "%s%s: %s\n", ok ? "ok" : "not ok", ++t,
-			       seed, sim_runs[r].nodes == 2 ? " (two_node)" : "",
+			printf("%s %" PRIu64 " - seed %" PRIu64 "%s%s: %s\n", ok ? "ok" : "not ok",
+			       ++t, seed, sim_runs[r].nodes == 2 ? " (two_node)" : "",
 			       sim_runs[r].drains ? " (drains)" : "", summary);
 			if (!ok)
 				rc = 1;

@@ -36,10 +36,10 @@ struct cnode {
 	int group;
 	bool slow;
 	bool owes_state; /* slow in the current round, state not sent yet */
-	int64_t skew_ms;  /* this node's clock minus the true time */
-	bool lost_mark;   /* ferryd's ledger.lost: set at a boot with an unusable file */
-	bool bad_state;   /* its next state is sent damaged (header intact) */
-	bool seen_all;    /* corosync saw every node since it started (wait_for_all) */
+	int64_t skew_ms; /* this node's clock minus the true time */
+	bool lost_mark;  /* ferryd's ledger.lost: set at a boot with an unusable file */
+	bool bad_state;  /* its next state is sent damaged (header intact) */
+	bool seen_all;   /* corosync saw every node since it started (wait_for_all) */
 };
 
 struct simnet {
@@ -113,7 +113,7 @@ simnet_free(struct simnet *c)
 
 void
 simnet_set_callbacks(struct simnet *c, simnet_line_fn line, simnet_decision_fn decision,
-		      void *userdata)
+                     void *userdata)
 {
 	c->line_fn = line;
 	c->decision_fn = decision;
@@ -264,8 +264,8 @@ simnet_boot(struct simnet *c, uint32_t node)
 		if (r < 0) {
 			char line[80];
 
-			snprintf(line, sizeof(line), "node %u: persisted state unreadable (%d), lost",
-				 node, r);
+			snprintf(line, sizeof(line),
+			         "node %u: persisted state unreadable (%d), lost", node, r);
 			on_line(line, n);
 			n->lost_mark = true;
 		}
@@ -437,9 +437,10 @@ send_state(struct simnet *c, uint32_t node)
 
 		if (r < 0)
 			return r;
-		if (n->bad_state && idx == 0 && len > sizeof(struct ledgermsg_hdr) +
-							 sizeof(struct ledgermsg_state_wire))
-			buf[sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire)] ^= 0x20;
+		if (n->bad_state && idx == 0 &&
+		    len > sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire))
+			buf[sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire)] ^=
+			        0x20;
 		if (r == 0)
 			n->bad_state = false;
 		int e = simnet_send(c, node, buf, len);
@@ -464,7 +465,7 @@ group_change(struct simnet *c, int gi)
 		c->ring_seq++;
 	for (size_t i = 0; i < g->n; i++) {
 		int r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
-				       c->now_ms + c->nodes[g->members[i]].skew_ms);
+		                       c->now_ms + c->nodes[g->members[i]].skew_ms);
 		if (r < 0)
 			err = r; /* every member still sees the change */
 	}
@@ -507,7 +508,8 @@ group_remove(struct cgroup *g, uint32_t node)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		if (g->members[i] == node) {
-			memmove(&g->members[i], &g->members[i + 1], (g->n - i - 1) * sizeof(uint32_t));
+			memmove(&g->members[i], &g->members[i + 1],
+			        (g->n - i - 1) * sizeof(uint32_t));
 			g->n--;
 			return;
 		}
@@ -570,7 +572,7 @@ cmp_u32(const void *a, const void *b)
 
 int
 simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_t *sizes,
-		 size_t n_sides)
+                 size_t n_sides)
 {
 	uint32_t sorted[SIMNET_MAX_NODES][SIMNET_MAX_NODES];
 	bool touched[SIMNET_MAX_NODES] = {false};
@@ -597,8 +599,9 @@ simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_t *s
 	for (size_t s = 0; s < n_sides; s++) {
 		int g0 = c->nodes[sorted[s][0]].group;
 
-		keep[s] = g0 >= 0 && c->groups[g0].n == sizes[s] &&
-			  memcmp(c->groups[g0].members, sorted[s], sizes[s] * sizeof(uint32_t)) == 0;
+		keep[s] =
+		        g0 >= 0 && c->groups[g0].n == sizes[s] &&
+		        memcmp(c->groups[g0].members, sorted[s], sizes[s] * sizeof(uint32_t)) == 0;
 	}
 	/* virtual synchrony: the old groups deliver what they have first */
 	for (size_t s = 0; s < n_sides; s++) {
@@ -756,7 +759,7 @@ simnet_send_fence(struct simnet *c, uint32_t sender, uint32_t node, int64_t fenc
 	if (!valid_node(sender))
 		return -EINVAL;
 	e = ledgermsg_encode_fence(node, fenced_at_ms, c->now_ms + c->nodes[sender].skew_ms, buf,
-				   sizeof(buf), &len);
+	                           sizeof(buf), &len);
 	if (e < 0)
 		return e;
 	return simnet_send(c, sender, buf, len);
@@ -796,7 +799,7 @@ simnet_group_identical(struct simnet *c, int gi, char *why, size_t why_len)
 		if (len != first_len || memcmp(buf, first, len) != 0 ||
 		    ledger_is_quorate(l) != ledger_is_quorate(c->nodes[g->members[0]].l)) {
 			snprintf(why, why_len, "node %u differs from node %u", g->members[i],
-				 g->members[0]);
+			         g->members[0]);
 			ok = false;
 		}
 		free(buf);

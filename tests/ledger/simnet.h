@@ -28,13 +28,12 @@ struct simnet;
 /* Called for every log line of every node. */
 typedef void (*simnet_line_fn)(uint32_t node, const char *line, void *userdata);
 /* Called for every decision on every node (node = the replica). */
-typedef void (*simnet_decision_fn)(uint32_t node, const struct ledger_decision *d,
-				    void *userdata);
+typedef void (*simnet_decision_fn)(uint32_t node, const struct ledger_decision *d, void *userdata);
 
 struct simnet *simnet_new(const struct ledger_limits *limits);
 struct simnet *simnet_free(struct simnet *c);
 void simnet_set_callbacks(struct simnet *c, simnet_line_fn line, simnet_decision_fn decision,
-			   void *userdata);
+                          void *userdata);
 
 /* Quorum reports sent automatically after each confchg: majority of expected
  * (0 = off: scenarios send "quorum N yes|no" themselves). */
@@ -74,7 +73,7 @@ int simnet_form(struct simnet *c, const uint32_t *nodes, size_t n);
 /* Several sides at once (a network split): each side becomes a group; the
  * nodes left behind in old groups get one confchg. */
 int simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_t *sizes,
-		     size_t n_sides);
+                     size_t n_sides);
 /* Drops a node's persisted blob (a node that lost its disk). */
 void simnet_wipe(struct simnet *c, uint32_t node);
 /* Damages a down node's persisted blob (ferryd then boots with its state

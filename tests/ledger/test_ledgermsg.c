@@ -97,11 +97,11 @@ test_roundtrip_others(void **state)
 
 	const struct ledger_quorum q = {.ring_seq = 77, .time_ms = -5, .quorate = true};
 	const struct ledger_quorum q2 = {.ring_seq = 78,
-					 .quorate = true,
-					 .two_node = true,
-					 .wait_for_all = true,
-					 .peer_in_view = false,
-					 .peer = 2};
+	                                 .quorate = true,
+	                                 .two_node = true,
+	                                 .wait_for_all = true,
+	                                 .peer_in_view = false,
+	                                 .peer = 2};
 
 	(void)state;
 	assert_int_equal(ledgermsg_encode_quorum(&q, buf, sizeof(buf), &len), 0);
@@ -348,8 +348,8 @@ test_random_garbage(void **state)
 			size_t olen;
 
 			assert_true(ledgermsg_type_is_request((uint16_t)m.type));
-			assert_int_equal(ledgermsg_encode_request(&m.u.req, out, sizeof(out), &olen),
-					 0);
+			assert_int_equal(
+			        ledgermsg_encode_request(&m.u.req, out, sizeof(out), &olen), 0);
 			assert_int_equal(olen, n);
 			assert_memory_equal(out, buf, n);
 		}
@@ -361,11 +361,13 @@ test_names(void **state)
 {
 	(void)state;
 	for (int i = 0; i < _LEDGER_REASON_MAX; i++)
-		assert_string_not_equal(ledger_reason_name((enum ledger_reason)i), "(out-of-range)");
+		assert_string_not_equal(ledger_reason_name((enum ledger_reason)i),
+		                        "(out-of-range)");
 	for (int i = 0; i < _LEDGER_OP_MAX; i++)
 		assert_string_not_equal(ledger_op_name((enum ledger_op)i), "(out-of-range)");
 	for (int i = 0; i < _LEDGER_VM_STATE_MAX; i++)
-		assert_string_not_equal(ledger_vm_state_name((enum ledger_vm_state)i), "(out-of-range)");
+		assert_string_not_equal(ledger_vm_state_name((enum ledger_vm_state)i),
+		                        "(out-of-range)");
 	assert_string_equal(ledger_reason_name(_LEDGER_REASON_MAX), "(out-of-range)");
 	assert_int_equal(ledger_mode_from_name("quick"), LEDGER_MODE_QUICK);
 	assert_int_equal(ledger_mode_from_name("warp"), -EINVAL);
@@ -582,7 +584,6 @@ test_deliver_garbage(void **state)
 	ledger_free(l);
 }
 
-
 /* Drain records at every limit: 8 drains of 64 steps with the longest names
  * and every result byte escaped fit the blob, load back byte for byte, and
  * their operations survive the wire. */
@@ -680,8 +681,8 @@ test_drain_records(void **state)
 	assert_memory_equal(blob, blob2, len);
 	assert_int_equal(ledger_drain_count(b), LEDGER_MAX_DRAINS);
 	assert_string_equal(ledger_drain_find(b, 3)->steps[5].state == LEDGER_STEP_FAILED ? "failed"
-											  : "other",
-			    "failed");
+	                                                                                  : "other",
+	                    "failed");
 	free(blob);
 	free(blob2);
 	ledger_free(a);
@@ -692,21 +693,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_requests),
-		cmocka_unit_test(test_roundtrip_others),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_oversize),
-		cmocka_unit_test(test_wrong_version_magic_type),
-		cmocka_unit_test(test_garbage_fields),
-		cmocka_unit_test(test_state_bounds),
-		cmocka_unit_test(test_encoder_errors),
-		cmocka_unit_test(test_random_garbage),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_blob_roundtrip_and_big_sync),
-		cmocka_unit_test(test_full_ledger_fits),
-		cmocka_unit_test(test_drain_records),
-		cmocka_unit_test(test_confchg_errors),
-		cmocka_unit_test(test_deliver_garbage),
+	        cmocka_unit_test(test_roundtrip_requests),
+	        cmocka_unit_test(test_roundtrip_others),
+	        cmocka_unit_test(test_truncated),
+	        cmocka_unit_test(test_oversize),
+	        cmocka_unit_test(test_wrong_version_magic_type),
+	        cmocka_unit_test(test_garbage_fields),
+	        cmocka_unit_test(test_state_bounds),
+	        cmocka_unit_test(test_encoder_errors),
+	        cmocka_unit_test(test_random_garbage),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_blob_roundtrip_and_big_sync),
+	        cmocka_unit_test(test_full_ledger_fits),
+	        cmocka_unit_test(test_drain_records),
+	        cmocka_unit_test(test_confchg_errors),
+	        cmocka_unit_test(test_deliver_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

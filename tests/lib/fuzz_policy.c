@@ -20,7 +20,7 @@ take(const uint8_t **p, size_t *left, size_t bytes)
 {
 	uint64_t v = 0;
 
-	for (size_t i = 0; i < bytes && *left > 0; i++) {
+	for (size_t i = 0; i<bytes && * left> 0; i++) {
 		v = v << 8 | **p;
 		(*p)++;
 		(*left)--;

@@ -34,12 +34,12 @@ static struct image_observed
 good_obs(void)
 {
 	struct image_observed o = {
-		.image_exists = true,
-		.meta_exists = true,
-		.size_bytes = 3u << 20,
-		.head_crc = 0x11111111,
-		.tail_crc = 0x22222222,
-		.meta_unreadable = false,
+	        .image_exists = true,
+	        .meta_exists = true,
+	        .size_bytes = 3u << 20,
+	        .head_crc = 0x11111111,
+	        .tail_crc = 0x22222222,
+	        .meta_unreadable = false,
 	};
 
 	return o;
@@ -55,7 +55,7 @@ test_valid(void **state)
 	assert_int_equal(imagerules_judge(UUID_A, 7, &m, &o), IMAGE_VALID);
 	/* UUID compared without regard to case (libvirt prints lower case) */
 	assert_int_equal(imagerules_judge("4F1C2A9E-0B7D-4C3E-9A51-7D2E8F6B1C00", 7, &m, &o),
-			 IMAGE_VALID);
+	                 IMAGE_VALID);
 }
 
 static void
@@ -159,18 +159,16 @@ test_names(void **state)
 	assert_string_equal(image_verdict_name(IMAGE_STALE), "stale");
 	assert_string_equal(image_verdict_name(IMAGE_WRONG_UUID), "wrong-uuid");
 	assert_null(image_verdict_name(_IMAGE_VERDICT_MAX));
-	assert_null(image_verdict_name((enum image_verdict)-1));
+	assert_null(image_verdict_name((enum image_verdict) - 1));
 }
 
 int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_each_rule),
-		cmocka_unit_test(test_body_crc),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_valid),    cmocka_unit_test(test_each_rule),
+	        cmocka_unit_test(test_body_crc), cmocka_unit_test(test_precedence),
+	        cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests_name("imagerules", tests, NULL, NULL);

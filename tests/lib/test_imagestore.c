@@ -24,10 +24,10 @@
 
 #include "ferry/imagestore.h"
 
-#define VM "web1"
-#define UUID "4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00"
+#define VM         "web1"
+#define UUID       "4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00"
 #define UUID_OTHER "99999999-0b7d-4c3e-9a51-7d2e8f6b1c00"
-#define MIB (1024 * 1024)
+#define MIB        (1024 * 1024)
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -221,7 +221,7 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "%s/ferry-imagestore-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	         tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	if (imagestore_open(f->dir, VM, UUID, &f->s) != 0)
@@ -457,28 +457,28 @@ static void
 test_garbage_sidecar(void **state)
 {
 	static const char *const garbage[] = {
-		"",
-		"hello\n",
-		"version=2\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0\n",
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0", /* no final newline */
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\n", /* key missing */
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0\nconsumed=0\n", /* duplicate */
-		"version=1\nuuid=" UUID "\ngeneration=-1\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0\n",
-		"version=1\nuuid=" UUID "\ngeneration=99999999999999999999999\nsize=5000\n"
-		"head_crc=00000000\ntail_crc=00000000\nconsumed=0\n",
-		"version=1\nuuid=not-a-uuid\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0\n",
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=0000000g\n"
-		"tail_crc=00000000\nconsumed=0\n",
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=2\n",
-		"version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
-		"tail_crc=00000000\nconsumed=0\nextra=1\n",
+	        "",
+	        "hello\n",
+	        "version=2\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0\n",
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0", /* no final newline */
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\n", /* key missing */
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0\nconsumed=0\n", /* duplicate */
+	        "version=1\nuuid=" UUID "\ngeneration=-1\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0\n",
+	        "version=1\nuuid=" UUID "\ngeneration=99999999999999999999999\nsize=5000\n"
+	        "head_crc=00000000\ntail_crc=00000000\nconsumed=0\n",
+	        "version=1\nuuid=not-a-uuid\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0\n",
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=0000000g\n"
+	        "tail_crc=00000000\nconsumed=0\n",
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=2\n",
+	        "version=1\nuuid=" UUID "\ngeneration=0\nsize=5000\nhead_crc=00000000\n"
+	        "tail_crc=00000000\nconsumed=0\nextra=1\n",
 	};
 	struct fixture *f = *state;
 
@@ -582,8 +582,7 @@ test_whole_crc_foreign_file(void **state)
 	path_in(f, VM ".save.body", p, sizeof(p));
 	fp = fopen(p, "we");
 	assert_non_null(fp);
-	fputs("version=1\ngeneration=7\nsize=3145728\nhead_crc=00000000\nbody_crc=00000000\n",
-	      fp);
+	fputs("version=1\ngeneration=7\nsize=3145728\nhead_crc=00000000\nbody_crc=00000000\n", fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(check(f, NULL), IMAGE_VALID);
 }
@@ -633,7 +632,7 @@ test_gen_file_guards(void **state)
 	/* upper-case UUID given by a caller is the same VM */
 	write_text(f, VM ".gen", "version=1\nuuid=" UUID "\ngeneration=3\n");
 	assert_int_equal(imagestore_open(f->dir, VM, "4F1C2A9E-0B7D-4C3E-9A51-7D2E8F6B1C00", &s2),
-			 0);
+	                 0);
 	s2 = imagestore_free(s2);
 }
 
@@ -787,7 +786,7 @@ test_open_errors(void **state)
 	assert_int_equal(imagestore_open(f->dir, VM, "not-a-uuid", &s), -EINVAL);
 	assert_int_equal(imagestore_open(f->dir, VM, UUID "0", &s), -EINVAL);
 	assert_int_equal(imagestore_open(f->dir, VM, "4f1c2a9e-0b7d-4c3e-9a51_7d2e8f6b1c00", &s),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_int_equal(imagestore_open(NULL, VM, UUID, &s), -EINVAL);
 	assert_null(s);
 }
@@ -811,29 +810,29 @@ int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		T(test_crc32),
-		T(test_fresh_store),
-		T(test_save_restore_consume),
-		T(test_double_restore_refused),
-		T(test_consume_failure_keeps_image),
-		T(test_cold_boot_makes_stale),
-		T(test_truncated),
-		T(test_no_sidecar),
-		T(test_garbage_sidecar),
-		T(test_checksum_changed),
-		T(test_whole_crc),
-		T(test_whole_crc_foreign_file),
-		T(test_wrong_uuid_in_sidecar),
-		T(test_gen_file_guards),
-		T(test_generation_ahead_refused),
-		T(test_lost_gen_file_makes_image_stale),
-		T(test_save_abort_leaves_nothing),
-		T(test_leftover_part_is_not_an_image),
-		T(test_save_over_image_moves_it_aside),
-		T(test_reject_and_name_collisions),
-		T(test_two_vms_one_dir),
-		T(test_open_errors),
-		T(test_not_writable), /* last: left out for root */
+	        T(test_crc32),
+	        T(test_fresh_store),
+	        T(test_save_restore_consume),
+	        T(test_double_restore_refused),
+	        T(test_consume_failure_keeps_image),
+	        T(test_cold_boot_makes_stale),
+	        T(test_truncated),
+	        T(test_no_sidecar),
+	        T(test_garbage_sidecar),
+	        T(test_checksum_changed),
+	        T(test_whole_crc),
+	        T(test_whole_crc_foreign_file),
+	        T(test_wrong_uuid_in_sidecar),
+	        T(test_gen_file_guards),
+	        T(test_generation_ahead_refused),
+	        T(test_lost_gen_file_makes_image_stale),
+	        T(test_save_abort_leaves_nothing),
+	        T(test_leftover_part_is_not_an_image),
+	        T(test_save_over_image_moves_it_aside),
+	        T(test_reject_and_name_collisions),
+	        T(test_two_vms_one_dir),
+	        T(test_open_errors),
+	        T(test_not_writable), /* last: left out for root */
 	};
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 

@@ -117,18 +117,19 @@ test_format_exact(void **state)
 	sample(&r);
 	n = moverec_format(&r, buf, sizeof(buf));
 	assert_string_equal(
-		buf, "{\"vm\":\"web1\",\"uuid\":\"4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00\","
-		     "\"from\":\"node1\",\"to\":\"node2\",\"mode\":\"live->quick\","
-		     "\"result\":\"ok\",\"error\":\"\",\"start_unix_ms\":1795000000123,"
-		     "\"total_ms\":4321,\"downtime_ms\":17,\"guest_gap_ms\":61,\"save_ms\":300,"
-		     "\"restore_ms\":310,\"bytes\":536870912,\"iterations\":4,"
-		     "\"max_downtime_ms\":200,\"net_bps\":1073741824,\"predicted_move\":\"live\","
-		     "\"predicted_why\":\"live: converges (passes 2)\",\"predicted_downtime_ms\":66,"
-		     "\"predicted_gap_ms\":106,\"predicted_total_ms\":1576,\"connect_ms\":12,"
-		     "\"image_ms\":280,\"qemu_start_ms\":190,\"restore_read_ms\":110,"
-		     "\"resume_ms\":9,\"save_channels\":1,\"image_format\":\"sparse\","
-		     "\"stack_from\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\","
-		     "\"stack_to\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\"}\n");
+	        buf,
+	        "{\"vm\":\"web1\",\"uuid\":\"4f1c2a9e-0b7d-4c3e-9a51-7d2e8f6b1c00\","
+	        "\"from\":\"node1\",\"to\":\"node2\",\"mode\":\"live->quick\","
+	        "\"result\":\"ok\",\"error\":\"\",\"start_unix_ms\":1795000000123,"
+	        "\"total_ms\":4321,\"downtime_ms\":17,\"guest_gap_ms\":61,\"save_ms\":300,"
+	        "\"restore_ms\":310,\"bytes\":536870912,\"iterations\":4,"
+	        "\"max_downtime_ms\":200,\"net_bps\":1073741824,\"predicted_move\":\"live\","
+	        "\"predicted_why\":\"live: converges (passes 2)\",\"predicted_downtime_ms\":66,"
+	        "\"predicted_gap_ms\":106,\"predicted_total_ms\":1576,\"connect_ms\":12,"
+	        "\"image_ms\":280,\"qemu_start_ms\":190,\"restore_read_ms\":110,"
+	        "\"resume_ms\":9,\"save_channels\":1,\"image_format\":\"sparse\","
+	        "\"stack_from\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\","
+	        "\"stack_to\":\"debian13: libvirt 11.3.0, QEMU 10.0.2\"}\n");
 	assert_int_equal(n, (int)strlen(buf));
 
 	moverec_init(&r);
@@ -173,13 +174,15 @@ test_escaping(void **state)
 	(void)state;
 	sample(&r);
 	snprintf(r.error, sizeof(r.error),
-		 "virDomainMigrateToURI3: \"unable\" to connect\\retry\nline2\ttab\r\b\f");
+	         "virDomainMigrateToURI3: \"unable\" to connect\\retry\nline2\ttab\r\b\f");
 	for (int i = 1; i < 32; i++)
 		ctl[i - 1] = (char)i;
 	ctl[31] = 0x7f;
 	ctl[32] = '\0';
 	snprintf(r.vm, sizeof(r.vm), "%s", ctl);
-	snprintf(r.to, sizeof(r.to), "n\xc3\xb6" "de"); /* UTF-8 goes out as \\u00f6 */
+	snprintf(r.to, sizeof(r.to),
+	         "n\xc3\xb6"
+	         "de"); /* UTF-8 goes out as \\u00f6 */
 
 	assert_true(moverec_format(&r, buf, sizeof(buf)) > 0);
 	/* one line: the only newline is the last byte, no raw control byte */
@@ -228,36 +231,36 @@ static void
 test_parse_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"   ",
-		"not json",
-		"[]",
-		"{",
-		"{\"vm\"",
-		"{\"vm\":",
-		"{\"vm\":\"web1\"",
-		"{\"vm\":\"web1\",}",
-		"{\"vm\":\"web1\"}}",
-		"{\"vm\":\"web1\"} x",
-		"{\"vm\":web1}",
-		"{\"vm\":12}",              /* wrong type */
-		"{\"total_ms\":\"12\"}",    /* wrong type */
-		"{\"total_ms\":12.5}",
-		"{\"total_ms\":1e3}",
-		"{\"total_ms\":-}",
-		"{\"total_ms\":007}",
-		"{\"total_ms\":9223372036854775808}",
-		"{\"total_ms\":-9223372036854775809}",
-		"{\"total_ms\":99999999999999999999999}",
-		"{\"total_ms\":9223372036854775807}", /* saturated by json-c: refused */
-		"{\"total_ms\":-9223372036854775808}",
-		"{\"vm\":\"\xff\"}",            /* not UTF-8 */
-		"{\"vm\":\"a\\qb\"}",       /* bad escape */
-		"{\"vm\":\"a\\u12\"}",      /* short \u */
-		"{\"vm\":\"a\\u0000b\"}",   /* NUL */
-		"{\"vm\":\"unterminated}",
-		"{\"mode\":\"this is far too long for the mode field\"}",
-		"{vm:\"web1\"}",
+	        "",
+	        "   ",
+	        "not json",
+	        "[]",
+	        "{",
+	        "{\"vm\"",
+	        "{\"vm\":",
+	        "{\"vm\":\"web1\"",
+	        "{\"vm\":\"web1\",}",
+	        "{\"vm\":\"web1\"}}",
+	        "{\"vm\":\"web1\"} x",
+	        "{\"vm\":web1}",
+	        "{\"vm\":12}",           /* wrong type */
+	        "{\"total_ms\":\"12\"}", /* wrong type */
+	        "{\"total_ms\":12.5}",
+	        "{\"total_ms\":1e3}",
+	        "{\"total_ms\":-}",
+	        "{\"total_ms\":007}",
+	        "{\"total_ms\":9223372036854775808}",
+	        "{\"total_ms\":-9223372036854775809}",
+	        "{\"total_ms\":99999999999999999999999}",
+	        "{\"total_ms\":9223372036854775807}", /* saturated by json-c: refused */
+	        "{\"total_ms\":-9223372036854775808}",
+	        "{\"vm\":\"\xff\"}",      /* not UTF-8 */
+	        "{\"vm\":\"a\\qb\"}",     /* bad escape */
+	        "{\"vm\":\"a\\u12\"}",    /* short \u */
+	        "{\"vm\":\"a\\u0000b\"}", /* NUL */
+	        "{\"vm\":\"unterminated}",
+	        "{\"mode\":\"this is far too long for the mode field\"}",
+	        "{vm:\"web1\"}",
 	};
 	struct move_record r, keep;
 
@@ -281,9 +284,9 @@ test_parse_lenient_where_harmless(void **state)
 	(void)state;
 	/* blanks, unknown keys of known kinds, missing keys keep their defaults */
 	assert_int_equal(moverec_parse(" { \"vm\" : \"a\\/b\\u00e9\\u20ac\" , \"x\":\"y\", "
-				       "\"n\":-5, \"total_ms\":0 }\n",
-				       &r),
-			 0);
+	                               "\"n\":-5, \"total_ms\":0 }\n",
+	                               &r),
+	                 0);
 	assert_string_equal(r.vm, "a/b\xc3\xa9\xe2\x82\xac");
 	assert_int_equal(r.total_ms, 0);
 	assert_int_equal(r.downtime_ms, -1);
@@ -291,17 +294,18 @@ test_parse_lenient_where_harmless(void **state)
 	assert_int_equal(moverec_parse("{}", &r), 0);
 	/* a newer ferry's keys of any type are skipped */
 	assert_int_equal(moverec_parse("{\"u1\":[1,2],\"u2\":{\"a\":1},\"u3\":true,\"u4\":null,"
-				       "\"u5\":1.5,\"vm\":\"web2\"}",
-				       &r),
-			 0);
+	                               "\"u5\":1.5,\"vm\":\"web2\"}",
+	                               &r),
+	                 0);
 	assert_string_equal(r.vm, "web2");
-	assert_int_equal(moverec_parse("{\"a_key_that_is_much_longer_than_any_field_name\":1}", &r), 0);
+	assert_int_equal(moverec_parse("{\"a_key_that_is_much_longer_than_any_field_name\":1}", &r),
+	                 0);
 	assert_int_equal(r.bytes, -1);
 	/* a line written before net_bps and the predicted_* keys existed */
 	assert_int_equal(moverec_parse("{\"vm\":\"web1\",\"mode\":\"live\",\"result\":\"ok\","
-				       "\"bytes\":5,\"max_downtime_ms\":100}",
-				       &r),
-			 0);
+	                               "\"bytes\":5,\"max_downtime_ms\":100}",
+	                               &r),
+	                 0);
 	assert_int_equal(r.max_downtime_ms, 100);
 	assert_int_equal(r.net_bps, -1);
 	assert_string_equal(r.predicted_move, "");
@@ -433,13 +437,14 @@ mem(const char *text)
 static void
 test_read_order(void **state)
 {
-	static const char log[] = "{\"vm\":\"a\",\"start_unix_ms\":3000}\n"
-				  "garbage\n"
-				  "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
-				  "\n"
-				  "{\"vm\":\"c\",\"start_unix_ms\":3000}\n"
-				  "{\"vm\":\"d\"}\n"
-				  "{\"vm\":\"e\",\"start_unix_ms\":2000"; /* no newline at the end */
+	static const char log[] =
+	        "{\"vm\":\"a\",\"start_unix_ms\":3000}\n"
+	        "garbage\n"
+	        "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
+	        "\n"
+	        "{\"vm\":\"c\",\"start_unix_ms\":3000}\n"
+	        "{\"vm\":\"d\"}\n"
+	        "{\"vm\":\"e\",\"start_unix_ms\":2000"; /* no newline at the end */
 	struct move_record *r = NULL;
 	size_t n = 0, skipped = 0;
 	FILE *f = mem(log);
@@ -461,9 +466,9 @@ static void
 test_read_bounded(void **state)
 {
 	static const char log[] = "{\"vm\":\"a\",\"start_unix_ms\":9000}\n"
-				  "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
-				  "{\"vm\":\"c\",\"start_unix_ms\":2000}\n"
-				  "{\"vm\":\"d\",\"start_unix_ms\":1500}\n";
+	                          "{\"vm\":\"b\",\"start_unix_ms\":1000}\n"
+	                          "{\"vm\":\"c\",\"start_unix_ms\":2000}\n"
+	                          "{\"vm\":\"d\",\"start_unix_ms\":1500}\n";
 	struct move_record *r = NULL;
 	size_t n = 0;
 	FILE *f = mem(log);
@@ -529,18 +534,18 @@ int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_format_exact),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_enobufs),
-		cmocka_unit_test(test_parse_garbage),
-		cmocka_unit_test(test_parse_lenient_where_harmless),
-		cmocka_unit_test(test_parse_fuzz),
-		cmocka_unit_test(test_append),
-		cmocka_unit_test(test_read_order),
-		cmocka_unit_test(test_read_bounded),
-		cmocka_unit_test(test_load),
+	        cmocka_unit_test(test_init),
+	        cmocka_unit_test(test_format_exact),
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_escaping),
+	        cmocka_unit_test(test_enobufs),
+	        cmocka_unit_test(test_parse_garbage),
+	        cmocka_unit_test(test_parse_lenient_where_harmless),
+	        cmocka_unit_test(test_parse_fuzz),
+	        cmocka_unit_test(test_append),
+	        cmocka_unit_test(test_read_order),
+	        cmocka_unit_test(test_read_bounded),
+	        cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests_name("moverec", tests, NULL, NULL);

@@ -35,7 +35,7 @@
 #include "ferry/policy.h"
 
 #define MAX_SCENARIOS 64
-#define LOG_MAX (64 * 1024)
+#define LOG_MAX       (64 * 1024)
 
 /* ---- a growing text log ---- */
 
@@ -44,8 +44,7 @@ struct log {
 	size_t len;
 };
 
-static void
-log_add(struct log *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void log_add(struct log *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 log_add(struct log *l, const char *f, ...)
@@ -150,8 +149,8 @@ log_config(struct log *l, const struct policy_config *cfg, uint64_t deadline_ms)
 	for (size_t i = 0; i < cfg->n_downtime_steps; i++)
 		log_add(l, "%s%u", i > 0 ? "," : "", cfg->downtime_steps_ms[i]);
 	log_add(l, " postcopy=%s fallback=%s stall_samples=%u deadline_ms=",
-		policy_postcopy_name(cfg->postcopy), policy_fallback_name(cfg->fallback),
-		cfg->stall_samples);
+	        policy_postcopy_name(cfg->postcopy), policy_fallback_name(cfg->fallback),
+	        cfg->stall_samples);
 	if (deadline_ms == UINT64_MAX)
 		log_add(l, "none\n");
 	else
@@ -204,7 +203,7 @@ run_scenario(const char *path, struct log *l)
 			r = apply_config(fields[0], &cfg, &deadline_ms);
 			if (r < 0) {
 				log_add(l, "line %u: config error: %s: %s\n", lineno, copy,
-					errno_name(-r));
+				        errno_name(-r));
 				fclose(f);
 				return 0;
 			}
@@ -230,10 +229,10 @@ run_scenario(const char *path, struct log *l)
 		a = policy_step(&p, &s);
 		if (a.type == POLICY_ACT_SET_DOWNTIME)
 			log_add(l, "t=%llu %s %u\n", (unsigned long long)s.elapsed_ms,
-				policy_action_name(a.type), a.downtime_ms);
+			        policy_action_name(a.type), a.downtime_ms);
 		else if (a.type != POLICY_ACT_NONE)
 			log_add(l, "t=%llu %s\n", (unsigned long long)s.elapsed_ms,
-				policy_action_name(a.type));
+			        policy_action_name(a.type));
 	}
 	fclose(f);
 	if (!started) {
@@ -241,8 +240,8 @@ run_scenario(const char *path, struct log *l)
 		log_config(l, &p.cfg, deadline_ms);
 	}
 	log_add(l, "end samples=%u stalls=%u downtime_ms=%u postcopy=%s finished=%s\n", n_samples,
-		p.stalls, p.downtime_ms, p.postcopy_started ? "yes" : "no",
-		p.finished ? "yes" : "no");
+	        p.stalls, p.downtime_ms, p.postcopy_started ? "yes" : "no",
+	        p.finished ? "yes" : "no");
 	return 0;
 }
 
@@ -294,8 +293,8 @@ print_diff(const char *expect_path, const struct log *actual)
 	if (fd < 0)
 		return;
 	if (write(fd, actual->buf, actual->len) == (ssize_t)actual->len &&
-	    snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /' >&2", expect_path,
-		     tmpl) < (int)sizeof(cmd)) {
+	    snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /' >&2", expect_path, tmpl) <
+	            (int)sizeof(cmd)) {
 		if (system(cmd) != 0)
 			fprintf(stderr, "# (diff failed)\n");
 	}
@@ -323,7 +322,7 @@ test_golden(void **state)
 	} else {
 		if (read_file(expect, wanted) < 0) {
 			fprintf(stderr, "# %s: missing (FERRY_GOLDEN_UPDATE=1 creates it)\n",
-				expect);
+			        expect);
 			fail();
 		}
 		if (strcmp(actual->buf, wanted->buf) != 0) {
@@ -387,22 +386,22 @@ static void
 test_parse_steps_bad(void **state)
 {
 	static const char *const bad[] = {
-		"100,50",        /* descending */
-		"100,100",       /* not strictly ascending */
-		"0",             /* below 1 ms */
-		"60001",         /* above 60 s */
-		"99999999999999999999999", /* overflow */
-		"50,,100",       /* empty element */
-		",50",           /* leading comma */
-		"50,",           /* trailing comma */
-		"50;100",        /* wrong separator */
-		"-50",           /* sign */
-		"+50",           /* sign */
-		"50ms",          /* unit */
-		"0x10",          /* hex */
-		"5 0",           /* blank inside a number */
-		"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", /* too many */
-		" , ",
+	        "100,50",                                    /* descending */
+	        "100,100",                                   /* not strictly ascending */
+	        "0",                                         /* below 1 ms */
+	        "60001",                                     /* above 60 s */
+	        "99999999999999999999999",                   /* overflow */
+	        "50,,100",                                   /* empty element */
+	        ",50",                                       /* leading comma */
+	        "50,",                                       /* trailing comma */
+	        "50;100",                                    /* wrong separator */
+	        "-50",                                       /* sign */
+	        "+50",                                       /* sign */
+	        "50ms",                                      /* unit */
+	        "0x10",                                      /* hex */
+	        "5 0",                                       /* blank inside a number */
+	        "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", /* too many */
+	        " , ",
 	};
 	struct policy_config cfg;
 
@@ -434,14 +433,14 @@ test_names(void **state)
 
 	for (int v = 0; v < _POLICY_POSTCOPY_MAX; v++) {
 		assert_int_equal(policy_postcopy_from_name(
-					 policy_postcopy_name((enum policy_postcopy)v), &pc),
-				 0);
+		                         policy_postcopy_name((enum policy_postcopy)v), &pc),
+		                 0);
 		assert_int_equal(pc, v);
 	}
 	for (int v = 0; v < _POLICY_FALLBACK_MAX; v++) {
 		assert_int_equal(policy_fallback_from_name(
-					 policy_fallback_name((enum policy_fallback)v), &fb),
-				 0);
+		                         policy_fallback_name((enum policy_fallback)v), &fb),
+		                 0);
 		assert_int_equal(fb, v);
 	}
 	assert_null(policy_postcopy_name(_POLICY_POSTCOPY_MAX));
@@ -582,8 +581,8 @@ test_properties_random(void **state)
 		cfg.n_downtime_steps = rnd(&x) % 6;
 		for (size_t i = 0; i < cfg.n_downtime_steps; i++)
 			cfg.downtime_steps_ms[i] =
-				(uint32_t)(i == 0 ? 1 : cfg.downtime_steps_ms[i - 1]) +
-				1 + rnd(&x) % 300;
+			        (uint32_t)(i == 0 ? 1 : cfg.downtime_steps_ms[i - 1]) + 1 +
+			        rnd(&x) % 300;
 		for (size_t i = 0; i < cfg.n_downtime_steps; i++)
 			if (cfg.downtime_steps_ms[i] > cfg.max_downtime_ms)
 				steps_above++;
@@ -631,7 +630,7 @@ test_properties_random(void **state)
 				assert_false(in_postcopy);
 				assert_true(elapsed >= deadline);
 				assert_int_equal(a.type == POLICY_ACT_FALLBACK_QUICK,
-						 cfg.fallback == POLICY_FALLBACK_QUICK);
+				                 cfg.fallback == POLICY_FALLBACK_QUICK);
 				ended = true;
 				ends++;
 				break;
@@ -663,14 +662,10 @@ int
 main(void)
 {
 	static const struct CMUnitTest units[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_parse_steps_good),
-		cmocka_unit_test(test_parse_steps_bad),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_predict),
-		cmocka_unit_test(test_rules_direct),
-		cmocka_unit_test(test_properties_random),
-		cmocka_unit_test(test_deadline_edges),
+	        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_parse_steps_good),
+	        cmocka_unit_test(test_parse_steps_bad),   cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_predict),           cmocka_unit_test(test_rules_direct),
+	        cmocka_unit_test(test_properties_random), cmocka_unit_test(test_deadline_edges),
 	};
 	struct CMUnitTest tests[sizeof(units) / sizeof(units[0]) + MAX_SCENARIOS];
 	static char names[MAX_SCENARIOS][256];

@@ -78,8 +78,8 @@ test_debian13(void **state)
 static void
 test_new_libvirt_old_qemu(void **state)
 {
-	struct virtstack s = stack(11003000, 7002000, VIRTSTACK_PROBE_ACCEPTED,
-	                           VIRTSTACK_PROBE_ACCEPTED);
+	struct virtstack s =
+	        stack(11003000, 7002000, VIRTSTACK_PROBE_ACCEPTED, VIRTSTACK_PROBE_ACCEPTED);
 
 	(void)state;
 	assert_string_equal(virtstack_name(&s), "other");
@@ -92,8 +92,8 @@ test_new_libvirt_old_qemu(void **state)
 static void
 test_qemu_9_0(void **state)
 {
-	struct virtstack s = stack(11002000, 9000000, VIRTSTACK_PROBE_ACCEPTED,
-	                           VIRTSTACK_PROBE_ACCEPTED);
+	struct virtstack s =
+	        stack(11002000, 9000000, VIRTSTACK_PROBE_ACCEPTED, VIRTSTACK_PROBE_ACCEPTED);
 
 	(void)state;
 	assert_true(s.has[VIRTSTACK_SAVE_SPARSE]);
@@ -107,8 +107,8 @@ test_qemu_9_0(void **state)
 static void
 test_probe_refusals(void **state)
 {
-	struct virtstack s = stack(11003000, 10000002, VIRTSTACK_PROBE_ACCEPTED,
-	                           VIRTSTACK_PROBE_REFUSED);
+	struct virtstack s =
+	        stack(11003000, 10000002, VIRTSTACK_PROBE_ACCEPTED, VIRTSTACK_PROBE_REFUSED);
 
 	(void)state;
 	assert_true(s.has[VIRTSTACK_SAVE_SPARSE]);
@@ -139,8 +139,8 @@ test_save_channels(void **state)
 {
 	struct virtstack d12 = debian12();
 	struct virtstack d13 = debian13();
-	struct virtstack noch = stack(11003000, 10000002, VIRTSTACK_PROBE_ACCEPTED,
-	                              VIRTSTACK_PROBE_REFUSED);
+	struct virtstack noch =
+	        stack(11003000, 10000002, VIRTSTACK_PROBE_ACCEPTED, VIRTSTACK_PROBE_REFUSED);
 	char why[160];
 
 	(void)state;

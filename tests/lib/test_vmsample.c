@@ -313,14 +313,15 @@ test_take_test_driver(void **state)
 	write_file(path, smaps);
 	/* one live move gives the bandwidth; three quick moves from this node
 	 * to node2 calibrate the restore, in the same read of the log */
-	write_file(moves, "{\"vm\":\"x\",\"to\":\"node2\",\"mode\":\"live\",\"result\":\"ok\","
-	                  "\"start_unix_ms\":1795000000000,\"net_bps\":123456789}\n"
-	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
-	                  "\"restore_ms\":900,\"restore_read_ms\":300}\n"
-	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
-	                  "\"restore_ms\":1000,\"restore_read_ms\":300}\n"
-	                  "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
-	                  "\"restore_ms\":950,\"restore_read_ms\":300}\n");
+	write_file(moves,
+	           "{\"vm\":\"x\",\"to\":\"node2\",\"mode\":\"live\",\"result\":\"ok\","
+	           "\"start_unix_ms\":1795000000000,\"net_bps\":123456789}\n"
+	           "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	           "\"restore_ms\":900,\"restore_read_ms\":300}\n"
+	           "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	           "\"restore_ms\":1000,\"restore_read_ms\":300}\n"
+	           "{\"from\":\"here\",\"to\":\"node2\",\"mode\":\"quick\",\"result\":\"ok\","
+	           "\"restore_ms\":950,\"restore_read_ms\":300}\n");
 	o.node = "here";
 	assert_int_equal(vmsample_take(d, &o, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.how[VMSAMPLE_TOUCHED].source, VMSAMPLE_MEASURED);
@@ -333,7 +334,8 @@ test_take_test_driver(void **state)
 	assert_int_equal(s.cal.records, 4);
 	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].scope, CALIBRATE_PAIR);
 	assert_int_equal(s.cal.q[CALIBRATE_QEMU_START].value, 650);
-	assert_string_equal(s.cal.q[CALIBRATE_QEMU_START].how, "history: 3 quick moves here->node2");
+	assert_string_equal(s.cal.q[CALIBRATE_QEMU_START].how,
+	                    "history: 3 quick moves here->node2");
 	assert_int_equal(s.cal.q[CALIBRATE_SAVE_RATE].scope, CALIBRATE_CONSTANT);
 	/* the probe now comes from the cache */
 	assert_int_equal(s.how[VMSAMPLE_SAVE_WRITE].source, VMSAMPLE_CACHED);

@@ -35,9 +35,9 @@ struct history {
 	bool on;
 	char from[128];
 	char to[128];
-	char *log;      /* the records as moves.jsonl text */
+	char *log; /* the records as moves.jsonl text */
 	size_t log_len;
-	FILE *w;        /* open_memstream() on log */
+	FILE *w; /* open_memstream() on log */
 };
 
 static char *
@@ -207,8 +207,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "predict-scenario: %s: %s\n", argv[i], strerror(errno));
 			return 1;
 		}
-		rc = read_file(f, strrchr(argv[i], '/') != NULL ? strrchr(argv[i], '/') + 1 : argv[i],
-			       &in, &p);
+		rc = read_file(f,
+		               strrchr(argv[i], '/') != NULL ? strrchr(argv[i], '/') + 1 : argv[i],
+		               &in, &p);
 		if (f != stdin)
 			fclose(f);
 		if (rc < 0)
@@ -219,7 +220,8 @@ main(int argc, char **argv)
 		char *eq = strchr(argv[i], '=');
 
 		if (eq == NULL) {
-			fprintf(stderr, "usage: predict-scenario [--json] [FILE|-] [NAME=VALUE ...]\n");
+			fprintf(stderr,
+			        "usage: predict-scenario [--json] [FILE|-] [NAME=VALUE ...]\n");
 			return 1;
 		}
 		*eq = '\0';

@@ -180,7 +180,7 @@ test_idle_guest(void **state)
 	assert_int_equal(r.live.downtime_ms, p.switchover_ms);
 	assert_int_equal(r.live.guest_gap_ms, p.switchover_ms + p.live_gap_extra_ms);
 	assert_int_equal(r.live.total_ms,
-			 p.live_setup_ms + 32 + p.switchover_ms + p.live_finish_ms);
+	                 p.live_setup_ms + 32 + p.switchover_ms + p.live_finish_ms);
 	assert_int_equal(r.quick.downtime_ms, p.save_setup_ms + p.restore_setup_ms);
 	assert_int_equal(r.quick.lower_bound_ms, 0);
 	assert_int_equal(r.auto_move, PREDICT_MOVE_LIVE);
@@ -196,14 +196,14 @@ test_quick_formula(void **state)
 	(void)state;
 	base(&in, &p);
 	in.touched_bytes = 400 * MIB;
-	in.save_write_bps = 100 * MIB; /* slower than the stream ceiling */
+	in.save_write_bps = 100 * MIB;  /* slower than the stream ceiling */
 	in.save_read_bps = 10000 * MIB; /* faster: the restore stream's ceiling applies */
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_int_equal(r.quick.save_ms, p.save_setup_ms + 4000);
 	assert_true(p.restore_stream_bps < in.save_read_bps);
 	assert_int_equal(r.quick.restore_ms,
 	                 p.restore_setup_ms + (400 * 1000 * MIB + p.restore_stream_bps - 1) /
-	                                          p.restore_stream_bps);
+	                                              p.restore_stream_bps);
 	assert_int_equal(r.quick.downtime_ms, r.quick.save_ms + r.quick.restore_ms);
 	assert_int_equal(r.quick.guest_gap_ms, r.quick.downtime_ms + p.quick_gap_extra_ms);
 	assert_int_equal(r.quick.lower_bound_ms, 4000 + 40);
@@ -223,7 +223,7 @@ test_ha_and_restart(void **state)
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_int_equal(r.ha.detect_ms, 3000 + 3600 + p.pcmk_react_ms);
 	assert_int_equal(r.ha.recovery_ms,
-			 r.ha.detect_ms + p.fence_ms + p.vm_start_ms + p.guest_boot_ms);
+	                 r.ha.detect_ms + p.fence_ms + p.vm_start_ms + p.guest_boot_ms);
 	p.consensus_ms = 500;
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_int_equal(r.ha.detect_ms, 3000 + 500 + p.pcmk_react_ms);
@@ -244,8 +244,8 @@ test_unknowns_are_assumed_and_flagged(void **state)
 	in.mem_bytes = 1024 * MIB;
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_int_equal(r.assumed, PREDICT_ASSUMED_TOUCHED | PREDICT_ASSUMED_WSS |
-					    PREDICT_ASSUMED_DIRTY | PREDICT_ASSUMED_NET |
-					    PREDICT_ASSUMED_SAVE_WRITE | PREDICT_ASSUMED_SAVE_READ);
+	                                    PREDICT_ASSUMED_DIRTY | PREDICT_ASSUMED_NET |
+	                                    PREDICT_ASSUMED_SAVE_WRITE | PREDICT_ASSUMED_SAVE_READ);
 	assert_int_equal(r.in.touched_bytes, in.mem_bytes);
 	assert_int_equal(r.in.wss_bytes, in.mem_bytes);
 	assert_int_equal(r.in.dirty_bytes_s, 0);
@@ -376,7 +376,8 @@ test_names(void **state)
 	(void)state;
 	for (int i = 0; i < _PREDICT_MOVE_MAX; i++) {
 		assert_non_null(predict_move_name((enum predict_move)i));
-		assert_int_equal(predict_move_from_name(predict_move_name((enum predict_move)i), &m), 0);
+		assert_int_equal(
+		        predict_move_from_name(predict_move_name((enum predict_move)i), &m), 0);
 		assert_int_equal(m, i);
 	}
 	assert_null(predict_move_name(_PREDICT_MOVE_MAX));
@@ -391,20 +392,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_zero_bandwidth_is_an_error),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_dirty_faster_than_link_never_converges),
-		cmocka_unit_test(test_small_hot_set_converges_even_when_dirtying_fast),
-		cmocka_unit_test(test_working_set_that_fits_a_step_converges),
-		cmocka_unit_test(test_idle_guest),
-		cmocka_unit_test(test_quick_formula),
-		cmocka_unit_test(test_ha_and_restart),
-		cmocka_unit_test(test_unknowns_are_assumed_and_flagged),
-		cmocka_unit_test(test_huge_guest_no_overflow),
-		cmocka_unit_test(test_more_dirty_never_helps),
-		cmocka_unit_test(test_set),
-		cmocka_unit_test(test_format_truncates_safely),
-		cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_zero_bandwidth_is_an_error),
+	        cmocka_unit_test(test_bad_inputs),
+	        cmocka_unit_test(test_dirty_faster_than_link_never_converges),
+	        cmocka_unit_test(test_small_hot_set_converges_even_when_dirtying_fast),
+	        cmocka_unit_test(test_working_set_that_fits_a_step_converges),
+	        cmocka_unit_test(test_idle_guest),
+	        cmocka_unit_test(test_quick_formula),
+	        cmocka_unit_test(test_ha_and_restart),
+	        cmocka_unit_test(test_unknowns_are_assumed_and_flagged),
+	        cmocka_unit_test(test_huge_guest_no_overflow),
+	        cmocka_unit_test(test_more_dirty_never_helps),
+	        cmocka_unit_test(test_set),
+	        cmocka_unit_test(test_format_truncates_safely),
+	        cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
