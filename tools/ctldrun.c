@@ -700,8 +700,12 @@ print_cancel_leftovers(struct ferryclient *c, uint32_t id)
 		       n++ > 0                             ? ","
 		       : r->info.kind == FERRY_DRAIN_DRAIN ? "  moved so far:"
 		                                           : "  moved back so far:",
-		       st[i].vm, st[i].to[0] != '\0' ? " (on " : "", st[i].to,
-		       st[i].to[0] != '\0' ? ")" : "");
+		       st[i].vm,
+		       strcmp(st[i].state, "running") == 0 ? " (moving"
+		       : st[i].to[0] != '\0'               ? " (on "
+		                                           : "",
+		       strcmp(st[i].state, "running") == 0 ? "" : st[i].to,
+		       strcmp(st[i].state, "running") == 0 || st[i].to[0] != '\0' ? ")" : "");
 	}
 	if (n > 0 && r->info.kind == FERRY_DRAIN_DRAIN)
 		printf("\n  they stay banned from %s for up to %d h; 'ferryctl undrain %s' brings "
