@@ -1,5 +1,6 @@
 # tests/labtest.sh - helpers shared by the integration and e2e suites (sourced).
 # They drive ferry the way a user does: through scripts/lab, the agent and pcs.
+# shellcheck shell=bash
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LAB=$TOP/scripts/lab
 export FERRY_LAB_DIR=${FERRY_LAB_DIR:-/var/tmp/ferry-lab}
@@ -73,7 +74,7 @@ hb_lines() {
 
 # hb_advancing NAME: true when new heartbeat lines arrive within 3 s.
 hb_advancing() {
-	local a b
+	local a
 	a=$(hb_lines "$1")
 	sleep 1
 	wait_until 3 sh -c "[ \"\$(jq -r .lines '$SHARED/hb-$1.status' 2>/dev/null || echo 0)\" -gt '$a' ]"
@@ -149,7 +150,9 @@ last_move() {
 begin_move() {
 	hb_start "$1"
 	client_start "$1" || echo "# client could not connect to $1 before the move"
+	# shellcheck disable=SC2034 # B0 and T0 are read by the sourcing suites (tests/e2e/run)
 	B0=$(boots "$1")
+	# shellcheck disable=SC2034 # read by the sourcing suites, like B0
 	T0=$(date +%s%N)
 }
 

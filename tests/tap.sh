@@ -1,5 +1,6 @@
 # tests/tap.sh - a few TAP helpers for the shell suites (integration, e2e).
 # Source it; call tap_ok / tap_fail / tap_skip / tap_check; tap_done at the end.
+# shellcheck shell=bash
 TAP_N=0
 TAP_FAILED=0
 

@@ -51,6 +51,7 @@ wait_for() {
 	return 1
 }
 
+# shellcheck disable=SC2317 # called through wait_for
 synced_quorate() {
 	x "$1" ferryctl --json status | jq -e '.synced == true and .quorate == true' >/dev/null
 }
@@ -85,7 +86,8 @@ x node1 "$IPC" acquire $VM "$VU" $VM-rsc >/dev/null || diag "acquire $VM on node
 vsh node1 create "$XML" >/dev/null
 t0=$(now_ms)
 vsh node2 create "$XML" >/dev/null
-paused_on_node2() { [[ $(domstate node2 $VM) == paused ]]; }
+# shellcheck disable=SC2317 # called through wait_for
+paused_on_node2() { [[ $(domstate node2 "$VM") == paused ]]; }
 # What must hold: the twin ends up paused (the wait is a guard against a hang,
 # not a limit), is never resumed, and the owner's copy keeps running.  How
 # long the pause took depends on the machine's load: printed as a figure.
@@ -114,6 +116,7 @@ vsh node2 destroy $VM >/dev/null 2>&1
 # ---- 4: unannounced destroy reported -------------------------------------------------
 before=$(flog node1 | grep -c "vm $VM: destroyed by someone else than the agent; reporting resource $VM-rsc failed")
 vsh node1 destroy $VM >/dev/null
+# shellcheck disable=SC2317 # called through wait_for
 reported() { [[ $(flog node1 | grep -c "vm $VM: destroyed by someone else than the agent; reporting resource $VM-rsc failed") -gt $before ]]; }
 # 30 s: a guard against a hang; the report is not timed
 if wait_for 30 reported; then ok "unannounced destroy of an owned VM reported to Pacemaker"; else ko "no failure report for $VM"; fi
@@ -168,12 +171,14 @@ else
 	vsh node3 create "$XML" >/dev/null
 	"$LAB" isolate node3 >/dev/null
 	t0=$(now_ms)
+	# shellcheck disable=SC2317 # called through wait_for
 	node3_gone() { x node1 ferryctl --json status | jq -e '.synced and .quorate and ([.nodes[] | select(.nodeid == 3 and .member == false)] | length == 1)' >/dev/null; }
 	wait_for 30 node3_gone || diag "node3 still a member after 30 s"
 	early=$(x node1 "$IPC" acquire $VM "$VU" $VM-rsc)
 	rc_early=$?
 	diag "right after isolation: $early (rc $rc_early)"
-	granted() { x node1 "$IPC" acquire $VM "$VU" $VM-rsc | grep -q '^granted'; }
+	# shellcheck disable=SC2317 # called through wait_for
+	granted() { x node1 "$IPC" acquire "$VM" "$VU" "$VM-rsc" | grep -q '^granted'; }
 	if wait_for 90 granted; then
 		dt=$(($(now_ms) - t0))
 		diag "granted $dt ms after isolation"

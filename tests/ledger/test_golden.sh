@@ -11,6 +11,7 @@ filter=${1:-}
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
+# shellcheck disable=SC2012 # scenario dirs are NNN-name (no blanks); ls gives nothing when none
 dirs=$(ls -d "$src"/scenarios/*/ 2>/dev/null | sort)
 n=0
 for d in $dirs; do
