@@ -477,6 +477,10 @@ report_once(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 
 /* ---- following a drain ---------------------------------------------------------- */
 
+/* The cluster's overhead around each move, as the plan this ferryctl submitted counted it (0
+ * when it follows a drain it did not plan: ferryd's record does not carry it). */
+static uint32_t follow_overhead_ms;
+
 static int64_t
 time_left_ms(const struct ferry_ipc_drain_step *st, uint32_t n, int64_t now)
 {
@@ -495,9 +499,10 @@ time_left_ms(const struct ferry_ipc_drain_step *st, uint32_t n, int64_t now)
 			if (st[i].wave != w)
 				continue;
 			if (strcmp(st[i].state, "pending") == 0)
-				l = st[i].pred_duration_ms;
+				l = (int64_t)st[i].pred_duration_ms + follow_overhead_ms;
 			else if (strcmp(st[i].state, "running") == 0)
-				l = (int64_t)st[i].pred_duration_ms - (now - st[i].start_unix_ms);
+				l = (int64_t)st[i].pred_duration_ms + follow_overhead_ms -
+				    (now - st[i].start_unix_ms);
 			if (l > wave_left)
 				wave_left = l;
 		}
@@ -926,6 +931,7 @@ cmd_drain(const struct ctldrun *o)
 		s->pred_gap_ms = v->predicted_gap_ms;
 		s->pred_duration_ms = v->predicted_duration_ms;
 	}
+	follow_overhead_ms = plan.overhead_ms;
 	return submit_and_follow(o, &req);
 }
 
