@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ferry/clock.h"
-#include "client.h"
+#include "ferry/client.h"
 #include "ledgerlink.h"
 
 /* ferryd answers "expected" stops for this long at least. */

@@ -6,7 +6,7 @@
 #ifndef FERRY_TOOLS_CTLCONN_H
 #define FERRY_TOOLS_CTLCONN_H
 
-#include "client.h"
+#include "ferry/client.h"
 
 /* Connects; on failure prints the reason and what to do to stderr and returns -errno. */
 int ctlconn_open(struct ferryclient **ret);

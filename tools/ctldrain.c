@@ -35,7 +35,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#include "client.h"
+#include "ferry/client.h"
 #include "ctlcib.h"
 #include "ctldrain.h"
 #include "ctlpredict.h"

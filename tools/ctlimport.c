@@ -34,7 +34,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#include "client.h"
+#include "ferry/client.h"
 #include "ctlimport.h"
 #include "ferryctl.h"
 #include "importplan.h"

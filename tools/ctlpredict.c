@@ -31,7 +31,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "client.h"
+#include "ferry/client.h"
 #include "ctlcib.h"
 #include "ctlstack.h"
 #include "ferry/calibrate.h"

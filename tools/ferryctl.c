@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "ferry/client.h"
 #include "ctlconn.h"
 #include "ctldrain.h"
 #include "ctldrun.h"

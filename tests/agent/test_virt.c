@@ -37,7 +37,7 @@
 #include <libvirt/virterror.h>
 
 #include "agent.h"
-#include "client.h"
+#include "ferry/client.h"
 #include "domxml.h"
 #include "virt.h"
 #include "ferry/clock.h"

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "ferry/client.h"
 
 int
 main(int argc, char **argv)

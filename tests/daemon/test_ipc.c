@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "client.h"
+#include "ferry/client.h"
 
 /* ipcsrv.c's neighbours, not used by the pure checks */
 static uint64_t glue_token; /* the last request handed to the glue */

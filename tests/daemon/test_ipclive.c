@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "client.h"
+#include "ferry/client.h"
 
 #define UUID1 "6695eb01-f6a4-8304-79aa-97f2502e193f"
 

@@ -11,7 +11,7 @@
 
 #include <qb/qbipcc.h>
 
-#include "client.h"
+#include "ferry/client.h"
 
 struct ferryclient {
 	qb_ipcc_connection_t *conn;
