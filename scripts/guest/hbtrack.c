@@ -74,6 +74,36 @@ note_gap(struct hbtrack *t, int64_t gap_ns, int64_t now_ns, uint64_t counter)
 	t->n_gaps++;
 }
 
+static void
+note_reset(struct hbtrack *t, int64_t now_ns, const char *id, uint64_t counter)
+{
+	if (t->n_resets < HBTRACK_MAX_RESETS)
+		t->reset_list[t->n_resets] = (struct hbtrack_reset){
+		        .at_ns = now_ns,
+		        .counter_before = t->last_counter,
+		        .counter_after = counter,
+		        .new_boot = strcmp(id, t->boot_id) != 0,
+		        .stayed_back = -1,
+		};
+	t->n_resets++;
+	t->resets++;
+}
+
+/* The line after a reset tells whether the stream stayed back (a stale image, another
+ * boot) or went on past the line before the reset (one line out of place). */
+static void
+judge_last_reset(struct hbtrack *t, const char *id, uint64_t counter)
+{
+	struct hbtrack_reset *x;
+
+	if (t->n_resets == 0 || t->n_resets > HBTRACK_MAX_RESETS)
+		return;
+	x = &t->reset_list[t->n_resets - 1];
+	if (x->stayed_back != -1)
+		return;
+	x->stayed_back = !(strcmp(id, t->before_id) == 0 && counter > t->before_counter);
+}
+
 int
 hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line)
 {
@@ -89,11 +119,14 @@ hbtrack_line(struct hbtrack *t, int64_t now_ns, const char *line)
 		t->first_counter = counter;
 	} else {
 		note_gap(t, now_ns - t->last_ns, now_ns, counter);
+		judge_last_reset(t, id, counter);
 		if (strcmp(id, t->boot_id) != 0 || counter <= t->last_counter)
-			t->resets++;
+			note_reset(t, now_ns, id, counter);
 		else
 			t->skipped += counter - t->last_counter - 1;
 	}
+	memcpy(t->before_id, t->boot_id, sizeof(t->before_id));
+	t->before_counter = t->last_counter;
 	memcpy(t->boot_id, id, sizeof(t->boot_id));
 	t->last_counter = counter;
 	t->last_ns = now_ns;
@@ -117,6 +150,19 @@ gap_json(const struct hbtrack *t, const struct hbtrack_gap *g, FILE *f)
 	        g->counter_after);
 }
 
+static void
+reset_json(const struct hbtrack *t, const struct hbtrack_reset *x, FILE *f)
+{
+	fprintf(f,
+	        "{\"at_s\":%.3f,\"counter_before\":%" PRIu64 ",\"counter_after\":%" PRIu64
+	        ",\"new_boot\":%s,\"stayed_back\":%s}",
+	        ms(x->at_ns - t->start_ns) / 1000.0, x->counter_before, x->counter_after,
+	        x->new_boot ? "true" : "false",
+	        x->stayed_back < 0 ? "null"
+	        : x->stayed_back   ? "true"
+	                           : "false");
+}
+
 void
 hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
 {
@@ -128,6 +174,13 @@ hbtrack_json_members(const struct hbtrack *t, int64_t now_ns, FILE *f)
 	fprintf(f, ",\"first_counter\":%" PRIu64 ",\"last_counter\":%" PRIu64, t->first_counter,
 	        t->last_counter);
 	fprintf(f, ",\"counter_resets\":%" PRIu64 ",\"skipped\":%" PRIu64, t->resets, t->skipped);
+	fputs(",\"resets\":[", f);
+	for (unsigned i = 0; i < t->n_resets && i < HBTRACK_MAX_RESETS; i++) {
+		if (i > 0)
+			fputc(',', f);
+		reset_json(t, &t->reset_list[i], f);
+	}
+	fputc(']', f);
 	fprintf(f, ",\"longest_gap_ms\":%.3f", ms(t->longest_gap.gap_ns));
 	fprintf(f,
 	        ",\"longest_gap_counter_before\":%" PRIu64

@@ -13,11 +13,25 @@
 #define HBTRACK_MAX_GAPS       64
 #define HBTRACK_DEFAULT_GAP_MS 100
 
+#define HBTRACK_MAX_RESETS 8
+
 struct hbtrack_gap {
 	int64_t gap_ns;
 	int64_t end_ns; /* arrival of the line that ended the gap */
 	uint64_t counter_before;
 	uint64_t counter_after;
+};
+
+/* A reset, and whether the stream went on from it: a stale memory image goes back and
+ * stays back; one damaged line (a serial byte lost: 12345 -> 1245) or a second copy
+ * writing one line goes back for that line only. */
+struct hbtrack_reset {
+	int64_t at_ns; /* arrival of the line that went back */
+	uint64_t counter_before;
+	uint64_t counter_after;
+	bool new_boot;   /* the boot_id changed */
+	int stayed_back; /* the next line went on from it: 1, went on from before it: 0, none yet:
+	                    -1 */
 };
 
 struct hbtrack {
@@ -29,8 +43,12 @@ struct hbtrack {
 	uint64_t first_counter;
 	uint64_t last_counter;
 	int64_t last_ns;
-	uint64_t resets;  /* boot_id changed or counter went back */
-	uint64_t skipped; /* counter values missing within one boot */
+	uint64_t resets;    /* boot_id changed or counter went back */
+	uint64_t skipped;   /* counter values missing within one boot */
+	char before_id[17]; /* the line before the last one */
+	uint64_t before_counter;
+	unsigned n_resets; /* resets, the first HBTRACK_MAX_RESETS kept in reset_list */
+	struct hbtrack_reset reset_list[HBTRACK_MAX_RESETS];
 	struct hbtrack_gap longest_gap;
 	unsigned n_gaps; /* gaps >= threshold, the first HBTRACK_MAX_GAPS kept */
 	struct hbtrack_gap gaps[HBTRACK_MAX_GAPS];
