@@ -528,7 +528,17 @@ ferryd_glue_drain_standby(void *ctx, const char *node, bool on, const char *cons
 	return drainrun_standby(d->drain, node, on, clear, n_clear, ret_job);
 }
 
+static int
+ferryd_glue_job_progress(void *ctx, const char *vm, uint64_t *ret_left_bytes,
+                         uint64_t *ret_total_bytes)
+{
+	struct ferryd *d = ctx;
+
+	return virtwatch_job_progress(d->virt, vm, ret_left_bytes, ret_total_bytes);
+}
+
 static const struct ledgerglue_ops ferryd_glue_ops = {
+        .job_progress = ferryd_glue_job_progress,
         .drain_away = ferryd_glue_drain_away,
         .drain_back = ferryd_glue_drain_back,
         .drain_standby = ferryd_glue_drain_standby,

@@ -139,6 +139,8 @@ static const struct {
          ipcsrv_handle_view},
         {FERRY_IPC_DRAIN_REPORT, "drain report", sizeof(struct ferry_ipc_drain_id_req), false,
          ipcsrv_handle_view},
+        {FERRY_IPC_DRAIN_PROGRESS, "drain progress", sizeof(struct ferry_ipc_drain_id_req), false,
+         ipcsrv_handle_view},
 };
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
@@ -469,6 +471,7 @@ ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_clie
 		break;
 	case FERRY_IPC_DRAIN_LIST:
 	case FERRY_IPC_DRAIN_REPORT:
+	case FERRY_IPC_DRAIN_PROGRESS:
 		n = s->ev->drain_view != NULL
 		            ? s->ev->drain_view(s->ctx, req, buf, FERRY_IPC_MAX_MSG_BYTES)
 		            : -EOPNOTSUPP;

@@ -96,6 +96,16 @@ struct ledgerglue_pending {
  * report counts it as a reboot: FERRY_IPC_DRAIN_HA_RESTART) */
 #define LEDGERGLUE_DRAIN_HA_RESTART FERRY_IPC_DRAIN_HA_RESTART
 #define LEDGERGLUE_MAX_DSENT        256
+#define LEDGERGLUE_MAX_PROGRESS     16
+
+/* The last progress heard of a running live step (LEDGERMSG_PROGRESS). */
+struct ledgerglue_progress {
+	uint32_t id; /* 0 = free */
+	uint32_t step;
+	uint64_t left_bytes;
+	uint64_t total_bytes;
+	int64_t at_ms; /* the sender's clock */
+};
 
 /* A runner's job (drainrun through ops) for a drain's step, or step -1: its standby. */
 struct ledgerglue_djob {
@@ -116,6 +126,7 @@ struct ledgerglue {
 	struct ledger *l;
 	struct ledgerglue_djob djobs[LEDGERGLUE_MAX_DJOBS];
 	struct ledgerglue_dsent dsent[LEDGERGLUE_MAX_DSENT];
+	struct ledgerglue_progress progress[LEDGERGLUE_MAX_PROGRESS];
 	uint64_t next_req_id;
 	bool was_synced;
 	uint64_t confchg_ring; /* configuration id of the last ledger_confchg */
@@ -572,6 +583,74 @@ ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const void *msg, s
 	return true;
 }
 
+/* ---- a live drain move's progress: heard from its source, shown by ferryctl ---- */
+
+static struct ledgerglue_progress *
+ledgerglue_progress_find(struct ledgerglue *g, uint32_t id, uint32_t step)
+{
+	for (size_t i = 0; i < LEDGERGLUE_MAX_PROGRESS; i++)
+		if (g->progress[i].id == id && g->progress[i].step == step)
+			return &g->progress[i];
+	return NULL;
+}
+
+/* Keeps the last figure per step; a new step takes a free slot, else the oldest. */
+static void
+ledgerglue_progress_note(struct ledgerglue *g, const struct ledgermsg_progress *p)
+{
+	struct ledgerglue_progress *e = ledgerglue_progress_find(g, p->id, p->step);
+
+	if (p->id == 0)
+		return;
+	for (size_t i = 0; e == NULL && i < LEDGERGLUE_MAX_PROGRESS; i++)
+		if (g->progress[i].id == 0)
+			e = &g->progress[i];
+	for (size_t i = 0; e == NULL && i < LEDGERGLUE_MAX_PROGRESS; i++)
+		if (e == NULL || g->progress[i].at_ms < e->at_ms)
+			e = &g->progress[i];
+	*e = (struct ledgerglue_progress){
+	        .id = p->id,
+	        .step = p->step,
+	        .left_bytes = p->left_bytes,
+	        .total_bytes = p->total_bytes,
+	        .at_ms = p->time_ms,
+	};
+	qb_log(LOG_DEBUG,
+	       "vm %s: drain %" PRIu32 " step %" PRIu32 ": %" PRIu64 " of %" PRIu64 " bytes left",
+	       p->vm, p->id, p->step, p->left_bytes, p->total_bytes);
+}
+
+void
+ledgerglue_progress_tick(struct ledgerglue *g)
+{
+	const char *here;
+
+	if (g == NULL || g->ops->job_progress == NULL || !g->m.membership_known)
+		return;
+	here = ledgerglue_node(g, g->m.local_nodeid);
+	for (size_t i = 0; i < ledger_drain_count(g->l); i++) {
+		const struct ledger_drain *d = ledger_drain_get(g->l, i);
+
+		for (uint32_t k = 0; d->state == LEDGER_DRAIN_RUNNING && k < d->n_steps; k++) {
+			const struct ledger_drain_step *st = &d->steps[k];
+			struct ledgermsg_progress p = {.id = d->id, .step = k};
+			unsigned char buf[sizeof(struct ledgermsg_hdr) +
+			                  sizeof(struct ledgermsg_progress_wire)];
+			size_t len = 0;
+
+			if (st->state != LEDGER_STEP_RUNNING || st->kind != LEDGER_MODE_LIVE ||
+			    strcmp(st->from, here) != 0 ||
+			    g->ops->job_progress(g->ctx, st->vm, &p.left_bytes, &p.total_bytes) < 0)
+				continue;
+			p.time_ms = ledgerglue_now_ms();
+			snprintf(p.vm, sizeof(p.vm), "%s", st->vm);
+			if (ledgermsg_encode_progress(&p, buf, sizeof(buf), &len) == 0)
+				(void)g->ops->send(g->ctx, buf,
+				                   len); /* the next tick sends again */
+		}
+	}
+}
+
 void
 ledgerglue_quorum(struct ledgerglue *g, const struct membership *m)
 {
@@ -597,6 +676,10 @@ ledgerglue_deliver(struct ledgerglue *g, uint32_t nodeid, uint32_t pid, const vo
 	is_drain = false;
 	is_move = false;
 	if (ledgermsg_decode(msg, len, &m) == 0) {
+		if (m.type == LEDGERMSG_PROGRESS) { /* not ledger state */
+			ledgerglue_progress_note(g, &m.u.progress);
+			return;
+		}
 		is_move = m.type == LEDGERMSG_MOVE;
 		is_drain = m.type == LEDGERMSG_DRAIN;
 	}
@@ -977,6 +1060,7 @@ ledgerglue_tick(void *data)
 		ledgerglue_fence_poll(g);
 	}
 	ledgerglue_drain_act(g);
+	ledgerglue_progress_tick(g);
 	qb_loop_timer_add(g->loop, QB_LOOP_LOW, (uint64_t)LEDGERGLUE_TICK_MS * QB_TIME_NS_IN_MSEC,
 	                  g, ledgerglue_tick, &g->tick_timer);
 }
@@ -1450,6 +1534,39 @@ ledgerglue_drain_info(struct ledgerglue *g, const struct ledger_drain *d,
 	snprintf(o->note, sizeof(o->note), "%s", d->note);
 }
 
+/* DRAIN_PROGRESS: the last figure of each running live step of drain id (0: the latest). */
+static ssize_t
+ledgerglue_progress_view(struct ledgerglue *g, uint32_t id, void *buf, size_t len)
+{
+	struct ferry_ipc_drain_progress_rsp *r = buf;
+	const struct ledger_drain *d;
+	size_t off = sizeof(*r), n = ledger_drain_count(g->l);
+
+	if (len < off + LEDGER_DRAIN_STEPS * sizeof(struct ferry_ipc_drain_progress))
+		return -ENOBUFS;
+	memset(r, 0, sizeof(*r));
+	d = id != 0 ? ledger_drain_find(g->l, id) : n > 0 ? ledger_drain_get(g->l, n - 1) : NULL;
+	if (d == NULL)
+		return (ssize_t)off;
+	r->id = d->id;
+	for (uint32_t i = 0; i < d->n_steps; i++) {
+		const struct ledgerglue_progress *p = ledgerglue_progress_find(g, d->id, i);
+		struct ferry_ipc_drain_progress *o;
+
+		if (p == NULL || d->steps[i].state != LEDGER_STEP_RUNNING)
+			continue;
+		o = (struct ferry_ipc_drain_progress *)((char *)buf + off);
+		memset(o, 0, sizeof(*o));
+		o->step = i;
+		o->mem_left_bytes = p->left_bytes;
+		o->mem_total_bytes = p->total_bytes;
+		o->at_unix_ms = p->at_ms;
+		off += sizeof(*o);
+		r->n++;
+	}
+	return (ssize_t)off;
+}
+
 ssize_t
 ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req, void *buf,
                       size_t len)
@@ -1460,6 +1577,8 @@ ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req 
 	if (g == NULL)
 		return -EAGAIN;
 	n = ledger_drain_count(g->l);
+	if (req->hdr.qb.id == FERRY_IPC_DRAIN_PROGRESS)
+		return ledgerglue_progress_view(g, req->id, buf, len);
 	if (req->hdr.qb.id == FERRY_IPC_DRAIN_LIST) {
 		struct ferry_ipc_drain_list_rsp *r = buf;
 

@@ -54,6 +54,10 @@ struct ledgerglue_ops {
 	                  uint32_t timeout_ms, uint64_t *ret_job);
 	int (*drain_standby)(void *ctx, const char *node, bool on, const char *const *clear,
 	                     size_t n_clear, uint64_t *ret_job);
+	/* a live move's progress from this node's hypervisor: memory left to copy
+	 * and in all; -EAGAIN no migration job yet, -ENOENT no such VM.  NULL: none */
+	int (*job_progress)(void *ctx, const char *vm, uint64_t *ret_left_bytes,
+	                    uint64_t *ret_total_bytes);
 };
 
 struct ledgerglue;
@@ -88,6 +92,11 @@ void ledgerglue_drain_cancel(struct ledgerglue *g, uint64_t token,
 ssize_t ledgerglue_drain_view(struct ledgerglue *g, const struct ferry_ipc_drain_id_req *req,
                               void *buf, size_t len);
 /* A runner's job ended (rc 0, or -errno; node: where the resource is now). */
+/* Every tick: for each running live drain step that moves a VM from this node,
+ * the hypervisor's figure (ops->job_progress) goes to every ferryd, whose
+ * DRAIN_PROGRESS view (ledgerglue_drain_view) then has it; ferryctl may follow
+ * the drain anywhere.  Called by the glue's own tick; exposed for the tests. */
+void ledgerglue_progress_tick(struct ledgerglue *g);
 void ledgerglue_drain_done(struct ledgerglue *g, uint64_t job, int rc, const char *node,
                            const char *text);
 /* Read-only views for ferryctl: fill buf, return bytes used or -errno. */

@@ -22,6 +22,7 @@ _Static_assert(sizeof(struct ledgermsg_fence_wire) == 24, "fence layout");
 _Static_assert(sizeof(struct ledgermsg_state_wire) == 48, "state layout");
 _Static_assert(sizeof(struct ledgermsg_move_wire) == 288, "move layout");
 _Static_assert(sizeof(struct ledgermsg_drain_wire) == 232, "drain layout");
+_Static_assert(sizeof(struct ledgermsg_progress_wire) == 96, "progress layout");
 _Static_assert(sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire) +
                                LEDGERMSG_CHUNK_MAX <=
                        LEDGERMSG_MAX_LEN,
@@ -255,6 +256,28 @@ decode_drain(uint16_t type, const uint8_t *body, size_t body_len, struct ledgerm
 }
 
 static int
+decode_progress(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
+{
+	struct ledgermsg_progress_wire w;
+	struct ledgermsg_progress *p = &m->u.progress;
+
+	(void)type;
+	if (body_len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (wire_str_check(w.vm, sizeof(w.vm)) < 0)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->id = le32toh(w.id);
+	p->step = le32toh(w.step);
+	p->left_bytes = le64toh(w.left_bytes);
+	p->total_bytes = le64toh(w.total_bytes);
+	p->time_ms = (int64_t)le64toh((uint64_t)w.time_ms);
+	memcpy(p->vm, w.vm, sizeof(p->vm));
+	return 0;
+}
+
+static int
 decode_unknown(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
 {
 	(void)type;
@@ -293,6 +316,8 @@ static const struct {
         {LEDGERMSG_STATE, "state", HDR_LEN + sizeof(struct ledgermsg_state_wire), decode_state},
         {LEDGERMSG_MOVE, "move", HDR_LEN + sizeof(struct ledgermsg_move_wire), decode_move},
         {LEDGERMSG_DRAIN, "drain", HDR_LEN + sizeof(struct ledgermsg_drain_wire), decode_drain},
+        {LEDGERMSG_PROGRESS, "progress", HDR_LEN + sizeof(struct ledgermsg_progress_wire),
+         decode_progress},
         /* must stay last: what every other type gets */
         {0, "unknown", HDR_LEN, decode_unknown},
 };
@@ -580,6 +605,33 @@ ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len,
 	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
 	if (dm->record_len > 0)
 		memcpy((uint8_t *)buf + HDR_LEN + sizeof(w), dm->record, dm->record_len);
+	*ret_len = total;
+	return 0;
+}
+
+int
+ledgermsg_encode_progress(const struct ledgermsg_progress *p, void *buf, size_t len,
+                          size_t *ret_len)
+{
+	struct ledgermsg_progress_wire w;
+	size_t total;
+	int e;
+
+	if (p == NULL || ret_len == NULL)
+		return -EINVAL;
+	memset(&w, 0, sizeof(w));
+	e = wire_str_put(w.vm, sizeof(w.vm), p->vm);
+	if (e < 0)
+		return e;
+	w.id = htole32(p->id);
+	w.step = htole32(p->step);
+	w.left_bytes = htole64(p->left_bytes);
+	w.total_bytes = htole64(p->total_bytes);
+	w.time_ms = (int64_t)htole64((uint64_t)p->time_ms);
+	e = put_header(buf, len, LEDGERMSG_PROGRESS, sizeof(w), &total);
+	if (e < 0)
+		return e;
+	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
 	*ret_len = total;
 	return 0;
 }

@@ -32,7 +32,10 @@
  * version 2 (no layout of an existing type changed, so no bump: a bump would make every older node
  * drop every message of a newer one during a rolling upgrade): the drain operation (type 20). A
  * node without it logs "type not handled" and keeps no drain record; schedule drains only once
- * every node runs a ferryd that has it.
+ * every node runs a ferryd that has it. Also added later in version 2: a live move's progress
+ * (type 23), sent about every second by the node a running drain step moves a VM from; not ledger
+ * state (the glue keeps the last one per step for ferryctl's progress lines), so a node without it
+ * only logs "type not handled".
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -65,6 +68,7 @@ enum ledgermsg_type {
 	LEDGERMSG_STATE = 18,
 	LEDGERMSG_MOVE = 19,
 	LEDGERMSG_DRAIN = 20,
+	LEDGERMSG_PROGRESS = 23,
 };
 
 /* Wire layouts (all fields little-endian, no implicit padding). */
@@ -152,6 +156,25 @@ struct ledgermsg_drain_wire {
 	char text[LEDGER_TEXT_MAX];
 };
 
+/* A live move's progress: memory left to copy, from the source's libvirt job. */
+struct ledgermsg_progress_wire {
+	uint32_t id;   /* the drain */
+	uint32_t step; /* its step */
+	uint64_t left_bytes;
+	uint64_t total_bytes;
+	int64_t time_ms;
+	char vm[LEDGER_NAME_MAX];
+};
+
+struct ledgermsg_progress {
+	uint32_t id;
+	uint32_t step;
+	uint64_t left_bytes;
+	uint64_t total_bytes;
+	int64_t time_ms; /* sender's clock */
+	char vm[LEDGER_NAME_MAX];
+};
+
 /* Decoded, host order.  state.data points into the decoded buffer. */
 struct ledgermsg_state {
 	uint64_t ring_seq;
@@ -179,6 +202,7 @@ struct ledgermsg {
 		struct ledgermsg_state state;
 		struct ledger_move move;
 		struct ledger_drain_msg drain; /* drain.record points into the buffer */
+		struct ledgermsg_progress progress;
 	} u;
 };
 
@@ -203,5 +227,7 @@ int ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t le
 int ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len,
                            size_t *ret_len);
+int ledgermsg_encode_progress(const struct ledgermsg_progress *p, void *buf, size_t len,
+                              size_t *ret_len);
 
 #endif

@@ -805,3 +805,27 @@ virtwatch_stop(struct virtwatch *w)
 	free(w);
 	return NULL;
 }
+
+int
+virtwatch_job_progress(struct virtwatch *w, const char *vm, uint64_t *ret_left_bytes,
+                       uint64_t *ret_total_bytes)
+{
+	virDomainJobInfo info;
+	virDomainPtr dom;
+	int r;
+
+	if (w == NULL || w->conn == NULL)
+		return -ENOTCONN;
+	dom = virDomainLookupByName(w->conn, vm);
+	if (dom == NULL)
+		return -ENOENT; /* gone already (the move ended): nothing to log */
+	r = virDomainGetJobInfo(dom, &info);
+	virDomainFree(dom);
+	if (r < 0)
+		return virtwatch_error("job info", vm);
+	if (info.type != VIR_DOMAIN_JOB_UNBOUNDED || info.memTotal == 0)
+		return -EAGAIN;
+	*ret_left_bytes = info.memRemaining;
+	*ret_total_bytes = info.memTotal;
+	return 0;
+}

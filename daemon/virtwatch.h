@@ -49,5 +49,11 @@ void virtwatch_expect_stop(struct virtwatch *w, const char *uuid, uint32_t timeo
 void virtwatch_set_rsc(struct virtwatch *w, const char *uuid, const char *rsc);
 /* Looks for running VMs this node does not own (after a ledger change). */
 void virtwatch_scan(struct virtwatch *w);
+/* The migration job of VM vm (a domain name) on this node: memory left to copy
+ * and in all.  -EAGAIN no such job (yet), -ENOENT no such domain, -ENOTCONN
+ * libvirtd not connected.  Asks libvirtd (a query job, allowed beside the
+ * migration): call it at most about once a second. */
+int virtwatch_job_progress(struct virtwatch *w, const char *vm, uint64_t *ret_left_bytes,
+                           uint64_t *ret_total_bytes);
 
 #endif

@@ -101,6 +101,8 @@ ferryclient_min_len(int32_t type)
 		return sizeof(struct ferry_ipc_drain_list_rsp);
 	case FERRY_IPC_DRAIN_REPORT:
 		return sizeof(struct ferry_ipc_drain_report_rsp);
+	case FERRY_IPC_DRAIN_PROGRESS:
+		return sizeof(struct ferry_ipc_drain_progress_rsp);
 	default:
 		return sizeof(struct ferry_ipc_vm_rsp);
 	}
@@ -158,6 +160,14 @@ ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t seq)
 
 		if (n > FERRY_IPC_DRAIN_MAX_STEPS ||
 		    len - sizeof(*dr) != n * sizeof(struct ferry_ipc_drain_step))
+			return -EPROTO;
+		return 0;
+	}
+	case FERRY_IPC_DRAIN_PROGRESS: {
+		const struct ferry_ipc_drain_progress_rsp *dp = rsp;
+
+		if (dp->n > FERRY_IPC_DRAIN_MAX_STEPS ||
+		    len - sizeof(*dp) != dp->n * sizeof(struct ferry_ipc_drain_progress))
 			return -EPROTO;
 		return 0;
 	}
@@ -440,6 +450,18 @@ ferryclient_drain_report(struct ferryclient *c, uint32_t id,
 
 	memset(&req, 0, sizeof(req));
 	req.hdr.qb.id = FERRY_IPC_DRAIN_REPORT;
+	req.id = id;
+	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+}
+
+int
+ferryclient_drain_progress(struct ferryclient *c, uint32_t id,
+                           struct ferry_ipc_drain_progress_rsp **ret, size_t *ret_len)
+{
+	struct ferry_ipc_drain_id_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_PROGRESS;
 	req.id = id;
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }

@@ -511,9 +511,48 @@ time_left_ms(const struct ferry_ipc_drain_step *st, uint32_t n, int64_t now)
 	return left;
 }
 
+/* A running live move's memory left, from its source node (through ferryd): a line when a
+ * new figure came, at most one per VM every 2 s.  An older ferryd has no such request: none. */
+static void
+follow_progress(const struct ctldrun *o, struct ferryclient *c, uint32_t id,
+                const struct ferry_ipc_drain_step *st, uint32_t n, int64_t *last_at)
+{
+	struct ferry_ipc_drain_progress_rsp *r = NULL;
+	const struct ferry_ipc_drain_progress *p;
+	size_t len = 0;
+
+	if (ferryclient_drain_progress(c, id, &r, &len) < 0)
+		return;
+	p = (const struct ferry_ipc_drain_progress *)(r + 1);
+	for (uint32_t i = 0; i < r->n; i++) {
+		uint32_t k = p[i].step;
+		char t[32];
+
+		if (k >= n || k >= FERRY_IPC_DRAIN_MAX_STEPS || p[i].at_unix_ms <= last_at[k] ||
+		    (last_at[k] > 0 && p[i].at_unix_ms - last_at[k] < 2000) ||
+		    strcmp(st[k].state, "running") != 0)
+			continue;
+		last_at[k] = p[i].at_unix_ms;
+		if (o->json) {
+			printf("{\"event\":\"progress\",\"id\":%" PRIu32 ",\"vm\":", id);
+			jstr(st[k].vm);
+			printf(",\"mem_left_bytes\":%" PRIu64 ",\"mem_total_bytes\":%" PRIu64
+			       ",\"unix_ms\":%" PRId64 "}\n",
+			       p[i].mem_left_bytes, p[i].mem_total_bytes, p[i].at_unix_ms);
+		} else {
+			textout_clock(p[i].at_unix_ms, t, sizeof(t));
+			printf("[%s] vm %s: %.1f MiB of %.1f MiB left to copy\n", t + 11, st[k].vm,
+			       (double)p[i].mem_left_bytes / (1024.0 * 1024.0),
+			       (double)p[i].mem_total_bytes / (1024.0 * 1024.0));
+		}
+	}
+	free(r);
+}
+
 static int
 follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 {
+	int64_t progress_at[FERRY_IPC_DRAIN_MAX_STEPS] = {0};
 	char seen[FERRY_IPC_DRAIN_MAX_STEPS][16];
 	char last_state[24] = "";
 	bool first = true;
@@ -610,6 +649,7 @@ follow(const struct ctldrun *o, struct ferryclient *c, uint32_t id)
 				       a);
 			}
 		}
+		follow_progress(o, c, id, st, n, progress_at);
 		fflush(stdout);
 		first = false;
 		if (strcmp(r->info.state, "scheduled") != 0 &&

@@ -88,6 +88,10 @@ int ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rs
 /* id 0: the latest drain.  (*ret)->found is 0 when there is none. */
 int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
                              struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len);
+/* The running live moves' memory left of drain id (0: the latest); an older
+ * ferryd answers -EOPNOTSUPP (or another -errno): show no progress then. */
+int ferryclient_drain_progress(struct ferryclient *c, uint32_t id,
+                               struct ferry_ipc_drain_progress_rsp **ret, size_t *ret_len);
 
 const char *ferryclient_verdict_name(uint32_t verdict);
 const char *ferryclient_state_name(uint32_t state);

@@ -32,7 +32,9 @@
  *               Added later in version 2 (new types only, no layout of an
  *               existing one changed): DRAIN_SUBMIT, DRAIN_CANCEL,
  *               DRAIN_LIST, DRAIN_REPORT; the largest request grew to 16 KiB
- *               (a drain's plan).
+ *               (a drain's plan). Later still: DRAIN_PROGRESS (a running live
+ *               move's memory left, heard from its source node); an older
+ *               ferryd refuses the type and ferryctl then shows no such line.
  */
 #ifndef FERRY_IPCPROTO_H
 #define FERRY_IPCPROTO_H
@@ -74,10 +76,11 @@ enum ferry_ipc_type {
 	FERRY_IPC_LEDGER_DUMP = 33,
 	FERRY_IPC_HISTORY = 34,
 	FERRY_IPC_FORCE_RELEASE = 35,
-	FERRY_IPC_DRAIN_SUBMIT = 36, /* root: a drain or undrain, carried out by ferryd */
-	FERRY_IPC_DRAIN_CANCEL = 37, /* root */
-	FERRY_IPC_DRAIN_LIST = 38,   /* every drain record, without steps */
-	FERRY_IPC_DRAIN_REPORT = 39, /* one record with its steps */
+	FERRY_IPC_DRAIN_SUBMIT = 36,   /* root: a drain or undrain, carried out by ferryd */
+	FERRY_IPC_DRAIN_CANCEL = 37,   /* root */
+	FERRY_IPC_DRAIN_LIST = 38,     /* every drain record, without steps */
+	FERRY_IPC_DRAIN_REPORT = 39,   /* one record with its steps */
+	FERRY_IPC_DRAIN_PROGRESS = 40, /* its running live moves' memory left */
 };
 
 enum ferry_ipc_acquire_mode {
@@ -279,7 +282,7 @@ struct ferry_ipc_drain_submit_req {
 	struct ferry_ipc_drain_plan_step steps[FERRY_IPC_DRAIN_MAX_STEPS];
 };
 
-struct ferry_ipc_drain_id_req { /* DRAIN_CANCEL, DRAIN_REPORT (id 0: the latest) */
+struct ferry_ipc_drain_id_req { /* DRAIN_CANCEL, DRAIN_REPORT, DRAIN_PROGRESS (id 0: the latest) */
 	struct ferry_ipc_req_hdr hdr;
 	uint32_t id;
 	uint32_t reserved;
@@ -331,6 +334,23 @@ struct ferry_ipc_drain_step {
 	int64_t end_unix_ms;
 };
 
+/* A running live move of a drain: memory left to copy and in all, from its source node's
+ * hypervisor (sampled about every second), and when (the source's clock). */
+struct ferry_ipc_drain_progress {
+	uint32_t step;
+	uint32_t reserved;
+	uint64_t mem_left_bytes;
+	uint64_t mem_total_bytes;
+	int64_t at_unix_ms;
+};
+
+/* DRAIN_PROGRESS response: fixed part, then n struct ferry_ipc_drain_progress. */
+struct ferry_ipc_drain_progress_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	uint32_t n;
+	uint32_t id; /* the drain's */
+};
+
 /* DRAIN_LIST response: fixed part, then n struct ferry_ipc_drain_info (by id). */
 struct ferry_ipc_drain_list_rsp {
 	struct ferry_ipc_rsp_hdr hdr;
@@ -354,6 +374,11 @@ _Static_assert(sizeof(struct ferry_ipc_drain_report_rsp) +
                                FERRY_IPC_DRAIN_MAX_STEPS * sizeof(struct ferry_ipc_drain_step) <=
                        FERRY_IPC_MAX_MSG_BYTES,
                "a drain's report fits a response");
+_Static_assert(sizeof(struct ferry_ipc_drain_progress_rsp) +
+                               FERRY_IPC_DRAIN_MAX_STEPS *
+                                       sizeof(struct ferry_ipc_drain_progress) <=
+                       FERRY_IPC_MAX_MSG_BYTES,
+               "a drain's progress fits a response");
 _Static_assert(sizeof(struct ferry_ipc_req_hdr) == 24, "ipc request header layout");
 _Static_assert(sizeof(struct ferry_ipc_rsp_hdr) == 32, "ipc response header layout");
 _Static_assert(sizeof(struct ferry_ipc_vm_req) <= FERRY_IPC_MAX_REQ_BYTES, "vm request fits");

@@ -194,7 +194,21 @@ op_move_recorded(void *ctx, const struct ferry_ipc_move *rec)
 	persist_history_add(&n->d.history, rec);
 	(void)persist_history_save(&n->d.history, n->d.cfg.state_dir); /* ferryd.c logs a failure */
 }
+/* the hypervisor's migration jobs (virtwatch stand-in): web1 is being copied */
+static unsigned job_asks;
+static int
+op_job_progress(void *ctx, const char *vm, uint64_t *ret_left, uint64_t *ret_total)
+{
+	(void)ctx;
+	job_asks++;
+	if (strcmp(vm, "web1") != 0)
+		return -EAGAIN;
+	*ret_left = 100u << 20;
+	*ret_total = 512u << 20;
+	return 0;
+}
 static const struct ledgerglue_ops ops = {
+        .job_progress = op_job_progress,
         .send = op_send,
         .reply = op_reply,
         .vm_scan = op_vm_scan,
@@ -981,6 +995,60 @@ test_drain_runner(void **state)
 	assert_int_equal(drain_of(1, id)->steps[1].state, LEDGER_STEP_DONE);
 }
 
+/* A live step's memory left: sampled only by the node the VM moves from, heard by every
+ * ferryd, shown while the step runs and not after. */
+static void
+test_drain_progress(void **state)
+{
+	static const char *const vms[] = {"web1", "web2"};
+	struct ferry_ipc_drain_id_req req;
+	unsigned char *buf = calloc(1, FERRY_IPC_MAX_MSG_BYTES);
+	const struct ferry_ipc_drain_progress_rsp *rsp = (const void *)buf;
+	const struct ferry_ipc_drain_progress *p = (const void *)(rsp + 1);
+	uint32_t id;
+
+	(void)state;
+	id = drain_submit(3, FERRY_DRAIN_DRAIN, "node1", vms, 2, 1);
+	assert_int_equal(id, 1);
+	assert_int_equal(drain_of(3, id)->steps[0].state, LEDGER_STEP_RUNNING);
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_PROGRESS;
+	req.id = id;
+	/* nodes 2 and 3 move nothing from themselves: they do not ask their hypervisor */
+	job_asks = 0;
+	ledgerglue_progress_tick(nodes[2].d.glue);
+	ledgerglue_progress_tick(nodes[3].d.glue);
+	deliver_all();
+	assert_int_equal(job_asks, 0);
+	assert_int_equal(ledgerglue_drain_view(nodes[3].d.glue, &req, buf, FERRY_IPC_MAX_MSG_BYTES),
+	                 sizeof(*rsp));
+	assert_int_equal(rsp->n, 0);
+	/* node 1, the source, asks for web1 (running) and not web2 (pending) */
+	ledgerglue_progress_tick(nodes[1].d.glue);
+	deliver_all();
+	assert_int_equal(job_asks, 1);
+	for (uint32_t i = 1; i <= 3; i++) {
+		assert_int_equal(
+		        ledgerglue_drain_view(nodes[i].d.glue, &req, buf, FERRY_IPC_MAX_MSG_BYTES),
+		        sizeof(*rsp) + sizeof(*p));
+		assert_int_equal(rsp->id, id);
+		assert_int_equal(rsp->n, 1);
+		assert_int_equal(p[0].step, 0);
+		assert_int_equal(p[0].mem_left_bytes, 100u << 20);
+		assert_int_equal(p[0].mem_total_bytes, 512u << 20);
+		assert_true(p[0].at_unix_ms > 0);
+	}
+	/* web1's move ended: its figure is no longer shown; web2's job has none yet */
+	job_done(2, 0, 0, "node3", "moved");
+	ledgerglue_progress_tick(nodes[1].d.glue);
+	deliver_all();
+	req.id = 0; /* the latest */
+	assert_int_equal(ledgerglue_drain_view(nodes[3].d.glue, &req, buf, FERRY_IPC_MAX_MSG_BYTES),
+	                 sizeof(*rsp));
+	assert_int_equal(rsp->n, 0);
+	free(buf);
+}
+
 static void
 test_drain_scheduled_and_cancelled(void **state)
 {
@@ -1065,6 +1133,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_stale_quorum_not_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_drain_progress, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staggered_start, setup_staggered, teardown),

@@ -297,6 +297,8 @@ test_request_good(void **state)
 	assert_true(ipcsrv_check_request(&ds, sizeof(ds)) >= 0);
 	fill(&di, sizeof(di), FERRY_IPC_DRAIN_REPORT);
 	assert_true(ipcsrv_check_request(&di, sizeof(di)) >= 0);
+	fill(&di, sizeof(di), FERRY_IPC_DRAIN_PROGRESS);
+	assert_true(ipcsrv_check_request(&di, sizeof(di)) >= 0);
 	/* only the read-only views are open to haclient */
 	for (i = 0; i < IPCSRV_N_TYPES; i++)
 		assert_int_equal(ipcsrv_table[i].root_only,
@@ -304,7 +306,8 @@ test_request_good(void **state)
 		                         ipcsrv_table[i].type != FERRY_IPC_LEDGER_DUMP &&
 		                         ipcsrv_table[i].type != FERRY_IPC_HISTORY &&
 		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_LIST &&
-		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_REPORT);
+		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_REPORT &&
+		                         ipcsrv_table[i].type != FERRY_IPC_DRAIN_PROGRESS);
 }
 
 static void
@@ -913,6 +916,22 @@ test_client_arrays(void **state)
 	assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_HISTORY, 3), 0);
 	h->n = 0;
 	assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_HISTORY, 3), -EPROTO);
+
+	{
+		struct ferry_ipc_drain_progress_rsp *p = (void *)buf;
+
+		len = sizeof(*p) + 2 * sizeof(struct ferry_ipc_drain_progress);
+		assert_true(len <= sizeof(buf));
+		rsp_fill(buf, len, FERRY_IPC_DRAIN_PROGRESS, 4);
+		p->n = 2;
+		assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_DRAIN_PROGRESS, 4), 0);
+		p->n = 3; /* claims more than it carries */
+		assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_DRAIN_PROGRESS, 4),
+		                 -EPROTO);
+		p->n = FERRY_IPC_DRAIN_MAX_STEPS + 1;
+		assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_DRAIN_PROGRESS, 4),
+		                 -EPROTO);
+	}
 }
 
 static void
