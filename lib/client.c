@@ -431,37 +431,36 @@ ferryclient_drain_cancel(struct ferryclient *c, uint32_t id, const char *by,
 	return 0;
 }
 
-int
-ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
+/* The drain views: one request shape (a drain id, 0 = the latest), three answers. */
+static int
+ferryclient_drain_view(struct ferryclient *c, int32_t type, uint32_t id, void **ret,
                        size_t *ret_len)
 {
 	struct ferry_ipc_drain_id_req req;
 
 	memset(&req, 0, sizeof(req));
-	req.hdr.qb.id = FERRY_IPC_DRAIN_LIST;
-	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+	req.hdr.qb.id = type;
+	req.id = id;
+	return ferryclient_view(c, &req, sizeof(req), ret, ret_len);
+}
+
+int
+ferryclient_drain_list(struct ferryclient *c, struct ferry_ipc_drain_list_rsp **ret,
+                       size_t *ret_len)
+{
+	return ferryclient_drain_view(c, FERRY_IPC_DRAIN_LIST, 0, (void **)ret, ret_len);
 }
 
 int
 ferryclient_drain_report(struct ferryclient *c, uint32_t id,
                          struct ferry_ipc_drain_report_rsp **ret, size_t *ret_len)
 {
-	struct ferry_ipc_drain_id_req req;
-
-	memset(&req, 0, sizeof(req));
-	req.hdr.qb.id = FERRY_IPC_DRAIN_REPORT;
-	req.id = id;
-	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+	return ferryclient_drain_view(c, FERRY_IPC_DRAIN_REPORT, id, (void **)ret, ret_len);
 }
 
 int
 ferryclient_drain_progress(struct ferryclient *c, uint32_t id,
                            struct ferry_ipc_drain_progress_rsp **ret, size_t *ret_len)
 {
-	struct ferry_ipc_drain_id_req req;
-
-	memset(&req, 0, sizeof(req));
-	req.hdr.qb.id = FERRY_IPC_DRAIN_PROGRESS;
-	req.id = id;
-	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
+	return ferryclient_drain_view(c, FERRY_IPC_DRAIN_PROGRESS, id, (void **)ret, ret_len);
 }
