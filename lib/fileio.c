@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ferry/fileio.h"
@@ -145,20 +146,23 @@ fileio_fsync_dir(const char *dir)
 	return r;
 }
 
-/* The directory that holds path. */
+/* Splits path into the directory that holds it and the last component. */
 static int
-fileio_parent(const char *path, char *buf, size_t len)
+fileio_split(const char *path, char *dir, size_t dir_len, const char **ret_name)
 {
 	const char *slash = strrchr(path, '/');
 	int n;
 
 	if (slash == NULL)
-		n = snprintf(buf, len, ".");
+		n = snprintf(dir, dir_len, ".");
 	else if (slash == path)
-		n = snprintf(buf, len, "/");
+		n = snprintf(dir, dir_len, "/");
 	else
-		n = snprintf(buf, len, "%.*s", (int)(slash - path), path);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+		n = snprintf(dir, dir_len, "%.*s", (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= dir_len)
+		return -ENAMETOOLONG;
+	*ret_name = slash == NULL ? path : slash + 1;
+	return **ret_name == '\0' ? -EISDIR : 0;
 }
 
 static int
@@ -171,12 +175,38 @@ fileio_write_iov(int fd, const struct iovec *iov, size_t n_iov)
 	return r;
 }
 
+/* NAME.ferry-XXXXXX created in dir_fd, as mkostemp(3) does beside a path. */
+static int
+fileio_open_unique(int dir_fd, const char *name, mode_t mode, char *tmp, size_t tmp_len)
+{
+	static const char chars[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	uint64_t v;
+	int n, fd;
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)ts.tv_sec << 20 ^
+		    (uint64_t)getpid() << 40 ^ (uint64_t)attempt * 0x9e3779b97f4a7c15u;
+		n = snprintf(tmp, tmp_len, "%s.ferry-XXXXXX", name);
+		if (n < 0 || (size_t)n >= tmp_len)
+			return -ENAMETOOLONG;
+		for (int i = n - 6; i < n; i++, v /= sizeof(chars) - 1)
+			tmp[i] = chars[v % (sizeof(chars) - 1)];
+		fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+	}
+	return -EEXIST;
+}
+
 int
-fileio_write_atomicv(const char *path, const struct iovec *iov, size_t n_iov,
-                     const struct fileio_opts *o)
+fileio_write_atomicat(int dir_fd, const char *name, const struct iovec *iov, size_t n_iov,
+                      const struct fileio_opts *o)
 {
 	static const struct fileio_opts defaults;
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char tmp[NAME_MAX + 1];
 	struct stat st;
 	bool have_old = false;
 	mode_t mode;
@@ -185,8 +215,10 @@ fileio_write_atomicv(const char *path, const struct iovec *iov, size_t n_iov,
 	if (o == NULL)
 		o = &defaults;
 	mode = o->mode != 0 ? o->mode : 0600;
+	if (name[0] == '\0' || strchr(name, '/') != NULL)
+		return -EINVAL;
 	if (o->nofollow || o->keep_mode || o->keep_owner) {
-		r = o->nofollow ? lstat(path, &st) : stat(path, &st);
+		r = fstatat(dir_fd, name, &st, o->nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 		if (r == 0 && o->nofollow && S_ISLNK(st.st_mode))
 			return -ELOOP;
 		if (r < 0 && errno != ENOENT)
@@ -195,40 +227,60 @@ fileio_write_atomicv(const char *path, const struct iovec *iov, size_t n_iov,
 	}
 	if (have_old && o->keep_mode)
 		mode = st.st_mode & 07777;
-	r = fileio_parent(path, dir, sizeof(dir));
-	if (r < 0)
-		return r;
-	n = snprintf(tmp, sizeof(tmp), o->tmp_unique ? "%s.ferry-XXXXXX" : "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	if (o->tmp_unique)
-		fd = mkostemp(tmp, O_CLOEXEC);
-	else
-		fd = open(tmp,
-		          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY |
-		                  (o->nofollow ? O_NOFOLLOW : 0),
-		          0600);
+	if (o->tmp_unique) {
+		fd = fileio_open_unique(dir_fd, name, o->umask_applies ? mode : 0600, tmp,
+		                        sizeof(tmp));
+	} else {
+		n = snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+		if (n < 0 || (size_t)n >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = openat(dir_fd, tmp,
+		            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY |
+		                    (o->nofollow ? O_NOFOLLOW : 0),
+		            o->umask_applies ? mode : 0600);
+		if (fd < 0)
+			fd = -errno;
+	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = fileio_write_iov(fd, iov, n_iov);
 	/* owner first: fchown may clear set-id bits that fchmod then sets */
 	if (r == 0 && have_old && o->keep_owner && fchown(fd, st.st_uid, st.st_gid) < 0)
 		r = -errno;
-	if (r == 0 && fchmod(fd, mode) < 0)
+	if (r == 0 && !o->umask_applies && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && !o->no_fsync_file && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
 		r = -errno;
 	if (r < 0) {
-		(void)unlink(tmp);
+		(void)unlinkat(dir_fd, tmp, 0);
 		return r;
 	}
 	if (o->no_fsync_dir)
 		return 0;
-	return fileio_fsync_dir(dir);
+	return fileio_fsync_dirfd(dir_fd);
+}
+
+int
+fileio_write_atomicv(const char *path, const struct iovec *iov, size_t n_iov,
+                     const struct fileio_opts *o)
+{
+	char dir[PATH_MAX];
+	const char *name;
+	int dir_fd, r;
+
+	r = fileio_split(path, dir, sizeof(dir), &name);
+	if (r < 0)
+		return r;
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	r = fileio_write_atomicat(dir_fd, name, iov, n_iov, o);
+	close(dir_fd);
+	return r;
 }
 
 int

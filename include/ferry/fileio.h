@@ -19,10 +19,11 @@
  * default: mode 0600, file and directory fsynced, temporary file PATH.tmp. */
 struct fileio_opts {
 	mode_t mode;        /* the new file's mode, set with fchmod (no umask); 0: 0600 */
+	bool umask_applies; /* mode as open(2) gives it (mode & ~umask), no fchmod */
 	bool keep_mode;     /* an existing PATH's mode wins over mode */
 	bool keep_owner;    /* an existing PATH's owner and group go to the new file */
 	bool nofollow;      /* O_NOFOLLOW on the temporary file; a symlink at PATH: -ELOOP */
-	bool tmp_unique;    /* PATH.ferry-XXXXXX (mkostemp) for writers that may race */
+	bool tmp_unique;    /* PATH.ferry-XXXXXX (O_EXCL) for writers that may race */
 	bool no_fsync_file; /* skip fsync of the new file (caches, files on tmpfs) */
 	bool no_fsync_dir;  /* skip fsync of the directory after the rename */
 };
@@ -43,6 +44,10 @@ int fileio_read_all(const char *path, size_t max_len, void **ret_buf, size_t *re
 int fileio_write_atomic(const char *path, const void *buf, size_t len, const struct fileio_opts *o);
 int fileio_write_atomicv(const char *path, const struct iovec *iov, size_t n_iov,
                          const struct fileio_opts *o);
+/* The same for name (no '/') in the directory dir_fd: the one implementation,
+ * the path forms open the directory that holds path and call it. */
+int fileio_write_atomicat(int dir_fd, const char *name, const struct iovec *iov, size_t n_iov,
+                          const struct fileio_opts *o);
 
 /* Makes a rename or unlink in the directory durable. */
 int fileio_fsync_dir(const char *dir);

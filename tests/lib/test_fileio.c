@@ -112,6 +112,30 @@ test_pieces(void **state)
 	read_expect(path, "head:tail");
 }
 
+/* the directory-fd form, as imagestore uses it */
+static void
+test_at(void **state)
+{
+	struct iovec iov = {.iov_base = "at", .iov_len = 2};
+	char path[PATH_MAX];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(dfd >= 0);
+	assert_int_equal(fileio_write_atomicat(dfd, "f", &iov, 1, NULL), 0);
+	assert_int_equal(fileio_write_atomicat(dfd, "a/f", &iov, 1, NULL), -EINVAL);
+	assert_int_equal(
+	        fileio_write_atomicat(dfd, "u", &iov, 1, &(struct fileio_opts){.tmp_unique = true}),
+	        0);
+	assert_int_equal(fileio_fsync_dirfd(dfd), 0);
+	close(dfd);
+	path_of("f", path, sizeof(path));
+	read_expect(path, "at");
+	path_of("u", path, sizeof(path));
+	read_expect(path, "at");
+	assert_int_equal(entries(dir), 2);
+}
+
 static void
 test_limit(void **state)
 {
@@ -211,7 +235,15 @@ test_mode(void **state)
 	        0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0604);
-	assert_int_equal(entries(dir), 2);
+	/* as open(2) would create it */
+	path_of("m3", path, sizeof(path));
+	assert_int_equal(
+	        fileio_write_atomic(path, "u", 1,
+	                            &(struct fileio_opts){.mode = 0644, .umask_applies = true}),
+	        0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(entries(dir), 3);
 	umask(old);
 }
 
@@ -311,6 +343,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_at, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
 	        cmocka_unit_test(test_limit_stream),
 	        cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
