@@ -2,7 +2,6 @@
 /* test_fileio - whole-file reads with a limit, atomic replacement, in a temp dir. */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +21,7 @@
 #include <cmocka.h>
 
 #include "ferry/fileio.h"
+#include "testutil.h"
 
 static char dir[PATH_MAX];
 
@@ -29,42 +29,23 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/ferry-fileio-XXXXXX",
-	         getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	testutil_tmpdir(dir, sizeof(dir), "fileio");
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
 	(void)chmod(dir, 0700);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	testutil_rmrf(dir);
+	return 0;
 }
 
 static void
 path_of(const char *name, char *buf, size_t len)
 {
 	assert_true((size_t)snprintf(buf, len, "%s/%s", dir, name) < len);
-}
-
-/* the number of entries in dir but . and .. */
-static int
-entries(const char *d)
-{
-	DIR *dh = opendir(d);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(dh);
-	while ((e = readdir(dh)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(dh);
-	return n;
 }
 
 static void
@@ -96,7 +77,7 @@ test_round_trip(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	assert_int_equal(fileio_write_atomic(path, big, sizeof(big) - 1, NULL), 0);
 	read_expect(path, big);
-	assert_int_equal(entries(dir), 1); /* no temporary left */
+	assert_int_equal(testutil_count_entries(dir), 1); /* no temporary left */
 }
 
 static void
@@ -133,7 +114,7 @@ test_at(void **state)
 	read_expect(path, "at");
 	path_of("u", path, sizeof(path));
 	read_expect(path, "at");
-	assert_int_equal(entries(dir), 2);
+	assert_int_equal(testutil_count_entries(dir), 2);
 }
 
 static void
@@ -195,7 +176,7 @@ test_missing(void **state)
 	assert_int_equal(
 	        fileio_write_atomic(sub, "x", 1, &(struct fileio_opts){.tmp_unique = true}),
 	        -ENOENT);
-	assert_int_equal(entries(dir), 0);
+	assert_int_equal(testutil_count_entries(dir), 0);
 	assert_int_equal(fileio_fsync_dir(sub), -ENOENT);
 	assert_int_equal(fileio_fsync_dir(dir), 0);
 }
@@ -243,7 +224,7 @@ test_mode(void **state)
 	        0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(entries(dir), 3);
+	assert_int_equal(testutil_count_entries(dir), 3);
 	umask(old);
 }
 
@@ -295,7 +276,7 @@ test_replace(void **state)
 	assert_int_equal(fileio_write_atomic(path, "old", 3, NULL), 0);
 	assert_int_equal(fileio_write_atomic(path, "newer", 5, NULL), 0);
 	read_expect(path, "newer");
-	assert_int_equal(entries(sub), 1);
+	assert_int_equal(testutil_count_entries(sub), 1);
 	/* a write cut short (a file size limit, which binds root too) */
 	{
 		struct rlimit lim, small;
@@ -309,7 +290,7 @@ test_replace(void **state)
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		(void)signal(SIGXFSZ, SIG_DFL);
 		read_expect(path, "newer");
-		assert_int_equal(entries(sub), 1);
+		assert_int_equal(testutil_count_entries(sub), 1);
 	}
 	if (geteuid() == 0) {
 		/* root may write into a read-only directory: nothing to show there */
@@ -319,7 +300,7 @@ test_replace(void **state)
 	assert_int_equal(fileio_write_atomic(path, "lost", 4, NULL), -EACCES);
 	assert_int_equal(chmod(sub, 0700), 0);
 	read_expect(path, "newer");
-	assert_int_equal(entries(sub), 1);
+	assert_int_equal(testutil_count_entries(sub), 1);
 }
 
 /* a temporary file that cannot be renamed over PATH (a directory there) is removed */
@@ -334,7 +315,7 @@ test_rename_fails(void **state)
 	path_of("isdir/x", inner, sizeof(inner));
 	assert_int_equal(fileio_write_atomic(inner, "x", 1, NULL), 0);
 	assert_true(fileio_write_atomic(path, "x", 1, NULL) < 0);
-	assert_int_equal(entries(dir), 1);
+	assert_int_equal(testutil_count_entries(dir), 1);
 }
 
 int
