@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/fileio.h"
 #include "ferry/numparse.h"
 #include "domxml.h"
 
@@ -636,56 +637,19 @@ domxml_format_image_tag(const char *uuid, uint64_t generation, char *buf, size_t
 int
 domxml_read_file(const char *path, char **ret)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd;
-	int r = 0;
+	void *buf = NULL;
+	size_t len = 0;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		r = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto cleanup;
-	}
-	if ((uint64_t)st.st_size > DOMXML_MAX_BYTES) {
-		r = -EFBIG;
-		goto cleanup;
-	}
-	buf = calloc(1, (size_t)st.st_size + 1);
-	if (buf == NULL) {
-		r = -ENOMEM;
-		goto cleanup;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	if (strlen(buf) != got) {
-		r = -EBADMSG; /* NUL bytes: not a text file */
-		goto cleanup;
+	r = fileio_read_all(path, DOMXML_MAX_BYTES, &buf, &len);
+	if (r < 0)
+		return r;
+	if (strlen(buf) != len) {
+		free(buf);
+		return -EBADMSG; /* NUL bytes: not a text file */
 	}
 	*ret = buf;
-	buf = NULL;
-cleanup:
-	free(buf);
-	close(fd);
-	return r;
+	return 0;
 }
 
 int

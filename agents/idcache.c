@@ -6,9 +6,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "ferry/fileio.h"
 
 #include "domxml.h"
 #include "idcache.h"
@@ -23,38 +26,24 @@ idcache_path(const char *rsctmp, const char *resource, char *buf, size_t len)
 	return 0;
 }
 
+/* rsctmp is a tmpfs (/run/resource-agents): emptied at boot, nothing to fsync */
 int
 idcache_write(const char *rsctmp, const char *resource, const char *name, const char *uuid)
 {
+	const struct fileio_opts o = {
+	        .mode = 0644, .umask_applies = true, .no_fsync_file = true, .no_fsync_dir = true};
 	char path[PATH_MAX];
-	char tmp[PATH_MAX + 8];
 	char buf[DOMXML_NAME_MAX + 64];
-	int fd;
 	int n;
 	int r = idcache_path(rsctmp, resource, path, sizeof(path));
 
 	if (r != 0)
 		return r;
 	(void)mkdir(rsctmp, 0755);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	n = snprintf(buf, sizeof(buf), "%s\n%s\n", name, uuid);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n) {
-		r = -EIO;
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		r = -errno;
-		unlink(tmp);
-	}
-	return r;
+	return fileio_write_atomic(path, buf, (size_t)n, &o);
 }
 
 int
@@ -62,36 +51,38 @@ idcache_read(const char *rsctmp, const char *resource, char *ret_name, size_t na
              char ret_uuid[37])
 {
 	char path[PATH_MAX];
-	char buf[DOMXML_NAME_MAX + 64];
 	char uuid[DOMXML_UUID_LEN + 1];
+	void *text = NULL;
+	size_t len = 0;
+	char *buf;
 	char *nl;
 	char *nl2;
-	ssize_t n;
-	int fd;
 	int r = idcache_path(rsctmp, resource, path, sizeof(path));
 
 	if (r != 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EBADMSG;
-	buf[n] = '\0';
+	r = fileio_read_all(path, DOMXML_NAME_MAX + 63, &text, &len);
+	if (r == -EFBIG || r == -EINVAL)
+		return -EBADMSG; /* too long to be ours, not a file */
+	if (r < 0)
+		return r;
+	buf = text;
+	r = -EBADMSG;
 	nl = strchr(buf, '\n');
 	if (nl == NULL)
-		return -EBADMSG;
+		goto cleanup;
 	*nl = '\0';
 	nl2 = strchr(nl + 1, '\n');
 	if (nl2 != NULL)
 		*nl2 = '\0';
 	if (buf[0] == '\0' || strlen(buf) >= name_len || domxml_uuid_canon(nl + 1, uuid) != 0)
-		return -EBADMSG;
+		goto cleanup;
 	snprintf(ret_name, name_len, "%s", buf);
 	memcpy(ret_uuid, uuid, sizeof(uuid));
-	return 0;
+	r = 0;
+cleanup:
+	free(text);
+	return r;
 }
 
 int

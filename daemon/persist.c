@@ -2,7 +2,8 @@
 /*
  * persist.c - files under the state directory (/var/lib/ferry), written so
  * that a crash or power cut leaves either the old or the new content, never
- * a mix: write NAME.tmp, fsync it, rename over NAME, fsync the directory.
+ * a mix: write NAME.tmp, fsync it, rename over NAME, fsync the directory
+ * (lib/fileio.c, with O_NOFOLLOW: a symlink at a state file is refused).
  *
  * Two files: the ledger (an opaque blob from ledger serialize, framed here
  * with a magic, a version, its length and a CRC-32) and the bounded move
@@ -19,9 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <zlib.h>
+
+#include <ferry/fileio.h>
 
 #include "persist.h"
 
@@ -38,137 +42,52 @@ struct persist_frame {
 };
 _Static_assert(sizeof(struct persist_frame) == 24, "frame layout");
 
+/* dir/name atomically (fileio_write_atomicv): NAME.tmp opened with
+ * O_NOFOLLOW, fsynced, renamed over NAME, the directory fsynced.  public: a
+ * file others read (0644) in a directory that must exist already; else 0600
+ * in dir, created 0750 if needed. */
 static int
-write_all(int fd, const void *buf, size_t len)
+persist_write_file(const char *dir, const char *name, const struct iovec *iov, size_t n_iov,
+                   bool public)
 {
-	const char *p = buf;
-	ssize_t n;
+	const struct fileio_opts o = {.mode = public ? 0644 : 0600, .nofollow = true};
+	char path[PATH_MAX];
 
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd, r = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-/* public: a file others read (0644) in a directory that must exist already */
-static int
-persist_write_file(const char *dir, const char *name, const void *a, size_t a_len, const void *b,
-                   size_t b_len, bool public)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd = -1, r;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= sizeof(tmp))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (!public && mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	r = public && fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (r == 0)
-		r = write_all(fd, a, a_len);
-	if (r == 0 && b_len > 0)
-		r = write_all(fd, b, b_len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r == 0)
-		r = fsync_dir(dir);
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
-static int
-persist_writev2(const char *dir, const char *name, const void *a, size_t a_len, const void *b,
-                size_t b_len)
-{
-	return persist_write_file(dir, name, a, a_len, b, b_len, false);
+	return fileio_write_atomicv(path, iov, n_iov, &o);
 }
 
 int
 persist_write(const char *dir, const char *name, const void *buf, size_t len)
 {
-	return persist_writev2(dir, name, buf, len, NULL, 0);
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+	return persist_write_file(dir, name, &iov, 1, false);
 }
 
 int
 persist_write_public(const char *dir, const char *name, const void *buf, size_t len)
 {
-	return persist_write_file(dir, name, buf, len, NULL, 0, true);
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+	return persist_write_file(dir, name, &iov, 1, true);
 }
 
 int
 persist_read(const char *dir, const char *name, size_t max_len, void **ret_buf, size_t *ret_len)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	void *buf = NULL;
-	size_t off = 0;
-	ssize_t n;
-	int fd, r = 0;
+	int fd, r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto cleanup;
-	}
-	if (st.st_size < 0 || (uint64_t)st.st_size > max_len) {
-		r = -EFBIG;
-		goto cleanup;
-	}
-	buf = calloc(1, (size_t)st.st_size + 1);
-	if (buf == NULL) {
-		r = -ENOMEM;
-		goto cleanup;
-	}
-	while (off < (size_t)st.st_size) {
-		n = read(fd, (char *)buf + off, (size_t)st.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto cleanup;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	*ret_buf = buf;
-	*ret_len = off;
-	buf = NULL;
-cleanup:
-	free(buf);
+	r = fileio_read_fd(fd, max_len, ret_buf, ret_len);
 	close(fd);
 	return r;
 }
@@ -183,8 +102,12 @@ persist_framed_save(const char *dir, const char *name, uint32_t magic, const voi
 	        .len = len,
 	        .crc32 = (uint32_t)crc32_z(0, payload, len),
 	};
+	struct iovec iov[2] = {
+	        {.iov_base = &f, .iov_len = sizeof(f)},
+	        {.iov_base = (void *)payload, .iov_len = len},
+	};
 
-	return persist_writev2(dir, name, &f, sizeof(f), payload, len);
+	return persist_write_file(dir, name, iov, 2, false);
 }
 
 /* -ENOENT no file, -EBADMSG bad magic/length/checksum, -EPROTO other version. */
@@ -259,7 +182,7 @@ persist_ledger_set_aside(const char *dir, int64_t now_ms, char *ret_name, size_t
 	if (rename(from, to) < 0)
 		return -errno;
 	snprintf(ret_name, len, "%s", to);
-	return fsync_dir(dir);
+	return fileio_fsync_dir(dir);
 }
 
 int
@@ -287,7 +210,7 @@ persist_lost_clear(const char *dir)
 		return -ENAMETOOLONG;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
-	return fsync_dir(dir);
+	return fileio_fsync_dir(dir);
 }
 
 int

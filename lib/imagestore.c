@@ -17,11 +17,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
 
+#include "ferry/fileio.h"
 #include "ferry/imagestore.h"
 
 #define VM_NAME_MAX 200
@@ -58,14 +60,6 @@ fmt(char *buf, size_t len, const char *f, ...)
 	if ((size_t)n >= len)
 		return -ENAMETOOLONG;
 	return n;
-}
-
-static int
-fsync_dir(const struct imagestore *s)
-{
-	if (fsync(s->dir_fd) < 0)
-		return -errno;
-	return 0;
 }
 
 static bool
@@ -145,40 +139,21 @@ parse_hex32(const char *v, uint32_t *ret)
 static int
 read_small(int dir_fd, const char *name, char *buf, size_t bufsz, size_t *ret_len)
 {
+	void *text = NULL;
 	size_t len = 0;
-	int fd, r = 0;
+	int fd, r;
 
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (len == bufsz - 1) {
-			char extra;
-
-			n = read(fd, &extra, 1);
-			if (n > 0)
-				r = -EBADMSG; /* too large to be ours */
-			else if (n < 0)
-				r = -errno;
-			break;
-		}
-		n = read(fd, buf + len, bufsz - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	r = fileio_read_fd(fd, bufsz - 1, &text, &len);
 	close(fd);
+	if (r == -EFBIG)
+		return -EBADMSG; /* too large to be ours */
 	if (r < 0)
 		return r;
-	buf[len] = '\0';
+	memcpy(buf, text, len + 1);
+	free(text);
 	*ret_len = len;
 	return 0;
 }
@@ -232,48 +207,15 @@ kv_parse(char *buf, size_t len, const char *const *keys, size_t n_keys, const ch
 	return 0;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* name.tmp, write, fsync, rename over name, fsync(dir). */
+/* name.tmp (O_NOFOLLOW, 0644 under the umask), write, fsync, rename over
+ * name, fsync(dir): fileio's directory-fd form. */
 static int
 write_atomic(const struct imagestore *s, const char *name, const char *data, size_t len)
 {
-	char tmp[NAME_MAX + 1];
-	int fd, r;
+	const struct fileio_opts o = {.mode = 0644, .umask_applies = true, .nofollow = true};
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 
-	r = fmt(tmp, sizeof(tmp), "%s.tmp", name);
-	if (r < 0)
-		return r;
-	fd = openat(s->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(s->dir_fd, tmp, s->dir_fd, name) < 0)
-		r = -errno;
-	if (r < 0) {
-		(void)unlinkat(s->dir_fd, tmp, 0);
-		return r;
-	}
-	return fsync_dir(s);
+	return fileio_write_atomicat(s->dir_fd, name, &iov, 1, &o);
 }
 
 /* ---- file names ---- */
@@ -620,7 +562,7 @@ move_aside_as(struct imagestore *s, const char *from, const char *why, uint64_t 
 				return r;
 		}
 	}
-	r = fsync_dir(s);
+	r = fileio_fsync_dirfd(s->dir_fd);
 	if (r < 0)
 		return r;
 	if (ret_path != NULL)
@@ -874,7 +816,7 @@ imagestore_save_commit(struct imagestore *s)
 		return r;
 	if (renameat(s->dir_fd, part, s->dir_fd, image) < 0)
 		return -errno;
-	r = fsync_dir(s);
+	r = fileio_fsync_dirfd(s->dir_fd);
 	if (r < 0)
 		return r;
 	s->saving = false;
@@ -895,7 +837,7 @@ imagestore_save_abort(struct imagestore *s)
 	s->saving = false;
 	if (unlinkat(s->dir_fd, part, 0) < 0 && errno != ENOENT)
 		return -errno;
-	return fsync_dir(s);
+	return fileio_fsync_dirfd(s->dir_fd);
 }
 
 int

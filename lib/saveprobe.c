@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include "ferry/clock.h"
+#include "ferry/fileio.h"
 #include "ferry/saveprobe.h"
 
 #define SAVEPROBE_CHUNK ((size_t)1024 * 1024)
 #define SAVEPROBE_ALIGN 4096
 
-#define SAVEPROBE_MAGIC "ferry-probe-v1"
+#define SAVEPROBE_MAGIC     "ferry-probe-v1"
+#define SAVEPROBE_CACHE_MAX 127 /* bytes: a cache line is far shorter */
 
 int
 saveprobe_format(const struct saveprobe *p, char *buf, size_t len)
@@ -70,24 +72,6 @@ saveprobe_cache_path(const char *cache_dir, const char *save_dir, char *buf, siz
 }
 
 static int
-saveprobe_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 saveprobe_read_all(int fd, char *buf, size_t len)
 {
 	while (len > 0) {
@@ -130,7 +114,7 @@ saveprobe_once(const char *path, char *buf, uint64_t bytes, bool direct, struct 
 	t0 = ferry_clock_ns();
 	for (done = 0; done < bytes && r == 0; done += SAVEPROBE_CHUNK) {
 		buf[0] = (char)(done >> 20); /* no two chunks alike */
-		r = saveprobe_write_all(fd, buf, SAVEPROBE_CHUNK);
+		r = fileio_write_all(fd, buf, SAVEPROBE_CHUNK);
 	}
 	if (r == 0 && fsync(fd) != 0)
 		r = -errno;
@@ -197,43 +181,32 @@ saveprobe_run(const char *dir, uint64_t bytes, struct saveprobe *ret)
 static int
 saveprobe_cache_read(const char *file, struct saveprobe *ret)
 {
-	char text[128];
-	FILE *f = fopen(file, "re");
-	size_t n;
+	void *text = NULL;
+	size_t len = 0;
+	int r;
 
-	if (f == NULL)
-		return -errno;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	return saveprobe_parse(text, ret);
+	r = fileio_read_all(file, SAVEPROBE_CACHE_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	r = saveprobe_parse(text, ret);
+	free(text);
+	return r;
 }
 
+/* A cache under /run (tmpfs): replaced atomically, nothing to fsync. */
 static int
 saveprobe_cache_write(const char *cache_dir, const char *file, const struct saveprobe *p)
 {
-	char tmp[PATH_MAX + 8];
-	char text[128];
+	const struct fileio_opts o = {
+	        .mode = 0644, .umask_applies = true, .no_fsync_file = true, .no_fsync_dir = true};
+	char text[SAVEPROBE_CACHE_MAX + 1];
 	int n = saveprobe_format(p, text, sizeof(text));
-	int fd;
-	int r;
 
 	if (n < 0)
 		return n;
 	if (mkdir(cache_dir, 0755) != 0 && errno != EEXIST)
 		return -errno;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return -errno;
-	r = saveprobe_write_all(fd, text, (size_t)n);
-	close(fd);
-	if (r == 0 && rename(tmp, file) != 0)
-		r = -errno;
-	if (r != 0)
-		(void)unlink(tmp);
-	return r;
+	return fileio_write_atomic(file, text, (size_t)n, &o);
 }
 
 int

@@ -35,6 +35,7 @@
 #include <libxml/xpath.h>
 
 #include "ferry/client.h"
+#include "ferry/fileio.h"
 #include "ctlimport.h"
 #include "ferryctl.h"
 #include "importplan.h"
@@ -423,12 +424,11 @@ ctlimport_validate(struct ctlimport *ctl, const struct importplan *p, const char
 static int
 ctlimport_write_config(struct ctlimport *ctl, const char *path, const char *text)
 {
-	char *tmp = g_strdup_printf("%s.ferry-XXXXXX", path);
+	/* PATH.ferry-XXXXXX with the old file's mode, owner and group; file and
+	 * directory fsynced */
+	const struct fileio_opts o = {.keep_mode = true, .keep_owner = true, .tmp_unique = true};
 	char *bak = g_strdup_printf("%s.pre-ferry", path);
 	struct stat st;
-	size_t len = strlen(text);
-	ssize_t w;
-	int fd = -1;
 	int r = 0;
 
 	if (stat(path, &st) != 0 || (link(path, bak) != 0 && errno != EEXIST)) {
@@ -437,31 +437,10 @@ ctlimport_write_config(struct ctlimport *ctl, const char *path, const char *text
 		r = -errno;
 		goto cleanup;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(ctl->err, sizeof(ctl->err), "cannot write next to %s: %s", path,
-		         strerror(errno));
-		r = -errno;
-		goto cleanup;
-	}
-	w = write(fd, text, len);
-	if (w != (ssize_t)len || fchmod(fd, st.st_mode & 07777) != 0 ||
-	    fchown(fd, st.st_uid, st.st_gid) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
-	    rename(tmp, path) != 0) {
-		snprintf(ctl->err, sizeof(ctl->err), "cannot write %s: %s", path,
-		         w != (ssize_t)len ? "short write" : strerror(errno));
-		fd = -1;
-		(void)unlink(tmp);
-		r = -EIO;
-		goto cleanup;
-	}
-	fd = -1;
+	r = fileio_write_atomic(path, text, strlen(text), &o);
+	if (r < 0)
+		snprintf(ctl->err, sizeof(ctl->err), "cannot write %s: %s", path, strerror(-r));
 cleanup:
-	if (fd >= 0) {
-		(void)close(fd);
-		(void)unlink(tmp);
-	}
-	g_free(tmp);
 	g_free(bak);
 	return r;
 }

@@ -225,6 +225,30 @@ test_crc(void **state)
 	free(out);
 }
 
+/* a symlink planted at a state file is neither followed nor replaced */
+static void
+test_symlink_refused(void **state)
+{
+	char path[128], target[128];
+	void *out = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, PERSIST_LEDGER_FILE);
+	assert_int_equal(persist_write(dir, "elsewhere", "keep", 4), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(persist_ledger_save(dir, "x", 1), -ELOOP);
+	assert_int_equal(persist_ledger_load(dir, 4096, &out, &len), -ELOOP);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(persist_read(dir, "elsewhere", 16, &out, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(out, "keep", 4);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -235,6 +259,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_write_missing_dir, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_write_public, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,6 @@
 /* test_saveprobe - the save-dir probe: cache line, cache path, a real probe, the cache. */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,21 +69,6 @@ test_cache_path(void **state)
 	        -ENAMETOOLONG);
 }
 
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void
 test_probe_and_cache(void **state)
 {
@@ -103,7 +87,7 @@ test_probe_and_cache(void **state)
 	assert_int_equal(age, -1);
 	assert_true(p.write_bps > 0);
 	assert_true(p.read_bps > 0);
-	assert_int_equal(count_entries(save), 0); /* the probe file is gone */
+	assert_int_equal(testutil_count_entries(save), 0); /* the probe file is gone */
 	/* the second call is served from the cache */
 	assert_int_equal(saveprobe_get(save, cache, 2 * MIB, 600, &again, &age), 0);
 	assert_true(age >= 0);
