@@ -32,7 +32,10 @@
  * version 2 (no layout of an existing type changed, so no bump: a bump would make every older node
  * drop every message of a newer one during a rolling upgrade): the drain operation (type 20). A
  * node without it logs "type not handled" and keeps no drain record; schedule drains only once
- * every node runs a ferryd that has it.
+ * every node runs a ferryd that has it.  Also added later in version 2, the same way: the shared
+ * directory probe and its answers (types 21 and 22), which are not ledger state: ferryd.c hands
+ * them to shareprobe.c, never to the ledger.  A node without them logs "type not handled" and
+ * does not answer, so the asker reports "no answer from ferryd" for it.
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -65,7 +68,13 @@ enum ledgermsg_type {
 	LEDGERMSG_STATE = 18,
 	LEDGERMSG_MOVE = 19,
 	LEDGERMSG_DRAIN = 20,
+	LEDGERMSG_PATH_PROBE = 21,  /* is this directory the same storage here? */
+	LEDGERMSG_PATH_ANSWER = 22, /* one member's answer to a probe */
 };
+
+#define LEDGERMSG_PATH_MAX      256 /* an absolute directory, with NUL */
+#define LEDGERMSG_TOKEN_MAX     48  /* a probe's token: [0-9a-f.], with NUL */
+#define LEDGERMSG_PATH_TEXT_MAX 192 /* an answer's text, with NUL */
 
 /* Wire layouts (all fields little-endian, no implicit padding). */
 struct ledgermsg_hdr {
@@ -152,6 +161,21 @@ struct ledgermsg_drain_wire {
 	char text[LEDGER_TEXT_MAX];
 };
 
+/* A shared directory probe: the asker wrote path/.ferry-share.<token>
+ * holding the token; probe_id is the asker's (non-zero). */
+struct ledgermsg_path_probe_wire {
+	uint64_t probe_id;
+	char path[LEDGERMSG_PATH_MAX];
+	char token[LEDGERMSG_TOKEN_MAX];
+};
+
+struct ledgermsg_path_answer_wire {
+	uint64_t probe_id;
+	uint32_t asker; /* node id of the probe's sender */
+	int32_t result; /* 0 or -errno, > -4096 */
+	char text[LEDGERMSG_PATH_TEXT_MAX];
+};
+
 /* Decoded, host order.  state.data points into the decoded buffer. */
 struct ledgermsg_state {
 	uint64_t ring_seq;
@@ -164,6 +188,19 @@ struct ledgermsg_state {
 	bool was_quorate;
 	bool no_state;
 	const uint8_t *data;
+};
+
+struct ledgermsg_path_probe {
+	uint64_t probe_id;
+	char path[LEDGERMSG_PATH_MAX]; /* absolute */
+	char token[LEDGERMSG_TOKEN_MAX];
+};
+
+struct ledgermsg_path_answer {
+	uint64_t probe_id;
+	uint32_t asker;
+	int32_t result;
+	char text[LEDGERMSG_PATH_TEXT_MAX];
 };
 
 struct ledgermsg {
@@ -179,6 +216,8 @@ struct ledgermsg {
 		struct ledgermsg_state state;
 		struct ledger_move move;
 		struct ledger_drain_msg drain; /* drain.record points into the buffer */
+		struct ledgermsg_path_probe probe;
+		struct ledgermsg_path_answer answer;
 	} u;
 };
 
@@ -203,5 +242,11 @@ int ledgermsg_encode_state(const struct ledgermsg_state *s, void *buf, size_t le
 int ledgermsg_encode_move(const struct ledger_move *m, void *buf, size_t len, size_t *ret_len);
 int ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t len,
                            size_t *ret_len);
+int ledgermsg_encode_path_probe(const struct ledgermsg_path_probe *p, void *buf, size_t len,
+                                size_t *ret_len);
+int ledgermsg_encode_path_answer(const struct ledgermsg_path_answer *a, void *buf, size_t len,
+                                 size_t *ret_len);
+/* A probe's token: 1 to LEDGERMSG_TOKEN_MAX - 1 of [0-9a-f.], not starting with '.'. */
+bool ledgermsg_valid_token(const char *s);
 
 #endif
