@@ -443,3 +443,36 @@ ferryclient_drain_report(struct ferryclient *c, uint32_t id,
 	req.id = id;
 	return ferryclient_view(c, &req, sizeof(req), (void **)ret, ret_len);
 }
+
+int
+ferryclient_path_check(struct ferryclient *c, const char *path,
+                       struct ferry_ipc_path_check_rsp **ret, size_t *ret_len)
+{
+	struct ferry_ipc_path_check_req req;
+	struct ferry_ipc_path_check_rsp *rsp = NULL;
+	size_t len = 0;
+	int r;
+
+	if (path == NULL || path[0] != '/' || ret == NULL || ret_len == NULL)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	if (strlen(path) >= sizeof(req.path))
+		return -ENAMETOOLONG;
+	req.hdr.qb.id = FERRY_IPC_PATH_CHECK;
+	snprintf(req.path, sizeof(req.path), "%s", path);
+	r = ferryclient_view(c, &req, sizeof(req), (void **)&rsp, &len);
+	if (r < 0)
+		return r;
+	if (len != sizeof(*rsp) || rsp->n > FERRY_IPC_MAX_NODES) {
+		free(rsp);
+		return -EBADMSG;
+	}
+	rsp->text[sizeof(rsp->text) - 1] = '\0';
+	for (uint32_t i = 0; i < rsp->n; i++) {
+		rsp->answers[i].node[sizeof(rsp->answers[i].node) - 1] = '\0';
+		rsp->answers[i].text[sizeof(rsp->answers[i].text) - 1] = '\0';
+	}
+	*ret = rsp;
+	*ret_len = len;
+	return 0;
+}
