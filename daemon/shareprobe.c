@@ -72,14 +72,16 @@ shareprobe_fail(struct shareprobe *p, uint64_t token, uint32_t local, int err, c
 	free(rsp);
 }
 
-/* Answers a check with what came (no answer from the rest) and frees it. */
+/* Answers a check with what came (no answer from the rest) and frees it;
+ * timed_out: its timer fired (and is gone), else it is deleted here. */
 static void
-shareprobe_finish(struct shareprobe_check *c)
+shareprobe_finish(struct shareprobe_check *c, bool timed_out)
 {
 	struct shareprobe *p = c->p;
 	size_t i;
 
-	qb_loop_timer_del(p->loop, c->timer);
+	if (!timed_out)
+		qb_loop_timer_del(p->loop, c->timer);
 	for (i = 0; i < c->rsp.n; i++) {
 		if (c->answered[i])
 			continue;
@@ -101,7 +103,7 @@ shareprobe_timeout(void *data)
 	struct shareprobe_check *c = data;
 
 	if (c->probe_id != 0)
-		shareprobe_finish(c);
+		shareprobe_finish(c, true);
 }
 
 static void
@@ -244,7 +246,7 @@ shareprobe_collect(struct shareprobe *p, uint32_t nodeid, const struct ledgermsg
 	for (i = 0; i < c->rsp.n; i++)
 		n_answered += c->answered[i];
 	if (n_answered == c->rsp.n)
-		shareprobe_finish(c);
+		shareprobe_finish(c, false);
 }
 
 bool

@@ -386,7 +386,9 @@ test_probe_no_answer(void **state)
 	deliver_all(2);
 	assert_int_equal(members[0].n_rsp, 0);
 	assert_int_equal(timers_pending, 1);
+	timers_pending--; /* it fires, and is gone */
 	timer_fn(timer_data);
+	assert_int_equal(timers_pending, 0);
 	assert_int_equal(members[0].n_rsp, 1);
 	assert_int_equal(r->n, 3);
 	assert_int_equal(r->answers[1].result, 0);
@@ -415,6 +417,46 @@ test_probe_local_unusable(void **state)
 	members_stop();
 }
 
+/* At most SHAREPROBE_MAX checks at once; stopping answers those in flight
+ * and removes their marks; an answer to another node's probe is not ours. */
+static void
+test_probe_busy_and_stop(void **state)
+{
+	struct ferry_ipc_path_check_rsp *r = &members[0].rsp;
+	char cmd[1024];
+
+	(void)state;
+	members_start(2);
+	for (int i = 0; i < SHAREPROBE_MAX; i++)
+		ask(&members[0], "/srv/save");
+	assert_int_equal(members[0].n_rsp, 0);
+	ask(&members[0], "/srv/save");
+	assert_int_equal(members[0].n_rsp, 1);
+	assert_int_equal(r->result, -EBUSY);
+	/* only node2 hears anything: node1's probes, then its own answers to
+	 * them, which are not for it (node1 asked) */
+	assert_int_equal(n_queue, SHAREPROBE_MAX);
+	for (int round = 0; round < 2; round++) {
+		size_t n = n_queue;
+
+		for (size_t q = 0; q < n; q++)
+			assert_true(shareprobe_deliver(members[1].p, queue[q].from, queue[q].msg,
+			                               queue[q].len, &members[1].m));
+		memmove(queue, queue + n, (n_queue - n) * sizeof(queue[0]));
+		n_queue -= n;
+	}
+	assert_int_equal(n_queue, 0);
+	assert_int_equal(members[1].n_rsp, 0);
+	members[1].p = shareprobe_stop(members[1].p);
+	assert_int_equal(members[1].n_rsp, 0); /* it had asked nothing */
+	members[0].p = shareprobe_stop(members[0].p);
+	assert_int_equal(members[0].n_rsp, 1 + SHAREPROBE_MAX);
+	assert_int_equal(r->result, -ESHUTDOWN);
+	assert_int_equal(timers_pending, 0);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/a/srv/save')\"", tmpdir);
+	assert_int_equal(run(cmd), 0);
+}
+
 /* What is not a probe or an answer is left for the ledger. */
 static void
 test_probe_other_messages(void **state)
@@ -440,6 +482,7 @@ main(void)
 	        cmocka_unit_test(test_probe_all_answer),
 	        cmocka_unit_test(test_probe_no_answer),
 	        cmocka_unit_test(test_probe_local_unusable),
+	        cmocka_unit_test(test_probe_busy_and_stop),
 	        cmocka_unit_test(test_probe_other_messages),
 	};
 
