@@ -192,9 +192,14 @@ shareprobe_request(struct shareprobe *p, uint64_t token, const struct ferry_ipc_
 		return;
 	}
 	c->probe_id = probe.probe_id;
-	qb_loop_timer_add(p->loop, QB_LOOP_LOW,
-	                  (uint64_t)SHAREPROBE_TIMEOUT_MS * QB_TIME_NS_IN_MSEC, c,
-	                  shareprobe_timeout, &c->timer);
+	r = qb_loop_timer_add(p->loop, QB_LOOP_LOW,
+	                      (uint64_t)SHAREPROBE_TIMEOUT_MS * QB_TIME_NS_IN_MSEC, c,
+	                      shareprobe_timeout, &c->timer);
+	if (r != 0) {
+		/* without its deadline a lost member would hold the slot forever */
+		qb_log(LOG_ERR, "path check of %s: no timer: %s", path, strerror(r < 0 ? -r : r));
+		shareprobe_finish(c, true);
+	}
 }
 
 /* Every member answers every probe, the asker too. */
