@@ -101,6 +101,8 @@ ferryclient_min_len(int32_t type)
 		return sizeof(struct ferry_ipc_drain_list_rsp);
 	case FERRY_IPC_DRAIN_REPORT:
 		return sizeof(struct ferry_ipc_drain_report_rsp);
+	case FERRY_IPC_PATH_CHECK:
+		return sizeof(struct ferry_ipc_path_check_rsp);
 	default:
 		return sizeof(struct ferry_ipc_vm_rsp);
 	}
@@ -160,6 +162,11 @@ ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t seq)
 		    len - sizeof(*dr) != n * sizeof(struct ferry_ipc_drain_step))
 			return -EPROTO;
 		return 0;
+	}
+	case FERRY_IPC_PATH_CHECK: {
+		const struct ferry_ipc_path_check_rsp *pc = rsp;
+
+		return len == sizeof(*pc) && pc->n <= FERRY_IPC_MAX_NODES ? 0 : -EPROTO;
 	}
 	default:
 		return len == sizeof(struct ferry_ipc_vm_rsp) ? 0 : -EPROTO;
@@ -463,10 +470,6 @@ ferryclient_path_check(struct ferryclient *c, const char *path,
 	r = ferryclient_view(c, &req, sizeof(req), (void **)&rsp, &len);
 	if (r < 0)
 		return r;
-	if (len != sizeof(*rsp) || rsp->n > FERRY_IPC_MAX_NODES) {
-		free(rsp);
-		return -EBADMSG;
-	}
 	rsp->text[sizeof(rsp->text) - 1] = '\0';
 	for (uint32_t i = 0; i < rsp->n; i++) {
 		rsp->answers[i].node[sizeof(rsp->answers[i].node) - 1] = '\0';

@@ -902,6 +902,7 @@ test_client_arrays(void **state)
 	struct ferry_ipc_status_rsp *s = (void *)buf;
 	struct ferry_ipc_dump_rsp *d = (void *)buf;
 	struct ferry_ipc_history_rsp *h = (void *)buf;
+	static struct ferry_ipc_path_check_rsp pc;
 	size_t len;
 
 	(void)state;
@@ -931,6 +932,18 @@ test_client_arrays(void **state)
 	assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_HISTORY, 3), 0);
 	h->n = 0;
 	assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_HISTORY, 3), -EPROTO);
+
+	/* a path check's answer: its exact size, at most one answer per node */
+	rsp_fill(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4);
+	pc.n = 2;
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4), 0);
+	pc.n = FERRY_IPC_MAX_NODES + 1;
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4), -EPROTO);
+	pc.n = 2;
+	rsp_fill(&pc, sizeof(struct ferry_ipc_vm_rsp), FERRY_IPC_PATH_CHECK, 4);
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(struct ferry_ipc_vm_rsp),
+	                                       FERRY_IPC_PATH_CHECK, 4),
+	                 -EPROTO);
 }
 
 static void
