@@ -168,6 +168,9 @@ ferryd_cluster_deliver(void *ctx, uint32_t nodeid, uint32_t pid, const void *msg
 {
 	struct ferryd *d = ctx;
 
+	/* the shared directory probes are no ledger state: never the ledger's */
+	if (shareprobe_deliver(d->share, nodeid, msg, len, &d->members))
+		return;
 	ledgerglue_deliver(d->glue, nodeid, pid, msg, len);
 }
 
@@ -292,6 +295,14 @@ ferryd_ipc_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void 
 	return ledgerglue_drain_view(d->glue, req, buf, len);
 }
 
+static void
+ferryd_ipc_path_check(void *ctx, uint64_t token, const struct ferry_ipc_path_check_req *req)
+{
+	struct ferryd *d = ctx;
+
+	shareprobe_request(d->share, token, req, &d->members);
+}
+
 static const struct ipcsrv_events ferryd_ipc_events = {
         .request = ferryd_ipc_request,
         .record_move = ferryd_ipc_record_move,
@@ -302,6 +313,7 @@ static const struct ipcsrv_events ferryd_ipc_events = {
         .drain_submit = ferryd_ipc_drain_submit,
         .drain_cancel = ferryd_ipc_drain_cancel,
         .drain_view = ferryd_ipc_drain_view,
+        .path_check = ferryd_ipc_path_check,
 };
 
 /* ---- drainrun events: a runner's job ended, to the glue ---- */
@@ -556,6 +568,39 @@ static const struct ledgerglue_ops ferryd_glue_ops = {
         .move_recorded = ferryd_glue_move_recorded,
 };
 
+/* ---- the share probe's operations: CPG, IPC and sharecheck ---- */
+
+static int
+ferryd_share_mark(void *ctx, const char *dir, uint32_t nodeid, char *ret_token, size_t token_len,
+                  char *text, size_t text_len)
+{
+	(void)ctx;
+	return sharecheck_mark(dir, nodeid, ret_token, token_len, text, text_len);
+}
+
+static void
+ferryd_share_unmark(void *ctx, const char *dir, const char *token)
+{
+	(void)ctx;
+	sharecheck_unmark(dir, token);
+}
+
+static int
+ferryd_share_check(void *ctx, const char *dir, const char *token, const char *from, char *text,
+                   size_t len)
+{
+	(void)ctx;
+	return sharecheck_dir(dir, token, from, text, len);
+}
+
+static const struct shareprobe_ops ferryd_share_ops = {
+        .send = ferryd_glue_send,
+        .reply = ferryd_glue_reply,
+        .mark = ferryd_share_mark,
+        .unmark = ferryd_share_unmark,
+        .check = ferryd_share_check,
+};
+
 static int32_t
 ferryd_on_term(int32_t sig, void *data)
 {
@@ -743,6 +788,11 @@ main(int argc, char **argv)
 		qb_log(LOG_ERR, "ledger: cannot start: %s", strerror(-r));
 		goto out_drain;
 	}
+	r = shareprobe_start(d->loop, &ferryd_share_ops, d, &d->share);
+	if (r < 0) {
+		qb_log(LOG_ERR, "path check: cannot start: %s", strerror(-r));
+		goto out_glue;
+	}
 	r = persist_history_load(&d->history, d->cfg.state_dir);
 	if (r < 0 && r != -ENOENT)
 		qb_log(LOG_WARNING, "history: cannot read %s/%s (%s), ignoring", d->cfg.state_dir,
@@ -783,6 +833,7 @@ out_cluster:
 out_virt:
 	d->virt = virtwatch_stop(d->virt);
 out_glue:
+	d->share = shareprobe_stop(d->share);
 	d->glue = ledgerglue_stop(d->glue);
 out_drain:
 	d->drain = drainrun_stop(d->drain);

@@ -12,7 +12,9 @@
  *   persist.c     atomic files under the state directory            adapter
  *   fencehist.c   Pacemaker fencing history                         adapter
  *   virtwatch.c   libvirt lifecycle events, fail reports, foreign VMs adapter
+ *   sharecheck.c  is a directory here the same storage as there   adapter
  *   ledgerglue.c  the seam between the adapters and the pure ledger glue
+ *   shareprobe.c  ferryctl's shared directory check over CPG      glue
  *   ledger*.c     the pure ledger, its codecs and vocabulary        core
  *   metrics.c     Prometheus text for node_exporter (pure)          value
  *
@@ -41,6 +43,8 @@
 #include "membership.h"
 #include "metrics.h"
 #include "persist.h"
+#include "sharecheck.h"
+#include "shareprobe.h"
 #include "virtwatch.h"
 
 struct ferryd {
@@ -56,7 +60,8 @@ struct ferryd {
 	struct virtwatch *virt;
 	struct fencehist *fence;
 	struct ledgerglue *glue;
-	struct drainrun *drain; /* a drain's runner: Pacemaker commands */
+	struct shareprobe *share; /* PATH_CHECK: probes and answers, not ledger state */
+	struct drainrun *drain;   /* a drain's runner: Pacemaker commands */
 	struct persist_history history;
 	char local_name[FERRY_IPC_NODE_LEN];
 	/* cfg.metrics_file, rewritten at most once per cfg.metrics_interval_ms */

@@ -92,6 +92,8 @@ static void ipcsrv_handle_view(struct ipcsrv *s, qb_ipcs_connection_t *c, struct
                                const void *req);
 static void ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
                                 const void *req);
+static void ipcsrv_handle_path(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                               const void *req);
 
 /*
  * Who may send what: every request that changes or records ownership
@@ -141,6 +143,9 @@ static const struct {
          ipcsrv_handle_view},
         {FERRY_IPC_DRAIN_PROGRESS, "drain progress", sizeof(struct ferry_ipc_drain_id_req), false,
          ipcsrv_handle_view},
+        /* root: it writes a file in the path on this node */
+        {FERRY_IPC_PATH_CHECK, "path check", sizeof(struct ferry_ipc_path_check_req), true,
+         ipcsrv_handle_path},
 };
 
 #define IPCSRV_N_TYPES (sizeof(ipcsrv_table) / sizeof(ipcsrv_table[0]))
@@ -417,6 +422,22 @@ ipcsrv_handle_drain(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_cli
 		s->ev->drain_submit(s->ctx, token, req);
 	else
 		s->ev->drain_cancel(s->ctx, token, req);
+}
+
+static void
+ipcsrv_handle_path(struct ipcsrv *s, qb_ipcs_connection_t *c, struct ipcsrv_client *cl,
+                   const void *req)
+{
+	const struct ferry_ipc_path_check_req *r = req;
+	uint64_t token;
+
+	if (s->ev->path_check == NULL) {
+		ipcsrv_send_error(c, r->hdr.qb.id, r->hdr.seq, -EOPNOTSUPP);
+		return;
+	}
+	token = ipcsrv_park(s, c, cl, &r->hdr);
+	if (token != 0)
+		s->ev->path_check(s->ctx, token, r);
 }
 
 static void

@@ -40,6 +40,9 @@ struct ipcsrv_events {
 	void (*drain_cancel)(void *ctx, uint64_t token, const struct ferry_ipc_drain_id_req *req);
 	ssize_t (*drain_view)(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf,
 	                      size_t len);
+	/* is req->path the same storage on every member: parked like request
+	 * (NULL: answered -EOPNOTSUPP) */
+	void (*path_check)(void *ctx, uint64_t token, const struct ferry_ipc_path_check_req *req);
 };
 
 struct ipcsrv;

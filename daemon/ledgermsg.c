@@ -23,6 +23,8 @@ _Static_assert(sizeof(struct ledgermsg_state_wire) == 48, "state layout");
 _Static_assert(sizeof(struct ledgermsg_move_wire) == 288, "move layout");
 _Static_assert(sizeof(struct ledgermsg_drain_wire) == 232, "drain layout");
 _Static_assert(sizeof(struct ledgermsg_progress_wire) == 96, "progress layout");
+_Static_assert(sizeof(struct ledgermsg_path_probe_wire) == 312, "path probe layout");
+_Static_assert(sizeof(struct ledgermsg_path_answer_wire) == 208, "path answer layout");
 _Static_assert(sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire) +
                                LEDGERMSG_CHUNK_MAX <=
                        LEDGERMSG_MAX_LEN,
@@ -255,6 +257,60 @@ decode_drain(uint16_t type, const uint8_t *body, size_t body_len, struct ledgerm
 	return 0;
 }
 
+bool
+ledgermsg_valid_token(const char *s)
+{
+	size_t n = strnlen(s, LEDGERMSG_TOKEN_MAX);
+
+	if (n == 0 || n >= LEDGERMSG_TOKEN_MAX || s[0] == '.')
+		return false;
+	return strspn(s, "0123456789abcdef.") == n;
+}
+
+static int
+decode_path_probe(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
+{
+	struct ledgermsg_path_probe_wire w;
+	struct ledgermsg_path_probe *p = &m->u.probe;
+
+	(void)type;
+	if (body_len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (wire_str_check(w.path, sizeof(w.path)) < 0 ||
+	    wire_str_check(w.token, sizeof(w.token)) < 0)
+		return -EINVAL;
+	if (w.probe_id == 0 || w.path[0] != '/' || !ledgermsg_valid_token(w.token))
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->probe_id = le64toh(w.probe_id);
+	memcpy(p->path, w.path, sizeof(p->path));
+	memcpy(p->token, w.token, sizeof(p->token));
+	return 0;
+}
+
+static int
+decode_path_answer(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
+{
+	struct ledgermsg_path_answer_wire w;
+	struct ledgermsg_path_answer *a = &m->u.answer;
+
+	(void)type;
+	if (body_len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, body, sizeof(w));
+	if (wire_str_check(w.text, sizeof(w.text)) < 0)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	a->probe_id = le64toh(w.probe_id);
+	a->asker = le32toh(w.asker);
+	a->result = (int32_t)le32toh((uint32_t)w.result);
+	if (a->probe_id == 0 || a->asker == 0 || a->result > 0 || a->result <= -4096)
+		return -EINVAL;
+	memcpy(a->text, w.text, sizeof(a->text));
+	return 0;
+}
+
 static int
 decode_progress(uint16_t type, const uint8_t *body, size_t body_len, struct ledgermsg *m)
 {
@@ -318,6 +374,10 @@ static const struct {
         {LEDGERMSG_DRAIN, "drain", HDR_LEN + sizeof(struct ledgermsg_drain_wire), decode_drain},
         {LEDGERMSG_PROGRESS, "progress", HDR_LEN + sizeof(struct ledgermsg_progress_wire),
          decode_progress},
+        {LEDGERMSG_PATH_PROBE, "path-probe", HDR_LEN + sizeof(struct ledgermsg_path_probe_wire),
+         decode_path_probe},
+        {LEDGERMSG_PATH_ANSWER, "path-answer", HDR_LEN + sizeof(struct ledgermsg_path_answer_wire),
+         decode_path_answer},
         /* must stay last: what every other type gets */
         {0, "unknown", HDR_LEN, decode_unknown},
 };
@@ -629,6 +689,58 @@ ledgermsg_encode_progress(const struct ledgermsg_progress *p, void *buf, size_t 
 	w.total_bytes = htole64(p->total_bytes);
 	w.time_ms = (int64_t)htole64((uint64_t)p->time_ms);
 	e = put_header(buf, len, LEDGERMSG_PROGRESS, sizeof(w), &total);
+	if (e < 0)
+		return e;
+	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
+	*ret_len = total;
+	return 0;
+}
+
+int
+ledgermsg_encode_path_probe(const struct ledgermsg_path_probe *p, void *buf, size_t len,
+                            size_t *ret_len)
+{
+	struct ledgermsg_path_probe_wire w;
+	size_t total;
+	int e;
+
+	if (p == NULL || ret_len == NULL || p->probe_id == 0 || p->path[0] != '/' ||
+	    !ledgermsg_valid_token(p->token))
+		return -EINVAL;
+	memset(&w, 0, sizeof(w));
+	e = wire_str_put(w.path, sizeof(w.path), p->path);
+	if (e == 0)
+		e = wire_str_put(w.token, sizeof(w.token), p->token);
+	if (e < 0)
+		return e;
+	w.probe_id = htole64(p->probe_id);
+	e = put_header(buf, len, LEDGERMSG_PATH_PROBE, sizeof(w), &total);
+	if (e < 0)
+		return e;
+	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
+	*ret_len = total;
+	return 0;
+}
+
+int
+ledgermsg_encode_path_answer(const struct ledgermsg_path_answer *a, void *buf, size_t len,
+                             size_t *ret_len)
+{
+	struct ledgermsg_path_answer_wire w;
+	size_t total;
+	int e;
+
+	if (a == NULL || ret_len == NULL || a->probe_id == 0 || a->asker == 0 || a->result > 0 ||
+	    a->result <= -4096)
+		return -EINVAL;
+	memset(&w, 0, sizeof(w));
+	e = wire_str_put(w.text, sizeof(w.text), a->text);
+	if (e < 0)
+		return e;
+	w.probe_id = htole64(a->probe_id);
+	w.asker = htole32(a->asker);
+	w.result = (int32_t)htole32((uint32_t)a->result);
+	e = put_header(buf, len, LEDGERMSG_PATH_ANSWER, sizeof(w), &total);
 	if (e < 0)
 		return e;
 	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));

@@ -36,6 +36,10 @@
  * (type 23), sent about every second by the node a running drain step moves a VM from; not ledger
  * state (the glue keeps the last one per step for ferryctl's progress lines), so a node without it
  * only logs "type not handled".
+ * Also added later in version 2, the same way: the shared
+ * directory probe and its answers (types 21 and 22), which are not ledger state: ferryd.c hands
+ * them to shareprobe.c, never to the ledger.  A node without them logs "type not handled" and
+ * does not answer, so the asker reports "no answer from ferryd" for it.
  */
 #ifndef FERRY_LEDGERMSG_H
 #define FERRY_LEDGERMSG_H
@@ -69,7 +73,13 @@ enum ledgermsg_type {
 	LEDGERMSG_MOVE = 19,
 	LEDGERMSG_DRAIN = 20,
 	LEDGERMSG_PROGRESS = 23,
+	LEDGERMSG_PATH_PROBE = 21,  /* is this directory the same storage here? */
+	LEDGERMSG_PATH_ANSWER = 22, /* one member's answer to a probe */
 };
+
+#define LEDGERMSG_PATH_MAX      256 /* an absolute directory, with NUL */
+#define LEDGERMSG_TOKEN_MAX     48  /* a probe's token: [0-9a-f.], with NUL */
+#define LEDGERMSG_PATH_TEXT_MAX 192 /* an answer's text, with NUL */
 
 /* Wire layouts (all fields little-endian, no implicit padding). */
 struct ledgermsg_hdr {
@@ -175,6 +185,21 @@ struct ledgermsg_progress {
 	char vm[LEDGER_NAME_MAX];
 };
 
+/* A shared directory probe: the asker wrote path/.ferry-share.<token>
+ * holding the token; probe_id is the asker's (non-zero). */
+struct ledgermsg_path_probe_wire {
+	uint64_t probe_id;
+	char path[LEDGERMSG_PATH_MAX];
+	char token[LEDGERMSG_TOKEN_MAX];
+};
+
+struct ledgermsg_path_answer_wire {
+	uint64_t probe_id;
+	uint32_t asker; /* node id of the probe's sender */
+	int32_t result; /* 0 or -errno, > -4096 */
+	char text[LEDGERMSG_PATH_TEXT_MAX];
+};
+
 /* Decoded, host order.  state.data points into the decoded buffer. */
 struct ledgermsg_state {
 	uint64_t ring_seq;
@@ -187,6 +212,19 @@ struct ledgermsg_state {
 	bool was_quorate;
 	bool no_state;
 	const uint8_t *data;
+};
+
+struct ledgermsg_path_probe {
+	uint64_t probe_id;
+	char path[LEDGERMSG_PATH_MAX]; /* absolute */
+	char token[LEDGERMSG_TOKEN_MAX];
+};
+
+struct ledgermsg_path_answer {
+	uint64_t probe_id;
+	uint32_t asker;
+	int32_t result;
+	char text[LEDGERMSG_PATH_TEXT_MAX];
 };
 
 struct ledgermsg {
@@ -203,6 +241,8 @@ struct ledgermsg {
 		struct ledger_move move;
 		struct ledger_drain_msg drain; /* drain.record points into the buffer */
 		struct ledgermsg_progress progress;
+		struct ledgermsg_path_probe probe;
+		struct ledgermsg_path_answer answer;
 	} u;
 };
 
@@ -229,5 +269,11 @@ int ledgermsg_encode_drain(const struct ledger_drain_msg *dm, void *buf, size_t 
                            size_t *ret_len);
 int ledgermsg_encode_progress(const struct ledgermsg_progress *p, void *buf, size_t len,
                               size_t *ret_len);
+int ledgermsg_encode_path_probe(const struct ledgermsg_path_probe *p, void *buf, size_t len,
+                                size_t *ret_len);
+int ledgermsg_encode_path_answer(const struct ledgermsg_path_answer *a, void *buf, size_t len,
+                                 size_t *ret_len);
+/* A probe's token: 1 to LEDGERMSG_TOKEN_MAX - 1 of [0-9a-f.], not starting with '.'. */
+bool ledgermsg_valid_token(const char *s);
 
 #endif

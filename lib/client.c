@@ -103,6 +103,8 @@ ferryclient_min_len(int32_t type)
 		return sizeof(struct ferry_ipc_drain_report_rsp);
 	case FERRY_IPC_DRAIN_PROGRESS:
 		return sizeof(struct ferry_ipc_drain_progress_rsp);
+	case FERRY_IPC_PATH_CHECK:
+		return sizeof(struct ferry_ipc_path_check_rsp);
 	default:
 		return sizeof(struct ferry_ipc_vm_rsp);
 	}
@@ -170,6 +172,11 @@ ferryclient_check_rsp(const void *rsp, size_t len, int32_t type, uint32_t seq)
 		    len - sizeof(*dp) != dp->n * sizeof(struct ferry_ipc_drain_progress))
 			return -EPROTO;
 		return 0;
+	}
+	case FERRY_IPC_PATH_CHECK: {
+		const struct ferry_ipc_path_check_rsp *pc = rsp;
+
+		return len == sizeof(*pc) && pc->n <= FERRY_IPC_MAX_NODES ? 0 : -EPROTO;
 	}
 	default:
 		return len == sizeof(struct ferry_ipc_vm_rsp) ? 0 : -EPROTO;
@@ -463,4 +470,33 @@ ferryclient_drain_progress(struct ferryclient *c, uint32_t id,
                            struct ferry_ipc_drain_progress_rsp **ret, size_t *ret_len)
 {
 	return ferryclient_drain_view(c, FERRY_IPC_DRAIN_PROGRESS, id, (void **)ret, ret_len);
+}
+
+int
+ferryclient_path_check(struct ferryclient *c, const char *path,
+                       struct ferry_ipc_path_check_rsp **ret, size_t *ret_len)
+{
+	struct ferry_ipc_path_check_req req;
+	struct ferry_ipc_path_check_rsp *rsp = NULL;
+	size_t len = 0;
+	int r;
+
+	if (path == NULL || path[0] != '/' || ret == NULL || ret_len == NULL)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	if (strlen(path) >= sizeof(req.path))
+		return -ENAMETOOLONG;
+	req.hdr.qb.id = FERRY_IPC_PATH_CHECK;
+	snprintf(req.path, sizeof(req.path), "%s", path);
+	r = ferryclient_view(c, &req, sizeof(req), (void **)&rsp, &len);
+	if (r < 0)
+		return r;
+	rsp->text[sizeof(rsp->text) - 1] = '\0';
+	for (uint32_t i = 0; i < rsp->n; i++) {
+		rsp->answers[i].node[sizeof(rsp->answers[i].node) - 1] = '\0';
+		rsp->answers[i].text[sizeof(rsp->answers[i].text) - 1] = '\0';
+	}
+	*ret = rsp;
+	*ret_len = len;
+	return 0;
 }

@@ -734,7 +734,8 @@ ctldrain_predict(struct drain_vm *v, bool is_auto, const struct vmsample *s,
 static void
 ctldrain_vm_predict(struct drain_vm *v, bool is_auto, const char *node, const char *config,
                     uint64_t config_mem, const char *util_mem, const struct ctldrain_opts *o,
-                    struct ctldrain_libvirt *lv, struct ctldrain_info *info)
+                    struct ctldrain_libvirt *lv, struct ctldrain_info *info, char *ret_save_dir,
+                    size_t save_dir_len)
 {
 	const char *uri = o->uri != NULL ? o->uri : CTLDRAIN_DEFAULT_URI;
 	struct ctlpredict_policy pol;
@@ -750,6 +751,7 @@ ctldrain_vm_predict(struct drain_vm *v, bool is_auto, const char *node, const ch
 		return;
 	}
 	ctlpredict_policy_of(v->resource, &pol);
+	ctldrain_copy(ret_save_dir, save_dir_len, pol.save_dir);
 	vmsample_opts_default(&so);
 	so.node = node;
 	so.target = v->target[0] != '\0' ? v->target : NULL;
@@ -792,6 +794,141 @@ ctldrain_vm_predict(struct drain_vm *v, bool is_auto, const char *node, const ch
 	free(s);
 }
 
+/* ---- a quick move's save_dir on both ends ------------------------------------------ */
+
+/* A quick move writes the memory image into save_dir on the drained node and
+ * restores it from save_dir on the target: both must be able to use it, and
+ * it must be the same storage.  Only each node's own ferryd can look, so the
+ * local ferryd asks them all (FERRY_IPC_PATH_CHECK), once per save_dir. */
+#define CTLDRAIN_MAX_SHARES 16
+
+struct ctldrain_share {
+	char dir[PATH_MAX];
+	int rc; /* of ferryclient_path_check */
+	struct ferry_ipc_path_check_rsp *rsp;
+};
+
+struct ctldrain_shares {
+	struct ctldrain_share s[CTLDRAIN_MAX_SHARES];
+	size_t n;
+	struct ferryclient *c;
+	int connect_rc; /* 1 not tried yet */
+};
+
+/* The answer of the member named node, or NULL. */
+static const struct ferry_ipc_path_answer *
+ctldrain_share_answer(const struct ferry_ipc_path_check_rsp *rsp, const char *node)
+{
+	for (uint32_t i = 0; i < rsp->n && i < FERRY_IPC_MAX_NODES; i++)
+		if (strcmp(rsp->answers[i].node, node) == 0)
+			return &rsp->answers[i];
+	return NULL;
+}
+
+/* What one end's answer means for v: blocked when that node cannot use dir
+ * or it is not the asker's storage there; a note when nobody could tell. */
+static void
+ctldrain_share_end(struct drain_vm *v, const char *dir, const char *end,
+                   const struct ferry_ipc_path_answer *a)
+{
+	char text[DRAIN_NOTE_MAX];
+
+	if (a == NULL || a->result == -ETIMEDOUT) {
+		textout_msg(text, sizeof(text), "save_dir on %s not checked: %s", end,
+		            a == NULL ? "its ferryd is not in the group" : a->text);
+		ctldrain_append(v->note, sizeof(v->note), text);
+		return;
+	}
+	if (a->result == 0)
+		return;
+	textout_msg(v->blocked, sizeof(v->blocked), "save_dir %s is not usable on %s: %s%s", dir,
+	            end, a->text,
+	            a->result == -EXDEV || a->result == -ENOENT
+	                    ? "; mount the shared save_dir there"
+	                    : "");
+}
+
+/* Applies the local ferryd's answer about dir (rc < 0: none) to v, a VM of
+ * node: only a quick move with a target and a save_dir is concerned. */
+static void
+ctldrain_share_apply(struct drain_vm *v, const char *node, const char *dir, int rc,
+                     const struct ferry_ipc_path_check_rsp *rsp)
+{
+	const struct ferry_ipc_path_answer *local;
+	char text[DRAIN_NOTE_MAX];
+
+	if (v->move != DRAIN_MOVE_QUICK || v->target[0] == '\0' || v->blocked[0] != '\0' ||
+	    dir == NULL || dir[0] == '\0')
+		return;
+	if (rc < 0 || rsp == NULL) {
+		snprintf(text, sizeof(text), "save_dir on the target not checked: %s",
+		         rc == -EPERM || rc == -EACCES ? "needs root" : "no ferryd");
+		ctldrain_append(v->note, sizeof(v->note), text);
+		return;
+	}
+	if (rsp->result < 0) {
+		snprintf(text, sizeof(text), "save_dir on the target not checked: %.100s",
+		         rsp->text);
+		ctldrain_append(v->note, sizeof(v->note), text);
+		return;
+	}
+	local = rsp->n > 0 ? &rsp->answers[0] : NULL;
+	if (local == NULL || local->result != 0) {
+		/* the drained node itself writes the image: it must use the dir */
+		if (local != NULL && strcmp(local->node, node) == 0) {
+			ctldrain_share_end(v, dir, node, local);
+			return;
+		}
+		snprintf(text, sizeof(text),
+		         "save_dir not checked: not usable where ferryctl runs%s%.60s",
+		         local != NULL ? ": " : "", local != NULL ? local->text : "");
+		ctldrain_append(v->note, sizeof(v->note), text);
+		return;
+	}
+	ctldrain_share_end(v, dir, node, ctldrain_share_answer(rsp, node));
+	if (v->blocked[0] == '\0')
+		ctldrain_share_end(v, dir, v->target, ctldrain_share_answer(rsp, v->target));
+}
+
+/* The local ferryd's answer about dir: asked once, then from the cache. */
+static void
+ctldrain_share_check(struct ctldrain_shares *sh, struct drain_vm *v, const char *node,
+                     const char *dir)
+{
+	struct ctldrain_share *x = NULL;
+	size_t len = 0;
+
+	if (v->move != DRAIN_MOVE_QUICK || v->target[0] == '\0' || v->blocked[0] != '\0' ||
+	    dir[0] == '\0')
+		return;
+	for (size_t i = 0; i < sh->n && x == NULL; i++)
+		if (strcmp(sh->s[i].dir, dir) == 0)
+			x = &sh->s[i];
+	if (x == NULL && sh->n == CTLDRAIN_MAX_SHARES) {
+		ctldrain_append(v->note, sizeof(v->note),
+		                "save_dir on the target not checked: too many save dirs");
+		return;
+	}
+	if (x == NULL) {
+		x = &sh->s[sh->n++];
+		ctldrain_copy(x->dir, sizeof(x->dir), dir);
+		if (sh->connect_rc == 1)
+			sh->connect_rc = ferryclient_connect(&sh->c);
+		x->rc = sh->connect_rc < 0 ? sh->connect_rc
+		                           : ferryclient_path_check(sh->c, dir, &x->rsp, &len);
+	}
+	ctldrain_share_apply(v, node, dir, x->rc, x->rsp);
+}
+
+static void
+ctldrain_shares_free(struct ctldrain_shares *sh)
+{
+	for (size_t i = 0; i < sh->n; i++)
+		free(sh->s[i].rsp);
+	ferryclient_free(sh->c);
+	memset(sh, 0, sizeof(*sh));
+}
+
 /* ---- gathering ---------------------------------------------------------------------- */
 
 struct ctldrain_run {
@@ -800,6 +937,7 @@ struct ctldrain_run {
 	        sim[PATH_MAX], tmp[PATH_MAX];
 	struct ctldrain_mon now, then;
 	xmlDoc *doc;
+	struct ctldrain_shares shares;
 };
 
 /* Pacemaker's answers: the CIB, its status now and after the standby. */
@@ -895,7 +1033,7 @@ ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain
 	const struct ctldrain_mon_rsc *then = ctldrain_mon_rsc(&w->then, now->id);
 	xmlNode *prim = ctldrain_primitive(w->doc, now->id);
 	char prio[32] = "", move[32] = "", config[PATH_MAX] = "", util_mem[32] = "";
-	char name[DRAIN_ID_MAX];
+	char name[DRAIN_ID_MAX], save_dir[PATH_MAX] = "";
 	bool is_auto = false;
 	uint64_t mem = 0;
 	long p;
@@ -951,7 +1089,9 @@ ctldrain_fill_vm(struct ctldrain_run *w, const char *node, const struct ctldrain
 	else
 		ctldrain_why_stopped(w->doc, prim, now->id, node, v->blocked, sizeof(v->blocked));
 
-	ctldrain_vm_predict(v, is_auto, node, config, mem, util_mem, o, lv, info);
+	ctldrain_vm_predict(v, is_auto, node, config, mem, util_mem, o, lv, info, save_dir,
+	                    sizeof(save_dir));
+	ctldrain_share_check(&w->shares, v, node, save_dir);
 }
 
 /* The overhead from the local ferryd's drain history: for every finished move of an earlier
@@ -1037,6 +1177,7 @@ ctldrain_gather_info(const char *node, const struct ctldrain_opts *o, struct dra
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return -ENOMEM;
+	w->shares.connect_rc = 1;
 	memset(&inf, 0, sizeof(inf));
 	xmlInitParser();
 	r = ctldrain_ask(w, node, err, err_len);
@@ -1098,6 +1239,7 @@ cleanup:
 		virConnectClose(lv.conn);
 	if (w->doc != NULL)
 		xmlFreeDoc(w->doc);
+	ctldrain_shares_free(&w->shares);
 	ctldrain_dir_free(&w->dir);
 	free(w);
 	return r;

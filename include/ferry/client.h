@@ -93,6 +93,13 @@ int ferryclient_drain_report(struct ferryclient *c, uint32_t id,
 int ferryclient_drain_progress(struct ferryclient *c, uint32_t id,
                                struct ferry_ipc_drain_progress_rsp **ret, size_t *ret_len);
 
+/* Root: is path (absolute) a writable directory on every member, the same
+ * storage as on this node?  Takes up to a few seconds (ferryd asks the other
+ * ferryds).  (*ret)->result < 0: the check could not run ((*ret)->text);
+ * else one answer per member, this node's first. */
+int ferryclient_path_check(struct ferryclient *c, const char *path,
+                           struct ferry_ipc_path_check_rsp **ret, size_t *ret_len);
+
 const char *ferryclient_verdict_name(uint32_t verdict);
 const char *ferryclient_state_name(uint32_t state);
 

@@ -30,7 +30,7 @@
 #define DRAIN_MAX_VMS    64  /* VMs on one node that one drain can plan */
 #define DRAIN_ID_MAX     64  /* a Pacemaker resource id or a VM name, with NUL */
 #define DRAIN_NODE_MAX   64  /* a node name, with NUL */
-#define DRAIN_REASON_MAX 128 /* why a VM cannot move, with NUL */
+#define DRAIN_REASON_MAX 256 /* why a VM cannot move, with NUL (what to do too) */
 #define DRAIN_NOTE_MAX   160 /* a remark on a VM's prediction or move, with NUL */
 
 enum drain_move {

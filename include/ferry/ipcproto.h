@@ -33,8 +33,11 @@
  *               existing one changed): DRAIN_SUBMIT, DRAIN_CANCEL,
  *               DRAIN_LIST, DRAIN_REPORT; the largest request grew to 16 KiB
  *               (a drain's plan). Later still: DRAIN_PROGRESS (a running live
- *               move's memory left, heard from its source node); an older
- *               ferryd refuses the type and ferryctl then shows no such line.
+ *               move's memory left, heard from its source node) and
+ *               PATH_CHECK (root: is a directory, a quick move's save_dir,
+ *               usable on every member and the same storage as on this node;
+ *               ferryd asks the other ferryds over CPG); an older ferryd
+ *               refuses those types and ferryctl says what it could not learn.
  */
 #ifndef FERRY_IPCPROTO_H
 #define FERRY_IPCPROTO_H
@@ -81,6 +84,7 @@ enum ferry_ipc_type {
 	FERRY_IPC_DRAIN_LIST = 38,     /* every drain record, without steps */
 	FERRY_IPC_DRAIN_REPORT = 39,   /* one record with its steps */
 	FERRY_IPC_DRAIN_PROGRESS = 40, /* its running live moves' memory left */
+	FERRY_IPC_PATH_CHECK = 41,     /* root: is a directory shared storage on every member */
 };
 
 enum ferry_ipc_acquire_mode {
@@ -368,6 +372,45 @@ struct ferry_ipc_drain_report_rsp {
 	struct ferry_ipc_drain_info info;
 };
 
+/* ---- shared directories ---- */
+
+#define FERRY_IPC_PATH_LEN      256 /* an absolute directory path, with NUL */
+#define FERRY_IPC_PATH_TEXT_LEN 192 /* one node's answer, "" when ok */
+
+/* PATH_CHECK: ferryd writes PATH/.ferry-share.<nodeid>.<random> with a
+ * random token and asks every member's ferryd over CPG whether PATH is a
+ * writable directory holding that file with that token (the same storage);
+ * it answers when every member answered or after a few seconds. */
+struct ferry_ipc_path_check_req {
+	struct ferry_ipc_req_hdr hdr;
+	char path[FERRY_IPC_PATH_LEN];
+};
+
+struct ferry_ipc_path_answer {
+	uint32_t nodeid;
+	int32_t result; /* 0 usable and the same storage, or -errno (see text) */
+	char node[FERRY_IPC_NODE_LEN];
+	char text[FERRY_IPC_PATH_TEXT_LEN]; /* why not, e.g. "no answer from ferryd" */
+};
+
+/* PATH_CHECK response: one answer per member when the check started (this
+ * node's first).  Only this node's answer when it cannot use the path itself:
+ * the others had nothing to compare with. */
+struct ferry_ipc_path_check_rsp {
+	struct ferry_ipc_rsp_hdr hdr;
+	int32_t result; /* 0 the check ran (see answers), or -errno it could not (see text) */
+	uint32_t local_nodeid;
+	uint32_t n; /* answers used */
+	uint32_t reserved;
+	char text[FERRY_IPC_PATH_TEXT_LEN];
+	struct ferry_ipc_path_answer answers[FERRY_IPC_MAX_NODES];
+};
+
+_Static_assert(sizeof(struct ferry_ipc_path_check_req) == 24 + FERRY_IPC_PATH_LEN,
+               "path check request layout");
+_Static_assert(sizeof(struct ferry_ipc_path_answer) == 264, "path answer layout");
+_Static_assert(sizeof(struct ferry_ipc_path_check_rsp) <= FERRY_IPC_MAX_MSG_BYTES,
+               "a path check's answer fits a response");
 _Static_assert(sizeof(struct ferry_ipc_drain_submit_req) <= FERRY_IPC_MAX_REQ_BYTES,
                "a drain's plan fits a request");
 _Static_assert(sizeof(struct ferry_ipc_drain_report_rsp) +

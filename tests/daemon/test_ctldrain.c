@@ -5,7 +5,9 @@
  * The VMs in the CIB's order with their targets, priorities, kinds of move
  * and predictions; the blocked ones; the other resources; parallel from
  * migration-limit or the options; --move overriding; the capacities
- * (-E2BIG); unknown node (-ENODEV); bad arguments (-EINVAL).  Skips when
+ * (-E2BIG); unknown node (-ENODEV); bad arguments (-EINVAL).  And what the
+ * local ferryd's PATH_CHECK answer about a quick move's save_dir makes of a
+ * VM (ctldrain_share_apply): blocked, noted, or nothing.  Skips when
  * Pacemaker's tools are missing. */
 #include "ctlcib.c"
 #include "ctldrain.c"
@@ -224,15 +226,129 @@ test_refusals(void **state)
 	        -EINVAL);
 }
 
+/* ---- a quick move's save_dir on both ends (ctldrain_share_apply) ---- */
+
+static struct ferry_ipc_path_check_rsp share_rsp;
+
+/* The local ferryd's answer: node1 (here, the drained node) first. */
+static void
+share_answers(int node1, int node2, int node3)
+{
+	const int results[] = {node1, node2, node3};
+
+	memset(&share_rsp, 0, sizeof(share_rsp));
+	share_rsp.local_nodeid = 1;
+	share_rsp.n = 3;
+	for (uint32_t i = 0; i < 3; i++) {
+		struct ferry_ipc_path_answer *a = &share_rsp.answers[i];
+
+		a->nodeid = i + 1;
+		snprintf(a->node, sizeof(a->node), "node%u", i + 1);
+		a->result = results[i];
+		if (results[i] == -EXDEV)
+			snprintf(a->text, sizeof(a->text),
+			         "not the same storage as node1's (no .ferry-share file from it)");
+		else if (results[i] == -ETIMEDOUT)
+			snprintf(a->text, sizeof(a->text), "no answer from ferryd");
+		else if (results[i] != 0)
+			snprintf(a->text, sizeof(a->text), "%s", strerror(-results[i]));
+	}
+}
+
+static void
+share_vm(struct drain_vm *v, enum drain_move move, const char *target)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->resource, sizeof(v->resource), "db1");
+	snprintf(v->vm, sizeof(v->vm), "db1");
+	snprintf(v->target, sizeof(v->target), "%s", target);
+	v->move = move;
+}
+
+static void
+test_share_apply(void **state)
+{
+	struct drain_vm v;
+
+	(void)state;
+	/* shared everywhere: nothing said */
+	share_answers(0, 0, 0);
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "");
+	assert_string_equal(v.note, "");
+
+	/* the target has its own directory of that name */
+	share_answers(0, -EXDEV, 0);
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(
+	        v.blocked,
+	        "save_dir /srv/save is not usable on node2: not the same storage as "
+	        "node1's (no .ferry-share file from it); mount the shared save_dir there");
+	/* ... which is no matter for a live move, or another target */
+	share_vm(&v, DRAIN_MOVE_LIVE, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "");
+	share_vm(&v, DRAIN_MOVE_QUICK, "node3");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "");
+	/* a VM blocked already keeps its first reason */
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	snprintf(v.blocked, sizeof(v.blocked), "pinned");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "pinned");
+
+	/* the drained node (here) cannot write it: the source writes the image */
+	share_answers(0, 0, 0);
+	share_rsp.n = 1; /* ferryd asked nobody else */
+	share_rsp.answers[0].result = -EROFS;
+	snprintf(share_rsp.answers[0].text, sizeof(share_rsp.answers[0].text),
+	         "read-only file system");
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked,
+	                    "save_dir /srv/save is not usable on node1: read-only file system");
+	/* ... but where ferryctl runs is not the drained node: nobody could tell */
+	share_vm(&v, DRAIN_MOVE_QUICK, "node3");
+	ctldrain_share_apply(&v, "node2", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "");
+	assert_non_null(strstr(v.note, "save_dir not checked: not usable where ferryctl runs"));
+
+	/* a target whose ferryd did not answer: a note, not a refusal */
+	share_answers(0, -ETIMEDOUT, 0);
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.blocked, "");
+	assert_string_equal(v.note, "save_dir on node2 not checked: no answer from ferryd");
+	/* a target not in the group at all */
+	share_answers(0, 0, 0);
+	share_vm(&v, DRAIN_MOVE_QUICK, "node4");
+	ctldrain_share_apply(&v, "node1", "/srv/save", 0, &share_rsp);
+	assert_string_equal(v.note,
+	                    "save_dir on node4 not checked: its ferryd is not in the group");
+
+	/* no ferryd, or not root: a note */
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", -ENOENT, NULL);
+	assert_string_equal(v.blocked, "");
+	assert_string_equal(v.note, "save_dir on the target not checked: no ferryd");
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "/srv/save", -EPERM, NULL);
+	assert_string_equal(v.note, "save_dir on the target not checked: needs root");
+	/* no save_dir: nothing to check here */
+	share_vm(&v, DRAIN_MOVE_QUICK, "node2");
+	ctldrain_share_apply(&v, "node1", "", 0, &share_rsp);
+	assert_string_equal(v.note, "");
+}
+
 /* test_ctldrain [CASE]: one case alone, e.g. test_ctldrain test_capacity */
 int
 main(int argc, char **argv)
 {
 	static const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_facts),
-	        cmocka_unit_test(test_options),
-	        cmocka_unit_test(test_capacity),
-	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_facts),       cmocka_unit_test(test_options),
+	        cmocka_unit_test(test_capacity),    cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_share_apply),
 	};
 
 	if (run("command -v crm_simulate >/dev/null 2>&1 || test -x /usr/sbin/crm_simulate") != 0) {

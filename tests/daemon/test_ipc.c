@@ -73,6 +73,13 @@ ev_drain_view(void *ctx, const struct ferry_ipc_drain_id_req *req, void *buf, si
 	(void)ctx, (void)req, (void)buf, (void)len;
 	return -ENOSYS;
 }
+static void
+ev_path_check(void *ctx, uint64_t token, const struct ferry_ipc_path_check_req *r)
+{
+	(void)ctx, (void)r;
+	glue_token = token;
+	glue_calls++;
+}
 static char expect_uuid[64];
 static int expect_calls;
 
@@ -96,6 +103,7 @@ static const struct ipcsrv_events events = {
         .drain_submit = ev_drain_submit,
         .drain_cancel = ev_drain_cancel,
         .drain_view = ev_drain_view,
+        .path_check = ev_path_check,
 };
 
 /* ---- fake libqb connections ------------------------------------------------ */
@@ -271,6 +279,7 @@ test_request_good(void **state)
 	struct ferry_ipc_history_req hi;
 	static struct ferry_ipc_drain_submit_req ds;
 	struct ferry_ipc_drain_id_req di;
+	struct ferry_ipc_path_check_req pc;
 	static const int32_t vm_types[] = {FERRY_IPC_ACQUIRE,       FERRY_IPC_RELEASE,
 	                                   FERRY_IPC_MIGRATE_BEGIN, FERRY_IPC_MIGRATE_COMMIT,
 	                                   FERRY_IPC_MIGRATE_ABORT, FERRY_IPC_SAVE,
@@ -299,6 +308,10 @@ test_request_good(void **state)
 	assert_true(ipcsrv_check_request(&di, sizeof(di)) >= 0);
 	fill(&di, sizeof(di), FERRY_IPC_DRAIN_PROGRESS);
 	assert_true(ipcsrv_check_request(&di, sizeof(di)) >= 0);
+	fill(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK);
+	idx = ipcsrv_check_request(&pc, sizeof(pc));
+	assert_true(idx >= 0);
+	assert_int_equal(ipcsrv_table[idx].size, sizeof(struct ferry_ipc_path_check_req));
 	/* only the read-only views are open to haclient */
 	for (i = 0; i < IPCSRV_N_TYPES; i++)
 		assert_int_equal(ipcsrv_table[i].root_only,
@@ -329,6 +342,11 @@ test_request_bad(void **state)
 	assert_int_equal(ipcsrv_check_request(&vm, sizeof(e)), -EBADMSG);
 	fill(&vm, sizeof(vm), FERRY_IPC_STATUS);
 	assert_int_equal(ipcsrv_check_request(&vm, sizeof(vm)), -EBADMSG);
+	/* a path check the size of another request (its path cut short) */
+	fill(&vm, sizeof(vm), FERRY_IPC_PATH_CHECK);
+	assert_int_equal(ipcsrv_check_request(&vm, sizeof(vm)), -EBADMSG);
+	fill(&e, sizeof(e), FERRY_IPC_PATH_CHECK);
+	assert_int_equal(ipcsrv_check_request(&e, sizeof(e)), -EBADMSG);
 	/* negative size field */
 	fill(&vm, sizeof(vm), FERRY_IPC_ACQUIRE);
 	vm.hdr.qb.size = -1;
@@ -887,6 +905,7 @@ test_client_arrays(void **state)
 	struct ferry_ipc_status_rsp *s = (void *)buf;
 	struct ferry_ipc_dump_rsp *d = (void *)buf;
 	struct ferry_ipc_history_rsp *h = (void *)buf;
+	static struct ferry_ipc_path_check_rsp pc;
 	size_t len;
 
 	(void)state;
@@ -932,6 +951,17 @@ test_client_arrays(void **state)
 		assert_int_equal(ferryclient_check_rsp(buf, len, FERRY_IPC_DRAIN_PROGRESS, 4),
 		                 -EPROTO);
 	}
+	/* a path check's answer: its exact size, at most one answer per node */
+	rsp_fill(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4);
+	pc.n = 2;
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4), 0);
+	pc.n = FERRY_IPC_MAX_NODES + 1;
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(pc), FERRY_IPC_PATH_CHECK, 4), -EPROTO);
+	pc.n = 2;
+	rsp_fill(&pc, sizeof(struct ferry_ipc_vm_rsp), FERRY_IPC_PATH_CHECK, 4);
+	assert_int_equal(ferryclient_check_rsp(&pc, sizeof(struct ferry_ipc_vm_rsp),
+	                                       FERRY_IPC_PATH_CHECK, 4),
+	                 -EPROTO);
 }
 
 static void

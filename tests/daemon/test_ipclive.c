@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ipclive - the IPC server and the client library over real libqb IPC,
  * in one process (server on a qb loop in the main thread, client in a
- * thread): deferred ownership answers, views, malformed requests answered
+ * thread): deferred ownership answers, views, a path check, malformed requests answered
  * with an error, the client limit; and, with clients in child processes, an
  * idle haclient client cut off while root's is kept.  Uses a private
  * service name. */
@@ -122,6 +122,25 @@ ev_expect_stop(void *ctx, const char *uuid, uint32_t timeout_ms)
 	expect_calls++;
 }
 
+/* share probe stand-in: this node can use the path, node2 is another disk */
+static void
+ev_path_check(void *ctx, uint64_t token, const struct ferry_ipc_path_check_req *req)
+{
+	static struct ferry_ipc_path_check_rsp rsp;
+
+	(void)ctx;
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.local_nodeid = 1;
+	rsp.n = 2;
+	rsp.answers[0].nodeid = 1;
+	snprintf(rsp.answers[0].node, sizeof(rsp.answers[0].node), "node1");
+	rsp.answers[1].nodeid = 2;
+	snprintf(rsp.answers[1].node, sizeof(rsp.answers[1].node), "node2");
+	rsp.answers[1].result = -EXDEV;
+	snprintf(rsp.answers[1].text, sizeof(rsp.answers[1].text), "%.100s", req->path);
+	ipcsrv_reply(d.ipc, token, &rsp, sizeof(rsp));
+}
+
 /* the stand-ins above, as ferryd.c would wire its neighbours */
 static const struct ipcsrv_events events = {
         .request = ev_request,
@@ -130,6 +149,7 @@ static const struct ipcsrv_events events = {
         .status = ev_status,
         .dump = ev_dump,
         .history = ev_history,
+        .path_check = ev_path_check,
 };
 
 static int client_result = -1;
@@ -152,6 +172,7 @@ client_thread(void *arg)
 	struct ferry_ipc_status_rsp *st = NULL;
 	struct ferry_ipc_dump_rsp *du = NULL;
 	struct ferry_ipc_history_rsp *hi = NULL;
+	struct ferry_ipc_path_check_rsp *pc = NULL;
 	struct ferry_ipc_empty_req bad;
 	struct ferry_ipc_move mv;
 	unsigned char buf[512];
@@ -182,6 +203,11 @@ client_thread(void *arg)
 	memset(&mv, 0, sizeof(mv));
 	snprintf(mv.result, sizeof(mv.result), "ok");
 	CHECK(ferryclient_record_move(c, &mv) == 0);
+	/* a path check: one answer per member, the path carried through */
+	CHECK(ferryclient_path_check(c, "/srv/save", &pc, &len) == 0);
+	CHECK(len == sizeof(*pc) && pc->result == 0 && pc->n == 2);
+	CHECK(pc->answers[1].result == -EXDEV && strcmp(pc->answers[1].text, "/srv/save") == 0);
+	CHECK(ferryclient_path_check(c, "srv/save", &pc, &len) == -EINVAL);
 	/* malformed: a STATUS of the wrong size is answered -EBADMSG, the
 	 * connection stays usable */
 	memset(buf, 0, sizeof(buf));
@@ -198,6 +224,7 @@ out:
 	free(st);
 	free(du);
 	free(hi);
+	free(pc);
 	ferryclient_free(c2);
 	ferryclient_free(c);
 	atomic_store(&client_done, true);

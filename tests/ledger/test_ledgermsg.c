@@ -373,6 +373,162 @@ test_names(void **state)
 	assert_int_equal(ledger_mode_from_name("warp"), -EINVAL);
 }
 
+/* ---- the shared directory probe and its answers (not ledger state) ---- */
+
+static size_t
+encode_probe(void)
+{
+	struct ledgermsg_path_probe p = {.probe_id = 0x0102030405060708ULL};
+	size_t len = 0;
+
+	snprintf(p.path, sizeof(p.path), "%s", "/srv/save");
+	snprintf(p.token, sizeof(p.token), "%s", "1.00ff3a9c");
+	assert_int_equal(ledgermsg_encode_path_probe(&p, buf, sizeof(buf), &len), 0);
+	return len;
+}
+
+static size_t
+encode_answer(int32_t result, const char *text)
+{
+	struct ledgermsg_path_answer a = {.probe_id = 9, .asker = 2, .result = result};
+	size_t len = 0;
+
+	snprintf(a.text, sizeof(a.text), "%s", text);
+	assert_int_equal(ledgermsg_encode_path_answer(&a, buf, sizeof(buf), &len), 0);
+	return len;
+}
+
+static void
+test_path_probe(void **state)
+{
+	struct ledgermsg_path_probe p = {.probe_id = 1};
+	struct ledgermsg m;
+	size_t len, off;
+
+	(void)state;
+	len = encode_probe();
+	assert_int_equal(len, HDR + sizeof(struct ledgermsg_path_probe_wire));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_PATH_PROBE);
+	assert_true(m.u.probe.probe_id == 0x0102030405060708ULL);
+	assert_string_equal(m.u.probe.path, "/srv/save");
+	assert_string_equal(m.u.probe.token, "1.00ff3a9c");
+	assert_string_equal(ledgermsg_type_name(LEDGERMSG_PATH_PROBE), "path-probe");
+	assert_false(ledgermsg_type_is_request(LEDGERMSG_PATH_PROBE));
+
+	/* one byte short, one byte long */
+	assert_int_equal(ledgermsg_decode(buf, len - 1, &m), -EBADMSG);
+	set_hdr(0, 0, 0, (uint32_t)len - 1);
+	assert_int_equal(ledgermsg_decode(buf, len - 1, &m), -EBADMSG);
+	len = encode_probe();
+	buf[len] = 0;
+	set_hdr(0, 0, 0, (uint32_t)len + 1);
+	assert_int_equal(ledgermsg_decode(buf, len + 1, &m), -EBADMSG);
+	/* a relative path */
+	len = encode_probe();
+	buf[HDR + offsetof(struct ledgermsg_path_probe_wire, path)] = 's';
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* the path not NUL-terminated */
+	len = encode_probe();
+	off = HDR + offsetof(struct ledgermsg_path_probe_wire, path);
+	memset(buf + off, '/', LEDGERMSG_PATH_MAX);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* a token that could leave the directory, or an empty one */
+	len = encode_probe();
+	off = HDR + offsetof(struct ledgermsg_path_probe_wire, token);
+	memcpy(buf + off, "../x", 4);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	len = encode_probe();
+	memset(buf + off, 0, LEDGERMSG_TOKEN_MAX);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* stray bytes after the token's NUL */
+	len = encode_probe();
+	buf[off + LEDGERMSG_TOKEN_MAX - 1] = 'a';
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* probe id 0 */
+	len = encode_probe();
+	memset(buf + HDR, 0, sizeof(uint64_t));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+
+	/* the encoder refuses what the decoder would */
+	snprintf(p.path, sizeof(p.path), "%s", "srv/save");
+	snprintf(p.token, sizeof(p.token), "%s", "1.ab");
+	assert_int_equal(ledgermsg_encode_path_probe(&p, buf, sizeof(buf), &len), -EINVAL);
+	snprintf(p.path, sizeof(p.path), "%s", "/srv/save");
+	snprintf(p.token, sizeof(p.token), "%s", "1/ab");
+	assert_int_equal(ledgermsg_encode_path_probe(&p, buf, sizeof(buf), &len), -EINVAL);
+	snprintf(p.token, sizeof(p.token), "%s", "1.ab");
+	assert_int_equal(ledgermsg_encode_path_probe(&p, buf, HDR + 10, &len), -ENOBUFS);
+	assert_true(ledgermsg_valid_token("3.0123456789abcdef"));
+	assert_false(ledgermsg_valid_token(".3"));
+	assert_false(ledgermsg_valid_token("3.G"));
+	assert_false(ledgermsg_valid_token(""));
+}
+
+static void
+test_path_answer(void **state)
+{
+	struct ledgermsg_path_answer a = {.probe_id = 1, .asker = 1};
+	struct ledgermsg m;
+	size_t len;
+	int32_t bad;
+
+	(void)state;
+	len = encode_answer(-EXDEV, "not the same storage as node1's");
+	assert_int_equal(len, HDR + sizeof(struct ledgermsg_path_answer_wire));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.type, LEDGERMSG_PATH_ANSWER);
+	assert_true(m.u.answer.probe_id == 9);
+	assert_int_equal(m.u.answer.asker, 2);
+	assert_int_equal(m.u.answer.result, -EXDEV);
+	assert_string_equal(m.u.answer.text, "not the same storage as node1's");
+	len = encode_answer(0, "");
+	assert_int_equal(ledgermsg_decode(buf, len, &m), 0);
+	assert_int_equal(m.u.answer.result, 0);
+	assert_string_equal(ledgermsg_type_name(LEDGERMSG_PATH_ANSWER), "path-answer");
+
+	assert_int_equal(ledgermsg_decode(buf, len - 1, &m), -EBADMSG);
+	/* a positive result, or one beyond errno's range */
+	len = encode_answer(0, "");
+	bad = (int32_t)htole32(1);
+	memcpy(buf + HDR + offsetof(struct ledgermsg_path_answer_wire, result), &bad, sizeof(bad));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	bad = (int32_t)htole32((uint32_t)-5000);
+	memcpy(buf + HDR + offsetof(struct ledgermsg_path_answer_wire, result), &bad, sizeof(bad));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* no asker */
+	len = encode_answer(0, "");
+	memset(buf + HDR + offsetof(struct ledgermsg_path_answer_wire, asker), 0, sizeof(uint32_t));
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+	/* text not NUL-terminated */
+	len = encode_answer(-ENOENT, "x");
+	memset(buf + HDR + offsetof(struct ledgermsg_path_answer_wire, text), 'x',
+	       LEDGERMSG_PATH_TEXT_MAX);
+	assert_int_equal(ledgermsg_decode(buf, len, &m), -EINVAL);
+
+	a.result = 2;
+	assert_int_equal(ledgermsg_encode_path_answer(&a, buf, sizeof(buf), &len), -EINVAL);
+	a.result = 0;
+	a.asker = 0;
+	assert_int_equal(ledgermsg_encode_path_answer(&a, buf, sizeof(buf), &len), -EINVAL);
+}
+
+/* The ledger is not where probes go: given one anyway, it changes nothing. */
+static void
+test_path_not_ledger_state(void **state)
+{
+	struct ledger *l = ledger_new(NULL);
+	size_t len;
+
+	(void)state;
+	assert_non_null(l);
+	len = encode_probe();
+	assert_int_equal(ledger_deliver(l, 2, buf, len), -EOPNOTSUPP);
+	len = encode_answer(0, "");
+	assert_int_equal(ledger_deliver(l, 2, buf, len), -EOPNOTSUPP);
+	ledger_free(l);
+}
+
 /* ---- the ledger's blob and a chunked state transfer ---- */
 
 static uint8_t msg[LEDGERMSG_MAX_LEN];
@@ -736,6 +892,9 @@ main(void)
 	        cmocka_unit_test(test_encoder_errors),
 	        cmocka_unit_test(test_random_garbage),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_path_probe),
+	        cmocka_unit_test(test_path_answer),
+	        cmocka_unit_test(test_path_not_ledger_state),
 	        cmocka_unit_test(test_blob_roundtrip_and_big_sync),
 	        cmocka_unit_test(test_full_ledger_fits),
 	        cmocka_unit_test(test_drain_records),
