@@ -255,12 +255,10 @@ enum ferry_ipc_drain_kind {
 	FERRY_DRAIN_UNDRAIN = 1,
 };
 
-#define FERRY_DRAINF_FORCE 0x1u
+#define FERRY_DRAINF_FORCE 0x1u /* the user overrode a refusal (blocked VMs, short window) */
 /* A step's result when the drained node left while its VM moved: Pacemaker
  * recovered the VM by restarting it elsewhere (HA restart, a reboot). */
-#define FERRY_IPC_DRAIN_HA_RESTART                                                                 \
-	"HA restart: the drained node left during the move" /* the user overrode a refusal         \
-	                                                       (blocked VMs, short window) */
+#define FERRY_IPC_DRAIN_HA_RESTART "HA restart: the drained node left during the move"
 
 /* One planned move (DRAIN_SUBMIT). */
 struct ferry_ipc_drain_plan_step {
