@@ -605,9 +605,12 @@ ledgerglue_progress_note(struct ledgerglue *g, const struct ledgermsg_progress *
 	for (size_t i = 0; e == NULL && i < LEDGERGLUE_MAX_PROGRESS; i++)
 		if (g->progress[i].id == 0)
 			e = &g->progress[i];
-	for (size_t i = 0; e == NULL && i < LEDGERGLUE_MAX_PROGRESS; i++)
-		if (e == NULL || g->progress[i].at_ms < e->at_ms)
-			e = &g->progress[i];
+	if (e == NULL) {
+		e = &g->progress[0];
+		for (size_t i = 1; i < LEDGERGLUE_MAX_PROGRESS; i++)
+			if (g->progress[i].at_ms < e->at_ms)
+				e = &g->progress[i];
+	}
 	*e = (struct ledgerglue_progress){
 	        .id = p->id,
 	        .step = p->step,

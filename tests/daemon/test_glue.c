@@ -1049,6 +1049,45 @@ test_drain_progress(void **state)
 	free(buf);
 }
 
+/* The progress table is full of other drains' figures: a new step takes the oldest slot, and
+ * a second new step does not take the first one's. */
+static void
+test_drain_progress_full(void **state)
+{
+	static const char *const vms[] = {"web1", "web2"};
+	struct ferry_ipc_drain_id_req req;
+	unsigned char *buf = calloc(1, FERRY_IPC_MAX_MSG_BYTES);
+	const struct ferry_ipc_drain_progress_rsp *rsp = (const void *)buf;
+	unsigned char msg[256];
+	uint32_t id;
+	size_t len;
+
+	(void)state;
+	id = drain_submit(3, FERRY_DRAIN_DRAIN, "node1", vms, 2, 2); /* both running at once */
+	assert_int_equal(drain_of(3, id)->steps[1].state, LEDGER_STEP_RUNNING);
+	for (uint32_t k = 0; k < LEDGERGLUE_MAX_PROGRESS + 2; k++) {
+		struct ledgermsg_progress p = {
+		        .id = k < LEDGERGLUE_MAX_PROGRESS ? 50
+		                                          : id, /* 16 of another drain, then ours */
+		        .step = k < LEDGERGLUE_MAX_PROGRESS ? k : k - LEDGERGLUE_MAX_PROGRESS,
+		        .left_bytes = 1,
+		        .total_bytes = 2,
+		        .time_ms = 1000 + k,
+		};
+
+		snprintf(p.vm, sizeof(p.vm), "vm%u", k);
+		assert_int_equal(ledgermsg_encode_progress(&p, msg, sizeof(msg), &len), 0);
+		ledgerglue_deliver(nodes[3].d.glue, 1, 1, msg, len);
+	}
+	memset(&req, 0, sizeof(req));
+	req.hdr.qb.id = FERRY_IPC_DRAIN_PROGRESS;
+	req.id = id;
+	assert_int_equal(ledgerglue_drain_view(nodes[3].d.glue, &req, buf, FERRY_IPC_MAX_MSG_BYTES),
+	                 sizeof(*rsp) + 2 * sizeof(struct ferry_ipc_drain_progress));
+	assert_int_equal(rsp->n, 2);
+	free(buf);
+}
+
 static void
 test_drain_scheduled_and_cancelled(void **state)
 {
@@ -1134,6 +1173,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_drain_progress, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_drain_progress_full, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decision_logs_agree, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_process_restart_same_ring, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_staggered_start, setup_staggered, teardown),
