@@ -647,9 +647,9 @@ ledgerglue_progress_tick(struct ledgerglue *g)
 				continue;
 			p.time_ms = ledgerglue_now_ms();
 			snprintf(p.vm, sizeof(p.vm), "%s", st->vm);
+			/* a send that fails is not retried: the next tick sends a newer figure */
 			if (ledgermsg_encode_progress(&p, buf, sizeof(buf), &len) == 0)
-				(void)g->ops->send(g->ctx, buf,
-				                   len); /* the next tick sends again */
+				(void)g->ops->send(g->ctx, buf, len);
 		}
 	}
 }
