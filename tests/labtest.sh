@@ -146,8 +146,17 @@ last_move() {
 	"$LAB" exec "$1" sh -c "grep '\"vm\":\"$2\"' /var/lib/ferry/moves.jsonl 2>/dev/null | tail -n1"
 }
 
+# guest_up_s VM: how long the guest has been beating, from its last heartbeat's counter (10 ms each)
+guest_up_s() { tail -n 200 "$SHARED/serial/$1.log" 2>/dev/null | awk '$1 == "HB" { c = $3 } END { print int(c / 100) }'; }
+guest_settled() { [ "$(guest_up_s "$1")" -ge 15 ]; }
+
 # begin_move VM: starts the measurements of one move; sets B0 (boot count) and T0 (ns).
+# A guest still booting (its first ~15 s under TCG) writes memory fast, and QEMU 7.2's TCG loses
+# pages a guest writes during a live copy (README): two lab runs saw such a young guest panic
+# right after its live move.  Moves start once the guest has run 15 s, as a user's long-running
+# guest would have.
 begin_move() {
+	wait_until 30 guest_settled "$1" || echo "# $1 has beaten only $(guest_up_s "$1") s before its move"
 	hb_start "$1"
 	client_start "$1" || echo "# client could not connect to $1 before the move"
 	# shellcheck disable=SC2034 # B0 and T0 are read by the sourcing suites (tests/e2e/run)
