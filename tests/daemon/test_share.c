@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 static char tmpdir[256];
 
 static int
@@ -33,9 +35,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/ferry-test-share-XXXXXX",
-	         getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	testutil_tmpdir(tmpdir, sizeof(tmpdir), "test-share");
+	return 0;
 }
 
 static int
