@@ -14,6 +14,7 @@
  *   virtwatch.c   libvirt lifecycle events, fail reports, foreign VMs adapter
  *   sharecheck.c  is a directory here the same storage as there   adapter
  *   ledgerglue.c  the seam between the adapters and the pure ledger glue
+ *   gluedrain.c   the glue's drains (ledgerglue-int.h)            glue
  *   shareprobe.c  ferryctl's shared directory check over CPG      glue
  *   ledger*.c     the pure ledger, its codecs and vocabulary        core
  *   metrics.c     Prometheus text for node_exporter (pure)          value

@@ -11,6 +11,12 @@
  * in, the node table (when each node was last seen leaving and last fenced)
  * and the VMs.  Everything else (current ring, quorum, sync buffers) is
  * local to this replica and rebuilt from the inputs.
+ *
+ * The ledger is three files, one module (ledger-int.h has struct ledger):
+ * this one (life cycle, requests, fence confirmations, move records, drains,
+ * delivery), ledgersync.c (configuration changes, the sync round, quorum
+ * reports) and ledgerbase.c (the decision log, the node table, scratch
+ * states), each calling only the ones after it.
  */
 #include "config.h"
 
@@ -21,123 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger-int.h"
 #include "ledger.h"
 #include "ledgerblob.h"
 #include "ledgermsg.h"
 
-/* ---- data (the replicated part: ledgerblob.h) ---- */
-
-struct peer {
-	uint32_t node;
-	bool started;
-	bool done;
-	bool valid;
-	bool have_header; /* was_quorate, epoch, seq are the sender's */
-	bool no_state;    /* the sender lost its state */
-	bool was_quorate;
-	uint64_t epoch;
-	uint64_t seq;
-	int64_t time_ms;
-	uint32_t total_len;
-	uint32_t got;
-	char *data;
-};
-
-struct ledger {
-	struct ledger_limits lim;
-	struct ledger_rstate st;
-
-	/* local to this replica */
-	bool have_ring;
-	uint64_t ring;
-	uint32_t members[LEDGER_MAX_NODES]; /* sorted */
-	size_t n_members;
-	bool synced;
-	bool quorum_reported;
-	bool quorum_yes;
-	uint32_t quorum_reporter;
-	struct ledger_quorum quorum; /* the last report for this ring */
-	bool quorate;
-	bool lost;          /* this replica's state was lost (unusable file): never "new" */
-	bool snap_lost;     /* ... as it was when the round started */
-	bool blocked;       /* the sync round ended without a state that may be taken */
-	bool round_waiting; /* every state is in; the quorum report decides (a lost member) */
-	char blocked_why[160];
-	bool snap_was_quorate;
-	bool overfull;   /* the current ring has more members than max_nodes */
-	int64_t sync_ms; /* agreed time of the last sync: the latest member clock */
-	char *snap;
-	size_t snap_len;
-	uint64_t snap_epoch;
-	uint64_t snap_seq;
-	struct peer peers[LEDGER_MAX_NODES]; /* one per member, same order */
-
-	ledger_log_fn log_fn;
-	void *log_data;
-	bool deferring; /* while a request is decided: its lines follow the verdict */
-	int n_deferred;
-	char deferred[4][512];
-	ledger_decision_fn decision_fn;
-	void *decision_data;
-};
-
-static uint32_t two_node_hold(const struct ledger *l);
-
-/* ---- logging (the decision log) ---- */
-
-__attribute__((format(printf, 2, 3))) static void
-note(const struct ledger *l, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	if (l->log_fn == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (l->deferring && l->n_deferred < 4) {
-		memcpy(((struct ledger *)l)->deferred[l->n_deferred], line, sizeof(line));
-		((struct ledger *)l)->n_deferred++;
-		return;
-	}
-	l->log_fn(line, l->log_data);
-}
-
-static void
-log_flush(struct ledger *l)
-{
-	l->deferring = false;
-	for (int i = 0; i < l->n_deferred; i++)
-		if (l->log_fn != NULL)
-			l->log_fn(l->deferred[i], l->log_data);
-	l->n_deferred = 0;
-}
-
 /* ---- helpers ---- */
-
-static bool
-id_in(const uint32_t *ids, size_t n, uint32_t id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
-bool
-ledger_is_member(const struct ledger *l, uint32_t node)
-{
-	return l != NULL && l->have_ring && node != 0 && id_in(l->members, l->n_members, node);
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
 
 /* Canonical libvirt form: 8-4-4-4-12 lower-case hex. */
 
@@ -159,79 +54,6 @@ vm_by_name(const struct ledger_rstate *st, const char *name)
 	return NULL;
 }
 
-static struct ledger_noderec *
-node_get(struct ledger_rstate *st, uint32_t id)
-{
-	for (size_t i = 0; i < st->n_nodes; i++)
-		if (st->nodes[i].id == id)
-			return &st->nodes[i];
-	return NULL;
-}
-
-/*
- * Makes room in a full node table: the entry of a node that is not a member
- * and that no VM names (owner or migration target) can go, the one that
- * left first.  False when every entry is still needed.
- */
-static bool
-node_evict(struct ledger *l)
-{
-	struct ledger_rstate *st = &l->st;
-	size_t best = SIZE_MAX;
-
-	for (size_t i = 0; i < st->n_nodes; i++) {
-		const struct ledger_noderec *n = &st->nodes[i];
-		bool used = id_in(l->members, l->n_members, n->id);
-
-		for (size_t j = 0; j < st->n_vms && !used; j++)
-			used = st->vms[j].owner == n->id || st->vms[j].target == n->id;
-		if (used)
-			continue;
-		if (best == SIZE_MAX || n->left_ms < st->nodes[best].left_ms)
-			best = i;
-	}
-	if (best == SIZE_MAX)
-		return false;
-	note(l, "node %" PRIu32 ": forgotten (node table full)", st->nodes[best].id);
-	memmove(&st->nodes[best], &st->nodes[best + 1],
-	        (st->n_nodes - best - 1) * sizeof(st->nodes[0]));
-	st->n_nodes--;
-	return true;
-}
-
-/* Adds a node table entry (sorted).  NULL when the table is full of nodes
- * that are still needed. */
-static struct ledger_noderec *
-node_add(struct ledger *l, uint32_t id)
-{
-	struct ledger_rstate *st = &l->st;
-	struct ledger_noderec *n = node_get(st, id);
-	size_t i;
-
-	if (n != NULL)
-		return n;
-	if (st->n_nodes >= l->lim.max_nodes && !node_evict(l))
-		return NULL;
-	for (i = 0; i < st->n_nodes && st->nodes[i].id < id; i++)
-		;
-	memmove(&st->nodes[i + 1], &st->nodes[i], (st->n_nodes - i) * sizeof(st->nodes[0]));
-	st->nodes[i] =
-	        (struct ledger_noderec){.id = id, .left_ms = -1, .fenced_ms = -1, .seen_ms = -1};
-	st->n_nodes++;
-	return &st->nodes[i];
-}
-
-/* Is a holder of this VM outside the membership? */
-static bool
-vm_orphaned(const struct ledger *l, const struct ledger_vmrec *v)
-{
-	if (v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING)
-		return !ledger_is_member(l, v->owner);
-	if (v->state == LEDGER_VM_MIGRATING)
-		return !ledger_is_member(l, v->owner) || !ledger_is_member(l, v->target);
-	return false;
-}
-
 static void
 vm_info(const struct ledger *l, const struct ledger_vmrec *v, struct ledger_vm_info *ret)
 {
@@ -243,7 +65,7 @@ vm_info(const struct ledger *l, const struct ledger_vmrec *v, struct ledger_vm_i
 	ret->target = v->target;
 	ret->mode = v->mode;
 	ret->gen = v->gen;
-	ret->orphaned = vm_orphaned(l, v);
+	ret->orphaned = ledgerbase_vm_orphaned(l, v);
 	ret->change_seq = v->change_seq;
 	ret->change_ms = v->change_ms;
 	ret->has_move = v->has_move;
@@ -297,20 +119,12 @@ vm_transition(struct ledger *l, struct ledger_vmrec *v, enum ledger_vm_state to,
 	v->target = target;
 	v->change_seq = l->st.seq;
 	v->change_ms = time_ms;
-	note(l, "vm %s: %s -> %s (%s%s%s)", v->name, ledger_vm_state_name(from),
-	     ledger_vm_state_name(to), detail, why != NULL ? "; " : "", why != NULL ? why : "");
+	ledgerbase_note(l, "vm %s: %s -> %s (%s%s%s)", v->name, ledger_vm_state_name(from),
+	                ledger_vm_state_name(to), detail, why != NULL ? "; " : "",
+	                why != NULL ? why : "");
 }
 
 /* ---- life cycle ---- */
-
-static void
-peers_reset(struct ledger *l)
-{
-	for (size_t i = 0; i < LEDGER_MAX_NODES; i++) {
-		free(l->peers[i].data);
-		memset(&l->peers[i], 0, sizeof(l->peers[i]));
-	}
-}
 
 struct ledger *
 ledger_new(const struct ledger_limits *limits)
@@ -339,7 +153,7 @@ ledger_free(struct ledger *l)
 {
 	if (l == NULL)
 		return NULL;
-	peers_reset(l);
+	ledgersync_peers_reset(l);
 	free(l->snap);
 	free(l->st.vms);
 	free(l->st.drains);
@@ -377,7 +191,7 @@ ledger_is_lost(const struct ledger *l)
 uint32_t
 ledger_fence_wanted(const struct ledger *l)
 {
-	return l->synced ? two_node_hold(l) : 0;
+	return l->synced ? ledgersync_two_node_hold(l) : 0;
 }
 
 bool
@@ -389,10 +203,10 @@ ledger_blocked_why(const struct ledger *l, char *buf, size_t len)
 		snprintf(buf, len, "%s", l->blocked_why);
 		return true;
 	}
-	if (l->synced && !l->quorate && two_node_hold(l) != 0) {
+	if (l->synced && !l->quorate && ledgersync_two_node_hold(l) != 0) {
 		snprintf(buf, len,
 		         "two_node: node %" PRIu32 " is out of the quorum view and not fenced yet",
-		         two_node_hold(l));
+		         ledgersync_two_node_hold(l));
 		return true;
 	}
 	return false;
@@ -469,43 +283,6 @@ ledger_serialize(const struct ledger *l, char **ret_buf, size_t *ret_len)
 	return ledgerblob_write(&l->st, ret_buf, ret_len);
 }
 
-static void
-rstate_copy(struct ledger_rstate *dst, const struct ledger_rstate *src)
-{
-	struct ledger_vmrec *vms = dst->vms;
-	struct ledger_drain *drains = dst->drains;
-
-	*dst = *src;
-	dst->vms = vms;
-	dst->drains = drains;
-	memcpy(dst->vms, src->vms, src->n_vms * sizeof(struct ledger_vmrec));
-	memcpy(dst->drains, src->drains, src->n_drains * sizeof(struct ledger_drain));
-}
-
-/* A scratch state to parse into: 0 or -ENOMEM. */
-static int
-rstate_alloc(struct ledger_rstate *tmp, const struct ledger_limits *lim)
-{
-	memset(tmp, 0, sizeof(*tmp));
-	tmp->vms = calloc(lim->max_vms, sizeof(struct ledger_vmrec));
-	tmp->drains = calloc(LEDGER_MAX_DRAINS, sizeof(struct ledger_drain));
-	if (tmp->vms == NULL || tmp->drains == NULL) {
-		free(tmp->vms);
-		free(tmp->drains);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void
-rstate_release(struct ledger_rstate *tmp)
-{
-	free(tmp->vms);
-	free(tmp->drains);
-	tmp->vms = NULL;
-	tmp->drains = NULL;
-}
-
 int
 ledger_load(struct ledger *l, const char *buf, size_t len)
 {
@@ -516,611 +293,13 @@ ledger_load(struct ledger *l, const char *buf, size_t len)
 		return -EINVAL;
 	if (l->have_ring)
 		return -EBUSY;
-	if (rstate_alloc(&tmp, &l->lim) < 0)
+	if (ledgerbase_rstate_alloc(&tmp, &l->lim) < 0)
 		return -ENOMEM;
 	r = ledgerblob_parse(buf, len, &l->lim, &tmp);
 	if (r == 0)
-		rstate_copy(&l->st, &tmp);
-	rstate_release(&tmp);
+		ledgerbase_rstate_copy(&l->st, &tmp);
+	ledgerbase_rstate_release(&tmp);
 	return r;
-}
-
-/* ---- configuration change and the sync round ---- */
-
-static void
-format_ids(char *buf, size_t size, const uint32_t *ids, size_t n)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	if (n == 0) {
-		snprintf(buf, size, " -");
-		return;
-	}
-	for (size_t i = 0; i < n && o < size; i++) {
-		int w = snprintf(buf + o, size - o, " %" PRIu32, ids[i]);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-	}
-}
-
-int
-ledger_confchg(struct ledger *l, uint64_t ring_seq, const uint32_t *members, size_t n_members,
-               int64_t time_ms)
-{
-	uint32_t sorted[LEDGER_MAX_NODES];
-	char ids[LEDGER_MAX_NODES * 12];
-	int r;
-
-	if (l == NULL || (members == NULL && n_members > 0))
-		return -EINVAL;
-	/* an equal ring is a CPG change inside one totem ring (a ferryd restarted
-	 * while corosync stayed up): a new sync round all the same */
-	if (l->have_ring && ring_seq < l->ring)
-		return -ESTALE;
-	if (n_members > l->lim.max_nodes) {
-		/* cannot track it: refuse everything until the membership shrinks */
-		note(l,
-		     "ring %" PRIu64 ": %zu members, more than the limit of %" PRIu32
-		     ", refusing requests",
-		     ring_seq, n_members, l->lim.max_nodes);
-		l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
-		l->have_ring = true;
-		l->overfull = true;
-		l->blocked = false;
-		l->round_waiting = false;
-		l->ring = ring_seq;
-		l->n_members = 0;
-		l->synced = false;
-		l->quorate = false;
-		l->quorum_reported = false;
-		peers_reset(l);
-		free(l->snap);
-		l->snap = NULL;
-		return -E2BIG;
-	}
-	memcpy(sorted, members, n_members * sizeof(uint32_t));
-	qsort(sorted, n_members, sizeof(uint32_t), cmp_u32);
-	for (size_t i = 0; i < n_members; i++) {
-		if (sorted[i] == 0 || (i > 0 && sorted[i] == sorted[i - 1])) {
-			/* the membership is unknown: stop deciding until the next one */
-			note(l, "ring %" PRIu64 ": invalid member list, refusing requests",
-			     ring_seq);
-			l->synced = false;
-			l->quorate = false;
-			return -EINVAL;
-		}
-	}
-
-	/* snapshot what this node sends in the sync round; without it the
-	 * round never completes, which refuses everything (safe) */
-	free(l->snap);
-	l->snap = NULL;
-	r = ledgerblob_write(&l->st, &l->snap, &l->snap_len);
-	if (r < 0)
-		l->snap = NULL;
-	/* after an overfull ring, the last ring this state was quorate in counts */
-	l->snap_was_quorate = l->quorate || (l->overfull && l->snap_was_quorate);
-	l->snap_epoch = l->st.epoch;
-	l->snap_seq = l->st.seq;
-	l->snap_lost = l->lost;
-
-	l->have_ring = true;
-	l->overfull = false;
-	l->blocked = false;
-	l->round_waiting = false;
-	memset(&l->quorum, 0, sizeof(l->quorum));
-	l->ring = ring_seq;
-	memcpy(l->members, sorted, n_members * sizeof(uint32_t));
-	l->n_members = n_members;
-	l->synced = false;
-	l->quorate = false;
-	l->quorum_reported = false;
-	l->quorum_yes = false;
-	peers_reset(l);
-	for (size_t i = 0; i < n_members; i++)
-		l->peers[i].node = sorted[i];
-	/* every member is up now, even if this ring never syncs: remember it
-	 * for the snapshot of the next ring (a two_node peer that came back
-	 * after its fence and left again before a sync is not fenced by that
-	 * fence; the state this replaces at the sync knows the members anyway).
-	 * No eviction for it here: the sync makes room if it must. */
-	for (size_t i = 0; i < n_members; i++) {
-		struct ledger_noderec *nr = node_get(&l->st, sorted[i]);
-
-		if (nr == NULL && l->st.n_nodes < l->lim.max_nodes)
-			nr = node_add(l, sorted[i]);
-
-		if (nr != NULL && nr->seen_ms < time_ms)
-			nr->seen_ms = time_ms;
-	}
-	format_ids(ids, sizeof(ids), sorted, n_members);
-	note(l, "ring %" PRIu64 ": members%s; syncing", ring_seq, ids);
-	if (r < 0) {
-		note(l, "ring %" PRIu64 ": cannot snapshot the state (%d), refusing requests",
-		     ring_seq, r);
-		return r;
-	}
-	return 0;
-}
-
-int
-ledger_state_msg(struct ledger *l, int64_t time_ms, uint32_t idx, void *buf, size_t len,
-                 size_t *ret_len)
-{
-	struct ledgermsg_state s;
-	size_t n_chunks, off;
-	int r;
-
-	if (l == NULL || ret_len == NULL)
-		return -EINVAL;
-	if (!l->have_ring || l->snap == NULL)
-		return -EAGAIN;
-	n_chunks = l->snap_len == 0 ? 1
-	                            : (l->snap_len + LEDGERMSG_CHUNK_MAX - 1) / LEDGERMSG_CHUNK_MAX;
-	if (idx >= n_chunks)
-		return -ENOENT;
-	off = (size_t)idx * LEDGERMSG_CHUNK_MAX;
-	memset(&s, 0, sizeof(s));
-	s.ring_seq = l->ring;
-	s.time_ms = time_ms;
-	s.epoch = l->snap_epoch;
-	s.seq = l->snap_seq;
-	s.was_quorate = l->snap_was_quorate;
-	s.no_state = l->snap_lost;
-	s.total_len = (uint32_t)l->snap_len;
-	s.offset = (uint32_t)off;
-	s.chunk_len = (uint32_t)(l->snap_len - off > LEDGERMSG_CHUNK_MAX ? LEDGERMSG_CHUNK_MAX
-	                                                                 : l->snap_len - off);
-	s.data = (const uint8_t *)l->snap + off;
-	r = ledgermsg_encode_state(&s, buf, len, ret_len);
-	if (r < 0)
-		return r;
-	return idx + 1 < n_chunks ? 1 : 0;
-}
-
-/* Is a's state newer than b's?  was quorate, then epoch, then seq.  Equal
- * ranks come from one group's agreed history: the same state. */
-static bool
-peer_outranks(const struct peer *a, const struct peer *b)
-{
-	if (a->was_quorate != b->was_quorate)
-		return a->was_quorate;
-	if (a->epoch != b->epoch)
-		return a->epoch > b->epoch;
-	return a->seq > b->seq;
-}
-
-/* Does candidate a beat b?  Its rank, then the lowest id. */
-static bool
-peer_beats(const struct peer *a, const struct peer *b)
-{
-	if (peer_outranks(a, b) || peer_outranks(b, a))
-		return peer_outranks(a, b);
-	return a->node < b->node;
-}
-
-/* The fence of node `of` that st records, -1 when none. */
-static int64_t
-fenced_at(struct ledger_rstate *st, uint32_t of)
-{
-	const struct ledger_noderec *n = node_get(st, of);
-
-	return n != NULL ? n->fenced_ms : -1;
-}
-
-/*
- * Does a's state end a fork that b's state is the other branch of?
- *
- * Ranks (was quorate, epoch, seq) order the states of one history.  In
- * two_node there can be two: each half of a split becomes quorate alone once
- * it has fenced the other, so after a crash, a reboot and a second split
- * both halves have stepped on from the same epoch apart, and their epochs
- * and seqs say nothing about each other.  A fence tells them apart: it is
- * accepted by a quorate group, so every later state of that history holds
- * it.  When a holds a fence of b's node that b's own state does not, b's
- * history stopped before that fence (b's node was killed by it) or b is
- * behind a; either way a is newer.  When each holds a fence of the other
- * that the other lacks, the later fence ended the other branch.
- */
-static bool
-fork_supersedes(const struct ledger *l, const struct peer *a, const struct peer *b)
-{
-	struct ledger_rstate sa, sb;
-	bool r = false;
-
-	if (rstate_alloc(&sa, &l->lim) < 0)
-		return false;
-	if (rstate_alloc(&sb, &l->lim) < 0) {
-		rstate_release(&sa);
-		return false;
-	}
-	if (ledgerblob_parse(a->data, a->total_len, &l->lim, &sa) == 0 &&
-	    ledgerblob_parse(b->data, b->total_len, &l->lim, &sb) == 0) {
-		int64_t a_fenced_b = fenced_at(&sa, b->node), b_fenced_a = fenced_at(&sb, a->node);
-		bool a_knows = a_fenced_b > fenced_at(&sb, b->node);
-		bool b_knows = b_fenced_a > fenced_at(&sa, a->node);
-
-		r = a_knows && (!b_knows || a_fenced_b > b_fenced_a);
-	}
-	rstate_release(&sb);
-	rstate_release(&sa);
-	return r;
-}
-
-/*
- * two_node: each half of a split is quorate for corosync.  When the peer is
- * out of votequorum's view, this half may change nothing until a fence of
- * the peer newer than the last time it was known up has been accepted (or
- * the peer is back).  Returns the peer's id while that holds, else 0.
- */
-static uint32_t
-two_node_hold(const struct ledger *l)
-{
-	const struct ledger_quorum *q = &l->quorum;
-	const struct ledger_noderec *n;
-
-	if (!l->quorum_reported || !q->quorate || !q->two_node || q->peer_in_view || q->peer == 0 ||
-	    ledger_is_member(l, q->peer))
-		return 0;
-	n = node_get((struct ledger_rstate *)&l->st, q->peer);
-	if (n != NULL && n->fenced_ms >= 0 && n->fenced_ms > n->seen_ms)
-		return 0;
-	return q->peer;
-}
-
-/* The reported peer is up (in the view): remember when. */
-static bool
-quorum_seen(struct ledger *l)
-{
-	const struct ledger_quorum *q = &l->quorum;
-	struct ledger_noderec *n;
-
-	if (!l->quorum_reported || !q->two_node || !q->peer_in_view || q->peer == 0)
-		return false;
-	n = node_add(l, q->peer);
-	if (n == NULL || n->seen_ms >= q->time_ms)
-		return false;
-	n->seen_ms = q->time_ms;
-	return true;
-}
-
-static void
-become_quorate(struct ledger *l, uint32_t reporter)
-{
-	l->quorate = true;
-	l->st.epoch++;
-	note(l, "ring %" PRIu64 ": quorate (reported by node %" PRIu32 "), epoch %" PRIu64, l->ring,
-	     reporter, l->st.epoch);
-}
-
-static int
-finish_sync(struct ledger *l)
-{
-	struct ledger_rstate tmp;
-	struct peer *best = NULL;
-	int64_t sync_ms = -1;
-	uint32_t prev[LEDGER_MAX_NODES];
-	size_t n_prev;
-	bool was_orphan[LEDGER_MAX_VMS];
-	size_t n_states = 0, n_quorate_states = 0;
-	const struct peer *lost = NULL;
-
-	for (size_t i = 0; i < l->n_members; i++) {
-		struct peer *p = &l->peers[i];
-
-		if (p->time_ms > sync_ms)
-			sync_ms = p->time_ms;
-		if (p->no_state && lost == NULL)
-			lost = p;
-		if (!p->valid || p->no_state)
-			continue;
-		n_states++;
-		if (p->epoch > 0)
-			n_quorate_states++;
-		if (best == NULL || peer_beats(p, best))
-			best = p;
-	}
-	/* of two branches of a forked history (two_node), the later wins */
-	for (size_t i = 0; i < l->n_members && best != NULL; i++) {
-		struct peer *p = &l->peers[i];
-
-		if (p != best && p->valid && !p->no_state && fork_supersedes(l, p, best)) {
-			note(l,
-			     "ring %" PRIu64 ": node %" PRIu32 " and node %" PRIu32
-			     " hold two branches of one history (epoch %" PRIu64 " and %" PRIu64
-			     "); node %" PRIu32
-			     "'s holds the later fence of the other's node: it wins",
-			     l->ring, p->node, best->node, p->epoch, best->epoch, p->node);
-			best = p;
-		}
-	}
-	/*
-	 * The best valid state may be taken only if no member could hold a
-	 * newer one.  A member whose malformed state outranks it could: the
-	 * round then decides nothing (until the next configuration).  So could
-	 * a member that lost its state, unless the best state comes straight
-	 * from the last quorate configuration (was quorate: nothing changed
-	 * anywhere since) or the members with state that went through a
-	 * quorate configuration are a majority of the nodelist: then one of
-	 * them was in the lost member's last quorate configuration (two
-	 * majorities meet) and has its state.  That count needs the quorum
-	 * report, which may come after the last state: wait for it.
-	 */
-	l->round_waiting = false;
-	for (size_t i = 0; i < l->n_members && !l->blocked; i++) {
-		const struct peer *p = &l->peers[i];
-
-		if (!p->valid && !p->no_state && p->have_header &&
-		    (best == NULL || peer_outranks(p, best))) {
-			l->blocked = true;
-			snprintf(l->blocked_why, sizeof(l->blocked_why),
-			         "node %" PRIu32
-			         " sent a malformed state that outranks every valid one",
-			         p->node);
-		}
-	}
-	if (!l->blocked && lost != NULL && (best == NULL || !best->was_quorate)) {
-		if (!l->quorum_reported) {
-			l->round_waiting = true;
-			return 0;
-		}
-		if (l->quorum.expected == 0 || n_quorate_states * 2 <= l->quorum.expected) {
-			l->blocked = true;
-			snprintf(l->blocked_why, sizeof(l->blocked_why),
-			         "node %" PRIu32 " lost its ledger state; waiting for nodes of the "
-			         "last quorate configuration (%zu of %u nodes with state here)",
-			         lost->node, n_quorate_states, (unsigned)l->quorum.expected);
-		}
-	}
-	if (l->blocked) {
-		note(l, "ring %" PRIu64 ": sync not completed: %s; refusing requests", l->ring,
-		     l->blocked_why);
-		return 0;
-	}
-
-	if (sync_ms < 0)
-		sync_ms = 0;
-	l->sync_ms = sync_ms;
-	memset(&tmp, 0, sizeof(tmp));
-	if (best != NULL) {
-		if (rstate_alloc(&tmp, &l->lim) < 0)
-			return -ENOMEM;
-		if (ledgerblob_parse(best->data, best->total_len, &l->lim, &tmp) == 0) {
-			/* orphan status before, against the winner's own membership */
-			rstate_copy(&l->st, &tmp);
-			l->lost = false; /* it has the group's state now */
-		} else {
-			best = NULL; /* validated on receipt; cannot happen */
-		}
-		rstate_release(&tmp);
-	}
-	if (best != NULL)
-		note(l,
-		     "ring %" PRIu64 ": synced from node %" PRIu32 " (%s, epoch %" PRIu64
-		     ", seq %" PRIu64 "), %zu of %zu states valid",
-		     l->ring, best->node, best->was_quorate ? "was quorate" : "was not quorate",
-		     best->epoch, best->seq, n_states, l->n_members);
-	else
-		note(l, "ring %" PRIu64 ": synced, no valid state received, keeping own", l->ring);
-
-	/* orphan status as the winner saw it (its own ring's members) */
-	memcpy(prev, l->st.members, l->st.n_members * sizeof(uint32_t));
-	n_prev = l->st.n_members;
-	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct ledger_vmrec *v = &l->st.vms[i];
-
-		was_orphan[i] = false;
-		if (v->state == LEDGER_VM_RUNNING || v->state == LEDGER_VM_RESTORING)
-			was_orphan[i] = !id_in(prev, n_prev, v->owner);
-		else if (v->state == LEDGER_VM_MIGRATING)
-			was_orphan[i] =
-			        !id_in(prev, n_prev, v->owner) || !id_in(prev, n_prev, v->target);
-	}
-
-	/* node table: who left, who joined, relative to the winner's ring */
-	for (size_t i = 0; i < n_prev; i++) {
-		if (id_in(l->members, l->n_members, prev[i]))
-			continue;
-		struct ledger_noderec *n = node_add(l, prev[i]);
-		if (n == NULL) {
-			note(l, "node %" PRIu32 ": left, node table full, ignoring", prev[i]);
-			continue;
-		}
-		n->left_ms = sync_ms;
-		note(l, "node %" PRIu32 ": left at %" PRId64, prev[i], sync_ms);
-	}
-	for (size_t i = 0; i < l->n_members; i++) {
-		struct ledger_noderec *n;
-
-		if (!id_in(prev, n_prev, l->members[i]))
-			note(l, "node %" PRIu32 ": joined", l->members[i]);
-		n = node_add(l, l->members[i]);
-		if (n == NULL)
-			note(l, "node %" PRIu32 ": node table full, ignoring", l->members[i]);
-		else if (n->seen_ms < sync_ms)
-			n->seen_ms = sync_ms;
-	}
-	memcpy(l->st.members, l->members, l->n_members * sizeof(uint32_t));
-	l->st.n_members = l->n_members;
-
-	l->synced = true;
-	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct ledger_vmrec *v = &l->st.vms[i];
-		bool now = vm_orphaned(l, v);
-
-		if (now && !was_orphan[i] && v->state != LEDGER_VM_MIGRATING)
-			note(l, "vm %s: orphaned (%s on node %" PRIu32 ", which left)", v->name,
-			     ledger_vm_state_name(v->state), v->owner);
-		else if (now && !was_orphan[i])
-			note(l,
-			     "vm %s: orphaned (migrating from node %" PRIu32 " to node %" PRIu32
-			     ", node %" PRIu32 " left)",
-			     v->name, v->owner, v->target,
-			     ledger_is_member(l, v->owner) ? v->target : v->owner);
-		else if (!now && was_orphan[i])
-			note(l, "vm %s: no longer orphaned (its nodes are back)", v->name);
-	}
-	for (size_t i = 0; i < l->st.n_vms; i++) {
-		const struct ledger_vmrec *v = &l->st.vms[i];
-
-		if (vm_orphaned(l, v) && was_orphan[i])
-			note(l, "vm %s: still orphaned", v->name);
-	}
-	peers_reset(l);
-	free(l->snap);
-	l->snap = NULL;
-	l->snap_len = 0;
-	quorum_seen(l);
-	if (l->quorum_reported && l->quorum_yes && two_node_hold(l) == 0)
-		become_quorate(l, l->quorum_reporter);
-	else if (l->quorum_reported && l->quorum_yes)
-		note(l,
-		     "ring %" PRIu64 ": two_node, node %" PRIu32 " is out of the quorum view: "
-		     "nothing changes here until it is fenced",
-		     l->ring, two_node_hold(l));
-	return 1;
-}
-
-/* Validates a completed state blob (it may become the winner). */
-static bool
-state_blob_valid(const struct ledger *l, const struct peer *p)
-{
-	struct ledger_rstate tmp;
-	bool ok;
-
-	if (rstate_alloc(&tmp, &l->lim) < 0)
-		return false;
-	ok = ledgerblob_parse(p->data, p->total_len, &l->lim, &tmp) == 0 && tmp.epoch == p->epoch &&
-	     tmp.seq == p->seq;
-	rstate_release(&tmp);
-	return ok;
-}
-
-static int
-apply_state(struct ledger *l, uint32_t sender, const struct ledgermsg_state *s)
-{
-	struct peer *p = NULL;
-
-	if (!l->have_ring || s->ring_seq != l->ring) {
-		note(l, "node %" PRIu32 ": state for ring %" PRIu64 " is stale, ignoring", sender,
-		     s->ring_seq);
-		return 0;
-	}
-	if (l->synced) {
-		note(l, "node %" PRIu32 ": state after the sync round, ignoring", sender);
-		return 0;
-	}
-	for (size_t i = 0; i < l->n_members; i++)
-		if (l->peers[i].node == sender)
-			p = &l->peers[i];
-	if (p == NULL) {
-		note(l, "node %" PRIu32 ": state from a non-member, ignoring", sender);
-		return 0;
-	}
-	if (p->done) {
-		note(l, "node %" PRIu32 ": duplicate state, ignoring", sender);
-		return 0;
-	}
-	if (!p->started) {
-		p->have_header = true;
-		p->no_state = s->no_state;
-		p->was_quorate = s->was_quorate;
-		p->epoch = s->epoch;
-		p->seq = s->seq;
-		p->time_ms = s->time_ms;
-		if (s->offset != 0 || s->total_len == 0) {
-			p->done = true;
-			p->valid = false;
-		} else {
-			p->data = calloc(1, s->total_len);
-			if (p->data == NULL)
-				return -ENOMEM;
-			p->started = true;
-			p->total_len = s->total_len;
-		}
-	} else if (s->offset != p->got || s->total_len != p->total_len || s->epoch != p->epoch ||
-	           s->seq != p->seq || s->was_quorate != p->was_quorate) {
-		p->done = true;
-		p->valid = false;
-	}
-	if (!p->done) {
-		memcpy(p->data + p->got, s->data, s->chunk_len);
-		p->got += s->chunk_len;
-		if (p->got == p->total_len) {
-			p->done = true;
-			p->valid = state_blob_valid(l, p);
-		}
-	}
-	if (p->done && p->no_state)
-		note(l, "node %" PRIu32 ": lost its state, takes the group's", sender);
-	else if (p->done && !p->valid)
-		note(l, "node %" PRIu32 ": malformed state, ignoring", sender);
-	if (p->time_ms < s->time_ms)
-		p->time_ms = s->time_ms;
-
-	for (size_t i = 0; i < l->n_members; i++)
-		if (!l->peers[i].done)
-			return 0;
-	return finish_sync(l);
-}
-
-int
-ledger_apply_quorum(struct ledger *l, uint32_t sender, const struct ledger_quorum *q)
-{
-	char what[96];
-	uint32_t hold;
-	bool seen;
-
-	if (l == NULL || q == NULL)
-		return -EINVAL;
-	if (!l->have_ring || q->ring_seq != l->ring) {
-		note(l, "node %" PRIu32 ": quorum report for ring %" PRIu64 " is stale, ignoring",
-		     sender, q->ring_seq);
-		return 0;
-	}
-	if (!ledger_is_member(l, sender)) {
-		note(l, "node %" PRIu32 ": quorum report from a non-member, ignoring", sender);
-		return 0;
-	}
-	l->quorum_reported = true;
-	l->quorum_yes = q->quorate;
-	l->quorum_reporter = sender;
-	l->quorum = *q;
-	if (!q->quorate)
-		snprintf(what, sizeof(what), "not quorate");
-	else if (q->two_node)
-		snprintf(what, sizeof(what), "quorate, two_node, node %" PRIu32 " %s the view",
-		         q->peer, q->peer_in_view ? "in" : "out of");
-	else
-		snprintf(what, sizeof(what), "quorate");
-	if (!l->synced) {
-		note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s (applied when synced)",
-		     l->ring, sender, what);
-		return l->round_waiting ? finish_sync(l) : 0;
-	}
-	seen = quorum_seen(l);
-	hold = two_node_hold(l);
-	if (q->quorate && hold == 0 && !l->quorate) {
-		become_quorate(l, sender);
-		return 1;
-	}
-	if ((!q->quorate || hold != 0) && l->quorate) {
-		l->quorate = false;
-		if (hold != 0)
-			note(l,
-			     "ring %" PRIu64 ": not quorate (reported by node %" PRIu32
-			     ": two_node, node %" PRIu32
-			     " is out of the quorum view and not fenced)",
-			     l->ring, sender, hold);
-		else
-			note(l, "ring %" PRIu64 ": not quorate (reported by node %" PRIu32 ")",
-			     l->ring, sender);
-		return seen ? 1 : 0;
-	}
-	note(l, "ring %" PRIu64 ": node %" PRIu32 " reports %s, no change", l->ring, sender, what);
-	return seen ? 1 : 0;
 }
 
 /* ---- requests ---- */
@@ -1153,7 +332,7 @@ refuse_held(struct req_ctx *c)
 {
 	const struct ledger_vmrec *v = c->v;
 
-	if (vm_orphaned(c->l, v)) {
+	if (ledgerbase_vm_orphaned(c->l, v)) {
 		if (v->state == LEDGER_VM_MIGRATING)
 			return refuse(c, LEDGER_R_ORPHANED,
 			              "migrating from node %" PRIu32 " to node %" PRIu32
@@ -1254,7 +433,8 @@ op_acquire(struct req_ctx *c)
 		return refuse_held(c);
 	case LEDGER_VM_MIGRATING:
 	default:
-		if (!vm_orphaned(c->l, v) && (v->owner == c->sender || v->target == c->sender))
+		if (!ledgerbase_vm_orphaned(c->l, v) &&
+		    (v->owner == c->sender || v->target == c->sender))
 			return refuse(c, LEDGER_R_BAD_STATE, "migration in progress");
 		return refuse_held(c);
 	}
@@ -1500,10 +680,10 @@ request_prepare(struct req_ctx *c)
 		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64 ": %s", l->ring, l->blocked_why);
 	if (!l->synced)
 		return refuse(c, LEDGER_R_SYNCING, "ring %" PRIu64, l->ring);
-	if (!l->quorate && two_node_hold(l) != 0)
+	if (!l->quorate && ledgersync_two_node_hold(l) != 0)
 		return refuse(c, LEDGER_R_NOT_QUORATE,
 		              "ring %" PRIu64 ": two_node, node %" PRIu32 " not fenced yet",
-		              l->ring, two_node_hold(l));
+		              l->ring, ledgersync_two_node_hold(l));
 	if (!l->quorate)
 		return refuse(c, LEDGER_R_NOT_QUORATE, "ring %" PRIu64, l->ring);
 	if (!ledger_is_member(l, c->sender))
@@ -1533,7 +713,7 @@ request_prepare(struct req_ctx *c)
 	v->change_seq = l->st.seq;
 	v->change_ms = r->time_ms;
 	l->st.n_vms++;
-	note(l, "vm %s: new, uuid %s", v->name, v->uuid);
+	ledgerbase_note(l, "vm %s: new, uuid %s", v->name, v->uuid);
 	c->v = v;
 	return LEDGER_R_OK;
 }
@@ -1594,19 +774,22 @@ ledger_apply_request(struct ledger *l, uint32_t sender, const struct ledger_requ
 		         ledger_mode_name(r->mode));
 	l->deferring = false;
 	if (!l->synced)
-		note(l, "#- node %" PRIu32 " %s vm %s%s: refused, %s (%s)", sender,
-		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
+		ledgerbase_note(l, "#- node %" PRIu32 " %s vm %s%s: refused, %s (%s)", sender,
+		                ledger_op_name(r->op), name, args, ledger_reason_name(reason),
+		                c.why);
 	else if (d.verdict == LEDGER_GRANTED && r->op == LEDGER_OP_SAVE && reason == LEDGER_R_OK)
-		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64,
-		     d.seq, sender, ledger_op_name(r->op), name, d.gen);
+		ledgerbase_note(
+		        l, "#%" PRIu64 " node %" PRIu32 " %s vm %s: granted, image gen %" PRIu64,
+		        d.seq, sender, ledger_op_name(r->op), name, d.gen);
 	else if (d.verdict == LEDGER_GRANTED)
-		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: granted%s", d.seq, sender,
-		     ledger_op_name(r->op), name, args,
-		     reason == LEDGER_R_ALREADY ? ", already" : "");
+		ledgerbase_note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: granted%s", d.seq,
+		                sender, ledger_op_name(r->op), name, args,
+		                reason == LEDGER_R_ALREADY ? ", already" : "");
 	else
-		note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: refused, %s (%s)", d.seq, sender,
-		     ledger_op_name(r->op), name, args, ledger_reason_name(reason), c.why);
-	log_flush(l);
+		ledgerbase_note(l, "#%" PRIu64 " node %" PRIu32 " %s vm %s%s: refused, %s (%s)",
+		                d.seq, sender, ledger_op_name(r->op), name, args,
+		                ledger_reason_name(reason), c.why);
+	ledgerbase_log_flush(l);
 	emit(l, &d);
 	if (ret != NULL)
 		*ret = d;
@@ -1676,8 +859,9 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	if (l == NULL)
 		return -EINVAL;
 	if (!l->synced) {
-		note(l, "#- node %" PRIu32 " fence node %" PRIu32 " at %" PRId64 ": refused, %s",
-		     sender, node, fenced_at_ms, ledger_reason_name(LEDGER_R_SYNCING));
+		ledgerbase_note(
+		        l, "#- node %" PRIu32 " fence node %" PRIu32 " at %" PRId64 ": refused, %s",
+		        sender, node, fenced_at_ms, ledger_reason_name(LEDGER_R_SYNCING));
 		memset(&d, 0, sizeof(d));
 		d.op = LEDGER_OP_FENCE;
 		d.sender = sender;
@@ -1697,14 +881,14 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 		else if (h == FENCE_HOLD_NEWER && newer++ == 0)
 			first_newer = &l->st.vms[i];
 	}
-	hold = two_node_hold(l);
+	hold = ledgersync_two_node_hold(l);
 	if (!l->quorate && (hold == 0 || node != hold)) {
 		reason = LEDGER_R_NOT_QUORATE;
 	} else if (!ledger_is_member(l, sender)) {
 		reason = LEDGER_R_NOT_MEMBER;
 	} else if (node == 0 || fenced_at_ms < 0) {
 		reason = LEDGER_R_INVALID;
-	} else if ((n = node_add(l, node)) == NULL) {
+	} else if ((n = ledgerbase_node_add(l, node)) == NULL) {
 		reason = LEDGER_R_INVALID;
 		snprintf(why, sizeof(why), " (node table full)");
 	} else if (fenced_at_ms <= n->fenced_ms) {
@@ -1725,23 +909,23 @@ ledger_apply_fence(struct ledger *l, uint32_t sender, uint32_t node, int64_t fen
 	d.verdict = reason == LEDGER_R_OK || reason == LEDGER_R_ALREADY ? LEDGER_GRANTED
 	                                                                : LEDGER_REFUSED;
 	if (d.verdict == LEDGER_GRANTED)
-		note(l,
-		     "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
-		     ": accepted%s",
-		     d.seq, sender, node, fenced_at_ms,
-		     reason == LEDGER_R_ALREADY ? ", already" : why);
+		ledgerbase_note(l,
+		                "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+		                ": accepted%s",
+		                d.seq, sender, node, fenced_at_ms,
+		                reason == LEDGER_R_ALREADY ? ", already" : why);
 	else
-		note(l,
-		     "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
-		     ": refused, %s%s",
-		     d.seq, sender, node, fenced_at_ms, ledger_reason_name(reason), why);
+		ledgerbase_note(l,
+		                "#%" PRIu64 " node %" PRIu32 " fence node %" PRIu32 " at %" PRId64
+		                ": refused, %s%s",
+		                d.seq, sender, node, fenced_at_ms, ledger_reason_name(reason), why);
 	if (reason == LEDGER_R_OK) {
 		n->fenced_ms = fenced_at_ms;
 		for (i = 0; i < l->st.n_vms; i++)
 			if (fence_hold(&l->st.vms[i], node, fenced_at_ms) == FENCE_HOLD_ENDED)
 				fence_release(l, &l->st.vms[i], node, fenced_at_ms);
-		if (hold != 0 && !l->quorate && two_node_hold(l) == 0)
-			become_quorate(l, l->quorum_reporter);
+		if (hold != 0 && !l->quorate && ledgersync_two_node_hold(l) == 0)
+			ledgersync_become_quorate(l, l->quorum_reporter);
 	}
 	emit(l, &d);
 	if (ret != NULL)
@@ -1759,14 +943,16 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 	if (l == NULL || m == NULL)
 		return -EINVAL;
 	if (!l->synced) {
-		note(l, "#- node %" PRIu32 " move record while syncing, ignoring", sender);
+		ledgerbase_note(l, "#- node %" PRIu32 " move record while syncing, ignoring",
+		                sender);
 		return 0;
 	}
 	l->st.seq++;
 	v = vm_by_uuid(&l->st, m->uuid);
 	if (v == NULL || strcmp(v->name, m->name) != 0) {
-		note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring", l->st.seq,
-		     sender, ledger_valid_name(m->name) ? m->name : "(invalid)");
+		ledgerbase_note(l, "#%" PRIu64 " node %" PRIu32 " move vm %s: unknown vm, ignoring",
+		                l->st.seq, sender,
+		                ledger_valid_name(m->name) ? m->name : "(invalid)");
 		return 1;
 	}
 	v->has_move = true;
@@ -1789,11 +975,11 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
 		snprintf(dt, sizeof(dt), "%" PRId64 " ms", v->move.downtime_ms);
 	if (v->move.total_ms >= 0)
 		snprintf(tt, sizeof(tt), "%" PRId64 " ms", v->move.total_ms);
-	note(l,
-	     "#%" PRIu64 " node %" PRIu32 " move vm %s: %s from node %" PRIu32 " to node %" PRIu32
-	     ", %s, downtime %s, total %s",
-	     l->st.seq, sender, v->name, ledger_mode_name(m->mode), m->from, m->to,
-	     ledger_move_result_name(m->result), dt, tt);
+	ledgerbase_note(l,
+	                "#%" PRIu64 " node %" PRIu32 " move vm %s: %s from node %" PRIu32
+	                " to node %" PRIu32 ", %s, downtime %s, total %s",
+	                l->st.seq, sender, v->name, ledger_mode_name(m->mode), m->from, m->to,
+	                ledger_move_result_name(m->result), dt, tt);
 	return 1;
 }
 
@@ -1804,7 +990,7 @@ ledger_apply_move(struct ledger *l, uint32_t sender, const struct ledger_move *m
  * The runner is the lowest member that is not the drained node; it is
  * given (and taken over when it leaves) only where the ledger may change
  * anything at all: synced and quorate, which in a two_node split means only
- * after the peer's fence (two_node_hold() keeps quorate false till then).
+ * after the peer's fence (ledgersync_two_node_hold() keeps quorate false till then).
  */
 
 static bool
@@ -1849,13 +1035,15 @@ drains_assign(struct ledger *l)
 		if (r == d->runner)
 			continue;
 		if (r == 0)
-			note(l,
-			     "drain %" PRIu32 " of %s: runner node %" PRIu32
-			     " left, no other member to take over",
-			     d->id, d->node, d->runner);
+			ledgerbase_note(l,
+			                "drain %" PRIu32 " of %s: runner node %" PRIu32
+			                " left, no other member to take over",
+			                d->id, d->node, d->runner);
 		else
-			note(l, "drain %" PRIu32 " of %s: runner node %" PRIu32 " -> node %" PRIu32,
-			     d->id, d->node, d->runner, r);
+			ledgerbase_note(l,
+			                "drain %" PRIu32 " of %s: runner node %" PRIu32
+			                " -> node %" PRIu32,
+			                d->id, d->node, d->runner, r);
 		d->runner = r;
 		changed = true;
 	}
@@ -2168,17 +1356,18 @@ ledger_apply_drain(struct ledger *l, uint32_t sender, const struct ledger_drain_
 	if (r != 0)
 		memcpy(d.why, c.why, sizeof(d.why));
 	if (!l->synced)
-		note(l, "#- node %" PRIu32 " drain %s: refused, %s", sender,
-		     ledger_drain_op_name(m->op), c.why);
+		ledgerbase_note(l, "#- node %" PRIu32 " drain %s: refused, %s", sender,
+		                ledger_drain_op_name(m->op), c.why);
 	else if (r == 0)
-		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: %s", d.seq, sender,
-		     d.gen, ledger_drain_op_name(m->op), c.what);
+		ledgerbase_note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: %s", d.seq,
+		                sender, d.gen, ledger_drain_op_name(m->op), c.what);
 	else if (d.gen == 0)
-		note(l, "#%" PRIu64 " node %" PRIu32 " drain %s: refused, %s", d.seq, sender,
-		     ledger_drain_op_name(m->op), c.why);
+		ledgerbase_note(l, "#%" PRIu64 " node %" PRIu32 " drain %s: refused, %s", d.seq,
+		                sender, ledger_drain_op_name(m->op), c.why);
 	else
-		note(l, "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: refused, %s", d.seq,
-		     sender, d.gen, ledger_drain_op_name(m->op), c.why);
+		ledgerbase_note(l,
+		                "#%" PRIu64 " node %" PRIu32 " drain %" PRIu64 " %s: refused, %s",
+		                d.seq, sender, d.gen, ledger_drain_op_name(m->op), c.why);
 	emit(l, &d);
 	if (ret != NULL)
 		*ret = d;
@@ -2229,7 +1418,7 @@ deliver_fence(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 static int
 deliver_state(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 {
-	return apply_state(l, sender, &m->u.state);
+	return ledgersync_apply_state(l, sender, &m->u.state);
 }
 
 static int
@@ -2247,8 +1436,8 @@ deliver_drain(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 static int
 deliver_unknown(struct ledger *l, uint32_t sender, const struct ledgermsg *m)
 {
-	note(l, "node %" PRIu32 ": message type %u not handled, ignoring", sender,
-	     (unsigned)m->type);
+	ledgerbase_note(l, "node %" PRIu32 ": message type %u not handled, ignoring", sender,
+	                (unsigned)m->type);
 	return -EOPNOTSUPP;
 }
 
@@ -2287,8 +1476,8 @@ ledger_deliver(struct ledger *l, uint32_t sender, const void *buf, size_t len)
 		return -EINVAL;
 	r = ledgermsg_decode(buf, len, &m);
 	if (r < 0) {
-		note(l, "node %" PRIu32 ": malformed message (%zu bytes, %s), dropped", sender, len,
-		     ledgermsg_strerror(r));
+		ledgerbase_note(l, "node %" PRIu32 ": malformed message (%zu bytes, %s), dropped",
+		                sender, len, ledgermsg_strerror(r));
 		return r;
 	}
 	for (i = 0; i + 1 < n; i++)

@@ -24,7 +24,7 @@
  *     ("changed"), write ledger_serialize() atomically (write, fsync, rename);
  *     at start-up ledger_load() the file.
  *
- * Rules (ledger.c has them next to the code):
+ * Rules (ledger.c and ledgersync.c have them next to the code):
  *   - only a synced, quorate replica changes ownership.  Every configuration
  *     change drops quorum until (a) every member's state has been received
  *     (the sync round) and (b) a quorum report for this very ring is applied;

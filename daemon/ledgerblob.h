@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ledgerblob.h - the ledger's replicated state and its text format
- * (private to ledger.c and ledgerblob.c).  It speaks ledgertypes.h only:
+ * (private to the ledger's files and ledgerblob.c).  It speaks ledgertypes.h only:
  * the format does not depend on the state machine that uses it.
  *
  * The same blob is the persisted file and the sync round's state message:

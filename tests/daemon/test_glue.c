@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_glue - ledgerglue.c with the real ledger (libledger.a) and real
- * persistence, N nodes in one process over a simulated CPG that delivers in
- * one total order.  Each node's glue gets the operations table ferryd.c
- * would give it: CPG send, IPC reply, libvirt and the fencer are stand-ins
- * that record what they were asked; persistence is persist.c's. */
+/* test_glue - the ledger glue (ledgerglue.c, gluedrain.c) with the real ledger (libledger.a) and
+ * real persistence, N nodes in one process over a simulated CPG that delivers in one total order.
+ * Each node's glue gets the operations table ferryd.c would give it: CPG send, IPC reply, libvirt
+ * and the fencer are stand-ins that record what they were asked; persistence is persist.c's. */
 #include "config.c"
 #include "persist.c"
 #include "membership.c"
 #include "ledgerglue.c"
+#include "gluedrain.c"
 
 #include <setjmp.h>
 #include <stdarg.h>
