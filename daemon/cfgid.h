@@ -14,8 +14,11 @@
  * the lowest node id among the members that were already there (members
  * minus joined) multicasts CONFIG(max(applied, announced, ring << SHIFT) + 1);
  * everyone, the joiners included, applies the id it carries with its current
- * members.  A CONFIG overtaken by a newer configuration is refused by the
- * ledger (ledger_confchg: -ESTALE) on every member alike.  When everyone in
+ * members.  Members minus joined is the same set on every member of a join;
+ * at a merge each side saw the other join, so each side's lowest member
+ * announces (the merge's new totem ring overtakes both).  A CONFIG
+ * overtaken by a newer configuration is refused by the ledger
+ * (ledger_confchg: -ESTALE) on every member alike.  When everyone in
  * the group just joined (nobody was there before), each applies
  * ring_seq << CFGID_SHIFT directly, once the initial totem configuration
  * told it the ring.
