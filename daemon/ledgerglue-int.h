@@ -19,6 +19,7 @@
 
 #include <qb/qbloop.h>
 
+#include "cfgid.h"
 #include "ledger.h"
 #include "ledgerglue.h"
 #include "ledgermsg.h"
@@ -73,8 +74,7 @@ struct ledgerglue {
 	struct ledgerglue_progress progress[LEDGERGLUE_MAX_PROGRESS];
 	uint64_t next_req_id;
 	bool was_synced;
-	uint64_t confchg_ring; /* configuration id of the last ledger_confchg */
-	uint64_t cfg_sent;     /* the last CONFIG id this node multicast */
+	struct cfgid cfgid; /* the configuration-id rule's memory (cfgid.h) */
 	struct ledgerglue_pending pending[LEDGERGLUE_MAX_PENDING];
 	qb_loop_timer_handle tick_timer;
 	uint64_t last_fence_poll_ns;

@@ -17,20 +17,12 @@
  * decision every other replica made.  Requests without an answer after
  * LEDGERGLUE_REQ_TIMEOUT_MS are answered "unavailable".
  *
- * Configuration ids.  The ledger wants, for every configuration, an id that
- * is the same on every member and larger than the previous one.  The totem
- * ring seq is not enough: a ferryd that starts (or restarts) while corosync
- * runs joins the group without a new ring.  So the id is
- *   cfg_id = ring_seq << 20 | k
- * where a new totem ring (totem confchg callback, same stream position on
- * every member) applies k = 0 directly, and a CPG-only change is applied
- * when a CONFIG message comes back in agreed order: the lowest node id among
- * the members that were already there (members minus joined, the same set
- * on every member) multicasts CONFIG(max(applied, sent) + 1); everyone,
- * the joiners included, applies the id it carries with its current members.
- * A CONFIG overtaken by a newer configuration is refused by the ledger
- * (not newer) on every member alike.  When everyone in the group just
- * joined (nobody was there before), each applies ring_seq << 20 directly.
+ * Configuration ids: the rule that gives every configuration the same
+ * increasing id on every member (ring seq, and a CONFIG message for a
+ * CPG-only change) is cfgid.c's, pure and in the simulator's loop; the glue
+ * hands it corosync's events and the CONFIGs delivered (ledgermsg.c's
+ * "FGLU" message), and does what it decides: ledger_confchg() and the sync
+ * round, or multicast a CONFIG.
  */
 #include "config.h"
 
@@ -48,6 +40,7 @@
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
 
+#include "cfgid.h"
 #include "ledger.h"
 #include "ledgerblob.h"
 #include "ledgerglue-int.h"
@@ -63,22 +56,6 @@ _Static_assert((int)LEDGER_VM_STOPPED == (int)FERRY_VM_STOPPED &&
                        (int)_LEDGER_VM_STATE_MAX == (int)_FERRY_VM_STATE_MAX,
                "ledger and IPC VM states agree");
 
-#define LEDGERGLUE_CFG_SHIFT 20
-
-/* The glue's own CPG message (the ledger's messages start with "FLDG"). */
-#define LEDGERGLUE_MAGIC   0x554c4746u /* "FGLU" as little-endian bytes */
-#define LEDGERGLUE_VERSION 1
-#define LEDGERGLUE_CONFIG  1
-
-struct ledgerglue_wire {
-	uint32_t magic;
-	uint16_t version;
-	uint16_t type;
-	uint32_t length; /* whole message */
-	uint32_t reserved;
-	uint64_t cfg_id;
-};
-_Static_assert(sizeof(struct ledgerglue_wire) == 24, "glue message layout");
 #define LEDGERGLUE_DECISION_LOG_MAX (16u * 1024u * 1024u) /* then rotated to .old */
 #define LEDGERGLUE_TICK_MS          1000u
 
@@ -273,19 +250,15 @@ ledgerglue_send_quorum(struct ledgerglue *g)
 	size_t len = 0;
 	int r;
 
-	if (!g->m.membership_known || g->confchg_ring == 0)
+	if (!g->m.membership_known || g->cfgid.applied == 0)
 		return;
-	/* quorum is a property of a totem ring: a value from another ring
-	 * (the notification for a new ring may come after its confchg) is
-	 * not reported; the notification for this ring will be */
-	if (g->m.quorum_ring != g->m.ring_seq ||
-	    g->m.ring_seq != g->confchg_ring >> LEDGERGLUE_CFG_SHIFT) {
+	if (!cfgid_quorum_current(&g->cfgid, g->m.ring_seq, g->m.quorum_ring)) {
 		qb_log(LOG_DEBUG, "ledger: quorum known for ring %" PRIu64 ", not %" PRIu64 " yet",
-		       g->m.quorum_ring, g->confchg_ring >> LEDGERGLUE_CFG_SHIFT);
+		       g->m.quorum_ring, cfgid_ring(g->cfgid.applied));
 		return;
 	}
 	memset(&q, 0, sizeof(q));
-	q.ring_seq = g->confchg_ring;
+	q.ring_seq = g->cfgid.applied;
 	q.time_ms = ledgerglue_now_ms();
 	q.quorate = g->m.quorate;
 	q.peer = membership_two_node_peer(&g->m);
@@ -300,14 +273,6 @@ ledgerglue_send_quorum(struct ledgerglue *g)
 		qb_log(LOG_ERR, "ledger: cannot send the quorum report: %s", strerror(-r));
 }
 
-static int
-ledgerglue_cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* A new configuration for the ledger: members (sorted, unique), our state,
  * and our view of quorum. */
 static void
@@ -315,27 +280,17 @@ ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 {
 	uint32_t members[FERRYD_MAX_MEMBERS];
 	unsigned char *buf;
-	size_t i, n = 0, len;
+	size_t n, len;
 	int64_t now = ledgerglue_now_ms();
 	uint32_t idx;
 	int r;
 
-	for (i = 0; i < g->m.n_members; i++)
-		members[n++] = g->m.members[i];
-	qsort(members, n, sizeof(members[0]), ledgerglue_cmp_u32);
-	for (i = 1; i < n;) {
-		if (members[i] == members[i - 1]) {
-			memmove(&members[i], &members[i + 1], (n - i - 1) * sizeof(members[0]));
-			n--;
-		} else {
-			i++;
-		}
-	}
+	n = cfgid_members(g->m.members, g->m.n_members, members);
 	r = ledger_confchg(g->l, cfg_id, members, n, now);
 	if (r == -ESTALE) {
 		qb_log(LOG_INFO,
 		       "ledger: configuration %" PRIu64 ".%" PRIu64 " overtaken, ignoring",
-		       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1));
+		       cfgid_ring(cfg_id), cfgid_sub(cfg_id));
 		return;
 	}
 	if (r < 0) {
@@ -345,8 +300,8 @@ ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 	}
 	qb_log(LOG_NOTICE,
 	       "ledger: configuration %" PRIu64 ".%" PRIu64 " with %zu members, syncing",
-	       cfg_id >> LEDGERGLUE_CFG_SHIFT, cfg_id & ((1u << LEDGERGLUE_CFG_SHIFT) - 1), n);
-	g->confchg_ring = cfg_id;
+	       cfgid_ring(cfg_id), cfgid_sub(cfg_id), n);
+	cfgid_applied(&g->cfgid, cfg_id);
 	g->was_synced = false;
 	ledgerglue_persist(g);
 	buf = calloc(1, LEDGERMSG_MAX_LEN);
@@ -368,46 +323,54 @@ ledgerglue_apply_config(struct ledgerglue *g, uint64_t cfg_id)
 	ledgerglue_send_quorum(g);
 }
 
-static uint64_t
-ledgerglue_ring_cfg(const struct ledgerglue *g)
+/* What the configuration-id rule (cfgid.c) sees of our membership value. */
+static struct cfgid_view
+ledgerglue_cfgid_view(const struct ledgerglue *g)
 {
-	return g->m.ring_seq << LEDGERGLUE_CFG_SHIFT;
+	return (struct cfgid_view){
+	        .local_nodeid = g->m.local_nodeid,
+	        .members = g->m.members,
+	        .n_members = g->m.n_members,
+	        .joined = g->m.joined,
+	        .n_joined = g->m.n_joined,
+	        .ring_seq = g->m.ring_seq,
+	        .totem_seen = g->m.totem_seen,
+	};
 }
 
-static bool
-ledgerglue_joined(const struct ledgerglue *g, uint32_t nodeid)
+/* Does what the rule decided. */
+static void
+ledgerglue_cfgid_do(struct ledgerglue *g, const struct cfgid_decision *d)
 {
-	size_t i;
+	unsigned char buf[sizeof(struct ledgermsg_cfgid_wire)];
+	size_t len = 0;
+	int r;
 
-	for (i = 0; i < g->m.n_joined; i++)
-		if (g->m.joined[i] == nodeid)
-			return true;
-	return false;
-}
-
-/* The lowest node id among the members that were already in the group
- * before the last CPG change (0 if everyone just joined). */
-static uint32_t
-ledgerglue_lowest_old(const struct ledgerglue *g)
-{
-	uint32_t lowest = 0, id;
-	size_t i;
-
-	for (i = 0; i < g->m.n_members; i++) {
-		id = g->m.members[i];
-		if (!ledgerglue_joined(g, id) && (lowest == 0 || id < lowest))
-			lowest = id;
+	switch (d->action) {
+	case CFGID_APPLY:
+		ledgerglue_apply_config(g, d->cfg_id);
+		break;
+	case CFGID_ANNOUNCE:
+		r = ledgermsg_encode_cfgid(d->cfg_id, buf, sizeof(buf), &len);
+		if (r == 0)
+			r = g->ops->send(g->ctx, buf, len);
+		if (r < 0) {
+			qb_log(LOG_ERR, "ledger: cannot announce configuration %" PRIu64 ": %s",
+			       d->cfg_id, strerror(-r));
+			return;
+		}
+		cfgid_announced(&g->cfgid, d->cfg_id);
+		break;
+	default:
+		break;
 	}
-	return lowest;
 }
 
 void
 ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
 {
-	struct ledgerglue_wire w;
-	uint32_t lowest_old;
-	uint64_t next;
-	int r;
+	struct cfgid_view v;
+	struct cfgid_decision d;
 
 	if (g == NULL)
 		return;
@@ -416,76 +379,51 @@ ledgerglue_confchg(struct ledgerglue *g, const struct membership *m)
 		return;
 	for (size_t i = 0; i < g->m.n_joined; i++)
 		ledgerglue_fence_recheck(g, g->m.joined[i]);
-	lowest_old = ledgerglue_lowest_old(g);
-	if (lowest_old == 0) {
-		/* nobody was here before: all fresh, all agree on the ring's id
-		 * (once the initial totem configuration told us the ring) */
-		if (g->m.totem_seen)
-			ledgerglue_apply_config(g, ledgerglue_ring_cfg(g));
-		return;
-	}
-	if (lowest_old != g->m.local_nodeid)
-		return; /* wait for its CONFIG */
-	next = g->confchg_ring > g->cfg_sent ? g->confchg_ring : g->cfg_sent;
-	if (next < ledgerglue_ring_cfg(g))
-		next = ledgerglue_ring_cfg(g);
-	next++;
-	memset(&w, 0, sizeof(w));
-	w.magic = LEDGERGLUE_MAGIC;
-	w.version = LEDGERGLUE_VERSION;
-	w.type = LEDGERGLUE_CONFIG;
-	w.length = sizeof(w);
-	w.cfg_id = next;
-	r = g->ops->send(g->ctx, &w, sizeof(w));
-	if (r < 0) {
-		qb_log(LOG_ERR, "ledger: cannot announce configuration %" PRIu64 ": %s", next,
-		       strerror(-r));
-		return;
-	}
-	g->cfg_sent = next;
+	v = ledgerglue_cfgid_view(g);
+	if (cfgid_confchg(&g->cfgid, &v, &d) == 0)
+		ledgerglue_cfgid_do(g, &d);
 }
 
 void
 ledgerglue_totem_confchg(struct ledgerglue *g, const struct membership *m, bool initial)
 {
+	struct cfgid_view v;
+	struct cfgid_decision d;
+
 	if (g == NULL)
 		return;
 	g->m = *m;
 	if (!g->m.membership_known)
 		return;
-	/* the ring we joined in: if others were already in the group, their
-	 * CONFIG decides; if not, the CPG change waited for this */
-	if (initial && ledgerglue_lowest_old(g) != 0)
-		return;
-	if (ledgerglue_ring_cfg(g) > g->confchg_ring)
-		ledgerglue_apply_config(g, ledgerglue_ring_cfg(g));
+	v = ledgerglue_cfgid_view(g);
+	if (cfgid_totem(&g->cfgid, &v, initial, &d) == 0)
+		ledgerglue_cfgid_do(g, &d);
 }
 
-/* Returns true if msg was the glue's own (handled or dropped here). */
+/* Returns true if msg was the configuration-id rule's CONFIG (handled or
+ * dropped here), false for any other message. */
 static bool
 ledgerglue_own_message(struct ledgerglue *g, uint32_t nodeid, const void *msg, size_t len)
 {
-	struct ledgerglue_wire w;
-	uint32_t magic;
+	struct cfgid_decision d;
+	uint64_t cfg_id = 0;
+	int r;
 
-	if (len < sizeof(magic))
+	r = ledgermsg_decode_cfgid(msg, len, &cfg_id);
+	if (r == -ENOMSG)
 		return false;
-	memcpy(&magic, msg, sizeof(magic));
-	if (magic != LEDGERGLUE_MAGIC)
-		return false;
-	if (len != sizeof(w)) {
+	if (r == -EBADMSG && len != sizeof(struct ledgermsg_cfgid_wire)) {
 		qb_log(LOG_WARNING, "node %" PRIu32 ": glue message of %zu bytes, dropped", nodeid,
 		       len);
 		return true;
 	}
-	memcpy(&w, msg, sizeof(w));
-	if (w.version != LEDGERGLUE_VERSION || w.type != LEDGERGLUE_CONFIG ||
-	    w.length != sizeof(w)) {
-		qb_log(LOG_WARNING, "node %" PRIu32 ": glue message version %u type %u, dropped",
-		       nodeid, w.version, w.type);
+	if (r < 0) {
+		qb_log(LOG_WARNING, "node %" PRIu32 ": glue message (%s), dropped", nodeid,
+		       ledgermsg_strerror(r));
 		return true;
 	}
-	ledgerglue_apply_config(g, w.cfg_id);
+	if (cfgid_received(&g->cfgid, cfg_id, &d) == 0)
+		ledgerglue_cfgid_do(g, &d);
 	return true;
 }
 
@@ -966,7 +904,7 @@ ledgerglue_status(struct ledgerglue *g, void *buf, size_t len)
 	if (g == NULL)
 		return (ssize_t)off;
 	s->synced = ledger_is_synced(g->l) ? 1 : 0;
-	s->config_id = g->confchg_ring;
+	s->config_id = g->cfgid.applied;
 	if (!ledger_blocked_why(g->l, s->note, sizeof(s->note)) && ledger_is_lost(g->l))
 		snprintf(s->note, sizeof(s->note),
 		         "this node's ledger state is lost (%s in the state directory); it "

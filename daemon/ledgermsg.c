@@ -25,6 +25,7 @@ _Static_assert(sizeof(struct ledgermsg_drain_wire) == 232, "drain layout");
 _Static_assert(sizeof(struct ledgermsg_progress_wire) == 96, "progress layout");
 _Static_assert(sizeof(struct ledgermsg_path_probe_wire) == 312, "path probe layout");
 _Static_assert(sizeof(struct ledgermsg_path_answer_wire) == 208, "path answer layout");
+_Static_assert(sizeof(struct ledgermsg_cfgid_wire) == 24, "configuration-id message layout");
 _Static_assert(sizeof(struct ledgermsg_hdr) + sizeof(struct ledgermsg_state_wire) +
                                LEDGERMSG_CHUNK_MAX <=
                        LEDGERMSG_MAX_LEN,
@@ -745,5 +746,53 @@ ledgermsg_encode_path_answer(const struct ledgermsg_path_answer *a, void *buf, s
 		return e;
 	memcpy((uint8_t *)buf + HDR_LEN, &w, sizeof(w));
 	*ret_len = total;
+	return 0;
+}
+
+/* ---- the configuration-id announcement (its own header, see ledgermsg.h) ---- */
+
+int
+ledgermsg_encode_cfgid(uint64_t cfg_id, void *buf, size_t len, size_t *ret_len)
+{
+	struct ledgermsg_cfgid_wire w;
+
+	if (ret_len == NULL)
+		return -EINVAL;
+	if (buf == NULL || len < sizeof(w))
+		return -ENOBUFS;
+	memset(&w, 0, sizeof(w));
+	w.magic = htole32(LEDGERMSG_CFGID_MAGIC);
+	w.version = htole16(LEDGERMSG_CFGID_VERSION);
+	w.type = htole16(LEDGERMSG_CFGID_CONFIG);
+	w.length = htole32((uint32_t)sizeof(w));
+	w.cfg_id = htole64(cfg_id);
+	memcpy(buf, &w, sizeof(w));
+	*ret_len = sizeof(w);
+	return 0;
+}
+
+int
+ledgermsg_decode_cfgid(const void *buf, size_t len, uint64_t *ret_cfg_id)
+{
+	struct ledgermsg_cfgid_wire w;
+	uint32_t magic;
+
+	if (buf == NULL || ret_cfg_id == NULL)
+		return -EINVAL;
+	if (len < sizeof(magic))
+		return -ENOMSG;
+	memcpy(&magic, buf, sizeof(magic));
+	if (le32toh(magic) != LEDGERMSG_CFGID_MAGIC)
+		return -ENOMSG;
+	if (len != sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, buf, sizeof(w));
+	if (le16toh(w.version) != LEDGERMSG_CFGID_VERSION)
+		return -EPROTONOSUPPORT;
+	if (le16toh(w.type) != LEDGERMSG_CFGID_CONFIG)
+		return -EOPNOTSUPP;
+	if (le32toh(w.length) != sizeof(w))
+		return -EBADMSG;
+	*ret_cfg_id = le64toh(w.cfg_id);
 	return 0;
 }

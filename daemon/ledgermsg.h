@@ -200,6 +200,34 @@ struct ledgermsg_path_answer_wire {
 	char text[LEDGERMSG_PATH_TEXT_MAX];
 };
 
+/*
+ * The configuration-id announcement (cfgid.h): not a ledger message but the
+ * rule's own, with its own 24-byte layout and magic, older than this codec
+ * (it was the glue's "FGLU" message; the bytes are the same, so old and new
+ * ferryd mix in a rolling upgrade):
+ *
+ *   magic u32 "FGLU" | version u16 | type u16 | length u32 | reserved u32 | cfg_id u64
+ *
+ * Version history: 1  ferry 0.1: CONFIG (type 1), the id to apply.
+ * Decoding answers -ENOMSG for bytes that are not this message (shorter than
+ * a magic, or another magic: hand them to ledgermsg_decode), -EBADMSG for a
+ * size other than 24 or a length field other than 24, -EPROTONOSUPPORT for
+ * another version, -EOPNOTSUPP for another type.  reserved is not checked
+ * (it never was).
+ */
+#define LEDGERMSG_CFGID_MAGIC   0x554c4746u /* "FGLU" as little-endian bytes */
+#define LEDGERMSG_CFGID_VERSION 1
+#define LEDGERMSG_CFGID_CONFIG  1
+
+struct ledgermsg_cfgid_wire {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t length; /* whole message */
+	uint32_t reserved;
+	uint64_t cfg_id;
+};
+
 /* Decoded, host order.  state.data points into the decoded buffer. */
 struct ledgermsg_state {
 	uint64_t ring_seq;
@@ -273,6 +301,9 @@ int ledgermsg_encode_path_probe(const struct ledgermsg_path_probe *p, void *buf,
                                 size_t *ret_len);
 int ledgermsg_encode_path_answer(const struct ledgermsg_path_answer *a, void *buf, size_t len,
                                  size_t *ret_len);
+/* The configuration-id announcement (above): CONFIG(cfg_id). */
+int ledgermsg_encode_cfgid(uint64_t cfg_id, void *buf, size_t len, size_t *ret_len);
+int ledgermsg_decode_cfgid(const void *buf, size_t len, uint64_t *ret_cfg_id);
 /* A probe's token: 1 to LEDGERMSG_TOKEN_MAX - 1 of [0-9a-f.], not starting with '.'. */
 bool ledgermsg_valid_token(const char *s);
 

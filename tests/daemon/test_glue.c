@@ -45,6 +45,7 @@ struct node {
 		size_t n_clear;
 	} jobs[16];
 	size_t n_jobs;
+	unsigned char last_cfgid[24]; /* the last "FGLU" CONFIG it multicast */
 };
 
 static struct node nodes[N + 1]; /* index = node id, 0 unused */
@@ -78,6 +79,8 @@ op_send(void *ctx, const void *msg, size_t len)
 	w->data = malloc(len);
 	memcpy(w->data, msg, len);
 	w->view = view_id;
+	if (len == sizeof(n->last_cfgid) && memcmp(msg, "FGLU", 4) == 0)
+		memcpy(n->last_cfgid, msg, len);
 	*tail = w;
 	tail = &w->next;
 	return 0;
@@ -822,9 +825,31 @@ test_staggered_start(void **state)
 	assert_int_equal(ask(3, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 	/* each join was announced by the lowest node already there */
-	assert_int_equal(nodes[2].d.glue->cfg_sent, (8u << 20) + 1);
-	assert_int_equal(nodes[1].d.glue->cfg_sent, (8u << 20) + 2);
-	assert_int_equal(nodes[3].d.glue->confchg_ring, (8u << 20) + 2);
+	assert_int_equal(nodes[2].d.glue->cfgid.announced, (8u << 20) + 1);
+	assert_int_equal(nodes[1].d.glue->cfgid.announced, (8u << 20) + 2);
+	assert_int_equal(nodes[3].d.glue->cfgid.applied, (8u << 20) + 2);
+	/* node 1's announcement is, byte for byte, what ferryd 0.1 sent */
+	static const unsigned char config_8_2[24] = {
+	        'F', 'G', 'L', 'U', 1, 0, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x80, 0, 0, 0, 0, 0,
+	};
+	assert_memory_equal(nodes[1].last_cfgid, config_8_2, sizeof(config_8_2));
+	/* and a CONFIG from an old ferryd (those bytes, another id) is applied
+	 * by every member, who then sync again */
+	unsigned char old[24];
+	memcpy(old, config_8_2, sizeof(old));
+	old[16] = 7;
+	for (i = 1; i <= N; i++)
+		ledgerglue_deliver(nodes[i].d.glue, 2, 0, old, sizeof(old));
+	deliver_all();
+	for (i = 1; i <= N; i++) {
+		assert_int_equal(nodes[i].d.glue->cfgid.applied, (8u << 20) + 7);
+		assert_true(ledger_is_synced(nodes[i].d.glue->l));
+	}
+	/* a damaged one is dropped, not handed to the ledger */
+	old[8] = 25;
+	ledgerglue_deliver(nodes[1].d.glue, 2, 0, old, sizeof(old));
+	ledgerglue_deliver(nodes[1].d.glue, 2, 0, old, 20);
+	assert_int_equal(nodes[1].d.glue->cfgid.applied, (8u << 20) + 7);
 }
 
 static char *

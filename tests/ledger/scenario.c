@@ -48,6 +48,14 @@
  *   drain node=N op=start|step-begin|step-end|finish|cancel id=I [step=S]
  *         [state=done|failed|skipped|stopped-by-window] [to=NAME] [text=T]
  *   dump [N]                   node N's (default: lowest up) serialized ledger
+ *   cfgid                      before the first join: configuration ids as
+ *                              ferryd gives them (daemon/cfgid.c, see
+ *                              simnet_set_cfgid); the log shows an id as
+ *                              "ring RING.K"
+ *   start-process A.. [with N|alone]  ferryd starts on A while corosync runs
+ *                              there: a join in the same totem ring
+ *   slow-config N / send-config N  N's next CONFIG (cfgid) is ordered after
+ *                              what others send until send-config
  */
 #include "config.h"
 
@@ -60,6 +68,7 @@
 #include <string.h>
 
 #include "simnet.h"
+#include "cfgid.h"
 #include "ledgerblob.h"
 #include "ledgermsg.h"
 
@@ -82,6 +91,34 @@ struct runner {
 	const char *file;
 };
 
+/* With configuration ids, "ring ID" reads "ring RING.K" (cfgid_ring and
+ * cfgid_sub of the id): 8.2 rather than 8388610. */
+static char *
+cfgid_pretty(const char *line)
+{
+	/* each "ring N" (6 or more bytes) grows by at most 27 */
+	size_t cap = strlen(line) * 6 + 64, o = 0;
+	char *out = malloc(cap);
+	const char *p = line;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		if (strncmp(p, "ring ", 5) == 0 && isdigit((unsigned char)p[5])) {
+			char *end;
+			uint64_t id = strtoull(p + 5, &end, 10);
+
+			o += (size_t)snprintf(out + o, cap - o, "ring %" PRIu64 ".%" PRIu64,
+			                      cfgid_ring(id), cfgid_sub(id));
+			p = end;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 on_line(uint32_t node, const char *line, void *userdata)
 {
@@ -89,7 +126,7 @@ on_line(uint32_t node, const char *line, void *userdata)
 	struct nodelog *nl = &r->logs[node];
 
 	if (nl->n < MAX_LINES)
-		nl->lines[nl->n++] = strdup(line);
+		nl->lines[nl->n++] = simnet_cfgid(r->c) ? cfgid_pretty(line) : strdup(line);
 }
 
 static void
@@ -664,6 +701,31 @@ run_event(struct runner *r, char **tok, int ntok)
 		if (ntok != 2 || parse_num(tok[1], &v) < 0)
 			return fail(r, "expected N");
 		simnet_set_expected(r->c, (uint32_t)v);
+		return 0;
+	}
+	if (strcmp(cmd, "cfgid") == 0) {
+		/* configuration ids through daemon/cfgid.c, as ferryd */
+		if (ntok != 1 || lowest_up(r) != 0)
+			return fail(r, "cfgid (before the first join)");
+		simnet_set_cfgid(r->c, true);
+		return 0;
+	}
+	if (strcmp(cmd, "start-process") == 0) {
+		/* ferryd starts where corosync runs: a join in the same ring */
+		simnet_set_same_ring(r->c, true);
+		e = ev_join(r, tok, ntok);
+		simnet_set_same_ring(r->c, false);
+		return e;
+	}
+	if (strcmp(cmd, "slow-config") == 0 || strcmp(cmd, "send-config") == 0) {
+		uint32_t node = 0;
+
+		if (ntok != 2 || parse_node(r, tok[1], &node) < 0 || !simnet_cfgid(r->c))
+			return fail(r, "%s N (after cfgid)", cmd);
+		if (strcmp(cmd, "slow-config") == 0)
+			simnet_set_slow_config(r->c, node, true);
+		else if (simnet_send_config(r->c, node) < 0)
+			printf("  (node %" PRIu32 ": no CONFIG owed)\n", node);
 		return 0;
 	}
 	if (strcmp(cmd, "two_node") == 0) {

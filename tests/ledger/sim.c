@@ -7,8 +7,11 @@
  * merges, crashes, restarts from the persisted file, slow state transfers,
  * whole-cluster power losses, STONITH (kill + fence
  * confirmation, sometimes a stale one), admin force-releases and move
- * records.  Next to the ledgers the simulator keeps the *physical* truth:
- * which node really runs which VM, changed the way the resource agent would
+ * records.  Every node runs the configuration-id rule (daemon/cfgid.c) as
+ * ferryd's glue does, so there are also ferryd restarts under a running
+ * corosync (CPG changes in one totem ring, numbered by CONFIG messages) and
+ * CONFIGs ordered late, after requests sent meanwhile.  Next to the ledgers the simulator keeps the
+ * *physical* truth: which node really runs which VM, changed the way the resource agent would
  * (start after a granted acquire or restore, stop after a granted release or
  * save, the VM moves at a granted commit; a crash or fence stops everything
  * on the node).  After every step:
@@ -37,10 +40,12 @@
  *
  * TAP, one test per seed.  SIM_SEED=N (one seed), SIM_STEPS=M (steps per
  * seed), SIM_NODES=K (nodes; 2 means two_node), SIM_DRAINS=1 (with drain
- * operations), SIM_VERBOSE=1 (print every ledger line) for long or failing
- * runs.  The runs marked drains add random drain operations (submit,
- * runner progress from any node, cancel); the others keep their random
- * sequences as they were.
+ * operations), SIM_CFGID=0 (the ledger sees ring seqs directly, the model
+ * before the configuration-id rule was pure), SIM_VERBOSE=1 (print every
+ * ledger line) for long or failing runs.  The runs marked drains add random
+ * drain operations (submit, runner progress from any node, cancel); the
+ * others keep their random sequences as they were (with SIM_CFGID=0: the
+ * rule's messages and ferryd restarts change every sequence).
  */
 #include "config.h"
 
@@ -55,6 +60,10 @@
 #include "simnet.h"
 
 #define N_VMS 6
+
+/* configuration ids through daemon/cfgid.c, as ferryd (SIM_CFGID=0: the
+ * ledger sees ring seqs directly, as before the rule was pure) */
+static bool cfgid = true;
 
 struct sim {
 	uint64_t rng;
@@ -531,6 +540,35 @@ do_restart(struct sim *s)
 	simnet_form(s->net, target, nt);
 }
 
+/* ferryd restarts on an up node while corosync stays (cfgid mode only): its
+ * VMs keep running; it leaves its group and joins it again in the same
+ * totem ring, so the configuration ids come from CONFIG messages. */
+static void
+do_process_restart(struct sim *s)
+{
+	uint32_t up[SIMNET_MAX_NODES], target[SIMNET_MAX_NODES], node;
+	size_t n = up_nodes(s, up), nt = 0;
+	int g;
+
+	if (n == 0)
+		return;
+	node = up[pick(s, (uint32_t)n)];
+	g = simnet_group_of(s->net, node);
+	if (s->verbose)
+		printf("# sim: ferryd restarts on node %" PRIu32 "\n", node);
+	simnet_set_same_ring(s->net, true);
+	simnet_crash(s->net, node); /* its queue is delivered first */
+	simnet_boot(s->net, node);
+	for (uint32_t i = 1; i <= s->n_nodes; i++)
+		if (i != node && g >= 0 && simnet_is_up(s->net, i) &&
+		    simnet_group_of(s->net, i) == g)
+			target[nt++] = i;
+	target[nt++] = node;
+	simnet_form(s->net, target, nt);
+	simnet_set_same_ring(s->net, false);
+	s->restarts++;
+}
+
 /* STONITH: the quorate side kills a node outside it and reports the fence. */
 static void
 do_fence(struct sim *s)
@@ -759,15 +797,22 @@ check(struct sim *s)
 				ha = true;
 			}
 		}
-		/* 3. an active drain has one runner: a member, not the drained node */
+		/* 3. an active drain has one runner: a member, not the drained node.
+		 * Members as the replica's configuration has them: with
+		 * configuration ids a CPG change is applied only when its CONFIG
+		 * comes, and until then the replica goes on in the one before */
 		for (size_t i = 0; i < n && q; i++) {
 			struct ledger *l = simnet_ledger(s->net, m[i]);
+			size_t n_conf = 0;
 
 			if (!ledger_is_quorate(l))
 				continue;
+			for (uint32_t k = 1; k <= s->n_nodes; k++)
+				if (ledger_is_member(l, k))
+					n_conf++;
 			for (size_t k = 0; k < ledger_drain_count(l); k++) {
 				const struct ledger_drain *d = ledger_drain_get(l, k);
-				bool alone = n == 1 && m[0] == d->node_id;
+				bool alone = n_conf == 1 && ledger_is_member(l, d->node_id);
 
 				if (d->state != LEDGER_DRAIN_SCHEDULED &&
 				    d->state != LEDGER_DRAIN_RUNNING)
@@ -818,6 +863,7 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 	simnet_set_expected(s->net, s->n_nodes);
 	simnet_set_two_node(s->net, s->two_node);
 	simnet_set_shuffle(s->net, rnd_cb, s);
+	simnet_set_cfgid(s->net, cfgid);
 	/* clocks are off by up to 200 ms either way (NTP on a bad day) */
 	for (uint32_t i = 1; i <= s->n_nodes; i++) {
 		s->skew_ms[i] = (int64_t)pick(s, 401) - 200;
@@ -842,6 +888,12 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 		for (uint32_t i = 1; i <= s->n_nodes; i++)
 			if (simnet_owes_state(s->net, i) && pick(s, 4) == 0)
 				simnet_send_state(s->net, i);
+		/* a CONFIG ordered late: requests sent meanwhile come first */
+		if (cfgid && n > 0 && pick(s, 8) == 0)
+			simnet_set_slow_config(s->net, up[pick(s, n)], true);
+		for (uint32_t i = 1; cfgid && i <= s->n_nodes; i++)
+			if (simnet_owes_config(s->net, i) && pick(s, 4) == 0)
+				simnet_send_config(s->net, i);
 		if (p < 40) {
 			if (n > 0)
 				send_request(s, up[pick(s, n)]);
@@ -863,7 +915,10 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 			if (n > 1)
 				crash(s, up[pick(s, n)]);
 		} else if (p < 79) {
-			do_restart(s);
+			if (cfgid && pick(s, 3) == 0)
+				do_process_restart(s);
+			else
+				do_restart(s);
 		} else if (p < 85) {
 			do_fence(s);
 		} else if (p < 87) {
@@ -905,6 +960,8 @@ run_seed(uint64_t seed, unsigned long steps, uint32_t n_nodes, bool drains, bool
 			simnet_set_slow(s->net, i, false);
 			if (simnet_owes_state(s->net, i))
 				simnet_send_state(s->net, i);
+			if (simnet_owes_config(s->net, i))
+				simnet_send_config(s->net, i);
 		}
 		do_merge(s);
 		simnet_flush(s->net);
@@ -969,6 +1026,8 @@ main(void)
 	int rc = 0;
 	char summary[512];
 
+	if (getenv("SIM_CFGID") != NULL && strcmp(getenv("SIM_CFGID"), "0") == 0)
+		cfgid = false;
 	if (nodes == 1 || nodes > SIMNET_MAX_NODES) {
 		fprintf(stderr, "SIM_NODES: 2 to %d (0 or unset: 3 to 5)\n", SIMNET_MAX_NODES);
 		return 2;

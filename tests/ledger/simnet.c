@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "simnet.h"
+#include "cfgid.h"
 #include "ledgermsg.h"
 
 struct cmsg {
@@ -40,6 +41,15 @@ struct cnode {
 	bool lost_mark;  /* ferryd's ledger.lost: set at a boot with an unusable file */
 	bool bad_state;  /* its next state is sent damaged (header intact) */
 	bool seen_all;   /* corosync saw every node since it started (wait_for_all) */
+	/* the configuration-id rule (cfgid mode): what this ferryd's glue keeps */
+	struct cfgid cid;
+	uint32_t view[SIMNET_MAX_NODES]; /* its last CPG membership, 0 members: none yet */
+	size_t n_view;
+	bool totem_seen;  /* its initial totem configuration was delivered */
+	uint64_t ring_at; /* the totem ring it was last told */
+	bool slow_config; /* its next CONFIG is ordered late (simnet_send_config) */
+	bool owes_config; /* ... and not sent yet: owed_cfg_id */
+	uint64_t owed_cfg_id;
 };
 
 struct simnet {
@@ -48,6 +58,7 @@ struct simnet {
 	struct cgroup groups[SIMNET_MAX_NODES];
 	uint64_t ring_seq;
 	bool same_ring; /* CPG changes inside one totem ring */
+	bool cfgid;     /* configuration ids through daemon/cfgid.c, as ferryd */
 	int64_t now_ms;
 	uint32_t expected;
 	bool two_node;
@@ -199,9 +210,16 @@ simnet_groups(const struct simnet *c, int *ret, size_t max)
 size_t
 simnet_pending(const struct simnet *c, int g)
 {
+	size_t n;
+
 	if (g < 0 || g >= SIMNET_MAX_NODES || !c->groups[g].used)
 		return 0;
-	return c->groups[g].tail - c->groups[g].head;
+	n = c->groups[g].tail - c->groups[g].head;
+	/* a CONFIG ordered late is on its way too */
+	for (size_t i = 0; i < c->groups[g].n; i++)
+		if (c->nodes[c->groups[g].members[i]].owes_config)
+			n++;
+	return n;
 }
 
 static void
@@ -257,6 +275,11 @@ simnet_boot(struct simnet *c, uint32_t node)
 	ledger_set_decision_cb(n->l, on_decision, n);
 	n->up = true;
 	n->group = -1;
+	memset(&n->cid, 0, sizeof(n->cid)); /* a new ferryd: a new glue */
+	n->n_view = 0;
+	n->totem_seen = false;
+	n->ring_at = 0;
+	n->owes_config = false;
 	if (!c->same_ring)
 		n->seen_all = false; /* corosync starts too */
 	if (n->persisted != NULL) {
@@ -349,6 +372,8 @@ simnet_send(struct simnet *c, uint32_t sender, const void *buf, size_t len)
 	return queue_push(&c->groups[g], sender, buf, len);
 }
 
+static void deliver_cfgid(struct simnet *c, int gi, uint64_t cfg_id);
+
 size_t
 simnet_deliver(struct simnet *c, int gi, size_t max)
 {
@@ -360,7 +385,17 @@ simnet_deliver(struct simnet *c, int gi, size_t max)
 	g = &c->groups[gi];
 	while (done < max && g->head < g->tail) {
 		struct cmsg m = g->q[g->head++];
+		uint64_t cfg_id;
+		int r = c->cfgid ? ledgermsg_decode_cfgid(m.buf, m.len, &cfg_id) : -ENOMSG;
 
+		if (r != -ENOMSG) {
+			/* the configuration-id rule's (a malformed one: dropped) */
+			if (r == 0)
+				deliver_cfgid(c, gi, cfg_id);
+			free(m.buf);
+			done++;
+			continue;
+		}
 		for (size_t i = 0; i < g->n; i++) {
 			struct cnode *n = &c->nodes[g->members[i]];
 
@@ -399,6 +434,18 @@ void
 simnet_set_same_ring(struct simnet *c, bool same)
 {
 	c->same_ring = same;
+}
+
+void
+simnet_set_cfgid(struct simnet *c, bool on)
+{
+	c->cfgid = on;
+}
+
+bool
+simnet_cfgid(const struct simnet *c)
+{
+	return c->cfgid;
 }
 
 void
@@ -451,29 +498,20 @@ send_state(struct simnet *c, uint32_t node)
 	}
 }
 
-/* New membership for group gi: confchg everywhere, then the sync round. */
+/* The sync round after members of group gi (sorted) took a configuration:
+ * each sends its state, and with auto quorum the lowest of them reports. */
 static int
-group_change(struct simnet *c, int gi)
+sync_round(struct simnet *c, int gi, const uint32_t *members, size_t n)
 {
-	struct cgroup *g = &c->groups[gi];
 	uint32_t order[SIMNET_MAX_NODES + 1];
 	size_t n_order = 0;
 
-	int err = 0;
-
-	if (!c->same_ring || c->ring_seq == 0)
-		c->ring_seq++;
-	for (size_t i = 0; i < g->n; i++) {
-		int r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
-		                       c->now_ms + c->nodes[g->members[i]].skew_ms);
-		if (r < 0)
-			err = r; /* every member still sees the change */
-	}
-	for (size_t i = 0; i < g->n; i++) {
-		order[n_order++] = g->members[i];
-		c->nodes[g->members[i]].owes_state = false;
-		if (c->expected > 0 && g->n >= c->expected)
-			c->nodes[g->members[i]].seen_all = true;
+	(void)gi;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		order[n_order++] = members[i];
+		c->nodes[members[i]].owes_state = false;
 	}
 	if (c->expected > 0)
 		order[n_order++] = 0; /* the quorum report */
@@ -496,11 +534,252 @@ group_change(struct simnet *c, int gi)
 		} else if (order[i] != 0)
 			r = send_state(c, order[i]);
 		else
-			r = simnet_send_auto_quorum(c, g->members[0]);
+			r = simnet_send_auto_quorum(c, members[0]);
 		if (r < 0 && r != -EAGAIN)
 			return r;
 	}
-	return err;
+	return 0;
+}
+
+/* ---- configuration ids (cfgid mode): each node runs daemon/cfgid.c as
+ * ferryd's glue does, on the events corosync would give it ---- */
+
+static bool
+id_in(const uint32_t *ids, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* appliers: sorted, no repeats */
+static void
+appliers_add(uint32_t *appliers, size_t *n, uint32_t node)
+{
+	size_t i = 0;
+
+	while (i < *n && appliers[i] < node)
+		i++;
+	if (i < *n && appliers[i] == node)
+		return;
+	memmove(&appliers[i + 1], &appliers[i], (*n - i) * sizeof(*appliers));
+	appliers[i] = node;
+	(*n)++;
+}
+
+/* What node n's glue does with a decision of the rule.  APPLY: the ledger
+ * takes the id with the group's current members (a refusal, -ESTALE for
+ * one overtaken, is the ledger's and the same on every member). */
+static int
+node_decided(struct simnet *c, int gi, struct cnode *n, const struct cfgid_decision *d,
+             uint32_t *appliers, size_t *n_appliers)
+{
+	const struct cgroup *g = &c->groups[gi];
+	uint32_t members[SIMNET_MAX_NODES];
+	uint8_t buf[sizeof(struct ledgermsg_cfgid_wire)];
+	size_t len = 0, k;
+	int r;
+
+	switch (d->action) {
+	case CFGID_APPLY:
+		k = cfgid_members(g->members, g->n, members);
+		r = ledger_confchg(n->l, d->cfg_id, members, k, c->now_ms + n->skew_ms);
+		if (r == -ESTALE)
+			return 0;
+		if (r < 0)
+			return r;
+		cfgid_applied(&n->cid, d->cfg_id);
+		appliers_add(appliers, n_appliers, n->id);
+		persist(n);
+		return 0;
+	case CFGID_ANNOUNCE:
+		if (n->slow_config) {
+			/* the glue sent it; agreed order puts it after what others
+			 * send until simnet_send_config() */
+			n->slow_config = false;
+			n->owes_config = true;
+			n->owed_cfg_id = d->cfg_id;
+			cfgid_announced(&n->cid, d->cfg_id);
+			return 0;
+		}
+		r = ledgermsg_encode_cfgid(d->cfg_id, buf, sizeof(buf), &len);
+		if (r == 0)
+			r = simnet_send(c, n->id, buf, len);
+		if (r == 0)
+			cfgid_announced(&n->cid, d->cfg_id);
+		return r;
+	default:
+		return 0;
+	}
+}
+
+static struct cfgid_view
+node_view(const struct cnode *n, const uint32_t *joined, size_t n_joined)
+{
+	return (struct cfgid_view){
+	        .local_nodeid = n->id,
+	        .members = n->view,
+	        .n_members = n->n_view,
+	        .joined = joined,
+	        .n_joined = n_joined,
+	        .ring_seq = n->ring_at,
+	        .totem_seen = n->totem_seen,
+	};
+}
+
+/*
+ * New membership for group gi, in corosync's order (the one test_glue
+ * follows): the CPG confchg on every member (joined: the members not in its
+ * previous view; for a ferryd that just started, the others that just
+ * started), the initial totem configuration for those that just started,
+ * then, if the ring changed, the totem confchg on every member.  Then the
+ * sync round of the members that applied an id; CONFIGs sent here are
+ * delivered (and applied) in agreed order by simnet_deliver.
+ */
+static int
+group_change_cfgid(struct simnet *c, int gi, bool new_ring)
+{
+	struct cgroup *g = &c->groups[gi];
+	bool fresh[SIMNET_MAX_NODES + 1] = {false};
+	uint32_t appliers[SIMNET_MAX_NODES], joined[SIMNET_MAX_NODES];
+	size_t n_appliers = 0, n_joined;
+	struct cfgid_decision d;
+	struct cfgid_view v;
+	int err = 0, r;
+
+	for (size_t i = 0; i < g->n; i++)
+		fresh[g->members[i]] = c->nodes[g->members[i]].n_view == 0;
+	for (size_t i = 0; i < g->n; i++) {
+		struct cnode *n = &c->nodes[g->members[i]];
+
+		n_joined = 0;
+		for (size_t k = 0; k < g->n; k++)
+			if (fresh[n->id] ? fresh[g->members[k]]
+			                 : !id_in(n->view, n->n_view, g->members[k]))
+				joined[n_joined++] = g->members[k];
+		memcpy(n->view, g->members, g->n * sizeof(uint32_t));
+		n->n_view = g->n;
+		v = node_view(n, joined, n_joined);
+		r = cfgid_confchg(&n->cid, &v, &d);
+		if (r == 0)
+			r = node_decided(c, gi, n, &d, appliers, &n_appliers);
+		if (r < 0)
+			err = r;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		struct cnode *n = &c->nodes[g->members[i]];
+
+		if (n->totem_seen)
+			continue;
+		n->totem_seen = true;
+		n->ring_at = c->ring_seq;
+		n_joined = 0;
+		for (size_t k = 0; k < g->n; k++)
+			if (fresh[g->members[k]])
+				joined[n_joined++] = g->members[k];
+		v = node_view(n, joined, n_joined);
+		r = cfgid_totem(&n->cid, &v, true, &d);
+		if (r == 0)
+			r = node_decided(c, gi, n, &d, appliers, &n_appliers);
+		if (r < 0)
+			err = r;
+	}
+	for (size_t i = 0; i < g->n && new_ring; i++) {
+		struct cnode *n = &c->nodes[g->members[i]];
+
+		n->ring_at = c->ring_seq;
+		v = node_view(n, NULL, 0);
+		r = cfgid_totem(&n->cid, &v, false, &d);
+		if (r == 0)
+			r = node_decided(c, gi, n, &d, appliers, &n_appliers);
+		if (r < 0)
+			err = r;
+	}
+	r = sync_round(c, gi, appliers, n_appliers);
+	return r < 0 ? r : err;
+}
+
+void
+simnet_set_slow_config(struct simnet *c, uint32_t node, bool slow)
+{
+	if (valid_node(node))
+		c->nodes[node].slow_config = slow;
+}
+
+bool
+simnet_owes_config(const struct simnet *c, uint32_t node)
+{
+	return simnet_is_up(c, node) && c->nodes[node].owes_config;
+}
+
+int
+simnet_send_config(struct simnet *c, uint32_t node)
+{
+	uint8_t buf[sizeof(struct ledgermsg_cfgid_wire)];
+	size_t len = 0;
+	int r;
+
+	if (!simnet_owes_config(c, node))
+		return -ENOENT;
+	c->nodes[node].owes_config = false;
+	r = ledgermsg_encode_cfgid(c->nodes[node].owed_cfg_id, buf, sizeof(buf), &len);
+	if (r == 0)
+		r = simnet_send(c, node, buf, len);
+	return r;
+}
+
+/* Before a membership change: what was sent is sent (it is delivered in
+ * the configuration it was sent in, virtual synchrony). */
+static void
+send_owed_configs(struct simnet *c)
+{
+	for (uint32_t node = 1; node <= SIMNET_MAX_NODES; node++)
+		if (simnet_owes_config(c, node))
+			(void)simnet_send_config(c, node);
+}
+
+/* A CONFIG delivered to every member of group gi. */
+static void
+deliver_cfgid(struct simnet *c, int gi, uint64_t cfg_id)
+{
+	struct cgroup *g = &c->groups[gi];
+	uint32_t appliers[SIMNET_MAX_NODES];
+	size_t n_appliers = 0;
+	struct cfgid_decision d;
+
+	for (size_t i = 0; i < g->n; i++) {
+		struct cnode *n = &c->nodes[g->members[i]];
+
+		if (cfgid_received(&n->cid, cfg_id, &d) == 0)
+			(void)node_decided(c, gi, n, &d, appliers, &n_appliers);
+	}
+	(void)sync_round(c, gi, appliers, n_appliers);
+}
+
+/* New membership for group gi: confchg everywhere, then the sync round. */
+static int
+group_change(struct simnet *c, int gi)
+{
+	struct cgroup *g = &c->groups[gi];
+	bool new_ring = !c->same_ring || c->ring_seq == 0;
+	int err = 0, r;
+
+	if (new_ring)
+		c->ring_seq++;
+	for (size_t i = 0; i < g->n; i++)
+		if (c->expected > 0 && g->n >= c->expected)
+			c->nodes[g->members[i]].seen_all = true;
+	if (c->cfgid)
+		return group_change_cfgid(c, gi, new_ring);
+	for (size_t i = 0; i < g->n; i++) {
+		r = ledger_confchg(c->nodes[g->members[i]].l, c->ring_seq, g->members, g->n,
+		                   c->now_ms + c->nodes[g->members[i]].skew_ms);
+		if (r < 0)
+			err = r; /* every member still sees the change */
+	}
+	r = sync_round(c, gi, g->members, g->n);
+	return r < 0 ? r : err;
 }
 
 static void
@@ -531,6 +810,7 @@ simnet_crash(struct simnet *c, uint32_t node)
 
 	if (!simnet_is_up(c, node))
 		return -EINVAL;
+	send_owed_configs(c);
 	n = &c->nodes[node];
 	gi = n->group;
 	if (gi >= 0)
@@ -557,6 +837,7 @@ simnet_crash_all(struct simnet *c)
 		n->l = ledger_free(n->l);
 		n->up = false;
 		n->group = -1;
+		n->owes_config = false;
 	}
 	for (int g = 0; g < SIMNET_MAX_NODES; g++)
 		group_release(&c->groups[g]);
@@ -581,6 +862,7 @@ simnet_partition(struct simnet *c, const uint32_t *const *sides, const size_t *s
 
 	if (n_sides == 0 || n_sides > SIMNET_MAX_NODES)
 		return -EINVAL;
+	send_owed_configs(c);
 	for (size_t s = 0; s < n_sides; s++) {
 		size_t n = sizes[s];
 
@@ -742,8 +1024,10 @@ simnet_send_auto_quorum(struct simnet *c, uint32_t sender)
 	for (size_t i = 0; i < g->n; i++)
 		if (g->members[i] == peer)
 			q.peer_in_view = true;
-	/* a ferryd restart leaves corosync, hence the view, as it was */
-	if (c->same_ring && c->nodes[peer].up)
+	/* a ferryd restart leaves corosync, hence the view, as it was: a peer
+	 * whose ferryd is restarting (up, in no group yet) is still in it; one
+	 * in another group is on the other side of a partition */
+	if (c->same_ring && c->nodes[peer].up && c->nodes[peer].group < 0)
 		q.peer_in_view = true;
 	q.quorate = q.peer_in_view || n->seen_all;
 	return send_quorum(c, sender, &q);

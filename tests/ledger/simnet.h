@@ -59,7 +59,7 @@ int simnet_group_of(const struct simnet *c, uint32_t node);    /* -1 when none *
 /* Members of group g (sorted), returns the count. */
 size_t simnet_group_members(const struct simnet *c, int g, uint32_t *ret, size_t max);
 int simnet_groups(const struct simnet *c, int *ret, size_t max); /* used group ids */
-size_t simnet_pending(const struct simnet *c, int g);
+size_t simnet_pending(const struct simnet *c, int g);            /* queued, and CONFIGs owed */
 
 /* A node boots (new ledger, loaded from its persisted blob if any): up, in no group. */
 int simnet_boot(struct simnet *c, uint32_t node);
@@ -89,6 +89,27 @@ void simnet_set_skew(struct simnet *c, uint32_t node, int64_t skew_ms);
 /* While set, membership changes keep the totem ring number (a ferryd
  * process restart: corosync, hence the ring, stays). */
 void simnet_set_same_ring(struct simnet *c, bool same);
+
+/*
+ * Configuration ids as ferryd gives them to the ledger (daemon/cfgid.c):
+ * while on, a membership change is not a ledger_confchg(ring) on every member
+ * but what corosync tells each node's glue, in its order: the CPG confchg
+ * (members, and joined relative to that node's previous view), the initial
+ * totem configuration for a ferryd that just started, and a totem confchg
+ * when the ring changed; each node runs the rule on them and does what it
+ * decides: ledger_confchg(ring << 20 | k) and its sync round, or a CONFIG
+ * multicast into its group, applied by every member when delivered.  Set it
+ * before the first join.  Off: the ledger sees the ring seq directly.
+ */
+void simnet_set_cfgid(struct simnet *c, bool on);
+bool simnet_cfgid(const struct simnet *c);
+/* The node's next CONFIG is ordered late: messages others send meanwhile
+ * come before it (decided in the configuration before), until
+ * simnet_send_config() or the next membership change (scenarios:
+ * "slow-config N" / "send-config N"). */
+void simnet_set_slow_config(struct simnet *c, uint32_t node, bool slow);
+bool simnet_owes_config(const struct simnet *c, uint32_t node);
+int simnet_send_config(struct simnet *c, uint32_t node);
 
 /* A slow node: in the next sync round its state is not sent until
  * simnet_send_state() (scenarios: "slow N" / "send-state N"). */
