@@ -40,12 +40,13 @@
 #include "ferryctl.h"
 #include "importplan.h"
 
-#define CTLIMPORT_OCF_ROOT     "/usr/lib/ocf"
-#define CTLIMPORT_AGENT        "resource.d/ferry/vm"
-#define CTLIMPORT_DEFAULT_URI  "qemu:///system"
-#define CTLIMPORT_QEMU_RUN_DIR "/run/libvirt/qemu"
-#define CTLIMPORT_PROBE_WAIT_S 120
-#define CTLIMPORT_ERR_MAX      (3 * PATH_MAX)
+#define CTLIMPORT_OCF_ROOT      "/usr/lib/ocf"
+#define CTLIMPORT_AGENT         "resource.d/ferry/vm"
+#define CTLIMPORT_DEFAULT_URI   "qemu:///system"
+#define CTLIMPORT_QEMU_RUN_DIR  "/run/libvirt/qemu"
+#define CTLIMPORT_PROBE_WAIT_S  120
+#define CTLIMPORT_SETTLE_WAIT_S 30 /* for the probes of a node that (re)joined */
+#define CTLIMPORT_ERR_MAX       (3 * PATH_MAX)
 
 struct ctlimport {
 	bool dry_run;
@@ -700,6 +701,48 @@ unmanaged:
 	return r;
 }
 
+/* Until no probe of id is in flight (a node that joins, e.g. after its fence,
+ * probes every resource): reads the CIB again into *cib, CTLIMPORT_SETTLE_WAIT_S
+ * at most, saying once that it waits.  The CIB's other refusals are left to
+ * importplan_read.  0, or -EINPROGRESS with ctl->err when the time is up. */
+static int
+ctlimport_settle(struct ctlimport *ctl, xmlDoc **cib, const char *id)
+{
+	time_t end = time(NULL) + CTLIMPORT_SETTLE_WAIT_S;
+	bool said = false;
+	struct importplan p;
+	int r;
+
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		r = importplan_read(*cib, id, &p, ctl->err, sizeof(ctl->err));
+		importplan_clear(&p);
+		if (r != -EINPROGRESS)
+			return 0;
+		if (time(NULL) >= end) {
+			size_t l = strlen(ctl->err);
+
+			snprintf(ctl->err + l, sizeof(ctl->err) - l,
+			         " and still is after %d s: see crm_mon -1 --operations, and run "
+			         "ferryctl import again once it is over",
+			         CTLIMPORT_SETTLE_WAIT_S);
+			return -EINPROGRESS;
+		}
+		if (!said) {
+			printf("%s; waiting for it (%d s at most)\n", ctl->err,
+			       CTLIMPORT_SETTLE_WAIT_S);
+			fflush(stdout);
+			said = true;
+		}
+		usleep(500 * 1000);
+		xmlDoc *fresh = NULL;
+		if (ctlimport_cib(ctl, &fresh) == 0) {
+			xmlFreeDoc(*cib);
+			*cib = fresh;
+		}
+	}
+}
+
 /* Checks everything, then prints the plan (dry run) or applies it. */
 static int
 ctlimport_one(struct ctlimport *ctl, xmlDoc *cib, const char *id, virConnectPtr *conn)
@@ -902,7 +945,9 @@ ctlimport_main(int argc, char **argv)
 	r = ctlimport_cib(&ctl, &cib);
 	if (r == 0 && ctl.all)
 		r = importplan_select_all(cib, &ids, &n_ids);
-	else if (r == 0) {
+	else if (r == 0)
+		r = ctlimport_settle(&ctl, &cib, rsc);
+	if (r == 0 && !ctl.all) {
 		struct importplan p;
 
 		/* the refusals the CIB alone answers, before ferryd is asked */
@@ -943,7 +988,9 @@ ctlimport_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n_ids; i++) {
 		ctl.err[0] = '\0';
-		r = ctlimport_one(&ctl, cib, ids[i], &conn);
+		r = ctlimport_settle(&ctl, &cib, ids[i]);
+		if (r == 0)
+			r = ctlimport_one(&ctl, cib, ids[i], &conn);
 		if (r == -EREMOTE || r == -ESRCH) {
 			printf("%s: skipped: %s\n", ids[i], ctl.err);
 			skipped++;

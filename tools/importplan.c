@@ -113,7 +113,9 @@ importplan_dump(xmlNode *prim)
 	return out;
 }
 
-/* An operation of id still in flight on some node: -EBUSY with err. */
+/* An operation of id still in flight on some node: -EBUSY with err; or, when
+ * all that is in flight are probes (a one-time monitor: what a node that joins
+ * runs for every resource, seconds long), -EINPROGRESS with err. */
 static int
 importplan_pending(xmlDoc *cib, const char *id, char *err, size_t err_len)
 {
@@ -123,23 +125,35 @@ importplan_pending(xmlDoc *cib, const char *id, char *err, size_t err_len)
 
 	set = importplan_xpath(
 	        cib, "/cib/status/node_state/lrm/lrm_resources/lrm_resource/lrm_rsc_op", &obj);
-	for (int i = 0; set != NULL && i < set->nodeNr && r == 0; i++) {
+	for (int i = 0; set != NULL && i < set->nodeNr && r != -EBUSY; i++) {
 		xmlNode *op = set->nodeTab[i];
 		xmlNode *state = op->parent != NULL && op->parent->parent != NULL &&
 		                                 op->parent->parent->parent != NULL
 		                         ? op->parent->parent->parent->parent
 		                         : NULL;
 		const char *what = importplan_prop(op, "operation");
+		const char *node = state != NULL ? importplan_prop(state, "uname") : "a node";
 
 		if (strcmp(importplan_prop(op->parent, "id"), id) != 0 ||
 		    strcmp(importplan_prop(op, "op-status"), IMPORTPLAN_PENDING) != 0)
 			continue;
+		if (strcmp(what, "monitor") == 0 &&
+		    strcmp(importplan_prop(op, "interval"), "0") == 0) {
+			if (r == 0)
+				textout_msg(
+				        err, err_len,
+				        "resource %s: its probe is in progress on %s (a node that "
+				        "joins checks every resource)",
+				        id, node);
+			r = -EINPROGRESS;
+			continue;
+		}
 		r = -EBUSY;
 		textout_msg(err, err_len,
 		            "resource %s: %s%s is in progress on %s; wait until it is over "
 		            "(crm_mon) and run ferryctl import again",
 		            id, what, strncmp(what, "migrate_", 8) == 0 ? " (a migration)" : "",
-		            state != NULL ? importplan_prop(state, "uname") : "a node");
+		            node);
 	}
 	xmlXPathFreeObject(obj);
 	return r;

@@ -50,6 +50,7 @@ struct importplan {
  * -ENOENT no such primitive; -EALREADY it is ocf:ferry:vm already;
  * -EINVAL another agent; -ENOTSUP in a clone or bundle, or instance
  * attributes with rules; -EBUSY an operation (a migration) is pending;
+ * -EINPROGRESS only probes are pending (they end in seconds: wait and read again);
  * -E2BIG too many attributes; -ENOMEM.
  */
 int importplan_read(xmlDoc *cib, const char *id, struct importplan *ret, char *err, size_t err_len);

@@ -90,6 +90,30 @@ test_group_member_and_meta(void **state)
 	importplan_clear(&p);
 }
 
+/* A probe in flight (a node that joined checks every resource) is told apart
+ * from other operations: ferryctl import waits for it instead of refusing. */
+static void
+test_probe_in_flight(void **state)
+{
+	xmlXPathObject *obj = NULL;
+	xmlNodeSet *set;
+	struct importplan p;
+
+	(void)state;
+	set = importplan_xpath(cib, "//node_state[@uname='node2']//lrm_rsc_op[@id='web1_last_0']",
+	                       &obj);
+	assert_non_null(set);
+	assert_int_equal(set->nodeNr, 1);
+	xmlSetProp(set->nodeTab[0], BAD_CAST "op-status", BAD_CAST "-1");
+	assert_int_equal(read_one("web1", &p), -EINPROGRESS);
+	assert_string_equal(err, "resource web1: its probe is in progress on node2 (a node that "
+	                         "joins checks every resource)");
+	xmlSetProp(set->nodeTab[0], BAD_CAST "op-status", BAD_CAST "0");
+	xmlXPathFreeObject(obj);
+	assert_int_equal(read_one("web1", &p), 0);
+	importplan_clear(&p);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -226,6 +250,7 @@ main(void)
 	        cmocka_unit_test(test_translation_keeps_everything),
 	        cmocka_unit_test(test_group_member_and_meta),
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_probe_in_flight),
 	        cmocka_unit_test(test_select_all),
 	        cmocka_unit_test(test_nodes),
 	        cmocka_unit_test(test_ferryd),
