@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * movekind.c - the names of a move's kind and result (movekind.h).  These
+ * spellings are on the IPC wire and in moves.jsonl: never change one.
+ */
+#include <config.h>
+
+#include "ferry/movekind.h"
+
+FERRY_ENUM_IMPL(ferry_move_kind, enum ferry_move_kind, _FERRY_MOVE_KIND_MAX, "live", "quick",
+                "restart", "live->quick")
+FERRY_ENUM_IMPL(ferry_move_result, enum ferry_move_result, _FERRY_MOVE_RESULT_MAX, "ok", "aborted",
+                "failed")
