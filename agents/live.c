@@ -745,7 +745,7 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 	char v[_VMSAMPLE_FIELD_MAX][48];
 	char err[256] = "";
 	char why[200] = "";
-	enum predict_move m;
+	enum ferry_move_kind m;
 	int rc;
 
 	vmsample_opts_default(&o);
@@ -787,9 +787,9 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 	}
 	m = predict_auto(r, why, sizeof(why));
 	vm_log(a, LOG_NOTICE, "move=auto to %s: %s", a->p.migrate_target, why);
-	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s", predict_move_name(m));
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s", ferry_move_kind_name(m));
 	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "%s", why);
-	if (m == PREDICT_MOVE_QUICK) {
+	if (m == FERRY_MOVE_QUICK) {
 		rec->predicted_downtime_ms = (int64_t)r->quick.downtime_ms;
 		rec->predicted_gap_ms = (int64_t)r->quick.guest_gap_ms;
 		rec->predicted_total_ms = (int64_t)r->quick.total_ms;
@@ -799,5 +799,5 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 		rec->predicted_total_ms = (int64_t)r->live.total_ms;
 	}
 	free(r);
-	return m == PREDICT_MOVE_QUICK ? PARAMS_MOVE_QUICK : PARAMS_MOVE_LIVE;
+	return m == FERRY_MOVE_QUICK ? PARAMS_MOVE_QUICK : PARAMS_MOVE_LIVE;
 }

@@ -693,8 +693,8 @@ ctldrain_predict(struct drain_vm *v, bool is_auto, const struct vmsample *s,
 	}
 	v->memory_bytes = r->in.mem_bytes;
 	if (is_auto) {
-		v->move = predict_auto(r, why, sizeof(why)) == PREDICT_MOVE_QUICK ? DRAIN_MOVE_QUICK
-		                                                                  : DRAIN_MOVE_LIVE;
+		v->move = predict_auto(r, why, sizeof(why)) == FERRY_MOVE_QUICK ? DRAIN_MOVE_QUICK
+		                                                                : DRAIN_MOVE_LIVE;
 		snprintf(note, sizeof(note), "auto: %s", why);
 		ctldrain_append(v->note, sizeof(v->note), note);
 	}
