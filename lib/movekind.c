@@ -11,3 +11,14 @@ FERRY_ENUM_IMPL(ferry_move_kind, enum ferry_move_kind, _FERRY_MOVE_KIND_MAX, "li
                 "restart", "live->quick")
 FERRY_ENUM_IMPL(ferry_move_result, enum ferry_move_result, _FERRY_MOVE_RESULT_MAX, "ok", "aborted",
                 "failed")
+
+int
+ferry_move_asked_from_name(const char *s, enum ferry_move_kind *ret)
+{
+	enum ferry_move_kind k;
+
+	if (ferry_move_kind_from_name(s, &k) != 0 || (unsigned)k >= FERRY_MOVE_ASKED_MAX)
+		return -ENOENT;
+	*ret = k;
+	return 0;
+}

@@ -26,6 +26,12 @@ enum ferry_move_kind {
 };
 FERRY_ENUM_DECL(ferry_move_kind, enum ferry_move_kind);
 
+/* The kinds a move can be asked for (the move parameter, a drain's plan):
+ * live, quick, restart, the first values; live->quick is only how one ends. */
+#define FERRY_MOVE_ASKED_MAX (FERRY_MOVE_RESTART + 1)
+/* ferry_move_kind_from_name() of those: -ENOENT for any other name. */
+int ferry_move_asked_from_name(const char *s, enum ferry_move_kind *ret);
+
 enum ferry_move_result {
 	FERRY_MOVE_OK = 0,  /* "ok": the guest runs on the target */
 	FERRY_MOVE_ABORTED, /* "aborted": stopped on purpose, the guest stays on the source */

@@ -118,6 +118,24 @@ test_wire_spellings(void **state)
 	}
 }
 
+/* live, quick, restart are what one asks for; live->quick only how a move ends */
+static void
+test_asked(void **state)
+{
+	enum ferry_move_kind k = FERRY_MOVE_QUICK;
+
+	(void)state;
+	for (int i = 0; i < FERRY_MOVE_ASKED_MAX; i++) {
+		assert_int_equal(ferry_move_asked_from_name(
+		                         ferry_move_kind_name((enum ferry_move_kind)i), &k),
+		                 0);
+		assert_int_equal(k, i);
+	}
+	assert_int_equal(ferry_move_asked_from_name("live->quick", &k), -ENOENT);
+	assert_int_equal(ferry_move_asked_from_name("auto", &k), -ENOENT);
+	assert_int_equal(k, FERRY_MOVE_RESTART);
+}
+
 /* moves.jsonl as ferry wrote it before the shared tables (moverec/old-moves.jsonl):
  * every line still loads and its mode and result parse. */
 static void
@@ -165,7 +183,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_kind_round_trip), cmocka_unit_test(test_result_round_trip),
 	        cmocka_unit_test(test_unknown_refused), cmocka_unit_test(test_wire_spellings),
-	        cmocka_unit_test(test_old_moves_log),
+	        cmocka_unit_test(test_asked),           cmocka_unit_test(test_old_moves_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
