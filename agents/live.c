@@ -609,7 +609,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 
 		free(w);
 		moverec_init(&q);
-		snprintf(rec->mode, sizeof(rec->mode), "live->quick");
+		moverec_set_kind(rec, FERRY_MOVE_LIVE_QUICK);
 		rc = quick_move(a, v, d, &q, why);
 		rec->save_ms = q.save_ms;
 		rec->restore_ms = q.restore_ms;
@@ -620,7 +620,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		return rc;
 	}
 	if (abort_sent)
-		snprintf(rec->result, sizeof(rec->result), "aborted");
+		moverec_set_result(rec, FERRY_MOVE_ABORTED);
 	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
 	         settle);
 	if (where == LIVE_WHERE_SOURCE && abort_sent)
@@ -728,7 +728,8 @@ static enum params_move
 live_choose_live(struct vm_agent *a, struct move_record *rec, const char *what, const char *err)
 {
 	vm_log(a, LOG_WARNING, "move=auto: %s (%s); moving live, as move=live does", what, err);
-	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "live");
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s",
+	         ferry_move_kind_name(FERRY_MOVE_LIVE));
 	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "not predicted: %.90s (%.140s)",
 	         what, err);
 	return PARAMS_MOVE_LIVE;

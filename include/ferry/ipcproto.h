@@ -274,7 +274,7 @@ struct ferry_ipc_drain_plan_step {
 	char resource[FERRY_IPC_DRAIN_NAME_LEN];
 	char vm[FERRY_IPC_DRAIN_NAME_LEN];
 	char target[FERRY_IPC_DRAIN_NAME_LEN]; /* Pacemaker's predicted target, "" none */
-	uint32_t kind;                         /* 0 live, 1 quick, 2 restart */
+	uint32_t kind; /* enum ferry_move_kind: 0 live, 1 quick, 2 restart */
 	uint32_t wave;
 	uint32_t pred_gap_ms;
 	uint32_t pred_duration_ms;
@@ -337,7 +337,7 @@ struct ferry_ipc_drain_step {
 	char to[FERRY_IPC_DRAIN_NAME_LEN];
 	char state[16]; /* pending, running, done, failed, skipped */
 	char result[128];
-	uint32_t kind; /* 0 live, 1 quick, 2 restart */
+	uint32_t kind; /* enum ferry_move_kind: 0 live, 1 quick, 2 restart */
 	uint32_t wave;
 	uint32_t pred_gap_ms;
 	uint32_t pred_duration_ms;
