@@ -35,11 +35,7 @@
 const char *
 params_move_name(enum params_move m)
 {
-	if (m == PARAMS_MOVE_AUTO)
-		return PARAMS_MOVE_AUTO_NAME;
-	if ((unsigned)m >= FERRY_MOVE_ASKED_MAX)
-		return "unknown";
-	return ferry_move_kind_name((enum ferry_move_kind)m);
+	return m == PARAMS_MOVE_AUTO ? PARAMS_MOVE_AUTO_NAME : ferry_move_asked_name((unsigned)m);
 }
 
 int
@@ -60,9 +56,7 @@ params_move_from_name(const char *s, enum params_move *ret)
 enum ferry_move_kind
 params_move_kind(enum params_move m)
 {
-	return m == PARAMS_MOVE_LIVE || m == PARAMS_MOVE_QUICK || m == PARAMS_MOVE_RESTART
-	               ? (enum ferry_move_kind)m
-	               : FERRY_MOVE_LIVE;
+	return (unsigned)m < FERRY_MOVE_ASKED_MAX ? (enum ferry_move_kind)m : FERRY_MOVE_LIVE;
 }
 
 FERRY_ENUM_IMPL(params_on_stop, enum params_on_stop, _PARAMS_ON_STOP_MAX, "shutdown", "save",

@@ -21,9 +21,7 @@
 const char *
 drain_move_name(enum drain_move m)
 {
-	if ((unsigned)m >= _DRAIN_MOVE_MAX)
-		return "unknown";
-	return ferry_move_kind_name((enum ferry_move_kind)m);
+	return ferry_move_asked_name((unsigned)m);
 }
 
 int
@@ -36,6 +34,7 @@ drain_move_from_name(const char *s, enum drain_move *ret)
 	*ret = (enum drain_move)k;
 	return 0;
 }
+
 FERRY_ENUM_IMPL(drain_order, enum drain_order, _DRAIN_ORDER_MAX, "default", "priority",
                 "smallest-gap-first", "largest-first");
 

@@ -12,6 +12,14 @@ FERRY_ENUM_IMPL(ferry_move_kind, enum ferry_move_kind, _FERRY_MOVE_KIND_MAX, "li
 FERRY_ENUM_IMPL(ferry_move_result, enum ferry_move_result, _FERRY_MOVE_RESULT_MAX, "ok", "aborted",
                 "failed")
 
+const char *
+ferry_move_asked_name(unsigned v)
+{
+	if (v >= FERRY_MOVE_ASKED_MAX)
+		return "unknown";
+	return ferry_move_kind_name((enum ferry_move_kind)v);
+}
+
 int
 ferry_move_asked_from_name(const char *s, enum ferry_move_kind *ret)
 {

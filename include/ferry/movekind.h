@@ -29,7 +29,10 @@ FERRY_ENUM_DECL(ferry_move_kind, enum ferry_move_kind);
 /* The kinds a move can be asked for (the move parameter, a drain's plan):
  * live, quick, restart, the first values; live->quick is only how one ends. */
 #define FERRY_MOVE_ASKED_MAX (FERRY_MOVE_RESTART + 1)
-/* ferry_move_kind_from_name() of those: -ENOENT for any other name. */
+/* ferry_move_kind_name() and _from_name() of those, for the enums that
+ * ask for one (their values are these): "unknown" for any other value,
+ * -ENOENT for any other name. */
+const char *ferry_move_asked_name(unsigned v);
 int ferry_move_asked_from_name(const char *s, enum ferry_move_kind *ret);
 
 enum ferry_move_result {

@@ -171,6 +171,8 @@ test_asked(void **state)
 		                 0);
 		assert_int_equal(k, i);
 	}
+	assert_string_equal(ferry_move_asked_name(FERRY_MOVE_LIVE_QUICK), "unknown");
+	assert_string_equal(ferry_move_asked_name(FERRY_MOVE_RESTART), "restart");
 	assert_int_equal(ferry_move_asked_from_name("live->quick", &k), -ENOENT);
 	assert_int_equal(ferry_move_asked_from_name("auto", &k), -ENOENT);
 	assert_int_equal(k, FERRY_MOVE_RESTART);
