@@ -165,7 +165,8 @@ struct ferry_ipc_vm_rsp {
  * "ok", "aborted", "failed"), NUL-terminated.  Text, not numbers, since
  * version 1: an agent and a ferryd of different builds talk during an
  * upgrade, so a name is never respelt and a new one is only added; ferryd
- * refuses a RECORD_MOVE whose name it does not know (-EINVAL, logged).
+ * refuses a RECORD_MOVE whose name it does not know (FERRY_VERDICT_REFUSED,
+ * the names in the reason; logged with the VM's name first, -EINVAL).
  */
 struct ferry_ipc_move {
 	char vm[FERRY_IPC_VM_LEN];
