@@ -960,11 +960,11 @@ actions_record(struct vm_agent *a, struct move_record *rec, const char *from, co
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", a->uuid);
 	snprintf(rec->from, sizeof(rec->from), "%.*s", (int)sizeof(rec->from) - 1, from);
 	snprintf(rec->to, sizeof(rec->to), "%.*s", (int)sizeof(rec->to) - 1, to);
+	/* not set yet: a move that failed before it began (move=auto: before its choice) */
 	if (rec->mode[0] == '\0')
-		snprintf(rec->mode, sizeof(rec->mode), "%s", params_move_name(a->p.move));
+		moverec_set_kind(rec, params_move_kind(a->p.move));
 	if (rec->result[0] == '\0')
-		snprintf(rec->result, sizeof(rec->result), "%s",
-		         rc == OCF_SUCCESS ? "ok" : "failed");
+		moverec_set_result(rec, rc == OCF_SUCCESS ? FERRY_MOVE_OK : FERRY_MOVE_FAILED);
 	if (rc != OCF_SUCCESS && rec->error[0] == '\0')
 		snprintf(rec->error, sizeof(rec->error), "%.*s", (int)sizeof(rec->error) - 1,
 		         a->bg_why.text);
@@ -1013,9 +1013,11 @@ actions_probe_start(struct vm_agent *a, enum params_move how, enum virt_state s)
 static void
 actions_downtime_text(const struct move_record *rec, char *buf, size_t len)
 {
+	enum ferry_move_kind k;
+
 	if (rec->downtime_ms < 0)
 		snprintf(buf, len, "downtime unknown");
-	else if (strcmp(rec->mode, "live") == 0)
+	else if (moverec_kind(rec, &k) == 0 && k == FERRY_MOVE_LIVE)
 		snprintf(buf, len, "libvirt downtime %" PRId64 " ms", rec->downtime_ms);
 	else
 		snprintf(buf, len, "downtime %" PRId64 " ms from save to restore",
@@ -1092,7 +1094,7 @@ actions_migrate_to_body(void *arg)
 	/* move=auto decides before the ledger hears of the move (its mode) */
 	if (how == PARAMS_MOVE_AUTO)
 		how = live_choose(a, d, &rec);
-	snprintf(rec.mode, sizeof(rec.mode), "%s", params_move_name(how));
+	moverec_set_kind(&rec, params_move_kind(how));
 	if (a->p.ledger && how != PARAMS_MOVE_RESTART) {
 		/* refused: the VM is not touched */
 		if (ledgerlink_migrate_begin(a, how == PARAMS_MOVE_QUICK, &a->bg_why,

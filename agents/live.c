@@ -609,7 +609,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 
 		free(w);
 		moverec_init(&q);
-		snprintf(rec->mode, sizeof(rec->mode), "live->quick");
+		moverec_set_kind(rec, FERRY_MOVE_LIVE_QUICK);
 		rc = quick_move(a, v, d, &q, why);
 		rec->save_ms = q.save_ms;
 		rec->restore_ms = q.restore_ms;
@@ -620,7 +620,7 @@ live_move(struct vm_agent *a, struct virt *v, virDomainPtr d, struct move_record
 		return rc;
 	}
 	if (abort_sent)
-		snprintf(rec->result, sizeof(rec->result), "aborted");
+		moverec_set_result(rec, FERRY_MOVE_ABORTED);
 	snprintf(rec->error, sizeof(rec->error), "%.300s (%.200s)", abort_sent ? why_abort : w->err,
 	         settle);
 	if (where == LIVE_WHERE_SOURCE && abort_sent)
@@ -728,7 +728,8 @@ static enum params_move
 live_choose_live(struct vm_agent *a, struct move_record *rec, const char *what, const char *err)
 {
 	vm_log(a, LOG_WARNING, "move=auto: %s (%s); moving live, as move=live does", what, err);
-	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "live");
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s",
+	         ferry_move_kind_name(FERRY_MOVE_LIVE));
 	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "not predicted: %.90s (%.140s)",
 	         what, err);
 	return PARAMS_MOVE_LIVE;
@@ -745,7 +746,7 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 	char v[_VMSAMPLE_FIELD_MAX][48];
 	char err[256] = "";
 	char why[200] = "";
-	enum predict_move m;
+	enum ferry_move_kind m;
 	int rc;
 
 	vmsample_opts_default(&o);
@@ -787,9 +788,9 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 	}
 	m = predict_auto(r, why, sizeof(why));
 	vm_log(a, LOG_NOTICE, "move=auto to %s: %s", a->p.migrate_target, why);
-	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s", predict_move_name(m));
+	snprintf(rec->predicted_move, sizeof(rec->predicted_move), "%s", ferry_move_kind_name(m));
 	snprintf(rec->predicted_why, sizeof(rec->predicted_why), "%s", why);
-	if (m == PREDICT_MOVE_QUICK) {
+	if (m == FERRY_MOVE_QUICK) {
 		rec->predicted_downtime_ms = (int64_t)r->quick.downtime_ms;
 		rec->predicted_gap_ms = (int64_t)r->quick.guest_gap_ms;
 		rec->predicted_total_ms = (int64_t)r->quick.total_ms;
@@ -799,5 +800,5 @@ live_choose(struct vm_agent *a, virDomainPtr d, struct move_record *rec)
 		rec->predicted_total_ms = (int64_t)r->live.total_ms;
 	}
 	free(r);
-	return m == PREDICT_MOVE_QUICK ? PARAMS_MOVE_QUICK : PARAMS_MOVE_LIVE;
+	return m == FERRY_MOVE_QUICK ? PARAMS_MOVE_QUICK : PARAMS_MOVE_LIVE;
 }

@@ -29,7 +29,36 @@
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
-FERRY_ENUM_IMPL(params_move, enum params_move, _PARAMS_MOVE_MAX, "live", "quick", "restart", "auto")
+/* params_move: movekind.h's names for the kinds, and the one choice */
+#define PARAMS_MOVE_AUTO_NAME "auto"
+
+const char *
+params_move_name(enum params_move m)
+{
+	return m == PARAMS_MOVE_AUTO ? PARAMS_MOVE_AUTO_NAME : ferry_move_asked_name((unsigned)m);
+}
+
+int
+params_move_from_name(const char *s, enum params_move *ret)
+{
+	enum ferry_move_kind k;
+
+	if (s != NULL && strcmp(s, PARAMS_MOVE_AUTO_NAME) == 0) {
+		*ret = PARAMS_MOVE_AUTO;
+		return 0;
+	}
+	if (ferry_move_asked_from_name(s, &k) != 0)
+		return -ENOENT;
+	*ret = (enum params_move)k;
+	return 0;
+}
+
+enum ferry_move_kind
+params_move_kind(enum params_move m)
+{
+	return (unsigned)m < FERRY_MOVE_ASKED_MAX ? (enum ferry_move_kind)m : FERRY_MOVE_LIVE;
+}
+
 FERRY_ENUM_IMPL(params_on_stop, enum params_on_stop, _PARAMS_ON_STOP_MAX, "shutdown", "save",
                 "destroy")
 FERRY_ENUM_IMPL(params_vd, enum params_vd, _PARAMS_VD_MAX, "ferry only", "honoured", "translated",

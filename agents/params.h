@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "ferry/enumtab.h"
+#include "ferry/movekind.h"
 #include "ferry/ocf.h"
 #include "ferry/policy.h"
 
@@ -26,13 +27,17 @@
 /* a host name (253) or an IPv6 address with its %interface */
 #define PARAMS_PROBE_ADDRESS_MAX 256
 
+/* move=: a kind of move (movekind.h: the same values and names), or auto, a
+ * choice.  Not a ferry_move_kind itself (auto is none): params_move_kind(). */
 enum params_move {
-	PARAMS_MOVE_LIVE = 0,
-	PARAMS_MOVE_QUICK,
-	PARAMS_MOVE_RESTART,
+	PARAMS_MOVE_LIVE = FERRY_MOVE_LIVE,
+	PARAMS_MOVE_QUICK = FERRY_MOVE_QUICK,
+	PARAMS_MOVE_RESTART = FERRY_MOVE_RESTART,
 	PARAMS_MOVE_AUTO, /* live or quick, as predicted at migrate_to (live.h) */
 	_PARAMS_MOVE_MAX,
 };
+_Static_assert(PARAMS_MOVE_AUTO == FERRY_MOVE_ASKED_MAX,
+               "move=: the kinds one asks for, then auto");
 
 enum params_on_stop {
 	PARAMS_ON_STOP_SHUTDOWN = 0,
@@ -239,7 +244,11 @@ struct vm_params {
  * ask ferryd first, and a node without ferryd refuses to start VMs. */
 #define PARAMS_DEFAULT_LEDGER "on"
 
+/* "live", "quick", "restart" (ferry_move_kind_name()) and "auto" */
 FERRY_ENUM_DECL(params_move, enum params_move);
+/* The kind of move m makes; auto before its choice is live (what it does
+ * without a prediction, live.h). */
+enum ferry_move_kind params_move_kind(enum params_move m);
 FERRY_ENUM_DECL(params_on_stop, enum params_on_stop);
 FERRY_ENUM_DECL(params_id, enum params_id);
 FERRY_ENUM_DECL(params_vd, enum params_vd);

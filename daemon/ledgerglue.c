@@ -40,6 +40,8 @@
 #include <qb/qblog.h>
 #include <qb/qbutil.h>
 
+#include <ferry/movekind.h>
+
 #include "cfgid.h"
 #include "ledger.h"
 #include "ledgerblob.h"
@@ -627,12 +629,39 @@ ledgerglue_request(struct ledgerglue *g, uint64_t token, const struct ferry_ipc_
 	snprintf(p->rsc, sizeof(p->rsc), "%s", req.rsc);
 }
 
+/*
+ * A RECORD_MOVE's kind and result, by movekind.h's names (the wire's text,
+ * ipcproto.h): 0, or -EINVAL for a name this ferryd does not know.  The
+ * ledger records a live move that fell back to quick as quick.
+ */
 static int
-ledgerglue_mode_from_name(const char *s)
+ledgerglue_move_kind(const struct ferry_ipc_move *m, enum ledger_mode *ret_mode,
+                     enum ledger_move_result *ret_result)
 {
-	if (strcmp(s, "live->quick") == 0)
-		return LEDGER_MODE_QUICK;
-	return ledger_mode_from_name(s);
+	enum ferry_move_kind k;
+	enum ferry_move_result r;
+	enum ledger_mode mode = LEDGER_MODE_LIVE;
+
+	if (ferry_move_kind_from_name(m->mode, &k) != 0 ||
+	    ferry_move_result_from_name(m->result, &r) != 0)
+		return -EINVAL;
+	switch (k) {
+	case FERRY_MOVE_LIVE:
+		mode = LEDGER_MODE_LIVE;
+		break;
+	case FERRY_MOVE_QUICK:
+	case FERRY_MOVE_LIVE_QUICK:
+		mode = LEDGER_MODE_QUICK;
+		break;
+	case FERRY_MOVE_RESTART:
+		mode = LEDGER_MODE_RESTART;
+		break;
+	case _FERRY_MOVE_KIND_MAX:
+		return -EINVAL;
+	}
+	*ret_mode = mode;
+	*ret_result = (enum ledger_move_result)r;
+	return 0;
 }
 
 void
@@ -641,20 +670,28 @@ ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_
 	struct ferry_ipc_move m = *in;
 	struct ledger_move lm;
 	unsigned char buf[LEDGERMSG_MAX_LEN];
+	char why[FERRY_IPC_REASON_LEN];
 	size_t len = 0;
-	int mode, result, r;
+	int r;
 
 	m.vm[sizeof(m.vm) - 1] = m.uuid[sizeof(m.uuid) - 1] = '\0';
 	m.from[sizeof(m.from) - 1] = m.to[sizeof(m.to) - 1] = '\0';
 	m.mode[sizeof(m.mode) - 1] = m.result[sizeof(m.result) - 1] = '\0';
 	m.error[sizeof(m.error) - 1] = '\0';
 	memset(&lm, 0, sizeof(lm));
-	mode = ledgerglue_mode_from_name(m.mode);
-	result = ledger_move_result_from_name(m.result);
-	if (mode < 0 || result < 0 || strlen(m.vm) >= sizeof(lm.name) ||
-	    strlen(m.uuid) >= sizeof(lm.uuid)) {
+	if (strlen(m.vm) >= sizeof(lm.name) || strlen(m.uuid) >= sizeof(lm.uuid)) {
 		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0,
-		                  "bad move record (mode, result, name or UUID)");
+		                  "bad move record (name or UUID)");
+		return;
+	}
+	r = ledgerglue_move_kind(&m, &lm.mode, &lm.result);
+	if (r < 0) {
+		/* an agent of a newer build, or a broken one: never stored blindly */
+		snprintf(why, sizeof(why), "unknown move mode \"%s\" or result \"%s\"", m.mode,
+		         m.result);
+		qb_log(LOG_WARNING, "vm %s: move record refused: %s (%s)",
+		       ledger_valid_name(m.vm) ? m.vm : "(invalid)", why, strerror(-r));
+		ledgerglue_answer(g, token, FERRY_VERDICT_REFUSED, 0, 0, why);
 		return;
 	}
 	snprintf(lm.name, sizeof(lm.name), "%s", m.vm);
@@ -663,8 +700,6 @@ ledgerglue_record_move(struct ledgerglue *g, uint64_t token, const struct ferry_
 		lm.from = 0;
 	if (membership_nodeid_by_name(&g->m, m.to, &lm.to) < 0)
 		lm.to = 0;
-	lm.mode = (enum ledger_mode)mode;
-	lm.result = (enum ledger_move_result)result;
 	lm.start_ms = m.start_unix_ms;
 	lm.total_ms = m.total_ms;
 	lm.downtime_ms = m.downtime_ms;

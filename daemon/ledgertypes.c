@@ -21,13 +21,6 @@ static const char *const vm_state_names[] = {
 _Static_assert(sizeof(vm_state_names) / sizeof(vm_state_names[0]) == _LEDGER_VM_STATE_MAX,
                "vm state names");
 
-static const char *const mode_names[] = {
-        [LEDGER_MODE_LIVE] = "live",
-        [LEDGER_MODE_QUICK] = "quick",
-        [LEDGER_MODE_RESTART] = "restart",
-};
-_Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == _LEDGER_MODE_MAX, "mode names");
-
 static const char *const op_names[] = {
         [LEDGER_OP_ACQUIRE] = "acquire",
         [LEDGER_OP_RESTORE] = "restore",
@@ -73,14 +66,6 @@ static const char *const reason_names[] = {
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == _LEDGER_REASON_MAX,
                "reason names");
 
-static const char *const move_result_names[] = {
-        [LEDGER_MOVE_OK] = "ok",
-        [LEDGER_MOVE_ABORTED] = "aborted",
-        [LEDGER_MOVE_FAILED] = "failed",
-};
-_Static_assert(sizeof(move_result_names) / sizeof(move_result_names[0]) == _LEDGER_MOVE_RESULT_MAX,
-               "move result names");
-
 FERRY_ENUM_IMPL(ledger_drain_kind, enum ledger_drain_kind, _LEDGER_DRAIN_KIND_MAX, "drain",
                 "undrain")
 FERRY_ENUM_IMPL(ledger_drain_state, enum ledger_drain_state, _LEDGER_DRAIN_STATE_MAX, "scheduled",
@@ -98,10 +83,13 @@ ledger_vm_state_name(enum ledger_vm_state s)
 	return NAME_OF(vm_state_names, s, _LEDGER_VM_STATE_MAX);
 }
 
+/* the kinds and results of moves are named once, in movekind.h's tables */
 const char *
 ledger_mode_name(enum ledger_mode m)
 {
-	return NAME_OF(mode_names, m, _LEDGER_MODE_MAX);
+	if ((unsigned)m >= (unsigned)_LEDGER_MODE_MAX)
+		return "(out-of-range)";
+	return ferry_move_kind_name((enum ferry_move_kind)m);
 }
 
 const char *
@@ -125,30 +113,29 @@ ledger_reason_name(enum ledger_reason r)
 const char *
 ledger_move_result_name(enum ledger_move_result r)
 {
-	return NAME_OF(move_result_names, r, _LEDGER_MOVE_RESULT_MAX);
-}
-
-static int
-lookup_name(const char *const *table, int n, const char *s)
-{
-	if (s == NULL)
-		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		if (strcmp(table[i], s) == 0)
-			return i;
-	return -EINVAL;
+	if ((unsigned)r >= (unsigned)_LEDGER_MOVE_RESULT_MAX)
+		return "(out-of-range)";
+	return ferry_move_result_name((enum ferry_move_result)r);
 }
 
 int
 ledger_mode_from_name(const char *s)
 {
-	return lookup_name(mode_names, _LEDGER_MODE_MAX, s);
+	enum ferry_move_kind k;
+
+	if (ferry_move_kind_from_name(s, &k) != 0 || (unsigned)k >= (unsigned)_LEDGER_MODE_MAX)
+		return -EINVAL;
+	return (int)k;
 }
 
 int
 ledger_move_result_from_name(const char *s)
 {
-	return lookup_name(move_result_names, _LEDGER_MOVE_RESULT_MAX, s);
+	enum ferry_move_result r;
+
+	if (ferry_move_result_from_name(s, &r) != 0)
+		return -EINVAL;
+	return (int)r;
 }
 
 /* ---- the rules for names and UUIDs ---- */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ferry/movekind.h>
+
 /* Hard limits: inputs beyond them are refused with an error, never truncated. */
 #define LEDGER_MAX_VMS     1024
 #define LEDGER_MAX_NODES   64
@@ -36,10 +38,16 @@ enum ledger_vm_state {
 	_LEDGER_VM_STATE_MAX
 };
 
+/*
+ * How a VM moves (MIGRATE_BEGIN) and how a recorded move went: the kinds of
+ * ferry/movekind.h that the ledger tells apart, with their values and names.
+ * A live move that fell back to quick is recorded as quick: the CPG messages
+ * carry these three values, and an older node refuses any other.
+ */
 enum ledger_mode {
-	LEDGER_MODE_LIVE,
-	LEDGER_MODE_QUICK,   /* save on the source, restore on the target */
-	LEDGER_MODE_RESTART, /* stop on the source, start on the target */
+	LEDGER_MODE_LIVE = FERRY_MOVE_LIVE,
+	LEDGER_MODE_QUICK = FERRY_MOVE_QUICK,     /* save on the source, restore on the target */
+	LEDGER_MODE_RESTART = FERRY_MOVE_RESTART, /* stop on the source, start on the target */
 	_LEDGER_MODE_MAX
 };
 
@@ -129,12 +137,15 @@ struct ledger_decision {
 	char why[160];  /* the detail of a refusal ("bad vm name or uuid"), or "" */
 };
 
+/* A recorded move's result: ferry/movekind.h's, value for value (on the CPG wire). */
 enum ledger_move_result {
-	LEDGER_MOVE_OK,
-	LEDGER_MOVE_ABORTED,
-	LEDGER_MOVE_FAILED,
+	LEDGER_MOVE_OK = FERRY_MOVE_OK,
+	LEDGER_MOVE_ABORTED = FERRY_MOVE_ABORTED,
+	LEDGER_MOVE_FAILED = FERRY_MOVE_FAILED,
 	_LEDGER_MOVE_RESULT_MAX
 };
+_Static_assert((int)_LEDGER_MOVE_RESULT_MAX == (int)_FERRY_MOVE_RESULT_MAX,
+               "the ledger records every move result");
 
 /* A finished move, replicated so every node can show it (ferryctl history). */
 struct ledger_move {
@@ -266,6 +277,8 @@ struct ledger_drain_msg {
 };
 
 const char *ledger_vm_state_name(enum ledger_vm_state s);
+/* ledger_mode and ledger_move_result: ferry_move_kind_name()'s and
+ * ferry_move_result_name()'s names (movekind.h), "(out-of-range)" beyond */
 const char *ledger_mode_name(enum ledger_mode m);
 int ledger_mode_from_name(const char *s); /* enum value or -EINVAL */
 const char *ledger_op_name(enum ledger_op op);

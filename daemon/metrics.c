@@ -11,10 +11,6 @@
 
 #include "metrics.h"
 
-FERRY_ENUM_IMPL(metrics_kind, enum metrics_kind, _METRICS_KIND_MAX, "live", "quick", "restart");
-FERRY_ENUM_IMPL(metrics_result, enum metrics_result, _METRICS_RESULT_MAX, "ok", "aborted",
-                "failed");
-
 const int64_t metrics_bucket_ms[METRICS_BUCKETS] = {
         10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
 };
@@ -45,11 +41,11 @@ histogram_observe(struct metrics_histogram *h, int64_t ms)
 int
 metrics_move(struct metrics *m, const struct ferry_ipc_move *rec)
 {
-	enum metrics_kind k;
-	enum metrics_result r;
+	enum ferry_move_kind k;
+	enum ferry_move_result r;
 
-	if (metrics_kind_from_name(rec->mode, &k) != 0 ||
-	    metrics_result_from_name(rec->result, &r) != 0)
+	if (ferry_move_kind_from_name(rec->mode, &k) != 0 || k >= METRICS_KINDS ||
+	    ferry_move_result_from_name(rec->result, &r) != 0)
 		return -EINVAL;
 	m->moves[k][r]++;
 	histogram_observe(&m->gap[k], rec->guest_gap_ms);
@@ -160,14 +156,14 @@ put_bound(struct out *o, int64_t ms)
 
 static void
 put_histogram(struct out *o, const char *name, const char *help,
-              const struct metrics_histogram h[_METRICS_KIND_MAX])
+              const struct metrics_histogram h[METRICS_KINDS])
 {
 	size_t k, i;
 	uint64_t cum;
 
 	put_header(o, name, "histogram", help);
-	for (k = 0; k < _METRICS_KIND_MAX; k++) {
-		const char *kind = metrics_kind_name((enum metrics_kind)k);
+	for (k = 0; k < METRICS_KINDS; k++) {
+		const char *kind = ferry_move_kind_name((enum ferry_move_kind)k);
 
 		cum = 0;
 		for (i = 0; i < METRICS_BUCKETS; i++) {
@@ -250,11 +246,11 @@ metrics_format(const struct metrics *m, const struct ferry_ipc_status_rsp *st,
 	buf[0] = '\0';
 	put_header(&o, "ferry_moves_total", "counter",
 	           "VM moves recorded in the cluster since ferryd started, by kind and result.");
-	for (k = 0; k < _METRICS_KIND_MAX; k++)
-		for (r = 0; r < _METRICS_RESULT_MAX; r++)
+	for (k = 0; k < METRICS_KINDS; k++)
+		for (r = 0; r < _FERRY_MOVE_RESULT_MAX; r++)
 			put(&o, "ferry_moves_total{kind=\"%s\",result=\"%s\"} %" PRIu64 "\n",
-			    metrics_kind_name((enum metrics_kind)k),
-			    metrics_result_name((enum metrics_result)r), m->moves[k][r]);
+			    ferry_move_kind_name((enum ferry_move_kind)k),
+			    ferry_move_result_name((enum ferry_move_result)r), m->moves[k][r]);
 	put_histogram(&o, "ferry_move_guest_gap_seconds",
 	              "Guest-visible gap of the moves that measured one, by kind.", m->gap);
 	put_histogram(&o, "ferry_move_downtime_seconds",

@@ -16,24 +16,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <ferry/enumtab.h>
 #include <ferry/ipcproto.h>
+#include <ferry/movekind.h>
 
-enum metrics_kind {
-	METRICS_KIND_LIVE,
-	METRICS_KIND_QUICK,
-	METRICS_KIND_RESTART,
-	_METRICS_KIND_MAX
-};
-FERRY_ENUM_DECL(metrics_kind, enum metrics_kind);
-
-enum metrics_result {
-	METRICS_RESULT_OK,
-	METRICS_RESULT_ABORTED,
-	METRICS_RESULT_FAILED,
-	_METRICS_RESULT_MAX
-};
-FERRY_ENUM_DECL(metrics_result, enum metrics_result);
+/* The kinds of moves counted: those the ledger records (live, quick, restart;
+ * a live move that fell back is recorded as quick), labelled by movekind.h's
+ * names, as the results are. */
+#define METRICS_KINDS (FERRY_MOVE_RESTART + 1)
 
 /* Upper bounds of the histogram buckets, ms (then +Inf): from a fast live
  * switch-over to a slow quick move of a large guest. */
@@ -52,10 +41,10 @@ struct metrics_fence {
 };
 
 struct metrics {
-	uint64_t moves[_METRICS_KIND_MAX][_METRICS_RESULT_MAX];
-	struct metrics_histogram gap[_METRICS_KIND_MAX];      /* guest-visible gap */
-	struct metrics_histogram downtime[_METRICS_KIND_MAX]; /* libvirt's downtime */
-	struct metrics_fence fences[FERRY_IPC_MAX_NODES];     /* the newest per node */
+	uint64_t moves[METRICS_KINDS][_FERRY_MOVE_RESULT_MAX];
+	struct metrics_histogram gap[METRICS_KINDS];      /* guest-visible gap */
+	struct metrics_histogram downtime[METRICS_KINDS]; /* libvirt's downtime */
+	struct metrics_fence fences[FERRY_IPC_MAX_NODES]; /* the newest per node */
 	size_t n_fences;
 };
 

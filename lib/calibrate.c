@@ -24,8 +24,8 @@ typedef bool (*calibrate_sample_fn)(const struct move_record *r, uint64_t *ret);
 struct calibrate_def {
 	const char *param;
 	const char *label;
-	const char *kind;       /* the record's mode */
-	enum calibrate_end end; /* the node whose moves stand in for the pair's */
+	enum ferry_move_kind kind; /* the record's mode */
+	enum calibrate_end end;    /* the node whose moves stand in for the pair's */
 	calibrate_sample_fn sample;
 };
 
@@ -97,17 +97,17 @@ sample_gap_extra(const struct move_record *r, uint64_t *ret)
 }
 
 static const struct calibrate_def defs[] = {
-        [CALIBRATE_SAVE_RATE] = {"save_stream_bps", "save rate", "quick", END_FROM,
+        [CALIBRATE_SAVE_RATE] = {"save_stream_bps", "save rate", FERRY_MOVE_QUICK, END_FROM,
                                  sample_save_rate},
-        [CALIBRATE_SAVE_FIXED] = {"save_setup_ms", "save fixed", "quick", END_FROM,
+        [CALIBRATE_SAVE_FIXED] = {"save_setup_ms", "save fixed", FERRY_MOVE_QUICK, END_FROM,
                                   sample_save_fixed},
-        [CALIBRATE_RESTORE_RATE] = {"restore_stream_bps", "restore rate", "quick", END_TO,
+        [CALIBRATE_RESTORE_RATE] = {"restore_stream_bps", "restore rate", FERRY_MOVE_QUICK, END_TO,
                                     sample_restore_rate},
-        [CALIBRATE_QEMU_START] = {"restore_setup_ms", "QEMU start", "quick", END_TO,
+        [CALIBRATE_QEMU_START] = {"restore_setup_ms", "QEMU start", FERRY_MOVE_QUICK, END_TO,
                                   sample_qemu_start},
-        [CALIBRATE_QUICK_GAP] = {"quick_gap_extra_ms", "quick gap extra", "quick", END_TO,
+        [CALIBRATE_QUICK_GAP] = {"quick_gap_extra_ms", "quick gap extra", FERRY_MOVE_QUICK, END_TO,
                                  sample_gap_extra},
-        [CALIBRATE_LIVE_GAP] = {"live_gap_extra_ms", "live gap extra", "live", END_TO,
+        [CALIBRATE_LIVE_GAP] = {"live_gap_extra_ms", "live gap extra", FERRY_MOVE_LIVE, END_TO,
                                 sample_gap_extra},
 };
 _Static_assert(ELEMENTSOF(defs) == _CALIBRATE_QTY_MAX, "one definition per quantity");
@@ -266,6 +266,7 @@ calibrate_one(const struct move_record *recs, size_t n, const char *from, const 
               struct calibrate_value *out)
 {
 	const struct calibrate_def *d = &defs[q];
+	const char *kind = ferry_move_kind_name(d->kind);
 	const char *node = d->end == END_FROM ? from : to;
 	uint32_t most = 0; /* the widest scope's count of usable records */
 
@@ -282,8 +283,8 @@ calibrate_one(const struct move_record *recs, size_t n, const char *from, const 
 			const struct move_record *r = &recs[i];
 			uint64_t x;
 
-			if (strcmp(r->mode, d->kind) != 0 || strcmp(r->result, "ok") != 0 ||
-			    !in_scope(r, s, d->end, from, to) || !d->sample(r, &x))
+			if (!moverec_ok_of(r, d->kind) || !in_scope(r, s, d->end, from, to) ||
+			    !d->sample(r, &x))
 				continue;
 			usable++;
 			if (k < CALIBRATE_MAX_SAMPLES)
@@ -297,23 +298,21 @@ calibrate_one(const struct move_record *recs, size_t n, const char *from, const 
 		out->scope = s;
 		out->samples = k;
 		if (s == CALIBRATE_PAIR)
-			how_printf(out, "history: %" PRIu32 " %s moves %s->%s", k, d->kind, from,
-			           to);
+			how_printf(out, "history: %" PRIu32 " %s moves %s->%s", k, kind, from, to);
 		else if (s == CALIBRATE_NODE)
-			how_printf(out, "history: %" PRIu32 " %s moves %s %s", k, d->kind,
+			how_printf(out, "history: %" PRIu32 " %s moves %s %s", k, kind,
 			           d->end == END_FROM ? "from" : "to", node);
 		else
-			how_printf(out, "history: %" PRIu32 " %s moves, any nodes", k, d->kind);
+			how_printf(out, "history: %" PRIu32 " %s moves, any nodes", k, kind);
 		return;
 	}
 	out->value = param_get(apriori, q);
 	out->scope = CALIBRATE_CONSTANT;
 	if (most == 0)
-		how_printf(out, "constant: no successful %s move records it", d->kind);
+		how_printf(out, "constant: no successful %s move records it", kind);
 	else
 		how_printf(out, "constant: %" PRIu32 " %s move%s record%s it, %d needed", most,
-		           d->kind, most == 1 ? "" : "s", most == 1 ? "s" : "",
-		           CALIBRATE_MIN_SAMPLES);
+		           kind, most == 1 ? "" : "s", most == 1 ? "s" : "", CALIBRATE_MIN_SAMPLES);
 }
 
 int

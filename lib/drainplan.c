@@ -18,7 +18,23 @@
 
 #include "ferry/drainplan.h"
 
-FERRY_ENUM_IMPL(drain_move, enum drain_move, _DRAIN_MOVE_MAX, "live", "quick", "restart");
+const char *
+drain_move_name(enum drain_move m)
+{
+	return ferry_move_asked_name((unsigned)m);
+}
+
+int
+drain_move_from_name(const char *s, enum drain_move *ret)
+{
+	enum ferry_move_kind k;
+
+	if (ferry_move_asked_from_name(s, &k) != 0)
+		return -ENOENT;
+	*ret = (enum drain_move)k;
+	return 0;
+}
+
 FERRY_ENUM_IMPL(drain_order, enum drain_order, _DRAIN_ORDER_MAX, "default", "priority",
                 "smallest-gap-first", "largest-first");
 

@@ -111,6 +111,48 @@ moverec_init(struct move_record *r)
 			*int_at(r, &fields[i]) = -1;
 }
 
+/* ---- kind and result, by movekind.h's names ---- */
+
+void
+moverec_set_kind(struct move_record *r, enum ferry_move_kind k)
+{
+	snprintf(r->mode, sizeof(r->mode), "%s", ferry_move_kind_name(k));
+}
+
+void
+moverec_set_result(struct move_record *r, enum ferry_move_result res)
+{
+	snprintf(r->result, sizeof(r->result), "%s", ferry_move_result_name(res));
+}
+
+int
+moverec_kind(const struct move_record *r, enum ferry_move_kind *ret)
+{
+	char s[sizeof(r->mode)];
+
+	snprintf(s, sizeof(s), "%.*s", (int)sizeof(s) - 1, r->mode);
+	return ferry_move_kind_from_name(s, ret);
+}
+
+int
+moverec_result(const struct move_record *r, enum ferry_move_result *ret)
+{
+	char s[sizeof(r->result)];
+
+	snprintf(s, sizeof(s), "%.*s", (int)sizeof(s) - 1, r->result);
+	return ferry_move_result_from_name(s, ret);
+}
+
+bool
+moverec_ok_of(const struct move_record *r, enum ferry_move_kind k)
+{
+	enum ferry_move_kind rk;
+	enum ferry_move_result res;
+
+	return moverec_kind(r, &rk) == 0 && rk == k && moverec_result(r, &res) == 0 &&
+	       res == FERRY_MOVE_OK;
+}
+
 /* ---- format ---- */
 
 int

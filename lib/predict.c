@@ -22,41 +22,12 @@
 #define MS_PER_S  1000ull
 #define US_PER_MS 1000ull
 
-static const char *const move_names[] = {
-        [PREDICT_MOVE_LIVE] = "live",
-        [PREDICT_MOVE_QUICK] = "quick",
-        [PREDICT_MOVE_RESTART] = "restart",
-        [PREDICT_MOVE_HA] = "ha",
-};
-_Static_assert(ELEMENTSOF(move_names) == _PREDICT_MOVE_MAX, "move_names size");
-
 static const char *const live_why_names[] = {
         [PREDICT_LIVE_CONVERGED] = "converged",
         [PREDICT_LIVE_DEADLINE] = "deadline",
         [PREDICT_LIVE_WSS_TOO_BIG] = "working-set-too-big",
 };
 _Static_assert(ELEMENTSOF(live_why_names) == _PREDICT_LIVE_WHY_MAX, "live_why_names size");
-
-const char *
-predict_move_name(enum predict_move m)
-{
-	if ((unsigned)m >= ELEMENTSOF(move_names))
-		return NULL;
-	return move_names[m];
-}
-
-int
-predict_move_from_name(const char *name, enum predict_move *ret)
-{
-	if (name == NULL)
-		return -EINVAL;
-	for (size_t i = 0; i < ELEMENTSOF(move_names); i++)
-		if (strcmp(move_names[i], name) == 0) {
-			*ret = (enum predict_move)i;
-			return 0;
-		}
-	return -EINVAL;
-}
 
 const char *
 predict_live_why_name(enum predict_live_why w)
@@ -469,15 +440,15 @@ predict_compute(const struct predict_input *in0, const struct predict_params *p,
 	return 0;
 }
 
-enum predict_move
+enum ferry_move_kind
 predict_auto(const struct predict_result *r, char *why, size_t why_len)
 {
 	const struct predict_live *l = &r->live;
 	uint32_t largest = largest_limit_ms(&r->in);
-	enum predict_move m;
+	enum ferry_move_kind m;
 
 	if (!l->converges && l->why == PREDICT_LIVE_WSS_TOO_BIG) {
-		m = PREDICT_MOVE_QUICK;
+		m = FERRY_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
 			         "quick: live does not converge (dirty %" PRIu64
@@ -488,26 +459,26 @@ predict_auto(const struct predict_result *r, char *why, size_t why_len)
 			         r->in.wss_bytes / PREDICT_MIB,
 			         xfer_ms(r->in.wss_bytes, r->in.net_bps), largest);
 	} else if (!l->converges) {
-		m = PREDICT_MOVE_QUICK;
+		m = FERRY_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
 			         "quick: live does not converge within %" PRIu64
 			         " ms (lowest pending %" PRIu64 " MiB, limit %" PRIu32 " ms)",
 			         l->copy_ms, l->floor_pending_bytes / PREDICT_MIB, l->limit_ms);
 	} else if (l->downtime_ms > largest) {
-		m = PREDICT_MOVE_QUICK;
+		m = FERRY_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
 			         "quick: live pause %" PRIu64 " ms > largest limit %" PRIu32 " ms",
 			         l->downtime_ms, largest);
 	} else if (l->guest_gap_ms >= r->quick.guest_gap_ms) {
-		m = PREDICT_MOVE_QUICK;
+		m = FERRY_MOVE_QUICK;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
 			         "quick: its gap %" PRIu64 " ms <= live's %" PRIu64 " ms",
 			         r->quick.guest_gap_ms, l->guest_gap_ms);
 	} else {
-		m = PREDICT_MOVE_LIVE;
+		m = FERRY_MOVE_LIVE;
 		if (why != NULL && why_len > 0)
 			snprintf(why, why_len,
 			         "live: converges (passes %" PRIu64 "), pause %" PRIu64

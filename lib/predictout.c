@@ -232,7 +232,7 @@ predict_format_json(const struct predict_result *r, const struct predict_params 
 	        ",\"boot_ms\":%" PRIu64 ",\"recovery_ms\":%" PRIu64 "}",
 	        r->ha.detect_ms, r->ha.fence_ms, r->ha.start_ms, r->ha.boot_ms, r->ha.recovery_ms);
 	(void)predict_auto(r, why, sizeof(why));
-	textout_printf(&o, ",\"auto\":\"%s\",\"auto_why\":", predict_move_name(r->auto_move));
+	textout_printf(&o, ",\"auto\":\"%s\",\"auto_why\":", ferry_move_kind_name(r->auto_move));
 	textout_json_str(&o, why);
 	textout_printf(&o, "}\n");
 	return o.need;

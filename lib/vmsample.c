@@ -224,7 +224,7 @@ vmsample_pick_move(const struct move_record *recs, size_t n, const char *target,
 	for (size_t i = 0; i < n; i++) {
 		const struct move_record *r = &recs[i];
 
-		if (strcmp(r->mode, "live") != 0 || strcmp(r->result, "ok") != 0 || r->net_bps <= 0)
+		if (!moverec_ok_of(r, FERRY_MOVE_LIVE) || r->net_bps <= 0)
 			continue;
 		if (any == NULL)
 			any = r;

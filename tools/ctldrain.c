@@ -653,16 +653,12 @@ static int
 ctldrain_resource_move(const char *v, enum drain_move *ret, bool *is_auto)
 {
 	*is_auto = false;
-	if (v[0] == '\0' || strcmp(v, "live") == 0)
+	if (v[0] == '\0')
 		*ret = DRAIN_MOVE_LIVE;
-	else if (strcmp(v, "quick") == 0)
-		*ret = DRAIN_MOVE_QUICK;
-	else if (strcmp(v, "restart") == 0)
-		*ret = DRAIN_MOVE_RESTART;
-	else if (strcmp(v, "auto") == 0) {
+	else if (strcmp(v, "auto") == 0) { /* the agent's one choice (agents/params.h) */
 		*ret = DRAIN_MOVE_LIVE;
 		*is_auto = true;
-	} else
+	} else if (drain_move_from_name(v, ret) != 0)
 		return -EINVAL;
 	return 0;
 }
@@ -693,8 +689,8 @@ ctldrain_predict(struct drain_vm *v, bool is_auto, const struct vmsample *s,
 	}
 	v->memory_bytes = r->in.mem_bytes;
 	if (is_auto) {
-		v->move = predict_auto(r, why, sizeof(why)) == PREDICT_MOVE_QUICK ? DRAIN_MOVE_QUICK
-		                                                                  : DRAIN_MOVE_LIVE;
+		v->move = predict_auto(r, why, sizeof(why)) == FERRY_MOVE_QUICK ? DRAIN_MOVE_QUICK
+		                                                                : DRAIN_MOVE_LIVE;
 		snprintf(note, sizeof(note), "auto: %s", why);
 		ctldrain_append(v->note, sizeof(v->note), note);
 	}

@@ -32,6 +32,7 @@
 #include "ctldrain.h"
 #include "ctldrun.h"
 #include "ferry/drainplan.h"
+#include "ferry/movekind.h"
 #include "ferry/textout.h"
 #include "ferryctl.h"
 
@@ -101,10 +102,22 @@ fmt_dur(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", ms / 60000, (ms / 1000) % 60);
 }
 
+/* A drain step's planned kind (drain_move's values, on the wire as a number) */
 static const char *
 kind_name(uint32_t k)
 {
-	return k == 0 ? "live" : k == 1 ? "quick" : k == 2 ? "restart" : "?";
+	return k < _DRAIN_MOVE_MAX ? drain_move_name((enum drain_move)k) : "?";
+}
+
+/* A recorded move's kind, by movekind.h's table: "?" for a name this ferryctl
+ * does not know. */
+static bool
+mode_of(const struct ferry_ipc_move *mv, enum ferry_move_kind *ret)
+{
+	char s[sizeof(mv->mode)];
+
+	snprintf(s, sizeof(s), "%.*s", (int)sizeof(s) - 1, mv->mode);
+	return ferry_move_kind_from_name(s, ret) == 0;
 }
 
 int
@@ -301,7 +314,8 @@ confirm(const char *what, bool json)
 struct measured {
 	int64_t gap_ms;
 	const char *gap_src; /* "guest-visible", "libvirt", "-" */
-	const char *mode;
+	const char *mode;    /* the kind's name: as recorded, else as planned */
+	bool restart;        /* the guest rebooted: a restart move */
 	int64_t bytes;
 	bool found;
 };
@@ -317,17 +331,25 @@ measure(const struct ferry_ipc_history_rsp *h, const struct ferry_ipc_drain_step
 	m->gap_src = "-";
 	m->bytes = -1;
 	m->mode = kind_name(st->kind);
+	m->restart = st->kind == DRAIN_MOVE_RESTART;
 	if (h == NULL || st->start_unix_ms < 0)
 		return;
 	for (uint32_t i = 0; i < h->n; i++) {
 		const struct ferry_ipc_move *mv = &moves[i];
 		int64_t end = st->end_unix_ms >= 0 ? st->end_unix_ms : INT64_MAX - 10000;
+		enum ferry_move_kind k;
 
 		if (strcmp(mv->vm, st->vm) != 0 || mv->start_unix_ms < st->start_unix_ms - 2000 ||
 		    mv->start_unix_ms > end + 2000)
 			continue;
 		m->found = true;
-		m->mode = mv->mode;
+		if (mode_of(mv, &k)) {
+			m->mode = ferry_move_kind_name(k);
+			m->restart = k == FERRY_MOVE_RESTART;
+		} else {
+			m->mode = "?";
+			m->restart = false;
+		}
 		m->bytes = mv->bytes;
 		if (mv->guest_gap_ms >= 0) {
 			m->gap_ms = mv->guest_gap_ms;
@@ -391,9 +413,12 @@ print_report(const struct ctldrun *o, const struct ferry_ipc_drain_report_rsp *r
 			failures++;
 		else if (strcmp(st[i].state, "skipped") == 0)
 			skipped++;
-		if (strcmp(st[i].result, FERRY_IPC_DRAIN_HA_RESTART) == 0)
-			m.mode = "restart"; /* Pacemaker's HA restart, not the planned move */
-		if (strcmp(st[i].state, "done") == 0 && strcmp(m.mode, "restart") == 0)
+		if (strcmp(st[i].result, FERRY_IPC_DRAIN_HA_RESTART) == 0) {
+			/* Pacemaker's HA restart, not the planned move */
+			m.mode = ferry_move_kind_name(FERRY_MOVE_RESTART);
+			m.restart = true;
+		}
+		if (strcmp(st[i].state, "done") == 0 && m.restart)
 			reboots++;
 		if (m.gap_ms >= 0) {
 			gap_sum += m.gap_ms;

@@ -32,6 +32,7 @@
 #include "ctlimport.h"
 #include "ctlstack.h"
 #include "ferryctl.h"
+#include "ferry/movekind.h"
 #include "ferry/textout.h"
 
 struct ferryctl {
@@ -69,6 +70,14 @@ static void
 json_str(const char *s)
 {
 	json_fputs_str(s, stdout);
+}
+
+/* A migrating VM's mode (enum ferry_ipc_migrate_mode), by movekind.h's names */
+static const char *
+migrate_mode_name(uint32_t mode)
+{
+	return ferry_move_kind_name(mode == FERRY_MIGRATE_QUICK ? FERRY_MOVE_QUICK
+	                                                        : FERRY_MOVE_LIVE);
 }
 
 static const char *
@@ -160,8 +169,7 @@ cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 			       ",\"mode\":\"%s\",\"generation\":%" PRIu64
 			       ",\"orphaned\":%s,\"changed_unix_ms\":%" PRId64 ",\"last_move\":",
 			       ferryclient_state_name(v[i].state), v[i].owner_nodeid,
-			       v[i].peer_nodeid,
-			       v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live", v[i].generation,
+			       v[i].peer_nodeid, migrate_mode_name(v[i].mode), v[i].generation,
 			       (v[i].flags & FERRY_VMF_ORPHANED) ? "true" : "false",
 			       v[i].changed_unix_ms);
 			json_str(v[i].last_move);
@@ -191,7 +199,7 @@ cmd_status(struct ferryctl *ctl, struct ferryclient *c)
 		if (v[i].state == FERRY_VM_MIGRATING) {
 			fmt_node(s, v[i].peer_nodeid, peer, sizeof(peer));
 			snprintf(state, sizeof(state), "migrating -> %s (%s)", peer,
-			         v[i].mode == FERRY_MIGRATE_QUICK ? "quick" : "live");
+			         migrate_mode_name(v[i].mode));
 		} else {
 			snprintf(state, sizeof(state), "%s", ferryclient_state_name(v[i].state));
 		}

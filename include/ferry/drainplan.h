@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "ferry/enumtab.h"
+#include "ferry/movekind.h"
 
 #define DRAIN_MAX_VMS    64  /* VMs on one node that one drain can plan */
 #define DRAIN_ID_MAX     64  /* a Pacemaker resource id or a VM name, with NUL */
@@ -33,12 +34,15 @@
 #define DRAIN_REASON_MAX 256 /* why a VM cannot move, with NUL (what to do too) */
 #define DRAIN_NOTE_MAX   160 /* a remark on a VM's prediction or move, with NUL */
 
+/* A planned move: the kinds one asks for, movekind.h's values and names
+ * (on the IPC wire as numbers: struct ferry_ipc_drain_vm's kind). */
 enum drain_move {
-	DRAIN_MOVE_LIVE,
-	DRAIN_MOVE_QUICK,
-	DRAIN_MOVE_RESTART,
+	DRAIN_MOVE_LIVE = FERRY_MOVE_LIVE,
+	DRAIN_MOVE_QUICK = FERRY_MOVE_QUICK,
+	DRAIN_MOVE_RESTART = FERRY_MOVE_RESTART,
 	_DRAIN_MOVE_MAX,
 };
+_Static_assert(_DRAIN_MOVE_MAX == FERRY_MOVE_ASKED_MAX, "a drain plans the kinds one asks for");
 FERRY_ENUM_DECL(drain_move, enum drain_move); /* "live", "quick", "restart" */
 
 enum drain_order {

@@ -42,6 +42,7 @@
 #ifndef FERRY_IPCPROTO_H
 #define FERRY_IPCPROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <qb/qbipc_common.h>
 
@@ -157,14 +158,23 @@ struct ferry_ipc_vm_rsp {
 	char reason[FERRY_IPC_REASON_LEN];
 };
 
-/* One finished move (RECORD_MOVE body, HISTORY entries). */
+/*
+ * One finished move (RECORD_MOVE body, HISTORY entries).  mode and result
+ * hold the names of enum ferry_move_kind and enum ferry_move_result
+ * (ferry/movekind.h's tables: "live", "quick", "restart", "live->quick";
+ * "ok", "aborted", "failed"), NUL-terminated.  Text, not numbers, since
+ * version 1: an agent and a ferryd of different builds talk during an
+ * upgrade, so a name is never respelt and a new one is only added; ferryd
+ * refuses a RECORD_MOVE whose name it does not know (FERRY_VERDICT_REFUSED,
+ * the names in the reason; logged with the VM's name first, -EINVAL).
+ */
 struct ferry_ipc_move {
 	char vm[FERRY_IPC_VM_LEN];
 	char uuid[FERRY_IPC_UUID_LEN];
 	char from[FERRY_IPC_NODE_LEN];
 	char to[FERRY_IPC_NODE_LEN];
-	char mode[16];   /* live | quick | restart | live->quick */
-	char result[16]; /* ok | aborted | failed */
+	char mode[16];   /* ferry_move_kind_name() */
+	char result[16]; /* ferry_move_result_name() */
 	char error[128];
 	int64_t start_unix_ms;
 	int64_t total_ms;
@@ -265,7 +275,7 @@ struct ferry_ipc_drain_plan_step {
 	char resource[FERRY_IPC_DRAIN_NAME_LEN];
 	char vm[FERRY_IPC_DRAIN_NAME_LEN];
 	char target[FERRY_IPC_DRAIN_NAME_LEN]; /* Pacemaker's predicted target, "" none */
-	uint32_t kind;                         /* 0 live, 1 quick, 2 restart */
+	uint32_t kind; /* enum ferry_move_kind: 0 live, 1 quick, 2 restart */
 	uint32_t wave;
 	uint32_t pred_gap_ms;
 	uint32_t pred_duration_ms;
@@ -328,7 +338,7 @@ struct ferry_ipc_drain_step {
 	char to[FERRY_IPC_DRAIN_NAME_LEN];
 	char state[16]; /* pending, running, done, failed, skipped */
 	char result[128];
-	uint32_t kind; /* 0 live, 1 quick, 2 restart */
+	uint32_t kind; /* enum ferry_move_kind: 0 live, 1 quick, 2 restart */
 	uint32_t wave;
 	uint32_t pred_gap_ms;
 	uint32_t pred_duration_ms;
@@ -424,6 +434,10 @@ _Static_assert(sizeof(struct ferry_ipc_req_hdr) == 24, "ipc request header layou
 _Static_assert(sizeof(struct ferry_ipc_rsp_hdr) == 32, "ipc response header layout");
 _Static_assert(sizeof(struct ferry_ipc_vm_req) <= FERRY_IPC_MAX_REQ_BYTES, "vm request fits");
 _Static_assert(sizeof(struct ferry_ipc_move_req) <= FERRY_IPC_MAX_REQ_BYTES, "move fits");
+_Static_assert(sizeof(struct ferry_ipc_move) == 496 &&
+                       offsetof(struct ferry_ipc_move, mode) == 296 &&
+                       offsetof(struct ferry_ipc_move, result) == 312,
+               "move layout (version 2)");
 _Static_assert(sizeof(struct ferry_ipc_status_rsp) < FERRY_IPC_MAX_MSG_BYTES / 4, "status fits");
 
 #endif

@@ -10,9 +10,12 @@
 #ifndef FERRY_MOVEREC_H
 #define FERRY_MOVEREC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "ferry/movekind.h"
 
 #define MOVEREC_DEFAULT_PATH FERRY_STATE_DIR "/moves.jsonl"
 #define MOVEREC_PATH_ENV     "FERRY_MOVES_LOG" /* overrides the path (tests) */
@@ -25,8 +28,8 @@ struct move_record {
 	char uuid[40];
 	char from[128];
 	char to[128];
-	char mode[16];   /* live | quick | restart | live->quick */
-	char result[16]; /* ok | aborted | failed */
+	char mode[16];   /* ferry_move_kind_name(), see moverec_kind() */
+	char result[16]; /* ferry_move_result_name(), see moverec_result() */
 	char error[512]; /* empty when ok */
 	int64_t start_unix_ms;
 	int64_t total_ms;
@@ -43,7 +46,7 @@ struct move_record {
 	 * pages, which the prediction charges separately. */
 	int64_t net_bps;
 	/* move=auto: what was predicted before the move (empty / -1 otherwise) */
-	char predicted_move[16];       /* live | quick: the move chosen */
+	char predicted_move[16];       /* live | quick (ferry_move_kind_name()): the move chosen */
 	char predicted_why[256];       /* predict_auto()'s reason */
 	int64_t predicted_downtime_ms; /* of the chosen move (libvirt's clock) */
 	int64_t predicted_gap_ms;      /* guest-visible gap of the chosen move */
@@ -66,6 +69,19 @@ struct move_record {
 
 /* Sets every numeric field to -1 and strings to empty. */
 void moverec_init(struct move_record *r);
+
+/*
+ * The record's mode and result as movekind.h's values: the line holds their
+ * names.  The getters return 0, or -ENOENT (*ret untouched) for a name this
+ * build does not know (none, or a newer ferry's): a reader skips such a
+ * record for what it needs the kind for; moverec_parse() keeps it.
+ */
+void moverec_set_kind(struct move_record *r, enum ferry_move_kind k);
+void moverec_set_result(struct move_record *r, enum ferry_move_result res);
+int moverec_kind(const struct move_record *r, enum ferry_move_kind *ret);
+int moverec_result(const struct move_record *r, enum ferry_move_result *ret);
+/* Whether r is a move of kind k that went well (FERRY_MOVE_OK). */
+bool moverec_ok_of(const struct move_record *r, enum ferry_move_kind k);
 
 /* Formats one JSON object + '\n' into buf.  Returns the length, -ENOBUFS, or
  * -ERANGE for a number at INT64_MIN or INT64_MAX (moverec_parse refuses those). */

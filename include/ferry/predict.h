@@ -62,6 +62,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ferry/movekind.h"
+
 #define PREDICT_MAX_STEPS 16
 /* An input the caller could not measure: the model assumes (and says so). */
 #define PREDICT_UNKNOWN UINT64_MAX
@@ -119,14 +121,6 @@ struct predict_params {
 	uint32_t fence_ms;      /* the stonith device's power-off, confirmed */
 };
 
-enum predict_move {
-	PREDICT_MOVE_LIVE = 0,
-	PREDICT_MOVE_QUICK,
-	PREDICT_MOVE_RESTART,
-	PREDICT_MOVE_HA,
-	_PREDICT_MOVE_MAX,
-};
-
 /* Why a live move does (not) converge. */
 enum predict_live_why {
 	PREDICT_LIVE_CONVERGED = 0, /* pending fit the limit in force */
@@ -181,7 +175,7 @@ struct predict_result {
 	struct predict_quick quick;
 	struct predict_restart restart;
 	struct predict_ha ha;
-	enum predict_move auto_move; /* LIVE or QUICK */
+	enum ferry_move_kind auto_move; /* FERRY_MOVE_LIVE or FERRY_MOVE_QUICK */
 };
 
 #define PREDICT_ASSUMED_TOUCHED    (1u << 0)
@@ -210,7 +204,7 @@ int predict_compute(const struct predict_input *in, const struct predict_params 
 
 /* The decision move=auto takes (live or quick) and why, in one line
  * (e.g. "live: converges in 3 passes, pause 63 ms <= 800 ms"). */
-enum predict_move predict_auto(const struct predict_result *r, char *why, size_t why_len);
+enum ferry_move_kind predict_auto(const struct predict_result *r, char *why, size_t why_len);
 
 /*
  * Set one input or parameter by name, as in a scenario file or on a command
@@ -231,8 +225,6 @@ size_t predict_format(const struct predict_result *r, const struct predict_param
 size_t predict_format_json(const struct predict_result *r, const struct predict_params *p,
                            char *buf, size_t len);
 
-const char *predict_move_name(enum predict_move m);
-int predict_move_from_name(const char *name, enum predict_move *ret);
 const char *predict_live_why_name(enum predict_live_why w);
 
 #endif

@@ -188,6 +188,8 @@ test_bad_enums(void **state)
 	expect_bad("OCF_RESKEY_move=teleport", 6,
 	           "move=teleport is unknown; use one of live, quick, restart");
 	expect_bad("OCF_RESKEY_move=Live", 6, "unknown");
+	/* a kind a move ends as (movekind.h), not one to ask for */
+	expect_bad("OCF_RESKEY_move=live->quick", 6, "unknown");
 	expect_bad("OCF_RESKEY_on_stop=hibernate", 6, "use one of shutdown, save, destroy");
 	expect_bad("OCF_RESKEY_postcopy=always", 6,
 	           "postcopy=always is unknown; use one of off, after-stall");
@@ -401,6 +403,31 @@ test_names(void **state)
 	assert_string_equal(params_move_name(PARAMS_MOVE_AUTO), "auto");
 	assert_string_equal(params_on_stop_name(PARAMS_ON_STOP_SAVE), "save");
 	assert_string_equal(params_move_name(_PARAMS_MOVE_MAX), "unknown");
+}
+
+/* move='s kinds are movekind.h's, value for value and name for name; auto is
+ * the one choice, and a move=auto that failed before its choice is live. */
+static void
+test_move_kinds(void **state)
+{
+	enum params_move m;
+
+	(void)state;
+	for (int i = 0; i < _PARAMS_MOVE_MAX; i++) {
+		assert_int_equal(params_move_from_name(params_move_name((enum params_move)i), &m),
+		                 0);
+		assert_int_equal(m, i);
+	}
+	for (int k = 0; k < FERRY_MOVE_ASKED_MAX; k++) {
+		assert_string_equal(params_move_name((enum params_move)k),
+		                    ferry_move_kind_name((enum ferry_move_kind)k));
+		assert_int_equal(params_move_kind((enum params_move)k), k);
+	}
+	assert_int_equal(params_move_kind(PARAMS_MOVE_AUTO), FERRY_MOVE_LIVE);
+	m = PARAMS_MOVE_QUICK;
+	assert_int_equal(params_move_from_name("live->quick", &m), -ENOENT);
+	assert_int_equal(params_move_from_name(NULL, &m), -ENOENT);
+	assert_int_equal(m, PARAMS_MOVE_QUICK);
 }
 
 /* ---- VirtualDomain's parameters ----------------------------------------- */
@@ -986,6 +1013,7 @@ main(int argc, char **argv)
 	        cmocka_unit_test(test_check_host),
 	        cmocka_unit_test(test_expand_node),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_move_kinds),
 	        cmocka_unit_test(test_vd_every_name),
 	        cmocka_unit_test(test_vd_false_accepted),
 	        cmocka_unit_test(test_vd_translated_values),

@@ -766,6 +766,51 @@ test_persist_restart(void **state)
 	assert_int_equal(ask(1, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_OWNED);
 }
 
+static struct ferry_ipc_move
+move_of(const char *mode, const char *result)
+{
+	struct ferry_ipc_move m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.vm, sizeof(m.vm), "web1");
+	snprintf(m.uuid, sizeof(m.uuid), U1);
+	snprintf(m.from, sizeof(m.from), "node1");
+	snprintf(m.to, sizeof(m.to), "node2");
+	snprintf(m.mode, sizeof(m.mode), "%s", mode);
+	snprintf(m.result, sizeof(m.result), "%s", result);
+	return m;
+}
+
+/* RECORD_MOVE's mode and result are movekind.h's names: a live move that fell
+ * back is recorded as quick; a name this ferryd does not know is refused, with
+ * the name in the answer, and nothing is stored. */
+static void
+test_record_move_names(void **state)
+{
+	static const char *const bad[][2] = {
+	        {"auto", "ok"}, {"post-copy", "ok"}, {"", "ok"}, {"live", "maybe"}, {"live", ""},
+	};
+	struct ferry_ipc_move m;
+
+	(void)state;
+	assert_int_equal(ask(2, FERRY_IPC_ACQUIRE, "web1", U1, NULL), FERRY_VERDICT_GRANTED);
+	m = move_of("live->quick", "aborted");
+	ledgerglue_record_move(nodes[2].d.glue, 1, &m);
+	assert_int_equal(nodes[2].answer.verdict, FERRY_VERDICT_GRANTED);
+	deliver_all();
+	assert_int_equal(nodes[3].d.history.n, 1);
+	assert_string_equal(nodes[3].d.history.moves[0].mode, "quick");
+	assert_string_equal(nodes[3].d.history.moves[0].result, "aborted");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = move_of(bad[i][0], bad[i][1]);
+		ledgerglue_record_move(nodes[2].d.glue, 1, &m);
+		assert_int_equal(nodes[2].answer.verdict, FERRY_VERDICT_REFUSED);
+		assert_non_null(strstr(nodes[2].answer.reason, "unknown move mode"));
+		deliver_all();
+		assert_int_equal(nodes[3].d.history.n, 1);
+	}
+}
+
 /* kill -9 ferryd on node 3 and restart it while corosync keeps running: a
  * CPG configuration change without a new totem ring. */
 static void
@@ -1196,6 +1241,7 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_minority_refuses, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stale_quorum_not_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_persist_restart, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_record_move_names, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_status_views, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_drain_progress, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_drain_progress_full, setup, teardown),

@@ -192,6 +192,15 @@ test_names(void **state)
 	assert_int_equal(drain_order_from_name("biggest", &o), -ENOENT);
 	assert_string_equal(drain_move_name(DRAIN_MOVE_RESTART), "restart");
 	assert_int_equal(drain_move_from_name("auto", &m), -ENOENT);
+	/* a drain plans the kinds one asks for: movekind.h's values and names */
+	assert_int_equal(drain_move_from_name("live->quick", &m), -ENOENT);
+	assert_string_equal(drain_move_name(_DRAIN_MOVE_MAX), "unknown");
+	for (int i = 0; i < _DRAIN_MOVE_MAX; i++) {
+		assert_string_equal(drain_move_name((enum drain_move)i),
+		                    ferry_move_kind_name((enum ferry_move_kind)i));
+		assert_int_equal(drain_move_from_name(drain_move_name((enum drain_move)i), &m), 0);
+		assert_int_equal(m, i);
+	}
 }
 
 /* The learned overhead: a median of the latest samples, never negative, and

@@ -107,8 +107,8 @@ test_dirty_faster_than_link_never_converges(void **state)
 	assert_int_equal(r.live.limit_ms, 800); /* went through every step */
 	assert_int_equal(r.live.steps_used, 3);
 	assert_false(r.live_defaults.converges);
-	assert_int_equal(r.auto_move, PREDICT_MOVE_QUICK);
-	assert_int_equal(predict_auto(&r, why, sizeof(why)), PREDICT_MOVE_QUICK);
+	assert_int_equal(r.auto_move, FERRY_MOVE_QUICK);
+	assert_int_equal(predict_auto(&r, why, sizeof(why)), FERRY_MOVE_QUICK);
 	assert_non_null(strstr(why, ">= bandwidth"));
 	/* gave up at the deadline, not before */
 	assert_true(r.live.copy_ms >= in.live_deadline_ms);
@@ -132,7 +132,7 @@ test_small_hot_set_converges_even_when_dirtying_fast(void **state)
 	/* QEMU stops as soon as pending < bandwidth x limit, even mid-way through
 	 * the first pass: the pause is at most the limit at the stopped speed */
 	assert_true(r.live.downtime_ms <= 100 * 100 / p.stop_speedup_pct + p.switchover_ms + 1);
-	assert_int_equal(r.auto_move, PREDICT_MOVE_LIVE);
+	assert_int_equal(r.auto_move, FERRY_MOVE_LIVE);
 }
 
 static void
@@ -183,7 +183,7 @@ test_idle_guest(void **state)
 	                 p.live_setup_ms + 32 + p.switchover_ms + p.live_finish_ms);
 	assert_int_equal(r.quick.downtime_ms, p.save_setup_ms + p.restore_setup_ms);
 	assert_int_equal(r.quick.lower_bound_ms, 0);
-	assert_int_equal(r.auto_move, PREDICT_MOVE_LIVE);
+	assert_int_equal(r.auto_move, FERRY_MOVE_LIVE);
 }
 
 static void
@@ -269,7 +269,7 @@ test_huge_guest_no_overflow(void **state)
 	assert_int_equal(predict_compute(&in, &p, &r), 0);
 	assert_false(r.live.converges);
 	assert_true(r.quick.save_ms > 17000000000000000ull);
-	assert_int_equal(r.auto_move, PREDICT_MOVE_QUICK);
+	assert_int_equal(r.auto_move, FERRY_MOVE_QUICK);
 }
 
 static void
@@ -371,18 +371,8 @@ test_format_truncates_safely(void **state)
 static void
 test_names(void **state)
 {
-	enum predict_move m;
-
 	(void)state;
-	for (int i = 0; i < _PREDICT_MOVE_MAX; i++) {
-		assert_non_null(predict_move_name((enum predict_move)i));
-		assert_int_equal(
-		        predict_move_from_name(predict_move_name((enum predict_move)i), &m), 0);
-		assert_int_equal(m, i);
-	}
-	assert_null(predict_move_name(_PREDICT_MOVE_MAX));
-	assert_int_equal(predict_move_from_name("teleport", &m), -EINVAL);
-	assert_int_equal(predict_move_from_name(NULL, &m), -EINVAL);
+	/* the move names are movekind.h's (tests/lib/test_movekind.c) */
 	for (int i = 0; i < _PREDICT_LIVE_WHY_MAX; i++)
 		assert_non_null(predict_live_why_name((enum predict_live_why)i));
 	assert_null(predict_live_why_name(_PREDICT_LIVE_WHY_MAX));
