@@ -154,5 +154,22 @@ check("parse_when: Pacemaker's completed= with microseconds",
 check("parse_when: without a fraction or zone",
       oracles.parse_when("2026-12-05 21:30:12") == 1796506212000)
 
+# ---- process start times (fence-first's "a new QEMU counts from its process start") --------
+# never earlier than the process really started (one clock tick of /proc's rounding aside): a
+# start placed early makes a recovery look as if it beat its fence
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+t0 = time.time() * 1000
+child = subprocess.Popen(["sleep", "5"])
+t1 = time.time() * 1000
+st = oracles.proc_start_ms(child.pid)
+child.kill()
+child.wait()
+tick = 1000 / os.sysconf("SC_CLK_TCK")
+check("proc_start_ms: a child's start lies between before and after its spawn (%.0f ms, %.0f ms)" % (
+    st - t0 if st is not None else float("nan"), t1 - st if st is not None else float("nan")),
+    st is not None and t0 - tick - 1 <= st <= t1 + 1)
+
 print("1..%d" % N)
 sys.exit(1 if FAILED else 0)
