@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ferry/macros.h"
+#include "ferry/policy.h"
 #include "ferry/predict.h"
 #include "predictset.h"
 
@@ -107,42 +108,30 @@ parse_scaled(const char *s, uint64_t mult, uint64_t *ret)
 	return 0;
 }
 
+/* The agent's own rule (policy_parse_steps: ascending, POLICY_STEP_MIN_MS to
+ * POLICY_STEP_MAX_MS, POLICY_MAX_STEPS at most), so that ferryctl predict
+ * accepts exactly the lists the resource can have; plus the parameter's
+ * "none". */
+_Static_assert(PREDICT_MAX_STEPS == POLICY_MAX_STEPS, "predict holds every policy step list");
+
 static int
 parse_steps(const char *s, uint32_t *steps, size_t *ret_n)
 {
-	uint32_t v[PREDICT_MAX_STEPS];
-	size_t n = 0;
+	struct policy_config cfg;
+	const char *t = s;
+	int r;
 
-	while (is_blank(*s))
-		s++;
-	if (*s == '\0' || strcmp(s, "none") == 0) {
+	while (is_blank(*t))
+		t++;
+	if (strcmp(t, "none") == 0) {
 		*ret_n = 0;
 		return 0;
 	}
-	for (;;) {
-		uint64_t x = 0;
-		size_t digits = 0;
-
-		while (is_blank(*s))
-			s++;
-		for (; *s >= '0' && *s <= '9'; s++, digits++) {
-			x = x * 10 + (uint64_t)(*s - '0');
-			if (x > 3600000)
-				return -EINVAL;
-		}
-		if (digits == 0 || x == 0 || n == PREDICT_MAX_STEPS || (n > 0 && x <= v[n - 1]))
-			return -EINVAL;
-		v[n++] = (uint32_t)x;
-		while (is_blank(*s))
-			s++;
-		if (*s == '\0')
-			break;
-		if (*s != ',')
-			return -EINVAL;
-		s++;
-	}
-	memcpy(steps, v, n * sizeof(v[0]));
-	*ret_n = n;
+	r = policy_parse_steps(s, &cfg);
+	if (r < 0)
+		return r;
+	memcpy(steps, cfg.downtime_steps_ms, cfg.n_downtime_steps * sizeof(steps[0]));
+	*ret_n = cfg.n_downtime_steps;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "ferry/policy.h"
 #include "ferry/predict.h"
 
 #define MIB PREDICT_MIB
@@ -336,6 +337,9 @@ test_set(void **state)
 	assert_int_equal(predict_set(&in, &p, "mem_bytes", "18446744073709551615"), -EINVAL);
 	assert_int_equal(predict_set(&in, &p, "mem_mib", "99999999999999999999"), -EINVAL);
 	assert_int_equal(predict_set(&in, &p, "downtime_steps_ms", "400,200"), -EINVAL);
+	/* the agent's rule (policy_parse_steps), so predict and the resource agree */
+	assert_int_equal(predict_set(&in, &p, "downtime_steps_ms", "70000"), -EINVAL);
+	assert_int_equal(policy_parse_steps("70000", &(struct policy_config){0}), -EINVAL);
 	assert_int_equal(predict_set(&in, &p, "downtime_steps_ms", "0"), -EINVAL);
 	assert_int_equal(predict_set(&in, &p, "token_ms", "5000000000"), -EINVAL);
 	assert_int_equal(predict_set(&in, &p, "token_ms", "unknown"), -EINVAL);
